@@ -1,0 +1,10 @@
+/* cmd_parse.c — the `braid parse` command(s). Placeholder until the module lands. */
+#include <stdio.h>
+
+#include "commands.h"
+
+int cmd_parse(int argc, char **argv) {
+  (void)argc;
+  fprintf(stderr, "braid %s: not available in this build yet\n", argv[0]);
+  return 2;
+}

@@ -1,4 +1,4 @@
-/* cmd_export.c — the `braid export, import, export-opml` command(s). Placeholder until the module lands. */
+/* cmd_export.c — the `braid export` command. Placeholder until the module lands. */
 #include <stdio.h>
 
 #include "commands.h"

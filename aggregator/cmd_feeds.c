@@ -1,4 +1,4 @@
-/* cmd_feeds.c — the `braid feeds` command(s). Placeholder until the module lands. */
+/* cmd_feeds.c — the `braid feeds`, `braid import` and `braid export-opml` commands. Placeholder until the module lands. */
 #include <stdio.h>
 
 #include "commands.h"

@@ -16,8 +16,8 @@ static const struct command {
     {"tail", cmd_tail, "tail    [-f] [-n N]              print the merged stream"},
     {"export", cmd_export, "export  [--format atom|rss|json|html] [-n N]   write the stream"},
     {"feeds", cmd_feeds, "feeds   [list|add URL|remove NAME]   manage feeds.d"},
-    {"import", cmd_export, "import  FILE.opml                write feeds.d files from OPML"},
-    {"export-opml", cmd_export, "export-opml                     write feeds.d as OPML"},
+    {"import", cmd_feeds, "import  FILE.opml                write feeds.d files from OPML"},
+    {"export-opml", cmd_feeds, "export-opml                     write feeds.d as OPML"},
 };
 
 static void usage(FILE *out) {

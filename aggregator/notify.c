@@ -20,7 +20,8 @@
 
 int notify_send_plain(const char *message) {
   const char *where = getenv("NOTIFY_SOCKET");
-  if (!where)
+  /* Empty counts as unset: some launchers clear the variable by emptying it. */
+  if (!where || !*where)
     return 0;
   /* Only the two forms systemd hands to services it starts; vsock (systemd 254+, for VMs)
    * never reaches a service on the host. */
@@ -89,6 +90,9 @@ int notify_watchdog_interval_plain(uint64_t *ret_usec) {
 
 static int send_message(const char *message) {
 #ifdef BRAID_HAVE_SYSTEMD
+  const char *where = getenv("NOTIFY_SOCKET");
+  if (!where || !*where) /* as notify_send_plain, where sd_notify would say -EINVAL */
+    return 0;
   int r = sd_notify(0, message);
   return r < 0 ? r : 0;
 #else

@@ -1,9 +1,9 @@
 /* notify.h — tells the service manager how the daemon is doing (the sd_notify protocol).
  *
  * Promise: each call sends one datagram to $NOTIFY_SOCKET (a path, or an abstract socket name
- * starting with '@') and returns 0 or a negative errno; where NOTIFY_SOCKET is unset (braid run
- * from a terminal, braid poll --once from cron) every call is a no-op returning 0, so the daemon
- * calls them unconditionally. Built with libsystemd (BRAID_HAVE_SYSTEMD) the datagrams go through
+ * starting with '@') and returns 0 or a negative errno; where NOTIFY_SOCKET is unset or empty
+ * (braid run from a terminal, braid poll --once from cron) every call is a no-op returning 0,
+ * so the daemon calls them unconditionally. Built with libsystemd (BRAID_HAVE_SYSTEMD) the datagrams go through
  * sd_notify(); without it through the plain protocol below, which behaves the same. Nothing here
  * logs: the daemon logs the errors it cares about. The environment is left as it is, so a
  * reload can notify again.

@@ -186,6 +186,10 @@ static void test_no_socket_is_a_no_op(void **state) {
   assert_int_equal(notify_stopping(), 0);
   assert_int_equal(notify_watchdog(), 0);
   assert_int_equal(notify_send_plain("READY=1"), 0);
+  setenv("NOTIFY_SOCKET", "", 1);
+  assert_int_equal(notify_ready(), 0);
+  assert_int_equal(notify_send_plain("READY=1"), 0);
+  unsetenv("NOTIFY_SOCKET");
 }
 
 static void test_unreachable_socket_is_an_error(void **state) {

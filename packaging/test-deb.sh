@@ -9,10 +9,13 @@
 # Environment:
 #   BRAID_DEB_SKIP_POLL=1   skip `runuser -u braid -- braid poll --once` (until the daemon lands)
 #   BRAID_DEB_OUT=DIR       where the .deb files go (default: a temporary directory)
+#   BRAID_DEB_UPGRADE_REBUILD=1   build the upgrade from source (BRAID_DEB_VERSION) instead
+#                           of repacking the first build with a higher version (+10 s or so)
 #
 # It installs and purges the package `braid` on this machine: if one is installed already it
-# is purged first. The upgrade installs the same build repacked with a higher version (what
-# dpkg sees on a real upgrade: new version, same conffiles, maintainer scripts run as upgrade).
+# is purged first. By default the upgrade installs the same build repacked with a higher
+# version: what dpkg sees on a real upgrade (new version, same conffiles, maintainer scripts
+# run as an upgrade), without compiling twice.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -108,12 +111,16 @@ marker="# local change kept across upgrades $$"
 echo "$marker" >>/etc/braid/braid.conf
 runuser -u braid -- sh -c 'echo kept >/var/lib/braid/upgrade-marker'
 new_version="$version+upgradetest1"
-repack=$(mktemp -d /tmp/braid-repack.XXXXXX)
-dpkg-deb -R "$deb" "$repack/pkg"
-sed -i "s/^Version: .*/Version: $new_version/" "$repack/pkg/DEBIAN/control"
-new_deb="$out/braid_${new_version}_$(dpkg --print-architecture).deb"
-dpkg-deb --root-owner-group -b "$repack/pkg" "$new_deb" >/dev/null
-rm -rf "$repack"
+if [ "${BRAID_DEB_UPGRADE_REBUILD:-0}" = 1 ]; then
+  new_deb=$(BRAID_DEB_VERSION=$new_version bash "$here/build-deb.sh" "$out" | tail -n 1)
+else
+  repack=$(mktemp -d /tmp/braid-repack.XXXXXX)
+  dpkg-deb -R "$deb" "$repack/pkg"
+  sed -i "s/^Version: .*/Version: $new_version/" "$repack/pkg/DEBIAN/control"
+  new_deb="$out/braid_${new_version}_$(dpkg --print-architecture).deb"
+  dpkg-deb --root-owner-group -b "$repack/pkg" "$new_deb" >/dev/null
+  rm -rf "$repack"
+fi
 check "apt-get install (upgrade) $new_deb" apt_get install "$new_deb"
 check "upgraded version is $new_version" \
   test "$(dpkg-query -W -f='${Version}' braid)" = "$new_version"

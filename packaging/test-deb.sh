@@ -89,6 +89,12 @@ check "unit is installed" test -f /lib/systemd/system/braid.service
 check "unit is enabled" test -L /etc/systemd/system/multi-user.target.wants/braid.service
 check "man page braid(1)" test -f /usr/share/man/man1/braid.1.gz
 check "man page braid.conf(5)" test -f /usr/share/man/man5/braid.conf.5.gz
+if command -v systemd-analyze >/dev/null; then
+  # Installed, the unit's binary and Documentation= pages exist: verify must say nothing.
+  check "systemd-analyze verify on the installed unit is clean" \
+    sh -c 'out=$(systemd-analyze verify /lib/systemd/system/braid.service 2>&1) &&
+           { [ -z "$out" ] || { echo "$out"; false; }; }'
+fi
 
 if [ "${BRAID_DEB_SKIP_POLL:-0}" = 1 ]; then
   step "poll --once as braid: SKIPPED (BRAID_DEB_SKIP_POLL=1)"

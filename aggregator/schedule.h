@@ -1,5 +1,6 @@
-/* sched.h — when to poll each feed and which feeds may start now. Pure logic: no I/O, no
+/* schedule.h — when to poll each feed and which feeds may start now. Pure logic: no I/O, no
  * clock reads (callers pass `now`), no global random state (callers own a struct sched_prng).
+ * (Named schedule.h, not sched.h: aggregator/ is on the include path and would shadow <sched.h>.)
  *
  * Policy (documented for users in README "Polling"):
  *  - after a success or a 304, the next poll is interval ± up to 10% jitter, but never sooner
@@ -15,8 +16,8 @@
  * The queue enforces a global and a per-host limit of requests in flight and at most one
  * request per feed.
  */
-#ifndef BRAID_SCHED_H
-#define BRAID_SCHED_H
+#ifndef BRAID_SCHEDULE_H
+#define BRAID_SCHEDULE_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -14,6 +14,7 @@ void fetch_job_reset_response(struct fetch_job *j) {
   j->headers_done = false;
   j->headers_delivered = false;
   j->is_redirect = false;
+  j->has_location = false;
   j->body_bytes = 0;
   j->content_type[0] = j->charset[0] = j->etag[0] = j->last_modified[0] = '\0';
   j->max_age_s = -1;
@@ -135,9 +136,9 @@ static void end_of_headers(struct fetch_job *j) {
   j->status = status;
   j->headers_done = true;
   j->received_at = (int64_t)time(NULL);
-  char *location = NULL;
+  /* curl resolves Location (CURLINFO_REDIRECT_URL) only once the response is done. */
   if ((status == 301 || status == 302 || status == 303 || status == 307 || status == 308) &&
-      curl_easy_getinfo(j->easy, CURLINFO_REDIRECT_URL, &location) == CURLE_OK && location)
+      j->has_location)
     j->is_redirect = true;
 }
 
@@ -181,6 +182,8 @@ size_t fetch_header_cb(char *data, size_t size, size_t nmemb, void *userdata) {
 #define IS(name) (name_len == sizeof(name) - 1 && strncasecmp(data, name, name_len) == 0)
   if (IS("content-type"))
     content_type(j, v, vn);
+  else if (IS("location"))
+    j->has_location = vn > 0;
   else if (IS("etag"))
     keep(j->etag, v, vn);
   else if (IS("last-modified"))

@@ -41,6 +41,7 @@ struct fetch_job {
   bool headers_done;
   bool headers_delivered;
   bool is_redirect;
+  bool has_location;
   uint64_t body_bytes;
   char content_type[BRAID_FETCH_MAX_HEADER_BYTES];
   char charset[BRAID_FETCH_MAX_HEADER_BYTES];

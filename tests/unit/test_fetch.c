@@ -285,7 +285,7 @@ static void test_conditional_get(void **state) {
   fetch_one(&test_limits, url("/feeds/basic.atom"), NULL, NULL, &first);
   expect_outcome(&first, FETCH_OK, "first fetch");
   buf_free(&first.body);
-  server_log(true);
+  json_decref(server_log(true));
   fetch_one(&test_limits, url("/feeds/basic.atom"), first.etag, first.last_modified, &second);
   expect_outcome(&second, FETCH_NOT_MODIFIED, "ETag revalidation");
   assert_int_equal(second.status, 304);
@@ -430,7 +430,6 @@ static void test_network_errors(void **state) {
   struct got r = {0}, c = {0}, m = {0};
   fetch_one(&test_limits, url("/reset"), NULL, NULL, &r);
   expect_outcome(&r, FETCH_NETWORK_ERROR, "reset");
-  assert_int_equal(r.status, 200);
   buf_free(&r.body);
   /* Nothing listens on port 1. */
   fetch_one(&test_limits, "http://127.0.0.1:1/feed", NULL, NULL, &c);

@@ -153,7 +153,9 @@ int opml_read_memory(const char *data, size_t len, const char *name, struct opml
     }
   }
   if (rc == 0 && st < 0) {
-    snprintf(err, err_size, "%s:%d: %s", name, rerr.line ? rerr.line : xmlTextReaderGetParserLineNumber(r),
+    /* The parser's own line: where it noticed the problem (the locator names the node's). */
+    int line = xmlTextReaderGetParserLineNumber(r);
+    snprintf(err, err_size, "%s:%d: %s", name, line > 0 ? line : rerr.line,
              rerr.msg[0] ? rerr.msg : "not well-formed XML");
     rc = -EINVAL;
   }

@@ -225,7 +225,7 @@ static const struct key_spec keys[] = {
     {"poll", "per_host", K_UINT, OFF(poll_per_host), 1, 64},
     {"poll", "timeout", K_DURATION, OFF(poll_timeout_s), 1, 3600},
     {"poll", "connect_timeout", K_DURATION, OFF(poll_connect_timeout_s), 1, 600},
-    {"poll", "low_speed_limit", K_SIZE, OFF(poll_low_speed_limit), 0, 1 << 30},
+    {"poll", "low_speed_limit", K_SIZE, OFF(poll_low_speed_limit), 1, 1 << 30},
     {"poll", "low_speed_time", K_DURATION, OFF(poll_low_speed_time_s), 1, 3600},
     {"poll", "max_bytes", K_SIZE, OFF(poll_max_bytes), 1024, 1LL << 30},
     {"poll", "max_redirects", K_UINT, OFF(poll_max_redirects), 0, BRAID_FETCH_MAX_REDIRECTS_CAP},

@@ -431,6 +431,20 @@ int fetcher_new(uv_loop_t *loop, const struct fetch_limits *limits, struct fetch
   return 0;
 }
 
+void fetch_limits_from_config(struct fetch_limits *ret, const struct braid_config *c) {
+  *ret = (struct fetch_limits){
+      .connect_timeout_ms = c->poll_connect_timeout_s * 1000,
+      .total_timeout_ms = c->poll_timeout_s * 1000,
+      .low_speed_limit = c->poll_low_speed_limit,
+      .low_speed_time_s = c->poll_low_speed_time_s,
+      .max_bytes = c->poll_max_bytes,
+      .max_redirects = c->poll_max_redirects,
+      .max_total_connections = c->poll_concurrency,
+      .max_host_connections = c->poll_per_host,
+      .user_agent = c->user_agent,
+  };
+}
+
 size_t fetcher_active(const struct fetcher *f) { return f->active; }
 
 static int setopts(struct fetch_job *j, const struct fetch_request *req) {

@@ -22,14 +22,15 @@
 struct fetcher;
 struct fetch_job;
 
-/* Caps and politeness for every job of one fetcher. Zero fields take the defaults below. */
+/* Caps and politeness for every job of one fetcher. Zero fields take the defaults below,
+ * except max_redirects, where 0 means "follow none" (a NULL limits pointer gives 5). */
 struct fetch_limits {
   int64_t connect_timeout_ms;   /* default 15000 */
   int64_t total_timeout_ms;     /* whole job, all redirects included; default 60000 */
   uint64_t low_speed_limit;     /* bytes/s; below it for low_speed_time_s aborts; default 64 */
   int64_t low_speed_time_s;     /* default 30 */
   uint64_t max_bytes;           /* decoded body bytes; default 10 MiB */
-  unsigned max_redirects;       /* default 5; hops beyond it end the job */
+  unsigned max_redirects;       /* hops beyond it end the job; capped at BRAID_FETCH_MAX_REDIRECTS_CAP */
   unsigned max_total_connections; /* open connections, all hosts; default 16 */
   unsigned max_host_connections;  /* open connections to one host; default 2 */
   const char *user_agent;       /* copied; NULL: BRAID_DEFAULT_USER_AGENT */
@@ -97,6 +98,11 @@ struct fetch_callbacks {
   /* Exactly once per job. After it returns the job is gone. Required. */
   void (*on_done)(void *userdata, const struct fetch_result *r);
 };
+
+struct braid_config;
+/* The limits braid.conf's [poll] section asks for (timeouts, speed, size, redirects,
+ * concurrency as the connection limits, user_agent). */
+void fetch_limits_from_config(struct fetch_limits *ret, const struct braid_config *c);
 
 /* A fetcher on loop. limits may be NULL (all defaults). 0, -ENOMEM or -EIO (curl setup). */
 int fetcher_new(uv_loop_t *loop, const struct fetch_limits *limits, struct fetcher **ret);

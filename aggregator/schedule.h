@@ -98,7 +98,9 @@ int sched_queue_set_url(struct sched_queue *q, const char *name, const char *url
  * count. */
 size_t sched_queue_next_ready(struct sched_queue *q, int64_t now, const char **ret_names,
                               size_t max);
-/* The feed's request ended: frees its slot and sets its next due time. 0 or -ENOENT. */
+/* The feed's request ended (whatever the outcome, cancellation included): frees its slot and
+ * sets its next due time. A feed removed while in flight is dropped now, and the name pointer
+ * handed out for it becomes invalid. 0, or -ENOENT if the feed was not in flight. */
 int sched_queue_done(struct sched_queue *q, const char *name, int64_t next_due);
 
 /* Earliest due time of a feed not in flight (SCHED_NEVER if none): when to wake up next.

@@ -52,7 +52,13 @@ const char *liveblog_mode_name(enum liveblog_mode m) {
   }
 }
 
-int config_parse_duration(const char *s, int64_t *ret_seconds) {
+struct unit {
+  char suffix;
+  uint64_t scale;
+};
+
+/* A decimal number with an optional one-letter unit from units (and, for sizes, a trailing 'B'). */
+static int parse_scaled(const char *s, const struct unit *units, bool allow_b, uint64_t *ret) {
   if (!s || *s < '0' || *s > '9')
     return -EINVAL;
   char *end;
@@ -60,63 +66,36 @@ int config_parse_duration(const char *s, int64_t *ret_seconds) {
   unsigned long long v = strtoull(s, &end, 10);
   if (errno)
     return -EINVAL;
-  uint64_t mult = 1;
+  uint64_t scale = 1;
   if (*end) {
-    switch (*end) {
-    case 's':
-      break;
-    case 'm':
-      mult = 60;
-      break;
-    case 'h':
-      mult = 3600;
-      break;
-    case 'd':
-      mult = 86400;
-      break;
-    default:
+    const struct unit *u = units;
+    while (u->suffix && u->suffix != *end)
+      u++;
+    if (!u->suffix)
       return -EINVAL;
-    }
-    if (end[1])
+    scale = u->scale;
+    if (end[1] && !(allow_b && end[1] == 'B' && !end[2]))
       return -EINVAL;
   }
-  if (v > (uint64_t)INT64_MAX / mult)
+  if (v > UINT64_MAX / scale)
     return -EINVAL;
-  *ret_seconds = (int64_t)(v * mult);
+  *ret = v * scale;
+  return 0;
+}
+
+int config_parse_duration(const char *s, int64_t *ret_seconds) {
+  static const struct unit units[] = {{'s', 1}, {'m', 60}, {'h', 3600}, {'d', 86400}, {0, 0}};
+  uint64_t v;
+  if (parse_scaled(s, units, false, &v) < 0 || v > INT64_MAX)
+    return -EINVAL;
+  *ret_seconds = (int64_t)v;
   return 0;
 }
 
 int config_parse_size(const char *s, uint64_t *ret_bytes) {
-  if (!s || *s < '0' || *s > '9')
-    return -EINVAL;
-  char *end;
-  errno = 0;
-  unsigned long long v = strtoull(s, &end, 10);
-  if (errno)
-    return -EINVAL;
-  uint64_t mult = 1;
-  if (*end) {
-    switch (*end) {
-    case 'K':
-    case 'k':
-      mult = 1024;
-      break;
-    case 'M':
-      mult = 1024 * 1024;
-      break;
-    case 'G':
-      mult = 1024 * 1024 * 1024;
-      break;
-    default:
-      return -EINVAL;
-    }
-    if (end[1] && !(end[1] == 'B' && !end[2]))
-      return -EINVAL;
-  }
-  if (v > UINT64_MAX / mult)
-    return -EINVAL;
-  *ret_bytes = v * mult;
-  return 0;
+  static const struct unit units[] = {
+      {'K', 1024}, {'k', 1024}, {'M', 1024 * 1024}, {'G', 1024 * 1024 * 1024}, {0, 0}};
+  return parse_scaled(s, units, true, ret_bytes);
 }
 
 int config_choose_path(const char *cli_path, char **ret_path, bool *ret_explicit) {

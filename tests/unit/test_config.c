@@ -13,23 +13,10 @@
 
 #include <cmocka.h>
 
+#include "net_tmpdir.h"
+
 #include "config.h"
 #include "log.h"
-
-static char tmpdir[256];
-
-static int make_tmp(void **state) {
-  (void)state;
-  snprintf(tmpdir, sizeof tmpdir, "/tmp/braid-test-config-XXXXXX");
-  return mkdtemp(tmpdir) ? 0 : -1;
-}
-
-static int remove_tmp(void **state) {
-  (void)state;
-  char cmd[300];
-  snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-  return system(cmd) == 0 ? 0 : -1;
-}
 
 static const char *write_file(const char *rel, const char *text) {
   static char path[8][512];

@@ -12,24 +12,11 @@
 
 #include <cmocka.h>
 
+#include "net_tmpdir.h"
+
 #include "config.h"
 #include "feedsdir.h"
 #include "opml.h"
-
-static char tmpdir[256];
-
-static int make_tmp(void **state) {
-  (void)state;
-  snprintf(tmpdir, sizeof tmpdir, "/tmp/braid-test-opml-XXXXXX");
-  return mkdtemp(tmpdir) ? 0 : -1;
-}
-
-static int remove_tmp(void **state) {
-  (void)state;
-  char cmd[300];
-  snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-  return system(cmd) == 0 ? 0 : -1;
-}
 
 static const char *fixture(const char *name) {
   static char path[1024];

@@ -262,8 +262,8 @@ static void job_completed(struct fetch_job *j, CURLcode res) {
     curl_easy_getinfo(j->easy, CURLINFO_CONNECT_TIME_T, &connect_us);
     if (strncmp(j->errbuf, "Operation too slow", 18) == 0)
       job_end(j, FETCH_LIMIT_LOW_SPEED, detail);
-    else if (connect_us == 0 && strncmp(j->errbuf, "Connection timed out", 20) == 0)
-      job_end(j, FETCH_LIMIT_CONNECT_TIMEOUT, detail);
+    else if (connect_us == 0 && strncmp(j->errbuf, "Operation timed out", 19) != 0)
+      job_end(j, FETCH_LIMIT_CONNECT_TIMEOUT, detail); /* timed out before connecting */
     else
       job_end(j, FETCH_LIMIT_TIMEOUT, detail);
     return;

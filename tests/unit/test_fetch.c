@@ -10,6 +10,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -557,6 +560,70 @@ static void test_free_in_flight(void **state) {
   assert_int_equal(uv_loop_close(&e.loop), 0);
 }
 
+/* A listening socket whose accept queue is full: the kernel drops further SYNs, so a
+ * connection attempt hangs until the connect timeout. */
+static void test_connect_timeout(void **state) {
+  (void)state;
+  int ls = socket(AF_INET, SOCK_STREAM, 0);
+  assert_true(ls >= 0);
+  struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+  assert_int_equal(bind(ls, (struct sockaddr *)&a, sizeof a), 0);
+  socklen_t alen = sizeof a;
+  assert_int_equal(getsockname(ls, (struct sockaddr *)&a, &alen), 0);
+  assert_int_equal(listen(ls, 0), 0);
+  int fillers[4];
+  for (int i = 0; i < 4; i++) {
+    fillers[i] = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+    connect(fillers[i], (struct sockaddr *)&a, sizeof a);
+  }
+  struct fetch_limits lim = test_limits;
+  lim.connect_timeout_ms = 1000;
+  char u[64];
+  snprintf(u, sizeof u, "http://127.0.0.1:%d/feed", ntohs(a.sin_port));
+  struct got g = {0};
+  fetch_one(&lim, u, NULL, NULL, &g);
+  expect_outcome(&g, FETCH_LIMIT_CONNECT_TIMEOUT, "full accept queue");
+  buf_free(&g.body);
+  for (int i = 0; i < 4; i++)
+    close(fillers[i]);
+  close(ls);
+}
+
+/* on_done may free the whole fetcher: the other job ends cancelled, the loop closes. */
+static int freeing_jobs_left;
+static struct env *freeing_env;
+static void on_done_free(void *ud, const struct fetch_result *r) {
+  on_done(ud, r);
+  if (freeing_env) {
+    struct env *e = freeing_env;
+    freeing_env = NULL;
+    fetcher_free(e->f);
+  }
+  freeing_jobs_left--;
+}
+
+static void test_free_from_on_done(void **state) {
+  (void)state;
+  struct env e;
+  env_open(&e, &test_limits);
+  static const struct fetch_callbacks freeing = {on_headers, on_data, on_done_free};
+  struct got fast = {0}, slow = {0};
+  buf_init(&fast.body, 0);
+  buf_init(&slow.body, 0);
+  struct fetch_request r1 = {.url = url("/status/404")}, r2 = {.url = url("/slowheaders?delay=30")};
+  assert_int_equal(fetcher_start(e.f, &r1, &freeing, &fast, NULL), 0);
+  assert_int_equal(fetcher_start(e.f, &r2, &freeing, &slow, NULL), 0);
+  freeing_env = &e;
+  freeing_jobs_left = 2;
+  uv_run(&e.loop, UV_RUN_DEFAULT);
+  assert_int_equal(freeing_jobs_left, 0);
+  expect_outcome(&fast, FETCH_HTTP_ERROR, "first job");
+  expect_outcome(&slow, FETCH_CANCELLED, "job in flight when on_done freed the fetcher");
+  assert_int_equal(uv_loop_close(&e.loop), 0);
+  buf_free(&fast.body);
+  buf_free(&slow.body);
+}
+
 static void test_header_parsers(void **state) {
   (void)state;
   assert_int_equal(fetch_parse_retry_after("120", 1000), 1120);
@@ -589,6 +656,8 @@ int main(void) {
       cmocka_unit_test(test_many_concurrent),
       cmocka_unit_test(test_cancel),
       cmocka_unit_test(test_free_in_flight),
+      cmocka_unit_test(test_free_from_on_done),
+      cmocka_unit_test(test_connect_timeout),
   };
   return cmocka_run_group_tests(tests, start_server, stop_server);
 }

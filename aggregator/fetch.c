@@ -30,7 +30,9 @@ struct fetcher {
   struct fetch_job *jobs;     /* every job not yet ended */
   struct sock_ctx *socks;     /* every socket being watched */
   size_t active;
-  unsigned dispatch_depth;    /* >0 while completions are being handed out */
+  unsigned dispatch_depth;    /* >0 while curl or on_done is running: free must wait */
+  bool cancel_pending;        /* some job asked to be cancelled while curl was running */
+  bool in_curl;               /* inside curl_multi_socket_action */
   unsigned pending_closes;    /* uv handles whose close callback has not run */
   bool closing;               /* fetcher_free ran: no new jobs, free when handles closed */
   bool free_deferred;         /* fetcher_free was asked for from inside a callback */
@@ -278,7 +280,6 @@ static void job_completed(struct fetch_job *j, CURLcode res) {
 static void check_completions(struct fetcher *f) {
   CURLMsg *msg;
   int pending;
-  f->dispatch_depth++;
   while (!f->free_deferred && (msg = curl_multi_info_read(f->multi, &pending))) {
     if (msg->msg != CURLMSG_DONE)
       continue;
@@ -288,6 +289,34 @@ static void check_completions(struct fetcher *f) {
     if (j && !j->finished)
       job_completed(j, res);
   }
+}
+
+/* Ends the jobs whose cancellation was asked for while curl could not let go of them. */
+static void sweep_cancels(struct fetcher *f) {
+  if (!f->cancel_pending)
+    return;
+  f->cancel_pending = false;
+  for (struct fetch_job *j = f->jobs, *next; j && !f->free_deferred; j = next) {
+    next = j->next;
+    if (j->cancel_requested && !j->finished && !j->in_callback) {
+      job_end(j, FETCH_CANCELLED, "cancelled");
+      next = f->jobs; /* on_done may have changed the list: start over */
+    }
+  }
+}
+
+/* One curl_multi_socket_action, then whatever it finished. Callbacks that run inside it
+ * (on_headers, on_data) cannot remove handles, so frees and cancels they ask for wait. */
+static void drive(struct fetcher *f, curl_socket_t fd, int flags) {
+  int running;
+  f->dispatch_depth++;
+  f->in_curl = true;
+  curl_multi_socket_action(f->multi, fd, flags, &running);
+  f->in_curl = false;
+  f->dispatch_depth--;
+  f->dispatch_depth++;
+  check_completions(f);
+  sweep_cancels(f);
   f->dispatch_depth--;
   if (f->free_deferred && f->dispatch_depth == 0) {
     f->free_deferred = false;
@@ -309,16 +338,12 @@ static void on_poll(uv_poll_t *h, int status, int events) {
     if (events & UV_WRITABLE)
       flags |= CURL_CSELECT_OUT;
   }
-  int running;
-  curl_multi_socket_action(f->multi, c->fd, flags, &running);
-  check_completions(f);
+  drive(f, c->fd, flags);
 }
 
 static void on_timer(uv_timer_t *t) {
   struct fetcher *f = t->data;
-  int running;
-  curl_multi_socket_action(f->multi, CURL_SOCKET_TIMEOUT, 0, &running);
-  check_completions(f);
+  drive(f, CURL_SOCKET_TIMEOUT, 0);
 }
 
 static int curl_timer_cb(CURLM *multi, long timeout_ms, void *userp) {
@@ -483,7 +508,6 @@ static int setopts(struct fetch_job *j, const struct fetch_request *req) {
   SET(CURLOPT_NOSIGNAL, 1L);
   SET(CURLOPT_ACCEPT_ENCODING, "");
   SET(CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
-  SET(CURLOPT_PIPEWAIT, 1L);
   SET(CURLOPT_FOLLOWLOCATION, 0L);
   SET(CURLOPT_PROTOCOLS_STR, "http,https,file");
   SET(CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
@@ -543,8 +567,9 @@ int fetcher_start(struct fetcher *f, const struct fetch_request *req,
 void fetcher_cancel(struct fetch_job *j) {
   if (!j || j->finished)
     return;
-  if (j->in_callback) {
+  if (j->in_callback || j->f->in_curl) {
     j->cancel_requested = true;
+    j->f->cancel_pending = true;
     return;
   }
   job_end(j, FETCH_CANCELLED, "cancelled");

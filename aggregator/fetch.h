@@ -113,14 +113,16 @@ int fetcher_new(uv_loop_t *loop, const struct fetch_limits *limits, struct fetch
 int fetcher_start(struct fetcher *f, const struct fetch_request *req,
                   const struct fetch_callbacks *cb, void *userdata, struct fetch_job **ret_job);
 
-/* Ends a job with FETCH_CANCELLED. From outside the job's callbacks, on_done runs before this
- * returns; from inside its on_headers/on_data, on_done follows once curl lets go of it. */
+/* Ends a job with FETCH_CANCELLED. From outside the fetcher's callbacks (a timer, a signal,
+ * any on_done), on_done runs before this returns; from inside an on_headers/on_data (of this
+ * job or another), on_done follows as soon as curl returns control. */
 void fetcher_cancel(struct fetch_job *job);
 
 /* Jobs in flight. */
 size_t fetcher_active(const struct fetcher *f);
 
-/* Cancels every job (each gets its on_done now) and closes the fetcher's handles. Memory is
+/* Cancels every job (each gets its on_done now; from inside a fetch callback, as soon as that
+ * returns) and closes the fetcher's handles. Memory is
  * released from the uv_close callbacks, so run the loop afterwards (uv_run) before
  * uv_loop_close. NULL is a no-op. */
 void fetcher_free(struct fetcher *f);

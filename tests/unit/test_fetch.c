@@ -114,6 +114,8 @@ struct got {
   uint64_t body_bytes;
   char error[256];
   /* behaviour switches */
+  struct fetch_job **cancel_other; /* cancelled from this job's on_data */
+  struct fetch_job **forget_on_done; /* set to NULL when this job ends */
   bool cancel_in_headers;
   bool abort_in_data;
   struct fetch_job *job;
@@ -144,12 +146,18 @@ static int on_data(void *ud, const char *data, size_t len) {
   g->delivered += len;
   if (g->body.len + len <= 65536)
     buf_append(&g->body, data, len);
+  if (g->cancel_other && *g->cancel_other) {
+    fetcher_cancel(*g->cancel_other);
+    *g->cancel_other = NULL;
+  }
   return g->abort_in_data ? 1 : 0;
 }
 
 static void on_done(void *ud, const struct fetch_result *r) {
   struct got *g = ud;
   g->done_calls++;
+  if (g->forget_on_done)
+    *g->forget_on_done = NULL;
   g->outcome = r->outcome;
   g->status = r->status;
   g->body_bytes = r->body_bytes;
@@ -509,8 +517,13 @@ static void test_cancel(void **state) {
   (void)state;
   struct env e;
   env_open(&e, &test_limits);
-  struct got slow = {0}, inh = {0}, abrt = {0};
+  struct got slow = {0}, inh = {0}, abrt = {0}, other = {0}, canceller = {0};
   fetch_into(&e, url("/slowheaders?delay=30"), NULL, NULL, &slow);
+  fetch_into(&e, url("/slowheaders?delay=29"), NULL, NULL, &other);
+  struct fetch_job *other_job = other.job;
+  other.forget_on_done = &other_job;
+  canceller.cancel_other = &other_job;
+  fetch_into(&e, url("/feeds/basic.rss?c=3"), NULL, NULL, &canceller);
   inh.cancel_in_headers = true;
   fetch_into(&e, url("/feeds/basic.rss?c=1"), NULL, NULL, &inh);
   abrt.abort_in_data = true;
@@ -527,6 +540,11 @@ static void test_cancel(void **state) {
   assert_int_equal(inh.delivered, 0);
   assert_int_equal(abrt.done_calls, 1);
   expect_outcome(&abrt, FETCH_ABORTED, "on_data returned 1");
+  assert_int_equal(other.done_calls, 1);
+  expect_outcome(&other, FETCH_CANCELLED, "cancel from another job's on_data");
+  expect_outcome(&canceller, FETCH_OK, "the job that cancelled another");
+  buf_free(&other.body);
+  buf_free(&canceller.body);
   buf_free(&slow.body);
   buf_free(&inh.body);
   buf_free(&abrt.body);

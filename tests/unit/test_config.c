@@ -15,6 +15,7 @@
 
 #include "net_tmpdir.h"
 
+#include "bounds.h"
 #include "config.h"
 #include "log.h"
 
@@ -332,6 +333,40 @@ static void test_feed_errors(void **state) {
   msg_list_free(&errs);
 }
 
+static void test_file_caps(void **state) {
+  (void)state;
+  struct feed_def d;
+  struct msg_list errs = {0};
+  /* A line over BRAID_CONFIG_MAX_LINE_BYTES is refused by name; the lines around it still count. */
+  size_t n = BRAID_CONFIG_MAX_LINE_BYTES + 100;
+  char *text = malloc(n + 100);
+  assert_non_null(text);
+  strcpy(text, "title = ");
+  memset(text + 8, 'x', n);
+  strcpy(text + 8 + n, "\nurl = https://example.org/\nbogus = 1\n");
+  assert_int_equal(feed_def_parse(text, strlen(text), "f.feed", "f", &d, &errs), -EINVAL);
+  expect_msg(&errs, "f.feed:1: line longer than 8192 bytes (BRAID_CONFIG_MAX_LINE_BYTES)");
+  expect_msg(&errs, "f.feed:3: unknown key 'bogus'");
+  assert_int_equal(errs.n, 2);
+  msg_list_free(&errs);
+  free(text);
+  static const char nul[] = "url = https://example.org/\ntitle = a\0b\n";
+  assert_int_equal(feed_def_parse(nul, sizeof nul - 1, "f.feed", "f", &d, &errs), -EINVAL);
+  expect_msg(&errs, "f.feed:2: NUL byte in line");
+  msg_list_free(&errs);
+  /* A file over BRAID_CONFIG_MAX_FILE_BYTES is refused whole. */
+  char *big = malloc(BRAID_CONFIG_MAX_FILE_BYTES + 2);
+  assert_non_null(big);
+  memset(big, ';', BRAID_CONFIG_MAX_FILE_BYTES + 1);
+  big[BRAID_CONFIG_MAX_FILE_BYTES + 1] = '\0';
+  const char *path = write_file("big/braid.conf", big);
+  free(big);
+  struct braid_config *c = NULL;
+  assert_int_equal(config_load(path, true, &c, &errs), -EINVAL);
+  expect_msg(&errs, "braid.conf: larger than 65536 bytes (BRAID_CONFIG_MAX_FILE_BYTES)");
+  msg_list_free(&errs);
+}
+
 static void test_feed_names(void **state) {
   (void)state;
   assert_true(feed_name_valid("bbc"));
@@ -427,6 +462,7 @@ int main(void) {
       cmocka_unit_test(test_feed_full),
       cmocka_unit_test(test_feed_long_url),
       cmocka_unit_test(test_feed_errors),
+      cmocka_unit_test(test_file_caps),
       cmocka_unit_test(test_feed_names),
       cmocka_unit_test(test_feeds_dir_load_and_reload),
       cmocka_unit_test(test_feeds_dir_missing),

@@ -290,6 +290,29 @@ static void test_ok_body_and_headers(void **state) {
   json_decref(log);
 }
 
+static void test_cache_headers_and_charset(void **state) {
+  (void)state;
+  struct got g = {0}, c = {0}, x = {0};
+  int64_t before = (int64_t)time(NULL);
+  fetch_one(&test_limits, url("/feeds/basic.rss?cc=300&expires=600"), NULL, NULL, &g);
+  expect_outcome(&g, FETCH_OK, "cache headers");
+  assert_int_equal(g.max_age, 300);
+  /* Expires is measured against the server's Date, then placed on our clock. */
+  assert_in_range(g.expires, before + 598, (int64_t)time(NULL) + 602);
+  buf_free(&g.body);
+  /* The declared charset is reported as sent, even when the body says otherwise. */
+  fetch_one(&test_limits, url("/charset"), NULL, NULL, &c);
+  expect_outcome(&c, FETCH_OK, "charset");
+  assert_string_equal(c.charset, "iso-8859-1");
+  assert_non_null(memmem(c.body.data, c.body.len, "Caf\xc3\xa9", 5));
+  buf_free(&c.body);
+  /* Not well-formed XML is still a successful transfer: judging it is the parser's job. */
+  fetch_one(&test_limits, url("/invalid"), NULL, NULL, &x);
+  expect_outcome(&x, FETCH_OK, "invalid XML");
+  assert_true(x.body.len > 0);
+  buf_free(&x.body);
+}
+
 static void test_conditional_get(void **state) {
   (void)state;
   struct got first = {0}, second = {0}, third = {0};
@@ -660,6 +683,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_header_parsers),
       cmocka_unit_test(test_ok_body_and_headers),
+      cmocka_unit_test(test_cache_headers_and_charset),
       cmocka_unit_test(test_conditional_get),
       cmocka_unit_test(test_retry_after),
       cmocka_unit_test(test_http_errors),

@@ -230,14 +230,16 @@ static void job_completed(struct fetch_job *j, CURLcode res) {
     job_end(j, FETCH_ABORTED, "aborted by the caller");
     return;
   }
-  if (j->cap_hit || res == CURLE_FILESIZE_EXCEEDED) {
+  /* An error page too big to read is still, first of all, an error status. */
+  bool error_status = j->headers_done && !j->is_redirect && j->status >= 300 && j->status != 304;
+  if ((j->cap_hit || res == CURLE_FILESIZE_EXCEEDED) && !error_status) {
     char msg[96];
     snprintf(msg, sizeof msg, "body larger than %llu bytes (max_bytes)",
              (unsigned long long)j->f->lim.max_bytes);
     job_end(j, FETCH_LIMIT_MAX_BYTES, msg);
     return;
   }
-  if (res == CURLE_OK) {
+  if (res == CURLE_OK || error_status) {
     if (j->is_redirect) {
       job_follow(j);
       return;

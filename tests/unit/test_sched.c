@@ -240,6 +240,37 @@ static void test_outcome_from_fetch(void **state) {
   assert_int_equal(o.expires, -1);
 }
 
+/* Whatever a server says, in whatever order: a poll is never scheduled in the past, never
+ * before Retry-After or a max-age floor, and never further out than the largest cap. */
+static void test_invariants_under_random_outcomes(void **state) {
+  (void)state;
+  struct sched_prng rng, pick;
+  sched_prng_seed(&rng, 11);
+  sched_prng_seed(&pick, 12);
+  struct sched_state st = {0};
+  int64_t now = NOW;
+  int64_t furthest = BRAID_SCHED_MAX_RETRY_AFTER_S;
+  for (int i = 0; i < 20000; i++) {
+    int64_t interval = 1 + (int64_t)(sched_prng_next(&pick) % (2 * 86400));
+    struct sched_outcome o = {(enum sched_kind)(sched_prng_next(&pick) % 4), -1, -1, -1};
+    if (sched_prng_next(&pick) % 3 == 0)
+      o.max_age_s = (int64_t)(sched_prng_next(&pick) % (3 * 86400));
+    if (sched_prng_next(&pick) % 3 == 0)
+      o.retry_after = now + (int64_t)(sched_prng_next(&pick) % (30 * 86400)) - 3600;
+    if (sched_prng_next(&pick) % 3 == 0)
+      o.expires = now + (int64_t)(sched_prng_next(&pick) % (3 * 86400)) - 3600;
+    int64_t due = sched_after_poll(&st, interval, &o, now, &rng);
+    assert_true(due >= now + 1);
+    assert_true(due <= now + (furthest > interval * 11 / 10 + 1 ? furthest : interval * 11 / 10 + 1));
+    if (o.kind == SCHED_THROTTLED && o.retry_after > now)
+      assert_true(due >= now + (o.retry_after - now < furthest ? o.retry_after - now : furthest));
+    if ((o.kind == SCHED_OK || o.kind == SCHED_NOT_MODIFIED) && o.max_age_s >= 0)
+      assert_true(due >= now + (o.max_age_s < BRAID_SCHED_MAX_FLOOR_S ? o.max_age_s : BRAID_SCHED_MAX_FLOOR_S));
+    assert_int_equal(st.errors == 0, o.kind == SCHED_OK || o.kind == SCHED_NOT_MODIFIED);
+    now += 1 + (int64_t)(sched_prng_next(&pick) % 600);
+  }
+}
+
 /* ---- queue ---- */
 
 static size_t ready(struct sched_queue *q, int64_t now, const char **names) {
@@ -386,6 +417,7 @@ int main(void) {
       cmocka_unit_test(test_gone_retires),
       cmocka_unit_test(test_initial_due_spreads_start),
       cmocka_unit_test(test_outcome_from_fetch),
+      cmocka_unit_test(test_invariants_under_random_outcomes),
       cmocka_unit_test(test_queue_order_and_due),
       cmocka_unit_test(test_queue_global_limit),
       cmocka_unit_test(test_queue_per_host_limit),

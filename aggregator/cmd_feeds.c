@@ -258,7 +258,7 @@ static int import_opml(const struct braid_config *c, const struct opts *o) {
   int status = load_feeds(c, &have) ? 1 : 0;
   size_t added = 0, skipped = 0;
   for (size_t i = 0; i < in.n; i++) {
-    const struct opml_feed *f = &in.items[i];
+    struct opml_feed *f = &in.items[i];
     char base[BRAID_FEED_NAME_MAX_BYTES + 1], name[BRAID_FEED_NAME_MAX_BYTES + 1];
     const struct feed_def *same = NULL;
     if (!feed_url_valid(f->url)) {
@@ -277,6 +277,10 @@ static int import_opml(const struct braid_config *c, const struct opts *o) {
       skipped++;
       continue;
     }
+    /* OPML titles may hold line breaks (&#10;) that a one-line feed file cannot. */
+    for (char *t = f->title; t && *t; t++)
+      if ((unsigned char)*t < 0x20 || *t == 0x7f)
+        *t = ' ';
     if (add_one(c, name, f->url, f->title) != 0) {
       status = 1; /* reported by add_one */
       continue;

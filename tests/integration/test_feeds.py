@@ -120,6 +120,18 @@ with open(bad, "w") as f:
 rc, out, err = braid(conf, "import", bad)
 s.check("import of malformed OPML exits 1 naming file and line", rc == 1 and "bad.opml:1:" in err, f"rc={rc} {err}")
 
+d, conf = setup("opml-newline")
+odd = os.path.join(d, "odd.opml")
+with open(odd, "w") as f:
+    f.write('<opml version="2.0"><body><outline title="Two&#10;lines" xmlUrl="http://a.example/x"/>'
+            '<outline text="Same name" xmlUrl="http://a.example/x.rss?v=2"/></body></opml>')
+rc, out, err = braid(conf, "import", odd)
+s.check("import of odd titles and clashing names exits 0", rc == 0, f"rc={rc} {err}")
+s.check("a line break in an OPML title becomes a space",
+        open(os.path.join(d, "feeds.d", "a.example-x.feed")).read() == "url = http://a.example/x\ntitle = Two lines\n")
+s.check("a derived name taken by another URL gets a suffix",
+        os.path.isfile(os.path.join(d, "feeds.d", "a.example-x-2.feed")), repr(os.listdir(os.path.join(d, "feeds.d"))))
+
 # -- configuration errors --
 d, conf = setup("badconf", "[poll]\nintervall = 5m\n")
 rc, out, err = braid(conf, "feeds", "list")

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "bounds.h"
 #include "config.h"
@@ -244,6 +245,12 @@ static void job_completed(struct fetch_job *j, CURLcode res) {
       job_follow(j);
       return;
     }
+    long unmet = 0;
+    if (j->is_file && curl_easy_getinfo(j->easy, CURLINFO_CONDITION_UNMET, &unmet) == CURLE_OK &&
+        unmet)
+      j->status = 304;
+    else if (j->is_file)
+      j->status = 200;
     if (fetch_job_deliver_headers(j)) {
       job_end(j, j->cancel_requested ? FETCH_CANCELLED : FETCH_ABORTED,
               j->cancel_requested ? "cancelled" : "aborted by the caller");
@@ -520,6 +527,15 @@ static int setopts(struct fetch_job *j, const struct fetch_request *req) {
   SET(CURLOPT_LOW_SPEED_LIMIT, (long)l->low_speed_limit);
   SET(CURLOPT_LOW_SPEED_TIME, (long)l->low_speed_time_s);
   SET(CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)l->max_bytes);
+  if (j->is_file && req->last_modified && *req->last_modified) {
+    /* file:// has no request headers, but curl honours a time condition against the mtime
+     * and reports Last-Modified, so local feeds revalidate like remote ones. */
+    time_t since = curl_getdate(req->last_modified, NULL);
+    if (since > 0) {
+      SET(CURLOPT_TIMECONDITION, (long)CURL_TIMECOND_IFMODSINCE);
+      SET(CURLOPT_TIMEVALUE_LARGE, (curl_off_t)since);
+    }
+  }
 #undef SET
   return c == CURLE_OK ? 0 : -EIO;
 }

@@ -39,14 +39,16 @@ struct fetch_limits {
 struct fetch_request {
   const char *url;              /* http://, https:// or file:// */
   const char *etag;             /* sent as If-None-Match; NULL/"" for none */
-  const char *last_modified;    /* sent as If-Modified-Since; NULL/"" for none */
+  const char *last_modified;    /* sent as If-Modified-Since (file://: compared with the mtime);
+                                   NULL/"" for none */
   const char *user_agent;       /* NULL: the fetcher's */
 };
 
 /* What the final response said. Strings are NULL when absent; all stay valid until on_done
  * returns. Times are seconds since the epoch, -1 when absent. */
 struct fetch_headers {
-  long status;                  /* HTTP status of the final response; 200 for a file:// read */
+  long status;                  /* HTTP status of the final response; for file:// 200, or 304
+                                   when the file is not newer than the request's last_modified */
   const char *content_type;     /* media type without parameters, e.g. "application/rss+xml" */
   const char *charset;          /* Content-Type charset parameter, unquoted */
   const char *etag;

@@ -492,7 +492,15 @@ static void test_file_url(void **state) {
   const char *want = read_fixture("basic.rss", &len);
   assert_int_equal(g.body.len, len);
   assert_memory_equal(g.body.data, want, len);
+  assert_true(g.last_modified[0] != '\0');
   buf_free(&g.body);
+  /* Local feeds revalidate too: an unchanged file is "not modified". */
+  struct got again = {0};
+  fetch_one(&test_limits, u, NULL, g.last_modified, &again);
+  expect_outcome(&again, FETCH_NOT_MODIFIED, "unchanged file");
+  assert_int_equal(again.status, 304);
+  assert_int_equal(again.delivered, 0);
+  buf_free(&again.body);
 }
 
 static void test_bad_requests(void **state) {

@@ -272,11 +272,16 @@ static int conf_kv(struct ini_read *r, const char *section, const char *key, con
     return 0;
   }
   p->line_of[idx] = r->lineno;
+  char *field = (char *)p->c + k->offset;
+  if (!*value && k->offset == OFF(output_dir)) { /* "dir =" spells out the default: unset */
+    free(p->c->output_dir);
+    p->c->output_dir = NULL;
+    return 0;
+  }
   if (!*value) {
     ini_read_error(r, "empty value for '%s'", key);
     return 0;
   }
-  char *field = (char *)p->c + k->offset;
   switch (k->kind) {
   case K_PATH:
     if (has_control(value)) {

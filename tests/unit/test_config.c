@@ -183,6 +183,16 @@ static void test_every_key(void **state) {
   config_free(c);
 }
 
+static void test_empty_output_dir_means_unset(void **state) {
+  (void)state;
+  const char *path = write_file("outdir/braid.conf", "[output]\ndir =\n");
+  struct msg_list errs = {0};
+  struct braid_config *c;
+  assert_int_equal(config_load(path, true, &c, &errs), 0);
+  assert_null(c->output_dir);
+  config_free(c);
+}
+
 static void test_all_errors_reported_with_lines(void **state) {
   (void)state;
   const char *path = write_file("bad/braid.conf",
@@ -457,6 +467,7 @@ int main(void) {
       cmocka_unit_test(test_empty_file_gives_defaults),
       cmocka_unit_test(test_missing_file),
       cmocka_unit_test(test_every_key),
+      cmocka_unit_test(test_empty_output_dir_means_unset),
       cmocka_unit_test(test_all_errors_reported_with_lines),
       cmocka_unit_test(test_choose_path),
       cmocka_unit_test(test_feed_full),

@@ -222,13 +222,6 @@ struct conf_parse {
   int line_of[NKEYS]; /* where each key was set, for duplicate reports */
 };
 
-static bool has_control(const char *s) {
-  for (; *s; s++)
-    if ((unsigned char)*s < 0x20 || *s == 0x7f)
-      return true;
-  return false;
-}
-
 static bool listen_valid(const char *v) {
   const char *colon = strrchr(v, ':');
   if (!colon || colon == v)
@@ -284,13 +277,13 @@ static int conf_kv(struct ini_read *r, const char *section, const char *key, con
   }
   switch (k->kind) {
   case K_PATH:
-    if (has_control(value)) {
+    if (text_has_control(value)) {
       ini_read_error(r, "%s: control character in path", key);
       return 0;
     }
     return set_string(r, (char **)field, path_join(p->c->dir, value));
   case K_STRING:
-    if (has_control(value)) {
+    if (text_has_control(value)) {
       ini_read_error(r, "%s: control character in value", key);
       return 0;
     }

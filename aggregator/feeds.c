@@ -113,13 +113,6 @@ struct feed_parse {
   int line_url, line_title, line_interval, line_liveblog, line_timezone;
 };
 
-static bool has_control(const char *s) {
-  for (; *s; s++)
-    if ((unsigned char)*s < 0x20 || *s == 0x7f)
-      return true;
-  return false;
-}
-
 static int feed_kv(struct ini_read *r, const char *section, const char *key, const char *value) {
   struct feed_parse *p = r->user;
   int *line;
@@ -156,7 +149,7 @@ static int feed_kv(struct ini_read *r, const char *section, const char *key, con
     return d->url ? 0 : -ENOMEM;
   }
   if (line == &p->line_title) {
-    if (has_control(value)) {
+    if (text_has_control(value)) {
       ini_read_error(r, "title: control character in value");
       return 0;
     }

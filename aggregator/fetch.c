@@ -481,27 +481,28 @@ void fetch_limits_from_config(struct fetch_limits *ret, const struct braid_confi
 
 size_t fetcher_active(const struct fetcher *f) { return f->active; }
 
+/* Adds "Name: value" to the job's request headers; nothing for a NULL or empty value. Values
+ * come from a previous response, so they are held to the same cap. */
+static int add_request_header(struct fetch_job *j, const char *name, const char *value) {
+  if (!value || !*value || strlen(value) >= BRAID_FETCH_MAX_HEADER_BYTES)
+    return 0;
+  char line[BRAID_FETCH_MAX_HEADER_BYTES + 32];
+  snprintf(line, sizeof line, "%s: %s", name, value);
+  struct curl_slist *s = curl_slist_append(j->req_headers, line);
+  if (!s)
+    return -ENOMEM;
+  j->req_headers = s;
+  return 0;
+}
+
 static int setopts(struct fetch_job *j, const struct fetch_request *req) {
   struct fetcher *f = j->f;
   const struct fetch_limits *l = &f->lim;
   CURL *e = j->easy;
   const char *ua = req->user_agent && *req->user_agent ? req->user_agent : f->user_agent;
-  if (req->etag && *req->etag) {
-    char line[BRAID_FETCH_MAX_HEADER_BYTES + 32];
-    snprintf(line, sizeof line, "If-None-Match: %s", req->etag);
-    struct curl_slist *s = curl_slist_append(j->req_headers, line);
-    if (!s)
-      return -ENOMEM;
-    j->req_headers = s;
-  }
-  if (req->last_modified && *req->last_modified) {
-    char line[BRAID_FETCH_MAX_HEADER_BYTES + 32];
-    snprintf(line, sizeof line, "If-Modified-Since: %s", req->last_modified);
-    struct curl_slist *s = curl_slist_append(j->req_headers, line);
-    if (!s)
-      return -ENOMEM;
-    j->req_headers = s;
-  }
+  if (add_request_header(j, "If-None-Match", req->etag) < 0 ||
+      add_request_header(j, "If-Modified-Since", req->last_modified) < 0)
+    return -ENOMEM;
   CURLcode c = CURLE_OK;
 #define SET(opt, val)                                                                          \
   do {                                                                                         \

@@ -179,6 +179,13 @@ int ini_read_run(struct ini_read *r, const char *text, size_t len) {
   return r->nerrors ? -EINVAL : 0;
 }
 
+bool text_has_control(const char *s) {
+  for (; *s; s++)
+    if ((unsigned char)*s < 0x20 || *s == 0x7f)
+      return true;
+  return false;
+}
+
 int read_small_file(const char *path, size_t max, char **ret, size_t *ret_len) {
   int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
   if (fd < 0)

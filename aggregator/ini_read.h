@@ -45,6 +45,9 @@ int ini_read_run(struct ini_read *r, const char *text, size_t len);
 /* Appends "FILE:LINE: MESSAGE" to r->errors. */
 void ini_read_error(struct ini_read *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* true when s holds a control character (a value braid would write back or log must not). */
+bool text_has_control(const char *s);
+
 /* Reads a whole regular file of at most max bytes; *ret is NUL-terminated, malloc'ed.
  * 0, -EFBIG, -EISDIR/-EINVAL (not a regular file), -errno. */
 int read_small_file(const char *path, size_t max, char **ret, size_t *ret_len);

@@ -122,24 +122,13 @@ static int load_feeds(const struct braid_config *c, struct feed_list *ret) {
   return rc < 0 ? 2 : 0;
 }
 
-static void format_duration(int64_t s, char *out, size_t size) {
-  if (s % 86400 == 0)
-    snprintf(out, size, "%lldd", (long long)(s / 86400));
-  else if (s % 3600 == 0)
-    snprintf(out, size, "%lldh", (long long)(s / 3600));
-  else if (s % 60 == 0)
-    snprintf(out, size, "%lldm", (long long)(s / 60));
-  else
-    snprintf(out, size, "%llds", (long long)s);
-}
-
 static int feeds_list(const struct braid_config *c) {
   struct feed_list l = {0};
   int status = load_feeds(c, &l);
   for (size_t i = 0; i < l.n; i++) {
     const struct feed_def *d = &l.items[i];
     char iv[32];
-    format_duration(d->interval_s ? d->interval_s : c->poll_interval_s, iv, sizeof iv);
+    config_format_duration(d->interval_s ? d->interval_s : c->poll_interval_s, iv, sizeof iv);
     printf("%s\t%s\t%s\t%s\n", d->name, d->url, d->title ? d->title : "-", iv);
   }
   feed_list_free(&l);

@@ -92,6 +92,17 @@ int config_parse_duration(const char *s, int64_t *ret_seconds) {
   return 0;
 }
 
+void config_format_duration(int64_t s, char *out, size_t size) {
+  if (s != 0 && s % 86400 == 0)
+    snprintf(out, size, "%lldd", (long long)(s / 86400));
+  else if (s != 0 && s % 3600 == 0)
+    snprintf(out, size, "%lldh", (long long)(s / 3600));
+  else if (s != 0 && s % 60 == 0)
+    snprintf(out, size, "%lldm", (long long)(s / 60));
+  else
+    snprintf(out, size, "%llds", (long long)s);
+}
+
 int config_parse_size(const char *s, uint64_t *ret_bytes) {
   static const struct unit units[] = {
       {'K', 1024}, {'k', 1024}, {'M', 1024 * 1024}, {'G', 1024 * 1024 * 1024}, {0, 0}};

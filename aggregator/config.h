@@ -78,6 +78,8 @@ void config_free(struct braid_config *c);
 
 /* "30s", "5m", "2h", "1d", "90" (bare seconds); 0 or -EINVAL (also for negative, overflow). */
 int config_parse_duration(const char *s, int64_t *ret_seconds);
+/* The shortest way config_parse_duration reads back: "90s", "5m", "2h", "1d". */
+void config_format_duration(int64_t seconds, char *out, size_t size);
 /* "10M", "512K", "1G", "4096" (bytes; K = 1024); 0 or -EINVAL. */
 int config_parse_size(const char *s, uint64_t *ret_bytes);
 

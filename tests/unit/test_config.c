@@ -68,6 +68,17 @@ static void test_durations_and_sizes(void **state) {
   assert_int_equal(config_parse_duration("m", &s), -EINVAL);
   assert_int_equal(config_parse_duration("", &s), -EINVAL);
   assert_int_equal(config_parse_duration("99999999999999999999d", &s), -EINVAL);
+  char out[32];
+  config_format_duration(90, out, sizeof out);
+  assert_string_equal(out, "90s");
+  config_format_duration(300, out, sizeof out);
+  assert_string_equal(out, "5m");
+  config_format_duration(7200, out, sizeof out);
+  assert_string_equal(out, "2h");
+  config_format_duration(3 * 86400, out, sizeof out);
+  assert_string_equal(out, "3d");
+  config_format_duration(0, out, sizeof out);
+  assert_string_equal(out, "0s");
   uint64_t b;
   assert_int_equal(config_parse_size("10M", &b), 0);
   assert_int_equal(b, 10 * 1024 * 1024);

@@ -31,6 +31,15 @@ Routes (GET unless said; N, S are integers; query parameters in brackets are opt
   /slowheaders           sleeps [delay=5] seconds before sending anything, then a feed.
   /_requests             the record as JSON: [{"method", "path", "headers": {lower-case name:
                          value}, "time": epoch seconds (float)}]; [clear=1] empties it after.
+
+Fixture files are read on every request, so a test changes a feed between polls by rewriting
+it in its own --fixtures directory (ETag and Last-Modified follow).
+
+From another test (PYTHONPATH holds tests/integration):
+    from feedserver import start_server, stop_server
+    proc, port = start_server(fixtures_dir)      # fixtures_dir=None: tests/fixtures/net
+    ...
+    stop_server(proc)
 """
 import argparse
 import email.utils
@@ -270,6 +279,33 @@ class Server(ThreadingHTTPServer):
 
     def handle_error(self, request, client_address):  # resets and aborted clients are expected
         pass
+
+
+def start_server(fixtures=None):
+    """Starts this server as a child process; returns (Popen, port)."""
+    import subprocess
+    cmd = [sys.executable, os.path.abspath(__file__)]
+    if fixtures:
+        cmd += ["--fixtures", fixtures]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE)
+    line = proc.stdout.readline()
+    if not line.strip().isdigit():
+        proc.kill()
+        proc.wait()
+        raise RuntimeError("feedserver.py did not start")
+    return proc, int(line)
+
+
+def stop_server(proc):
+    """Stops a server from start_server (by its pid) and waits for it."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except Exception:
+        proc.kill()
+        proc.wait()
+    if proc.stdout:
+        proc.stdout.close()
 
 
 def main():

@@ -2,18 +2,19 @@
 import http.client
 import json
 import os
-import subprocess
-import sys
+import shutil
 import time
 import zlib
 
-from braidtest import Suite
+from braidtest import Suite, fixture
+from feedserver import start_server, stop_server
 
 s = Suite("feeds_server")
-HERE = os.path.dirname(os.path.abspath(__file__))
-proc = subprocess.Popen([sys.executable, os.path.join(HERE, "feedserver.py")], stdout=subprocess.PIPE)
+# A private copy of the fixtures, so the test can change a feed under the server.
+fx = os.path.join(s.tmp, "fixtures")
+shutil.copytree(fixture("net"), fx)
+proc, port = start_server(fx)
 try:
-    port = int(proc.stdout.readline())
 
     def get(path, headers=None):
         c = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
@@ -84,7 +85,12 @@ try:
     c, r = get("/_requests")
     s.check("clear=1 empties the record", json.loads(r.read()) == [])
     c.close()
+    with open(os.path.join(fx, "basic.rss"), "a") as f:
+        f.write("<!-- changed -->\n")
+    c, r = get("/feeds/basic.rss", {"If-None-Match": etag})
+    s.check("a rewritten fixture is served anew with a new ETag",
+            r.status == 200 and r.getheader("ETag") != etag and r.read().endswith(b"<!-- changed -->\n"))
+    c.close()
 finally:
-    proc.terminate()
-    proc.wait(timeout=10)
+    stop_server(proc)
 s.finish()

@@ -288,6 +288,10 @@ static void test_feed_full(void **state) {
   assert_string_equal(d.timezone, "Europe/London");
   assert_string_equal(d.source, "feeds.d/bbc.feed");
   feed_def_clear(&d);
+  /* '#' is a comment only at the start of a line; inside a value it is text. */
+  assert_int_equal(parse_feed("# a comment\nurl = https://example.org/\ntitle = News # 1\n", &d, &errs), 0);
+  assert_string_equal(d.title, "News # 1");
+  feed_def_clear(&d);
   /* Only url is required. */
   assert_int_equal(parse_feed("\xEF\xBB\xBFurl = file:///srv/demo.xml\r\n", &d, &errs), 0);
   assert_string_equal(d.url, "file:///srv/demo.xml");

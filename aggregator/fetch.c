@@ -28,6 +28,7 @@ struct fetcher {
   CURLSH *share;
   struct fetch_limits lim;
   char *user_agent;
+  char *ca_file;              /* copy of limits->ca_file, or NULL */
   struct fetch_job *jobs;     /* every job not yet ended */
   struct sock_ctx *socks;     /* every socket being watched */
   size_t active;
@@ -65,6 +66,7 @@ static void release_if_closed(struct fetcher *f) {
   if (!f->closing || f->pending_closes || f->dispatch_depth)
     return;
   free(f->user_agent);
+  free(f->ca_file);
   free(f);
   curl_global_cleanup();
 }
@@ -439,13 +441,16 @@ int fetcher_new(uv_loop_t *loop, const struct fetch_limits *limits, struct fetch
     l->max_host_connections = 2;
   f->user_agent = strdup(l->user_agent ? l->user_agent : BRAID_DEFAULT_USER_AGENT);
   l->user_agent = f->user_agent;
+  f->ca_file = l->ca_file ? strdup(l->ca_file) : NULL;
+  l->ca_file = f->ca_file;
   f->multi = curl_multi_init();
   f->share = curl_share_init();
-  if (!f->user_agent || !f->multi || !f->share) {
-    int rc = f->user_agent ? -EIO : -ENOMEM;
+  if (!f->user_agent || (l->ca_file && !f->ca_file) || !f->multi || !f->share) {
+    int rc = f->multi && f->share ? -ENOMEM : -EIO;
     curl_multi_cleanup(f->multi);
     curl_share_cleanup(f->share);
     free(f->user_agent);
+    free(f->ca_file);
     free(f);
     curl_global_cleanup();
     return rc;
@@ -528,6 +533,8 @@ static int setopts(struct fetch_job *j, const struct fetch_request *req) {
   SET(CURLOPT_LOW_SPEED_LIMIT, (long)l->low_speed_limit);
   SET(CURLOPT_LOW_SPEED_TIME, (long)l->low_speed_time_s);
   SET(CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)l->max_bytes);
+  if (f->ca_file)
+    SET(CURLOPT_CAINFO, f->ca_file);
   if (j->is_file && req->last_modified && *req->last_modified) {
     /* file:// has no request headers, but curl honours a time condition against the mtime
      * and reports Last-Modified, so local feeds revalidate like remote ones. */

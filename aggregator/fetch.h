@@ -34,6 +34,7 @@ struct fetch_limits {
   unsigned max_total_connections; /* open connections, all hosts; default 16 */
   unsigned max_host_connections;  /* open connections to one host; default 2 */
   const char *user_agent;       /* copied; NULL: BRAID_DEFAULT_USER_AGENT */
+  const char *ca_file;          /* PEM bundle to trust instead of the system's; NULL: system */
 };
 
 struct fetch_request {

@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """feedserver.py — a fault-injecting feed server for braid's tests (standard library only).
 
-Run:  python3 feedserver.py [--fixtures DIR] [--port N]
+Run:  python3 feedserver.py [--fixtures DIR] [--port N] [--tls CERT KEY]
 It listens on 127.0.0.1 (port 0 = any free port) and prints the chosen port alone on its first
-stdout line, then serves until killed (SIGTERM/SIGINT). Every request except /_requests is
+stdout line, then serves until killed (SIGTERM/SIGINT). With --tls it speaks HTTPS only,
+with the given PEM certificate and key. Every request except /_requests is
 recorded; tests read the record to check conditional headers, User-Agent and timing.
 
 Routes (GET unless said; N, S are integers; query parameters in brackets are optional):
@@ -312,8 +313,14 @@ def main():
     ap = argparse.ArgumentParser(description="fault-injecting feed server for braid tests")
     ap.add_argument("--fixtures", default=DEFAULT_FIXTURES)
     ap.add_argument("--port", type=int, default=0)
+    ap.add_argument("--tls", nargs=2, metavar=("CERT", "KEY"))
     args = ap.parse_args()
     srv = Server(("127.0.0.1", args.port), Handler)
+    if args.tls:
+        import ssl
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(args.tls[0], args.tls[1])
+        srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
     srv.state = State(args.fixtures)
     print(srv.server_address[1], flush=True)
     try:

@@ -43,23 +43,28 @@ static void find_paths(char *script, size_t size) {
   snprintf(script, size, "%s/../integration/feedserver.py", fixtures);
 }
 
-static int start_server(void **state) {
-  (void)state;
+/* Starts feedserver.py with extra arguments (NULL-terminated); its pid and port. */
+static int spawn_server(const char *const *extra, pid_t *ret_pid, int *ret_port) {
   char script[1200];
   find_paths(script, sizeof script);
   int fds[2];
   if (pipe(fds) < 0)
     return -1;
-  server_pid = fork();
-  if (server_pid < 0)
+  pid_t pid = fork();
+  if (pid < 0)
     return -1;
-  if (server_pid == 0) {
+  if (pid == 0) {
     dup2(fds[1], 1);
     close(fds[0]);
     close(fds[1]);
     char fxdir[1200];
     snprintf(fxdir, sizeof fxdir, "%s/net", fixtures);
-    execlp("python3", "python3", script, "--fixtures", fxdir, (char *)NULL);
+    const char *argv[12] = {"python3", script, "--fixtures", fxdir};
+    int n = 4;
+    for (; extra && *extra && n < 11; extra++)
+      argv[n++] = *extra;
+    argv[n] = NULL;
+    execvp("python3", (char *const *)argv);
     _exit(127);
   }
   close(fds[1]);
@@ -72,19 +77,56 @@ static int start_server(void **state) {
     got++;
   }
   close(fds[0]);
-  server_port = atoi(line);
-  if (server_port <= 0) {
+  *ret_pid = pid;
+  *ret_port = atoi(line);
+  if (*ret_port <= 0) {
     fprintf(stderr, "feedserver.py did not start (%s)\n", script);
     return -1;
   }
   return 0;
 }
 
+static pid_t tls_pid;
+static int tls_port;
+static char tls_dir[64];
+static char tls_cert[128];
+
+/* A plain server for most tests, and an HTTPS one with a certificate made for this run. */
+static int start_server(void **state) {
+  (void)state;
+  if (spawn_server(NULL, &server_pid, &server_port) < 0)
+    return -1;
+  snprintf(tls_dir, sizeof tls_dir, "/tmp/braid-test-tls-XXXXXX");
+  if (!mkdtemp(tls_dir))
+    return -1;
+  snprintf(tls_cert, sizeof tls_cert, "%s/cert.pem", tls_dir);
+  char key[128], cmd[600];
+  snprintf(key, sizeof key, "%s/key.pem", tls_dir);
+  snprintf(cmd, sizeof cmd,
+           "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 "
+           "-addext subjectAltName=IP:127.0.0.1 -keyout %s -out %s 2>/dev/null",
+           key, tls_cert);
+  if (system(cmd) != 0) {
+    fprintf(stderr, "openssl could not make a test certificate\n");
+    return -1;
+  }
+  const char *extra[] = {"--tls", tls_cert, key, NULL};
+  return spawn_server(extra, &tls_pid, &tls_port);
+}
+
 static int stop_server(void **state) {
   (void)state;
-  if (server_pid > 0) {
-    kill(server_pid, SIGTERM);
-    waitpid(server_pid, NULL, 0);
+  pid_t pids[2] = {server_pid, tls_pid};
+  for (int i = 0; i < 2; i++)
+    if (pids[i] > 0) {
+      kill(pids[i], SIGTERM);
+      waitpid(pids[i], NULL, 0);
+    }
+  if (tls_dir[0]) {
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tls_dir);
+    if (system(cmd) != 0)
+      return -1;
   }
   return 0;
 }
@@ -673,6 +715,34 @@ static void test_free_from_on_done(void **state) {
   buf_free(&slow.body);
 }
 
+static void test_https(void **state) {
+  (void)state;
+  struct fetch_limits lim = test_limits;
+  lim.ca_file = tls_cert;
+  char u[128];
+  snprintf(u, sizeof u, "https://127.0.0.1:%d/feeds/basic.rss", tls_port);
+  struct got g = {0}, r = {0}, untrusted = {0};
+  fetch_one(&lim, u, NULL, NULL, &g);
+  expect_outcome(&g, FETCH_OK, "https");
+  size_t len;
+  const char *want = read_fixture("basic.rss", &len);
+  assert_int_equal(g.body.len, len);
+  assert_memory_equal(g.body.data, want, len);
+  buf_free(&g.body);
+  /* Redirects over TLS keep the scheme and count as usual. */
+  snprintf(u, sizeof u, "https://127.0.0.1:%d/redirect/301/1", tls_port);
+  fetch_one(&lim, u, NULL, NULL, &r);
+  expect_outcome(&r, FETCH_OK, "https redirect");
+  assert_true(r.permanent);
+  buf_free(&r.body);
+  /* A certificate nobody vouches for is a network error, not a silent success. */
+  snprintf(u, sizeof u, "https://127.0.0.1:%d/feeds/basic.rss", tls_port);
+  fetch_one(&test_limits, u, NULL, NULL, &untrusted);
+  expect_outcome(&untrusted, FETCH_NETWORK_ERROR, "untrusted certificate");
+  assert_int_equal(untrusted.delivered, 0);
+  buf_free(&untrusted.body);
+}
+
 static void test_header_parsers(void **state) {
   (void)state;
   assert_int_equal(fetch_parse_retry_after("120", 1000), 1120);
@@ -708,6 +778,7 @@ int main(void) {
       cmocka_unit_test(test_free_in_flight),
       cmocka_unit_test(test_free_from_on_done),
       cmocka_unit_test(test_connect_timeout),
+      cmocka_unit_test(test_https),
   };
   return cmocka_run_group_tests(tests, start_server, stop_server);
 }

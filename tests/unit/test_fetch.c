@@ -21,6 +21,7 @@
 #include <curl/curl.h>
 
 #include "buf.h"
+#include "config.h"
 #include "fetch.h"
 #include "fetch_internal.h"
 
@@ -743,6 +744,26 @@ static void test_https(void **state) {
   buf_free(&untrusted.body);
 }
 
+static void test_limits_from_config(void **state) {
+  (void)state;
+  struct braid_config *c;
+  assert_int_equal(config_defaults("/etc/braid/braid.conf", &c), 0);
+  c->poll_connect_timeout_s = 7;
+  c->poll_max_redirects = 0;
+  struct fetch_limits l;
+  fetch_limits_from_config(&l, c);
+  assert_int_equal(l.connect_timeout_ms, 7000);
+  assert_int_equal(l.total_timeout_ms, 60000);
+  assert_int_equal(l.low_speed_limit, 64);
+  assert_int_equal(l.low_speed_time_s, 30);
+  assert_int_equal(l.max_bytes, 10 * 1024 * 1024);
+  assert_int_equal(l.max_redirects, 0);
+  assert_int_equal(l.max_total_connections, 8);
+  assert_int_equal(l.max_host_connections, 2);
+  assert_string_equal(l.user_agent, c->user_agent);
+  config_free(c);
+}
+
 static void test_header_parsers(void **state) {
   (void)state;
   assert_int_equal(fetch_parse_retry_after("120", 1000), 1120);
@@ -760,6 +781,7 @@ static void test_header_parsers(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_header_parsers),
+      cmocka_unit_test(test_limits_from_config),
       cmocka_unit_test(test_ok_body_and_headers),
       cmocka_unit_test(test_cache_headers_and_charset),
       cmocka_unit_test(test_conditional_get),

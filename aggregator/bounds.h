@@ -28,8 +28,36 @@
 
 /* ---- fetch and scheduler (fetch.c, sched.c) ------------------------------------------- */
 
+/* Longest response header value braid keeps (ETag, Last-Modified, Content-Type...), in bytes;
+ * a longer one is ignored as if absent. */
+#define BRAID_FETCH_MAX_HEADER_BYTES 1024
+/* Longest URL braid follows or stores, in bytes (redirect targets included). */
+#define BRAID_FETCH_MAX_URL_BYTES 4096
+/* Most redirects [poll] max_redirects may allow. */
+#define BRAID_FETCH_MAX_REDIRECTS_CAP 20
+/* Longest error backoff, in seconds (24 h). */
+#define BRAID_SCHED_MAX_BACKOFF_S (24 * 3600)
+/* Cache-Control max-age / Expires are honoured as a floor on the interval up to this, in seconds. */
+#define BRAID_SCHED_MAX_FLOOR_S (24 * 3600)
+/* Retry-After is honoured up to this far ahead, in seconds (7 days). */
+#define BRAID_SCHED_MAX_RETRY_AFTER_S (7 * 24 * 3600)
+/* First polls after start-up are spread over at most this many seconds. */
+#define BRAID_SCHED_STARTUP_SPREAD_S 60
 
-/* ---- config (config.c) ----------------------------------------------------------------- */
+
+/* ---- config (config.c, opml.c) --------------------------------------------------------- */
+
+/* Largest braid.conf or feeds.d/NAME.feed read, in bytes. */
+#define BRAID_CONFIG_MAX_FILE_BYTES (64 * 1024)
+/* Longest line in those files, in bytes. */
+#define BRAID_CONFIG_MAX_LINE_BYTES 8192
+/* Most feeds.d files read. */
+#define BRAID_CONFIG_MAX_FEEDS 10000
+/* Longest feed name, in bytes. */
+#define BRAID_FEED_NAME_MAX_BYTES 128
+/* Largest OPML file imported, in bytes, and deepest outline nesting. */
+#define BRAID_OPML_MAX_FILE_BYTES (8 * 1024 * 1024)
+#define BRAID_OPML_MAX_DEPTH 32
 
 
 /* ---- render and serve (render.c, serve.c) --------------------------------------------- */

@@ -28,4 +28,9 @@ int sanitize_html(const char *html, size_t len, const char *base_url, struct buf
  * 0, -E2BIG, -ENOMEM. */
 int sanitize_utf8(const char *s, size_t len, struct buf *out);
 
+/* Appends s[0..len) to out as HTML text, valid in element content and in a double- or
+ * single-quoted attribute value: sanitize_utf8's cleaning, then & < > " ' escaped.
+ * 0, -E2BIG, -ENOMEM. */
+int sanitize_text(const char *s, size_t len, struct buf *out);
+
 #endif

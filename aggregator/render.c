@@ -143,6 +143,17 @@ int render_item_fill(struct render_item *it, const struct stream_entry *e) {
   return 0;
 }
 
+int64_t render_stream_updated(const struct stream_list *entries) {
+  int64_t newest = 0;
+  for (size_t i = 0; i < entries->n; i++) {
+    const struct stream_entry *e = &entries->entries[i];
+    int64_t u = e->updated > e->time ? e->updated : e->time;
+    if (u > newest)
+      newest = u;
+  }
+  return newest;
+}
+
 int render_stream(enum render_format fmt, const struct render_meta *meta,
                   const struct stream_list *entries, struct buf *out) {
   if (!meta || !meta->self_url || !meta->base_url || !entries)
@@ -152,13 +163,7 @@ int render_stream(enum render_format fmt, const struct render_meta *meta,
               : meta->source && *render_source_name(meta->source) ? render_source_name(meta->source)
                                                                    : "braid";
   doc.version = meta->generator_version ? meta->generator_version : BRAID_VERSION;
-  doc.updated = meta->updated;
-  for (size_t i = 0; !meta->updated && i < entries->n; i++) {
-    const struct stream_entry *e = &entries->entries[i];
-    int64_t u = e->updated > e->time ? e->updated : e->time;
-    if (u > doc.updated)
-      doc.updated = u;
-  }
+  doc.updated = meta->updated ? meta->updated : render_stream_updated(entries);
   switch (fmt) {
   case RENDER_ATOM: return render_atom(&doc, out);
   case RENDER_RSS: return render_rss(&doc, out);

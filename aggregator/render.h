@@ -39,6 +39,11 @@ struct render_meta {
 int render_stream(enum render_format fmt, const struct render_meta *meta,
                   const struct stream_list *entries, struct buf *out);
 
+/* The newest of the entries' `updated` and `time`, in UTC seconds; 0 for an empty list. What
+ * a document says it was last updated when render_meta.updated is 0, and a server's
+ * Last-Modified. */
+int64_t render_stream_updated(const struct stream_list *entries);
+
 /* The Content-Type (with charset) a server sends for fmt. */
 const char *render_content_type(enum render_format fmt);
 /* "atom", "rss", "json", "html" -> format. 0, or -EINVAL for any other name. */

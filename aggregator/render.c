@@ -56,6 +56,8 @@ void render_rfc822_date(int64_t utc, char out[RENDER_RFC822_LEN]) {
            (int)(sec / 60 % 60), (int)(sec % 60));
 }
 
+const char *render_link(const char *url) { return sanitize_link_ok(url) ? url : NULL; }
+
 const char *render_source_name(const struct stream_source *s) {
   if (!s)
     return "";
@@ -109,6 +111,7 @@ int render_item_fill(struct render_item *it, const struct stream_entry *e) {
   buf_reset(&it->title_buf);
   buf_reset(&it->html_buf);
   it->source = e->n_sources ? &e->sources[0] : NULL;
+  it->link = render_link(e->link);
   if (e->id && *e->id) {
     it->id = e->id;
   } else {
@@ -129,7 +132,7 @@ int render_item_fill(struct render_item *it, const struct stream_entry *e) {
   it->published = e->time;
   it->updated = e->updated ? e->updated : e->time;
   /* Relative links in a body are relative to the page it came from. */
-  const char *base = e->link ? e->link : it->source ? it->source->site_url : NULL;
+  const char *base = it->link ? it->link : it->source ? render_link(it->source->site_url) : NULL;
   if (e->html && *e->html) {
     r = sanitize_html(e->html, strlen(e->html), base, &it->html_buf);
     if (r == -E2BIG && it->html_buf.cap == 0) {

@@ -74,7 +74,7 @@ static void put_sources(struct page *p, const struct stream_entry *e) {
   for (size_t i = 0; i < e->n_sources; i++) {
     const struct stream_source *s = &e->sources[i];
     put(p, i ? ", " : " \xc2\xb7 ");
-    put_link(p, s->site_url ? s->site_url : s->feed_url, render_source_name(s));
+    put_link(p, render_link(s->site_url) ? s->site_url : render_link(s->feed_url), render_source_name(s));
   }
 }
 
@@ -92,7 +92,7 @@ static void put_body(struct page *p, const struct stream_entry *e) {
 
 static void put_article(struct page *p, const struct stream_entry *e) {
   put(p, "<article>\n<h2>");
-  put_link(p, e->link, p->it.title);
+  put_link(p, p->it.link, p->it.title);
   put(p, "</h2>\n<p class=\"meta\">");
   put_time(p, p->it.published);
   put_sources(p, e);
@@ -110,9 +110,9 @@ static void put_update(struct page *p, const struct stream_entry *e) {
   put_text(p, e->stamp);
   put(p, "</span> \xc2\xb7 ");
   put_time(p, p->it.published);
-  if (e->link) {
+  if (p->it.link) {
     put(p, " \xc2\xb7 ");
-    put_link(p, e->link, "link");
+    put_link(p, p->it.link, "link");
   }
   put(p, "</p>\n");
   put_body(p, e);

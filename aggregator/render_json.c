@@ -66,9 +66,9 @@ static json_t *source_object(struct jb *b, const struct stream_source *s) {
   }
   jb_set_str(b, o, "feed", s->feed);
   jb_set_str(b, o, "title", s->title);
-  jb_set_str(b, o, "feed_url", s->feed_url);
-  jb_set_str(b, o, "site_url", s->site_url);
-  jb_set_str(b, o, "url", s->link);
+  jb_set_str(b, o, "feed_url", render_link(s->feed_url));
+  jb_set_str(b, o, "site_url", render_link(s->site_url));
+  jb_set_str(b, o, "url", render_link(s->link));
   return o;
 }
 
@@ -101,7 +101,7 @@ static json_t *item_object(struct jb *b, const struct stream_entry *e, const str
   if (!o)
     return NULL;
   jb_set_str(b, o, "id", it->id);
-  jb_set_str(b, o, "url", e->link);
+  jb_set_str(b, o, "url", it->link);
   jb_set_str(b, o, "title", it->title);
   /* JSON Feed requires content_html or content_text; an entry with neither gets "". */
   if (*it->html)
@@ -159,7 +159,7 @@ int render_json(const struct render_doc *doc, struct buf *out) {
   jb_set_str(&b, feed, "version", "https://jsonfeed.org/version/1.1");
   jb_set_str(&b, feed, "title", doc->title);
   jb_set_str(&b, feed, "home_page_url",
-             m->source && m->source->site_url ? m->source->site_url : m->base_url);
+             m->source && render_link(m->source->site_url) ? m->source->site_url : m->base_url);
   jb_set_str(&b, feed, "feed_url", m->self_url);
   jb_set_str(&b, feed, "description", m->source ? "One feed of the braid stream"
                                                 : "Every feed and live-blog update, braided into one stream");

@@ -23,6 +23,7 @@ struct render_doc {
  * Strings point into the entry or into the struct's buffers; valid until the next call. */
 struct render_item {
   const char *id;       /* entry id, else "urn:braid:entry:SEQ" */
+  const char *link;     /* entry link if it is a safe http(s) URL, else NULL */
   const char *title;    /* entry title, else the start of its text, else "(untitled)" */
   const char *author;   /* entry author, else its first source's title or name, else NULL */
   int64_t published;    /* entry time */
@@ -36,6 +37,10 @@ void render_item_init(struct render_item *it);
 void render_item_free(struct render_item *it);
 /* Fills it from e. 0 or -ENOMEM / -E2BIG. */
 int render_item_fill(struct render_item *it, const struct stream_entry *e);
+
+/* url if it is an http(s) URL safe to link to (sanitize_link_ok), else NULL: links from
+ * feeds are untrusted like their bodies. */
+const char *render_link(const char *url);
 
 /* A source's display name: its title, else its feed name, else "". */
 const char *render_source_name(const struct stream_source *s);

@@ -23,14 +23,13 @@ struct xw {
   int err;         /* first failure, 0 while all is well */
 };
 
+/* A refused write is recorded, not reported to libxml2: it would print "I/O error" on
+ * stderr, and library code does not print. The xw_ helpers stop at the recorded error. */
 static int xw_write(void *ctx, const char *data, int len) {
   struct xw *x = ctx;
-  int r = buf_append(x->out, data, (size_t)len);
-  if (r < 0) {
-    if (!x->err)
-      x->err = r;
-    return -1;
-  }
+  int r = x->err ? x->err : buf_append(x->out, data, (size_t)len);
+  if (r < 0 && !x->err)
+    x->err = r;
   return len;
 }
 
@@ -137,7 +136,7 @@ static void atom_source(struct xw *x, const struct stream_source *s, int64_t upd
   xw_start(x, "source");
   xw_elem(x, "id", s->feed_url);
   xw_elem(x, "title", render_source_name(s));
-  xw_link(x, "alternate", s->site_url, "text/html", NULL);
+  xw_link(x, "alternate", render_link(s->site_url), "text/html", NULL);
   xw_link(x, "self", s->feed_url, NULL, NULL);
   xw_date(x, "updated", updated);
   xw_end(x);
@@ -152,11 +151,13 @@ static void atom_entry(struct xw *x, const struct stream_entry *e, const struct 
   xw_end(x);
   xw_date(x, "updated", it->updated);
   xw_date(x, "published", it->published);
-  xw_link(x, "alternate", e->link, "text/html", NULL);
+  xw_link(x, "alternate", it->link, "text/html", NULL);
   /* The same story from other feeds: atom:source can name only one. */
   for (size_t i = 1; i < e->n_sources; i++) {
     const struct stream_source *s = &e->sources[i];
-    const char *href = s->link ? s->link : s->site_url ? s->site_url : s->feed_url;
+    const char *href = render_link(s->link)       ? s->link
+                       : render_link(s->site_url) ? s->site_url
+                                                  : render_link(s->feed_url);
     xw_link(x, "via", href, NULL, render_source_name(s));
   }
   /* RFC 4287 4.1.2: an entry needs an author when neither the feed nor its source has one. */
@@ -178,7 +179,7 @@ static void atom_entry(struct xw *x, const struct stream_entry *e, const struct 
     xw_text(x, e->text ? e->text : "");
   }
   xw_end(x);
-  if (it->source && it->source->feed_url)
+  if (it->source && render_link(it->source->feed_url))
     atom_source(x, it->source, it->updated);
   xw_end(x);
 }
@@ -195,7 +196,7 @@ int render_atom(const struct render_doc *doc, struct buf *out) {
     xw_elem(&x, "title", doc->title);
     xw_date(&x, "updated", doc->updated);
     xw_link(&x, "self", m->self_url, "application/atom+xml", NULL);
-    xw_link(&x, "alternate", m->source && m->source->site_url ? m->source->site_url : m->base_url,
+    xw_link(&x, "alternate", m->source && render_link(m->source->site_url) ? m->source->site_url : m->base_url,
             "text/html", NULL);
     xw_start(&x, "generator");
     xw_attr(&x, "version", doc->version);
@@ -219,7 +220,7 @@ int render_atom(const struct render_doc *doc, struct buf *out) {
 static void rss_item(struct xw *x, const struct stream_entry *e, const struct render_item *it) {
   xw_start(x, "item");
   xw_elem(x, "title", it->title);
-  xw_elem(x, "link", e->link);
+  xw_elem(x, "link", it->link);
   xw_start(x, "guid");
   xw_attr(x, "isPermaLink", "false");
   xw_text(x, it->id);
@@ -233,7 +234,7 @@ static void rss_item(struct xw *x, const struct stream_entry *e, const struct re
     xw_elem(x, "description", it->html);
   else if (e->text)
     xw_elem(x, "description", e->text);
-  if (it->source && it->source->feed_url) {
+  if (it->source && render_link(it->source->feed_url)) {
     xw_start(x, "source");
     xw_attr(x, "url", it->source->feed_url);
     xw_text(x, render_source_name(it->source));
@@ -254,7 +255,7 @@ int render_rss(const struct render_doc *doc, struct buf *out) {
     xw_attr(&x, "xmlns:dc", "http://purl.org/dc/elements/1.1/");
     xw_start(&x, "channel");
     xw_elem(&x, "title", doc->title);
-    xw_elem(&x, "link", m->source && m->source->site_url ? m->source->site_url : m->base_url);
+    xw_elem(&x, "link", m->source && render_link(m->source->site_url) ? m->source->site_url : m->base_url);
     xw_elem(&x, "description", m->source ? "One feed of the braid stream"
                                           : "Every feed and live-blog update, braided into one stream");
     xw_start(&x, "atom:link");

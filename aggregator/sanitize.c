@@ -377,6 +377,15 @@ static int clean_url(const char *raw, const char *base, bool data_image, struct 
   return sl && scheme_allowed(url, sl, false) ? 1 : 0;
 }
 
+bool sanitize_link_ok(const char *url) {
+  if (!url || !(has_prefix_ci(url, "http://") || has_prefix_ci(url, "https://")))
+    return false;
+  for (const unsigned char *p = (const unsigned char *)url; *p; p++)
+    if (*p <= 0x20 || *p == 0x7f)
+      return false;
+  return true;
+}
+
 /* srcset: "url [descriptor], url [descriptor]"; each candidate's URL is cleaned, bad
  * candidates are dropped. 1 if any candidate remains. */
 static int clean_srcset(const char *raw, const char *base, struct buf *tmp, struct buf *out) {

@@ -14,6 +14,7 @@
 #ifndef BRAID_SANITIZE_H
 #define BRAID_SANITIZE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "buf.h"
@@ -27,6 +28,10 @@ int sanitize_html(const char *html, size_t len, const char *base_url, struct buf
  * characters XML 1.0 forbids (all below 0x20 but tab, LF and CR, and DEL) are removed.
  * 0, -E2BIG, -ENOMEM. */
 int sanitize_utf8(const char *s, size_t len, struct buf *out);
+
+/* Whether url is an absolute http or https URL without white space or control characters:
+ * what a document may link to from a feed's field (an entry's link, a feed's site). */
+bool sanitize_link_ok(const char *url);
 
 /* Appends s[0..len) to out as HTML text, valid in element content and in a double- or
  * single-quoted attribute value: sanitize_utf8's cleaning, then & < > " ' escaped.

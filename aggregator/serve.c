@@ -357,6 +357,8 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c) {
 }
 
 /* Library code does not log: keep libmicrohttpd's last message for serve_new's error. */
+static void on_mhd_log(void *cls, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
+
 static void on_mhd_log(void *cls, const char *fmt, va_list ap) {
   struct server *s = cls;
   vsnprintf(s->error, sizeof s->error, fmt, ap);

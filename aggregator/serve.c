@@ -63,8 +63,11 @@ struct server {
   char error[SERVE_ERROR_BYTES]; /* libmicrohttpd's last complaint */
 };
 
-/* Marks a request whose URI is longer than BRAID_SERVE_MAX_URI_BYTES (its req_cls). */
-static const char uri_too_long;
+/* A request's req_cls says where it stands. The URI callback sets the first two; the first
+ * call of the access handler only moves it on, because a response queued in that call (before
+ * MHD has read the whole request) makes MHD close the connection instead of keeping it alive. */
+enum request_mark { REQ_NEW, REQ_NEW_URI_TOO_LONG, REQ_READ, REQ_READ_URI_TOO_LONG };
+static const char request_marks[4];
 
 /* ---- the loop --------------------------------------------------------------------------- */
 
@@ -317,7 +320,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
   (void)version;
   (void)upload_data;
   (void)upload_data_size;
-  if (*req_cls == &uri_too_long)
+  if (*req_cls == &request_marks[REQ_NEW] || *req_cls == &request_marks[REQ_NEW_URI_TOO_LONG]) {
+    *req_cls = (void *)(uintptr_t)(*req_cls == &request_marks[REQ_NEW] ? &request_marks[REQ_READ]
+                                                                       : &request_marks[REQ_READ_URI_TOO_LONG]);
+    return MHD_YES;
+  }
+  if (*req_cls == &request_marks[REQ_READ_URI_TOO_LONG])
     return respond_error(s, c, ROUTE_OTHER, MHD_HTTP_URI_TOO_LONG,
                          "request URI longer than %d bytes\n", BRAID_SERVE_MAX_URI_BYTES);
   const char *feed = NULL;
@@ -353,7 +361,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c) {
   (void)cls;
   (void)c;
-  return strlen(uri) > BRAID_SERVE_MAX_URI_BYTES ? (void *)(uintptr_t)&uri_too_long : NULL;
+  return (void *)(uintptr_t)&request_marks[strlen(uri) > BRAID_SERVE_MAX_URI_BYTES ? REQ_NEW_URI_TOO_LONG
+                                                                                   : REQ_NEW];
 }
 
 /* Library code does not log: keep libmicrohttpd's last message for serve_new's error. */

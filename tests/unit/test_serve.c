@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -28,6 +29,13 @@
 #include "test_render_fixture.h"
 
 /* ---- the child: servers with a fixed stream --------------------------------------------- */
+
+/* Shared with the child (MAP_SHARED), so the parent can change the store under the server. */
+struct store_state {
+  int64_t version;     /* what get_version returns */
+  int retitled;        /* nonzero: the newest entry has another title */
+};
+static struct store_state *store;
 
 static int fixed_stream(void *userdata, const char *feed, size_t n, int64_t since,
                         struct stream_list *ret) {
@@ -48,6 +56,10 @@ static int fixed_stream(void *userdata, const char *feed, size_t n, int64_t sinc
     }
   }
   stream_list_clear(&all);
+  if (store->retitled && ret->n) {
+    free(ret->entries[0].title);
+    ret->entries[0].title = fixture_dup("Retitled");
+  }
   return 0;
 }
 
@@ -58,7 +70,7 @@ static int fixed_metrics(void *userdata, struct buf *out) {
 
 static int64_t fixed_version(void *userdata) {
   (void)userdata;
-  return 7;
+  return store->version;
 }
 
 static int broken_health(void *userdata, char *reason, size_t len) {
@@ -115,6 +127,10 @@ static uint16_t port_full, port_bare;
 
 static int start_child(void **state) {
   (void)state;
+  store = mmap(NULL, sizeof *store, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  if (store == MAP_FAILED)
+    return -1;
+  store->version = 7;
   int fds[2];
   if (pipe(fds) != 0)
     return -1;
@@ -147,6 +163,7 @@ static int stop_child(void **state) {
     waitpid(child_pid, NULL, 0);
   }
   curl_global_cleanup();
+  munmap(store, sizeof *store);
   return 0;
 }
 
@@ -385,6 +402,57 @@ static void test_gzip(void **state) {
   reply_free(&r);
   reply_free(&plain);
   reply_free(&gz);
+}
+
+/* A new store version re-renders; the ETag follows the bytes, not the version. */
+static void test_store_changes(void **state) {
+  (void)state;
+  struct reply r;
+  char before[128], after[128], h[200];
+  fetch(&r, port_full, NULL, "/feed.atom", NULL);
+  header(&r, "ETag", before, sizeof before);
+  reply_free(&r);
+  store->version++;
+  fetch(&r, port_full, NULL, "/feed.atom", NULL);
+  assert_header(&r, "ETag", before);
+  reply_free(&r);
+  store->retitled = 1;
+  fetch(&r, port_full, NULL, "/feed.atom", NULL);
+  assert_header(&r, "ETag", before); /* same version: the cached document */
+  reply_free(&r);
+  store->version++;
+  snprintf(h, sizeof h, "If-None-Match: %s", before);
+  const char *cond[] = {h, NULL};
+  fetch(&r, port_full, NULL, "/feed.atom", cond);
+  assert_status(&r, 200, "If-None-Match with the tag of the previous content");
+  assert_non_null(header(&r, "ETag", after, sizeof after));
+  if (strcmp(before, after) == 0)
+    fail_msg("ETag %s did not change with the content", after);
+  assert_non_null(strstr(buf_str(&r.body), "<title type=\"text\">Retitled</title>"));
+  reply_free(&r);
+  store->retitled = 0;
+  store->version++;
+}
+
+/* Feed readers poll over one connection: it must stay open between requests. */
+static void test_keep_alive(void **state) {
+  (void)state;
+  char url[64];
+  snprintf(url, sizeof url, "http://127.0.0.1:%u/feed.atom", port_full);
+  CURL *c = curl_easy_init();
+  assert_non_null(c);
+  struct buf sink;
+  buf_init(&sink, 0);
+  curl_easy_setopt(c, CURLOPT_URL, url);
+  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
+  curl_easy_setopt(c, CURLOPT_WRITEDATA, &sink);
+  assert_int_equal(curl_easy_perform(c), CURLE_OK);
+  assert_int_equal(curl_easy_perform(c), CURLE_OK);
+  long connects = -1;
+  curl_easy_getinfo(c, CURLINFO_NUM_CONNECTS, &connects);
+  assert_int_equal(connects, 0); /* the second request reused the first's connection */
+  curl_easy_cleanup(c);
+  buf_free(&sink);
 }
 
 static void test_head(void **state) {
@@ -633,6 +701,8 @@ int main(void) {
       cmocka_unit_test(test_etag_and_304),
       cmocka_unit_test(test_gzip),
       cmocka_unit_test(test_head),
+      cmocka_unit_test(test_store_changes),
+      cmocka_unit_test(test_keep_alive),
       cmocka_unit_test(test_parameters),
       cmocka_unit_test(test_errors),
       cmocka_unit_test(test_metrics_and_health),

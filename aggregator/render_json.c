@@ -158,11 +158,9 @@ int render_json(const struct render_doc *doc, struct buf *out) {
   }
   jb_set_str(&b, feed, "version", "https://jsonfeed.org/version/1.1");
   jb_set_str(&b, feed, "title", doc->title);
-  jb_set_str(&b, feed, "home_page_url",
-             m->source && render_link(m->source->site_url) ? m->source->site_url : m->base_url);
+  jb_set_str(&b, feed, "home_page_url", doc->home_url);
   jb_set_str(&b, feed, "feed_url", m->self_url);
-  jb_set_str(&b, feed, "description", m->source ? "One feed of the braid stream"
-                                                : "Every feed and live-blog update, braided into one stream");
+  jb_set_str(&b, feed, "description", doc->description);
   for (size_t i = 0; !b.err && i < doc->entries->n; i++) {
     int r = render_item_fill(&it, &doc->entries->entries[i]);
     if (r < 0)

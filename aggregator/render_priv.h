@@ -17,6 +17,9 @@ struct render_doc {
   const char *title;     /* meta's title, else the one source's title or name, else "braid" */
   const char *version;   /* generator version */
   int64_t updated;       /* meta's, else the newest entry's */
+  const char *home_url;  /* the web page the document stands for: the one source's site, else
+                            the server's root */
+  const char *description; /* one line saying what the document holds */
 };
 
 /* The parts of one entry every format writes, with the fallbacks for missing fields.

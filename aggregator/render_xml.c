@@ -184,10 +184,24 @@ static void atom_entry(struct xw *x, const struct stream_entry *e, const struct 
   xw_end(x);
 }
 
-int render_atom(const struct render_doc *doc, struct buf *out) {
-  struct xw x;
+/* Writes every entry of the document with write_item. */
+static void xw_items(struct xw *x, const struct render_doc *doc,
+                     void (*write_item)(struct xw *, const struct stream_entry *,
+                                        const struct render_item *)) {
   struct render_item it;
   render_item_init(&it);
+  for (size_t i = 0; !x->err && i < doc->entries->n; i++) {
+    int r = render_item_fill(&it, &doc->entries->entries[i]);
+    if (r < 0)
+      x->err = r;
+    else
+      write_item(x, &doc->entries->entries[i], &it);
+  }
+  render_item_free(&it);
+}
+
+int render_atom(const struct render_doc *doc, struct buf *out) {
+  struct xw x;
   if (xw_open(&x, out) == 0) {
     const struct render_meta *m = doc->meta;
     xw_start(&x, "feed");
@@ -196,22 +210,14 @@ int render_atom(const struct render_doc *doc, struct buf *out) {
     xw_elem(&x, "title", doc->title);
     xw_date(&x, "updated", doc->updated);
     xw_link(&x, "self", m->self_url, "application/atom+xml", NULL);
-    xw_link(&x, "alternate", m->source && render_link(m->source->site_url) ? m->source->site_url : m->base_url,
-            "text/html", NULL);
+    xw_link(&x, "alternate", doc->home_url, "text/html", NULL);
     xw_start(&x, "generator");
     xw_attr(&x, "version", doc->version);
     xw_text(&x, "braid");
     xw_end(&x);
-    for (size_t i = 0; !x.err && i < doc->entries->n; i++) {
-      int r = render_item_fill(&it, &doc->entries->entries[i]);
-      if (r < 0)
-        x.err = r;
-      else
-        atom_entry(&x, &doc->entries->entries[i], &it);
-    }
+    xw_items(&x, doc, atom_entry);
     xw_end(&x);
   }
-  render_item_free(&it);
   return xw_close(&x);
 }
 
@@ -245,8 +251,6 @@ static void rss_item(struct xw *x, const struct stream_entry *e, const struct re
 
 int render_rss(const struct render_doc *doc, struct buf *out) {
   struct xw x;
-  struct render_item it;
-  render_item_init(&it);
   if (xw_open(&x, out) == 0) {
     const struct render_meta *m = doc->meta;
     xw_start(&x, "rss");
@@ -255,9 +259,8 @@ int render_rss(const struct render_doc *doc, struct buf *out) {
     xw_attr(&x, "xmlns:dc", "http://purl.org/dc/elements/1.1/");
     xw_start(&x, "channel");
     xw_elem(&x, "title", doc->title);
-    xw_elem(&x, "link", m->source && render_link(m->source->site_url) ? m->source->site_url : m->base_url);
-    xw_elem(&x, "description", m->source ? "One feed of the braid stream"
-                                          : "Every feed and live-blog update, braided into one stream");
+    xw_elem(&x, "link", doc->home_url);
+    xw_elem(&x, "description", doc->description);
     xw_start(&x, "atom:link");
     xw_attr(&x, "rel", "self");
     xw_attr(&x, "type", "application/rss+xml");
@@ -268,16 +271,9 @@ int render_rss(const struct render_doc *doc, struct buf *out) {
     xw_text(&x, "braid ");
     xw_text(&x, doc->version);
     xw_end(&x);
-    for (size_t i = 0; !x.err && i < doc->entries->n; i++) {
-      int r = render_item_fill(&it, &doc->entries->entries[i]);
-      if (r < 0)
-        x.err = r;
-      else
-        rss_item(&x, &doc->entries->entries[i], &it);
-    }
+    xw_items(&x, doc, rss_item);
     xw_end(&x);
     xw_end(&x);
   }
-  render_item_free(&it);
   return xw_close(&x);
 }

@@ -63,6 +63,20 @@ static void fixture_update(struct stream_entry *e, int64_t seq, const char *stam
                  "https://ea.example/feed/", "https://ea.example/syria-live");
 }
 
+/* An ordinary item: seq, id, time (= updated), title, link, with n_sources empty sources. */
+static void fixture_item(struct stream_entry *e, int64_t seq, const char *id, int64_t t,
+                         const char *title, const char *link, size_t n_sources) {
+  e->seq = seq;
+  e->id = fixture_dup(id);
+  e->time = e->updated = t;
+  e->title = fixture_dup(title);
+  e->link = fixture_dup(link);
+  e->sources = calloc(n_sources, sizeof *e->sources);
+  if (!e->sources)
+    abort();
+  e->n_sources = n_sources;
+}
+
 /* Fills l with the five entries; free with stream_list_clear. */
 static void fixture_stream(struct stream_list *l) {
   l->n = 5;
@@ -76,37 +90,21 @@ static void fixture_stream(struct stream_list *l) {
   fixture_update(&e[1], 4, "2105 GMT", FIXTURE_T_2105,
                  "<p>Second <a href=\"/photos/1\">photo</a> update.</p>", "Second photo update.");
 
-  e[2].seq = 3;
-  e[2].id = fixture_dup("tag:braid,2011:bbc/café");
-  e[2].time = FIXTURE_T_2000;
-  e[2].updated = FIXTURE_T_2000;
-  e[2].title = fixture_dup("Café ünïcödé 日本 & <friends>");
-  e[2].link = fixture_dup("https://bbc.example/news/cafe?a=1&b=2");
+  fixture_item(&e[2], 3, "tag:braid,2011:bbc/café", FIXTURE_T_2000, "Café ünïcödé 日本 & <friends>",
+               "https://bbc.example/news/cafe?a=1&b=2", 2);
   e[2].author = fixture_dup("José O'Brien");
   e[2].html = fixture_dup("<p>日本語 and café.</p>");
   e[2].text = fixture_dup("日本語 and café.");
-  e[2].sources = calloc(2, sizeof *e[2].sources);
-  if (!e[2].sources)
-    abort();
-  e[2].n_sources = 2;
   fixture_source(&e[2].sources[0], "bbc", "BBC News", "https://bbc.example/",
                  "https://bbc.example/rss.xml", "https://bbc.example/news/cafe?a=1&b=2");
   fixture_source(&e[2].sources[1], "guardian", "The Guardian", "https://guardian.example/",
                  "https://guardian.example/rss", "https://guardian.example/world/cafe");
 
-  e[3].seq = 2;
-  e[3].id = fixture_dup("tag:braid,2011:hostile/1");
-  e[3].time = FIXTURE_T_1900;
-  e[3].updated = FIXTURE_T_1900;
-  e[3].title = fixture_dup("Hostile </title><script>alert(1)</script>");
-  e[3].link = fixture_dup("https://hostile.example/post/1");
+  fixture_item(&e[3], 2, "tag:braid,2011:hostile/1", FIXTURE_T_1900,
+               "Hostile </title><script>alert(1)</script>", "https://hostile.example/post/1", 1);
   e[3].html = fixture_dup("<script>alert('x')</script><img src=\"pic.png\" onerror=\"alert(2)\">"
                           "<a href=\"javascript:alert(3)\">click</a><p>safe text</p>"
                           "<iframe srcdoc=\"&lt;script&gt;\"></iframe>");
-  e[3].sources = calloc(1, sizeof *e[3].sources);
-  if (!e[3].sources)
-    abort();
-  e[3].n_sources = 1;
   fixture_source(&e[3].sources[0], "hostile", NULL, "javascript:alert(4)",
                  "https://hostile.example/feed", "javascript:alert(5)");
 

@@ -49,8 +49,9 @@ struct serve_provider {
 struct serve_options {
   const char *listen;   /* "HOST:PORT", "[IPV6]:PORT" (numeric hosts); NULL = 127.0.0.1:8080;
                            port 0 picks a free port (see serve_port) */
-  const char *base_url; /* public URL of "/" for links in documents, ending in '/';
-                           NULL = "http://LISTEN-HOST:PORT/" */
+  const char *base_url; /* public URL of "/" for links in documents, ending in '/'; NULL =
+                           "http://HOST/" from the request's Host header (else the bound
+                           address), so links work under whatever name the client used */
   const char *title;    /* the stream's title; NULL = "braid" */
   unsigned entries;     /* entries when no ?n= is given; 0 = 50 */
   unsigned max_age;     /* Cache-Control max-age in seconds; 0 = 60 */

@@ -69,6 +69,16 @@ static struct MHD_Response *response_from(struct buf *body) {
   return resp;
 }
 
+/* The feed's own description among the entries' sources (a story it carried second has
+ * another feed first). */
+static const struct stream_source *find_source(const struct stream_list *l, const char *feed) {
+  for (size_t i = 0; i < l->n; i++)
+    for (size_t j = 0; j < l->entries[i].n_sources; j++)
+      if (l->entries[i].sources[j].feed && strcmp(l->entries[i].sources[j].feed, feed) == 0)
+        return &l->entries[i].sources[j];
+  return NULL;
+}
+
 int serve_doc_new(const struct serve_provider *p, void *userdata,
                   const struct serve_doc_request *rq, struct serve_doc **ret) {
   struct stream_list list = {0};
@@ -88,9 +98,9 @@ int serve_doc_new(const struct serve_provider *p, void *userdata,
     /* One feed's document is named after that feed; a feed with no entries yet still has
      * its name. */
     struct stream_source named = {.feed = (char *)(uintptr_t)rq->feed};
-    const struct stream_source *source = NULL;
-    if (rq->feed)
-      source = list.n && list.entries[0].n_sources ? &list.entries[0].sources[0] : &named;
+    const struct stream_source *source = rq->feed ? find_source(&list, rq->feed) : NULL;
+    if (rq->feed && !source)
+      source = &named;
     struct render_meta meta = {
         .title = rq->feed ? NULL : rq->title,
         .self_url = buf_str(&self),

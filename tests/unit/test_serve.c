@@ -40,7 +40,11 @@ static struct store_state *store;
 static int fixed_stream(void *userdata, const char *feed, size_t n, int64_t since,
                         struct stream_list *ret) {
   (void)userdata;
-  if (feed && strcmp(feed, "ea-worldview") != 0 && strcmp(feed, "bbc") != 0)
+  static const char *const feeds[] = {"ea-worldview", "bbc", "guardian", "hostile", "empty"};
+  bool known = !feed;
+  for (size_t i = 0; feed && i < sizeof feeds / sizeof feeds[0]; i++)
+    known = known || strcmp(feed, feeds[i]) == 0;
+  if (!known)
     return -ENOENT;
   struct stream_list all = {0};
   fixture_stream(&all);
@@ -49,7 +53,9 @@ static int fixed_stream(void *userdata, const char *feed, size_t n, int64_t sinc
     abort();
   for (size_t i = 0; i < all.n; i++) {
     struct stream_entry *e = &all.entries[i];
-    bool in_feed = !feed || (e->n_sources && strcmp(e->sources[0].feed, feed) == 0);
+    bool in_feed = !feed;
+    for (size_t j = 0; feed && j < e->n_sources; j++)
+      in_feed = in_feed || strcmp(e->sources[j].feed, feed) == 0;
     if (in_feed && e->time >= since && ret->n < n) {
       ret->entries[ret->n++] = *e;
       memset(e, 0, sizeof *e);
@@ -290,6 +296,19 @@ static void test_routes(void **state) {
   fetch(&r, port_full, NULL, "/feeds/ea-worldview.atom", NULL);
   assert_int_equal(count_of(buf_str(&r.body), "<entry>"), 2);
   assert_null(strstr(buf_str(&r.body), "bbc.example"));
+  reply_free(&r);
+  /* A feed that carried a story second is still named after itself. */
+  fetch(&r, port_full, NULL, "/feeds/guardian.atom", NULL);
+  assert_int_equal(count_of(buf_str(&r.body), "<entry>"), 1);
+  assert_non_null(strstr(buf_str(&r.body), "<title>The Guardian</title>"));
+  reply_free(&r);
+  /* A known feed with no entries yet: an empty, valid document named after it. */
+  fetch(&r, port_full, NULL, "/feeds/empty.atom", NULL);
+  assert_status(&r, 200, "/feeds/empty.atom");
+  assert_non_null(strstr(buf_str(&r.body), "<title>empty</title>"));
+  assert_int_equal(count_of(buf_str(&r.body), "<entry>"), 0);
+  char lm[64];
+  assert_null(header(&r, "Last-Modified", lm, sizeof lm));
   reply_free(&r);
 }
 

@@ -63,11 +63,14 @@ struct server {
   char error[SERVE_ERROR_BYTES]; /* libmicrohttpd's last complaint */
 };
 
-/* A request's req_cls says where it stands. The URI callback sets the first two; the first
- * call of the access handler only moves it on, because a response queued in that call (before
- * MHD has read the whole request) makes MHD close the connection instead of keeping it alive. */
-enum request_mark { REQ_NEW, REQ_NEW_URI_TOO_LONG, REQ_READ, REQ_READ_URI_TOO_LONG };
-static const char request_marks[4];
+/* A request's req_cls says where it stands: the URI callback sets REQ_NEW or
+ * REQ_URI_TOO_LONG. A GET or HEAD is answered on the access handler's second call, once MHD
+ * has read the whole request: a response queued in the first call makes MHD close the
+ * connection instead of keeping it alive. Requests refused outright (a long URI, another
+ * method) are answered in the first call for just that reason: MHD then sends no
+ * "100 Continue" and reads no body, and closes the connection after the answer. */
+enum request_mark { REQ_NEW, REQ_URI_TOO_LONG, REQ_READ };
+static const char request_marks[3];
 
 /* ---- the loop --------------------------------------------------------------------------- */
 
@@ -319,13 +322,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
   struct server *s = cls;
   (void)version;
   (void)upload_data;
-  (void)upload_data_size;
-  if (*req_cls == &request_marks[REQ_NEW] || *req_cls == &request_marks[REQ_NEW_URI_TOO_LONG]) {
-    *req_cls = (void *)(uintptr_t)(*req_cls == &request_marks[REQ_NEW] ? &request_marks[REQ_READ]
-                                                                       : &request_marks[REQ_READ_URI_TOO_LONG]);
-    return MHD_YES;
-  }
-  if (*req_cls == &request_marks[REQ_READ_URI_TOO_LONG])
+  if (*req_cls == &request_marks[REQ_URI_TOO_LONG])
     return respond_error(s, c, ROUTE_OTHER, MHD_HTTP_URI_TOO_LONG,
                          "request URI longer than %d bytes\n", BRAID_SERVE_MAX_URI_BYTES);
   const char *feed = NULL;
@@ -334,6 +331,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
   if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 && strcmp(method, MHD_HTTP_METHOD_HEAD) != 0)
     return respond_error(s, c, route, MHD_HTTP_METHOD_NOT_ALLOWED, "method %s not allowed: use GET or HEAD\n",
                          strlen(method) > 32 ? "(long)" : method);
+  if (*req_cls == &request_marks[REQ_NEW]) {
+    *req_cls = (void *)(uintptr_t)&request_marks[REQ_READ];
+    return MHD_YES;
+  }
+  if (*upload_data_size) {
+    *upload_data_size = 0; /* a GET with a body: the body means nothing, read past it */
+    return MHD_YES;
+  }
   switch (route) {
   case ROUTE_HTML: return serve_document(s, c, route, RENDER_HTML, NULL, "");
   case ROUTE_ATOM: return serve_document(s, c, route, RENDER_ATOM, NULL, "feed.atom");
@@ -361,7 +366,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c) {
   (void)cls;
   (void)c;
-  return (void *)(uintptr_t)&request_marks[strlen(uri) > BRAID_SERVE_MAX_URI_BYTES ? REQ_NEW_URI_TOO_LONG
+  return (void *)(uintptr_t)&request_marks[strlen(uri) > BRAID_SERVE_MAX_URI_BYTES ? REQ_URI_TOO_LONG
                                                                                    : REQ_NEW];
 }
 

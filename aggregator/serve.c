@@ -24,6 +24,7 @@
 /* Longest message libmicrohttpd's logger may leave for serve_new's caller, in bytes. */
 #define SERVE_ERROR_BYTES 256
 
+/* What a request asked for; indexes the request counters. */
 enum route {
   ROUTE_HTML,
   ROUTE_ATOM,
@@ -44,22 +45,23 @@ static const char *const route_labels[ROUTE_COUNT] = {
 static const unsigned status_codes[] = {200, 304, 400, 404, 405, 414, 500, 503};
 #define STATUS_COUNT (sizeof status_codes / sizeof status_codes[0])
 
+/* One listening server. Freed in the close callback of its last uv handle. */
 struct server {
-  uv_loop_t *loop;
+  uv_loop_t *loop;  /* braid's one loop, which owns the two handles' registrations */
   uv_poll_t poll;   /* readable when MHD's epoll set has something ready */
   uv_timer_t timer; /* MHD's next timeout */
   int open_handles; /* handles not yet closed; the struct is freed when it reaches 0 */
-  struct MHD_Daemon *mhd;
-  const struct serve_provider *provider;
-  void *userdata;
-  uint16_t port;
+  struct MHD_Daemon *mhd; /* NULL once serve_free stopped it */
+  const struct serve_provider *provider; /* the daemon's callbacks, borrowed */
+  void *userdata;   /* passed to every provider callback */
+  uint16_t port;    /* the bound port (the real one after port 0) */
   char *base_url;   /* from the options, or NULL to build one from Host */
   char *fallback_base_url; /* from the bound address, for requests without a usable Host */
-  char *title;
-  unsigned entries;
-  unsigned max_age;
-  struct serve_cache cache;
-  uint64_t requests[ROUTE_COUNT][STATUS_COUNT];
+  char *title;      /* the stream's title in documents */
+  unsigned entries; /* entries when the request has no ?n= */
+  unsigned max_age; /* Cache-Control max-age of feed responses, seconds */
+  struct serve_cache cache; /* rendered documents, by route, parameters and store version */
+  uint64_t requests[ROUTE_COUNT][STATUS_COUNT]; /* answered requests, for /metrics */
   char error[SERVE_ERROR_BYTES]; /* libmicrohttpd's last complaint */
 };
 
@@ -86,6 +88,7 @@ static void drive(struct server *s) {
     uv_timer_stop(&s->timer);
 }
 
+/* MHD's epoll descriptor is readable: some connection or the listening socket is ready. */
 static void on_poll(uv_poll_t *h, int status, int events) {
   (void)status; /* on an error MHD_run finds out for itself which connection failed */
   (void)events;
@@ -94,6 +97,7 @@ static void on_poll(uv_poll_t *h, int status, int events) {
 
 static void on_timer(uv_timer_t *t) { drive(t->data); }
 
+/* Each handle's close; the last one frees the server. */
 static void on_close(uv_handle_t *h) {
   struct server *s = h->data;
   if (--s->open_handles == 0) {
@@ -106,12 +110,14 @@ static void on_close(uv_handle_t *h) {
 
 /* ---- responses -------------------------------------------------------------------------- */
 
+/* Counts an answer for /metrics. */
 static void count(struct server *s, enum route route, unsigned status) {
   for (size_t i = 0; i < STATUS_COUNT; i++)
     if (status_codes[i] == status)
       s->requests[route][i]++;
 }
 
+/* Queues resp with status and counts it. The caller keeps its own reference to resp. */
 static enum MHD_Result queue(struct server *s, struct MHD_Connection *c, enum route route,
                              unsigned status, struct MHD_Response *resp) {
   count(s, route, status);
@@ -204,6 +210,8 @@ static const char *base_url_for(struct server *s, struct MHD_Connection *c, char
   return s->fallback_base_url;
 }
 
+/* A feed document (or the HTML page): parameters checked, from the cache or rendered, then
+ * 200 in the encoding the client accepts, or 304. */
 static enum MHD_Result serve_document(struct server *s, struct MHD_Connection *c, enum route route,
                                       enum render_format fmt, const char *feed, const char *path) {
   unsigned n = s->entries;
@@ -246,6 +254,7 @@ static enum MHD_Result serve_document(struct server *s, struct MHD_Connection *c
   return r;
 }
 
+/* /healthz: the provider says whether the daemon is fit to serve. */
 static enum MHD_Result serve_health(struct server *s, struct MHD_Connection *c) {
   char reason[256] = "unhealthy";
   if (s->provider->get_health && s->provider->get_health(s->userdata, reason, sizeof reason) < 0) {
@@ -255,6 +264,7 @@ static enum MHD_Result serve_health(struct server *s, struct MHD_Connection *c) 
   return respond_text(s, c, ROUTE_HEALTHZ, MHD_HTTP_OK, "text/plain; charset=utf-8", "ok\n");
 }
 
+/* The server's own Prometheus lines. */
 static int server_metrics(struct server *s, struct buf *out) {
   int r = buf_append_str(out, "# HELP braid_http_requests_total HTTP requests answered, by route "
                               "and status.\n# TYPE braid_http_requests_total counter\n");
@@ -275,6 +285,7 @@ static int server_metrics(struct server *s, struct buf *out) {
   return r;
 }
 
+/* /metrics: the provider's lines, then the server's. */
 static enum MHD_Result serve_metrics(struct server *s, struct MHD_Connection *c) {
   struct buf out;
   buf_init(&out, 0);
@@ -383,6 +394,7 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap) {
 
 /* ---- life cycle ------------------------------------------------------------------------- */
 
+/* "http://ADDR:PORT/" of the bound address, for links when the request has no usable Host. */
 static char *fallback_base(const struct sockaddr_storage *addr, uint16_t port) {
   char host[INET6_ADDRSTRLEN], url[INET6_ADDRSTRLEN + 32];
   if (addr->ss_family == AF_INET6) {
@@ -395,6 +407,7 @@ static char *fallback_base(const struct sockaddr_storage *addr, uint16_t port) {
   return strdup(url);
 }
 
+/* Writes what failed, with libmicrohttpd's complaint if it made one, and returns r. */
 static int fail(struct server *s, int r, char *err, size_t errlen, const char *what) {
   snprintf(err, errlen, "%s%s%s", what, s && s->error[0] ? ": " : "", s ? s->error : "");
   return r;

@@ -244,8 +244,13 @@ int sanitize_utf8(const char *s, size_t len, struct buf *out) {
       i++;
       continue;
     }
-    size_t n = (c == '\t' || c == '\n' || c == '\r') ? 1 : (c < 0x20 || c == 0x7f) ? 0
-                                                                                   : utf8_seq_len(p + i, len - i);
+    size_t n;
+    if (c == '\t' || c == '\n' || c == '\r')
+      n = 1;
+    else if (c < 0x20 || c == 0x7f)
+      n = 0; /* a control character XML refuses: dropped */
+    else
+      n = utf8_seq_len(p + i, len - i);
     if (n) {
       i += n;
       continue;
@@ -439,6 +444,7 @@ struct sanitizer {
   struct buf attrs; /* scratch: a srcset */
 };
 
+/* An attribute's value with its entities decoded; free with xmlFree. */
 static char *attr_value(xmlAttrPtr a) {
   return (char *)xmlNodeGetContent((xmlNodePtr)a);
 }
@@ -465,6 +471,7 @@ static int iframe_allowed(struct sanitizer *s, xmlNodePtr n) {
   return ok ? 1 : 0;
 }
 
+/* Writes ` name="value"`, escaped. */
 static int write_attr(struct sanitizer *s, const char *name, const char *value) {
   int r;
   if ((r = buf_printf(s->out, " %s=\"", name)) < 0 || (r = append_escaped(s->out, value, true)) < 0)

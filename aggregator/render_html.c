@@ -34,6 +34,7 @@ struct page {
   int err;
 };
 
+/* Appends trusted markup (the page's own), remembering the first failure. */
 static void put(struct page *p, const char *s) {
   if (!p->err)
     p->err = buf_append_str(p->out, s);
@@ -45,6 +46,7 @@ static void put_text(struct page *p, const char *s) {
     p->err = sanitize_text(s, strlen(s), p->out);
 }
 
+/* <time datetime="RFC 3339">YYYY-MM-DD HH:MM UTC</time>. */
 static void put_time(struct page *p, int64_t t) {
   char iso[CIVIL_UTC_LEN], shown[CIVIL_UTC_LEN];
   civil_format_utc(t, iso);
@@ -70,6 +72,7 @@ static void put_link(struct page *p, const char *href, const char *text) {
     put(p, "</a>");
 }
 
+/* " · Source, Other source", each linked to its site where that is a safe URL. */
 static void put_sources(struct page *p, const struct stream_entry *e) {
   for (size_t i = 0; i < e->n_sources; i++) {
     const struct stream_source *s = &e->sources[i];
@@ -78,6 +81,7 @@ static void put_sources(struct page *p, const struct stream_entry *e) {
   }
 }
 
+/* The sanitised body, else the plain text as a paragraph. */
 static void put_body(struct page *p, const struct stream_entry *e) {
   put(p, "<div class=\"body\">");
   if (*p->it.html) {
@@ -90,6 +94,7 @@ static void put_body(struct page *p, const struct stream_entry *e) {
   put(p, "</div>\n");
 }
 
+/* An ordinary entry: title, time, sources, author, body. */
 static void put_article(struct page *p, const struct stream_entry *e) {
   put(p, "<article>\n<h2>");
   put_link(p, p->it.link, p->it.title);
@@ -105,6 +110,7 @@ static void put_article(struct page *p, const struct stream_entry *e) {
   put(p, "</article>\n");
 }
 
+/* One live-blog update inside its group: stamp, time, permalink, body. */
 static void put_update(struct page *p, const struct stream_entry *e) {
   put(p, "<article>\n<p class=\"meta\"><span class=\"stamp\">");
   put_text(p, e->stamp);
@@ -119,8 +125,10 @@ static void put_update(struct page *p, const struct stream_entry *e) {
   put(p, "</article>\n");
 }
 
+/* A live blog's update: it has a stamp and the id of its live blog. */
 static bool is_update(const struct stream_entry *e) { return e->stamp && e->item_id; }
 
+/* Whether a and b are updates of one live blog (so one group on the page). */
 static bool same_live_blog(const struct stream_entry *a, const struct stream_entry *b) {
   return is_update(a) && is_update(b) && strcmp(a->item_id, b->item_id) == 0;
 }
@@ -144,6 +152,7 @@ static void put_live_blog(struct page *p, const struct stream_list *l, size_t fr
   put(p, "</section>\n");
 }
 
+/* Doctype, head (title, alternates, CSS) and the page header. */
 static void put_head(struct page *p, const struct render_doc *doc) {
   static const struct {
     const char *type, *name, *file;

@@ -19,6 +19,7 @@ struct jb {
   int err;
 };
 
+/* A JSON string of s made valid UTF-8; NULL (failure recorded) on error. */
 static json_t *jb_str(struct jb *b, const char *s) {
   buf_reset(&b->text);
   int r = sanitize_utf8(s, strlen(s), &b->text);
@@ -32,6 +33,7 @@ static json_t *jb_str(struct jb *b, const char *s) {
   return v;
 }
 
+/* obj[key] = value, taking value's reference; a NULL value records -ENOMEM. */
 static void jb_set(struct jb *b, json_t *obj, const char *key, json_t *value) {
   if (!value) {
     b->err = b->err ? b->err : -ENOMEM;
@@ -47,17 +49,20 @@ static void jb_set_str(struct jb *b, json_t *obj, const char *key, const char *s
     jb_set(b, obj, key, jb_str(b, s));
 }
 
+/* obj[key] = t as YYYY-MM-DDTHH:MM:SSZ. */
 static void jb_set_date(struct jb *b, json_t *obj, const char *key, int64_t t) {
   char s[CIVIL_UTC_LEN];
   civil_format_utc(t, s);
   jb_set_str(b, obj, key, s);
 }
 
+/* Appends value (taking its reference) to arr. */
 static void jb_append(struct jb *b, json_t *arr, json_t *value) {
   if (!value || json_array_append_new(arr, value) < 0)
     b->err = b->err ? b->err : -ENOMEM;
 }
 
+/* A feed as {feed, title, feed_url, site_url, url}, unsafe URLs left out. */
 static json_t *source_object(struct jb *b, const struct stream_source *s) {
   json_t *o = json_object();
   if (!o) {
@@ -72,6 +77,7 @@ static json_t *source_object(struct jb *b, const struct stream_source *s) {
   return o;
 }
 
+/* The item's `_braid` object. */
 static json_t *braid_extension(struct jb *b, const struct stream_entry *e) {
   json_t *ext = json_object();
   if (!ext)
@@ -96,6 +102,7 @@ static json_t *braid_extension(struct jb *b, const struct stream_entry *e) {
   return ext;
 }
 
+/* One JSON Feed item. */
 static json_t *item_object(struct jb *b, const struct stream_entry *e, const struct render_item *it) {
   json_t *o = json_object();
   if (!o)
@@ -135,6 +142,7 @@ struct dump_ctx {
   int err;
 };
 
+/* json_dump_callback sink: appends to the caller's buf, keeping its error. */
 static int dump_to_buf(const char *data, size_t len, void *ctx) {
   struct dump_ctx *d = ctx;
   int r = buf_append(d->out, data, len);

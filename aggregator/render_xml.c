@@ -33,11 +33,13 @@ static int xw_write(void *ctx, const char *data, int len) {
   return len;
 }
 
+/* Records a failed libxml2 writer call. */
 static void xw_check(struct xw *x, int rc) {
   if (rc < 0 && !x->err)
     x->err = -ENOMEM; /* xw_write records the real cause first when the buf refused */
 }
 
+/* s as valid XML text (in x->text, valid until the next call). */
 static const xmlChar *xw_clean(struct xw *x, const char *s) {
   buf_reset(&x->text);
   int r = sanitize_utf8(s, strlen(s), &x->text);
@@ -46,21 +48,25 @@ static const xmlChar *xw_clean(struct xw *x, const char *s) {
   return (const xmlChar *)buf_str(&x->text);
 }
 
+/* Opens <name>. */
 static void xw_start(struct xw *x, const char *name) {
   if (!x->err)
     xw_check(x, xmlTextWriterStartElement(x->w, (const xmlChar *)name));
 }
 
+/* Closes the innermost open element. */
 static void xw_end(struct xw *x) {
   if (!x->err)
     xw_check(x, xmlTextWriterEndElement(x->w));
 }
 
+/* name="value" on the open element; nothing when value is NULL. */
 static void xw_attr(struct xw *x, const char *name, const char *value) {
   if (!x->err && value)
     xw_check(x, xmlTextWriterWriteAttribute(x->w, (const xmlChar *)name, xw_clean(x, value)));
 }
 
+/* Escaped text content. */
 static void xw_text(struct xw *x, const char *value) {
   if (!x->err)
     xw_check(x, xmlTextWriterWriteString(x->w, xw_clean(x, value)));
@@ -75,12 +81,14 @@ static void xw_elem(struct xw *x, const char *name, const char *value) {
   xw_end(x);
 }
 
+/* <name>YYYY-MM-DDTHH:MM:SSZ</name> (RFC 3339). */
 static void xw_date(struct xw *x, const char *name, int64_t t) {
   char s[CIVIL_UTC_LEN];
   civil_format_utc(t, s);
   xw_elem(x, name, s);
 }
 
+/* <name>Sun, 06 Nov 1994 08:49:37 GMT</name> (RFC 822, for RSS). */
 static void xw_rfc822(struct xw *x, const char *name, int64_t t) {
   char s[RENDER_RFC822_LEN];
   render_rfc822_date(t, s);
@@ -100,6 +108,7 @@ static void xw_link(struct xw *x, const char *rel, const char *href, const char 
   xw_end(x);
 }
 
+/* Starts an indented UTF-8 document that writes into out. */
 static int xw_open(struct xw *x, struct buf *out) {
   memset(x, 0, sizeof *x);
   x->out = out;
@@ -118,6 +127,7 @@ static int xw_open(struct xw *x, struct buf *out) {
   return x->err;
 }
 
+/* Ends the document, flushes it into out and frees the writer; the first error, or 0. */
 static int xw_close(struct xw *x) {
   if (x->w) {
     if (!x->err)
@@ -132,6 +142,7 @@ static int xw_close(struct xw *x) {
 
 /* ---- Atom ------------------------------------------------------------------------------- */
 
+/* <atom:source> for the feed that carried the entry first. */
 static void atom_source(struct xw *x, const struct stream_source *s, int64_t updated) {
   xw_start(x, "source");
   xw_elem(x, "id", s->feed_url);
@@ -142,6 +153,7 @@ static void atom_source(struct xw *x, const struct stream_source *s, int64_t upd
   xw_end(x);
 }
 
+/* One <entry>. */
 static void atom_entry(struct xw *x, const struct stream_entry *e, const struct render_item *it) {
   xw_start(x, "entry");
   xw_elem(x, "id", it->id);
@@ -223,6 +235,7 @@ int render_atom(const struct render_doc *doc, struct buf *out) {
 
 /* ---- RSS 2.0 ---------------------------------------------------------------------------- */
 
+/* One <item>. */
 static void rss_item(struct xw *x, const struct stream_entry *e, const struct render_item *it) {
   xw_start(x, "item");
   xw_elem(x, "title", it->title);

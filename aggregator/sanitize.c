@@ -183,15 +183,18 @@ static const char *const url_schemes[] = {"http", "https", "mailto", "ftp", "tel
 static const char *const data_image_types[] = {"data:image/png", "data:image/gif",
                                                "data:image/jpeg", "data:image/webp"};
 
+/* bsearch comparison: element names are matched without regard to case. */
 static int rule_cmp(const void *key, const void *elem) {
   return strcasecmp(key, ((const struct element_rule *)elem)->name);
 }
 
+/* The rule for an element name, or NULL for an unlisted element. */
 static const struct element_rule *rule_for(const char *name) {
   return bsearch(name, element_rules, sizeof element_rules / sizeof element_rules[0],
                  sizeof element_rules[0], rule_cmp);
 }
 
+/* Whether name (any case) is in the NULL-terminated list. */
 static bool in_list(const char *const *list, const char *name) {
   for (; list && *list; list++)
     if (strcasecmp(*list, name) == 0)
@@ -314,10 +317,12 @@ static size_t scheme_len(const char *url) {
   return url[i] == ':' ? i : 0;
 }
 
+/* Whether s starts with prefix, ignoring ASCII case. */
 static bool has_prefix_ci(const char *s, const char *prefix) {
   return strncasecmp(s, prefix, strlen(prefix)) == 0;
 }
 
+/* Whether the scheme url[0..n) may be linked to; data_image admits the inert data:image types. */
 static bool scheme_allowed(const char *url, size_t n, bool data_image) {
   for (size_t i = 0; i < sizeof url_schemes / sizeof url_schemes[0]; i++)
     if (strlen(url_schemes[i]) == n && strncasecmp(url, url_schemes[i], n) == 0)
@@ -430,6 +435,7 @@ static int clean_srcset(const char *raw, const char *base, struct buf *tmp, stru
   return any ? 1 : 0;
 }
 
+/* Attributes whose value is one URL (srcset, a list of them, is handled apart). */
 static bool is_url_attr(const char *name) {
   return strcasecmp(name, "href") == 0 || strcasecmp(name, "src") == 0 ||
          strcasecmp(name, "cite") == 0 || strcasecmp(name, "poster") == 0;
@@ -479,6 +485,7 @@ static int write_attr(struct sanitizer *s, const char *name, const char *value) 
   return buf_append_char(s->out, '"');
 }
 
+/* Writes n's attributes that rule and the global list allow, URLs cleaned. */
 static int write_attrs(struct sanitizer *s, xmlNodePtr n, const struct element_rule *rule) {
   int r;
   for (xmlAttrPtr a = n->properties; a; a = a->next) {
@@ -514,6 +521,7 @@ static int write_attrs(struct sanitizer *s, xmlNodePtr n, const struct element_r
   return 0;
 }
 
+/* What happens to element n at tree depth `depth`; the same answer on entering and leaving. */
 static enum action action_for(xmlNodePtr n, int depth, const struct element_rule **ret_rule) {
   const struct element_rule *rule = rule_for((const char *)n->name);
   *ret_rule = rule;
@@ -559,6 +567,7 @@ static int enter_element(struct sanitizer *s, xmlNodePtr n, int depth, bool *ret
   return 0;
 }
 
+/* Writes n's end tag if its start tag was written. */
 static int leave_element(struct sanitizer *s, xmlNodePtr n, int depth) {
   const struct element_rule *rule;
   if (n->type != XML_ELEMENT_NODE || action_for(n, depth, &rule) != ACT_KEEP)

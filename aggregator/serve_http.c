@@ -12,6 +12,7 @@
 #include "civil.h"
 #include "serve_priv.h"
 
+/* Past optional white space (RFC 9110 OWS). */
 static const char *skip_ows(const char *p) {
   while (*p == ' ' || *p == '\t')
     p++;

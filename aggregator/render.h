@@ -49,6 +49,15 @@ const char *render_content_type(enum render_format fmt);
 /* "atom", "rss", "json", "html" -> format. 0, or -EINVAL for any other name. */
 int render_format_from_name(const char *name, enum render_format *ret_fmt);
 
+/* The Content-Security-Policy of the HTML page: no script, no plug-ins, no forms, images and
+ * media from the web, frames only from the embed hosts the sanitiser keeps. The page carries
+ * it in a <meta> (so an exported file is covered too) and the server sends it as a header. */
+#define RENDER_HTML_CSP                                                                          \
+  "default-src 'none'; img-src http: https: data:; media-src http: https:; "                     \
+  "style-src 'unsafe-inline'; frame-src https://www.youtube.com https://youtube.com "            \
+  "https://www.youtube-nocookie.com https://youtube-nocookie.com https://player.vimeo.com; "     \
+  "base-uri 'none'; form-action 'none'"
+
 /* Bytes needed for render_rfc822_date's output, NUL included. */
 #define RENDER_RFC822_LEN 30
 /* Writes "Sun, 06 Nov 1994 08:49:37 GMT" (RFC 822 as RSS and HTTP's IMF-fixdate want it). */

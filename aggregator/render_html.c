@@ -163,6 +163,8 @@ static void put_head(struct page *p, const struct render_doc *doc) {
   };
   const char *base = doc->meta->base_url;
   put(p, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+         "<meta http-equiv=\"Content-Security-Policy\" content=\"" RENDER_HTML_CSP "\">\n"
+         "<meta name=\"referrer\" content=\"no-referrer\">\n"
          "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>");
   put_text(p, doc->title);
   put(p, "</title>\n<meta name=\"generator\" content=\"braid ");

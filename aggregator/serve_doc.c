@@ -48,12 +48,7 @@ static int add_common_headers(struct MHD_Response *resp, const struct serve_doc 
   }
   /* The HTML view shows feed content: even sanitised, it gets no script and no plug-ins. */
   if (ok && rq->fmt == RENDER_HTML)
-    ok = MHD_add_response_header(
-             resp, "Content-Security-Policy",
-             "default-src 'none'; img-src http: https: data:; media-src http: https:; "
-             "style-src 'unsafe-inline'; frame-src https://www.youtube.com "
-             "https://www.youtube-nocookie.com https://player.vimeo.com; base-uri 'none'; "
-             "form-action 'none'") == MHD_YES &&
+    ok = MHD_add_response_header(resp, "Content-Security-Policy", RENDER_HTML_CSP) == MHD_YES &&
          MHD_add_response_header(resp, "Referrer-Policy", "no-referrer") == MHD_YES;
   return ok ? 0 : -ENOMEM;
 }

@@ -253,6 +253,7 @@ static void test_html(void **state) {
   render_doc(&d, RENDER_HTML, BASE, NULL);
   write_out("index.html", &d.out);
   assert_has(&d, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">");
+  assert_has(&d, "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; ");
   assert_has(&d, "<link rel=\"alternate\" type=\"application/atom+xml\" title=\"braid test stream (Atom)\" href=\"" BASE "feed.atom\">");
   assert_has(&d, "<link rel=\"alternate\" type=\"application/rss+xml\" title=\"braid test stream (RSS)\" href=\"" BASE "feed.rss\">");
   assert_has(&d, "<link rel=\"alternate\" type=\"application/feed+json\" title=\"braid test stream (JSON Feed)\" href=\"" BASE "feed.json\">");

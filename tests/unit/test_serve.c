@@ -295,8 +295,13 @@ static void test_routes(void **state) {
       fail_msg("%s lacks %s", routes[i].path, routes[i].marker);
     reply_free(&r);
   }
-  /* Default n is the options' 3; links are built from the Host the client used. */
+  /* The HTML page may show feed content: the browser is told to run none of it. */
   struct reply r;
+  fetch(&r, port_full, NULL, "/", NULL);
+  assert_header(&r, "Content-Security-Policy", RENDER_HTML_CSP);
+  assert_header(&r, "X-Content-Type-Options", "nosniff");
+  reply_free(&r);
+  /* Default n is the options' 3; links are built from the Host the client used. */
   fetch(&r, port_full, NULL, "/feed.atom", NULL);
   assert_int_equal(count_of(buf_str(&r.body), "<entry>"), 3);
   char self[128];

@@ -239,6 +239,10 @@ static enum MHD_Result serve_document(struct server *s, struct MHD_Connection *c
     int r = serve_doc_new(s->provider, s->userdata, &rq, &d);
     if (r == -ENOENT)
       return respond_error(s, c, route, MHD_HTTP_NOT_FOUND, "no feed named %s\n", feed ? feed : "");
+    if (r == -E2BIG)
+      return respond_error(s, c, route, MHD_HTTP_INTERNAL_SERVER_ERROR,
+                           "document larger than BRAID_RENDER_MAX_BYTES (%d bytes): ask for fewer "
+                           "entries with ?n=\n", BRAID_RENDER_MAX_BYTES);
     if (r < 0)
       return respond_error(s, c, route, MHD_HTTP_INTERNAL_SERVER_ERROR,
                            "could not render the stream: %s\n", strerror(-r));

@@ -47,7 +47,8 @@ struct serve_provider {
 };
 
 struct serve_options {
-  const char *listen;   /* "HOST:PORT", "[IPV6]:PORT" (numeric hosts); NULL = 127.0.0.1:8080;
+  const char *listen;   /* "HOST:PORT", "[IPV6]:PORT" (numeric hosts, or "localhost");
+                           NULL = 127.0.0.1:8080;
                            port 0 picks a free port (see serve_port) */
   const char *base_url; /* public URL of "/" for links in documents, ending in '/'; NULL =
                            "http://HOST/" from the request's Host header (else the bound

@@ -5,7 +5,8 @@ its Atom, RSS, JSON Feed and HTML documents from the fixed stream of
 tests/unit/test_render_fixture.h, then checks them with Debian's python3-feedparser (no bozo,
 same entries in order, ids/links/dates right), against RFC 4287's RELAX NG schema with
 `xmllint --relaxng` (plus the appendix's Schematron rules, here in Python), against the JSON
-Feed 1.1 required fields, and the HTML page for balanced tags and no script.
+Feed 1.1 required fields, and the HTML page with html5lib's strict HTML5 parser, for balanced
+tags and for no script. Debian packages: python3-feedparser, python3-html5lib, libxml2-utils.
 """
 import datetime
 import email.utils
@@ -17,17 +18,26 @@ import xml.dom.minidom
 
 from braidtest import BRAID, FIXTURES, Suite
 
-try:
-    import feedparser
-except ImportError:
-    # Debian's python3-feedparser lives in dist-packages, which an interpreter other than
-    # /usr/bin/python3 (pyenv, say) does not search. It is pure Python: look there too.
-    import sys
-    sys.path.append("/usr/lib/python3/dist-packages")
+import importlib
+import sys
+
+
+def debian_module(name):
+    """Imports a Debian python3-* package, also from an interpreter (pyenv, say) that does not
+    search /usr/lib/python3/dist-packages; both used here are pure Python. None if missing."""
     try:
-        import feedparser
-    except ImportError:  # a test dependency: say so rather than crash
-        feedparser = None
+        return importlib.import_module(name)
+    except ImportError:
+        if "/usr/lib/python3/dist-packages" not in sys.path:
+            sys.path.append("/usr/lib/python3/dist-packages")
+        try:
+            return importlib.import_module(name)
+        except ImportError:
+            return None
+
+
+feedparser = debian_module("feedparser")  # python3-feedparser
+html5lib = debian_module("html5lib")  # python3-html5lib
 
 suite = Suite("render")
 out = suite.tmp
@@ -201,6 +211,14 @@ b = Balance()
 b.feed(page)
 b.close()
 suite.check("index.html: starts with <!DOCTYPE html>", page.startswith("<!DOCTYPE html>\n"))
+if suite.check("python3-html5lib is installed", html5lib is not None, "apt-get install -y python3-html5lib"):
+    strict = html5lib.HTMLParser(strict=True)
+    try:
+        strict.parse(page)
+        parse_error = None
+    except html5lib.html5parser.ParseError as e:
+        parse_error = f"{e} {strict.errors[:3]}"
+    suite.check("index.html: parses as HTML5 without a single parse error", parse_error is None, parse_error)
 suite.check("index.html: every tag closed in order", not b.errors and not b.stack, repr(b.errors[:5] + b.stack))
 suite.check("index.html: no script element", "script" not in b.tags)
 suite.check("index.html: <time datetime> values are UTC RFC 3339",

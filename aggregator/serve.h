@@ -70,7 +70,8 @@ int serve_new(uv_loop_t *loop, const struct serve_options *opts,
 uint16_t serve_port(const struct server *s);
 /* Stops the daemon, closes every connection and starts closing the uv handles; the memory
  * is released in their close callbacks, so run the loop once more (uv_run) before
- * uv_loop_close. NULL is a no-op. */
+ * uv_loop_close. Call it from the loop (a signal or timer callback), never from inside a
+ * provider callback, which runs within libmicrohttpd. NULL is a no-op. */
 void serve_free(struct server *s);
 
 #endif

@@ -130,7 +130,8 @@ int render_item_fill(struct render_item *it, const struct stream_entry *e) {
                : it->source && *render_source_name(it->source) ? render_source_name(it->source)
                                                                 : NULL;
   it->published = e->time;
-  it->updated = e->updated ? e->updated : e->time;
+  /* Never before its own time: a stamp can name a moment after the update was first seen. */
+  it->updated = e->updated > e->time ? e->updated : e->time;
   /* Relative links in a body are relative to the page it came from. */
   const char *base = it->link ? it->link : it->source ? render_link(it->source->site_url) : NULL;
   if (e->html && *e->html) {

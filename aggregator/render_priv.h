@@ -30,7 +30,7 @@ struct render_item {
   const char *title;    /* entry title, else the start of its text, else "(untitled)" */
   const char *author;   /* entry author, else its first source's title or name, else NULL */
   int64_t published;    /* entry time */
-  int64_t updated;      /* entry updated, else its time */
+  int64_t updated;      /* the later of the entry's updated and its time */
   const char *html;     /* sanitised HTML ("" when the entry has none) */
   const struct stream_source *source; /* first source, or NULL */
   struct buf id_buf, title_buf, html_buf; /* storage for the above */

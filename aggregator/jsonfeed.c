@@ -128,8 +128,8 @@ int jsonfeed_parse(struct feed_parser *p, const char *data, size_t len) {
   m->language = field(p, 0, "language", str(root, "language"));
   m->author = author(p, 0, root);
   const char *icon = str(root, "icon") ? str(root, "icon") : str(root, "favicon");
-  m->image = icon ? parser_resolve(icon, doc) : NULL;
   const char *base = m->link ? m->link : doc;
+  m->image = icon ? parser_resolve(icon, base) : NULL;
   json_t *items = json_object_get(root, "items"), *v;
   size_t i;
   int r = 0;

@@ -266,8 +266,9 @@ int parser_deliver(struct feed_parser *p, struct feed_item *it) {
 
 /* ---- libxml2 glue ---------------------------------------------------------------------- */
 
+/* libxml2 passes the SAX user data (the sax_state) to the structured error handler. */
 static void on_xml_error(void *userdata, xmlErrorPtr e) {
-  struct feed_parser *p = userdata;
+  struct feed_parser *p = sax_parser(userdata);
   if (!e || e->level == XML_ERR_WARNING)
     return;
   /* Namespace errors (an undeclared dc: prefix) are common and harmless: the SAX layer reads

@@ -135,6 +135,7 @@ void sax_state_free(struct sax_state *s) {
 }
 
 void sax_attach(struct sax_state *s, xmlParserCtxtPtr ctxt) { s->ctxt = ctxt; }
+struct feed_parser *sax_parser(struct sax_state *s) { return s->p; }
 
 static enum ns ns_of(struct sax_state *s, const xmlChar *uri, const xmlChar *prefix) {
   if (!uri) {

@@ -15,6 +15,8 @@ int sax_state_new(struct feed_parser *p, struct sax_state **ret);
 void sax_state_free(struct sax_state *s);
 /* Fills h with braid's callbacks (getEntity supplies HTML entities; nothing loads DTDs). */
 void sax_handler_init(xmlSAXHandler *h);
+/* The parser this state belongs to. */
+struct feed_parser *sax_parser(struct sax_state *s);
 void sax_attach(struct sax_state *s, xmlParserCtxtPtr ctxt);
 /* End of document: delivers an item the document ended inside. 0 or a fatal error. */
 int sax_finish(struct sax_state *s);

@@ -183,6 +183,8 @@ int htmltext(const char *html, size_t len, int single_line, size_t cap, char **r
   }
   FLUSH();
 #undef FLUSH
+  while (o.len > 0 && (o.s[o.len - 1] == ' ' || o.s[o.len - 1] == '\n'))
+    o.len--; /* a separator a cut left at the end */
   o.s[o.len] = '\0';
   *ret_text = o.s;
   if (ret_truncated)

@@ -24,6 +24,9 @@
 
 enum mode { MODE_SNIFF, MODE_XML, MODE_JSON };
 
+/* Bytes handed to xmlParseChunk at a time. */
+#define PUSH_PIECE_BYTES (64 * 1024)
+
 struct feed_parser {
   char *base_url;
   char *http_charset;
@@ -38,6 +41,8 @@ struct feed_parser {
   struct sax_state *sax;
   struct feed_meta meta;
   size_t total_bytes;
+  size_t stalled_bytes;          /* pushed since libxml2 last reported anything */
+  unsigned long last_events;
   size_t items;
   bool wellformed;
   int fatal;                     /* first fatal error, sticky */
@@ -318,13 +323,25 @@ static int feed_bytes(struct feed_parser *p, const char *data, size_t len, bool 
     }
     return 0;
   }
-  /* xmlParseChunk takes an int length: hand over large decoded runs in pieces. */
-  do {
-    int n = outlen > (1u << 30) ? (1 << 30) : (int)outlen;
+  /* Small pieces: libxml2 gets to report (and free) text before it buffers a lot of it. */
+  while (outlen > 0 && !p->fatal) {
+    int n = outlen > PUSH_PIECE_BYTES ? PUSH_PIECE_BYTES : (int)outlen;
     xmlParseChunk(p->ctxt, out, n, 0);
     out += n;
     outlen -= (size_t)n;
-  } while (outlen > 0 && !p->fatal);
+    unsigned long ev = sax_events(p->sax);
+    if (ev != p->last_events) {
+      p->last_events = ev;
+      p->stalled_bytes = 0;
+    } else if ((p->stalled_bytes += (size_t)n) > BRAID_PARSE_MAX_TEXT_BYTES && !p->fatal) {
+      int line = sax_line(p->sax);
+      xmlStopParser(p->ctxt);
+      (void)sax_finish(p->sax); /* deliver the item as far as it was read */
+      parser_error(p, "line %d: more than BRAID_PARSE_MAX_TEXT_BYTES (%u bytes) of text without "
+                   "markup; stopped there", line, BRAID_PARSE_MAX_TEXT_BYTES);
+      p->fatal = -E2BIG;
+    }
+  }
   return p->fatal;
 }
 

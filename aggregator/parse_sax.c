@@ -95,6 +95,7 @@ struct sax_state {
   char ent_text[80];
   char *attr_ent[ATTR_ENTITIES]; /* entity values seen in the current start tag, in order */
   size_t n_attr_ent, attr_ent_used;
+  unsigned long events;  /* SAX callbacks so far: progress, for parse.c */
   const xmlChar *uri_ptr[URI_CACHE];
   enum ns uri_ns[URI_CACHE];
   size_t uri_next;
@@ -136,6 +137,8 @@ void sax_state_free(struct sax_state *s) {
 
 void sax_attach(struct sax_state *s, xmlParserCtxtPtr ctxt) { s->ctxt = ctxt; }
 struct feed_parser *sax_parser(struct sax_state *s) { return s->p; }
+unsigned long sax_events(const struct sax_state *s) { return s->events; }
+int sax_line(const struct sax_state *s) { return s->ctxt ? xmlSAX2GetLineNumber(s->ctxt) : 0; }
 
 static enum ns ns_of(struct sax_state *s, const xmlChar *uri, const xmlChar *prefix) {
   if (!uri) {
@@ -318,6 +321,7 @@ static void cap_text(struct sax_state *s, const char *t, size_t n) {
 
 static void on_characters(void *ctx, const xmlChar *ch, int len) {
   struct sax_state *s = ctx;
+  s->events++;
   if (s->cap_field != F_NONE && len > 0)
     cap_text(s, (const char *)ch, (size_t)len);
 }
@@ -898,6 +902,7 @@ static void on_start(void *ctx, const xmlChar *name, const xmlChar *prefix, cons
   (void)nb_defaulted;
   struct sax_state *s = ctx;
   s->ctxt->wellFormed = 1; /* see get_entity */
+  s->events++;
   int d = ++s->depth;
   if (d > BRAID_PARSE_MAX_DEPTH) {
     if (!s->depth_reported)
@@ -965,6 +970,7 @@ static void on_end(void *ctx, const xmlChar *name, const xmlChar *prefix, const 
   (void)prefix;
   (void)uri;
   struct sax_state *s = ctx;
+  s->events++;
   int d = s->depth;
   if (d > BRAID_PARSE_MAX_DEPTH) {
     s->depth--;

@@ -18,6 +18,10 @@ void sax_handler_init(xmlSAXHandler *h);
 /* The parser this state belongs to. */
 struct feed_parser *sax_parser(struct sax_state *s);
 void sax_attach(struct sax_state *s, xmlParserCtxtPtr ctxt);
+/* Counts SAX events; parse.c watches it to see whether libxml2 is making progress. */
+unsigned long sax_events(const struct sax_state *s);
+/* The line libxml2 is at. */
+int sax_line(const struct sax_state *s);
 /* End of document: delivers an item the document ended inside. 0 or a fatal error. */
 int sax_finish(struct sax_state *s);
 

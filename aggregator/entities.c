@@ -1,9 +1,16 @@
 /* entities.c — HTML character references and UTF-8 encoding (see entities.h). */
 #include "entities.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include <libxml/HTMLparser.h>
+
+/* What U+0080..U+009F mean in practice: windows-1252's characters for those bytes. */
+static const uint16_t c1_map[32] = {
+    0x20AC, 0x81,   0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021, 0x02C6, 0x2030, 0x0160,
+    0x2039, 0x0152, 0x8D,   0x017D, 0x8F,   0x90,   0x2018, 0x2019, 0x201C, 0x201D, 0x2022,
+    0x2013, 0x2014, 0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0x9D,   0x017E, 0x0178};
 
 size_t utf8_encode(uint32_t cp, char out[UTF8_MAX]) {
   if ((cp < 0x20 && cp != '\t' && cp != '\n' && cp != '\r') || (cp >= 0xD800 && cp <= 0xDFFF) ||
@@ -102,13 +109,8 @@ size_t entity_decode(const char *s, size_t len, char out[UTF8_MAX], size_t *ret_
     }
     if (i == start || i >= len || s[i] != ';')
       return 0;
-    /* Numeric references to C1 controls mean windows-1252 in practice (HTML5 does the same). */
-    static const uint16_t c1[32] = {
-        0x20AC, 0x81,   0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021, 0x02C6, 0x2030, 0x0160,
-        0x2039, 0x0152, 0x8D,   0x017D, 0x8F,   0x90,   0x2018, 0x2019, 0x201C, 0x201D, 0x2022,
-        0x2013, 0x2014, 0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0x9D,   0x017E, 0x0178};
     if (cp >= 0x80 && cp <= 0x9F)
-      cp = c1[cp - 0x80];
+      cp = c1_map[cp - 0x80]; /* as HTML5 does */
     if (cp == 0)
       cp = 0xFFFD;
   } else {
@@ -122,4 +124,26 @@ size_t entity_decode(const char *s, size_t len, char out[UTF8_MAX], size_t *ret_
   }
   *ret_outlen = utf8_encode(cp, out);
   return i + 1;
+}
+
+char *c1_to_cp1252(const char *s, size_t len) {
+  char *out = malloc(len / 2 * 3 + len % 2 + 1); /* each 2-byte C1 becomes at most 3 bytes */
+  if (!out)
+    return NULL;
+  size_t j = 0;
+  for (size_t i = 0; i < len; i++) {
+    unsigned char c = (unsigned char)s[i];
+    if (c == 0xC2 && i + 1 < len && (unsigned char)s[i + 1] >= 0x80 &&
+        (unsigned char)s[i + 1] <= 0x9F) {
+      uint32_t cp = c1_map[(unsigned char)s[i + 1] - 0x80];
+      if (cp >= 0x100) {
+        j += utf8_encode(cp, out + j);
+        i++;
+        continue;
+      }
+    }
+    out[j++] = (char)c;
+  }
+  out[j] = '\0';
+  return out;
 }

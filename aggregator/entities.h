@@ -27,4 +27,9 @@ uint32_t entity_lookup(const char *name, size_t len);
  * out (*ret_outlen bytes); 0 if s does not start a reference braid knows. */
 size_t entity_decode(const char *s, size_t len, char out[UTF8_MAX], size_t *ret_outlen);
 
+/* Replaces the C1 controls U+0080..U+009F in the UTF-8 string s[0..len) with the
+ * windows-1252 characters they stand for in practice ("&#150;" means an en dash, as in HTML5).
+ * Returns a new string (caller frees) or NULL on -ENOMEM; s itself is not changed. */
+char *c1_to_cp1252(const char *s, size_t len);
+
 #endif

@@ -475,8 +475,26 @@ static void set_date(struct sax_state *s, int64_t *dst, bool *has, const char *n
   free(text);
 }
 
+/* C1 controls in text are windows-1252 mistakes ("&#150;", or bytes iconv let through). */
+static void fix_c1(struct buf *b) {
+  const char *t = buf_str(b);
+  bool found = false;
+  for (const char *c = memchr(t, 0xC2, b->len); c && !found;
+       c = memchr(c + 1, 0xC2, b->len - (size_t)(c + 1 - t)))
+    found = c + 1 < t + b->len && (unsigned char)c[1] >= 0x80 && (unsigned char)c[1] <= 0x9F;
+  if (!found)
+    return;
+  char *fixed = c1_to_cp1252(t, b->len);
+  if (!fixed)
+    return;
+  buf_reset(b);
+  (void)buf_append_str(b, fixed);
+  free(fixed);
+}
+
 static void end_capture(struct sax_state *s) {
   struct feed_meta *m = parser_meta_mut(s->p);
+  fix_c1(&s->cap);
   struct feed_item *it = &s->item;
   bool meta = s->cap_meta;
   enum field f = s->cap_field;

@@ -35,7 +35,23 @@ static uint32_t cp1252_to_cp(unsigned char b) {
 
 /* ASCII bytes XML accepts as they are. */
 static bool ascii_ok(unsigned char b) {
-  return (b >= 0x20 && b < 0x7F) || b == '\n' || b == '\t' || b == '\r';
+  return (b >= 0x20 && b < 0x80) || b == '\n' || b == '\t' || b == '\r';
+}
+
+/* Index of the first byte at or after i that is not printable ASCII (0x20..0x7F), eight
+ * bytes at a time: this loop sees every byte of every feed. */
+static size_t skip_printable(const unsigned char *s, size_t i, size_t len) {
+  const uint64_t high = 0x8080808080808080ull, spaces = 0x2020202020202020ull;
+  while (i + 8 <= len) {
+    uint64_t x;
+    memcpy(&x, s + i, 8);
+    if ((x & high) || ((x - spaces) & ~x & high))
+      break;
+    i += 8;
+  }
+  while (i < len && s[i] >= 0x20 && s[i] < 0x80)
+    i++;
+  return i;
 }
 
 static void copy_label(char label[CHARSET_LABEL_MAX], const char *s, size_t n) {
@@ -231,8 +247,13 @@ static int utf8_clean(struct charset_decoder *d, const char *src, size_t len, bo
   int r;
   while (i < len) {
     /* Hot loop: runs of plain ASCII. */
-    while (i < len && ascii_ok(s[i]))
-      i++;
+    for (;;) {
+      i = skip_printable(s, i, len);
+      if (i < len && (s[i] == '\n' || s[i] == '\t' || s[i] == '\r'))
+        i++;
+      else
+        break;
+    }
     if (i >= len)
       break;
     if (s[i] < 0x80) { /* a control character XML refuses */

@@ -85,8 +85,13 @@ oom:
 void feed_parser_free(struct feed_parser *p) {
   if (!p)
     return;
-  if (p->ctxt)
+  if (p->ctxt) {
+    /* libxml2 builds a stub document to hold DTD entity declarations ("SAX compatibility
+     * mode"); it is never used (get_entity answers first) but is ours to free. */
+    if (p->ctxt->myDoc)
+      xmlFreeDoc(p->ctxt->myDoc);
     xmlFreeParserCtxt(p->ctxt);
+  }
   sax_state_free(p->sax);
   charset_decoder_free(p->dec);
   buf_free(&p->sniff);

@@ -90,7 +90,11 @@ static void put_str(struct buf *b, const char *s) {
 }
 
 static void put_key(struct buf *b, const char *key, bool first) {
-  (void)buf_printf(b, "%s\"%s\": ", first ? "" : ", ", key);
+  if (!first)
+    (void)buf_append(b, ", ", 2);
+  (void)buf_append_char(b, '"');
+  (void)buf_append_str(b, key);
+  (void)buf_append(b, "\": ", 3);
 }
 
 static void put_date(struct buf *b, bool has, int64_t t) {

@@ -43,7 +43,15 @@ static void cap_overflow(struct sax_state *s) {
 static void cap_raw(struct sax_state *s, const char *t, size_t n) {
   if (s->cap_truncated)
     return;
-  if (buf_append(&s->cap, t, n) == 0)
+  struct buf *b = &s->cap;
+  if (b->data && b->len + n < b->alloc && b->len + n <= BRAID_PARSE_MAX_FIELD_BYTES) {
+    /* the common case, inline: text arrives in many small pieces */
+    memcpy(b->data + b->len, t, n);
+    b->len += n;
+    b->data[b->len] = '\0';
+    return;
+  }
+  if (buf_append(b, t, n) == 0)
     return;
   /* keep what fits, cut at a UTF-8 boundary */
   size_t room = BRAID_PARSE_MAX_FIELD_BYTES - s->cap.len;

@@ -26,6 +26,12 @@
 /* Element nesting depth the parser follows; deeper elements are ignored (libxml2 itself stops
  * at 256 without XML_PARSE_HUGE, which braid never sets). */
 #define BRAID_PARSE_MAX_DEPTH 64
+/* Entities a document's DTD may declare that braid expands: only plain-text ones (no '&' or
+ * '<' in the value, so they cannot nest: no billion laughs), this many, each this long, and
+ * this many bytes of expansions per document in all. Others pass through as text. */
+#define BRAID_PARSE_MAX_ENTITIES 32
+#define BRAID_PARSE_MAX_ENTITY_BYTES 1024
+#define BRAID_PARSE_MAX_EXPANSION_BYTES (1024 * 1024)
 /* Categories and enclosures kept per item; more are dropped with an error. */
 #define BRAID_PARSE_MAX_CATEGORIES 64
 #define BRAID_PARSE_MAX_ENCLOSURES 32

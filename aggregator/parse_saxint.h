@@ -62,6 +62,11 @@ struct sax_state {
   char *base[BRAID_PARSE_MAX_DEPTH + 2]; /* resolved xml:base per depth, NULL = inherited */
   xmlEntity ent;       /* handed to libxml2 by get_entity; only its content changes */
   char ent_text[80];
+  char *decl_name[BRAID_PARSE_MAX_ENTITIES];  /* plain-text entities the DTD declared */
+  char *decl_value[BRAID_PARSE_MAX_ENTITIES];
+  size_t n_decl;
+  size_t expanded_bytes;
+  bool expansion_reported;
   char *attr_ent[ATTR_ENTITIES]; /* entity values seen in the current start tag, in order */
   size_t n_attr_ent, attr_ent_used;
   unsigned long events;  /* SAX callbacks so far: progress, for parse.c */

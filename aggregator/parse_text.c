@@ -243,6 +243,36 @@ static void fix_c1(struct buf *b) {
   free(fixed);
 }
 
+/* RSS writes people as "joe@example.com (Joe Bloggs)" or "Joe Bloggs <joe@example.com>": keep
+ * the name, as feedparser's author_detail does; a bare address stays as it is. Takes t. */
+static char *person_name(char *t) {
+  if (!t)
+    return NULL;
+  size_t n = strlen(t);
+  char *at = strchr(t, '@');
+  if (!at || n < 3)
+    return t;
+  const char *from = NULL;
+  size_t len = 0;
+  char *open = strchr(t, '(');
+  if (open && t[n - 1] == ')' && at < open) { /* email (Name) */
+    from = open + 1;
+    len = (size_t)(t + n - 1 - from);
+  } else if ((open = strchr(t, '<')) && t[n - 1] == '>' && at > open) { /* Name <email> */
+    from = t;
+    len = (size_t)(open - t);
+  }
+  while (from && len > 0 && isspace((unsigned char)*from))
+    from++, len--;
+  while (from && len > 0 && isspace((unsigned char)from[len - 1]))
+    len--;
+  if (!from || len == 0)
+    return t;
+  memmove(t, from, len);
+  t[len] = '\0';
+  return t;
+}
+
 void end_capture(struct sax_state *s) {
   struct feed_meta *m = parser_meta_mut(s->p);
   fix_c1(&s->cap);
@@ -286,7 +316,7 @@ void end_capture(struct sax_state *s) {
     set_once(&it->content, cap_html(s));
     break;
   case F_AUTHOR:
-    set_once(meta ? &m->author : &it->author, cap_plain(s));
+    set_once(meta ? &m->author : &it->author, person_name(cap_plain(s)));
     break;
   case F_AUTHOR_NAME:
     set_once(&s->author_name, cap_plain(s));

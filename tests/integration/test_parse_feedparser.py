@@ -19,7 +19,11 @@ import calendar, json, sys
 import feedparser
 out = {}
 for path in sys.argv[1:]:
-    d = feedparser.parse(path)
+    try:
+        d = feedparser.parse(path)
+    except Exception as e:  # feedparser 6.0.10 crashes on backslashes in DTD entities
+        out[path] = {"crashed": repr(e)}
+        continue
     def date(e):
         for k in ("published_parsed", "updated_parsed"):
             if e.get(k):
@@ -27,7 +31,8 @@ for path in sys.argv[1:]:
         return None
     out[path] = {"version": d.get("version"), "feed_title": d.feed.get("title"), "feed_link": d.feed.get("link"),
                  "entries": [{"title": e.get("title"), "link": e.get("link"), "id": e.get("id"),
-                              "date": date(e), "author": e.get("author")} for e in d.entries]}
+                              "date": date(e),
+                              "author": (e.get("author_detail") or {}).get("name") or e.get("author")} for e in d.entries]}
 print(json.dumps(out))
 '''
 
@@ -76,6 +81,9 @@ for path in FILES:
         continue
     ours = json.loads(r.stdout)
     theirs = ref[path]
+    if "crashed" in theirs:
+        print(f"{name}: feedparser crashed ({theirs['crashed'][:80]}); not compared")
+        continue
     if (name, "count") not in DELIBERATE:
         s.check(f"{name}: entry count", len(ours["entries"]) == len(theirs["entries"]),
                 f"braid {len(ours['entries'])}, feedparser {len(theirs['entries'])}")
@@ -92,9 +100,9 @@ for path in FILES:
         # braid puts dc:date in published, feedparser in updated: compare the item's date
         mine = a["published"] or a["updated"]
         s.check(f"{name}[{i}]: date", mine == iso(b["date"]), f"braid {mine!r}, feedparser {iso(b['date'])!r}")
-        # feedparser writes Atom authors as "Name (email)"; braid gives the name
+        # braid's author is the person's name: feedparser's author_detail.name
         if b["author"]:
-            s.check(f"{name}[{i}]: author", a["author"] and b["author"].startswith(a["author"]),
+            s.check(f"{name}[{i}]: author", a["author"] == b["author"],
                     f"braid {a['author']!r}, feedparser {b['author']!r}")
 
 s.finish()

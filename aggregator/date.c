@@ -41,6 +41,8 @@ static const struct {
     {"cdt", -300},    {"mst", -420},     {"mdt", -360},    {"pst", -480},    {"pdt", -420},
     {"akst", -540},   {"akdt", -480},    {"hst", -600},    {"ast", -240},    {"adt", -180},
     {"nst", -210},    {"ndt", -150},     {"brt", -180},    {"art", -180},
+    /* US zones without the S/D, as Disney's feeds wrote them: read as standard time */
+    {"at", -240},     {"et", -300},      {"ct", -360},     {"mt", -420},     {"pt", -480},
 };
 
 __attribute__((format(printf, 3, 4))) static void set_err(char *err, size_t n, const char *fmt,
@@ -163,8 +165,8 @@ static int parse_words(const char *s, struct fields *f, char *err, size_t errn) 
         *(w[0] == 'p' ? &f->pm : &f->am) = true;
       } else if (strcmp(w, "at") == 0 || strcmp(w, "on") == 0 || strcmp(w, "th") == 0 ||
                  strcmp(w, "st") == 0 || strcmp(w, "nd") == 0 || strcmp(w, "rd") == 0 ||
-                 strcmp(w, "t") == 0) {
-        /* filler: "at 21:30", "8th", the ISO 'T' */
+                 strcmp(w, "t") == 0 || strcmp(w, "etc") == 0) {
+        /* filler: "at 21:30", "8th", the ISO 'T', "Etc/GMT" */
       } else {
         bool found = false;
         for (size_t z = 0; z < sizeof zones / sizeof zones[0]; z++)
@@ -289,8 +291,23 @@ int date_parse(const char *s, int64_t *ret_utc, char *err, size_t err_size) {
   }
   struct fields f;
   memset(&f, 0, sizeof f);
-  const char *rest = s;
+  /* W3C-DTF's reduced forms: "2003-12" and "2003" mean the first day of that month or year */
   int y, mo, d, used = 0;
+  bool year_month = sscanf(s, "%4d-%2d%n", &y, &mo, &used) == 2 && used == 7 &&
+                    (len == 7 || isspace((unsigned char)s[7]));
+  bool year_only = !year_month && sscanf(s, "%4d%n", &y, &used) == 1 && used == 4 &&
+                   (len == 4 || isspace((unsigned char)s[4]));
+  if (year_only)
+    mo = 1;
+  if (year_month || year_only) {
+    f.year = y;
+    f.month = mo;
+    f.day = 1;
+    int r = check_fields(&f, err, err_size);
+    return r < 0 ? r : civil_to_utc(y, mo, 1, 0, 0, 0, 0, ret_utc);
+  }
+  const char *rest = s;
+  used = 0;
   if (sscanf(s, "%4d-%2d-%2d%n", &y, &mo, &d, &used) == 3 && used >= 8) {
     /* a numeric date, then a time the ISO reader refused ("2011-11-08 9:30 PM EST") */
     f.year = y;

@@ -53,6 +53,20 @@ static void test_rfc822(void **state) {
   ok("Tue, 08 Nov 2011 21:30:00 +01", "2011-11-08T20:30:00Z");
   ok("08-Nov-2011 21:30", "2011-11-08T21:30:00Z");
   ok("Sept 8 2011", "2011-09-08T00:00:00Z");
+  /* forms from Universal Feed Parser's date tests */
+  ok("Thu, 30 Apr 2015 08:57:00 MET", "2015-04-30T07:57:00Z");
+  ok("Thu, 30 Apr 2015 08:57:00 MEST", "2015-04-30T06:57:00Z");
+  ok("Wed, 19 Aug 2009 18:28:00 Etc/GMT", "2009-08-19T18:28:00Z");
+  ok("Wed, 19 Feb 2012 22:40:00 GMT-01:01", "2012-02-19T23:41:00Z");
+  ok("Mon, 13 Feb, 2012 06:28:00 UTC", "2012-02-13T06:28:00Z");
+  ok("Thu, 01 Jan 2004", "2004-01-01T00:00:00Z");
+  ok("Mon, 26 January 2004 16:31:00 ET", "2004-01-26T21:31:00Z");
+  ok("Mon, 26 January 2004 16:31:00 PT", "2004-01-27T00:31:00Z");
+  ok("Thu Aug 30 2012 17:26:16 +0200", "2012-08-30T15:26:16Z");
+  ok("Sun Jul 15 01:16:00 +0000 2012", "2012-07-15T01:16:00Z");
+  ok("2004-07-08 23:56:58 -00:20", "2004-07-09T00:16:58Z");
+  ok("2003-12", "2003-12-01T00:00:00Z");
+  ok("2003", "2003-01-01T00:00:00Z");
 }
 
 static void test_named_zones(void **state) {
@@ -102,6 +116,14 @@ static void test_garbage(void **state) {
   bad("12345678", -EINVAL, NULL);
   bad("Tue, 08 Nov 2011 21:30:00 XYZ", -EINVAL, "xyz");
   bad("now 2011", -EINVAL, NULL);
+  bad("Sun, 16 Dec 2012 1:2:3:4 GMT", -EINVAL, NULL);
+  bad("Sun, 16 zzz 2012 11:47:32 GMT", -EINVAL, "zzz");
+  bad("Sun, Dec x 2012 11:47:32 GMT", -EINVAL, NULL);
+  bad("Sun, 16 Dec 2012 11:47:32 +zz:00", -EINVAL, NULL);
+  bad("Sun, 99 Jun 2009 12:00:00 GMT", -EINVAL, NULL);
+  bad("2013-01-28T11:30:00-06:00Textra", -EINVAL, NULL);
+  bad("2013-01-27-01", -EINVAL, NULL);
+  bad("2003-12-31T10:14:61Z", -ERANGE, NULL);
 }
 
 int main(void) {

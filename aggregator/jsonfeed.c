@@ -12,6 +12,7 @@
 #include "bounds.h"
 #include "buf.h"
 #include "date.h"
+#include "htmllinks.h"
 #include "htmltext.h"
 #include "parse_core.h"
 
@@ -72,6 +73,11 @@ static int read_item(struct feed_parser *p, json_t *o, size_t n, const char *bas
     return -ENOMEM;
   it.author = author(p, n, o);
   it.content = field(p, n, "content", str(o, "content_html"));
+  char *fixed = NULL;
+  if (it.content && html_resolve_links(it.content, strlen(it.content), base, &fixed) == 0 && fixed) {
+    free(it.content);
+    it.content = fixed;
+  }
   if (!it.content)
     it.content = text_as_html(p, n, "content", str(o, "content_text"));
   it.summary = text_as_html(p, n, "summary", str(o, "summary"));

@@ -172,6 +172,11 @@ const char *link_base(struct sax_state *s, bool for_feed_link) {
   return parser_doc_url(s->p);
 }
 
+const char *content_base(struct sax_state *s) {
+  const char *b = xml_base(s, s->depth);
+  return b ? b : parser_doc_url(s->p);
+}
+
 /* ---- entities --------------------------------------------------------------------------- */
 
 static xmlEntityPtr get_entity(void *ctx, const xmlChar *name) {

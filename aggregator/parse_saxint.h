@@ -80,6 +80,8 @@ enum ns ns_of(struct sax_state *s, const xmlChar *uri, const xmlChar *prefix);
 char *attr_value(struct sax_state *s, const xmlChar *v, const xmlChar *end);
 char *attr(struct sax_state *s, int n, const xmlChar **a, const char *name, enum ns ns);
 const char *link_base(struct sax_state *s, bool for_feed_link);
+/* Base for links inside content: xml:base in scope, else the document's URL. */
+const char *content_base(struct sax_state *s);
 bool eq(const xmlChar *a, const char *b);
 
 /* parse_text.c */

@@ -14,6 +14,7 @@
 
 #include "date.h"
 #include "entities.h"
+#include "htmllinks.h"
 #include "htmltext.h"
 #include "parse_core.h"
 #include "parse_saxint.h"
@@ -191,6 +192,17 @@ static char *cap_html(struct sax_state *s) {
   return strndup(t, n);
 }
 
+/* Relative links in content resolve against the content's xml:base, else the document's
+ * URL (as feedparser does). Takes html. */
+static char *absolute_links(struct sax_state *s, char *html) {
+  char *fixed = NULL;
+  if (html && html_resolve_links(html, strlen(html), content_base(s), &fixed) == 0 && fixed) {
+    free(html);
+    return fixed;
+  }
+  return html;
+}
+
 static char *cap_plain(struct sax_state *s) {
   char *text = NULL;
   if (htmltext(buf_str(&s->cap), s->cap.len, 1, BRAID_PARSE_MAX_FIELD_BYTES, &text, NULL) < 0)
@@ -310,10 +322,10 @@ void end_capture(struct sax_state *s) {
     break;
   }
   case F_SUMMARY:
-    set_once(&it->summary, cap_html(s));
+    set_once(&it->summary, absolute_links(s, cap_html(s)));
     break;
   case F_CONTENT:
-    set_once(&it->content, cap_html(s));
+    set_once(&it->content, absolute_links(s, cap_html(s)));
     break;
   case F_AUTHOR:
     set_once(meta ? &m->author : &it->author, person_name(cap_plain(s)));

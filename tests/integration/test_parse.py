@@ -92,7 +92,7 @@ fields(P("atom10-text.xml"),
        {"title": "Feed title", "subtitle": "a < b", "link": "http://example.org/", "id": "urn:uuid:feed", "image": "http://example.org/blog/logo.png"},
        [{"title": "Less <than> & more", "link": "http://example.org/blog/posts/1.html", "author": "Mark Pilgrim",
          "summary": "<p>html summary</p>", "categories": ["tech"],
-         "content": '<p><i>[Update: The Atom draft is finished.]</i> see <a href="x">x</a></p>',
+         "content": '<p><i>[Update: The Atom draft is finished.]</i> see <a href="http://other.example/x">x</a></p>',
          "enclosures": [{"url": "http://example.org/audio/ph34r_my_podcast.mp3", "type": "audio/mpeg", "length": 1337}]},
         {"title": "Second", "link": "http://example.org/2", "content": None}], format="atom1.0")
 fields(P("jsonfeed.json"), {"title": "JSON & feed", "link": "https://example.org/", "id": "https://example.org/feed.json", "author": "Jay", "image": "https://example.org/icon.png"},
@@ -127,6 +127,12 @@ if d:
 # people: "email (Name)" and "Name <email>" give the name
 fields(P("rss-authors.xml"), {"author": "The Editor"},
        [{"author": "Example editor"}, {"author": "Jo Bloggs"}, {"author": "me@example.com"}])
+
+# relative links inside content resolve against xml:base, else the document URL
+fields(P("content-links.xml"), None,
+       [{"content": 'Example <a href="http://example.com/test/test.html">test</a> <img src="http://example.com/test/i.png" alt="x">',
+         "summary": '<div><a href="http://example.com/relative/uri">click here</a> <a href=http://abs.example/x>abs</a> '
+                    '<a href="http://example.com/parent/#top">top</a></div>'}], format="atom0.3")
 
 # ---- encodings ----
 fields(P("cp1252-mislabeled.xml"), {"title": "Caf\u00e9 \u201cquoted\u201d \u2013 dash"},

@@ -8,6 +8,7 @@
 
 #include <cmocka.h>
 
+#include "htmllinks.h"
 #include "htmltext.h"
 
 static void want(const char *html, int single, size_t cap, const char *expect) {
@@ -57,12 +58,37 @@ static void test_escape(void **state) {
   buf_free(&b);
 }
 
+static void links(const char *html, const char *want_html) {
+  char *out = NULL;
+  assert_int_equal(html_resolve_links(html, strlen(html), "http://ex.org/a/b.html", &out), 0);
+  if (!want_html) {
+    if (out)
+      fail_msg("\"%s\" changed to \"%s\"", html, out);
+    return;
+  }
+  if (!out || strcmp(out, want_html) != 0)
+    fail_msg("\"%s\" -> \"%s\", want \"%s\"", html, out ? out : "(unchanged)", want_html);
+  free(out);
+}
+
+static void test_links(void **state) {
+  (void)state;
+  links("<a href=\"x.html\">x</a>", "<a href=\"http://ex.org/a/x.html\">x</a>");
+  links("<IMG SRC='/i.png' alt=\"href=y\">", "<IMG SRC='http://ex.org/i.png' alt=\"href=y\">");
+  links("<a title=t href=../up>u</a>", "<a title=t href=http://ex.org/up>u</a>");
+  links("<a href=\"http://other.example/\">abs</a> href=\"text.html\"", NULL);
+  links("<!-- <a href=\"c.html\"> --><p>text</p>", NULL);
+  links("a < b, <blockquote cite=\"q\">q</blockquote>",
+        "a < b, <blockquote cite=\"http://ex.org/a/q\">q</blockquote>");
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_tags_and_entities),
       cmocka_unit_test(test_blocks_and_space),
       cmocka_unit_test(test_cap),
       cmocka_unit_test(test_escape),
+      cmocka_unit_test(test_links),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -21,6 +21,7 @@
 #include "charset.h"
 #include "parse_core.h"
 #include "parse_sax.h"
+#include "xmlrepair.h"
 
 enum mode { MODE_SNIFF, MODE_XML, MODE_JSON };
 
@@ -37,6 +38,7 @@ struct feed_parser {
   struct buf json;               /* a JSON Feed, buffered whole */
   char encoding[CHARSET_LABEL_MAX];
   struct charset_decoder *dec;
+  struct xml_repair repair;
   xmlParserCtxtPtr ctxt;
   struct sax_state *sax;
   struct feed_meta meta;
@@ -69,6 +71,7 @@ struct feed_parser *feed_parser_new(const struct parse_options *opt, feed_item_c
   p->wellformed = true;
   buf_init(&p->sniff, 0);
   buf_init(&p->json, BRAID_PARSE_MAX_JSON_BYTES);
+  xml_repair_init(&p->repair);
   if (opt && opt->base_url && !(p->base_url = strdup(opt->base_url)))
     goto oom;
   if (opt && opt->charset && !(p->http_charset = strdup(opt->charset)))
@@ -94,6 +97,7 @@ void feed_parser_free(struct feed_parser *p) {
   }
   sax_state_free(p->sax);
   charset_decoder_free(p->dec);
+  xml_repair_free(&p->repair);
   buf_free(&p->sniff);
   buf_free(&p->json);
   free(p->base_url);
@@ -328,6 +332,8 @@ static int feed_bytes(struct feed_parser *p, const char *data, size_t len, bool 
     }
     return 0;
   }
+  if ((r = xml_repair(&p->repair, out, outlen, final, &out, &outlen)) < 0)
+    return p->fatal = r;
   /* Small pieces: libxml2 gets to report (and free) text before it buffers a lot of it. */
   while (outlen > 0 && !p->fatal) {
     int n = outlen > PUSH_PIECE_BYTES ? PUSH_PIECE_BYTES : (int)outlen;
@@ -419,6 +425,11 @@ int feed_parser_finish(struct feed_parser *p) {
   if (p->mode == MODE_JSON)
     return jsonfeed_parse(p, p->json.data ? p->json.data : "", p->json.len);
   xmlParseChunk(p->ctxt, NULL, 0, 1);
+  if (p->repair.repairs > 0) {
+    p->wellformed = false;
+    parser_error(p, "%zu bare '&', stray '<' or unquoted attribute values were repaired",
+                 p->repair.repairs);
+  }
   if (p->fatal)
     return p->fatal;
   return sax_finish(p->sax);

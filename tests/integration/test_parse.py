@@ -134,6 +134,12 @@ fields(P("content-links.xml"), None,
          "summary": '<div><a href="http://example.com/relative/uri">click here</a> <a href=http://abs.example/x>abs</a> '
                     '<a href="http://example.com/parent/#top">top</a></div>'}], format="atom0.3")
 
+# bare '&' and stray '<' (which stop libxml2's recovery cold) are repaired, not fatal
+d = fields(P("unescaped.xml"), {"title": "Lead ws"},
+           [{"title": "AT&T & friends < 3", "link": "http://x/?a=1&b=2"}], wellformed=False)
+if d:
+    s.check("unescaped: repairs reported", "4 bare '&', stray '<' or unquoted attribute values were repaired" in d["errors"], d["errors"])
+
 # ---- encodings ----
 fields(P("cp1252-mislabeled.xml"), {"title": "Caf\u00e9 \u201cquoted\u201d \u2013 dash"},
        [{"title": "na\u00efve r\u00e9sum\u00e9 \u20ac 5 \u2014 real utf-8"}], encoding="utf-8")

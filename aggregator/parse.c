@@ -380,7 +380,11 @@ static int decide(struct feed_parser *p) {
     if ((r = start_xml(p)) < 0)
       return p->fatal = r;
   }
-  r = feed_bytes(p, data + bom, p->sniff.len - bom, false);
+  /* White space before the XML declaration is a common fault libxml2 would report */
+  size_t start = bom;
+  if (p->mode == MODE_XML && i + 5 <= p->sniff.len && memcmp(data + i, "<?xml", 5) == 0)
+    start = i;
+  r = feed_bytes(p, data + start, p->sniff.len - start, false);
   buf_free(&p->sniff);
   return r;
 }

@@ -175,8 +175,15 @@ static long scan(struct xml_repair *x, const unsigned char *s, size_t n, bool fi
             continue;
           }
         } else if (c == '<') {
-          FIX("&lt;");
-          run = ++i;
+          /* '<' cannot be in an attribute value: the quote was never closed. Give the tag up
+           * here rather than read the rest of the document as one value. */
+          if (x->unquoted) {
+            FIX("\"");
+            run = i;
+          }
+          x->quote = 0;
+          x->unquoted = false;
+          x->state = ST_TEXT;
           continue;
         }
         i++;

@@ -6,7 +6,8 @@
  * up on the rest of a document. Well-formed XML passes through unchanged, byte for byte:
  * CDATA sections, comments, processing instructions and the DOCTYPE are never touched.
  * Streaming: a construct split across pushes is held back until it can be decided, so
- * memory is a small multiple of one push.
+ * memory is a small multiple of one push. An attribute quote left open ends at the next '<',
+ * so one broken tag cannot turn the rest of the document into an attribute value.
  */
 #ifndef BRAID_XMLREPAIR_H
 #define BRAID_XMLREPAIR_H

@@ -71,6 +71,9 @@ static void test_repairs(void **state) {
   check("<img src=i.png/>", "<img src=\"i.png\"/>", 2);
   check("<t>&#xZZ; &#; &</t>", "<t>&amp;#xZZ; &amp;#; &amp;</t>", 3);
   check("<t>end <", "<t>end &lt;", 1);
+  /* an unclosed quote ends at the next tag: what follows is still read as markup */
+  check("<a href=\"x><b>AT&T</b><![CDATA[&]]>", "<a href=\"x><b>AT&amp;T</b><![CDATA[&]]>", 1);
+  check("<a href=x<b>", "<a href=\"x\"<b>", 2);
 }
 
 int main(void) {

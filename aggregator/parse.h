@@ -7,22 +7,29 @@
  *
  * Every string the parser hands out is valid UTF-8 (invalid bytes become U+FFFD or, where a
  * stray byte is plainly windows-1252, its character). Links are absolute where a base is known
- * (xml:base, the feed's link, opt->base_url). `title`, `author` and feed-level text fields are
- * plain text; `summary` and `content` are HTML. Dates are UTC seconds since the epoch.
+ * (xml:base, the feed's link, opt->base_url), also inside summary and content. `title`,
+ * `author` (a person's name) and feed-level text fields are plain text; `summary` and
+ * `content` are HTML. Dates are UTC seconds since the epoch.
  *
- * Hostile input: no DTD or external entity is ever loaded, entities declared in a document's
- * DTD are not expanded (a reference to one passes through as text, like sfeed), no network.
+ * Hostile input: no DTD or external entity is ever loaded, no network; of the entities a
+ * document's DTD declares only plain-text ones are expanded, under a byte budget (bounds.h);
+ * a reference to any other passes through as text, like sfeed.
+ *
+ * Broken XML is mended where it is cheap (xmlrepair.h: bare '&', stray '<', unquoted
+ * attributes) and recovered where it is not (libxml2's RECOVER mode).
  *
  * Errors. Recovered errors (the document is not well-formed, a date cannot be read, a field
- * was cut at its cap) are recorded as "line N: ..." strings and parsing goes on; they make
- * feed_parser_wellformed() false only when the XML itself was not well-formed. Fatal errors
- * stop the parse and make push/finish return a negative code; the error list says why:
- *   -E2BIG     the document exceeded BRAID_PARSE_MAX_DOC_BYTES, or the feed exceeded
- *              BRAID_PARSE_MAX_ITEMS items (items before the cap were delivered);
+ * was cut at its cap, a DTD entity was not expanded) are recorded as "line N: ..." or
+ * "item N: ..." strings and parsing goes on; they make feed_parser_wellformed() false only
+ * when the XML (or JSON) itself was not well-formed. When libxml2 cannot go on at all, the
+ * items read so far were delivered, an item the document ended inside is delivered as far
+ * as it got, and finish returns 0. Fatal errors stop the parse and make push/finish return a
+ * negative code (sticky); the error list says why:
+ *   -E2BIG     a cap on the whole document: BRAID_PARSE_MAX_DOC_BYTES, BRAID_PARSE_MAX_ITEMS,
+ *              BRAID_PARSE_MAX_TEXT_BYTES (text libxml2 would buffer whole) or
+ *              BRAID_PARSE_MAX_JSON_BYTES; the items before the cap were delivered;
  *   -ENOMEM    out of memory;
- *   -ECANCELED the item callback returned non-zero;
- *   -EINVAL    the XML could not be recovered at all (libxml2 gave up) — items read before
- *              the point of failure were delivered.
+ *   -ECANCELED the item callback returned non-zero.
  * A field longer than BRAID_PARSE_MAX_FIELD_BYTES is NOT fatal: the field is cut at the cap
  * (at a UTF-8 boundary), the error "item N: content exceeds BRAID_PARSE_MAX_FIELD_BYTES (...)"
  * is recorded, and the item is still delivered.

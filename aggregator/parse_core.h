@@ -9,7 +9,8 @@
 #include "parse.h"
 
 /* Records a recovered error (at most BRAID_PARSE_MAX_ERRORS are kept). */
-void parser_error(struct feed_parser *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void parser_error(struct feed_parser *p, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 /* Marks the document as not well-formed. */
 void parser_not_wellformed(struct feed_parser *p);
 struct feed_meta *parser_meta_mut(struct feed_parser *p);

@@ -232,6 +232,13 @@ static xmlEntityPtr get_entity(void *ctx, const xmlChar *name) {
   return &s->ent;
 }
 
+/* Parameter entities only matter inside a DTD, which braid never acts on. */
+static xmlEntityPtr get_parameter_entity(void *ctx, const xmlChar *name) {
+  (void)ctx;
+  (void)name;
+  return NULL;
+}
+
 static void entity_decl(void *ctx, const xmlChar *name, int type, const xmlChar *publicId,
                         const xmlChar *systemId, xmlChar *content) {
   struct sax_state *s = ctx;
@@ -697,7 +704,7 @@ void sax_handler_init(xmlSAXHandler *h) {
   h->characters = on_characters;
   h->cdataBlock = on_characters;
   h->getEntity = get_entity;
-  h->getParameterEntity = get_entity;
+  h->getParameterEntity = get_parameter_entity;
   h->entityDecl = entity_decl;
   h->resolveEntity = resolve_entity;
   /* no internalSubset/externalSubset handlers: a DTD is parsed for syntax and forgotten */

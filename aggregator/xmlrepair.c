@@ -2,6 +2,7 @@
 #include "xmlrepair.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <string.h>
 
 enum { ST_TEXT, ST_TAG, ST_COMMENT, ST_CDATA, ST_PI, ST_DECL };
@@ -71,7 +72,7 @@ static int emit(struct xml_repair *x, const unsigned char *s, size_t from, size_
 /* Scans s[0..n); writes the repaired text to x->out; returns how many bytes it consumed
  * (the rest must wait for more data) or -ENOMEM. */
 static long scan(struct xml_repair *x, const unsigned char *s, size_t n, bool final) {
-  size_t i = 0, run = 0;
+  size_t i = 0, run = 0, repairs_before = x->repairs;
   int r;
 #define FIX(text)                                                                                \
   do {                                                                                           \
@@ -83,8 +84,18 @@ static long scan(struct xml_repair *x, const unsigned char *s, size_t n, bool fi
     unsigned char c = s[i];
     switch (x->state) {
     case ST_TEXT: {
-      /* the hot loop: plain text up to the next '&' or '<' */
+      /* the hot loop: plain text up to the next '&' or '<', eight bytes at a time */
       const unsigned char *p = s + i, *e = s + n;
+      const uint64_t ones = 0x0101010101010101ull, high = 0x8080808080808080ull;
+      while (e - p >= 8) {
+        uint64_t w, amp, lt;
+        memcpy(&w, p, 8);
+        amp = w ^ (ones * '&');
+        lt = w ^ (ones * '<');
+        if (((amp - ones) & ~amp & high) || ((lt - ones) & ~lt & high))
+          break;
+        p += 8;
+      }
       while (p < e && *p != '&' && *p != '<')
         p++;
       i = (size_t)(p - s);
@@ -248,7 +259,8 @@ static long scan(struct xml_repair *x, const unsigned char *s, size_t n, bool fi
   }
 wait:
 #undef FIX
-  if ((r = emit(x, s, run, i)) < 0)
+  /* Nothing mended in this push: the caller hands on the input itself, uncopied. */
+  if (x->repairs != repairs_before && (r = emit(x, s, run, i)) < 0)
     return r;
   return (long)i;
 }
@@ -265,9 +277,13 @@ int xml_repair(struct xml_repair *x, const char *in, size_t len, bool final,
     n = x->carry.len;
   }
   buf_reset(&x->out);
+  size_t repairs_before = x->repairs;
   long used = scan(x, s, n, final);
   if (used < 0)
     return (int)used;
+  bool pass_through = x->repairs == repairs_before;
+  if (pass_through && x->carry.len > 0 && (r = buf_append(&x->out, s, (size_t)used)) < 0)
+    return r; /* s is the carry buffer, about to be reused: copy out first */
   /* keep what could not be decided yet */
   size_t rest = n - (size_t)used;
   if (x->carry.len > 0) {
@@ -277,7 +293,12 @@ int xml_repair(struct xml_repair *x, const char *in, size_t len, bool final,
   } else if (rest > 0 && (r = buf_append(&x->carry, s + used, rest)) < 0) {
     return r;
   }
-  *ret_data = x->out.data ? x->out.data : "";
-  *ret_len = x->out.len;
+  if (pass_through && s == (const unsigned char *)in) {
+    *ret_data = in;
+    *ret_len = (size_t)used;
+  } else {
+    *ret_data = x->out.data ? x->out.data : "";
+    *ret_len = x->out.len;
+  }
   return 0;
 }

@@ -10,6 +10,7 @@
 
 #include "buf.h"
 #include "entities.h"
+#include "swar.h"
 
 enum decoder_kind { DEC_UTF8, DEC_CP1252, DEC_ICONV };
 
@@ -41,11 +42,9 @@ static bool ascii_ok(unsigned char b) {
 /* Index of the first byte at or after i that is not printable ASCII (0x20..0x7F), eight
  * bytes at a time: this loop sees every byte of every feed. */
 static size_t skip_printable(const unsigned char *s, size_t i, size_t len) {
-  const uint64_t high = 0x8080808080808080ull, spaces = 0x2020202020202020ull;
   while (i + 8 <= len) {
-    uint64_t x;
-    memcpy(&x, s + i, 8);
-    if ((x & high) || ((x - spaces) & ~x & high))
+    uint64_t w = swar_load(s + i);
+    if (swar_has_high(w) || swar_has_below(w, 0x20))
       break;
     i += 8;
   }

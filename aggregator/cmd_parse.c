@@ -20,6 +20,7 @@
 #include "civil.h"
 #include "commands.h"
 #include "parse.h"
+#include "swar.h"
 
 #define CHUNK_BYTES (64 * 1024)
 
@@ -60,13 +61,9 @@ static void put_str(struct buf *b, const char *s) {
   const unsigned char *end = (const unsigned char *)s + len;
   for (const unsigned char *c = (const unsigned char *)s; c < end; c++) {
     /* eight bytes at a time while none is a control character, '"' or '\\' */
-    const uint64_t ones = 0x0101010101010101ull, high = 0x8080808080808080ull;
     while (end - c >= 8) {
-      uint64_t x, q, bs;
-      memcpy(&x, c, 8);
-      q = x ^ (ones * '"');
-      bs = x ^ (ones * '\\');
-      if (((x - ones * 0x20) & ~x & high) || ((q - ones) & ~q & high) || ((bs - ones) & ~bs & high))
+      uint64_t w = swar_load(c);
+      if (swar_has_below(w, 0x20) || swar_has(w, '"') || swar_has(w, '\\'))
         break;
       c += 8;
     }

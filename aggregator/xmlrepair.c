@@ -2,8 +2,9 @@
 #include "xmlrepair.h"
 
 #include <errno.h>
-#include <stdint.h>
 #include <string.h>
+
+#include "swar.h"
 
 enum { ST_TEXT, ST_TAG, ST_COMMENT, ST_CDATA, ST_PI, ST_DECL };
 
@@ -86,13 +87,9 @@ static long scan(struct xml_repair *x, const unsigned char *s, size_t n, bool fi
     case ST_TEXT: {
       /* the hot loop: plain text up to the next '&' or '<', eight bytes at a time */
       const unsigned char *p = s + i, *e = s + n;
-      const uint64_t ones = 0x0101010101010101ull, high = 0x8080808080808080ull;
       while (e - p >= 8) {
-        uint64_t w, amp, lt;
-        memcpy(&w, p, 8);
-        amp = w ^ (ones * '&');
-        lt = w ^ (ones * '<');
-        if (((amp - ones) & ~amp & high) || ((lt - ones) & ~lt & high))
+        uint64_t w = swar_load(p);
+        if (swar_has(w, '&') || swar_has(w, '<'))
           break;
         p += 8;
       }
@@ -104,6 +101,7 @@ static long scan(struct xml_repair *x, const unsigned char *s, size_t n, bool fi
       c = *p;
     }
       if (c == '&') {
+      ampersand: { /* in text or in an attribute value: a reference, or a bare '&' to mend */
         int ref = is_reference(s + i, n - i);
         if (ref < 0 && !final)
           goto wait;
@@ -114,6 +112,7 @@ static long scan(struct xml_repair *x, const unsigned char *s, size_t n, bool fi
         }
         i++;
         continue;
+      }
       }
       /* '<' */
       if (n - i < 9 && !final) {
@@ -176,16 +175,9 @@ static long scan(struct xml_repair *x, const unsigned char *s, size_t n, bool fi
           i++;
           continue;
         }
-        if (c == '&') {
-          int ref = is_reference(s + i, n - i);
-          if (ref < 0 && !final)
-            goto wait;
-          if (ref <= 0) {
-            FIX("&amp;");
-            run = ++i;
-            continue;
-          }
-        } else if (c == '<') {
+        if (c == '&')
+          goto ampersand;
+        if (c == '<') {
           /* '<' cannot be in an attribute value: the quote was never closed. Give the tag up
            * here rather than read the rest of the document as one value. */
           if (x->unquoted) {

@@ -218,6 +218,22 @@ static int print_document(const struct feed_parser *p, struct out *o) {
   return r;
 }
 
+/* "file://" + path, percent-encoded so that a path with spaces is still a URI links resolve
+ * against. NULL on -ENOMEM. */
+static char *file_url(const char *path) {
+  struct buf b;
+  buf_init(&b, 0);
+  (void)buf_append_str(&b, "file://");
+  for (const unsigned char *c = (const unsigned char *)path; *c; c++) {
+    if ((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') ||
+        strchr("/._~-", *c))
+      (void)buf_append_char(&b, (char)*c);
+    else
+      (void)buf_printf(&b, "%%%02X", *c);
+  }
+  return buf_steal(&b);
+}
+
 int cmd_parse(int argc, char **argv) {
   if (argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
     usage(stdout);
@@ -236,8 +252,8 @@ int cmd_parse(int argc, char **argv) {
   }
   char *url = NULL;
   char abs[PATH_MAX];
-  if (!is_stdin && realpath(name, abs) && asprintf(&url, "file://%s", abs) < 0)
-    url = NULL;
+  if (!is_stdin && realpath(name, abs))
+    url = file_url(abs);
   struct out o = {.entries = tmpfile()};
   buf_init(&o.line, 0);
   static char spool_buf[1 << 20];

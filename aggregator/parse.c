@@ -291,6 +291,8 @@ static void on_xml_error(void *userdata, xmlErrorPtr e) {
     return;
   p->wellformed = false;
   parser_error(p, "line %d: %s", e->line, e->message ? e->message : "XML error");
+  if (e->code == XML_ERR_TAG_NAME_MISMATCH && e->str2)
+    sax_tag_mismatch(userdata, e->str2);
 }
 
 void parser_xml_stop(struct feed_parser *p, int err) {

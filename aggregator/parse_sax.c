@@ -604,7 +604,15 @@ static void on_start(void *ctx, const xmlChar *name, const xmlChar *prefix, cons
   struct sax_state *s = ctx;
   s->ctxt->wellFormed = 1; /* see get_entity */
   s->events++;
+  s->pending_close[0] = '\0';
+  int lx = ++s->lx_depth;
+  if (lx >= 0 && lx < SAX_LX_STACK)
+    s->lx_ghost[lx] = 0;
   int d = ++s->depth;
+  if (d <= BRAID_PARSE_MAX_DEPTH) {
+    s->live_lx[d] = lx;
+    s->live_name[d] = name;
+  }
   if (d > BRAID_PARSE_MAX_DEPTH) {
     if (!s->depth_reported)
       parser_error(s->p, "line %d: elements nested deeper than BRAID_PARSE_MAX_DEPTH (%d) are "
@@ -667,11 +675,43 @@ static void on_start(void *ctx, const xmlChar *name, const xmlChar *prefix, cons
   attr_ent_clear(s);
 }
 
+void sax_tag_mismatch(struct sax_state *s, const char *name) {
+  const char *colon = strrchr(name, ':'); /* compare local names */
+  snprintf(s->pending_close, sizeof s->pending_close, "%s", colon ? colon + 1 : name);
+}
+
+static void end_element(struct sax_state *s, const xmlChar *name);
+
+/* After libxml2 closed the wrong element for a mismatched end tag: close up to the element
+ * the tag named, if it is open, and mark those as ghosts libxml2 will close later. */
+static void close_pending(struct sax_state *s) {
+  if (!s->pending_close[0] || s->depth > BRAID_PARSE_MAX_DEPTH)
+    return;
+  int target = 0;
+  for (int d = s->depth; d > 0 && !target; d--)
+    if (eq(s->live_name[d], s->pending_close))
+      target = d;
+  s->pending_close[0] = '\0';
+  while (target && s->depth >= target) {
+    int lx = s->live_lx[s->depth];
+    if (lx >= 0 && lx < SAX_LX_STACK)
+      s->lx_ghost[lx] = 1;
+    end_element(s, s->live_name[s->depth]);
+  }
+}
+
 static void on_end(void *ctx, const xmlChar *name, const xmlChar *prefix, const xmlChar *uri) {
   (void)prefix;
   (void)uri;
   struct sax_state *s = ctx;
   s->events++;
+  int lx = s->lx_depth--;
+  if (!(lx >= 0 && lx < SAX_LX_STACK && s->lx_ghost[lx]))
+    end_element(s, name);
+  close_pending(s);
+}
+
+static void end_element(struct sax_state *s, const xmlChar *name) {
   int d = s->depth;
   if (d > BRAID_PARSE_MAX_DEPTH) {
     s->depth--;

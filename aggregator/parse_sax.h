@@ -20,6 +20,9 @@ struct feed_parser *sax_parser(struct sax_state *s);
 void sax_attach(struct sax_state *s, xmlParserCtxtPtr ctxt);
 /* Counts SAX events; parse.c watches it to see whether libxml2 is making progress. */
 unsigned long sax_events(const struct sax_state *s);
+/* libxml2 reported the end tag `name` where another element was open (parse.c's error
+ * handler calls this; the end tag closes up to the element it names). */
+void sax_tag_mismatch(struct sax_state *s, const char *name);
 /* The line libxml2 is at. */
 int sax_line(const struct sax_state *s);
 /* End of document: delivers an item the document ended inside. 0 or a fatal error. */

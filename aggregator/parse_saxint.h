@@ -31,6 +31,7 @@ enum textmode { TM_TEXT, TM_HTML, TM_XHTML };
 
 #define URI_CACHE 8
 #define ATTR_ENTITIES 16
+#define SAX_LX_STACK 512
 
 struct sax_state {
   struct feed_parser *p;
@@ -69,6 +70,15 @@ struct sax_state {
   bool expansion_reported;
   char *attr_ent[ATTR_ENTITIES]; /* entity values seen in the current start tag, in order */
   size_t n_attr_ent, attr_ent_used;
+  /* Mismatched end tags. libxml2 answers "<item><title>x</item>" by closing <title> only and
+   * leaves <item> open, swallowing every later item. braid closes up to the element the end
+   * tag named instead, and remembers those elements as ghosts to ignore when libxml2 closes
+   * them later. libxml2's own stack is mirrored here to know which is which. */
+  unsigned char lx_ghost[SAX_LX_STACK];
+  int lx_depth;
+  int live_lx[BRAID_PARSE_MAX_DEPTH + 2];           /* libxml2 depth of each live element */
+  const xmlChar *live_name[BRAID_PARSE_MAX_DEPTH + 2]; /* its local name (libxml2's dict) */
+  char pending_close[64];  /* the end tag a mismatch named, "" if none */
   unsigned long events;  /* SAX callbacks so far: progress, for parse.c */
   const xmlChar *uri_ptr[URI_CACHE];
   enum ns uri_ns[URI_CACHE];

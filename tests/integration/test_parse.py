@@ -138,6 +138,12 @@ d = fields(P("unescaped.xml"), {"title": "Lead ws"},
 if d:
     s.check("unescaped: repairs reported", "4 bare '&', stray '<' or unquoted attribute values were repaired" in d["errors"], d["errors"])
 
+# an end tag that closes an element other than the open one closes up to it, so one unclosed
+# <title> or <p> does not swallow the rest of the feed
+d = fields(P("unclosed-tags.xml"), None,
+           [{"title": "one"}, {"title": "two", "link": "http://x/2"}, {"title": "three", "summary": "<p>unclosed para</p>"},
+            {"title": "four"}], wellformed=False)
+
 # ---- encodings ----
 fields(P("cp1252-mislabeled.xml"), {"title": "Caf\u00e9 \u201cquoted\u201d \u2013 dash"},
        [{"title": "na\u00efve r\u00e9sum\u00e9 \u20ac 5 \u2014 real utf-8"}], encoding="utf-8")

@@ -682,33 +682,67 @@ void sax_tag_mismatch(struct sax_state *s, const char *name) {
 
 static void end_element(struct sax_state *s, const xmlChar *name);
 
-/* After libxml2 closed the wrong element for a mismatched end tag: close up to the element
- * the tag named, if it is open, and mark those as ghosts libxml2 will close later. */
-static void close_pending(struct sax_state *s) {
-  if (!s->pending_close[0] || s->depth > BRAID_PARSE_MAX_DEPTH)
-    return;
-  int target = 0;
-  for (int d = s->depth; d > 0 && !target; d--)
-    if (eq(s->live_name[d], s->pending_close))
-      target = d;
-  s->pending_close[0] = '\0';
-  while (target && s->depth >= target) {
+/* The live element at or below our top that libxml2 knows as depth lx; 0 if none. */
+static int live_of(const struct sax_state *s, int lx) {
+  for (int d = s->depth; d > 0; d--) {
+    if (s->live_lx[d] == lx)
+      return d;
+    if (s->live_lx[d] >= 0 && s->live_lx[d] < lx)
+      break;
+  }
+  return 0;
+}
+
+/* Closes our elements from the top down to depth `to`; those libxml2 still holds open become
+ * ghosts, to be ignored when libxml2 closes them. */
+static void close_down_to(struct sax_state *s, int to) {
+  while (s->depth >= to && s->depth > 0) {
     int lx = s->live_lx[s->depth];
-    if (lx >= 0 && lx < SAX_LX_STACK)
+    if (lx >= 0 && lx <= s->lx_depth && lx < SAX_LX_STACK)
       s->lx_ghost[lx] = 1;
     end_element(s, s->live_name[s->depth]);
   }
 }
 
+/* libxml2 closes its top element. Our stack is the truth; libxml2's is mirrored:
+ * - a ghost (closed by us already): ignore;
+ * - a normal end tag: close down to that element (anything above it was left open by
+ *   libxml2's earlier recoveries);
+ * - an end tag naming another element that is open ("<item><title>x</item>"): close down to
+ *   that one instead; the element libxml2 closed, if below it, stays open for us;
+ * - an end tag naming nothing open (a stray "</b>"): close nothing. */
 static void on_end(void *ctx, const xmlChar *name, const xmlChar *prefix, const xmlChar *uri) {
   (void)prefix;
   (void)uri;
   struct sax_state *s = ctx;
   s->events++;
   int lx = s->lx_depth--;
-  if (!(lx >= 0 && lx < SAX_LX_STACK && s->lx_ghost[lx]))
-    end_element(s, name);
-  close_pending(s);
+  bool mismatch = s->pending_close[0] != '\0';
+  int target = 0;
+  if (mismatch && s->depth <= BRAID_PARSE_MAX_DEPTH)
+    for (int d = s->depth; d > 0 && !target; d--)
+      if (eq(s->live_name[d], s->pending_close))
+        target = d;
+  s->pending_close[0] = '\0';
+  if (lx >= 0 && lx < SAX_LX_STACK && s->lx_ghost[lx]) {
+    if (target)
+      close_down_to(s, target);
+    return;
+  }
+  if (s->depth > BRAID_PARSE_MAX_DEPTH || lx >= SAX_LX_STACK) {
+    end_element(s, name); /* beyond what braid mirrors: take libxml2's word */
+    return;
+  }
+  int closed = live_of(s, lx);
+  if (closed && (!mismatch || (target && target <= closed))) {
+    s->live_lx[closed] = -1; /* popped by libxml2: never to be ghosted */
+    close_down_to(s, target ? target : closed);
+  } else {
+    if (closed)
+      s->live_lx[closed] = -1; /* libxml2 closed it, braid keeps it open */
+    if (target)
+      close_down_to(s, target);
+  }
 }
 
 static void end_element(struct sax_state *s, const xmlChar *name) {

@@ -144,6 +144,10 @@ d = fields(P("unclosed-tags.xml"), None,
            [{"title": "one"}, {"title": "two", "link": "http://x/2"}, {"title": "three", "summary": "<p>unclosed para</p>"},
             {"title": "four"}], wellformed=False)
 
+# a stray end tag closes nothing
+fields(P("stray-end-tag.xml"), {"link": None},
+       [{"title": "a", "link": "http://x/1"}, {"title": "b", "link": "http://x/2"}], wellformed=False)
+
 # ---- encodings ----
 fields(P("cp1252-mislabeled.xml"), {"title": "Caf\u00e9 \u201cquoted\u201d \u2013 dash"},
        [{"title": "na\u00efve r\u00e9sum\u00e9 \u20ac 5 \u2014 real utf-8"}], encoding="utf-8")

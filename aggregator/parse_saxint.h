@@ -94,6 +94,13 @@ const char *link_base(struct sax_state *s, bool for_feed_link);
 const char *content_base(struct sax_state *s);
 bool eq(const xmlChar *a, const char *b);
 
+/* parse_entity.c: libxml2's entity callbacks */
+xmlEntityPtr get_entity(void *ctx, const xmlChar *name);
+xmlEntityPtr get_parameter_entity(void *ctx, const xmlChar *name);
+void entity_decl(void *ctx, const xmlChar *name, int type, const xmlChar *publicId,
+                 const xmlChar *systemId, xmlChar *content);
+xmlParserInputPtr resolve_entity(void *ctx, const xmlChar *publicId, const xmlChar *systemId);
+
 /* parse_text.c */
 size_t item_number(struct sax_state *s);
 void set_once(char **dst, char *v);

@@ -10,6 +10,37 @@
 
 /* ---- feed parser (parse.c) ------------------------------------------------------------- */
 
+/* Total bytes of one feed document. XML is streamed, so this bounds work, not memory. */
+#define BRAID_PARSE_MAX_DOC_BYTES (256u * 1024 * 1024)
+/* A JSON Feed is parsed whole, so it is buffered: its own, smaller cap, in bytes. */
+#define BRAID_PARSE_MAX_JSON_BYTES (16u * 1024 * 1024)
+/* Items delivered from one feed; the parse stops with an error after this many. */
+#define BRAID_PARSE_MAX_ITEMS 100000
+/* Bytes of one text field of an item or of the feed (title, summary, content, ...). A longer
+ * field is cut at the cap (the item is still delivered) and an error names the field. */
+#define BRAID_PARSE_MAX_FIELD_BYTES (2u * 1024 * 1024)
+/* Bytes pushed while libxml2 reports nothing (one text node or CDATA section with no markup
+ * in it): libxml2's push parser buffers such a run whole, so this is what bounds its memory.
+ * The parse stops there with an error; the item being read is delivered as far as it got. */
+#define BRAID_PARSE_MAX_TEXT_BYTES (4u * 1024 * 1024)
+/* Element nesting depth the parser follows; deeper elements are ignored (libxml2 itself stops
+ * at 256 without XML_PARSE_HUGE, which braid never sets). */
+#define BRAID_PARSE_MAX_DEPTH 64
+/* Entities a document's DTD may declare that braid expands: only plain-text ones (no '&' or
+ * '<' in the value, so they cannot nest: no billion laughs), this many, each this long, and
+ * this many bytes of expansions per document in all. Others pass through as text. */
+#define BRAID_PARSE_MAX_ENTITIES 32
+#define BRAID_PARSE_MAX_ENTITY_BYTES 1024
+#define BRAID_PARSE_MAX_EXPANSION_BYTES (1024 * 1024)
+/* Categories and enclosures kept per item; more are dropped with an error. */
+#define BRAID_PARSE_MAX_CATEGORIES 64
+#define BRAID_PARSE_MAX_ENCLOSURES 32
+/* Error messages kept per document (one bad feed can produce thousands), and bytes of each. */
+#define BRAID_PARSE_MAX_ERRORS 50
+#define BRAID_PARSE_MAX_ERROR_BYTES 256
+/* Bytes looked at before the encoding is decided (BOM, XML declaration). */
+#define BRAID_PARSE_SNIFF_BYTES 1024
+
 
 /* ---- dates (civil.c, date.c) ----------------------------------------------------------- */
 

@@ -1,0 +1,649 @@
+/* liveblog.c — find the stamped blocks, decide, resolve their instants, cut the body.
+ * See liveblog.h; the HTML walk is liveblog_blocks.c, the stamp grammar stamp.c. */
+#include "liveblog.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "bounds.h"
+#include "buf.h"
+#include "civil.h"
+#include "liveblog_blocks.h"
+#include "stamp.h"
+#include "tz.h"
+
+/* Styles of stamps taken from <time datetime> share one value above stamp_style's range. */
+#define STYLE_TIME_ELEMENT 64u
+#define STYLE_COUNT 128u
+/* An update written against the blog's order is believed only this close to its neighbour;
+ * further off, the order wins and the stamp moves to the next or previous day. */
+#define DISORDER_TOLERANCE_SECS (3 * 3600)
+/* A container may open with a heading or byline before its stamp: at most this many blocks
+ * and bytes of them. */
+#define PREAMBLE_MAX_BLOCKS 3
+#define PREAMBLE_MAX_BYTES 400
+
+struct cand {
+  size_t block;
+  struct stamp st;
+  char stamp[BRAID_SPLIT_MAX_STAMP_BYTES + 1]; /* as written */
+  size_t body;             /* where the update's text starts in the block's text */
+  unsigned style;
+  bool has_abs;            /* <time datetime> with a zone: the instant is known */
+  int64_t abs;
+  bool has_local;          /* <time datetime> without a zone: a dated wall-clock time */
+  int64_t local;
+  struct zone_ref zone;
+  int64_t t;               /* the resolved instant */
+  bool drop;
+};
+
+struct split {
+  const struct split_options *opt;
+  struct blocks b;
+  struct tzset *tzs;
+  struct zone_ref zone0;   /* for stamps that name no zone */
+  const struct tz *hint;   /* the feed's own region, for abbreviations */
+  int64_t ref;             /* the instant stamps are resolved near */
+  struct cand *c;
+  size_t nc;
+  bool newest_first;
+  char *err;
+  size_t errlen;
+};
+
+static int64_t floor_div(int64_t a, int64_t b) { return a / b - (a % b != 0 && (a < 0) != (b < 0)); }
+
+/* ---- candidates ------------------------------------------------------------------------ */
+
+static void copy_stamp(char *dst, const char *src, size_t n) {
+  if (n > BRAID_SPLIT_MAX_STAMP_BYTES)
+    n = BRAID_SPLIT_MAX_STAMP_BYTES;
+  memcpy(dst, src, n);
+  dst[n] = '\0';
+}
+
+/* A block that opens with <time datetime="...">: the attribute gives the instant, the
+ * element's text the stamp as written. false when the attribute holds no time of day. */
+static bool time_element(struct split *s, size_t bi, struct cand *c, struct buf *tmp) {
+  xmlNodePtr t = s->b.v[bi].time;
+  xmlChar *dt = xmlGetProp(t, (const xmlChar *)"datetime");
+  if (!dt)
+    return false;
+  int64_t v;
+  bool had_zone;
+  bool ok = strlen((const char *)dt) > 10 && civil_parse_iso8601((const char *)dt, &v, &had_zone) == 0;
+  if (ok) {
+    if (had_zone)
+      c->has_abs = true, c->abs = v;
+    else
+      c->has_local = true, c->local = v;
+    buf_reset(tmp);
+    if (blocks_node_text(t, tmp) < 0 || tmp->len == 0)
+      copy_stamp(c->stamp, (const char *)dt, strlen((const char *)dt));
+    else
+      copy_stamp(c->stamp, tmp->data, tmp->len);
+  }
+  xmlFree(dt);
+  if (!ok)
+    return false;
+  const char *text = block_text(&s->b, bi);
+  size_t len = s->b.v[bi].text_len;
+  if (stamp_parse(text, len, &c->st) == 0) {
+    c->body = c->st.body;
+  } else {
+    memset(&c->st, 0, sizeof c->st);
+    size_t k = strlen(c->stamp);
+    c->body = len >= k && memcmp(text, c->stamp, k) == 0 ? k : 0;
+    while (c->body < len && strchr(" :|-", text[c->body]))
+      c->body++;
+  }
+  c->style = STYLE_TIME_ELEMENT;
+  return true;
+}
+
+static int find_candidates(struct split *s) {
+  struct buf tmp;
+  buf_init(&tmp, 4096);
+  size_t alloc = 0;
+  int r = 0;
+  for (size_t i = 0; i < s->b.n; i++) {
+    if (s->b.v[i].in_quote)
+      continue;
+    struct cand c;
+    memset(&c, 0, sizeof c);
+    c.block = i;
+    const char *text = block_text(&s->b, i);
+    size_t len = s->b.v[i].text_len;
+    if (!(s->b.v[i].time && time_element(s, i, &c, &tmp))) {
+      if (stamp_parse(text, len, &c.st) < 0)
+        continue;
+      copy_stamp(c.stamp, text + c.st.start, c.st.len);
+      c.body = c.st.body;
+      c.style = stamp_style(&c.st);
+    }
+    if (s->nc >= BRAID_SPLIT_MAX_UPDATES) {
+      if (s->err)
+        snprintf(s->err, s->errlen, "body has more than BRAID_SPLIT_MAX_UPDATES (%d) stamps",
+                 BRAID_SPLIT_MAX_UPDATES);
+      r = -E2BIG;
+      break;
+    }
+    if (s->nc == alloc) {
+      size_t na = alloc ? alloc * 2 : 64;
+      struct cand *v = realloc(s->c, na * sizeof *v);
+      if (!v) {
+        r = -ENOMEM;
+        break;
+      }
+      s->c = v;
+      alloc = na;
+    }
+    s->c[s->nc++] = c;
+  }
+  buf_free(&tmp);
+  return r;
+}
+
+static void compact(struct split *s) {
+  size_t k = 0;
+  for (size_t i = 0; i < s->nc; i++)
+    if (!s->c[i].drop)
+      s->c[k++] = s->c[i];
+  s->nc = k;
+}
+
+/* "Updated at 10.32am" closing a post that already has its stamp is an edit note. */
+static void drop_edit_notes(struct split *s) {
+  int last_container = -1;
+  for (size_t i = 0; i < s->nc; i++) {
+    int cont = s->b.v[s->c[i].block].container;
+    if (s->c[i].st.weak && cont >= 0 && cont == last_container)
+      s->c[i].drop = true;
+    else
+      last_container = cont;
+  }
+  compact(s);
+}
+
+/* Keeps the stamps of the most common style: a live blog writes its stamps one way, and a
+ * paragraph that happens to open with "9pm" in a blog of "2120 GMT" stamps is prose. */
+static void keep_main_style(struct split *s) {
+  size_t count[STYLE_COUNT] = {0};
+  size_t first[STYLE_COUNT];
+  for (size_t i = s->nc; i-- > 0;) {
+    count[s->c[i].style % STYLE_COUNT]++;
+    first[s->c[i].style % STYLE_COUNT] = i;
+  }
+  unsigned best = 0;
+  for (unsigned st = 1; st < STYLE_COUNT; st++)
+    if (count[st] > count[best] || (count[st] == count[best] && count[st] && first[st] < first[best]))
+      best = st;
+  for (size_t i = 0; i < s->nc; i++)
+    s->c[i].drop = s->c[i].style % STYLE_COUNT != best;
+  compact(s);
+}
+
+/* ---- zones and order ------------------------------------------------------------------- */
+
+static void resolve_zones(struct split *s) {
+  for (size_t i = 0; i < s->nc; i++) {
+    struct cand *c = &s->c[i];
+    c->zone = s->zone0;
+    if (c->st.zone_len) {
+      struct zone_ref z;
+      const char *text = block_text(&s->b, c->block);
+      if (tz_resolve(s->tzs, text + c->st.zone_off, c->st.zone_len, s->hint, s->ref, &z) == 0)
+        c->zone = z;
+    }
+  }
+}
+
+static int tod(const struct cand *c) {
+  if (c->has_abs)
+    return (int)(((c->abs % 86400) + 86400) % 86400);
+  int local = c->has_local ? (int)(((c->local % 86400) + 86400) % 86400)
+                           : c->st.hour * 3600 + c->st.minute * 60;
+  return local;
+}
+
+/* Seconds from a to b, both read as UTC times of day, in (-12h, 12h]. */
+static int64_t circular_diff(const struct split *s, const struct cand *a, const struct cand *b) {
+  int64_t ta = tod(a) - (a->has_abs ? 0 : zone_offset_at(&a->zone, s->ref));
+  int64_t tb = tod(b) - (b->has_abs ? 0 : zone_offset_at(&b->zone, s->ref));
+  int64_t d = ((tb - ta) % 86400 + 86400) % 86400;
+  return d > 43200 ? d - 86400 : d;
+}
+
+static void find_direction(struct split *s) {
+  size_t inc = 0, dec = 0;
+  for (size_t i = 1; i < s->nc; i++) {
+    int64_t d = circular_diff(s, &s->c[i - 1], &s->c[i]);
+    if (d > 0)
+      inc++;
+    else if (d < 0)
+      dec++;
+  }
+  s->newest_first = dec >= inc;
+}
+
+static uint64_t fnv(const char *p, size_t n, uint64_t h) {
+  for (size_t i = 0; i < n; i++)
+    h = (h ^ (unsigned char)p[i]) * 1099511628211ull;
+  return h;
+}
+
+struct keyed {
+  uint64_t key;
+  size_t i;
+};
+
+static int keyed_cmp(const void *a, const void *b) {
+  const struct keyed *x = a, *y = b;
+  if (x->key != y->key)
+    return x->key < y->key ? -1 : 1;
+  return x->i < y->i ? -1 : x->i > y->i;
+}
+
+/* An update quoted word for word inside a later one (stamp and all) appears twice; the copy
+ * is the one nearer the newest end of the blog. */
+static int drop_quoted_copies(struct split *s) {
+  if (s->nc < 2)
+    return 0;
+  struct keyed *k = malloc(s->nc * sizeof *k);
+  if (!k)
+    return -ENOMEM;
+  for (size_t i = 0; i < s->nc; i++) {
+    const struct cand *c = &s->c[i];
+    const char *text = block_text(&s->b, c->block) + c->body;
+    size_t n = s->b.v[c->block].text_len - c->body;
+    k[i].key = fnv(text, n < 120 ? n : 120, fnv(c->stamp, strlen(c->stamp), 14695981039346656037ull));
+    k[i].i = i;
+  }
+  qsort(k, s->nc, sizeof *k, keyed_cmp);
+  for (size_t g = 0; g < s->nc;) {
+    size_t e = g + 1;
+    while (e < s->nc && k[e].key == k[g].key)
+      e++;
+    if (e - g > 1) {
+      size_t keep = s->newest_first ? k[e - 1].i : k[g].i;
+      for (size_t j = g; j < e; j++)
+        if (k[j].i != keep)
+          s->c[k[j].i].drop = true;
+    }
+    g = e;
+  }
+  free(k);
+  compact(s);
+  return 0;
+}
+
+/* ---- instants -------------------------------------------------------------------------- */
+
+static int64_t at_day(const struct cand *c, int64_t day) {
+  return zone_local_to_utc(&c->zone, day * 86400 + tod(c));
+}
+
+static int64_t local_day(const struct zone_ref *z, int64_t t) {
+  return floor_div(t + zone_offset_at(z, t), 86400);
+}
+
+/* The instant of c's clock time that follows prev in direction dir (+1 later, -1 earlier),
+ * unless the clock reads a little against the order: then it stays near prev. */
+static int64_t place_after(const struct cand *c, int64_t prev, int dir, bool *ret_against) {
+  int64_t day = local_day(&c->zone, prev);
+  int64_t fwd = 0, back = 0;
+  bool have_fwd = false, have_back = false;
+  for (int k = -2; k <= 2; k++) {
+    int64_t t = at_day(c, day + k);
+    int64_t d = (t - prev) * dir;
+    if (d >= 0 && (!have_fwd || d < (fwd - prev) * dir))
+      fwd = t, have_fwd = true;
+    if (d < 0 && (!have_back || -d < (prev - back) * dir))
+      back = t, have_back = true;
+  }
+  *ret_against = false;
+  if (have_back && (!have_fwd || (prev - back) * dir < (fwd - prev) * dir) &&
+      (prev - back) * dir <= DISORDER_TOLERANCE_SECS) {
+    *ret_against = true;
+    return back;
+  }
+  return fwd;
+}
+
+/* A stamp that carries a date (or a <time datetime>) is an instant by itself. */
+static bool fixed_instant(const struct split *s, const struct cand *c, int64_t *ret) {
+  if (c->has_abs) {
+    *ret = c->abs;
+    return true;
+  }
+  if (c->has_local) {
+    *ret = zone_local_to_utc(&c->zone, c->local);
+    return true;
+  }
+  if (!c->st.month)
+    return false;
+  int y0, m0, d0;
+  civil_ymd_from_days(local_day(&c->zone, s->ref), &y0, &m0, &d0);
+  bool found = false;
+  int64_t best = 0;
+  for (int y = c->st.year ? c->st.year : y0 - 1; y <= (c->st.year ? c->st.year : y0 + 1); y++) {
+    if (c->st.day > civil_days_in_month(y, c->st.month))
+      continue;
+    int64_t t = at_day(c, civil_days_from_ymd(y, c->st.month, c->st.day));
+    if (!found || llabs(t - s->ref) < llabs(best - s->ref))
+      best = t, found = true;
+  }
+  if (found)
+    *ret = best;
+  return found;
+}
+
+/* Places every stamp; returns how many sit against the blog's order. */
+static size_t resolve_instants(struct split *s) {
+  int dir = s->newest_first ? -1 : 1;
+  bool against;
+  size_t first_fixed = s->nc;
+  for (size_t i = 0; i < s->nc; i++) {
+    int64_t t;
+    if (fixed_instant(s, &s->c[i], &t)) {
+      s->c[i].t = t;
+      if (first_fixed == s->nc)
+        first_fixed = i;
+    } else if (first_fixed < i) {
+      s->c[i].t = place_after(&s->c[i], s->c[i - 1].t, dir, &against);
+    }
+  }
+  if (first_fixed == s->nc) {
+    /* No stamp names its day: try the days around the reference and keep the run of
+     * updates that lies nearest to it. */
+    int64_t day0 = local_day(&s->c[0].zone, s->ref);
+    int64_t best_dist = -1, best_base = 0;
+    static const int order[] = {0, -1, 1, -2, 2};
+    for (size_t k = 0; k < sizeof order / sizeof order[0]; k++) {
+      int64_t t = at_day(&s->c[0], day0 + order[k]), lo = t, hi = t;
+      for (size_t i = 1; i < s->nc; i++) {
+        t = place_after(&s->c[i], t, dir, &against);
+        lo = t < lo ? t : lo;
+        hi = t > hi ? t : hi;
+      }
+      int64_t dist = s->ref < lo ? lo - s->ref : s->ref > hi ? s->ref - hi : 0;
+      if (best_dist < 0 || dist < best_dist)
+        best_dist = dist, best_base = day0 + order[k];
+    }
+    s->c[0].t = at_day(&s->c[0], best_base);
+    for (size_t i = 1; i < s->nc; i++)
+      s->c[i].t = place_after(&s->c[i], s->c[i - 1].t, dir, &against);
+  } else {
+    for (size_t i = first_fixed; i-- > 0;)
+      s->c[i].t = place_after(&s->c[i], s->c[i + 1].t, -dir, &against);
+  }
+  size_t disorder = 0;
+  for (size_t i = 1; i < s->nc; i++)
+    if ((s->c[i].t - s->c[i - 1].t) * dir < 0)
+      disorder++;
+  return disorder;
+}
+
+/* The post's date, else a date line near the top of the body, else now. */
+static void find_reference(struct split *s) {
+  if (s->opt->has_post_date) {
+    s->ref = s->opt->post_date;
+    return;
+  }
+  size_t limit = s->nc ? s->c[0].block : s->b.n;
+  for (size_t i = 0; i < limit && i < 40; i++) {
+    const char *text = block_text(&s->b, i);
+    size_t len = s->b.v[i].text_len;
+    struct stamp st;
+    int y, m, d;
+    if (stamp_parse(text, len, &st) == 0 && st.year) {
+      struct zone_ref z = s->zone0;
+      if (st.zone_len)
+        tz_resolve(s->tzs, text + st.zone_off, st.zone_len, s->hint, 0, &z);
+      if (z.kind == ZONE_NONE)
+        z = s->zone0;
+      s->ref = zone_local_to_utc(&z, civil_days_from_ymd(st.year, st.month, st.day) * 86400 +
+                                         st.hour * 3600 + st.minute * 60);
+      return;
+    }
+    if (stamp_parse_date_line(text, len, &y, &m, &d) == 0) {
+      s->ref = zone_local_to_utc(&s->zone0, civil_days_from_ymd(y, m, d) * 86400 + 12 * 3600);
+      return;
+    }
+  }
+  s->ref = (int64_t)time(NULL);
+}
+
+/* ---- cutting the body ------------------------------------------------------------------ */
+
+/* Site furniture that ends a page after its last update ("Article originally appeared on
+ * ..."): dropped from the last update only when every block after it is such furniture. */
+static const char *const FURNITURE[] = {
+    "article originally appeared", "see website for complete article", "this article originally",
+    "originally published", "all rights reserved", "copyright", "\xc2\xa9", "recent videos",
+    "share this", "follow us", "related:", "related articles", "read more:",
+};
+
+static bool is_furniture(const char *text, size_t len) {
+  if (len > 300)
+    return false;
+  for (size_t i = 0; i < sizeof FURNITURE / sizeof FURNITURE[0]; i++)
+    if (len >= strlen(FURNITURE[i]) && strncasecmp(text, FURNITURE[i], strlen(FURNITURE[i])) == 0)
+      return true;
+  return false;
+}
+
+static bool container_alone(const struct split *s, size_t k, int ci) {
+  const struct container *c = &s->b.containers[ci];
+  if (c->first > c->last || c->first > s->c[k].block || c->last < s->c[k].block)
+    return false;
+  if (k > 0 && s->c[k - 1].block >= c->first)
+    return false;
+  if (k + 1 < s->nc && s->c[k + 1].block <= c->last)
+    return false;
+  size_t bytes = 0;
+  for (size_t i = c->first; i < s->c[k].block; i++)
+    bytes += s->b.v[i].text_len;
+  return s->c[k].block - c->first <= PREAMBLE_MAX_BLOCKS && bytes <= PREAMBLE_MAX_BYTES;
+}
+
+/* The outermost container that holds update k and nothing of another update, or -1. */
+static int own_container(const struct split *s, size_t k) {
+  int best = -1;
+  for (int ci = s->b.v[s->c[k].block].container; ci >= 0; ci = s->b.containers[ci].parent) {
+    if (!container_alone(s, k, ci))
+      break;
+    best = ci;
+  }
+  return best;
+}
+
+static char *dup_str(const char *p) {
+  return strdup(p ? p : "");
+}
+
+static int build_update(struct split *s, size_t k, const int *own, struct liveblog_update *u,
+                        struct buf *tmp) {
+  const struct cand *c = &s->c[k];
+  size_t b0 = c->block, b1;
+  xmlNodePtr from = s->b.v[b0].start, only = NULL, stop = NULL;
+  if (own[k] >= 0) {
+    const struct container *ct = &s->b.containers[own[k]];
+    b0 = ct->first;
+    from = only = ct->node;
+    b1 = ct->last + 1;
+  } else {
+    b1 = k + 1 < s->nc ? (own[k + 1] >= 0 ? s->b.containers[own[k + 1]].first : s->c[k + 1].block)
+                       : s->b.n;
+    if (k + 1 == s->nc) {
+      size_t f = b1;
+      while (f > c->block + 1 && is_furniture(block_text(&s->b, f - 1), s->b.v[f - 1].text_len))
+        f--;
+      b1 = f;
+    }
+  }
+  if (!only && b1 < s->b.n)
+    stop = s->b.v[b1].start;
+  if (!only && k + 1 < s->nc && own[k + 1] >= 0)
+    stop = s->b.containers[own[k + 1]].node;
+  buf_reset(tmp);
+  int r = blocks_html(&s->b, from, stop, only, tmp);
+  if (r < 0)
+    return r;
+  u->html = buf_steal(tmp);
+  buf_reset(tmp);
+  for (size_t i = b0; i < b1 && r == 0; i++) {
+    const char *t = block_text(&s->b, i);
+    size_t n = s->b.v[i].text_len;
+    if (i == c->block)
+      t += c->body, n -= c->body;
+    if (n == 0)
+      continue;
+    if (tmp->len)
+      r = buf_append_str(tmp, "\n\n");
+    if (r == 0)
+      r = buf_append(tmp, t, n);
+  }
+  if (r < 0)
+    return r;
+  u->text = buf_steal(tmp);
+  u->stamp = dup_str(c->stamp);
+  u->time = c->t;
+  const char *anchor = s->b.v[c->block].anchor;
+  if (!anchor && own[k] >= 0)
+    anchor = s->b.containers[own[k]].id;
+  if (!anchor && own[k] >= 0 && s->b.v[b0].anchor)
+    anchor = s->b.v[b0].anchor;
+  u->anchor = anchor ? strdup(anchor) : NULL;
+  if (!u->html || !u->text || !u->stamp || (anchor && !u->anchor))
+    return -ENOMEM;
+  return 0;
+}
+
+static int update_cmp(const void *a, const void *b) {
+  const struct liveblog_update *x = a, *y = b;
+  return x->time < y->time ? -1 : x->time > y->time;
+}
+
+static int build_updates(struct split *s, struct liveblog *lb) {
+  int *own = malloc(s->nc * sizeof *own);
+  lb->updates = calloc(s->nc, sizeof *lb->updates);
+  if (!own || !lb->updates) {
+    free(own);
+    return -ENOMEM;
+  }
+  for (size_t k = 0; k < s->nc; k++)
+    own[k] = own_container(s, k);
+  struct buf tmp;
+  buf_init(&tmp, BRAID_SPLIT_MAX_BODY_BYTES * 2);
+  int r = 0;
+  /* Oldest first: walk the document from its oldest end, so that equal times keep their order
+   * under the (stable by construction) sort below. */
+  for (size_t j = 0; j < s->nc && r == 0; j++) {
+    size_t k = s->newest_first ? s->nc - 1 - j : j;
+    r = build_update(s, k, own, &lb->updates[j], &tmp);
+    lb->n = j + 1;
+  }
+  buf_free(&tmp);
+  free(own);
+  if (r < 0)
+    return r;
+  /* qsort is not stable; make it so by sorting only when the order needs it. */
+  bool sorted = true;
+  for (size_t j = 1; j < lb->n; j++)
+    if (lb->updates[j].time < lb->updates[j - 1].time)
+      sorted = false;
+  if (!sorted) {
+    /* Equal times keep document order: ties are rare and their order is cosmetic. */
+    qsort(lb->updates, lb->n, sizeof *lb->updates, update_cmp);
+  }
+  return 0;
+}
+
+/* ---- the entry point ------------------------------------------------------------------- */
+
+static int set_default_zone(struct split *s) {
+  const struct split_options *o = s->opt;
+  if (o->tz && *o->tz) {
+    int r = tz_resolve(s->tzs, o->tz, strlen(o->tz), NULL, o->has_post_date ? o->post_date : 0,
+                       &s->zone0);
+    if (r < 0 || s->zone0.kind == ZONE_NONE) {
+      if (s->err)
+        snprintf(s->err, s->errlen, "unknown time zone \"%.*s\"", 64, o->tz);
+      return -EINVAL;
+    }
+    if (s->zone0.kind == ZONE_REGION)
+      s->hint = s->zone0.region;
+  } else if (o->has_post_offset) {
+    s->zone0.kind = ZONE_FIXED;
+    s->zone0.offset = o->post_offset;
+  } else {
+    s->zone0.kind = ZONE_FIXED;
+    s->zone0.offset = 0;
+  }
+  return 0;
+}
+
+int liveblog_split(const char *html, size_t len, const struct split_options *opt,
+                   struct liveblog **ret, char *err, size_t errlen) {
+  struct split s;
+  memset(&s, 0, sizeof s);
+  s.opt = opt;
+  s.err = err;
+  s.errlen = errlen;
+  if (err && errlen)
+    err[0] = '\0';
+  struct liveblog *lb = calloc(1, sizeof *lb);
+  s.tzs = tzset_new();
+  int r = lb && s.tzs ? 0 : -ENOMEM;
+  if (r == 0)
+    r = set_default_zone(&s);
+  if (r == 0 && opt->mode != LIVEBLOG_NEVER)
+    r = blocks_build(&s.b, html, len, err, errlen);
+  if (r == 0 && opt->mode != LIVEBLOG_NEVER)
+    r = find_candidates(&s);
+  if (r == 0 && s.nc > 0) {
+    drop_edit_notes(&s);
+    if (opt->mode == LIVEBLOG_AUTO)
+      keep_main_style(&s);
+    find_reference(&s);
+    resolve_zones(&s);
+    find_direction(&s);
+    r = drop_quoted_copies(&s);
+  }
+  size_t need = opt->mode == LIVEBLOG_AUTO ? 3 : 1;
+  if (r == 0 && s.nc >= need) {
+    size_t disorder = resolve_instants(&s);
+    if (opt->mode == LIVEBLOG_ALWAYS || disorder <= s.nc / 5) {
+      lb->is_liveblog = true;
+      r = build_updates(&s, lb);
+    }
+  }
+  free(s.c);
+  blocks_free(&s.b);
+  tzset_free(s.tzs);
+  if (r < 0) {
+    liveblog_free(lb);
+    return r;
+  }
+  *ret = lb;
+  return 0;
+}
+
+void liveblog_free(struct liveblog *lb) {
+  if (!lb)
+    return;
+  for (size_t i = 0; i < lb->n; i++) {
+    free(lb->updates[i].stamp);
+    free(lb->updates[i].text);
+    free(lb->updates[i].html);
+    free(lb->updates[i].anchor);
+  }
+  free(lb->updates);
+  free(lb);
+}

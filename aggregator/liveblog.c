@@ -293,7 +293,8 @@ static int64_t local_day(const struct zone_ref *z, int64_t t) {
 }
 
 /* The instant of c's clock time that follows prev in direction dir (+1 later, -1 earlier),
- * unless the clock reads a little against the order: then it stays near prev. */
+ * unless the clock reads a little against the order: then it stays near prev. *ret_against
+ * says the pair is out of order: read against the order, or more than half a day on. */
 static int64_t place_after(const struct cand *c, int64_t prev, int dir, bool *ret_against) {
   int64_t day = local_day(&c->zone, prev);
   int64_t fwd = 0, back = 0;
@@ -306,12 +307,12 @@ static int64_t place_after(const struct cand *c, int64_t prev, int dir, bool *re
     if (d < 0 && (!have_back || -d < (prev - back) * dir))
       back = t, have_back = true;
   }
-  *ret_against = false;
   if (have_back && (!have_fwd || (prev - back) * dir < (fwd - prev) * dir) &&
       (prev - back) * dir <= DISORDER_TOLERANCE_SECS) {
     *ret_against = true;
     return back;
   }
+  *ret_against = (fwd - prev) * dir > 43200;
   return fwd;
 }
 
@@ -343,10 +344,11 @@ static bool fixed_instant(const struct split *s, const struct cand *c, int64_t *
   return found;
 }
 
-/* Places every stamp; returns how many sit against the blog's order. */
+/* Places every stamp; returns how many pairs sit against the blog's order. */
 static size_t resolve_instants(struct split *s) {
   int dir = s->newest_first ? -1 : 1;
   bool against;
+  size_t disorder = 0;
   size_t first_fixed = s->nc;
   for (size_t i = 0; i < s->nc; i++) {
     int64_t t;
@@ -354,8 +356,11 @@ static size_t resolve_instants(struct split *s) {
       s->c[i].t = t;
       if (first_fixed == s->nc)
         first_fixed = i;
+      else if ((t - s->c[i - 1].t) * dir < 0 || (t - s->c[i - 1].t) * dir > 43200)
+        disorder++;
     } else if (first_fixed < i) {
       s->c[i].t = place_after(&s->c[i], s->c[i - 1].t, dir, &against);
+      disorder += against;
     }
   }
   if (first_fixed == s->nc) {
@@ -376,16 +381,16 @@ static size_t resolve_instants(struct split *s) {
         best_dist = dist, best_base = day0 + order[k];
     }
     s->c[0].t = at_day(&s->c[0], best_base);
-    for (size_t i = 1; i < s->nc; i++)
+    for (size_t i = 1; i < s->nc; i++) {
       s->c[i].t = place_after(&s->c[i], s->c[i - 1].t, dir, &against);
+      disorder += against;
+    }
   } else {
-    for (size_t i = first_fixed; i-- > 0;)
+    for (size_t i = first_fixed; i-- > 0;) {
       s->c[i].t = place_after(&s->c[i], s->c[i + 1].t, -dir, &against);
+      disorder += against;
+    }
   }
-  size_t disorder = 0;
-  for (size_t i = 1; i < s->nc; i++)
-    if ((s->c[i].t - s->c[i - 1].t) * dir < 0)
-      disorder++;
   return disorder;
 }
 
@@ -525,9 +530,36 @@ static int build_update(struct split *s, size_t k, const int *own, struct livebl
   return 0;
 }
 
-static int update_cmp(const void *a, const void *b) {
-  const struct liveblog_update *x = a, *y = b;
-  return x->time < y->time ? -1 : x->time > y->time;
+struct order {
+  int64_t time;
+  size_t i;
+};
+
+static int order_cmp(const void *a, const void *b) {
+  const struct order *x = a, *y = b;
+  if (x->time != y->time)
+    return x->time < y->time ? -1 : 1;
+  return x->i < y->i ? -1 : x->i > y->i;
+}
+
+/* Oldest first; updates at the same minute keep their order in the blog. */
+static int sort_stable(struct liveblog *lb) {
+  struct order *o = malloc(lb->n * sizeof *o);
+  struct liveblog_update *v = malloc(lb->n * sizeof *v);
+  if (!o || !v) {
+    free(o);
+    free(v);
+    return -ENOMEM;
+  }
+  for (size_t j = 0; j < lb->n; j++)
+    o[j].time = lb->updates[j].time, o[j].i = j;
+  qsort(o, lb->n, sizeof *o, order_cmp);
+  for (size_t j = 0; j < lb->n; j++)
+    v[j] = lb->updates[o[j].i];
+  free(lb->updates);
+  lb->updates = v;
+  free(o);
+  return 0;
 }
 
 static int build_updates(struct split *s, struct liveblog *lb) {
@@ -542,8 +574,8 @@ static int build_updates(struct split *s, struct liveblog *lb) {
   struct buf tmp;
   buf_init(&tmp, BRAID_SPLIT_MAX_BODY_BYTES * 2);
   int r = 0;
-  /* Oldest first: walk the document from its oldest end, so that equal times keep their order
-   * under the (stable by construction) sort below. */
+  /* Walk the document from its oldest end, so that the list is oldest first already unless
+   * some update was written out of order. */
   for (size_t j = 0; j < s->nc && r == 0; j++) {
     size_t k = s->newest_first ? s->nc - 1 - j : j;
     r = build_update(s, k, own, &lb->updates[j], &tmp);
@@ -553,16 +585,11 @@ static int build_updates(struct split *s, struct liveblog *lb) {
   free(own);
   if (r < 0)
     return r;
-  /* qsort is not stable; make it so by sorting only when the order needs it. */
   bool sorted = true;
   for (size_t j = 1; j < lb->n; j++)
     if (lb->updates[j].time < lb->updates[j - 1].time)
       sorted = false;
-  if (!sorted) {
-    /* Equal times keep document order: ties are rare and their order is cosmetic. */
-    qsort(lb->updates, lb->n, sizeof *lb->updates, update_cmp);
-  }
-  return 0;
+  return sorted ? 0 : sort_stable(lb);
 }
 
 /* ---- the entry point ------------------------------------------------------------------- */

@@ -442,6 +442,7 @@ int blocks_html(const struct blocks *b, xmlNodePtr from, xmlNodePtr stop, xmlNod
   if (!xb)
     return -ENOMEM;
   int r = 0;
+  size_t base = out->len;
   xmlNodePtr cur = from;
   while (cur && r == 0) {
     if (cur == stop)
@@ -469,11 +470,18 @@ int blocks_html(const struct blocks *b, xmlNodePtr from, xmlNodePtr stop, xmlNod
   xmlBufferFree(xb);
   if (r < 0)
     return r;
-  /* Trailing <br>s and white space were the separator before the next update. */
+  /* Leading and trailing white space and <br>s were separators between updates. */
+  size_t lead = base;
+  while (lead < out->len && (out->data[lead] == '\n' || out->data[lead] == ' '))
+    lead++;
+  if (lead > base) {
+    memmove(out->data + base, out->data + lead, out->len - lead + 1);
+    out->len -= lead - base;
+  }
   for (;;) {
-    while (out->len && (out->data[out->len - 1] == '\n' || out->data[out->len - 1] == ' '))
+    while (out->len > base && (out->data[out->len - 1] == '\n' || out->data[out->len - 1] == ' '))
       out->data[--out->len] = '\0';
-    if (out->len >= 4 && strncasecmp(out->data + out->len - 4, "<br>", 4) == 0)
+    if (out->len >= base + 4 && strncasecmp(out->data + out->len - 4, "<br>", 4) == 0)
       out->len -= 4, out->data[out->len] = '\0';
     else
       break;

@@ -405,6 +405,7 @@ int stamp_parse(const char *text, size_t len, struct stamp *ret) {
   size_t j = skip_space(&c, e);
   while (j < c.n && (c.s[j] == ']' || c.s[j] == ')'))
     j = skip_space(&c, j + 1);
+  size_t after = j;
   bool end = j >= c.n, sep = false, comma = false;
   if (!end && c.s[j] == ':' && !is_digit(&c, j + 1)) {
     sep = true;
@@ -421,7 +422,7 @@ int stamp_parse(const char *text, size_t len, struct stamp *ret) {
   }
   j = skip_space(&c, j);
   bool strong = st.zone_len > 0 || st.meridiem || st.month || st.zone_off > 0;
-  bool sentence = !end && j < c.n && j == skip_space(&c, e) + 0 &&
+  bool sentence = !end && j == after &&
                   (isupper((unsigned char)c.s[j]) || c.s[j] == '"' || (unsigned char)c.s[j] >= 0x80);
   switch (st.form) {
   case STAMP_COMPACT:

@@ -1,0 +1,220 @@
+/* test_split_stamps.c — stamp styles and date resolution, end to end through liveblog_split:
+ * each row is a small HTML body, the post's date and zone, and the exact UTC instants its
+ * updates must get (oldest first), or "" when it must not split at all. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "buf.h"
+#include "civil.h"
+#include "liveblog.h"
+
+struct row {
+  const char *what;
+  const char *html;
+  const char *date; /* RFC 3339, NULL for none */
+  const char *tz;
+  enum liveblog_mode mode;
+  const char *want; /* comma-separated instants, oldest first */
+};
+
+#define A LIVEBLOG_ALWAYS
+#define AUTO LIVEBLOG_AUTO
+#define D "2011-11-08T21:30:00Z"
+
+static const struct row ROWS[] = {
+    /* the clock styles */
+    {"HHMM GMT:", "<p>2120 GMT: Back from a break.</p>", D, NULL, A, "2011-11-08T21:20:00Z"},
+    {"HH:MM GMT", "<p>21:20 GMT Back from a break.</p>", D, NULL, A, "2011-11-08T21:20:00Z"},
+    {"HH.MM GMT:", "<p>21.20 GMT: Back.</p>", D, NULL, A, "2011-11-08T21:20:00Z"},
+    {"h.MMpm GMT", "<p>9.20pm GMT: Back.</p>", D, NULL, A, "2011-11-08T21:20:00Z"},
+    {"h:MM p.m. ET in November is EST", "<p>9:20 p.m. ET: Back.</p>", "2011-11-08T23:00:00Z",
+     NULL, A, "2011-11-09T02:20:00Z"},
+    {"h:MMpm with --tz Europe/London in summer", "<p>9:20pm: Back.</p>", "2011-07-01T22:00:00Z",
+     "Europe/London", A, "2011-07-01T20:20:00Z"},
+    {"h.MMam: without zone is UTC", "<p>9.20am: Back.</p>", "2011-11-08T10:00:00Z", NULL, A,
+     "2011-11-08T09:20:00Z"},
+    {"bare HH:MM before a sentence, --tz America/New_York", "<p>21:20 Protesters gather.</p>",
+     "2011-11-09T03:00:00Z", "America/New_York", A, "2011-11-09T02:20:00Z"},
+    {"bare HH:MM takes the post's own offset", "<p>21:20: Back.</p>",
+     "2011-11-08T23:00:00+02:00", NULL, A, "2011-11-08T19:20:00Z"},
+    {"12:05am is just after midnight", "<p>12:05am GMT: Late.</p>", "2011-11-08T01:00:00Z", NULL,
+     A, "2011-11-08T00:05:00Z"},
+    {"12:05pm is just after noon", "<p>12:05pm GMT: Lunch.</p>", "2011-11-08T13:00:00Z", NULL, A,
+     "2011-11-08T12:05:00Z"},
+    {"hour only with p.m.", "<p>9 p.m. ET: Curfew.</p>", "2011-11-08T23:00:00Z", NULL, A,
+     "2011-11-09T02:00:00Z"},
+    {"14h52", "<p>14h52 : Départ.</p>", D, NULL, A, "2011-11-08T14:52:00Z"},
+    {"military Z", "<p>14:52Z Convoy seen.</p>", D, NULL, A, "2011-11-08T14:52:00Z"},
+    {"seconds", "<p>14:52:30 GMT: Shots.</p>", D, NULL, A, "2011-11-08T14:52:00Z"},
+    /* words and markup before the stamp */
+    {"<strong> stamp", "<p><strong>2120 GMT:</strong> Back.</p>", D, NULL, A,
+     "2011-11-08T21:20:00Z"},
+    {"Posted at", "<p>Posted at 14:52</p><p>Text.</p>", D, NULL, A, "2011-11-08T14:52:00Z"},
+    {"Update: ... -", "<p>Update: 2120 GMT - Back.</p>", D, NULL, A, "2011-11-08T21:20:00Z"},
+    {"UPDATE, h:MM p.m.:", "<p>UPDATE, 2:52 p.m.: More.</p>", D, "UTC", A,
+     "2011-11-08T14:52:00Z"},
+    {"[HH:MM]", "<p>[14:52] Tanks.</p>", D, NULL, A, "2011-11-08T14:52:00Z"},
+    {"relative time before the clock", "<p>5 minutes ago 14:52</p><p>Text.</p>", D, NULL, A,
+     "2011-11-08T14:52:00Z"},
+    {"<time datetime> with zone wins over its text",
+     "<p><time datetime=\"2011-11-08T14:52:00+01:00\">14:52</time> Text.</p>", D, NULL, A,
+     "2011-11-08T13:52:00Z"},
+    /* zones */
+    {"+0100", "<p>14:52 +0100: x</p>", D, NULL, A, "2011-11-08T13:52:00Z"},
+    {"+01:00", "<p>14:52 +01:00: x</p>", D, NULL, A, "2011-11-08T13:52:00Z"},
+    {"UTC+1", "<p>14:52 UTC+1: x</p>", D, NULL, A, "2011-11-08T13:52:00Z"},
+    {"GMT+3", "<p>14:52 GMT+3: x</p>", D, NULL, A, "2011-11-08T11:52:00Z"},
+    {"UTC-5", "<p>14:52 UTC-5: x</p>", D, NULL, A, "2011-11-08T19:52:00Z"},
+    {"CEST", "<p>14:52 CEST: x</p>", D, NULL, A, "2011-11-08T12:52:00Z"},
+    {"EET", "<p>14:52 EET: x</p>", D, NULL, A, "2011-11-08T12:52:00Z"},
+    {"BST", "<p>14:52 BST: x</p>", D, NULL, A, "2011-11-08T13:52:00Z"},
+    {"MSK in 2011 was +04", "<p>14:52 MSK: x</p>", D, NULL, A, "2011-11-08T10:52:00Z"},
+    {"MSK in 2020 is +03", "<p>14:52 MSK: x</p>", "2020-11-08T21:30:00Z", NULL, A,
+     "2020-11-08T11:52:00Z"},
+    {"AEDT", "<p>2:52 PM AEDT: x</p>", "2020-01-10T05:00:00Z", NULL, A, "2020-01-10T03:52:00Z"},
+    {"IST is India's by default", "<p>14:52 IST: x</p>", "2011-11-08T12:00:00Z", NULL, A,
+     "2011-11-08T09:22:00Z"},
+    {"IST is Israel's for a feed in Asia/Jerusalem", "<p>14:52 IST: x</p>", D, "Asia/Jerusalem",
+     A, "2011-11-08T12:52:00Z"},
+    {"Kyiv time", "<p>14:52 Kyiv time: x</p>", "2022-03-01T20:00:00Z", NULL, A,
+     "2022-03-01T12:52:00Z"},
+    {"PT in July is PDT", "<p>2:52 p.m. PT: x</p>", "2011-07-04T22:00:00Z", NULL, A,
+     "2011-07-04T21:52:00Z"},
+    /* DST edges */
+    {"London: the day before clocks go forward", "<p>10:00: x</p>", "2011-03-26T12:00:00Z",
+     "Europe/London", A, "2011-03-26T10:00:00Z"},
+    {"London: the day clocks go forward", "<p>10:00: x</p>", "2011-03-27T12:00:00Z",
+     "Europe/London", A, "2011-03-27T09:00:00Z"},
+    {"New York: the day before DST", "<p>10:00 a.m. ET: x</p>", "2011-03-12T16:00:00Z", NULL, A,
+     "2011-03-12T15:00:00Z"},
+    {"New York: the day DST starts", "<p>10:00 a.m. ET: x</p>", "2011-03-13T16:00:00Z", NULL, A,
+     "2011-03-13T14:00:00Z"},
+    {"New York: DST ends, 1:30 a.m. read the first time", "<p>1:30 a.m.: x</p>",
+     "2011-11-06T05:00:00Z", "America/New_York", A, "2011-11-06T05:30:00Z"},
+    /* dates in the stamp */
+    {"8 Nov 2011 14:52", "<p>8 Nov 2011 14:52 - x</p>", "2012-01-01T00:00:00Z", NULL, A,
+     "2011-11-08T14:52:00Z"},
+    {"Tue 8 Nov 14.52 GMT", "<p>Tue 8 Nov 14.52 GMT x</p>", "2011-11-10T00:00:00Z", NULL, A,
+     "2011-11-08T14:52:00Z"},
+    {"Nov. 8, 2:52 p.m.", "<p>Nov. 8, 2:52 p.m.: x</p>", "2011-11-09T00:00:00Z",
+     "America/New_York", A, "2011-11-08T19:52:00Z"},
+    {"November 8, 2011 2:52pm", "<p>November 8, 2011 2:52pm - x</p>", NULL, NULL, A,
+     "2011-11-08T14:52:00Z"},
+    {"year-less date near the turn of the year", "<p>31 Dec 23:50 GMT: x</p>",
+     "2012-01-01T01:00:00Z", NULL, A, "2011-12-31T23:50:00Z"},
+    {"ISO date and time", "<p>2011-11-08 14:52 GMT: x</p>", NULL, NULL, A,
+     "2011-11-08T14:52:00Z"},
+    /* not stamps */
+    {"24:00 is not a time", "<p>24:00 GMT: x</p>", D, NULL, A, ""},
+    {"25:00 is not a time", "<p>25:00 GMT: x</p>", D, NULL, A, ""},
+    {"minute 61", "<p>13:61 GMT: x</p>", D, NULL, A, ""},
+    {"13pm", "<p>13pm: x</p>", D, NULL, A, ""},
+    {"a year at a block start", "<p>2011 was the year the uprising began.</p>", D, NULL, A, ""},
+    {"a year with a comma", "<p>2011, the year of the uprising.</p>", D, NULL, A, ""},
+    {"a time mid-sentence", "<p>At 1430 GMT the army moved in.</p>", D, NULL, A, ""},
+    {"a decimal", "<p>3.45 million people fled.</p>", D, NULL, A, ""},
+    {"Reuters UPDATE 3-", "<p>UPDATE 3-Syrian army enters Homs</p>", D, NULL, A, ""},
+    {"a stamp in a blockquote", "<blockquote><p>1430 GMT: quoted</p></blockquote>", D, NULL, A,
+     ""},
+    {"never mode", "<p>2120 GMT: a</p><p>1703 GMT: b</p><p>1615 GMT: c</p>", D, NULL,
+     LIVEBLOG_NEVER, ""},
+    /* whole blogs, auto-detected */
+    {"newest first", "<p>2120 GMT: a</p><p>1703 GMT: b</p><p>1615 GMT: c</p>", D, NULL, AUTO,
+     "2011-11-08T16:15:00Z,2011-11-08T17:03:00Z,2011-11-08T21:20:00Z"},
+    {"two stamps are not a live blog", "<p>2120 GMT: a</p><p>1703 GMT: b</p>", D, NULL, AUTO,
+     ""},
+    {"newest first across midnight",
+     "<p>0030 GMT: a</p><p>2350 GMT: b</p><p>2310 GMT: c</p>", "2011-11-09T00:40:00Z", NULL,
+     AUTO, "2011-11-08T23:10:00Z,2011-11-08T23:50:00Z,2011-11-09T00:30:00Z"},
+    {"oldest first across midnight",
+     "<p>2330 GMT: a</p><p>0015 GMT: b</p><p>0100 GMT: c</p>", "2011-11-08T23:20:00Z", NULL,
+     AUTO, "2011-11-08T23:30:00Z,2011-11-09T00:15:00Z,2011-11-09T01:00:00Z"},
+    {"oldest first, post dated before its updates",
+     "<p>09:05 GMT: a</p><p>10:10 GMT: b</p><p>11:20 GMT: c</p>", "2011-11-08T09:00:00Z", NULL,
+     AUTO, "2011-11-08T09:05:00Z,2011-11-08T10:10:00Z,2011-11-08T11:20:00Z"},
+    {"a 03:24 post holds a 03:37 update",
+     "<p>0600 GMT: c</p><p>0450 GMT: b</p><p>0337 GMT: a</p>", "2011-11-08T03:24:00Z", NULL,
+     AUTO, "2011-11-08T03:37:00Z,2011-11-08T04:50:00Z,2011-11-08T06:00:00Z"},
+    {"times in no order are not a live blog",
+     "<p>10:00 GMT: a</p><p>14:00 GMT: b</p><p>09:00 GMT: c</p><p>15:00 GMT: d</p>", D, NULL,
+     AUTO, ""},
+    {"one prose paragraph opening with 9pm stays prose",
+     "<p>2120 GMT: a</p><p>9pm: curfew starts.</p><p>1703 GMT: b</p><p>1615 GMT: c</p>", D,
+     NULL, AUTO, "2011-11-08T16:15:00Z,2011-11-08T17:03:00Z,2011-11-08T21:20:00Z"},
+    {"a quoted earlier update is not an update",
+     "<p>1452 GMT: Lucas writes:</p><p>0510 GMT: This may be the moment.</p>"
+     "<p>0900 GMT: middle</p><p>0510 GMT: This may be the moment.</p>",
+     D, NULL, AUTO, "2011-11-08T05:10:00Z,2011-11-08T09:00:00Z,2011-11-08T14:52:00Z"},
+    {"dated stamps over two days",
+     "<p>Wed 9 Nov 00:20 GMT: c</p><p>Tue 8 Nov 23:50 GMT: b</p><p>Tue 8 Nov 22:10 GMT: a</p>",
+     "2011-11-10T12:00:00Z", NULL, AUTO,
+     "2011-11-08T22:10:00Z,2011-11-08T23:50:00Z,2011-11-09T00:20:00Z"},
+    {"date line in the body when there is no post date",
+     "<p>Tuesday, November 8, 2011</p><p>2120 GMT: a</p><p>1703 GMT: b</p><p>1615 GMT: c</p>",
+     NULL, NULL, AUTO, "2011-11-08T16:15:00Z,2011-11-08T17:03:00Z,2011-11-08T21:20:00Z"},
+    {"<br><br>-separated updates",
+     "<div>2120 GMT: a<br><br>1703 GMT: b<br>still b<br><br>1615 GMT: c</div>", D, NULL, AUTO,
+     "2011-11-08T16:15:00Z,2011-11-08T17:03:00Z,2011-11-08T21:20:00Z"},
+};
+
+static int run_row(const struct row *row) {
+  struct split_options opt = {.tz = row->tz, .mode = row->mode};
+  if (row->date) {
+    if (civil_parse_iso8601(row->date, &opt.post_date, NULL) != 0)
+      {
+      print_error("%s: bad date in the table\n", row->what);
+      return 1;
+    }
+    opt.has_post_date = true;
+    const char *z = row->date + strlen(row->date) - 6;
+    if (z[0] == '+' || z[0] == '-') {
+      opt.has_post_offset = true;
+      opt.post_offset = (z[0] == '-' ? -1 : 1) * (atoi(z + 1) * 3600 + atoi(z + 4) * 60);
+    }
+  }
+  struct liveblog *lb = NULL;
+  char err[200];
+  int r = liveblog_split(row->html, strlen(row->html), &opt, &lb, err, sizeof err);
+  if (r != 0) {
+    print_error("%s: liveblog_split = %d (%s)\n", row->what, r, err);
+    return 1;
+  }
+  struct buf got;
+  buf_init(&got, 0);
+  for (size_t i = 0; i < lb->n; i++) {
+    char t[CIVIL_UTC_LEN];
+    civil_format_utc(lb->updates[i].time, t);
+    buf_printf(&got, "%s%s", i ? "," : "", t);
+  }
+  bool want_blog = row->want[0] != '\0';
+  int bad = lb->is_liveblog != want_blog || strcmp(buf_str(&got), row->want) != 0;
+  if (bad)
+    print_error("%s: got liveblog=%d [%s], want [%s]\n", row->what, lb->is_liveblog,
+                buf_str(&got), row->want);
+  buf_free(&got);
+  liveblog_free(lb);
+  return bad;
+}
+
+/* Every row runs and reports, so one run shows every style that is broken. */
+static void test_rows(void **state) {
+  (void)state;
+  int failed = 0;
+  for (size_t i = 0; i < sizeof ROWS / sizeof ROWS[0]; i++)
+    failed += run_row(&ROWS[i]);
+  if (failed)
+    fail_msg("%d of %zu rows failed", failed, sizeof ROWS / sizeof ROWS[0]);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {cmocka_unit_test(test_rows)};
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -250,7 +250,8 @@ static int keyed_cmp(const void *a, const void *b) {
 }
 
 /* An update quoted word for word inside a later one (stamp and all) appears twice; the copy
- * is the one nearer the newest end of the blog. */
+ * is the one nearer the newest end of the blog. Keys of <time datetime> stamps are odd, of
+ * text stamps even, so the two kinds never group together. */
 static int drop_quoted_copies(struct split *s) {
   if (s->nc < 2)
     return 0;
@@ -261,7 +262,11 @@ static int drop_quoted_copies(struct split *s) {
     const struct cand *c = &s->c[i];
     const char *text = block_text(&s->b, c->block) + c->body;
     size_t n = s->b.v[c->block].text_len - c->body;
-    k[i].key = fnv(text, n < 120 ? n : 120, fnv(c->stamp, strlen(c->stamp), 14695981039346656037ull));
+    uint64_t h = fnv(c->stamp, strlen(c->stamp), 14695981039346656037ull);
+    /* A <time datetime> repeated is a table of contents ("Key events") pointing at the
+     * update: same instant, different words. */
+    k[i].key = c->has_abs ? fnv((const char *)&c->abs, sizeof c->abs, h) ^ 1u
+                          : fnv(text, n < 120 ? n : 120, h) & ~(uint64_t)1;
     k[i].i = i;
   }
   qsort(k, s->nc, sizeof *k, keyed_cmp);
@@ -270,7 +275,8 @@ static int drop_quoted_copies(struct split *s) {
     while (e < s->nc && k[e].key == k[g].key)
       e++;
     if (e - g > 1) {
-      size_t keep = s->newest_first ? k[e - 1].i : k[g].i;
+      bool toc = s->c[k[g].i].has_abs; /* the table of contents comes before the updates */
+      size_t keep = s->newest_first || toc ? k[e - 1].i : k[g].i;
       for (size_t j = g; j < e; j++)
         if (k[j].i != keep)
           s->c[k[j].i].drop = true;
@@ -367,7 +373,7 @@ static size_t resolve_instants(struct split *s) {
     /* No stamp names its day: try the days around the reference and keep the run of
      * updates that lies nearest to it. */
     int64_t day0 = local_day(&s->c[0].zone, s->ref);
-    int64_t best_dist = -1, best_base = 0;
+    int64_t best_dist = -1, best_gap = 0, best_base = 0;
     static const int order[] = {0, -1, 1, -2, 2};
     for (size_t k = 0; k < sizeof order / sizeof order[0]; k++) {
       int64_t t = at_day(&s->c[0], day0 + order[k]), lo = t, hi = t;
@@ -376,9 +382,12 @@ static size_t resolve_instants(struct split *s) {
         lo = t < lo ? t : lo;
         hi = t > hi ? t : hi;
       }
+      /* Distance from the reference to the run; a run of more than a day may hold it
+       * several ways, and then the post's date sits at one end of it (first or last). */
       int64_t dist = s->ref < lo ? lo - s->ref : s->ref > hi ? s->ref - hi : 0;
-      if (best_dist < 0 || dist < best_dist)
-        best_dist = dist, best_base = day0 + order[k];
+      int64_t gap = dist ? 0 : (s->ref - lo < hi - s->ref ? s->ref - lo : hi - s->ref);
+      if (best_dist < 0 || dist < best_dist || (dist == best_dist && gap < best_gap))
+        best_dist = dist, best_gap = gap, best_base = day0 + order[k];
     }
     s->c[0].t = at_day(&s->c[0], best_base);
     for (size_t i = 1; i < s->nc; i++) {

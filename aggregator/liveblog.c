@@ -373,7 +373,7 @@ static size_t resolve_instants(struct split *s) {
     /* No stamp names its day: try the days around the reference and keep the run of
      * updates that lies nearest to it. */
     int64_t day0 = local_day(&s->c[0].zone, s->ref);
-    int64_t best_dist = -1, best_gap = 0, best_base = 0;
+    int64_t best_dist = -1, best_base = 0;
     static const int order[] = {0, -1, 1, -2, 2};
     for (size_t k = 0; k < sizeof order / sizeof order[0]; k++) {
       int64_t t = at_day(&s->c[0], day0 + order[k]), lo = t, hi = t;
@@ -382,12 +382,12 @@ static size_t resolve_instants(struct split *s) {
         lo = t < lo ? t : lo;
         hi = t > hi ? t : hi;
       }
-      /* Distance from the reference to the run; a run of more than a day may hold it
-       * several ways, and then the post's date sits at one end of it (first or last). */
-      int64_t dist = s->ref < lo ? lo - s->ref : s->ref > hi ? s->ref - hi : 0;
-      int64_t gap = dist ? 0 : (s->ref - lo < hi - s->ref ? s->ref - lo : hi - s->ref);
-      if (best_dist < 0 || dist < best_dist || (dist == best_dist && gap < best_gap))
-        best_dist = dist, best_gap = gap, best_base = day0 + order[k];
+      /* The post's date is its first publication or its last update, so it sits near one
+       * end of the run: score a placement by the distance from the reference to the nearer
+       * end (inside or outside the run alike). */
+      int64_t dist = llabs(s->ref - lo) < llabs(hi - s->ref) ? llabs(s->ref - lo) : llabs(hi - s->ref);
+      if (best_dist < 0 || dist < best_dist)
+        best_dist = dist, best_base = day0 + order[k];
     }
     s->c[0].t = at_day(&s->c[0], best_base);
     for (size_t i = 1; i < s->nc; i++) {

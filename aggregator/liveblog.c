@@ -509,7 +509,7 @@ static int build_update(struct split *s, size_t k, const int *own, struct livebl
   int r = blocks_html(&s->b, from, stop, only, tmp);
   if (r < 0)
     return r;
-  u->html = buf_steal(tmp);
+  u->html = strdup(buf_str(tmp));
   buf_reset(tmp);
   for (size_t i = b0; i < b1 && r == 0; i++) {
     const char *t = block_text(&s->b, i);
@@ -525,7 +525,7 @@ static int build_update(struct split *s, size_t k, const int *own, struct livebl
   }
   if (r < 0)
     return r;
-  u->text = buf_steal(tmp);
+  u->text = strdup(buf_str(tmp));
   u->stamp = dup_str(c->stamp);
   u->time = c->t;
   const char *anchor = s->b.v[c->block].anchor;

@@ -93,9 +93,16 @@ static int collapse_add(struct collapse *c, const char *text, size_t n) {
       i += k;
       continue;
     }
+    /* Copy words and the single spaces between them in one piece. */
     size_t j = i;
-    while (j < n && !space_len(s + j, n - j))
-      j++;
+    while (j < n) {
+      if (!space_len(s + j, n - j))
+        j++;
+      else if (s[j] == ' ' && j + 1 < n && !space_len(s + j + 1, n - j - 1))
+        j += 2;
+      else
+        break;
+    }
     int r;
     if (c->pending && c->out->len > c->start && (r = buf_append_char(c->out, ' ')) < 0)
       return r;
@@ -413,6 +420,8 @@ void blocks_free(struct blocks *b) {
     return;
   if (b->doc)
     xmlFreeDoc(b->doc);
+  if (b->scratch)
+    xmlBufferFree(b->scratch);
   free(b->v);
   free(b->containers);
   buf_free(&b->text);
@@ -428,7 +437,7 @@ static bool is_ancestor_or_self(xmlNodePtr const *chain, size_t n, xmlNodePtr no
   return false;
 }
 
-int blocks_html(const struct blocks *b, xmlNodePtr from, xmlNodePtr stop, xmlNodePtr only,
+int blocks_html(struct blocks *b, xmlNodePtr from, xmlNodePtr stop, xmlNodePtr only,
                 struct buf *out) {
   xmlNodePtr chain[BRAID_SPLIT_MAX_DEPTH + 8];
   size_t nchain = 0;
@@ -438,9 +447,9 @@ int blocks_html(const struct blocks *b, xmlNodePtr from, xmlNodePtr stop, xmlNod
   for (xmlNodePtr p = stop; p && nchain < sizeof chain / sizeof chain[0] && p->type != XML_ELEMENT_NODE;
        p = p->parent)
     chain[nchain++] = p; /* a text node as the stop */
-  xmlBufferPtr xb = xmlBufferCreate();
-  if (!xb)
+  if (!b->scratch && !(b->scratch = xmlBufferCreate()))
     return -ENOMEM;
+  xmlBufferPtr xb = b->scratch;
   int r = 0;
   size_t base = out->len;
   xmlNodePtr cur = from;
@@ -467,7 +476,6 @@ int blocks_html(const struct blocks *b, xmlNodePtr from, xmlNodePtr stop, xmlNod
     if (cur)
       cur = cur->next;
   }
-  xmlBufferFree(xb);
   if (r < 0)
     return r;
   /* Leading and trailing white space and <br>s were separators between updates. */

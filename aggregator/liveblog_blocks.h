@@ -43,6 +43,7 @@ struct blocks {
   struct container *containers;
   size_t ncontainers, containers_alloc;
   struct buf text;           /* every block's text, back to back */
+  xmlBufferPtr scratch;      /* reused by blocks_html, so 20,000 updates make one buffer */
 };
 
 /* Parses html and fills *b (zero it first). 0, -E2BIG naming the cap in err, -ENOMEM. */
@@ -56,7 +57,7 @@ static inline const char *block_text(const struct blocks *b, size_t i) {
 /* Appends to out the markup from node `from` up to (not including) node `stop` in document
  * order, or to the end of the body when stop is NULL; `only`, when not NULL, confines the
  * output to that subtree. Trailing <br>s are dropped. 0 or an error from buf. */
-int blocks_html(const struct blocks *b, xmlNodePtr from, xmlNodePtr stop, xmlNodePtr only,
+int blocks_html(struct blocks *b, xmlNodePtr from, xmlNodePtr stop, xmlNodePtr only,
                 struct buf *out);
 
 /* The whitespace-collapsed text content of node (for a <time> element's own text). */

@@ -157,12 +157,17 @@ static void compact(struct split *s) {
   s->nc = k;
 }
 
-/* "Updated at 10.32am" closing a post that already has its stamp is an edit note. */
+/* "Updated at 10.32am" closing a post that already has its stamp is an edit note, and so is
+ * a page's "Last updated 14:52 GMT" once the body has stamps of its own. */
 static void drop_edit_notes(struct split *s) {
   int last_container = -1;
+  size_t strong = 0;
+  for (size_t i = 0; i < s->nc; i++)
+    strong += !s->c[i].st.weak;
   for (size_t i = 0; i < s->nc; i++) {
     int cont = s->b.v[s->c[i].block].container;
-    if (s->c[i].st.weak && cont >= 0 && cont == last_container)
+    if (s->c[i].st.weak && ((cont >= 0 && cont == last_container) ||
+                            (s->opt->mode == LIVEBLOG_AUTO && strong >= 3)))
       s->c[i].drop = true;
     else
       last_container = cont;
@@ -603,6 +608,30 @@ static int build_updates(struct split *s, struct liveblog *lb) {
 
 /* ---- the entry point ------------------------------------------------------------------- */
 
+/* A body without a single tag is plain text: its blank lines are its paragraphs. Written out
+ * as <p>s (escaped) so that the HTML walk and the markup of each update work as for HTML. */
+static int text_to_html(const char *text, size_t len, struct buf *out) {
+  int r = buf_append_str(out, "<p>");
+  for (size_t i = 0; i < len && r == 0; i++) {
+    char ch = text[i];
+    if (ch == '\n') {
+      size_t j = i + 1;
+      while (j < len && (text[j] == ' ' || text[j] == '\t' || text[j] == '\r'))
+        j++;
+      if (j < len && text[j] == '\n') {
+        while (j + 1 < len && (text[j + 1] == '\n' || text[j + 1] == '\r'))
+          j++;
+        r = buf_append_str(out, "</p>\n<p>");
+        i = j;
+        continue;
+      }
+    }
+    r = ch == '<' ? buf_append_str(out, "&lt;") : ch == '&' ? buf_append_str(out, "&amp;")
+                                                   : buf_append_char(out, ch);
+  }
+  return r == 0 ? buf_append_str(out, "</p>\n") : r;
+}
+
 static int set_default_zone(struct split *s) {
   const struct split_options *o = s->opt;
   if (o->tz && *o->tz) {
@@ -639,6 +668,17 @@ int liveblog_split(const char *html, size_t len, const struct split_options *opt
   int r = lb && s.tzs ? 0 : -ENOMEM;
   if (r == 0)
     r = set_default_zone(&s);
+  struct buf plain;
+  buf_init(&plain, (size_t)BRAID_SPLIT_MAX_BODY_BYTES * 2);
+  if (r == 0 && opt->mode != LIVEBLOG_NEVER && len <= BRAID_SPLIT_MAX_BODY_BYTES &&
+      !memchr(html, '<', len)) {
+    r = text_to_html(html, len, &plain);
+    if (r == -E2BIG && err)
+      snprintf(err, errlen, "body is over BRAID_SPLIT_MAX_BODY_BYTES (%d bytes) as HTML",
+               BRAID_SPLIT_MAX_BODY_BYTES);
+    if (r == 0)
+      html = plain.data, len = plain.len;
+  }
   if (r == 0 && opt->mode != LIVEBLOG_NEVER)
     r = blocks_build(&s.b, html, len, err, errlen);
   if (r == 0 && opt->mode != LIVEBLOG_NEVER)
@@ -662,6 +702,7 @@ int liveblog_split(const char *html, size_t len, const struct split_options *opt
   }
   free(s.c);
   blocks_free(&s.b);
+  buf_free(&plain);
   tzset_free(s.tzs);
   if (r < 0) {
     liveblog_free(lb);

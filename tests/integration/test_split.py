@@ -95,6 +95,13 @@ check_seed004("seed004.html", [])
 # Zone-less --tz does not move stamps that name GMT.
 check_seed004("seed004.html", ["--date", "2011-11-08T21:30:00Z", "--tz", "America/New_York"])
 
+# The seed as plain text (no tags at all): blank lines are paragraphs.
+p, d = split("--date", "2011-11-08T21:30:00Z", os.path.join(fixture("seeds"), "004_887b92821c214543.txt"))
+s.check("plain-text seed 004: 13 updates with their times",
+        d is not None and [e["time"] for e in d["entries"]] == [w[0] for w in SEED004], str(d)[:300])
+s.check("plain-text seed 004: 1452 GMT runs to its last paragraph",
+        d is not None and d["entries"][5]["text"].endswith("This is war, and Assad intends to win."))
+
 p, d = split("--date", "2011-11-08T21:30:00Z", "--mode", "never", fixture("split", "seed004.html"))
 s.check("--mode never: not a live blog", d == {"liveblog": False, "entries": []}, str(d))
 with open(fixture("split", "seed004.html"), "rb") as f:

@@ -360,15 +360,17 @@ int stamp_parse(const char *text, size_t len, struct stamp *ret) {
       j++;
     e = clock(&c, j, &st);
     if (!e && y) {
-      /* "Nov 8, 2120 GMT": the "year" was the clock. */
-      int yy = y;
-      y = 0;
-      size_t k = skip_space(&c, de);
+      /* "Nov 8, 2120 GMT": the "year" was the clock, which a zone must then confirm
+       * ("Tuesday, November 8, 2011" alone is a date, not 20:11). */
+      size_t k = de;
       while (k > i && is_digit(&c, k - 1))
         k--;
       e = clock(&c, k, &st);
-      if (!e)
-        y = yy;
+      struct stamp probe = st;
+      if (e && zone(&c, e, &probe))
+        y = 0;
+      else
+        e = 0;
     }
     if (!e)
       return -EINVAL;

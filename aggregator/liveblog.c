@@ -133,16 +133,11 @@ static int find_candidates(struct split *s) {
       r = -E2BIG;
       break;
     }
-    if (s->nc == alloc) {
-      size_t na = alloc ? alloc * 2 : 64;
-      struct cand *v = realloc(s->c, na * sizeof *v);
-      if (!v) {
-        r = -ENOMEM;
-        break;
-      }
-      s->c = v;
-      alloc = na;
-    }
+    void *v = s->c;
+    r = grow_array(&v, &alloc, s->nc, sizeof *s->c);
+    s->c = v;
+    if (r < 0)
+      break;
     s->c[s->nc++] = c;
   }
   buf_free(&tmp);
@@ -242,6 +237,7 @@ static uint64_t fnv(const char *p, size_t n, uint64_t h) {
   return h;
 }
 
+/* A sort key and the index it belongs to; ties keep index order, which makes qsort stable. */
 struct keyed {
   uint64_t key;
   size_t i;
@@ -544,21 +540,9 @@ static int build_update(struct split *s, size_t k, const int *own, struct livebl
   return 0;
 }
 
-struct order {
-  int64_t time;
-  size_t i;
-};
-
-static int order_cmp(const void *a, const void *b) {
-  const struct order *x = a, *y = b;
-  if (x->time != y->time)
-    return x->time < y->time ? -1 : 1;
-  return x->i < y->i ? -1 : x->i > y->i;
-}
-
 /* Oldest first; updates at the same minute keep their order in the blog. */
 static int sort_stable(struct liveblog *lb) {
-  struct order *o = malloc(lb->n * sizeof *o);
+  struct keyed *o = malloc(lb->n * sizeof *o);
   struct liveblog_update *v = malloc(lb->n * sizeof *v);
   if (!o || !v) {
     free(o);
@@ -566,8 +550,8 @@ static int sort_stable(struct liveblog *lb) {
     return -ENOMEM;
   }
   for (size_t j = 0; j < lb->n; j++)
-    o[j].time = lb->updates[j].time, o[j].i = j;
-  qsort(o, lb->n, sizeof *o, order_cmp);
+    o[j].key = (uint64_t)lb->updates[j].time ^ (UINT64_C(1) << 63), o[j].i = j; /* signed order */
+  qsort(o, lb->n, sizeof *o, keyed_cmp);
   for (size_t j = 0; j < lb->n; j++)
     v[j] = lb->updates[o[j].i];
   free(lb->updates);

@@ -190,14 +190,11 @@ static int end_run(struct walk *w) {
                BRAID_SPLIT_MAX_BLOCKS);
     return -E2BIG;
   }
-  if (b->n == b->alloc) {
-    size_t na = b->alloc ? b->alloc * 2 : 64;
-    struct block *v = realloc(b->v, na * sizeof *v);
-    if (!v)
-      return -ENOMEM;
-    b->v = v;
-    b->alloc = na;
-  }
+  void *v = b->v;
+  int r = grow_array(&v, &b->alloc, b->n, sizeof *b->v);
+  b->v = v;
+  if (r < 0)
+    return r;
   struct block *bl = &b->v[b->n++];
   bl->text_off = w->text.start;
   bl->text_len = b->text.len - w->text.start;
@@ -212,7 +209,7 @@ static int end_run(struct walk *w) {
   w->anchor = NULL;
   w->run_start = NULL;
   /* Keep blocks NUL-separated so each one's text can be read as a C string. */
-  int r = buf_append_char(&b->text, '\0');
+  r = buf_append_char(&b->text, '\0');
   if (r < 0)
     return r;
   w->text.start = b->text.len;
@@ -244,14 +241,11 @@ static int add_container(struct walk *w, xmlNodePtr node) {
   struct blocks *b = w->b;
   if (b->ncontainers >= BRAID_SPLIT_MAX_BLOCKS)
     return -1; /* past the cap, elements just stop counting as containers */
-  if (b->ncontainers == b->containers_alloc) {
-    size_t na = b->containers_alloc ? b->containers_alloc * 2 : 32;
-    struct container *v = realloc(b->containers, na * sizeof *v);
-    if (!v)
-      return -ENOMEM;
-    b->containers = v;
-    b->containers_alloc = na;
-  }
+  void *v = b->containers;
+  int r = grow_array(&v, &b->containers_alloc, b->ncontainers, sizeof *b->containers);
+  b->containers = v;
+  if (r < 0)
+    return r;
   struct container *c = &b->containers[b->ncontainers];
   c->node = node;
   c->first = b->n;

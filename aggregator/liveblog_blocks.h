@@ -13,6 +13,8 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdlib.h>
+#include <errno.h>
 
 #include <libxml/HTMLparser.h>
 
@@ -45,6 +47,20 @@ struct blocks {
   struct buf text;           /* every block's text, back to back */
   xmlBufferPtr scratch;      /* reused by blocks_html, so 20,000 updates make one buffer */
 };
+
+/* Makes room for one more element in the array *v of *alloc elements of elem bytes holding
+ * n: doubles it when full. 0 or -ENOMEM (the array is then unchanged). */
+static inline int grow_array(void **v, size_t *alloc, size_t n, size_t elem) {
+  if (n < *alloc)
+    return 0;
+  size_t na = *alloc ? *alloc * 2 : 64;
+  void *p = realloc(*v, na * elem);
+  if (!p)
+    return -ENOMEM;
+  *v = p;
+  *alloc = na;
+  return 0;
+}
 
 /* Parses html and fills *b (zero it first). 0, -E2BIG naming the cap in err, -ENOMEM. */
 int blocks_build(struct blocks *b, const char *html, size_t len, char *err, size_t errlen);

@@ -461,10 +461,12 @@ static bool container_alone(const struct split *s, size_t k, int ci) {
     return false;
   if (k + 1 < s->nc && s->c[k + 1].block <= c->last)
     return false;
+  if (s->c[k].block - c->first > PREAMBLE_MAX_BLOCKS)
+    return false;
   size_t bytes = 0;
   for (size_t i = c->first; i < s->c[k].block; i++)
     bytes += s->b.v[i].text_len;
-  return s->c[k].block - c->first <= PREAMBLE_MAX_BLOCKS && bytes <= PREAMBLE_MAX_BYTES;
+  return bytes <= PREAMBLE_MAX_BYTES;
 }
 
 /* The outermost container that holds update k and nothing of another update, or -1. */

@@ -234,6 +234,11 @@ static size_t clock(const struct cur *c, size_t i, struct stamp *st) {
     e = me;
   } else if (st->form == STAMP_HOUR || h > 23) {
     return 0;
+  } else {
+    /* "1430hrs", "14:30 hrs": the military and South Asian way of writing the clock */
+    size_t x = skip_space(c, e), w;
+    if ((w = word(c, x, "hrs")) || (w = word(c, x, "hours")) || (w = word(c, x, "hr")))
+      e = w;
   }
   st->hour = h, st->minute = m;
   return e;
@@ -284,6 +289,10 @@ static size_t zone(const struct cur *c, size_t i, struct stamp *st) {
       size_t t = word(c, skip_space(c, w2), "time");
       if (t && tz_is_place(c->s + j, w2 - j))
         e = t;
+      else if (isupper((unsigned char)c->s[j]) &&
+               (word(c, j, "eastern") || word(c, j, "pacific") || word(c, j, "central") ||
+                word(c, j, "mountain")))
+        e = w; /* "2:52 p.m. Eastern" */
     }
   }
   if (!e)
@@ -319,7 +328,8 @@ static size_t prefix(const struct cur *c, size_t i, bool *ret_weak) {
       size_t w = u;
       if (u && ((w = word(c, u, "minutes")) || (w = word(c, u, "minute")) || (w = word(c, u, "mins")) ||
                 (w = word(c, u, "min")) || (w = word(c, u, "hours")) || (w = word(c, u, "hour")) ||
-                (w = word(c, u, "hrs")) || (w = word(c, u, "days")) || (w = word(c, u, "day"))) &&
+                (w = word(c, u, "hrs")) || (w = word(c, u, "days")) || (w = word(c, u, "day")) ||
+                (w = word(c, u, "h")) || (w = word(c, u, "m")) || (w = word(c, u, "d"))) &&
           (e = word(c, skip_space(c, w), "ago"))) {
         i = e;
         continue;

@@ -480,7 +480,7 @@ static const struct place {
   const char *name;
   const char *region;
 } PLACES[] = {
-    {"beijing", "Asia/Shanghai"},  {"berlin", "Europe/Berlin"},   {"brussels", "Europe/Brussels"},
+    {"beijing", "Asia/Shanghai"},  {"central", "America/Chicago"}, {"mountain", "America/Denver"},  {"berlin", "Europe/Berlin"},   {"brussels", "Europe/Brussels"},
     {"cairo", "Africa/Cairo"},     {"damascus", "Asia/Damascus"}, {"doha", "Asia/Qatar"},
     {"eastern", "America/New_York"}, {"gaza", "Asia/Gaza"},       {"israel", "Asia/Jerusalem"},
     {"jerusalem", "Asia/Jerusalem"}, {"kiev", "Europe/Kyiv"},     {"kyiv", "Europe/Kyiv"},
@@ -577,8 +577,9 @@ int tz_resolve(struct tzset *s, const char *text, size_t len, const struct tz *h
       ret->offset = ABBREVS[i].offset;
       return 0;
     }
-  if (len > 5 && strcasecmp(t + len - 5, " time") == 0) {
-    t[len - 5] = '\0';
+  if (len > 5 && strcasecmp(t + len - 5, " time") == 0)
+    t[len -= 5] = '\0';
+  if (strchr(t, ' ') || tz_is_place(t, len)) {
     for (size_t i = 0; i < sizeof PLACES / sizeof PLACES[0]; i++)
       if (strcasecmp(PLACES[i].name, t) == 0)
         return region_ref(s, PLACES[i].region, ret);

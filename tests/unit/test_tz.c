@@ -118,6 +118,8 @@ static void test_resolve_forms(void **state) {
   expect_region(s, "MSK", at("2011-11-08T12:00:00Z"), 14400);
   expect_region(s, "MSK", at("2020-11-08T12:00:00Z"), 10800);
   expect_region(s, "Kyiv time", at("2022-07-13T12:00:00Z"), 10800);
+  expect_region(s, "Eastern", at("2011-07-01T12:00:00Z"), -14400);
+  expect_region(s, "Central time", at("2011-12-01T12:00:00Z"), -21600);
   expect_region(s, "Europe/London", at("2011-07-01T12:00:00Z"), 3600);
   struct zone_ref z;
   assert_int_equal(tz_resolve(s, "Mars/Olympus", 12, NULL, 0, &z), -ENOENT);

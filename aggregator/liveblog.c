@@ -190,17 +190,41 @@ static void keep_main_style(struct split *s) {
 
 /* ---- zones and order ------------------------------------------------------------------- */
 
+/* Each stamp's zone: the one it names; else the feed's (--tz); else the one the nearest
+ * stamp of the blog names ("9.40am GMT" ... "9.52am"); else the post's offset or UTC. */
 static void resolve_zones(struct split *s) {
+  bool *named = calloc(s->nc ? s->nc : 1, sizeof *named);
   for (size_t i = 0; i < s->nc; i++) {
     struct cand *c = &s->c[i];
     c->zone = s->zone0;
     if (c->st.zone_len) {
       struct zone_ref z;
       const char *text = block_text(&s->b, c->block);
-      if (tz_resolve(s->tzs, text + c->st.zone_off, c->st.zone_len, s->hint, s->ref, &z) == 0)
+      if (tz_resolve(s->tzs, text + c->st.zone_off, c->st.zone_len, s->hint, s->ref, &z) == 0) {
         c->zone = z;
+        if (named)
+          named[i] = true;
+      }
     }
   }
+  if (named && !(s->opt->tz && *s->opt->tz)) {
+    /* Two sweeps carry the nearest named zone forward, then backward to leading stamps. */
+    const struct zone_ref *last = NULL;
+    for (size_t i = 0; i < s->nc; i++) {
+      if (named[i])
+        last = &s->c[i].zone;
+      else if (last && !s->c[i].has_abs)
+        s->c[i].zone = *last, named[i] = true;
+    }
+    last = NULL;
+    for (size_t i = s->nc; i-- > 0;) {
+      if (named[i])
+        last = &s->c[i].zone;
+      else if (last && !s->c[i].has_abs)
+        s->c[i].zone = *last;
+    }
+  }
+  free(named);
 }
 
 static int tod(const struct cand *c) {
@@ -363,8 +387,8 @@ static size_t resolve_instants(struct split *s) {
       s->c[i].t = t;
       if (first_fixed == s->nc)
         first_fixed = i;
-      else if ((t - s->c[i - 1].t) * dir < 0 || (t - s->c[i - 1].t) * dir > 43200)
-        disorder++;
+      else if ((t - s->c[i - 1].t) * dir < 0)
+        disorder++; /* dated stamps may be days apart, but not out of order */
     } else if (first_fixed < i) {
       s->c[i].t = place_after(&s->c[i], s->c[i - 1].t, dir, &against);
       disorder += against;

@@ -469,5 +469,7 @@ int stamp_parse_date_line(const char *text, size_t len, int *ret_year, int *ret_
 }
 
 unsigned stamp_style(const struct stamp *st) {
-  return (unsigned)st->form | (st->meridiem ? 8u : 0u) | (st->zone_len ? 16u : 0u);
+  /* The zone is not part of the style: blogs name it on some stamps only ("9.40am GMT",
+   * "9.52am"), and a bare "2011" must still match the blog's clock to count. */
+  return (unsigned)st->form | (st->meridiem ? 8u : 0u);
 }

@@ -235,9 +235,10 @@ static size_t clock(const struct cur *c, size_t i, struct stamp *st) {
   } else if (st->form == STAMP_HOUR || h > 23) {
     return 0;
   } else {
-    /* "1430hrs", "14:30 hrs": the military and South Asian way of writing the clock */
+    /* "1430hrs", "14:30 hrs", "14.30 Uhr": the clock with its unit */
     size_t x = skip_space(c, e), w;
-    if ((w = word(c, x, "hrs")) || (w = word(c, x, "hours")) || (w = word(c, x, "hr")))
+    if ((w = word(c, x, "hrs")) || (w = word(c, x, "hours")) || (w = word(c, x, "hr")) ||
+        (w = word(c, x, "uhr")))
       e = w;
   }
   st->hour = h, st->minute = m;

@@ -50,6 +50,7 @@ static const struct row ROWS[] = {
     {"3 hours ago 10:02am AEDT", "10:02am AEDT", "", 10, 2, "AEDT", 0, 0, 0},
     {"2011: a year", "2011", "a year", 20, 11, "", 0, 0, 0},
     {"1430hrs: Curfew", "1430hrs", "Curfew", 14, 30, "", 0, 0, 0},
+    {"14.30 Uhr: Ausgangssperre", "14.30 Uhr", "Ausgangssperre", 14, 30, "", 0, 0, 0},
     {"14:30 hrs IST - Curfew", "14:30 hrs IST", "Curfew", 14, 30, "IST", 0, 0, 0},
     {"2:52 p.m. Eastern: Polls", "2:52 p.m. Eastern", "Polls", 14, 52, "Eastern", 0, 0, 0},
     {"2h ago 14:52 GMT", "14:52 GMT", "", 14, 52, "GMT", 0, 0, 0},

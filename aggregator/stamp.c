@@ -321,7 +321,8 @@ static size_t prefix(const struct cur *c, size_t i, bool *ret_weak) {
       *ret_weak = strncasecmp(c->s + i, "update at", 9) != 0;
     } else if (!(e = word(c, i, "posted at")) && !(e = word(c, i, "published at")) &&
                !(e = word(c, i, "updated")) && !(e = word(c, i, "update")) &&
-               !(e = word(c, i, "posted")) && !(e = word(c, i, "breaking"))) {
+               !(e = word(c, i, "posted")) && !(e = word(c, i, "breaking")) &&
+               !(e = word(c, i, "today"))) {
       /* "5 minutes ago" / "2 hours ago" as relative times print before the clock */
       int v, k;
       size_t d = digits(c, i, 3, &v, &k);

@@ -54,6 +54,10 @@ static const struct row ROWS[] = {
     {"14:30 hrs IST - Curfew", "14:30 hrs IST", "Curfew", 14, 30, "IST", 0, 0, 0},
     {"2:52 p.m. Eastern: Polls", "2:52 p.m. Eastern", "Polls", 14, 52, "Eastern", 0, 0, 0},
     {"2h ago 14:52 GMT", "14:52 GMT", "", 14, 52, "GMT", 0, 0, 0},
+    {"Today, 2:52 pm", "2:52 pm", "", 14, 52, "", 0, 0, 0},
+    {"Nov 8, 2023, 2:52 PM ET", "Nov 8, 2023, 2:52 PM ET", "", 14, 52, "ET", 2023, 11, 8},
+    {"2023-11-08T14:52:00Z Text", "2023-11-08T14:52:00Z", "Text", 14, 52, "Z", 2023, 11, 8},
+    {"14:52 GMT 8 Nov 2023", "14:52 GMT 8 Nov 2023", "", 14, 52, "GMT", 2023, 11, 8},
     /* not stamps */
     {"2011 was a year", NULL, NULL, 0, 0, NULL, 0, 0, 0},
     {"2011, the year", NULL, NULL, 0, 0, NULL, 0, 0, 0},

@@ -220,7 +220,54 @@ static void test_rows(void **state) {
     fail_msg("%d of %zu rows failed", failed, sizeof ROWS / sizeof ROWS[0]);
 }
 
+static struct liveblog *split_at(const char *html, const char *date) {
+  struct split_options opt = {.mode = LIVEBLOG_AUTO, .has_post_date = true};
+  assert_int_equal(civil_parse_iso8601(date, &opt.post_date, NULL), 0);
+  struct liveblog *lb = NULL;
+  assert_int_equal(liveblog_split(html, strlen(html), &opt, &lb, NULL, 0), 0);
+  return lb;
+}
+
+/* What each update carries besides its time: stamp, text, markup and anchor. */
+static void test_update_parts(void **state) {
+  (void)state;
+  struct liveblog *lb = split_at(
+      "<div id=\"u3\" class=\"post\"><p><b>1615 GMT:</b> Third &amp; last.</p></div>"
+      "<div id=\"u2\" class=\"post\"><p><a name=\"x2\"></a>1520 GMT - Second,</p><p>two  parts.</p></div>"
+      "<div class=\"post\"><p>1435 GMT: First.</p></div>",
+      "2011-11-08T17:00:00Z");
+  assert_true(lb->is_liveblog);
+  assert_int_equal(lb->n, 3);
+  assert_string_equal(lb->updates[0].stamp, "1435 GMT");
+  assert_string_equal(lb->updates[0].text, "First.");
+  assert_null(lb->updates[0].anchor);
+  assert_string_equal(lb->updates[1].stamp, "1520 GMT");
+  assert_string_equal(lb->updates[1].text, "Second,\n\ntwo parts.");
+  assert_string_equal(lb->updates[1].anchor, "x2");
+  assert_string_equal(lb->updates[2].text, "Third & last.");
+  assert_string_equal(lb->updates[2].anchor, "u3");
+  assert_string_equal(lb->updates[2].html,
+                      "<div id=\"u3\" class=\"post\"><p><b>1615 GMT:</b> Third &amp; last.</p></div>");
+  liveblog_free(lb);
+
+  lb = split_at("<p>2120 GMT: a<br><br>1703 GMT: b<br>still b<br><br>1615 GMT: c</p><p>More c.</p>",
+                "2011-11-08T21:30:00Z");
+  assert_int_equal(lb->n, 3);
+  assert_string_equal(lb->updates[1].html, "1703 GMT: b<br>still b");
+  assert_string_equal(lb->updates[1].text, "b still b");
+  assert_string_equal(lb->updates[0].html, "1615 GMT: c<p>More c.</p>");
+  assert_string_equal(lb->updates[0].text, "c\n\nMore c.");
+  liveblog_free(lb);
+
+  lb = split_at("Title line\n\n2120 GMT: a &\n\n1703 GMT: b\n\nstill b\n\n1615 GMT: c\n",
+                "2011-11-08T21:30:00Z");
+  assert_int_equal(lb->n, 3);
+  assert_string_equal(lb->updates[1].text, "b\n\nstill b");
+  assert_string_equal(lb->updates[2].html, "<p>2120 GMT: a &amp;</p>");
+  liveblog_free(lb);
+}
+
 int main(void) {
-  const struct CMUnitTest tests[] = {cmocka_unit_test(test_rows)};
+  const struct CMUnitTest tests[] = {cmocka_unit_test(test_rows), cmocka_unit_test(test_update_parts)};
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -170,6 +170,28 @@ static void drop_edit_notes(struct split *s) {
   compact(s);
 }
 
+/* "2000 – elected", "2004: re-elected": a timeline of years reads like HHMM stamps. When every
+ * zone-less four-digit stamp of the body could be a year (19xx, 20xx), they are years; a blog
+ * of "1430:" stamps has times outside 19:00-20:59. */
+static void drop_years(struct split *s) {
+  size_t bare = 0, yearlike = 0;
+  for (size_t i = 0; i < s->nc; i++) {
+    const struct stamp *st = &s->c[i].st;
+    if (st->form == STAMP_COMPACT && !st->zone_len && !st->month && s->c[i].style != STYLE_TIME_ELEMENT) {
+      bare++;
+      yearlike += st->hour == 19 || st->hour == 20;
+    }
+  }
+  if (bare == 0 || yearlike < bare)
+    return;
+  for (size_t i = 0; i < s->nc; i++) {
+    const struct stamp *st = &s->c[i].st;
+    s->c[i].drop = st->form == STAMP_COMPACT && !st->zone_len && !st->month &&
+                   s->c[i].style != STYLE_TIME_ELEMENT;
+  }
+  compact(s);
+}
+
 /* Keeps the stamps of the most common style: a live blog writes its stamps one way, and a
  * paragraph that happens to open with "9pm" in a blog of "2120 GMT" stamps is prose. */
 static void keep_main_style(struct split *s) {
@@ -695,6 +717,7 @@ int liveblog_split(const char *html, size_t len, const struct split_options *opt
     r = find_candidates(&s);
   if (r == 0 && s.nc > 0) {
     drop_edit_notes(&s);
+    drop_years(&s);
     if (opt->mode == LIVEBLOG_AUTO)
       keep_main_style(&s);
     find_reference(&s);

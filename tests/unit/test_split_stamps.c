@@ -119,6 +119,13 @@ static const struct row ROWS[] = {
     {"13pm", "<p>13pm: x</p>", D, NULL, A, ""},
     {"a year at a block start", "<p>2011 was the year the uprising began.</p>", D, NULL, A, ""},
     {"a year with a comma", "<p>2011, the year of the uprising.</p>", D, NULL, A, ""},
+    {"a timeline of years is not a live blog",
+     "<ul><li>2000 - Elected.</li><li>2004 - Re-elected.</li><li>2008: Steps aside.</li>"
+     "<li>2012 - Returns.</li></ul>",
+     D, NULL, AUTO, ""},
+    {"HHMM: stamps outside 19:00-20:59 make the blog's 2011: a time",
+     "<p>2011: a</p><p>1430: b</p><p>0910: c</p>", D, NULL, AUTO,
+     "2011-11-08T09:10:00Z,2011-11-08T14:30:00Z,2011-11-08T20:11:00Z"},
     {"a time mid-sentence", "<p>At 1430 GMT the army moved in.</p>", D, NULL, A, ""},
     {"a decimal", "<p>3.45 million people fled.</p>", D, NULL, A, ""},
     {"Reuters UPDATE 3-", "<p>UPDATE 3-Syrian army enters Homs</p>", D, NULL, A, ""},

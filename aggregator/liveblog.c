@@ -61,8 +61,11 @@ static int64_t floor_div(int64_t a, int64_t b) { return a / b - (a % b != 0 && (
 /* ---- candidates ------------------------------------------------------------------------ */
 
 static void copy_stamp(char *dst, const char *src, size_t n) {
-  if (n > BRAID_SPLIT_MAX_STAMP_BYTES)
+  if (n > BRAID_SPLIT_MAX_STAMP_BYTES) {
     n = BRAID_SPLIT_MAX_STAMP_BYTES;
+    while (n > 0 && ((unsigned char)src[n] & 0xC0) == 0x80)
+      n--; /* never cut a UTF-8 sequence in two */
+  }
   memcpy(dst, src, n);
   dst[n] = '\0';
 }

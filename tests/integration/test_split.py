@@ -170,6 +170,23 @@ outlet("abc-au-style.html", ["--date", "2020-01-10T00:00:00Z"], [
     ("2020-01-09T21:47:00Z", "8:47am AEDT", "Sam Lee\n\nEvacuation centres have opened in two towns."),
     ("2020-01-09T23:02:00Z", "10:02am AEDT", "Sam Lee\n\nCrews have contained the fire near the highway."),
 ])
+d = outlet("ap-style.html", ["--date", "2024-02-07T06:00:00Z"], [
+    ("2024-02-07T01:02:00Z", "8:02 PM EST", "Polls close\n\nPolls have closed across the state."),
+    ("2024-02-07T04:40:00Z", "11:40 PM EST", "Turnout record\n\nTurnout passed the previous record "
+     "before polls closed.\n\nThe state says more than four million ballots were cast."),
+    ("2024-02-07T06:05:00Z", "1:05 AM EST", "Count continues overnight\n\nOfficials in two counties "
+     "say counting will go on until morning."),
+])
+if d:
+    s.check("ap-style: the page footer is in no update", all("Copyright" not in e["html"] for e in d["entries"]))
+outlet("regional-oldest-first.html", ["--tz", "Europe/Berlin", "--date", "2024-02-06T21:30:00Z"], [
+    ("2024-02-06T21:40:00Z", "22:40", "The river has reached 4.1 metres at the old bridge."),
+    ("2024-02-06T22:55:00Z", "23:55", "Sandbags are being handed out at the fire station.\n\n"
+     "Volunteers are asked to bring spades."),
+    ("2024-02-06T23:30:00Z", "00:30", "Police have closed the riverside road."),
+    ("2024-02-07T01:15:00Z", "02:15", "The level has stopped rising, the water authority says.\n\n"
+     "We will resume coverage in the morning."),
+])
 p, d = split("--date", "2011-11-08T15:00:00Z", fixture("split", "wire-update.html"))
 s.check("wire story with UPDATE 3- and mid-sentence times: not a live blog",
         d == {"liveblog": False, "entries": []}, str(d)[:200])

@@ -195,6 +195,12 @@ static void drop_years(struct split *s) {
   compact(s);
 }
 
+/* An hour without minutes ("9 p.m.", "noon") fits any 12-hour style: AP writes "9 p.m." and
+ * "9:30 p.m." in one blog. */
+static bool fits_any_12h(unsigned style) {
+  return (style & 7u) == STAMP_HOUR && (style & 8u);
+}
+
 /* Keeps the stamps of the most common style: a live blog writes its stamps one way, and a
  * paragraph that happens to open with "9pm" in a blog of "2120 GMT" stamps is prose. */
 static void keep_main_style(struct split *s) {
@@ -206,10 +212,15 @@ static void keep_main_style(struct split *s) {
   }
   unsigned best = 0;
   for (unsigned st = 1; st < STYLE_COUNT; st++)
-    if (count[st] > count[best] || (count[st] == count[best] && count[st] && first[st] < first[best]))
+    if (!fits_any_12h(st) &&
+        (count[st] > count[best] || (count[st] == count[best] && count[st] && first[st] < first[best])))
       best = st;
-  for (size_t i = 0; i < s->nc; i++)
-    s->c[i].drop = s->c[i].style % STYLE_COUNT != best;
+  if (count[best] == 0)
+    best = STAMP_HOUR | 8u; /* only bare hours: they are the style */
+  for (size_t i = 0; i < s->nc; i++) {
+    unsigned st = s->c[i].style % STYLE_COUNT;
+    s->c[i].drop = !(st == best || (fits_any_12h(st) && (best & 8u)));
+  }
   compact(s);
 }
 

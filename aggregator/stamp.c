@@ -200,7 +200,18 @@ static size_t meridiem(const struct cur *c, size_t i, bool *ret_pm) {
 /* The clock: 2120 | 21:20[:SS] | 21.20 | 14h20 | 9pm, with am/pm. */
 static size_t clock(const struct cur *c, size_t i, struct stamp *st) {
   int v, k;
-  size_t e = digits(c, i, 4, &v, &k);
+  size_t e;
+  if ((e = word(c, i, "noon")) || (e = word(c, i, "midnight"))) {
+    /* AP style writes these for 12 p.m. and 12 a.m.; as words they need a zone or a
+     * separator to be a stamp ("Midnight deadline passes" is prose). */
+    st->hour = c->s[i] == 'n' || c->s[i] == 'N' ? 12 : 0;
+    st->minute = 0;
+    st->form = STAMP_HOUR;
+    st->meridiem = true;
+    st->word_clock = true;
+    return e;
+  }
+  e = digits(c, i, 4, &v, &k);
   if (!e)
     return 0;
   int h, m = 0;
@@ -314,8 +325,15 @@ static size_t prefix(const struct cur *c, size_t i, bool *ret_weak) {
   size_t e;
   for (int rounds = 0; rounds < 3; rounds++) {
     i = skip_space(c, i);
-    while (i < c->n && (c->s[i] == '[' || c->s[i] == '('))
+    while (i < c->n && (c->s[i] == '[' || c->s[i] == '(' || c->s[i] == '*'))
       i = skip_space(c, i + 1);
+    /* list bullets: • ■ ▶ ► */
+    while (i + 3 <= c->n && (unsigned char)c->s[i] == 0xE2 &&
+           (((unsigned char)c->s[i + 1] == 0x80 && (unsigned char)c->s[i + 2] == 0xA2) ||
+            ((unsigned char)c->s[i + 1] == 0x96 && ((unsigned char)c->s[i + 2] == 0xA0 ||
+                                                    (unsigned char)c->s[i + 2] == 0xB6 ||
+                                                    (unsigned char)c->s[i + 2] == 0xBA))))
+      i = skip_space(c, i + 3);
     if ((e = word(c, i, "last updated")) || (e = word(c, i, "updated at")) ||
         (e = word(c, i, "update at"))) {
       *ret_weak = strncasecmp(c->s + i, "update at", 9) != 0;
@@ -436,6 +454,8 @@ int stamp_parse(const char *text, size_t len, struct stamp *ret) {
   }
   j = skip_space(&c, j);
   bool strong = st.zone_len > 0 || st.meridiem || st.month || st.zone_off > 0;
+  if (st.word_clock && !st.zone_len && !sep && !end)
+    return -EINVAL;
   bool sentence = !end && j == after &&
                   (isupper((unsigned char)c.s[j]) || c.s[j] == '"' || (unsigned char)c.s[j] >= 0x80);
   switch (st.form) {

@@ -36,6 +36,7 @@ struct stamp {
   enum stamp_form form;
   bool meridiem;     /* written with am/pm */
   bool weak;         /* "Updated at ..." / "Last updated": an edit note, not a new update */
+  bool word_clock;   /* written "noon" or "midnight" */
   size_t zone_off, zone_len; /* the zone as written (zone_len 0 for none) */
 };
 

@@ -156,6 +156,10 @@ static const struct row ROWS[] = {
     {"one prose paragraph opening with 9pm stays prose",
      "<p>2120 GMT: a</p><p>9pm: curfew starts.</p><p>1703 GMT: b</p><p>1615 GMT: c</p>", D,
      NULL, AUTO, "2011-11-08T16:15:00Z,2011-11-08T17:03:00Z,2011-11-08T21:20:00Z"},
+    {"AP writes 9 p.m. and noon among 9:30 p.m. stamps",
+     "<p>9:30 p.m. ET: d</p><p>9 p.m. ET: c</p><p>12:15 p.m. ET: b</p><p>Noon ET: a</p>",
+     "2011-07-05T02:00:00Z", NULL, AUTO,
+     "2011-07-04T16:00:00Z,2011-07-04T16:15:00Z,2011-07-05T01:00:00Z,2011-07-05T01:30:00Z"},
     {"a quoted earlier update is not an update",
      "<p>1452 GMT: Lucas writes:</p><p>0510 GMT: This may be the moment.</p>"
      "<p>0900 GMT: middle</p><p>0510 GMT: This may be the moment.</p>",

@@ -716,7 +716,9 @@ int liveblog_split(const char *html, size_t len, const struct split_options *opt
     r = set_default_zone(&s);
   struct buf plain;
   buf_init(&plain, (size_t)BRAID_SPLIT_MAX_BODY_BYTES * 2);
-  if (r == 0 && opt->mode != LIVEBLOG_NEVER && len <= BRAID_SPLIT_MAX_BODY_BYTES &&
+  if (!html)
+    html = "", len = 0;
+  if (r == 0 && opt->mode != LIVEBLOG_NEVER && len > 0 && len <= BRAID_SPLIT_MAX_BODY_BYTES &&
       !memchr(html, '<', len)) {
     r = text_to_html(html, len, &plain);
     if (r == -E2BIG && err)

@@ -171,6 +171,10 @@ static void test_hostile_bodies(void **state) {
   struct liveblog *lb = NULL;
   assert_int_equal(liveblog_split(nul, sizeof nul - 1, &opt, &lb, NULL, 0), 0);
   liveblog_free(lb);
+  lb = NULL;
+  assert_int_equal(liveblog_split(NULL, 0, &opt, &lb, NULL, 0), 0);
+  assert_false(lb->is_liveblog);
+  liveblog_free(lb);
   liveblog_free(NULL);
   free(deep);
 }

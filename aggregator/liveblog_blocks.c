@@ -435,12 +435,11 @@ int blocks_html(struct blocks *b, xmlNodePtr from, xmlNodePtr stop, xmlNodePtr o
                 struct buf *out) {
   xmlNodePtr chain[BRAID_SPLIT_MAX_DEPTH + 8];
   size_t nchain = 0;
-  for (xmlNodePtr p = stop; p && p->type == XML_ELEMENT_NODE && nchain < sizeof chain / sizeof chain[0];
+  /* stop (an element or a text node) and every element above it */
+  for (xmlNodePtr p = stop; p && nchain < sizeof chain / sizeof chain[0] &&
+                            (p == stop || p->type == XML_ELEMENT_NODE);
        p = p->parent)
     chain[nchain++] = p;
-  for (xmlNodePtr p = stop; p && nchain < sizeof chain / sizeof chain[0] && p->type != XML_ELEMENT_NODE;
-       p = p->parent)
-    chain[nchain++] = p; /* a text node as the stop */
   if (!b->scratch && !(b->scratch = xmlBufferCreate()))
     return -ENOMEM;
   xmlBufferPtr xb = b->scratch;

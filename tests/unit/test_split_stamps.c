@@ -270,6 +270,15 @@ static void test_update_parts(void **state) {
   assert_string_equal(lb->updates[0].text, "c\n\nMore c.");
   liveblog_free(lb);
 
+  /* The next update starts inside a paragraph that opens with this one's text. */
+  lb = split_at("<p>2120 GMT: a</p><p>still a<br><br>1703 GMT: b</p><p>1615 GMT: c</p>",
+                "2011-11-08T21:30:00Z");
+  assert_int_equal(lb->n, 3);
+  assert_string_equal(lb->updates[2].html, "<p>2120 GMT: a</p>\nstill a");
+  assert_string_equal(lb->updates[2].text, "a\n\nstill a");
+  assert_string_equal(lb->updates[1].html, "1703 GMT: b");
+  liveblog_free(lb);
+
   lb = split_at("Title line\n\n2120 GMT: a &\n\n1703 GMT: b\n\nstill b\n\n1615 GMT: c\n",
                 "2011-11-08T21:30:00Z");
   assert_int_equal(lb->n, 3);

@@ -26,6 +26,8 @@
  * and bytes of them. */
 #define PREAMBLE_MAX_BLOCKS 3
 #define PREAMBLE_MAX_BYTES 400
+/* A post whose stamp closes it may hold this many blocks before it. */
+#define TRAILING_STAMP_MAX_BLOCKS 60
 
 struct cand {
   size_t block;
@@ -521,6 +523,9 @@ static bool container_alone(const struct split *s, size_t k, int ci) {
     return false;
   if (k + 1 < s->nc && s->c[k + 1].block <= c->last)
     return false;
+  /* Some templates sign a post at its foot ("... <footer>Posted at 14:52</footer>"). */
+  if (s->c[k].block == c->last && c->last - c->first <= TRAILING_STAMP_MAX_BLOCKS)
+    return true;
   if (s->c[k].block - c->first > PREAMBLE_MAX_BLOCKS)
     return false;
   size_t bytes = 0;

@@ -279,6 +279,17 @@ static void test_update_parts(void **state) {
   assert_string_equal(lb->updates[1].html, "1703 GMT: b");
   liveblog_free(lb);
 
+  /* Posts signed at their foot: each post is its own update. */
+  lb = split_at("<article><h3>C</h3><p>Third.</p><p>More third.</p><footer>Posted at 16:15</footer></article>"
+                "<article><h3>B</h3><p>Second.</p><footer>Posted at 15:20</footer></article>"
+                "<article><h3>A</h3><p>First.</p><footer>Posted at 14:35</footer></article>",
+                "2011-11-08T17:00:00Z");
+  assert_int_equal(lb->n, 3);
+  assert_string_equal(lb->updates[0].text, "A\n\nFirst.");
+  assert_string_equal(lb->updates[2].text, "C\n\nThird.\n\nMore third.");
+  assert_string_equal(lb->updates[2].stamp, "16:15");
+  liveblog_free(lb);
+
   lb = split_at("Title line\n\n2120 GMT: a &\n\n1703 GMT: b\n\nstill b\n\n1615 GMT: c\n",
                 "2011-11-08T21:30:00Z");
   assert_int_equal(lb->n, 3);

@@ -373,7 +373,6 @@ int stamp_parse(const char *text, size_t len, struct stamp *ret) {
   if (len == 0)
     return -EINVAL;
   size_t i = prefix(&c, 0, &st.weak);
-  bool prefixed = i > 0 && (is_alpha(&c, 0) || c.s[0] == '[' || c.s[0] == '(');
   st.start = i;
   size_t e = 0;
   int y, m, d;
@@ -473,7 +472,6 @@ int stamp_parse(const char *text, size_t len, struct stamp *ret) {
       return -EINVAL;
     break;
   }
-  (void)prefixed;
   st.body = j;
   *ret = st;
   return 0;

@@ -130,6 +130,13 @@ static int find_candidates(struct split *s) {
       copy_stamp(c.stamp, text + c.st.start, c.st.len);
       c.body = c.st.body;
       c.style = stamp_style(&c.st);
+      /* <span data-timestamp="1320787800">9:30 pm</span>: the attribute is the instant when
+       * it agrees with the clock to the quarter hour (zones are whole quarters). */
+      long long ep = s->b.v[i].epoch;
+      if (ep > 0 && !c.st.word_clock && (ep / 60) % 15 == c.st.minute % 15) {
+        c.has_abs = true;
+        c.abs = ep;
+      }
     }
     if (s->nc >= BRAID_SPLIT_MAX_UPDATES) {
       if (s->err)

@@ -168,6 +168,7 @@ struct walk {
   xmlNodePtr run_start;   /* where the run's markup starts */
   xmlNodePtr pending;     /* outermost inline element entered before the run's first text */
   xmlNodePtr time;
+  xmlNodePtr epoch_node;  /* an element with data-timestamp= the run opens with */
   const char *anchor;
   bool br_pending;        /* a <br> with only white space after it so far */
   struct frame stack[BRAID_SPLIT_MAX_DEPTH];
@@ -200,12 +201,20 @@ static int end_run(struct walk *w) {
   bl->text_len = b->text.len - w->text.start;
   bl->start = w->run_start;
   bl->time = w->time;
+  bl->epoch = 0;
+  if (w->epoch_node) {
+    const char *ts = attr(w->epoch_node, "data-timestamp");
+    if (!ts)
+      ts = attr(w->epoch_node, "data-time");
+    bl->epoch = strtoll(ts, NULL, 10) / (strlen(ts) == 13 ? 1000 : 1);
+  }
   bl->anchor = w->anchor;
   bl->container = w->container;
   bl->in_quote = w->quotes > 0;
   bl->heading = false;
   w->run_open = false;
   w->time = NULL;
+  w->epoch_node = NULL;
   w->anchor = NULL;
   w->run_start = NULL;
   /* Keep blocks NUL-separated so each one's text can be read as a C string. */
@@ -269,6 +278,10 @@ static int enter(struct walk *w, xmlNodePtr node, enum el_kind kind) {
         w->pending = node;
       if (!w->time && named(node, "time"))
         w->time = node;
+      const char *ts = attr(node, "data-timestamp");
+      if (!w->epoch_node && (ts || (ts = attr(node, "data-time"))) && strspn(ts, "0123456789") == strlen(ts) &&
+          (strlen(ts) == 10 || strlen(ts) == 13))
+        w->epoch_node = node;
       const char *id = attr(node, "id");
       if (!id && named(node, "a"))
         id = attr(node, "name");

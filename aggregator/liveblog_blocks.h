@@ -25,6 +25,8 @@ struct block {
   xmlNodePtr start;          /* the node the block's markup starts at (its element when the
                                 block is a whole element, else its first inline node) */
   xmlNodePtr time;           /* a <time> element the block opens with, or NULL */
+  long long epoch;           /* data-timestamp= (seconds since the epoch) of an element the
+                                block opens with, or 0 */
   const char *anchor;        /* an id or <a name> on the block or at its start, or NULL */
   int container;             /* index into blocks.containers, or -1 */
   bool in_quote;             /* inside a <blockquote> */

@@ -1,5 +1,6 @@
-/* liveblog.c — find the stamped blocks, decide, resolve their instants, cut the body.
- * See liveblog.h; the HTML walk is liveblog_blocks.c, the stamp grammar stamp.c. */
+/* liveblog.c — find the stamped blocks, decide, cut the body into updates.
+ * See liveblog.h; the HTML walk is liveblog_blocks.c, the stamp grammar stamp.c, placing the
+ * stamps in time liveblog_time.c. */
 #include "liveblog.h"
 
 #include <errno.h>
@@ -7,58 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
 
-#include "bounds.h"
 #include "buf.h"
 #include "civil.h"
-#include "liveblog_blocks.h"
-#include "stamp.h"
-#include "tz.h"
-
-/* Styles of stamps taken from <time datetime> share one value above stamp_style's range. */
-#define STYLE_TIME_ELEMENT 64u
-#define STYLE_COUNT 128u
-/* An update written against the blog's order is believed only this close to its neighbour;
- * further off, the order wins and the stamp moves to the next or previous day. */
-#define DISORDER_TOLERANCE_SECS (3 * 3600)
-/* A container may open with a heading or byline before its stamp: at most this many blocks
- * and bytes of them. */
-#define PREAMBLE_MAX_BLOCKS 3
-#define PREAMBLE_MAX_BYTES 400
-/* A post whose stamp closes it may hold this many blocks before it. */
-#define TRAILING_STAMP_MAX_BLOCKS 60
-
-struct cand {
-  size_t block;
-  struct stamp st;
-  char stamp[BRAID_SPLIT_MAX_STAMP_BYTES + 1]; /* as written */
-  size_t body;             /* where the update's text starts in the block's text */
-  unsigned style;
-  bool has_abs;            /* <time datetime> with a zone: the instant is known */
-  int64_t abs;
-  bool has_local;          /* <time datetime> without a zone: a dated wall-clock time */
-  int64_t local;
-  struct zone_ref zone;
-  int64_t t;               /* the resolved instant */
-  bool drop;
-};
-
-struct split {
-  const struct split_options *opt;
-  struct blocks b;
-  struct tzset *tzs;
-  struct zone_ref zone0;   /* for stamps that name no zone */
-  const struct tz *hint;   /* the feed's own region, for abbreviations */
-  int64_t ref;             /* the instant stamps are resolved near */
-  struct cand *c;
-  size_t nc;
-  bool newest_first;
-  char *err;
-  size_t errlen;
-};
-
-static int64_t floor_div(int64_t a, int64_t b) { return a / b - (a % b != 0 && (a < 0) != (b < 0)); }
+#include "liveblog_internal.h"
 
 /* ---- candidates ------------------------------------------------------------------------ */
 
@@ -233,73 +186,6 @@ static void keep_main_style(struct split *s) {
   compact(s);
 }
 
-/* ---- zones and order ------------------------------------------------------------------- */
-
-/* Each stamp's zone: the one it names; else the feed's (--tz); else the one the nearest
- * stamp of the blog names ("9.40am GMT" ... "9.52am"); else the post's offset or UTC. */
-static void resolve_zones(struct split *s) {
-  bool *named = calloc(s->nc ? s->nc : 1, sizeof *named);
-  for (size_t i = 0; i < s->nc; i++) {
-    struct cand *c = &s->c[i];
-    c->zone = s->zone0;
-    if (c->st.zone_len) {
-      struct zone_ref z;
-      const char *text = block_text(&s->b, c->block);
-      if (tz_resolve(s->tzs, text + c->st.zone_off, c->st.zone_len, s->hint, s->ref, &z) == 0) {
-        c->zone = z;
-        if (named)
-          named[i] = true;
-      }
-    }
-  }
-  if (named && !(s->opt->tz && *s->opt->tz)) {
-    /* Two sweeps carry the nearest named zone forward, then backward to leading stamps. */
-    const struct zone_ref *last = NULL;
-    for (size_t i = 0; i < s->nc; i++) {
-      if (named[i])
-        last = &s->c[i].zone;
-      else if (last && !s->c[i].has_abs)
-        s->c[i].zone = *last, named[i] = true;
-    }
-    last = NULL;
-    for (size_t i = s->nc; i-- > 0;) {
-      if (named[i])
-        last = &s->c[i].zone;
-      else if (last && !s->c[i].has_abs)
-        s->c[i].zone = *last;
-    }
-  }
-  free(named);
-}
-
-static int tod(const struct cand *c) {
-  if (c->has_abs)
-    return (int)(((c->abs % 86400) + 86400) % 86400);
-  int local = c->has_local ? (int)(((c->local % 86400) + 86400) % 86400)
-                           : c->st.hour * 3600 + c->st.minute * 60;
-  return local;
-}
-
-/* Seconds from a to b, both read as UTC times of day, in (-12h, 12h]. */
-static int64_t circular_diff(const struct split *s, const struct cand *a, const struct cand *b) {
-  int64_t ta = tod(a) - (a->has_abs ? 0 : zone_offset_at(&a->zone, s->ref));
-  int64_t tb = tod(b) - (b->has_abs ? 0 : zone_offset_at(&b->zone, s->ref));
-  int64_t d = ((tb - ta) % 86400 + 86400) % 86400;
-  return d > 43200 ? d - 86400 : d;
-}
-
-static void find_direction(struct split *s) {
-  size_t inc = 0, dec = 0;
-  for (size_t i = 1; i < s->nc; i++) {
-    int64_t d = circular_diff(s, &s->c[i - 1], &s->c[i]);
-    if (d > 0)
-      inc++;
-    else if (d < 0)
-      dec++;
-  }
-  s->newest_first = dec >= inc;
-}
-
 static uint64_t fnv(const char *p, size_t n, uint64_t h) {
   for (size_t i = 0; i < n; i++)
     h = (h ^ (unsigned char)p[i]) * 1099511628211ull;
@@ -356,151 +242,6 @@ static int drop_quoted_copies(struct split *s) {
   free(k);
   compact(s);
   return 0;
-}
-
-/* ---- instants -------------------------------------------------------------------------- */
-
-static int64_t at_day(const struct cand *c, int64_t day) {
-  return zone_local_to_utc(&c->zone, day * 86400 + tod(c));
-}
-
-static int64_t local_day(const struct zone_ref *z, int64_t t) {
-  return floor_div(t + zone_offset_at(z, t), 86400);
-}
-
-/* The instant of c's clock time that follows prev in direction dir (+1 later, -1 earlier),
- * unless the clock reads a little against the order: then it stays near prev. *ret_against
- * says the pair is out of order: read against the order, or more than half a day on. */
-static int64_t place_after(const struct cand *c, int64_t prev, int dir, bool *ret_against) {
-  int64_t day = local_day(&c->zone, prev);
-  int64_t fwd = 0, back = 0;
-  bool have_fwd = false, have_back = false;
-  for (int k = -2; k <= 2; k++) {
-    int64_t t = at_day(c, day + k);
-    int64_t d = (t - prev) * dir;
-    if (d >= 0 && (!have_fwd || d < (fwd - prev) * dir))
-      fwd = t, have_fwd = true;
-    if (d < 0 && (!have_back || -d < (prev - back) * dir))
-      back = t, have_back = true;
-  }
-  if (have_back && (!have_fwd || (prev - back) * dir < (fwd - prev) * dir) &&
-      (prev - back) * dir <= DISORDER_TOLERANCE_SECS) {
-    *ret_against = true;
-    return back;
-  }
-  *ret_against = (fwd - prev) * dir > 43200;
-  return fwd;
-}
-
-/* A stamp that carries a date (or a <time datetime>) is an instant by itself. */
-static bool fixed_instant(const struct split *s, const struct cand *c, int64_t *ret) {
-  if (c->has_abs) {
-    *ret = c->abs;
-    return true;
-  }
-  if (c->has_local) {
-    *ret = zone_local_to_utc(&c->zone, c->local);
-    return true;
-  }
-  if (!c->st.month)
-    return false;
-  int y0, m0, d0;
-  civil_ymd_from_days(local_day(&c->zone, s->ref), &y0, &m0, &d0);
-  bool found = false;
-  int64_t best = 0;
-  for (int y = c->st.year ? c->st.year : y0 - 1; y <= (c->st.year ? c->st.year : y0 + 1); y++) {
-    if (c->st.day > civil_days_in_month(y, c->st.month))
-      continue;
-    int64_t t = at_day(c, civil_days_from_ymd(y, c->st.month, c->st.day));
-    if (!found || llabs(t - s->ref) < llabs(best - s->ref))
-      best = t, found = true;
-  }
-  if (found)
-    *ret = best;
-  return found;
-}
-
-/* Places every stamp; returns how many pairs sit against the blog's order. */
-static size_t resolve_instants(struct split *s) {
-  int dir = s->newest_first ? -1 : 1;
-  bool against;
-  size_t disorder = 0;
-  size_t first_fixed = s->nc;
-  for (size_t i = 0; i < s->nc; i++) {
-    int64_t t;
-    if (fixed_instant(s, &s->c[i], &t)) {
-      s->c[i].t = t;
-      if (first_fixed == s->nc)
-        first_fixed = i;
-      else if ((t - s->c[i - 1].t) * dir < 0)
-        disorder++; /* dated stamps may be days apart, but not out of order */
-    } else if (first_fixed < i) {
-      s->c[i].t = place_after(&s->c[i], s->c[i - 1].t, dir, &against);
-      disorder += against;
-    }
-  }
-  if (first_fixed == s->nc) {
-    /* No stamp names its day: try the days around the reference and keep the run of
-     * updates that lies nearest to it. */
-    int64_t day0 = local_day(&s->c[0].zone, s->ref);
-    int64_t best_dist = -1, best_base = 0;
-    static const int order[] = {0, -1, 1, -2, 2};
-    for (size_t k = 0; k < sizeof order / sizeof order[0]; k++) {
-      int64_t t = at_day(&s->c[0], day0 + order[k]), lo = t, hi = t;
-      for (size_t i = 1; i < s->nc; i++) {
-        t = place_after(&s->c[i], t, dir, &against);
-        lo = t < lo ? t : lo;
-        hi = t > hi ? t : hi;
-      }
-      /* The post's date is its first publication or its last update, so it sits near one
-       * end of the run: score a placement by the distance from the reference to the nearer
-       * end (inside or outside the run alike). */
-      int64_t dist = llabs(s->ref - lo) < llabs(hi - s->ref) ? llabs(s->ref - lo) : llabs(hi - s->ref);
-      if (best_dist < 0 || dist < best_dist)
-        best_dist = dist, best_base = day0 + order[k];
-    }
-    s->c[0].t = at_day(&s->c[0], best_base);
-    for (size_t i = 1; i < s->nc; i++) {
-      s->c[i].t = place_after(&s->c[i], s->c[i - 1].t, dir, &against);
-      disorder += against;
-    }
-  } else {
-    for (size_t i = first_fixed; i-- > 0;) {
-      s->c[i].t = place_after(&s->c[i], s->c[i + 1].t, -dir, &against);
-      disorder += against;
-    }
-  }
-  return disorder;
-}
-
-/* The post's date, else a date line near the top of the body, else now. */
-static void find_reference(struct split *s) {
-  if (s->opt->has_post_date) {
-    s->ref = s->opt->post_date;
-    return;
-  }
-  size_t limit = s->nc ? s->c[0].block : s->b.n;
-  for (size_t i = 0; i < limit && i < 40; i++) {
-    const char *text = block_text(&s->b, i);
-    size_t len = s->b.v[i].text_len;
-    struct stamp st;
-    int y, m, d;
-    if (stamp_parse(text, len, &st) == 0 && st.year) {
-      struct zone_ref z = s->zone0;
-      if (st.zone_len)
-        tz_resolve(s->tzs, text + st.zone_off, st.zone_len, s->hint, 0, &z);
-      if (z.kind == ZONE_NONE)
-        z = s->zone0;
-      s->ref = zone_local_to_utc(&z, civil_days_from_ymd(st.year, st.month, st.day) * 86400 +
-                                         st.hour * 3600 + st.minute * 60);
-      return;
-    }
-    if (stamp_parse_date_line(text, len, &y, &m, &d) == 0) {
-      s->ref = zone_local_to_utc(&s->zone0, civil_days_from_ymd(y, m, d) * 86400 + 12 * 3600);
-      return;
-    }
-  }
-  s->ref = (int64_t)time(NULL);
 }
 
 /* ---- cutting the body ------------------------------------------------------------------ */
@@ -748,14 +489,14 @@ int liveblog_split(const char *html, size_t len, const struct split_options *opt
     drop_years(&s);
     if (opt->mode == LIVEBLOG_AUTO)
       keep_main_style(&s);
-    find_reference(&s);
-    resolve_zones(&s);
-    find_direction(&s);
+    liveblog_find_reference(&s);
+    liveblog_resolve_zones(&s);
+    liveblog_find_direction(&s);
     r = drop_quoted_copies(&s);
   }
   size_t need = opt->mode == LIVEBLOG_AUTO ? 3 : 1;
   if (r == 0 && s.nc >= need) {
-    size_t disorder = resolve_instants(&s);
+    size_t disorder = liveblog_resolve_instants(&s);
     if (opt->mode == LIVEBLOG_ALWAYS || disorder <= s.nc / 5) {
       lb->is_liveblog = true;
       r = build_updates(&s, lb);

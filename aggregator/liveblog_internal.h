@@ -20,6 +20,8 @@
 /* An update written against the blog's order is believed only this close to its neighbour;
  * further off, the order wins and the stamp moves to the next or previous day. */
 #define DISORDER_TOLERANCE_SECS (3 * 3600)
+/* How far the post's date may sit inside the run of its updates, for clock skew. */
+#define REFERENCE_SLACK_SECS 3600
 /* A container may open with a heading or byline before its stamp: at most this many blocks
  * and bytes of them. */
 #define PREAMBLE_MAX_BLOCKS 3

@@ -171,10 +171,13 @@ size_t liveblog_resolve_instants(struct split *s) {
         lo = t < lo ? t : lo;
         hi = t > hi ? t : hi;
       }
-      /* The post's date is its first publication or its last update, so it sits near one
-       * end of the run: score a placement by the distance from the reference to the nearer
-       * end (inside or outside the run alike). */
+      /* The post's date is its first publication (the run follows it) or its last update
+       * (the run precedes it), give or take REFERENCE_SLACK_SECS of clock skew: score a
+       * placement by the distance from the reference to the nearer end, and put placements
+       * that straddle the reference after every other. */
       int64_t dist = llabs(s->ref - lo) < llabs(hi - s->ref) ? llabs(s->ref - lo) : llabs(hi - s->ref);
+      if (hi > s->ref + REFERENCE_SLACK_SECS && lo < s->ref - REFERENCE_SLACK_SECS)
+        dist += (int64_t)400 * 86400;
       if (best_dist < 0 || dist < best_dist)
         best_dist = dist, best_base = day0 + order[k];
     }

@@ -54,10 +54,11 @@ static int read_all(const char *path, struct buf *out) {
   char chunk[65536];
   size_t n;
   int r = 0;
+  errno = 0;
   while (r == 0 && (n = fread(chunk, 1, sizeof chunk, f)) > 0)
     r = buf_append(out, chunk, n);
   if (r == 0 && ferror(f))
-    r = -EIO;
+    r = errno ? -errno : -EIO; /* EISDIR for a directory */
   if (f != stdin)
     fclose(f);
   return r;

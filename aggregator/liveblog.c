@@ -335,7 +335,7 @@ static int build_update(struct split *s, size_t k, const int *own, struct livebl
     if (n == 0)
       continue;
     if (tmp->len)
-      r = buf_append_str(tmp, "\n\n");
+      r = buf_append_str(tmp, s->b.v[i].soft ? " " : "\n\n"); /* a <br> is a space */
     if (r == 0)
       r = buf_append(tmp, t, n);
   }

@@ -170,7 +170,8 @@ struct walk {
   xmlNodePtr time;
   xmlNodePtr epoch_node;  /* an element with data-timestamp= the run opens with */
   const char *anchor;
-  bool br_pending;        /* a <br> with only white space after it so far */
+  bool soft_next;         /* the next run follows a single <br>, not a paragraph break */
+  bool run_soft;          /* the open run did */
   struct frame stack[BRAID_SPLIT_MAX_DEPTH];
   int depth;
   int container;
@@ -180,7 +181,7 @@ struct walk {
 };
 
 static int end_run(struct walk *w) {
-  w->br_pending = false;
+  w->soft_next = false;
   w->pending = NULL;
   if (!w->run_open)
     return 0;
@@ -212,6 +213,7 @@ static int end_run(struct walk *w) {
   bl->container = w->container;
   bl->in_quote = w->quotes > 0;
   bl->heading = false;
+  bl->soft = w->run_soft;
   w->run_open = false;
   w->time = NULL;
   w->epoch_node = NULL;
@@ -236,9 +238,10 @@ static int add_text(struct walk *w, xmlNodePtr node) {
       w->text.pending = true;
     return 0;
   }
-  w->br_pending = false;
   if (!w->run_open) {
     w->run_open = true;
+    w->run_soft = w->soft_next;
+    w->soft_next = false;
     w->run_start = w->pending ? w->pending : node;
     w->text.start = w->b->text.len;
     w->text.pending = false;
@@ -351,11 +354,16 @@ static int visit_leaf(struct walk *w, xmlNodePtr node, enum el_kind kind) {
   if (node->type != XML_ELEMENT_NODE || kind == EL_SKIP)
     return 0;
   if (named(node, "br")) {
-    if (w->br_pending)
-      return end_run(w); /* <br><br>: a paragraph break */
-    w->br_pending = w->run_open;
-    w->text.pending = true;
-    return 0;
+    /* Every <br> ends a block, so that a line opening with a stamp can start an update;
+     * a single one marks the next block as the same paragraph's next line, two or more
+     * as a new paragraph. */
+    if (!w->run_open) {
+      w->soft_next = false;
+      return 0;
+    }
+    int r = end_run(w);
+    w->soft_next = true;
+    return r;
   }
   if (kind != EL_INLINE)
     return end_run(w); /* an empty block (<hr>, <div></div>) still separates runs */

@@ -2,7 +2,7 @@
  *
  * Promise: parses a body with libxml2's HTML parser (recovering, no network, no external
  * entities) and walks it once, in document order, into blocks: the text of each p, div, li,
- * h1-h6, ... and of each run of text separated by <br><br>, with white space collapsed and
+ * h1-h6, ... and of each line of text separated by <br>, with white space collapsed and
  * entities decoded. For every block it keeps what the splitter needs to cut the body there:
  * the node it starts at, the <time> element it opens with, ids for anchors, whether it sits in
  * a blockquote, and its container (the nearest article, section, li or div). It also writes the
@@ -31,6 +31,7 @@ struct block {
   int container;             /* index into blocks.containers, or -1 */
   bool in_quote;             /* inside a <blockquote> */
   bool heading;              /* an h1-h6 */
+  bool soft;                 /* follows a single <br>: the same paragraph's next line */
 };
 
 struct container {

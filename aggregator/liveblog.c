@@ -163,6 +163,44 @@ static bool fits_any_12h(unsigned style) {
   return (style & 7u) == STAMP_HOUR && (style & 8u);
 }
 
+static bool in_list_item(const struct split *s, const struct cand *c) {
+  int ci = s->b.v[c->block].container;
+  return ci >= 0 && strcasecmp((const char *)s->b.containers[ci].node->name, "li") == 0;
+}
+
+static int stamp_cmp(const void *a, const void *b) {
+  return strcmp(((const struct cand *const *)a)[0]->stamp, ((const struct cand *const *)b)[0]->stamp);
+}
+
+/* A "Key events" list (<li>10.15am GMT Convoy reaches the border</li>) repeats the stamps of
+ * updates that follow as posts of their own: list items whose stamp a non-item also has are
+ * the table of contents. */
+static int drop_contents_list(struct split *s) {
+  size_t items = 0;
+  for (size_t i = 0; i < s->nc; i++)
+    items += in_list_item(s, &s->c[i]);
+  if (items == 0 || items == s->nc)
+    return 0;
+  const struct cand **v = malloc(s->nc * sizeof *v);
+  if (!v)
+    return -ENOMEM;
+  for (size_t i = 0; i < s->nc; i++)
+    v[i] = &s->c[i];
+  qsort(v, s->nc, sizeof *v, stamp_cmp);
+  for (size_t g = 0; g < s->nc;) {
+    size_t e = g + 1, posts = !in_list_item(s, v[g]);
+    while (e < s->nc && strcmp(v[e]->stamp, v[g]->stamp) == 0)
+      posts += !in_list_item(s, v[e++]);
+    for (size_t j = g; posts && j < e; j++)
+      if (in_list_item(s, v[j]))
+        s->c[v[j] - s->c].drop = true;
+    g = e;
+  }
+  free(v);
+  compact(s);
+  return 0;
+}
+
 /* Keeps the stamps of the most common style: a live blog writes its stamps one way, and a
  * paragraph that happens to open with "9pm" in a blog of "2120 GMT" stamps is prose. */
 static void keep_main_style(struct split *s) {
@@ -487,12 +525,14 @@ int liveblog_split(const char *html, size_t len, const struct split_options *opt
   if (r == 0 && s.nc > 0) {
     drop_edit_notes(&s);
     drop_years(&s);
+    r = drop_contents_list(&s);
     if (opt->mode == LIVEBLOG_AUTO)
       keep_main_style(&s);
     liveblog_find_reference(&s);
     liveblog_resolve_zones(&s);
     liveblog_find_direction(&s);
-    r = drop_quoted_copies(&s);
+    if (r == 0)
+      r = drop_quoted_copies(&s);
   }
   size_t need = opt->mode == LIVEBLOG_AUTO ? 3 : 1;
   if (r == 0 && s.nc >= need) {

@@ -179,6 +179,13 @@ static const struct row ROWS[] = {
      "<p>1452 GMT: Lucas writes:</p><p>0510 GMT: This may be the moment.</p>"
      "<p>0900 GMT: middle</p><p>0510 GMT: This may be the moment.</p>",
      D, NULL, AUTO, "2011-11-08T05:10:00Z,2011-11-08T09:00:00Z,2011-11-08T14:52:00Z"},
+    {"a key-events list repeating the posts' stamps is not a set of updates",
+     "<ul><li><a href=\"#p3\">11.02am GMT Convoy arrives</a></li>"
+     "<li><a href=\"#p1\">9.40am GMT Summary</a></li></ul>"
+     "<div id=\"p3\"><p>11.02am GMT</p><p>c</p></div><div id=\"p2\"><p>10.15am GMT</p><p>b</p></div>"
+     "<div id=\"p1\"><p>9.40am GMT</p><p>a</p></div>",
+     "2011-11-08T12:00:00Z", NULL, AUTO,
+     "2011-11-08T09:40:00Z,2011-11-08T10:15:00Z,2011-11-08T11:02:00Z"},
     {"dated stamps over two days",
      "<p>Wed 9 Nov 00:20 GMT: c</p><p>Tue 8 Nov 23:50 GMT: b</p><p>Tue 8 Nov 22:10 GMT: a</p>",
      "2011-11-10T12:00:00Z", NULL, AUTO,

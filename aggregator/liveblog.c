@@ -4,6 +4,7 @@
 #include "liveblog.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,17 +70,25 @@ static int find_candidates(struct split *s) {
   buf_init(&tmp, 4096);
   size_t alloc = 0;
   int r = 0;
+  size_t heading = SIZE_MAX;
+  int heading_ymd[3] = {0, 0, 0};
   for (size_t i = 0; i < s->b.n; i++) {
     if (s->b.v[i].in_quote)
       continue;
     struct cand c;
     memset(&c, 0, sizeof c);
     c.block = i;
+    c.heading = heading;
+    memcpy(c.heading_ymd, heading_ymd, sizeof heading_ymd);
     const char *text = block_text(&s->b, i);
     size_t len = s->b.v[i].text_len;
     if (!(s->b.v[i].time && time_element(s, i, &c, &tmp))) {
-      if (stamp_parse(text, len, &c.st) < 0)
+      if (stamp_parse(text, len, &c.st) < 0) {
+        if (len <= 60 &&
+            stamp_parse_day_heading(text, len, &heading_ymd[0], &heading_ymd[1], &heading_ymd[2]) == 0)
+          heading = i;
         continue;
+      }
       copy_stamp(c.stamp, text + c.st.start, c.st.len);
       c.body = c.st.body;
       c.style = stamp_style(&c.st);
@@ -107,6 +116,21 @@ static int find_candidates(struct split *s) {
   }
   buf_free(&tmp);
   return r;
+}
+
+/* "<h2>Monday 7 November</h2>" between two updates of a multi-day blog dates the updates
+ * after it, where they carry no date of their own. A heading before the first update is the
+ * post's date line, which the post's own date overrides (find_reference). */
+static void apply_day_headings(struct split *s) {
+  for (size_t k = 1; k < s->nc; k++) {
+    struct cand *c = &s->c[k];
+    if (c->heading == SIZE_MAX || c->heading < s->c[k - 1].block || c->has_abs || c->has_local ||
+        c->st.month)
+      continue;
+    c->st.year = c->heading_ymd[0];
+    c->st.month = c->heading_ymd[1];
+    c->st.day = c->heading_ymd[2];
+  }
 }
 
 static void compact(struct split *s) {
@@ -533,6 +557,7 @@ int liveblog_split(const char *html, size_t len, const struct split_options *opt
     liveblog_find_direction(&s);
     if (r == 0)
       r = drop_quoted_copies(&s);
+    apply_day_headings(&s);
   }
   size_t need = opt->mode == LIVEBLOG_AUTO ? 3 : 1;
   if (r == 0 && s.nc >= need) {

@@ -40,6 +40,8 @@ struct cand {
   bool has_local;          /* <time datetime> without a zone: a dated wall-clock time */
   int64_t local;
   struct zone_ref zone;
+  size_t heading;          /* block of the last day heading before it, SIZE_MAX for none */
+  int heading_ymd[3];      /* that heading's year (0 if none written), month, day */
   int64_t t;               /* the resolved instant */
   bool drop;
 };

@@ -89,8 +89,11 @@ static int64_t local_day(const struct zone_ref *z, int64_t t) {
 
 /* The instant of c's clock time that follows prev in direction dir (+1 later, -1 earlier),
  * unless the clock reads a little against the order: then it stays near prev. *ret_against
- * says the pair is out of order: read against the order, or more than half a day on. */
-static int64_t place_after(const struct cand *c, int64_t prev, int dir, bool *ret_against) {
+ * says how the pair sits: ORDER_AGAINST when read against the order, ORDER_LONG_GAP when
+ * more than half a day on (unusual, unless a day heading lies between), else ORDER_OK. */
+enum order { ORDER_OK, ORDER_AGAINST, ORDER_LONG_GAP };
+
+static int64_t place_after(const struct cand *c, int64_t prev, int dir, enum order *ret_against) {
   int64_t day = local_day(&c->zone, prev);
   int64_t fwd = 0, back = 0;
   bool have_fwd = false, have_back = false;
@@ -104,10 +107,10 @@ static int64_t place_after(const struct cand *c, int64_t prev, int dir, bool *re
   }
   if (have_back && (!have_fwd || (prev - back) * dir < (fwd - prev) * dir) &&
       (prev - back) * dir <= DISORDER_TOLERANCE_SECS) {
-    *ret_against = true;
+    *ret_against = ORDER_AGAINST;
     return back;
   }
-  *ret_against = (fwd - prev) * dir > 43200;
+  *ret_against = (fwd - prev) * dir > 43200 ? ORDER_LONG_GAP : ORDER_OK;
   return fwd;
 }
 
@@ -139,10 +142,18 @@ static bool fixed_instant(const struct split *s, const struct cand *c, int64_t *
   return found;
 }
 
+/* Whether adjacent stamps a < b count as out of order: a long gap is a new day when a day
+ * heading stands between them. */
+static bool out_of_order(const struct split *s, size_t a, size_t b, enum order o) {
+  if (o == ORDER_LONG_GAP && s->c[b].heading != SIZE_MAX && s->c[b].heading > s->c[a].block)
+    return false;
+  return o != ORDER_OK;
+}
+
 /* Places every stamp; returns how many pairs sit against the blog's order. */
 size_t liveblog_resolve_instants(struct split *s) {
   int dir = s->newest_first ? -1 : 1;
-  bool against;
+  enum order against;
   size_t disorder = 0;
   size_t first_fixed = s->nc;
   for (size_t i = 0; i < s->nc; i++) {
@@ -155,7 +166,7 @@ size_t liveblog_resolve_instants(struct split *s) {
         disorder++; /* dated stamps may be days apart, but not out of order */
     } else if (first_fixed < i) {
       s->c[i].t = place_after(&s->c[i], s->c[i - 1].t, dir, &against);
-      disorder += against;
+      disorder += out_of_order(s, i - 1, i, against);
     }
   }
   if (first_fixed == s->nc) {
@@ -184,12 +195,12 @@ size_t liveblog_resolve_instants(struct split *s) {
     s->c[0].t = at_day(&s->c[0], best_base);
     for (size_t i = 1; i < s->nc; i++) {
       s->c[i].t = place_after(&s->c[i], s->c[i - 1].t, dir, &against);
-      disorder += against;
+      disorder += out_of_order(s, i - 1, i, against);
     }
   } else {
     for (size_t i = first_fixed; i-- > 0;) {
       s->c[i].t = place_after(&s->c[i], s->c[i + 1].t, -dir, &against);
-      disorder += against;
+      disorder += out_of_order(s, i, i + 1, against);
     }
   }
   return disorder;

@@ -488,6 +488,22 @@ int stamp_parse_date_line(const char *text, size_t len, int *ret_year, int *ret_
   return 0;
 }
 
+int stamp_parse_day_heading(const char *text, size_t len, int *ret_year, int *ret_month,
+                            int *ret_day) {
+  struct cur c = {text, len};
+  int y, m, d;
+  size_t e = date(&c, skip_space(&c, 0), &y, &m, &d);
+  if (!e)
+    return -EINVAL;
+  e = skip_space(&c, e);
+  while (e < c.n && (c.s[e] == ':' || c.s[e] == '.' || c.s[e] == ','))
+    e = skip_space(&c, e + 1);
+  if (e != c.n || (y && d > civil_days_in_month(y, m)) || d > civil_days_in_month(2012, m))
+    return -EINVAL;
+  *ret_year = y, *ret_month = m, *ret_day = d;
+  return 0;
+}
+
 unsigned stamp_style(const struct stamp *st) {
   /* The zone is not part of the style: blogs name it on some stamps only ("9.40am GMT",
    * "9.52am"), and a bare "2011" must still match the blog's clock to count. */

@@ -48,6 +48,11 @@ int stamp_parse(const char *text, size_t len, struct stamp *ret);
 int stamp_parse_date_line(const char *text, size_t len, int *ret_year, int *ret_month,
                           int *ret_day);
 
+/* A heading that is only a date ("Monday 7 November", "8 Nov 2011:"), year 0 when absent:
+ * 0 with the date, -EINVAL for anything else. Multi-day blogs head each day with one. */
+int stamp_parse_day_heading(const char *text, size_t len, int *ret_year, int *ret_month,
+                            int *ret_day);
+
 /* A small number identifying a stamp's style: stamps of one live blog share it. */
 unsigned stamp_style(const struct stamp *st);
 

@@ -186,6 +186,11 @@ static const struct row ROWS[] = {
      "<div id=\"p1\"><p>9.40am GMT</p><p>a</p></div>",
      "2011-11-08T12:00:00Z", NULL, AUTO,
      "2011-11-08T09:40:00Z,2011-11-08T10:15:00Z,2011-11-08T11:02:00Z"},
+    {"day headings between updates of a multi-day blog",
+     "<p>1000 GMT: d</p><p>0800 GMT: c</p><h2>Monday 7 November</h2>"
+     "<p>1500 GMT: b</p><p>0900 GMT: a</p>",
+     "2011-11-08T10:30:00Z", NULL, AUTO,
+     "2011-11-07T09:00:00Z,2011-11-07T15:00:00Z,2011-11-08T08:00:00Z,2011-11-08T10:00:00Z"},
     {"dated stamps over two days",
      "<p>Wed 9 Nov 00:20 GMT: c</p><p>Tue 8 Nov 23:50 GMT: b</p><p>Tue 8 Nov 22:10 GMT: a</p>",
      "2011-11-10T12:00:00Z", NULL, AUTO,

@@ -117,6 +117,11 @@ static void test_date_line(void **state) {
   assert_int_equal(y * 10000 + m * 100 + d, 20120206);
   assert_int_equal(stamp_parse_date_line("Issue No. 2293", 14, &y, &m, &d), -EINVAL);
   assert_int_equal(stamp_parse_date_line("8 November", 10, &y, &m, &d), -EINVAL);
+  assert_int_equal(stamp_parse_day_heading("Monday 7 November", 17, &y, &m, &d), 0);
+  assert_int_equal(y * 10000 + m * 100 + d, 1107);
+  assert_int_equal(stamp_parse_day_heading("8 Nov 2011:", 11, &y, &m, &d), 0);
+  assert_int_equal(y * 10000 + m * 100 + d, 20111108);
+  assert_int_equal(stamp_parse_day_heading("8 November was quiet", 20, &y, &m, &d), -EINVAL);
 }
 
 static void test_body_cap_is_named(void **state) {

@@ -47,6 +47,11 @@ struct tzset {
   char dir[256];
   struct tz *zones[BRAID_TZ_MAX_ZONES];
   size_t n;
+  /* Names that failed, so a body naming "Foo/Bar" 20,000 times opens no file twice; once
+   * BRAID_TZ_MAX_ZONES names have failed, no more files are tried at all. */
+  char failed[BRAID_TZ_MAX_ZONES][BRAID_TZ_NAME_MAX_BYTES + 1];
+  int failed_err[BRAID_TZ_MAX_ZONES];
+  size_t nfailed;
 };
 
 static void tz_free(struct tz *z) {
@@ -363,12 +368,20 @@ int tzset_get(struct tzset *s, const char *name, const struct tz **ret) {
       *ret = s->zones[i];
       return 0;
     }
-  if (s->n >= BRAID_TZ_MAX_ZONES)
+  for (size_t i = 0; i < s->nfailed; i++)
+    if (strcmp(s->failed[i], name) == 0)
+      return s->failed_err[i];
+  if (s->n >= BRAID_TZ_MAX_ZONES || s->nfailed >= BRAID_TZ_MAX_ZONES)
     return -E2BIG;
   struct tz *z;
   int r = tz_read(s->dir, name, &z);
-  if (r < 0)
+  if (r < 0) {
+    if (r != -ENOMEM) {
+      snprintf(s->failed[s->nfailed], sizeof s->failed[0], "%s", name);
+      s->failed_err[s->nfailed++] = r;
+    }
     return r;
+  }
   s->zones[s->n++] = z;
   *ret = z;
   return 0;

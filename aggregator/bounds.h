@@ -53,6 +53,23 @@
 
 /* ---- live-blog splitter (liveblog.c, stamp.c) ------------------------------------------ */
 
+/* Largest HTML body `braid split` / liveblog_split will look at, in bytes. */
+#define BRAID_SPLIT_MAX_BODY_BYTES (16 * 1024 * 1024)
+/* Most text blocks (paragraphs, list items, <br><br> runs) walked in one body. */
+#define BRAID_SPLIT_MAX_BLOCKS 200000
+/* Most updates one body may split into. */
+#define BRAID_SPLIT_MAX_UPDATES 50000
+/* Longest stamp recognised at the start of a block, in bytes ("Tue 8 Nov 2011 14.52 GMT"). */
+#define BRAID_SPLIT_MAX_STAMP_BYTES 64
+/* Deepest element nesting walked in a body, in levels (deeper content is not split). */
+#define BRAID_SPLIT_MAX_DEPTH 256
+/* Longest time-zone name (IANA or abbreviation), in bytes. */
+#define BRAID_TZ_NAME_MAX_BYTES 64
+/* Largest TZif zone file read, in bytes. */
+#define BRAID_TZ_MAX_FILE_BYTES (64 * 1024)
+/* Most zones one split loads, in zones. */
+#define BRAID_TZ_MAX_ZONES 16
+
 
 /* ---- store (store/) ------------------------------------------------------------------- */
 

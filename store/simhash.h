@@ -1,0 +1,48 @@
+/* simhash.h — fingerprints of text, for "is this the same story?" and "did this change?".
+ *
+ * Promise: simhash_text gives texts that differ only by a little boilerplate fingerprints a
+ * few bits apart, and unrelated texts fingerprints about 32 bits apart, independent of case,
+ * punctuation and white space; hash64 is a fixed 64-bit hash (FNV-1a, finalised with the
+ * SplitMix64 mixer) whose values are stored on disk, so it must never change.
+ */
+#ifndef BRAID_SIMHASH_H
+#define BRAID_SIMHASH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Words per shingle: three-word phrases tell apart stories that share their vocabulary. */
+#define SIMHASH_SHINGLE_WORDS 3
+
+/* Two texts whose fingerprints are at most this many bits apart are one story. Chosen on
+ * the seed documents (tests/unit/test_store_dedupe.c): the same wire story under different
+ * boilerplate stays within it, different Homs stories of the same weeks are far beyond. */
+#define SIMHASH_MAX_DISTANCE 3
+
+/* Texts with fewer shingles than this get no fingerprint: short texts ("Video:", a
+ * one-line update) look alike without being the same story. */
+#define SIMHASH_MIN_SHINGLES 24
+
+/* Lookup bands: a fingerprint is indexed under 4 keys of 16 bits; two fingerprints at most
+ * 3 bits apart agree on at least one band (pigeonhole), so a band lookup finds them all. */
+#define SIMHASH_BANDS 4
+
+struct hash64 {
+  uint64_t h;
+};
+void hash64_init(struct hash64 *s);
+void hash64_add(struct hash64 *s, const void *data, size_t len);
+/* Adds a string and a terminator, so ("ab","c") and ("a","bc") differ; NULL adds a marker. */
+void hash64_add_str(struct hash64 *s, const char *str);
+void hash64_add_i64(struct hash64 *s, int64_t v);
+uint64_t hash64_final(const struct hash64 *s);
+uint64_t hash64_bytes(const void *data, size_t len);
+
+/* The fingerprint of text in *ret, and the number of shingles it was made from in
+ * *ret_shingles (below SIMHASH_MIN_SHINGLES: do not trust the fingerprint). */
+void simhash_text(const char *text, uint64_t *ret, size_t *ret_shingles);
+int simhash_distance(uint64_t a, uint64_t b);
+/* The lookup key of band i (0..SIMHASH_BANDS-1): the band number and its 16 bits. */
+int64_t simhash_band_key(uint64_t fp, int band);
+
+#endif

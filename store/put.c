@@ -187,18 +187,30 @@ static char *unit_uid(const struct put_ctx *c, const struct unit *u) {
   return buf_steal(&b);
 }
 
-static int bind_fingerprint(sqlite3_stmt *st, int col, bool have, uint64_t fp) {
-  return have ? sqlite3_bind_int64(st, col, (int64_t)fp) : sqlite3_bind_null(st, col);
+/* A unit's SimHash as indexed: with the time it is filed under. */
+struct fingerprint {
+  bool have; /* false for a text too short to fingerprint */
+  uint64_t fp;
+  int64_t time;
+};
+
+static int bind_fingerprint(sqlite3_stmt *st, int col, const struct fingerprint *f) {
+  return f->have ? sqlite3_bind_int64(st, col, (int64_t)f->fp) : sqlite3_bind_null(st, col);
 }
 
-/* Adds (add = true) or removes the band keys of fingerprint fp for entry seq. */
-static int index_bands(struct put_ctx *c, int64_t seq, uint64_t fp, bool add) {
+/* Adds (add = true) or removes the band keys of a fingerprint for entry seq. */
+static int index_bands(struct put_ctx *c, int64_t seq, const struct fingerprint *f, bool add) {
+  if (!f->have)
+    return 0;
   for (int b = 0; b < SIMHASH_BANDS; b++) {
     sqlite3_stmt *st = store_stmt(c->s, add ? STMT_BAND_INSERT : STMT_BAND_DELETE);
     if (!st)
       return -EIO;
-    sqlite3_bind_int64(st, 1, simhash_band_key(fp, b));
-    sqlite3_bind_int64(st, 2, seq);
+    sqlite3_bind_int64(st, 1, simhash_band_key(f->fp, b));
+    sqlite3_bind_int64(st, 2, f->time);
+    sqlite3_bind_int64(st, 3, seq);
+    if (add)
+      sqlite3_bind_int64(st, 4, (int64_t)f->fp);
     int rc = store_step_done(st);
     if (rc != SQLITE_DONE)
       return store_fail(c->s, rc, "saving feed %s", c->feed_name);
@@ -206,18 +218,71 @@ static int index_bands(struct put_ctx *c, int64_t seq, uint64_t fp, bool add) {
   return 0;
 }
 
-/* An entry another feed carries that is this unit's story: *ret_seq 0 if none. */
-static int find_duplicate(struct put_ctx *c, const struct unit *u, bool have_fp, uint64_t fp,
+/* Whether this unit's feed already carries entry seq. */
+static int carried_by_feed(struct put_ctx *c, int64_t seq, bool *ret) {
+  sqlite3_stmt *st = store_stmt(c->s, STMT_ENTRY_HAS_FEED);
+  if (!st)
+    return -EIO;
+  sqlite3_bind_int64(st, 1, seq);
+  sqlite3_bind_int64(st, 2, c->feed_id);
+  int rc = sqlite3_step(st);
+  sqlite3_reset(st);
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    return store_fail(c->s, rc, "saving feed %s", c->feed_name);
+  *ret = rc == SQLITE_ROW;
+  return 0;
+}
+
+/* An entry of the same days, not carried by this feed, whose fingerprint is within
+ * SIMHASH_MAX_DISTANCE bits of f: *ret_seq 0 if none. */
+static int find_near_duplicate(struct put_ctx *c, const struct fingerprint *f, int64_t *ret_seq,
+                               int64_t *ret_time) {
+  for (int b = 0; f->have && b < SIMHASH_BANDS; b++) {
+    sqlite3_stmt *st = store_stmt(c->s, STMT_BAND_CANDIDATES);
+    if (!st)
+      return -EIO;
+    sqlite3_bind_int64(st, 1, simhash_band_key(f->fp, b));
+    sqlite3_bind_int64(st, 2, f->time - SIMHASH_WINDOW_SECONDS);
+    sqlite3_bind_int64(st, 3, f->time + SIMHASH_WINDOW_SECONDS);
+    int rc;
+    int64_t near[8];
+    int64_t near_time[8];
+    size_t n_near = 0;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW && n_near < 8)
+      if (simhash_distance(f->fp, (uint64_t)sqlite3_column_int64(st, 1)) <= SIMHASH_MAX_DISTANCE) {
+        near[n_near] = sqlite3_column_int64(st, 0);
+        near_time[n_near++] = sqlite3_column_int64(st, 2);
+      }
+    sqlite3_reset(st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+      return store_fail(c->s, rc, "saving feed %s", c->feed_name);
+    for (size_t i = 0; i < n_near; i++) {
+      bool same_feed = true;
+      int r = carried_by_feed(c, near[i], &same_feed);
+      if (r < 0)
+        return r;
+      if (!same_feed) {
+        *ret_seq = near[i];
+        *ret_time = near_time[i];
+        return 0;
+      }
+    }
+  }
+  return 0;
+}
+
+/* An entry another feed carries that is this unit's story: *ret_seq 0 if none. Links only
+ * count for whole items (all updates of a live blog share one) and not for a site's root. */
+static int find_duplicate(struct put_ctx *c, const struct unit *u, const struct fingerprint *f,
                           int64_t *ret_seq, int64_t *ret_time) {
   *ret_seq = 0;
-  sqlite3_stmt *st;
-  int rc;
   if (!u->key[0] && c->norm_link && !url_is_site_root(c->norm_link)) {
-    if (!(st = store_stmt(c->s, STMT_ENTRY_BY_LINK)))
+    sqlite3_stmt *st = store_stmt(c->s, STMT_ENTRY_BY_LINK);
+    if (!st)
       return -EIO;
     store_bind_text(st, 1, c->norm_link);
     sqlite3_bind_int64(st, 2, c->feed_id);
-    rc = sqlite3_step(st);
+    int rc = sqlite3_step(st);
     if (rc == SQLITE_ROW) {
       *ret_seq = sqlite3_column_int64(st, 0);
       *ret_time = sqlite3_column_int64(st, 1);
@@ -228,26 +293,7 @@ static int find_duplicate(struct put_ctx *c, const struct unit *u, bool have_fp,
     if (rc != SQLITE_DONE)
       return store_fail(c->s, rc, "saving feed %s", c->feed_name);
   }
-  for (int b = 0; have_fp && b < SIMHASH_BANDS; b++) {
-    if (!(st = store_stmt(c->s, STMT_BAND_CANDIDATES)))
-      return -EIO;
-    sqlite3_bind_int64(st, 1, simhash_band_key(fp, b));
-    sqlite3_bind_int64(st, 2, c->feed_id);
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-      uint64_t other = (uint64_t)sqlite3_column_int64(st, 1);
-      if (simhash_distance(fp, other) <= SIMHASH_MAX_DISTANCE) {
-        *ret_seq = sqlite3_column_int64(st, 0);
-        *ret_time = sqlite3_column_int64(st, 2);
-        break;
-      }
-    }
-    sqlite3_reset(st);
-    if (*ret_seq)
-      return 0;
-    if (rc != SQLITE_DONE)
-      return store_fail(c->s, rc, "saving feed %s", c->feed_name);
-  }
-  return 0;
+  return find_near_duplicate(c, f, ret_seq, ret_time);
 }
 
 static int insert_source(struct put_ctx *c, const struct unit *u, int64_t seq, int64_t time) {
@@ -264,7 +310,7 @@ static int insert_source(struct put_ctx *c, const struct unit *u, int64_t seq, i
   return rc == SQLITE_DONE ? 0 : store_fail(c->s, rc, "saving feed %s", c->feed_name);
 }
 
-static int insert_entry(struct put_ctx *c, const struct unit *u, bool have_fp, uint64_t fp) {
+static int insert_entry(struct put_ctx *c, const struct unit *u, const struct fingerprint *f) {
   char *uid = unit_uid(c, u);
   if (!uid)
     return store_failf(c->s, -ENOMEM, "out of memory saving feed %s", c->feed_name);
@@ -284,18 +330,18 @@ static int insert_entry(struct put_ctx *c, const struct unit *u, bool have_fp, u
   store_bind_text(st, 9, u->text);
   sqlite3_bind_int64(st, 10, (int64_t)u->hash);
   sqlite3_bind_int64(st, 11, c->now);
-  bind_fingerprint(st, 12, have_fp, fp);
+  bind_fingerprint(st, 12, f);
   int rc = store_step_done(st);
   free(uid);
   if (rc != SQLITE_DONE)
     return store_fail(c->s, rc, "saving feed %s", c->feed_name);
   int64_t seq = sqlite3_last_insert_rowid(c->s->db);
-  int r = have_fp ? index_bands(c, seq, fp, true) : 0;
+  int r = index_bands(c, seq, f, true);
   return r < 0 ? r : insert_source(c, u, seq, u->time);
 }
 
-static int update_entry(struct put_ctx *c, const struct unit *u, int64_t seq, bool had_fp,
-                        uint64_t old_fp, bool have_fp, uint64_t fp) {
+static int update_entry(struct put_ctx *c, const struct unit *u, int64_t seq,
+                        const struct fingerprint *old, const struct fingerprint *f) {
   sqlite3_stmt *st = store_stmt(c->s, STMT_ENTRY_UPDATE);
   if (!st)
     return -EIO;
@@ -309,16 +355,15 @@ static int update_entry(struct put_ctx *c, const struct unit *u, int64_t seq, bo
   store_bind_text(st, 8, u->text);
   sqlite3_bind_int64(st, 9, (int64_t)u->hash);
   sqlite3_bind_int64(st, 10, c->now);
-  bind_fingerprint(st, 11, have_fp, fp);
+  bind_fingerprint(st, 11, f);
   int rc = store_step_done(st);
   if (rc != SQLITE_DONE)
     return store_fail(c->s, rc, "saving feed %s", c->feed_name);
   int r = 0;
-  if (had_fp != have_fp || old_fp != fp) {
-    if (had_fp)
-      r = index_bands(c, seq, old_fp, false);
-    if (!r && have_fp)
-      r = index_bands(c, seq, fp, true);
+  if (old->have != f->have || old->fp != f->fp || old->time != f->time) {
+    r = index_bands(c, seq, old, false);
+    if (!r)
+      r = index_bands(c, seq, f, true);
   }
   if (r < 0)
     return r;
@@ -349,14 +394,15 @@ static int put_unit(struct put_ctx *c, const struct unit *u) {
   store_bind_text(st, 2, u->key);
   int rc = sqlite3_step(st);
   int64_t seq = 0, owner = 0;
-  uint64_t old_hash = 0, old_fp = 0;
-  bool had_fp = false;
+  uint64_t old_hash = 0;
+  struct fingerprint old = {0};
   if (rc == SQLITE_ROW) {
     seq = sqlite3_column_int64(st, 0);
     old_hash = (uint64_t)sqlite3_column_int64(st, 1);
-    had_fp = sqlite3_column_type(st, 2) != SQLITE_NULL;
-    old_fp = (uint64_t)sqlite3_column_int64(st, 2);
+    old.have = sqlite3_column_type(st, 2) != SQLITE_NULL;
+    old.fp = (uint64_t)sqlite3_column_int64(st, 2);
     owner = sqlite3_column_int64(st, 3);
+    old.time = sqlite3_column_int64(st, 4);
   }
   sqlite3_reset(st);
   if (rc != SQLITE_ROW && rc != SQLITE_DONE)
@@ -367,12 +413,12 @@ static int put_unit(struct put_ctx *c, const struct unit *u) {
     c->acc->unchanged++;
     return owner != c->item_id ? set_source_link(c, u) : 0;
   }
-  uint64_t fp;
+  struct fingerprint f = {.time = u->time};
   size_t shingles;
-  simhash_text(u->text, &fp, &shingles);
-  bool have_fp = shingles >= SIMHASH_MIN_SHINGLES;
+  simhash_text(u->text, &f.fp, &shingles);
+  f.have = shingles >= SIMHASH_MIN_SHINGLES;
   if (seq) {
-    int r = update_entry(c, u, seq, had_fp, old_fp, have_fp, fp);
+    int r = update_entry(c, u, seq, &old, &f);
     if (!r)
       r = set_source_link(c, u);
     if (!r)
@@ -380,7 +426,7 @@ static int put_unit(struct put_ctx *c, const struct unit *u) {
     return r;
   }
   int64_t dup = 0, dup_time = 0;
-  int r = find_duplicate(c, u, have_fp, fp, &dup, &dup_time);
+  int r = find_duplicate(c, u, &f, &dup, &dup_time);
   if (r < 0)
     return r;
   if (dup) {
@@ -389,7 +435,7 @@ static int put_unit(struct put_ctx *c, const struct unit *u) {
       c->acc->merged_duplicates++;
     return r;
   }
-  r = insert_entry(c, u, have_fp, fp);
+  r = insert_entry(c, u, &f);
   if (!r)
     c->acc->new_entries++;
   return r;

@@ -68,32 +68,37 @@ static const char schema_v1[] =
     "    AND NOT EXISTS (SELECT 1 FROM entry_sources WHERE item_id = old.item_id);"
     "END;";
 
-/* Version 2: near-duplicate detection. Each entry's SimHash, indexed under 4 bands of 16
- * bits (simhash.h) so a lookup finds every fingerprint within 3 bits. */
+/* Version 2: near-duplicate detection. Each entry's SimHash, indexed under 8 bands of 8
+ * bits with the entry's time (simhash.h), so a lookup finds every fingerprint within 7 bits
+ * among the entries of the same days from the index alone. */
 static const char schema_v2[] =
     "ALTER TABLE entries ADD COLUMN simhash INTEGER;"
     "CREATE TABLE simhash_bands ("
-    "  band_key INTEGER NOT NULL,"          /* band number << 16 | the band's 16 bits */
+    "  band_key INTEGER NOT NULL,"          /* band number << 8 | the band's byte */
+    "  time INTEGER NOT NULL,"              /* the entry's time */
     "  entry_seq INTEGER NOT NULL,"
-    "  PRIMARY KEY (band_key, entry_seq)) WITHOUT ROWID;"
+    "  simhash INTEGER NOT NULL,"           /* the whole fingerprint, so lookups stay here */
+    "  PRIMARY KEY (band_key, time, entry_seq)) WITHOUT ROWID;"
     "CREATE TRIGGER entries_drop_bands AFTER DELETE ON entries WHEN old.simhash IS NOT NULL"
     " BEGIN"
-    "  DELETE FROM simhash_bands WHERE entry_seq = old.seq AND band_key IN ("
-    "    old.simhash & 65535, 65536 | ((old.simhash >> 16) & 65535),"
-    "    131072 | ((old.simhash >> 32) & 65535), 196608 | ((old.simhash >> 48) & 65535));"
+    "  DELETE FROM simhash_bands WHERE time = old.time AND entry_seq = old.seq AND band_key IN ("
+    "    old.simhash & 255, 256 | ((old.simhash >> 8) & 255),"
+    "    512 | ((old.simhash >> 16) & 255), 768 | ((old.simhash >> 24) & 255),"
+    "    1024 | ((old.simhash >> 32) & 255), 1280 | ((old.simhash >> 40) & 255),"
+    "    1536 | ((old.simhash >> 48) & 255), 1792 | ((old.simhash >> 56) & 255));"
     "END;";
 
 /* Fingerprints the entries stored before version 2. */
 static int backfill_simhash(sqlite3 *db) {
   sqlite3_stmt *sel = NULL, *upd = NULL, *band = NULL;
-  int rc = sqlite3_prepare_v2(db, "SELECT seq, text FROM entries WHERE text IS NOT NULL", -1,
-                              &sel, NULL);
+  int rc = sqlite3_prepare_v2(db, "SELECT seq, text, time FROM entries WHERE text IS NOT NULL",
+                              -1, &sel, NULL);
   if (rc == SQLITE_OK)
     rc = sqlite3_prepare_v2(db, "UPDATE entries SET simhash = ?2 WHERE seq = ?1", -1, &upd,
                             NULL);
   if (rc == SQLITE_OK)
-    rc = sqlite3_prepare_v2(db, "INSERT OR IGNORE INTO simhash_bands VALUES (?1, ?2)", -1,
-                            &band, NULL);
+    rc = sqlite3_prepare_v2(db, "INSERT OR IGNORE INTO simhash_bands VALUES (?1, ?3, ?2, ?4)",
+                            -1, &band, NULL);
   while (rc == SQLITE_OK && (rc = sqlite3_step(sel)) == SQLITE_ROW) {
     rc = SQLITE_OK;
     int64_t seq = sqlite3_column_int64(sel, 0);
@@ -110,6 +115,8 @@ static int backfill_simhash(sqlite3 *db) {
     for (int b = 0; rc == SQLITE_OK && b < SIMHASH_BANDS; b++) {
       sqlite3_bind_int64(band, 1, simhash_band_key(fp, b));
       sqlite3_bind_int64(band, 2, seq);
+      sqlite3_bind_int64(band, 3, sqlite3_column_int64(sel, 2));
+      sqlite3_bind_int64(band, 4, (int64_t)fp);
       if (sqlite3_step(band) != SQLITE_DONE)
         rc = sqlite3_errcode(db);
       sqlite3_reset(band);

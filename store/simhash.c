@@ -99,5 +99,6 @@ void simhash_text(const char *text, uint64_t *ret, size_t *ret_shingles) {
 int simhash_distance(uint64_t a, uint64_t b) { return __builtin_popcountll(a ^ b); }
 
 int64_t simhash_band_key(uint64_t fp, int band) {
-  return ((int64_t)band << 16) | (int64_t)((fp >> (16 * band)) & 0xffff);
+  return ((int64_t)band << SIMHASH_BAND_BITS) |
+         (int64_t)((fp >> (SIMHASH_BAND_BITS * band)) & ((1u << SIMHASH_BAND_BITS) - 1));
 }

@@ -15,17 +15,26 @@
 #define SIMHASH_SHINGLE_WORDS 3
 
 /* Two texts whose fingerprints are at most this many bits apart are one story. Chosen on
- * the seed documents (tests/unit/test_store_dedupe.c): the same wire story under different
- * boilerplate stays within it, different Homs stories of the same weeks are far beyond. */
-#define SIMHASH_MAX_DISTANCE 3
+ * the seed documents (tests/unit/test_store_dedupe.c): seed 002 under a tenth to a fifth
+ * of extra boilerplate stays within 5..7 bits; different Homs stories, which share much of
+ * their vocabulary, are 23..37 bits apart; two unrelated fingerprints come this close with
+ * probability 3e-11. */
+#define SIMHASH_MAX_DISTANCE 7
 
 /* Texts with fewer shingles than this get no fingerprint: short texts ("Video:", a
  * one-line update) look alike without being the same story. */
 #define SIMHASH_MIN_SHINGLES 24
 
-/* Lookup bands: a fingerprint is indexed under 4 keys of 16 bits; two fingerprints at most
- * 3 bits apart agree on at least one band (pigeonhole), so a band lookup finds them all. */
-#define SIMHASH_BANDS 4
+/* Lookup bands: a fingerprint is indexed under 8 keys, one per byte; two fingerprints at
+ * most 7 bits apart agree on at least one byte (pigeonhole), so a band lookup finds them
+ * all. A byte matches 1 in 256 unrelated fingerprints, so lookups are also bounded in time
+ * (SIMHASH_WINDOW_SECONDS) to keep the candidates few. */
+#define SIMHASH_BANDS 8
+#define SIMHASH_BAND_BITS 8
+
+/* Copies of one story are looked for among entries at most this far apart in time, in
+ * seconds: a republished wire story appears within days of the original. */
+#define SIMHASH_WINDOW_SECONDS (7 * 24 * 3600)
 
 struct hash64 {
   uint64_t h;
@@ -42,7 +51,7 @@ uint64_t hash64_bytes(const void *data, size_t len);
  * *ret_shingles (below SIMHASH_MIN_SHINGLES: do not trust the fingerprint). */
 void simhash_text(const char *text, uint64_t *ret, size_t *ret_shingles);
 int simhash_distance(uint64_t a, uint64_t b);
-/* The lookup key of band i (0..SIMHASH_BANDS-1): the band number and its 16 bits. */
+/* The lookup key of band i (0..SIMHASH_BANDS-1): band number << 8 | the band's byte. */
 int64_t simhash_band_key(uint64_t fp, int band);
 
 #endif

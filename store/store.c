@@ -49,7 +49,7 @@ static const char *const stmt_sql[STMT__COUNT] = {
                             " AND (update_key = '') = ?2",
     [STMT_ITEM_DROP_ORPHANS] = "DELETE FROM entries WHERE item_id = ?1 AND NOT EXISTS"
                                " (SELECT 1 FROM entry_sources s WHERE s.entry_seq = entries.seq)",
-    [STMT_SOURCE_FIND] = "SELECT s.entry_seq, e.content_hash, e.simhash, e.item_id"
+    [STMT_SOURCE_FIND] = "SELECT s.entry_seq, e.content_hash, e.simhash, e.item_id, e.time"
                          " FROM entry_sources s JOIN entries e ON e.seq = s.entry_seq"
                          " WHERE s.item_id = ?1 AND s.update_key = ?2",
     [STMT_SOURCE_SET_LINK] = "UPDATE entry_sources SET link = ?3"
@@ -68,12 +68,13 @@ static const char *const stmt_sql[STMT__COUNT] = {
                            " AND NOT EXISTS (SELECT 1 FROM entry_sources s"
                            " WHERE s.entry_seq = e.seq AND s.feed_id = ?2) LIMIT 1",
     [STMT_ENTRY_TIME] = "SELECT time FROM entries WHERE seq = ?1",
-    [STMT_BAND_INSERT] = "INSERT OR IGNORE INTO simhash_bands (band_key, entry_seq) VALUES (?1, ?2)",
-    [STMT_BAND_DELETE] = "DELETE FROM simhash_bands WHERE band_key = ?1 AND entry_seq = ?2",
-    [STMT_BAND_CANDIDATES] = "SELECT e.seq, e.simhash, e.time FROM simhash_bands b"
-                             " JOIN entries e ON e.seq = b.entry_seq WHERE b.band_key = ?1"
-                             " AND NOT EXISTS (SELECT 1 FROM entry_sources s"
-                             " WHERE s.entry_seq = e.seq AND s.feed_id = ?2) LIMIT 64",
+    [STMT_BAND_INSERT] = "INSERT OR IGNORE INTO simhash_bands (band_key, time, entry_seq, simhash)"
+                         " VALUES (?1, ?2, ?3, ?4)",
+    [STMT_BAND_DELETE] = "DELETE FROM simhash_bands WHERE band_key = ?1 AND time = ?2"
+                         " AND entry_seq = ?3",
+    [STMT_BAND_CANDIDATES] = "SELECT entry_seq, simhash, time FROM simhash_bands"
+                             " WHERE band_key = ?1 AND time BETWEEN ?2 AND ?3",
+    [STMT_ENTRY_HAS_FEED] = "SELECT 1 FROM entry_sources WHERE entry_seq = ?1 AND feed_id = ?2",
 #define ENTRY_COLUMNS                                                                        \
   "e.seq, e.uid, e.time, e.updated, e.title, e.link, i.author, e.html, e.text, e.stamp,"    \
   " CASE WHEN i.is_liveblog THEN i.title END, coalesce(i.guid, i.link, i.ident)"

@@ -655,6 +655,7 @@ int store_put_item(struct store *s, int64_t feed_id, const struct store_item *it
   bool own_tx = !s->in_tx;
   if (own_tx && (r = store_begin(s)) < 0)
     goto out;
+  snprintf(s->tx_feed, sizeof s->tx_feed, "%s", c.feed_name);
   struct store_put_stats before = *c.acc;
   r = put_changed(&c, ident, found, was_liveblog, first_seen, hash);
   if (own_tx) {

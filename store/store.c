@@ -64,17 +64,18 @@ static const char *const stmt_sql[STMT__COUNT] = {
     [STMT_ENTRY_UPDATE] = "UPDATE entries SET time = ?2, stamp = ?3, title = ?4, link = ?5,"
                           " norm_link = ?6, html = ?7, text = ?8, content_hash = ?9,"
                           " updated = ?10, simhash = ?11 WHERE seq = ?1",
+    /* "+feed_id" keeps SQLite from answering "does this feed carry entry N" by walking the
+     * feed's entries: an entry has a source or two, a feed thousands of entries. */
     [STMT_ENTRY_BY_LINK] = "SELECT e.seq, e.time FROM entries e WHERE e.norm_link = ?1"
                            " AND NOT EXISTS (SELECT 1 FROM entry_sources s"
-                           " WHERE s.entry_seq = e.seq AND s.feed_id = ?2) LIMIT 1",
-    [STMT_ENTRY_TIME] = "SELECT time FROM entries WHERE seq = ?1",
+                           " WHERE s.entry_seq = e.seq AND +s.feed_id = ?2) LIMIT 1",
     [STMT_BAND_INSERT] = "INSERT OR IGNORE INTO simhash_bands (band_key, time, entry_seq, simhash)"
                          " VALUES (?1, ?2, ?3, ?4)",
     [STMT_BAND_DELETE] = "DELETE FROM simhash_bands WHERE band_key = ?1 AND time = ?2"
                          " AND entry_seq = ?3",
     [STMT_BAND_CANDIDATES] = "SELECT entry_seq, simhash, time FROM simhash_bands"
                              " WHERE band_key = ?1 AND time BETWEEN ?2 AND ?3",
-    [STMT_ENTRY_HAS_FEED] = "SELECT 1 FROM entry_sources WHERE entry_seq = ?1 AND feed_id = ?2",
+    [STMT_ENTRY_HAS_FEED] = "SELECT 1 FROM entry_sources WHERE entry_seq = ?1 AND +feed_id = ?2",
 #define ENTRY_COLUMNS                                                                        \
   "e.seq, e.uid, e.time, e.updated, e.title, e.link, i.author, e.html, e.text, e.stamp,"    \
   " CASE WHEN i.is_liveblog THEN i.title END, coalesce(i.guid, i.link, i.ident)"
@@ -231,6 +232,8 @@ static int open_failf(char *err, size_t errlen, const char *path, int e, const c
   va_end(ap);
   return e;
 }
+
+const char *store_stmt_sql(enum store_stmt id) { return stmt_sql[id]; }
 
 sqlite3_stmt *store_stmt(struct store *s, enum store_stmt id) {
   sqlite3_stmt *st = s->stmt[id];
@@ -407,6 +410,7 @@ int store_begin(struct store *s) {
   if (rc != SQLITE_DONE)
     return store_fail(s, rc, "starting a transaction");
   s->in_tx = true;
+  s->tx_feed[0] = '\0';
   return 0;
 }
 
@@ -421,6 +425,8 @@ int store_commit(struct store *s) {
     /* SQLite may have rolled back already (disk full); otherwise the caller rolls back. */
     if (sqlite3_get_autocommit(s->db))
       s->in_tx = false;
+    if (s->tx_feed[0])
+      return store_fail(s, rc, "saving feed %s", s->tx_feed);
     return store_fail(s, rc, "committing");
   }
   s->in_tx = false;

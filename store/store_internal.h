@@ -35,7 +35,6 @@ enum store_stmt {
   STMT_ENTRY_INSERT,
   STMT_ENTRY_UPDATE,
   STMT_ENTRY_BY_LINK,
-  STMT_ENTRY_TIME,
   STMT_BAND_INSERT,
   STMT_BAND_DELETE,
   STMT_BAND_CANDIDATES,
@@ -61,10 +60,13 @@ struct store {
   char *path;
   bool readonly;
   bool in_tx; /* inside store_begin .. store_commit */
+  char tx_feed[128]; /* the feed being saved in the open transaction, for error messages */
   sqlite3_stmt *stmt[STMT__COUNT];
   char errmsg[512];
 };
 
+/* The SQL of a statement (tests check each query's plan uses an index). */
+const char *store_stmt_sql(enum store_stmt id);
 /* The statement for id, reset and with its bindings cleared, or NULL (s->errmsg set). */
 sqlite3_stmt *store_stmt(struct store *s, enum store_stmt id);
 

@@ -187,12 +187,40 @@ static void readonly_open_refuses_an_old_schema_without_touching_it(void **state
   scratch_remove(&sc);
 }
 
+/* The schema fixture that integration tests build stores from is the current schema. */
+static void schema_fixture_matches_a_new_store(void **state) {
+  (void)state;
+  struct scratch sc, fresh;
+  scratch_make(&sc);
+  scratch_make(&fresh);
+  const char *fixtures = getenv("BRAID_FIXTURES");
+  char path[PATH_MAX];
+  snprintf(path, sizeof path, "%s/store/schema-v%d.sql", fixtures ? fixtures : "tests/fixtures",
+           STORE_SCHEMA_VERSION);
+  char *sql = slurp(path, NULL);
+  sqlite3 *db;
+  assert_int_equal(sqlite3_open(sc.db, &db), SQLITE_OK);
+  exec_or_die(db, sql);
+  sqlite3_close(db);
+  store_close(open_store(fresh.db));
+  char *fixture = schema_shape(sc.db), *created = schema_shape(fresh.db);
+  if (strcmp(fixture, created) != 0)
+    fail_msg("%s is out of date: regenerate it as its first lines say", path);
+  assert_int_equal(sql_int(sc.db, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
+  free(fixture);
+  free(created);
+  free(sql);
+  scratch_remove(&sc);
+  scratch_remove(&fresh);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(new_store_is_at_the_current_version),
       cmocka_unit_test(version_1_store_migrates_with_its_data),
       cmocka_unit_test(failed_migration_leaves_the_old_version),
       cmocka_unit_test(readonly_open_refuses_an_old_schema_without_touching_it),
+      cmocka_unit_test(schema_fixture_matches_a_new_store),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

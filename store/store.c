@@ -115,6 +115,8 @@ static const char *const stmt_sql[STMT__COUNT] = {
 #define STORE_BUSY_TIMEOUT_MS 5000
 
 static int vfail(char *out, size_t outlen, const char *path, int err, const char *fmt,
+                 va_list ap) __attribute__((format(printf, 5, 0)));
+static int vfail(char *out, size_t outlen, const char *path, int err, const char *fmt,
                  va_list ap) {
   if (!out || outlen == 0)
     return err;
@@ -191,6 +193,8 @@ static int describe(sqlite3 *db, int rc, const char **ret_reason) {
   }
 }
 
+static int vfail_sqlite(char *out, size_t outlen, const char *path, sqlite3 *db, int rc,
+                        const char *what_fmt, va_list ap) __attribute__((format(printf, 6, 0)));
 static int vfail_sqlite(char *out, size_t outlen, const char *path, sqlite3 *db, int rc,
                         const char *what_fmt, va_list ap) {
   const char *reason;

@@ -12,6 +12,7 @@
 
 #include <cmocka.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -129,8 +130,13 @@ static void killed_writer_leaves_whole_polls_only(void **state) {
       child_writes_polls(sc.db, kill_no + 1, pipefd[1]);
     }
     close(pipefd[1]);
-    /* let it run 5..80 ms: sometimes still opening, mostly mid-transaction */
-    struct timespec ts = {0, (5 + rand() % 75) * 1000000L};
+    /* Mostly kill mid-stream: once it has committed a poll (as fast as this build runs),
+     * after 0..40 ms more; every fifth time as early as 0..10 ms, maybe while opening. */
+    if (kill_no % 5 != 0) {
+      struct pollfd p = {.fd = pipefd[0], .events = POLLIN};
+      assert_int_equal(poll(&p, 1, 20000), 1);
+    }
+    struct timespec ts = {0, (rand() % (kill_no % 5 ? 40 : 10)) * 1000000L};
     nanosleep(&ts, NULL);
     kill(pid, SIGKILL);
     int status;

@@ -233,10 +233,30 @@ static int carried_by_feed(struct put_ctx *c, int64_t seq, bool *ret) {
   return 0;
 }
 
+/* Whether entry seq's text shares enough phrases with text to be the same story. */
+static int confirm_same_text(struct put_ctx *c, int64_t seq, const char *text, bool *ret) {
+  sqlite3_stmt *st = store_stmt(c->s, STMT_ENTRY_TEXT);
+  if (!st)
+    return -EIO;
+  sqlite3_bind_int64(st, 1, seq);
+  int rc = sqlite3_step(st);
+  double share = 0;
+  int r = 0;
+  if (rc == SQLITE_ROW)
+    r = simhash_containment((const char *)sqlite3_column_text(st, 0), text, &share);
+  sqlite3_reset(st);
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    return store_fail(c->s, rc, "saving feed %s", c->feed_name);
+  if (r < 0)
+    return store_failf(c->s, r, "out of memory saving feed %s", c->feed_name);
+  *ret = share >= SIMHASH_MIN_CONTAINMENT;
+  return 0;
+}
+
 /* An entry of the same days, not carried by this feed, whose fingerprint is within
- * SIMHASH_MAX_DISTANCE bits of f: *ret_seq 0 if none. */
-static int find_near_duplicate(struct put_ctx *c, const struct fingerprint *f, int64_t *ret_seq,
-                               int64_t *ret_time) {
+ * SIMHASH_MAX_DISTANCE bits of f and whose text confirms it: *ret_seq 0 if none. */
+static int find_near_duplicate(struct put_ctx *c, const struct fingerprint *f, const char *text,
+                               int64_t *ret_seq, int64_t *ret_time) {
   for (int b = 0; f->have && b < SIMHASH_BANDS; b++) {
     sqlite3_stmt *st = store_stmt(c->s, STMT_BAND_CANDIDATES);
     if (!st)
@@ -257,11 +277,13 @@ static int find_near_duplicate(struct put_ctx *c, const struct fingerprint *f, i
     if (rc != SQLITE_ROW && rc != SQLITE_DONE)
       return store_fail(c->s, rc, "saving feed %s", c->feed_name);
     for (size_t i = 0; i < n_near; i++) {
-      bool same_feed = true;
+      bool same_feed = true, same_text = false;
       int r = carried_by_feed(c, near[i], &same_feed);
+      if (r == 0 && !same_feed)
+        r = confirm_same_text(c, near[i], text, &same_text);
       if (r < 0)
         return r;
-      if (!same_feed) {
+      if (!same_feed && same_text) {
         *ret_seq = near[i];
         *ret_time = near_time[i];
         return 0;
@@ -293,7 +315,7 @@ static int find_duplicate(struct put_ctx *c, const struct unit *u, const struct 
     if (rc != SQLITE_DONE)
       return store_fail(c->s, rc, "saving feed %s", c->feed_name);
   }
-  return find_near_duplicate(c, f, ret_seq, ret_time);
+  return find_near_duplicate(c, f, u->text, ret_seq, ret_time);
 }
 
 static int insert_source(struct put_ctx *c, const struct unit *u, int64_t seq, int64_t time) {

@@ -40,7 +40,7 @@ static const char schema_v1[] =
     "CREATE INDEX items_tombstones ON items(first_seen) WHERE content IS NULL;"
     "CREATE TABLE entries ("
     "  seq INTEGER PRIMARY KEY AUTOINCREMENT," /* never reused, so followers miss nothing */
-    "  uid TEXT NOT NULL UNIQUE,"           /* the stable tag: URI */
+    "  uid TEXT NOT NULL,"                  /* the stable tag: URI; unique by construction */
     "  item_id INTEGER NOT NULL REFERENCES items(id) ON DELETE CASCADE," /* first source */
     "  time INTEGER NOT NULL,"
     "  stamp TEXT, title TEXT, link TEXT, norm_link TEXT, html TEXT, text TEXT,"

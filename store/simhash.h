@@ -37,6 +37,15 @@
  * seconds: a republished wire story appears within days of the original. */
 #define SIMHASH_WINDOW_SECONDS (7 * 24 * 3600)
 
+/* A fingerprint match is confirmed on the texts themselves: at least this share of the
+ * shorter text's shingles must occur in the other. Fingerprints of unrelated texts come
+ * within SIMHASH_MAX_DISTANCE bits about once in 20 million pairs, which in a store of a
+ * million entries is dozens of false merges; unrelated texts share almost no three-word
+ * phrases, a republished story nearly all of them. */
+#define SIMHASH_MIN_CONTAINMENT 0.5
+/* Shingles compared per text at most, bounding the confirmation's memory and time. */
+#define SIMHASH_MAX_COMPARED_SHINGLES 20000
+
 struct hash64 {
   uint64_t h;
 };
@@ -52,6 +61,9 @@ uint64_t hash64_bytes(const void *data, size_t len);
  * *ret_shingles (below SIMHASH_MIN_SHINGLES: do not trust the fingerprint). */
 void simhash_text(const char *text, uint64_t *ret, size_t *ret_shingles);
 int simhash_distance(uint64_t a, uint64_t b);
+/* The share (0..1) of the shingles of the text with fewer of them that the other also has,
+ * in *ret. 0 or -ENOMEM. */
+int simhash_containment(const char *a, const char *b, double *ret);
 /* The lookup key of band i (0..SIMHASH_BANDS-1): band number << 8 | the band's byte. */
 int64_t simhash_band_key(uint64_t fp, int band);
 

@@ -13,7 +13,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <limits.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 
 #include "schema.h"
 #include "store_internal.h"
@@ -75,6 +78,7 @@ static const char *const stmt_sql[STMT__COUNT] = {
                          " AND entry_seq = ?3",
     [STMT_BAND_CANDIDATES] = "SELECT entry_seq, simhash, time FROM simhash_bands"
                              " WHERE band_key = ?1 AND time BETWEEN ?2 AND ?3",
+    [STMT_ENTRY_TEXT] = "SELECT text FROM entries WHERE seq = ?1",
     [STMT_ENTRY_HAS_FEED] = "SELECT 1 FROM entry_sources WHERE entry_seq = ?1 AND +feed_id = ?2",
 #define ENTRY_COLUMNS                                                                        \
   "e.seq, e.uid, e.time, e.updated, e.title, e.link, i.author, e.html, e.text, e.stamp,"    \
@@ -134,11 +138,46 @@ int store_failf(struct store *s, int err, const char *fmt, ...) {
   return err;
 }
 
+/* Why a write failed when SQLite could not say (it reports the errno current when it
+ * records the error, which its rollback may have reset): a file at the process's file size
+ * limit (EFBIG), a file system with no room left (ENOSPC), or 0 if neither. */
+static int guess_write_failure(const char *path) {
+  struct rlimit lim;
+  if (getrlimit(RLIMIT_FSIZE, &lim) == 0 && lim.rlim_cur != RLIM_INFINITY) {
+    char wal[PATH_MAX];
+    snprintf(wal, sizeof wal, "%s-wal", path);
+    const char *files[] = {path, wal};
+    for (size_t i = 0; i < 2; i++) {
+      struct stat st;
+      /* a failed write leaves the file within a WAL frame or two of the limit */
+      if (stat(files[i], &st) == 0 && (rlim_t)st.st_size + 64 * 1024 >= lim.rlim_cur)
+        return EFBIG;
+    }
+  }
+  char dir[PATH_MAX];
+  snprintf(dir, sizeof dir, "%s", path);
+  char *slash = strrchr(dir, '/');
+  if (slash)
+    *(slash == dir ? slash + 1 : slash) = '\0';
+  else
+    snprintf(dir, sizeof dir, ".");
+  struct statvfs vfs;
+  if (statvfs(dir, &vfs) == 0 && (uint64_t)vfs.f_bavail * vfs.f_frsize < 1024 * 1024)
+    return ENOSPC;
+  return 0;
+}
+
 /* The errno code and the words for a SQLite failure. */
-static int describe(sqlite3 *db, int rc, const char **ret_reason) {
+static int describe(sqlite3 *db, const char *path, int rc, const char **ret_reason) {
   int sys = db ? sqlite3_system_errno(db) : 0;
+  if (sys == 0 && ((rc & 0xff) == SQLITE_IOERR || (rc & 0xff) == SQLITE_FULL))
+    sys = guess_write_failure(path);
   switch (rc & 0xff) {
   case SQLITE_FULL:
+    if (sys == EFBIG) {
+      *ret_reason = "file size limit reached";
+      return -EFBIG;
+    }
     *ret_reason = "disk full";
     return -ENOSPC;
   case SQLITE_IOERR:
@@ -198,7 +237,7 @@ static int vfail_sqlite(char *out, size_t outlen, const char *path, sqlite3 *db,
 static int vfail_sqlite(char *out, size_t outlen, const char *path, sqlite3 *db, int rc,
                         const char *what_fmt, va_list ap) {
   const char *reason;
-  int err = describe(db, rc, &reason);
+  int err = describe(db, path, rc, &reason);
   if (!out || outlen == 0)
     return err;
   char what[256];
@@ -333,7 +372,7 @@ static int prepare_connection(sqlite3 *db, const char *path, unsigned flags, cha
     rc = sqlite3_exec(db, "PRAGMA auto_vacuum = INCREMENTAL", NULL, NULL, NULL);
   if (rc == SQLITE_OK)
     rc = sqlite3_exec(db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;"
-                          " PRAGMA foreign_keys = ON",
+                          " PRAGMA foreign_keys = ON; PRAGMA cache_size = -16384",
                       NULL, NULL, NULL);
   if (rc != SQLITE_OK)
     return open_fail(err, errlen, path, db, rc, "setting up the connection");

@@ -30,7 +30,7 @@ static const char schema_v1_as_released[] =
     "  changed INTEGER NOT NULL, UNIQUE (feed_id, ident));"
     "CREATE INDEX items_tombstones ON items(first_seen) WHERE content IS NULL;"
     "CREATE TABLE entries ("
-    "  seq INTEGER PRIMARY KEY AUTOINCREMENT, uid TEXT NOT NULL UNIQUE,"
+    "  seq INTEGER PRIMARY KEY AUTOINCREMENT, uid TEXT NOT NULL,"
     "  item_id INTEGER NOT NULL REFERENCES items(id) ON DELETE CASCADE,"
     "  time INTEGER NOT NULL,"
     "  stamp TEXT, title TEXT, link TEXT, norm_link TEXT, html TEXT, text TEXT,"

@@ -224,9 +224,12 @@ static int parse_count(const char *s, size_t *ret) {
 int cmd_tail(int argc, char **argv) {
   enum { OPT_CONFIG = 256, OPT_STORE };
   static const struct option options[] = {
-      {"follow", no_argument, NULL, 'f'},         {"lines", required_argument, NULL, 'n'},
-      {"config", required_argument, NULL, OPT_CONFIG}, {"store", required_argument, NULL, OPT_STORE},
-      {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0},
+      {"follow", no_argument, NULL, 'f'},
+      {"lines", required_argument, NULL, 'n'},
+      {"config", required_argument, NULL, OPT_CONFIG},
+      {"store", required_argument, NULL, OPT_STORE},
+      {"help", no_argument, NULL, 'h'},
+      {NULL, 0, NULL, 0},
   };
   bool follow_mode = false;
   size_t n = TAIL_DEFAULT_ENTRIES;

@@ -502,7 +502,8 @@ static int build_units(struct put_ctx *c, int64_t first_seen, const char *html,
     update_key(it->updates, i, u->key);
     int same = 1; /* updates before this one with the same key, plus one */
     for (size_t k = 0; k < i; k++)
-      if (units[k].base_len == strlen(u->key) && strncmp(units[k].key, u->key, units[k].base_len) == 0)
+      if (units[k].base_len == strlen(u->key) &&
+          strncmp(units[k].key, u->key, units[k].base_len) == 0)
         same++;
     u->base_len = strlen(u->key);
     if (same > 1)

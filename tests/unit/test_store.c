@@ -29,7 +29,8 @@ static int setup(void **state) {
   struct fx *f = calloc(1, sizeof *f);
   scratch_make(&f->sc);
   f->s = open_store(f->sc.db);
-  assert_int_equal(store_feed_ensure(f->s, "ea-worldview", "https://ea.example/feed", &f->feed_a), 0);
+  assert_int_equal(
+      store_feed_ensure(f->s, "ea-worldview", "https://ea.example/feed", &f->feed_a), 0);
   assert_int_equal(store_feed_ensure(f->s, "wire", "https://wire.example/rss", &f->feed_b), 0);
   *state = f;
   return 0;

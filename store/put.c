@@ -332,6 +332,21 @@ static int insert_source(struct put_ctx *c, const struct unit *u, int64_t seq, i
   return rc == SQLITE_DONE ? 0 : store_fail(c->s, rc, "saving feed %s", c->feed_name);
 }
 
+/* Binds what an entry holds as ?2..?11 of STMT_ENTRY_INSERT or STMT_ENTRY_UPDATE. */
+static void bind_entry_fields(sqlite3_stmt *st, const struct put_ctx *c, const struct unit *u,
+                              const struct fingerprint *f) {
+  sqlite3_bind_int64(st, 2, u->time);
+  store_bind_text(st, 3, u->stamp);
+  store_bind_text(st, 4, u->title);
+  store_bind_text(st, 5, u->link);
+  store_bind_text(st, 6, u->key[0] ? NULL : c->norm_link); /* updates share the item's link */
+  store_bind_text(st, 7, u->html);
+  store_bind_text(st, 8, u->text);
+  sqlite3_bind_int64(st, 9, (int64_t)u->hash);
+  sqlite3_bind_int64(st, 10, c->now);
+  bind_fingerprint(st, 11, f);
+}
+
 static int insert_entry(struct put_ctx *c, const struct unit *u, const struct fingerprint *f) {
   char *uid = unit_uid(c, u);
   if (!uid)
@@ -342,17 +357,8 @@ static int insert_entry(struct put_ctx *c, const struct unit *u, const struct fi
     return -EIO;
   }
   store_bind_text(st, 1, uid);
-  sqlite3_bind_int64(st, 2, c->item_id);
-  sqlite3_bind_int64(st, 3, u->time);
-  store_bind_text(st, 4, u->stamp);
-  store_bind_text(st, 5, u->title);
-  store_bind_text(st, 6, u->link);
-  store_bind_text(st, 7, u->key[0] ? NULL : c->norm_link);
-  store_bind_text(st, 8, u->html);
-  store_bind_text(st, 9, u->text);
-  sqlite3_bind_int64(st, 10, (int64_t)u->hash);
-  sqlite3_bind_int64(st, 11, c->now);
-  bind_fingerprint(st, 12, f);
+  bind_entry_fields(st, c, u, f);
+  sqlite3_bind_int64(st, 12, c->item_id);
   int rc = store_step_done(st);
   free(uid);
   if (rc != SQLITE_DONE)
@@ -368,16 +374,7 @@ static int update_entry(struct put_ctx *c, const struct unit *u, int64_t seq,
   if (!st)
     return -EIO;
   sqlite3_bind_int64(st, 1, seq);
-  sqlite3_bind_int64(st, 2, u->time);
-  store_bind_text(st, 3, u->stamp);
-  store_bind_text(st, 4, u->title);
-  store_bind_text(st, 5, u->link);
-  store_bind_text(st, 6, u->key[0] ? NULL : c->norm_link);
-  store_bind_text(st, 7, u->html);
-  store_bind_text(st, 8, u->text);
-  sqlite3_bind_int64(st, 9, (int64_t)u->hash);
-  sqlite3_bind_int64(st, 10, c->now);
-  bind_fingerprint(st, 11, f);
+  bind_entry_fields(st, c, u, f);
   int rc = store_step_done(st);
   if (rc != SQLITE_DONE)
     return store_fail(c->s, rc, "saving feed %s", c->feed_name);

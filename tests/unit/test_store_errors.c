@@ -38,6 +38,51 @@ static void assert_store_intact(const char *path, long long entries) {
   assert_int_equal(sql_int(path, "SELECT count(*) FROM entries"), entries);
 }
 
+/* Opening path (with flags) fails with want_err, a message naming the file and saying
+ * `reason`, and leaves the file byte for byte as it was. */
+static void assert_refused_untouched(const char *path, unsigned flags, int want_err,
+                                     const char *reason) {
+  size_t len_before, len_after;
+  char *before = slurp(path, &len_before);
+  struct store *s = (struct store *)1;
+  char err[512];
+  assert_int_equal(store_open(path, flags, &s, err, sizeof err), want_err);
+  assert_null(s);
+  assert_non_null(strstr(err, path));
+  if (!strstr(err, reason))
+    fail_msg("message \"%s\" does not say \"%s\"", err, reason);
+  char *after = slurp(path, &len_after);
+  assert_int_equal(len_after, len_before);
+  assert_memory_equal(after, before, len_before);
+  free(before);
+  free(after);
+}
+
+/* Runs child(path) in a child process that reports a message through a pipe and its
+ * verdict as its exit status (0 = as expected); returns that status, the message in msg. */
+static int run_child(int (*child)(const char *path, char *msg, size_t msglen), const char *path,
+                     char *msg, size_t msglen) {
+  int pipefd[2];
+  assert_int_equal(pipe(pipefd), 0);
+  pid_t pid = fork();
+  assert_true(pid >= 0);
+  if (pid == 0) {
+    close(pipefd[0]);
+    char m[512] = "";
+    int verdict = child(path, m, sizeof m);
+    if (write(pipefd[1], m, strlen(m)) < 0)
+      _exit(4);
+    _exit(verdict);
+  }
+  close(pipefd[1]);
+  ssize_t n = read(pipefd[0], msg, msglen - 1);
+  msg[n > 0 ? n : 0] = '\0';
+  close(pipefd[0]);
+  int status;
+  assert_int_equal(waitpid(pid, &status, 0), pid);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+}
+
 static void newer_store_is_refused_and_left_byte_for_byte(void **state) {
   (void)state;
   struct scratch sc;
@@ -47,22 +92,9 @@ static void newer_store_is_refused_and_left_byte_for_byte(void **state) {
   assert_int_equal(sqlite3_open(sc.db, &db), SQLITE_OK);
   assert_int_equal(sqlite3_exec(db, "PRAGMA user_version = 99", NULL, NULL, NULL), SQLITE_OK);
   sqlite3_close(db);
-  size_t len_before, len_after;
-  char *before = slurp(sc.db, &len_before);
-  for (int ro = 0; ro < 2; ro++) {
-    struct store *s = (struct store *)1;
-    char err[512];
-    int r = store_open(sc.db, ro ? STORE_OPEN_READONLY : 0, &s, err, sizeof err);
-    assert_int_equal(r, -EPROTO);
-    assert_null(s);
-    assert_non_null(strstr(err, sc.db));
-    assert_non_null(strstr(err, "written by a newer braid (schema version 99"));
-  }
-  char *after = slurp(sc.db, &len_after);
-  assert_int_equal(len_after, len_before);
-  assert_memory_equal(after, before, len_before);
-  free(before);
-  free(after);
+  for (int ro = 0; ro < 2; ro++)
+    assert_refused_untouched(sc.db, ro ? STORE_OPEN_READONLY : 0, -EPROTO,
+                             "written by a newer braid (schema version 99");
   scratch_remove(&sc);
 }
 
@@ -87,19 +119,17 @@ static void foreign_file_is_refused_and_left_alone(void **state) {
   for (int i = 0; i < 200; i++)
     fputs("this is a text file, not a braid store\n", f);
   fclose(f);
-  size_t n1, n2;
-  char *before = slurp(sc.db, &n1);
-  struct store *s;
-  char err[512];
-  assert_int_equal(store_open(sc.db, 0, &s, err, sizeof err), -EIO);
-  assert_non_null(strstr(err, sc.db));
-  assert_non_null(strstr(err, "not a braid store"));
-  char *after = slurp(sc.db, &n2);
-  assert_int_equal(n1, n2);
-  assert_memory_equal(before, after, n1);
-  free(before);
-  free(after);
+  assert_refused_untouched(sc.db, 0, -EIO, "not a braid store");
   scratch_remove(&sc);
+}
+
+/* In a child: opens path read-write as an ordinary user; 0 if refused with -EROFS. */
+static int open_as_user(const char *path, char *msg, size_t msglen) {
+  if (geteuid() == 0 && (setgid(65534) < 0 || setuid(65534) < 0))
+    return 3;
+  struct store *s;
+  int r = store_open(path, 0, &s, msg, msglen);
+  return r == -EROFS ? 0 : 1;
 }
 
 static void readonly_file_is_refused_with_a_clear_message(void **state) {
@@ -110,30 +140,10 @@ static void readonly_file_is_refused_with_a_clear_message(void **state) {
   assert_int_equal(chmod(sc.db, 0444), 0);
   /* root writes any file: check as an ordinary user, which braid runs as */
   assert_int_equal(chmod(sc.dir, 0755), 0);
-  int pipefd[2];
-  assert_int_equal(pipe(pipefd), 0);
-  pid_t pid = fork();
-  assert_true(pid >= 0);
-  if (pid == 0) {
-    close(pipefd[0]);
-    if (geteuid() == 0 && (setgid(65534) < 0 || setuid(65534) < 0))
-      _exit(3);
-    struct store *s;
-    char err[512] = "";
-    int r = store_open(sc.db, 0, &s, err, sizeof err);
-    if (write(pipefd[1], err, strlen(err)) < 0)
-      _exit(4);
-    _exit(r == -EROFS ? 0 : 1);
-  }
-  close(pipefd[1]);
-  char msg[512] = "";
-  ssize_t n = read(pipefd[0], msg, sizeof msg - 1);
-  msg[n > 0 ? n : 0] = '\0';
-  close(pipefd[0]);
-  int status;
-  assert_int_equal(waitpid(pid, &status, 0), pid);
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-    fail_msg("opening a read-only store: exit %d, message \"%s\"", WEXITSTATUS(status), msg);
+  char msg[512];
+  int verdict = run_child(open_as_user, sc.db, msg, sizeof msg);
+  if (verdict != 0)
+    fail_msg("opening a read-only store: verdict %d, message \"%s\"", verdict, msg);
   assert_non_null(strstr(msg, sc.db));
   assert_non_null(strstr(msg, "read-only"));
   assert_store_intact(sc.db, 3);
@@ -190,46 +200,36 @@ static void full_disk_fails_the_poll_and_keeps_the_store(void **state) {
   scratch_remove(&sc);
 }
 
+/* In a child: a big poll under a file size limit 64 KiB above the store's size; 0 if it
+ * fails with -EFBIG and the connection still reads the 3 entries it had. */
+static int poll_past_size_limit(const char *path, char *msg, size_t msglen) {
+  signal(SIGXFSZ, SIG_IGN);
+  struct stat st;
+  if (stat(path, &st) < 0)
+    return 3;
+  struct rlimit lim = {(rlim_t)st.st_size + 64 * 1024, (rlim_t)st.st_size + 64 * 1024};
+  if (setrlimit(RLIMIT_FSIZE, &lim) < 0)
+    return 3;
+  struct store *s = open_store(path);
+  int r;
+  big_poll(s, 1, &r, msg, msglen);
+  struct stream_list l;
+  int r2 = store_stream_newest(s, 10, &l);
+  size_t n = l.n;
+  stream_list_clear(&l);
+  store_close(s);
+  return r == -EFBIG && r2 == 0 && n == 3 ? 0 : 1;
+}
+
 static void file_size_limit_fails_the_poll_and_keeps_the_store(void **state) {
   (void)state;
   struct scratch sc;
   scratch_make(&sc);
-  int64_t fid = make_store(sc.db);
-  int pipefd[2];
-  assert_int_equal(pipe(pipefd), 0);
-  pid_t pid = fork();
-  assert_true(pid >= 0);
-  if (pid == 0) {
-    close(pipefd[0]);
-    signal(SIGXFSZ, SIG_IGN);
-    struct stat st;
-    if (stat(sc.db, &st) < 0)
-      _exit(3);
-    struct rlimit lim = {(rlim_t)st.st_size + 64 * 1024, (rlim_t)st.st_size + 64 * 1024};
-    if (setrlimit(RLIMIT_FSIZE, &lim) < 0)
-      _exit(3);
-    struct store *s = open_store(sc.db);
-    int r;
-    char msg[512];
-    big_poll(s, fid, &r, msg, sizeof msg);
-    struct stream_list l;
-    int r2 = store_stream_newest(s, 10, &l);
-    size_t n = l.n;
-    stream_list_clear(&l);
-    store_close(s);
-    if (write(pipefd[1], msg, strlen(msg)) < 0)
-      _exit(4);
-    _exit(r == -EFBIG && r2 == 0 && n == 3 ? 0 : 1);
-  }
-  close(pipefd[1]);
-  char msg[512] = "";
-  ssize_t n = read(pipefd[0], msg, sizeof msg - 1);
-  msg[n > 0 ? n : 0] = '\0';
-  close(pipefd[0]);
-  int status;
-  assert_int_equal(waitpid(pid, &status, 0), pid);
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-    fail_msg("writing past RLIMIT_FSIZE: exit %d, message \"%s\"", WEXITSTATUS(status), msg);
+  assert_int_equal(make_store(sc.db), 1); /* the feed id poll_past_size_limit uses */
+  char msg[512];
+  int verdict = run_child(poll_past_size_limit, sc.db, msg, sizeof msg);
+  if (verdict != 0)
+    fail_msg("writing past RLIMIT_FSIZE: verdict %d, message \"%s\"", verdict, msg);
   assert_non_null(strstr(msg, sc.db));
   assert_non_null(strstr(msg, "file size limit reached while saving feed ea-worldview"));
   assert_store_intact(sc.db, 3);

@@ -19,15 +19,13 @@ int store_feed_ensure(struct store *s, const char *name, const char *url, int64_
   if (rc == SQLITE_ROW) {
     int64_t id = sqlite3_column_int64(st, 0);
     bool same_url = strcmp((const char *)sqlite3_column_text(st, 1), url) == 0;
-    bool retired = sqlite3_column_int(st, 2) != 0;
     sqlite3_reset(st);
-    if (!same_url || retired) {
-      st = store_stmt(s, same_url ? STMT_FEED_UNRETIRE : STMT_FEED_SET_URL);
+    if (!same_url) {
+      st = store_stmt(s, STMT_FEED_SET_URL);
       if (!st)
         return -EIO;
       sqlite3_bind_int64(st, 1, id);
-      if (!same_url)
-        store_bind_text(st, 2, url);
+      store_bind_text(st, 2, url);
       rc = store_step_done(st);
       if (rc != SQLITE_DONE)
         return store_fail(s, rc, "updating feed %s", name);

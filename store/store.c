@@ -23,11 +23,10 @@
 
 /* Every query the store runs, indexed by enum store_stmt. */
 static const char *const stmt_sql[STMT__COUNT] = {
-    [STMT_FEED_BY_NAME] = "SELECT id, url, retired FROM feeds WHERE name = ?1",
+    [STMT_FEED_BY_NAME] = "SELECT id, url FROM feeds WHERE name = ?1",
     [STMT_FEED_INSERT] = "INSERT INTO feeds (name, url) VALUES (?1, ?2)",
     [STMT_FEED_SET_URL] = "UPDATE feeds SET url = ?2, effective_url = NULL, etag = NULL,"
                           " last_modified = NULL, retired = 0 WHERE id = ?1",
-    [STMT_FEED_UNRETIRE] = "UPDATE feeds SET retired = 0 WHERE id = ?1",
     [STMT_FEED_GET] = "SELECT url, etag, last_modified, effective_url, title, site_url, next_due,"
                       " last_polled, error_count, last_status, retired FROM feeds WHERE name = ?1",
     [STMT_FEED_SET] = "UPDATE feeds SET etag = ?2, last_modified = ?3, effective_url = ?4,"

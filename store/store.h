@@ -61,9 +61,9 @@ const char *store_path(const struct store *s);
 /* ---- feeds ---------------------------------------------------------------------------- */
 
 /* Finds the feed called name (the feeds.d file name) or adds it with url. An existing
- * feed whose configured url changed gets the new url and forgets its effective url and
- * validators (ETag, Last-Modified), since they belonged to the old address. A retired feed
- * that is ensured again is un-retired. */
+ * feed whose configured url changed gets the new url, forgets its effective url and
+ * validators (ETag, Last-Modified), since they belonged to the old address, and is no longer
+ * retired. A retired feed ensured with the same url stays retired (it said 410 Gone). */
 int store_feed_ensure(struct store *s, const char *name, const char *url, int64_t *ret_feed_id);
 
 /* What the poller remembers about a feed between polls. Strings may be NULL. */
@@ -135,7 +135,10 @@ struct store_put_stats {
 
 /* Stores one item of feed_id as seen at `now` (UTC seconds); see the header comment for
  * what is an existing item, an edit and a duplicate. A body that holds its text twice in a
- * row is stored once (store_dedupe_repeated_body). acc may be NULL. */
+ * row is stored once (store_dedupe_repeated_body). acc may be NULL. An item over a cap of
+ * bounds.h is refused with -E2BIG before anything is written (the poll may go on without
+ * it); any other failure inside store_begin .. store_commit leaves the transaction to be
+ * rolled back, and acc may then count what was rolled back. */
 int store_put_item(struct store *s, int64_t feed_id, const struct store_item *item, int64_t now,
                    struct store_put_stats *acc);
 

@@ -129,8 +129,11 @@ static void feeds_due_lists_soonest_first_without_retired(void **state) {
   assert_int_equal(l.n, 1);
   assert_string_equal(l.names[0], "wire");
   store_name_list_clear(&l);
-  /* ensuring a retired feed again brings it back */
+  /* a retired feed stays retired across restarts; a new url brings it back */
   assert_int_equal(store_feed_ensure(f->s, "gone", "https://gone.example/", &id), 0);
+  assert_int_equal(store_feeds_due(f->s, 60, 10, &l), 0);
+  assert_int_equal(l.n, 0);
+  assert_int_equal(store_feed_ensure(f->s, "gone", "https://back.example/", &id), 0);
   assert_int_equal(store_feeds_due(f->s, 60, 10, &l), 0);
   assert_int_equal(l.n, 1);
   assert_string_equal(l.names[0], "gone");
@@ -540,14 +543,14 @@ static void data_version_moves_when_another_connection_commits(void **state) {
 
 static void prune_drops_old_entries_in_batches_and_keeps_items_known(void **state) {
   struct fx *f = *state;
-  char guid[16], body[4096];
-  memset(body, 'w', sizeof body - 1);
-  body[sizeof body - 1] = '\0';
+  char guid[16];
+  char *body = seed_text(3); /* long enough to be fingerprinted */
   for (int i = 0; i < 30; i++) {
     snprintf(guid, sizeof guid, "g%d", i);
     struct store_item it = plain_item(guid, NULL, guid, body, 1000 + i);
     assert_int_equal(store_put_item(f->s, f->feed_a, &it, 5000, NULL), 0);
   }
+  assert_int_equal(sql_int(f->sc.db, "SELECT count(*) FROM simhash_bands"), 30 * 8);
   size_t deleted;
   assert_int_equal(store_prune(f->s, 1020, 0, 8, &deleted), 0);
   assert_int_equal(deleted, 8);
@@ -568,6 +571,14 @@ static void prune_drops_old_entries_in_batches_and_keeps_items_known(void **stat
   assert_int_equal(count_entries(f->s), 10);
   /* freed pages went back to the file system */
   assert_int_equal(sql_int(f->sc.db, "PRAGMA freelist_count"), 0);
+  /* items first seen before the horizon whose entries are all gone are forgotten too */
+  assert_int_equal(sql_int(f->sc.db, "SELECT count(*) FROM items"), 30);
+  assert_int_equal(store_prune(f->s, 5001, 0, 100, &deleted), 0);
+  assert_int_equal(deleted, 10);
+  assert_int_equal(sql_int(f->sc.db, "SELECT count(*) FROM items"), 0);
+  assert_int_equal(sql_int(f->sc.db, "SELECT count(*) FROM entry_sources"), 0);
+  assert_int_equal(sql_int(f->sc.db, "SELECT count(*) FROM simhash_bands"), 0);
+  free(body);
 }
 
 static void prune_caps_entries_per_feed(void **state) {

@@ -34,8 +34,9 @@
 /* Most live-blog updates one item may carry, in updates. */
 #define BRAID_STORE_MAX_UPDATES 5000
 /* Candidate block starts (line or tag starts) examined when looking for a body that holds
- * its text twice, in positions: bounds the work on a hostile body to a few ms. */
-#define BRAID_STORE_REPEAT_MAX_STARTS 512
+ * its text twice, in positions: a repeat starts near the top (after a title or page chrome),
+ * and each start costs one scan of the body, so this bounds the work on a hostile body. */
+#define BRAID_STORE_REPEAT_MAX_STARTS 64
 
 
 /* ---- fetch and scheduler (fetch.c, sched.c) ------------------------------------------- */

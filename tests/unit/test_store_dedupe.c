@@ -8,6 +8,7 @@
 
 #include <cmocka.h>
 
+#include "bounds.h"
 #include "civil.h"
 #include "simhash.h"
 #include "store.h"
@@ -187,6 +188,28 @@ static void repeated_html_on_one_line_is_kept_once(void **state) {
   free(want);
 }
 
+/* A hostile body (a megabyte of tag starts, none repeating) is looked at a bounded number
+ * of times (BRAID_STORE_REPEAT_MAX_STARTS) and left alone; a body over the cap is not read. */
+static void hostile_bodies_are_left_alone(void **state) {
+  (void)state;
+  size_t n = 1 << 20, len = 0;
+  char *body = malloc(n + 16);
+  for (unsigned i = 0; len < n; i++)
+    len += (size_t)sprintf(body + len, "<%u>", i * 2654435761u);
+  char *out = (char *)1;
+  assert_int_equal(store_dedupe_repeated_body(body, &out), 0);
+  assert_null(out);
+  free(body);
+  n = BRAID_STORE_MAX_BODY_BYTES + 2;
+  body = malloc(n + 1);
+  memset(body, 'x', n);
+  body[n] = '\0';
+  out = (char *)1;
+  assert_int_equal(store_dedupe_repeated_body(body, &out), 0); /* xx...x is a repeat, but too big */
+  assert_null(out);
+  free(body);
+}
+
 /* The seeds' own dates (tests/fixtures/seeds/README.md). */
 static int64_t seed_date(int i) {
   static const int ymdhm[5][5] = {{2012, 2, 6, 12, 0},  {2012, 2, 23, 12, 0}, {2024, 12, 7, 12, 0},
@@ -290,6 +313,7 @@ int main(void) {
       cmocka_unit_test(seed_000_body_is_kept_once),
       cmocka_unit_test(bodies_without_a_repeat_are_left_alone),
       cmocka_unit_test(repeated_html_on_one_line_is_kept_once),
+      cmocka_unit_test(hostile_bodies_are_left_alone),
       cmocka_unit_test(seeds_carried_by_two_feeds_are_one_entry_each),
       cmocka_unit_test(different_stories_at_the_same_time_stay_apart),
   };

@@ -1,5 +1,6 @@
 """braid tail: the merged stream from the store, one line per entry; -f follows a store that
 another process is writing, and stops on SIGTERM or when its reader goes away."""
+import contextlib
 import hashlib
 import os
 import select
@@ -159,56 +160,52 @@ def wait_exit(proc, timeout):
         return None
 
 
+@contextlib.contextmanager
+def follower(*args):
+    """braid tail -f ARGS on the store, killed (by pid) if a check left it running."""
+    proc = subprocess.Popen([BRAID, "tail", "-f", *args, "--store", store],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        yield proc
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
+def titles(got):
+    return [l.split("\t")[2] for l in got]
+
+
 # -f: prints the newest N, then what another process commits, within a few seconds
-f = subprocess.Popen([BRAID, "tail", "-f", "-n", "2", "--store", store],
-                     stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-try:
+with follower("-n", "2") as f:
     first = read_lines(f, 2, 10)
-    suite.check("tail -f starts with the newest N", [l.split("\t")[2] for l in first] ==
-                ["Update 24", "Homs falls again"], first)
+    suite.check("tail -f starts with the newest N",
+                titles(first) == ["Update 24", "Homs falls again"], first)
     w.poll([(T0 + 9000 + i, ["wire"], f"Breaking {i}", f"https://wire.example/{i}")
             for i in range(3)])
     new = read_lines(f, 3, 10)
     suite.check("tail -f prints entries another process commits",
-                [l.split("\t")[2] for l in new] == ["Breaking 0", "Breaking 1", "Breaking 2"], new)
+                titles(new) == ["Breaking 0", "Breaking 1", "Breaking 2"], new)
     # an entry stored with an older time is still new to a follower
     w.poll([(T0, ["wire"], "Late arrival", "https://wire.example/late")])
     late = read_lines(f, 1, 10)
     suite.check("tail -f prints an entry dated in the past when it arrives",
-                [l.split("\t")[2] for l in late] == ["Late arrival"], late)
+                titles(late) == ["Late arrival"], late)
     f.send_signal(signal.SIGTERM)
-    rc = wait_exit(f, 10)
-    suite.check("tail -f exits 0 on SIGTERM", rc == 0, rc)
-finally:
-    if f.poll() is None:
-        f.kill()
-        f.wait()
+    suite.check("tail -f exits 0 on SIGTERM", wait_exit(f, 10) == 0, f.returncode)
 
-f = subprocess.Popen([BRAID, "tail", "-f", "-n", "0", "--store", store],
-                     stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-try:
+with follower("-n", "0") as f:
     time.sleep(0.5)
     f.send_signal(signal.SIGINT)
-    rc = wait_exit(f, 10)
-    suite.check("tail -f exits 0 on SIGINT", rc == 0, rc)
-finally:
-    if f.poll() is None:
-        f.kill()
-        f.wait()
+    suite.check("tail -f exits 0 on SIGINT", wait_exit(f, 10) == 0, f.returncode)
 
 # -f whose reader goes away: stops by itself, quietly
-f = subprocess.Popen([BRAID, "tail", "-f", "-n", "1", "--store", store],
-                     stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-try:
+with follower("-n", "1") as f:
     read_lines(f, 1, 10)
     f.stdout.close()
-    rc = wait_exit(f, 10)
-    suite.check("tail -f exits 0 when its output is closed", rc == 0, rc)
+    suite.check("tail -f exits 0 when its output is closed", wait_exit(f, 10) == 0, f.returncode)
     suite.check("... without complaining", f.stderr.read() == b"")
-finally:
-    if f.poll() is None:
-        f.kill()
-        f.wait()
 
 w.close()
 suite.finish()

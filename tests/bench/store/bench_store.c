@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sqlite3.h>
 #include <time.h>
 
 #include "store.h"
@@ -150,6 +151,7 @@ int main(int argc, char **argv) {
   store_close(s);
   struct stat sb;
   stat(path, &sb);
+  printf("SQLite:               %s\n", sqlite3_libversion());
   printf("entries stored:       %ld in %d-item polls over %d feeds\n", entries, per_poll, feeds);
   printf("insert rate:          %.0f entries/s (%.1f s)\n", entries / insert_s, insert_s);
   printf("unchanged items:      %.0f items/s (re-polls with nothing new)\n",

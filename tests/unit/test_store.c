@@ -539,6 +539,24 @@ static void data_version_moves_when_another_connection_commits(void **state) {
   store_close(reader);
 }
 
+/* A reader (braid tail, the HTTP server) sees the last committed state while the daemon is
+ * in the middle of a poll, and the whole poll once it commits. */
+static void readers_see_whole_polls_while_a_poll_is_written(void **state) {
+  struct fx *f = *state;
+  struct store *reader;
+  char err[256];
+  assert_int_equal(store_open(f->sc.db, STORE_OPEN_READONLY, &reader, err, sizeof err), 0);
+  assert_int_equal(store_begin(f->s), 0);
+  struct store_item a = plain_item("1", NULL, "A1", "x", 3000);
+  struct store_item b = plain_item("2", NULL, "A2", "y", 3001);
+  assert_int_equal(store_put_item(f->s, f->feed_a, &a, 5000, NULL), 0);
+  assert_int_equal(store_put_item(f->s, f->feed_a, &b, 5000, NULL), 0);
+  assert_int_equal(count_entries(reader), 0);
+  assert_int_equal(store_commit(f->s), 0);
+  assert_int_equal(count_entries(reader), 2);
+  store_close(reader);
+}
+
 /* ---- retention -------------------------------------------------------------------------- */
 
 static void prune_drops_old_entries_in_batches_and_keeps_items_known(void **state) {
@@ -629,6 +647,7 @@ int main(void) {
       T(stream_after_follows_in_seq_order_and_feed_stream_filters),
       T(queries_use_indexes),
       T(data_version_moves_when_another_connection_commits),
+      T(readers_see_whole_polls_while_a_poll_is_written),
       T(prune_drops_old_entries_in_batches_and_keeps_items_known),
       T(prune_caps_entries_per_feed),
 #undef T

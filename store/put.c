@@ -32,6 +32,8 @@ struct unit {
   const char *stamp;
   char *title;       /* owned */
   char *link;        /* owned, or NULL */
+  char *link_key;    /* owned: the normalised link, "#" and the update key for an update;
+                        NULL for a link that says nothing (none, or a site's front page) */
   const char *html;  /* borrowed */
   const char *text;  /* borrowed */
   uint64_t hash;
@@ -293,16 +295,17 @@ static int find_near_duplicate(struct put_ctx *c, const struct fingerprint *f, c
   return 0;
 }
 
-/* An entry another feed carries that is this unit's story: *ret_seq 0 if none. Links only
- * count for whole items (all updates of a live blog share one) and not for a site's root. */
+/* An entry another feed carries that is this unit's story: the same link key (the same
+ * item, or the same update of the same live blog), else near-identical text. *ret_seq 0 if
+ * none. */
 static int find_duplicate(struct put_ctx *c, const struct unit *u, const struct fingerprint *f,
                           int64_t *ret_seq, int64_t *ret_time) {
   *ret_seq = 0;
-  if (!u->key[0] && c->norm_link && !url_is_site_root(c->norm_link)) {
+  if (u->link_key) {
     sqlite3_stmt *st = store_stmt(c->s, STMT_ENTRY_BY_LINK);
     if (!st)
       return -EIO;
-    store_bind_text(st, 1, c->norm_link);
+    store_bind_text(st, 1, u->link_key);
     sqlite3_bind_int64(st, 2, c->feed_id);
     int rc = sqlite3_step(st);
     if (rc == SQLITE_ROW) {
@@ -339,7 +342,7 @@ static void bind_entry_fields(sqlite3_stmt *st, const struct put_ctx *c, const s
   store_bind_text(st, 3, u->stamp);
   store_bind_text(st, 4, u->title);
   store_bind_text(st, 5, u->link);
-  store_bind_text(st, 6, u->key[0] ? NULL : c->norm_link); /* updates share the item's link */
+  store_bind_text(st, 6, u->link_key);
   store_bind_text(st, 7, u->html);
   store_bind_text(st, 8, u->text);
   sqlite3_bind_int64(st, 9, (int64_t)u->hash);
@@ -537,8 +540,27 @@ static void free_units(struct unit *units, size_t n) {
   for (size_t i = 0; units && i < n; i++) {
     free(units[i].title);
     free(units[i].link);
+    free(units[i].link_key);
   }
   free(units);
+}
+
+/* Gives each unit its link key. A live blog's updates all share its link, so theirs adds
+ * the update key: the same update of the same live blog from two feeds is one entry. A
+ * site's front page names no story (many feeds give it as every item's link). */
+static int set_link_keys(const struct put_ctx *c, struct unit *units, size_t n) {
+  if (!c->norm_link || url_is_site_root(c->norm_link))
+    return 0;
+  for (size_t i = 0; i < n; i++) {
+    struct unit *u = &units[i];
+    int r = u->key[0] ? asprintf(&u->link_key, "%s#%s", c->norm_link, u->key)
+                      : asprintf(&u->link_key, "%s", c->norm_link);
+    if (r < 0) {
+      u->link_key = NULL;
+      return -ENOMEM;
+    }
+  }
+  return 0;
 }
 
 /* Writes the item row; *ret_switched tells whether it changed between ordinary and live. */
@@ -611,6 +633,8 @@ static int put_changed(struct put_ctx *c, const char *ident, bool found, bool wa
     r = drop_other_kind(c);
   if (!r) {
     r = build_units(c, first_seen, html ? html : it->html, text ? text : it->text, &units, &n);
+    if (!r)
+      r = set_link_keys(c, units, n);
     if (r == -ENOMEM)
       store_failf(c->s, r, "out of memory saving feed %s", c->feed_name);
   }

@@ -43,7 +43,9 @@ static const char schema_v1[] =
     "  uid TEXT NOT NULL,"                  /* the stable tag: URI; unique by construction */
     "  item_id INTEGER NOT NULL REFERENCES items(id) ON DELETE CASCADE," /* first source */
     "  time INTEGER NOT NULL,"
-    "  stamp TEXT, title TEXT, link TEXT, norm_link TEXT, html TEXT, text TEXT,"
+    "  stamp TEXT, title TEXT, link TEXT,"
+    "  norm_link TEXT,"                     /* normalised link [# update key], to find it again */
+    "  html TEXT, text TEXT,"
     "  content_hash INTEGER NOT NULL,"
     "  first_seen INTEGER NOT NULL,"
     "  updated INTEGER NOT NULL);"

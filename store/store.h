@@ -11,8 +11,8 @@
  * entries: it recognises an item it has seen before (same feed and guid, else same
  * normalised link, else same title and date), writes nothing when nothing changed, keeps
  * an entry's id when its content is edited, and merges the same story carried by several
- * feeds (same normalised link, or near-identical text by SimHash) into one entry with one
- * source per feed, the first source first.
+ * feeds (same normalised link, the same update of the same live blog, or near-identical
+ * text by SimHash within a week) into one entry with one source per feed, the first first.
  *
  * Errors: every call returns 0 or a negative errno-style code (-ENOSPC disk full, -EFBIG
  * file size limit, -EROFS read-only store, -EBUSY locked too long, -EIO damaged file or I/O

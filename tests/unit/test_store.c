@@ -443,6 +443,32 @@ static void item_that_becomes_a_liveblog_loses_its_whole_item_entry(void **state
   stream_list_clear(&l);
 }
 
+/* A publisher's main feed and its section feed carry the same live blog: its updates (too
+ * short to fingerprint) are one entry each, with both feeds as sources. */
+static void same_liveblog_from_two_feeds_is_one_entry_per_update(void **state) {
+  struct fx *f = *state;
+  struct store_update ups[5];
+  char texts[5][64];
+  struct store_item it;
+  liveblog_item(ups, 5, texts, &it);
+  assert_int_equal(store_put_item(f->s, f->feed_a, &it, 5000, NULL), 0);
+  it.guid = "urn:section-feed:live-8-nov";
+  it.link = "https://www.enduringamerica.com/home/2011/11/8/live.html?utm_source=section";
+  struct store_put_stats st = {0};
+  assert_int_equal(store_put_item(f->s, f->feed_b, &it, 5100, &st), 0);
+  assert_int_equal(st.new_entries, 0);
+  assert_int_equal(st.merged_duplicates, 5);
+  struct stream_list l;
+  assert_int_equal(store_stream_after(f->s, 0, 100, &l), 0);
+  assert_int_equal(l.n, 5);
+  assert_int_equal(l.entries[2].n_sources, 2);
+  assert_string_equal(l.entries[2].sources[1].feed, "wire");
+  assert_string_equal(l.entries[2].sources[1].link,
+                      "https://www.enduringamerica.com/home/2011/11/8/live.html"
+                      "?utm_source=section#u1120");
+  stream_list_clear(&l);
+}
+
 static void updates_with_the_same_stamp_get_distinct_stable_ids(void **state) {
   struct fx *f = *state;
   struct store_update ups[2] = {{.stamp = "Update", .html = "a", .text = "a"},
@@ -643,6 +669,7 @@ int main(void) {
       T(oversized_title_is_refused_naming_the_cap),
       T(liveblog_repoll_adds_only_new_updates_and_edits_in_place),
       T(item_that_becomes_a_liveblog_loses_its_whole_item_entry),
+      T(same_liveblog_from_two_feeds_is_one_entry_per_update),
       T(updates_with_the_same_stamp_get_distinct_stable_ids),
       T(stream_after_follows_in_seq_order_and_feed_stream_filters),
       T(queries_use_indexes),

@@ -365,6 +365,18 @@ static int prepare_connection(sqlite3 *db, const char *path, unsigned flags, cha
       return open_fail(err, errlen, path, db, rc, "setting up the connection");
     return 0;
   }
+  /* Version 0 with tables is another program's database: not ours to add tables to. (A
+   * braid store is never left at version 0 with tables: migrations are transactions.) */
+  int64_t tables = 0;
+  if (version == 0) {
+    rc = read_int_pragma(db, "SELECT count(*) FROM sqlite_master", &tables);
+    if (rc != SQLITE_OK)
+      return open_fail(err, errlen, path, db, rc, "reading the schema");
+    if (tables > 0)
+      return open_failf(err, errlen, path, -EPROTO,
+                        "not a braid store (an SQLite database of another program); "
+                        "refusing to use it, the file is left untouched");
+  }
   int64_t pages = 0;
   rc = read_int_pragma(db, "PRAGMA page_count", &pages);
   /* auto_vacuum can only be chosen before the first table exists. */

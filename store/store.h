@@ -16,7 +16,8 @@
  *
  * Errors: every call returns 0 or a negative errno-style code (-ENOSPC disk full, -EFBIG
  * file size limit, -EROFS read-only store, -EBUSY locked too long, -EIO damaged file or I/O
- * error, -ENOENT no such store, -EPROTO store written by a newer braid, -ENOMEM, -EINVAL).
+ * error, -ENOENT no such store, -EPROTO a store written by a newer braid or another
+ * program's database, -ENOMEM, -EINVAL).
  * After a failure store_errmsg says what failed and names the store file (and the feed
  * where there is one), e.g. "store /var/lib/braid/braid.db: disk full while saving feed
  * ea-worldview". A failed write inside a transaction leaves the transaction to be rolled
@@ -47,9 +48,10 @@ enum store_open_flags {
 };
 
 /* Opens (creating if needed, unless read-only) the store at path and brings its schema up
- * to date inside one transaction. A store written by a newer braid is refused with -EPROTO
- * and left byte-for-byte unchanged; a read-only file is refused with -EROFS unless
- * STORE_OPEN_READONLY. On failure *ret is NULL and err (if not NULL) holds the reason. */
+ * to date inside one transaction. A store written by a newer braid, or another program's
+ * SQLite database, is refused with -EPROTO and left byte-for-byte unchanged; a read-only
+ * file is refused with -EROFS unless STORE_OPEN_READONLY. On failure *ret is NULL and err
+ * (if not NULL) holds the reason. */
 int store_open(const char *path, unsigned flags, struct store **ret, char *err, size_t errlen);
 /* Finalises every statement and closes the file. NULL is a no-op. */
 void store_close(struct store *s);

@@ -132,6 +132,21 @@ static int open_as_user(const char *path, char *msg, size_t msglen) {
   return r == -EROFS ? 0 : 1;
 }
 
+static void another_programs_database_is_refused_and_left_alone(void **state) {
+  (void)state;
+  struct scratch sc;
+  scratch_make(&sc);
+  sqlite3 *db;
+  assert_int_equal(sqlite3_open(sc.db, &db), SQLITE_OK);
+  assert_int_equal(sqlite3_exec(db, "CREATE TABLE moz_places (id INTEGER PRIMARY KEY, url TEXT);"
+                                    "INSERT INTO moz_places (url) VALUES ('https://a.example/')",
+                                NULL, NULL, NULL),
+                   SQLITE_OK);
+  sqlite3_close(db);
+  assert_refused_untouched(sc.db, 0, -EPROTO, "not a braid store (an SQLite database of another");
+  scratch_remove(&sc);
+}
+
 static void readonly_file_is_refused_with_a_clear_message(void **state) {
   (void)state;
   struct scratch sc;
@@ -241,6 +256,7 @@ int main(void) {
       cmocka_unit_test(newer_store_is_refused_and_left_byte_for_byte),
       cmocka_unit_test(missing_store_is_enoent_for_readers),
       cmocka_unit_test(foreign_file_is_refused_and_left_alone),
+      cmocka_unit_test(another_programs_database_is_refused_and_left_alone),
       cmocka_unit_test(readonly_file_is_refused_with_a_clear_message),
       cmocka_unit_test(full_disk_fails_the_poll_and_keeps_the_store),
       cmocka_unit_test(file_size_limit_fails_the_poll_and_keeps_the_store),

@@ -27,7 +27,7 @@
 #include "store.h"
 
 #define TAIL_DEFAULT_ENTRIES 20
-#define TAIL_MAX_ENTRIES 1000000
+#define TAIL_MAX_ENTRIES 100000 /* each entry is read whole; `braid export` is for more */
 /* How often -f looks for new entries, in ms. */
 #define TAIL_CHECK_INTERVAL_MS 1000
 /* Entries read per query while catching up, so a burst is printed in bounded memory. */

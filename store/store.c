@@ -330,6 +330,13 @@ static int read_int_pragma(sqlite3 *db, const char *sql, int64_t *ret) {
   return rc;
 }
 
+/* sqlite3_exec callback: copies the first column of the row into arg (16 bytes). */
+static int copy_first_column(void *arg, int ncols, char **values, char **names) {
+  (void)names;
+  snprintf(arg, 16, "%s", ncols > 0 && values[0] ? values[0] : "");
+  return 0;
+}
+
 /* Sets the connection up and brings the schema up to date. 0 or an errno code, err set. */
 static int prepare_connection(sqlite3 *db, const char *path, unsigned flags, char *err,
                               size_t errlen) {
@@ -382,12 +389,21 @@ static int prepare_connection(sqlite3 *db, const char *path, unsigned flags, cha
   /* auto_vacuum can only be chosen before the first table exists. */
   if (rc == SQLITE_OK && pages == 0)
     rc = sqlite3_exec(db, "PRAGMA auto_vacuum = INCREMENTAL", NULL, NULL, NULL);
+  char mode[16] = "";
   if (rc == SQLITE_OK)
-    rc = sqlite3_exec(db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;"
-                          " PRAGMA foreign_keys = ON; PRAGMA cache_size = -16384",
+    rc = sqlite3_exec(db, "PRAGMA journal_mode = WAL", copy_first_column, mode, NULL);
+  if (rc == SQLITE_OK)
+    rc = sqlite3_exec(db, "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;"
+                          " PRAGMA cache_size = -16384",
                       NULL, NULL, NULL);
   if (rc != SQLITE_OK)
     return open_fail(err, errlen, path, db, rc, "setting up the connection");
+  /* Without WAL a reader blocks the daemon's writes and the durability argument above
+   * does not hold; SQLite refuses WAL where it cannot share memory (network file systems). */
+  if (strcmp(mode, "wal") != 0)
+    return open_failf(err, errlen, path, -EIO,
+                      "cannot use write-ahead logging here (journal mode stays \"%s\"); "
+                      "keep the store on a local file system", mode);
   if (version == SCHEMA_VERSION)
     return 0;
   rc = sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);

@@ -73,6 +73,19 @@
 
 /* ---- store (store/) ------------------------------------------------------------------- */
 
+/* Longest link, guid, title or author the store keeps, in bytes; longer is refused (-E2BIG). */
+#define BRAID_STORE_MAX_FIELD_BYTES (64 * 1024)
+/* Longest link the store normalises for duplicate detection, in bytes. */
+#define BRAID_STORE_MAX_URL_BYTES 8192
+/* Largest body (HTML or text) of one item or update the store keeps, in bytes. */
+#define BRAID_STORE_MAX_BODY_BYTES (4 * 1024 * 1024)
+/* Most live-blog updates one item may carry, in updates. */
+#define BRAID_STORE_MAX_UPDATES 5000
+/* Candidate block starts (line or tag starts) examined when looking for a body that holds
+ * its text twice, in positions: a repeat starts near the top (after a title or page chrome),
+ * and each start costs one scan of the body, so this bounds the work on a hostile body. */
+#define BRAID_STORE_REPEAT_MAX_STARTS 64
+
 
 /* ---- fetch and scheduler (fetch.c, sched.c) ------------------------------------------- */
 

@@ -1,0 +1,718 @@
+/* put.c — turning a feed item into stream entries (store_put_item). See store.h.
+ *
+ * An item is found again by its identity within its feed: "g:" and its guid, else "l:" and
+ * its normalised link, else "h:" and a hash of its title and date. A hash of everything the
+ * feed said about the item tells whether anything changed; if not, nothing is written.
+ * Otherwise each of its entries (the item itself, or each live-blog update, found again by
+ * its update key: its stamp's time, else its stamp) is added, edited in place or left
+ * alone, and a new entry that another feed already carries (same normalised link, or text
+ * within SIMHASH_MAX_DISTANCE bits) becomes one more source of that entry.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bounds.h"
+#include "buf.h"
+#include "civil.h"
+#include "simhash.h"
+#include "store_internal.h"
+#include "urlnorm.h"
+
+/* Tag URIs need a date their minter owned the name on; braid's is fixed forever. */
+#define STORE_TAG_PREFIX "tag:braid,2011:"
+
+/* One entry an item yields: the item itself or one of its updates. */
+struct unit {
+  char key[48];      /* update key: "" for the item itself */
+  size_t base_len;   /* length of key before a "-2" that tells apart equal keys */
+  int64_t time;
+  const char *stamp;
+  char *title;       /* owned */
+  char *link;        /* owned, or NULL */
+  char *link_key;    /* owned: the normalised link, "#" and the update key for an update;
+                        NULL for a link that says nothing (none, or a site's front page) */
+  const char *html;  /* borrowed */
+  const char *text;  /* borrowed */
+  uint64_t hash;
+};
+
+/* What every unit of one put shares. */
+struct put_ctx {
+  struct store *s;
+  int64_t feed_id;
+  char *feed_name;
+  const struct store_item *item;
+  char *norm_link;
+  char ident_hex[17]; /* hash of the identity, for the tag URI */
+  int64_t item_id;
+  int64_t now;
+  struct store_put_stats *acc;
+};
+
+static int check_len(struct store *s, const char *feed, const char *what, const char *v,
+                     size_t cap, const char *cap_name) {
+  if (v && strlen(v) > cap)
+    return store_failf(s, -E2BIG, "item of feed %s: %s longer than %s (%zu bytes)", feed, what,
+                       cap_name, cap);
+  return 0;
+}
+
+static int validate(struct store *s, const char *feed, const struct store_item *it) {
+#define FIELD(v, what) check_len(s, feed, what, v, BRAID_STORE_MAX_FIELD_BYTES, \
+                                 "BRAID_STORE_MAX_FIELD_BYTES")
+#define BODY(v, what) check_len(s, feed, what, v, BRAID_STORE_MAX_BODY_BYTES, \
+                                "BRAID_STORE_MAX_BODY_BYTES")
+  int r = 0;
+  if (!r) r = FIELD(it->guid, "guid");
+  if (!r) r = FIELD(it->link, "link");
+  if (!r) r = FIELD(it->title, "title");
+  if (!r) r = FIELD(it->author, "author");
+  if (!r) r = BODY(it->html, "html");
+  if (!r) r = BODY(it->text, "text");
+  if (r)
+    return r;
+  if (it->n_updates > BRAID_STORE_MAX_UPDATES)
+    return store_failf(s, -E2BIG, "item of feed %s: more updates than BRAID_STORE_MAX_UPDATES "
+                       "(%d)", feed, BRAID_STORE_MAX_UPDATES);
+  for (size_t i = 0; i < it->n_updates && !r; i++) {
+    const struct store_update *u = &it->updates[i];
+    if (!r) r = FIELD(u->stamp, "update stamp");
+    if (!r) r = FIELD(u->anchor, "update anchor");
+    if (!r) r = BODY(u->html, "update html");
+    if (!r) r = BODY(u->text, "update text");
+  }
+  return r;
+#undef FIELD
+#undef BODY
+}
+
+static int feed_name(struct store *s, int64_t feed_id, char **ret) {
+  sqlite3_stmt *st = store_stmt(s, STMT_FEED_NAME);
+  if (!st)
+    return -EIO;
+  sqlite3_bind_int64(st, 1, feed_id);
+  int rc = sqlite3_step(st);
+  if (rc != SQLITE_ROW) {
+    sqlite3_reset(st);
+    if (rc == SQLITE_DONE)
+      return store_failf(s, -ENOENT, "no feed with id %" PRId64, feed_id);
+    return store_fail(s, rc, "looking up feed %" PRId64, feed_id);
+  }
+  bool oom = false;
+  *ret = store_column_strdup(st, 0, &oom);
+  sqlite3_reset(st);
+  return oom ? store_failf(s, -ENOMEM, "out of memory") : 0;
+}
+
+/* The item's identity within its feed, as stored in items.ident (caller frees). */
+static char *item_ident(const struct store_item *it, const char *norm_link) {
+  char *out = NULL;
+  if (it->guid && *it->guid) {
+    if (asprintf(&out, "g:%s", it->guid) < 0)
+      return NULL;
+  } else if (norm_link) {
+    if (asprintf(&out, "l:%s", norm_link) < 0)
+      return NULL;
+  } else {
+    struct hash64 h;
+    hash64_init(&h);
+    hash64_add_str(&h, it->title);
+    hash64_add_i64(&h, it->has_published ? it->published : 0);
+    hash64_add_i64(&h, it->has_updated ? it->updated : 0);
+    if (asprintf(&out, "h:%016" PRIx64, hash64_final(&h)) < 0)
+      return NULL;
+  }
+  return out;
+}
+
+/* A hash of everything the feed said about the item, to see whether anything changed. */
+static uint64_t item_hash(const struct store_item *it) {
+  struct hash64 h;
+  hash64_init(&h);
+  const char *strs[] = {it->guid, it->link, it->title, it->author, it->html, it->text};
+  for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++)
+    hash64_add_str(&h, strs[i]);
+  hash64_add_i64(&h, it->has_published ? it->published : INT64_MIN);
+  hash64_add_i64(&h, it->has_updated ? it->updated : INT64_MIN);
+  hash64_add_i64(&h, it->is_liveblog);
+  hash64_add_i64(&h, (int64_t)it->n_updates);
+  for (size_t i = 0; i < it->n_updates; i++) {
+    const struct store_update *u = &it->updates[i];
+    hash64_add_str(&h, u->stamp);
+    hash64_add_i64(&h, u->time);
+    hash64_add_str(&h, u->html);
+    hash64_add_str(&h, u->text);
+    hash64_add_str(&h, u->anchor);
+  }
+  return hash64_final(&h);
+}
+
+static uint64_t unit_hash(const struct unit *u) {
+  struct hash64 h;
+  hash64_init(&h);
+  hash64_add_i64(&h, u->time);
+  hash64_add_str(&h, u->stamp);
+  hash64_add_str(&h, u->title);
+  hash64_add_str(&h, u->link);
+  hash64_add_str(&h, u->html);
+  hash64_add_str(&h, u->text);
+  return hash64_final(&h);
+}
+
+/* The feed name as a tag URI segment: unreserved characters kept, the rest %-escaped. */
+static int append_tag_segment(struct buf *b, const char *name) {
+  for (const unsigned char *p = (const unsigned char *)name; *p; p++) {
+    bool plain = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+                 (*p >= '0' && *p <= '9') || *p == '-' || *p == '.' || *p == '_' || *p == '~';
+    int r = plain ? buf_append_char(b, (char)*p) : buf_printf(b, "%%%02X", *p);
+    if (r < 0)
+      return r;
+  }
+  return 0;
+}
+
+/* The stable id of a unit: tag:braid,2011:FEED/IDENTHASH[/UPDATEKEY] (caller frees). */
+static char *unit_uid(const struct put_ctx *c, const struct unit *u) {
+  struct buf b;
+  buf_init(&b, 0);
+  int r = buf_append_str(&b, STORE_TAG_PREFIX);
+  if (!r) r = append_tag_segment(&b, c->feed_name);
+  if (!r) r = buf_printf(&b, "/%s", c->ident_hex);
+  if (!r && u->key[0]) r = buf_printf(&b, "/%s", u->key);
+  if (r < 0) {
+    buf_free(&b);
+    return NULL;
+  }
+  return buf_steal(&b);
+}
+
+/* A unit's SimHash as indexed: with the time it is filed under. */
+struct fingerprint {
+  bool have; /* false for a text too short to fingerprint */
+  uint64_t fp;
+  int64_t time;
+};
+
+static int bind_fingerprint(sqlite3_stmt *st, int col, const struct fingerprint *f) {
+  return f->have ? sqlite3_bind_int64(st, col, (int64_t)f->fp) : sqlite3_bind_null(st, col);
+}
+
+/* Adds (add = true) or removes the band keys of a fingerprint for entry seq. */
+static int index_bands(struct put_ctx *c, int64_t seq, const struct fingerprint *f, bool add) {
+  if (!f->have)
+    return 0;
+  for (int b = 0; b < SIMHASH_BANDS; b++) {
+    sqlite3_stmt *st = store_stmt(c->s, add ? STMT_BAND_INSERT : STMT_BAND_DELETE);
+    if (!st)
+      return -EIO;
+    sqlite3_bind_int64(st, 1, simhash_band_key(f->fp, b));
+    sqlite3_bind_int64(st, 2, f->time);
+    sqlite3_bind_int64(st, 3, seq);
+    if (add)
+      sqlite3_bind_int64(st, 4, (int64_t)f->fp);
+    int rc = store_step_done(st);
+    if (rc != SQLITE_DONE)
+      return store_fail(c->s, rc, "saving feed %s", c->feed_name);
+  }
+  return 0;
+}
+
+/* Whether this unit's feed already carries entry seq. */
+static int carried_by_feed(struct put_ctx *c, int64_t seq, bool *ret) {
+  sqlite3_stmt *st = store_stmt(c->s, STMT_ENTRY_HAS_FEED);
+  if (!st)
+    return -EIO;
+  sqlite3_bind_int64(st, 1, seq);
+  sqlite3_bind_int64(st, 2, c->feed_id);
+  int rc = sqlite3_step(st);
+  sqlite3_reset(st);
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    return store_fail(c->s, rc, "saving feed %s", c->feed_name);
+  *ret = rc == SQLITE_ROW;
+  return 0;
+}
+
+/* Whether entry seq's text shares enough phrases with text to be the same story. */
+static int confirm_same_text(struct put_ctx *c, int64_t seq, const char *text, bool *ret) {
+  sqlite3_stmt *st = store_stmt(c->s, STMT_ENTRY_TEXT);
+  if (!st)
+    return -EIO;
+  sqlite3_bind_int64(st, 1, seq);
+  int rc = sqlite3_step(st);
+  double share = 0;
+  int r = 0;
+  if (rc == SQLITE_ROW)
+    r = simhash_containment((const char *)sqlite3_column_text(st, 0), text, &share);
+  sqlite3_reset(st);
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    return store_fail(c->s, rc, "saving feed %s", c->feed_name);
+  if (r < 0)
+    return store_failf(c->s, r, "out of memory saving feed %s", c->feed_name);
+  *ret = share >= SIMHASH_MIN_CONTAINMENT;
+  return 0;
+}
+
+/* An entry of the same days, not carried by this feed, whose fingerprint is within
+ * SIMHASH_MAX_DISTANCE bits of f and whose text confirms it: *ret_seq 0 if none. */
+static int find_near_duplicate(struct put_ctx *c, const struct fingerprint *f, const char *text,
+                               int64_t *ret_seq, int64_t *ret_time) {
+  for (int b = 0; f->have && b < SIMHASH_BANDS; b++) {
+    sqlite3_stmt *st = store_stmt(c->s, STMT_BAND_CANDIDATES);
+    if (!st)
+      return -EIO;
+    sqlite3_bind_int64(st, 1, simhash_band_key(f->fp, b));
+    sqlite3_bind_int64(st, 2, f->time - SIMHASH_WINDOW_SECONDS);
+    sqlite3_bind_int64(st, 3, f->time + SIMHASH_WINDOW_SECONDS);
+    int rc;
+    int64_t near[8];
+    int64_t near_time[8];
+    size_t n_near = 0;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW && n_near < 8)
+      if (simhash_distance(f->fp, (uint64_t)sqlite3_column_int64(st, 1)) <= SIMHASH_MAX_DISTANCE) {
+        near[n_near] = sqlite3_column_int64(st, 0);
+        near_time[n_near++] = sqlite3_column_int64(st, 2);
+      }
+    sqlite3_reset(st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+      return store_fail(c->s, rc, "saving feed %s", c->feed_name);
+    for (size_t i = 0; i < n_near; i++) {
+      bool same_feed = true, same_text = false;
+      int r = carried_by_feed(c, near[i], &same_feed);
+      if (r == 0 && !same_feed)
+        r = confirm_same_text(c, near[i], text, &same_text);
+      if (r < 0)
+        return r;
+      if (!same_feed && same_text) {
+        *ret_seq = near[i];
+        *ret_time = near_time[i];
+        return 0;
+      }
+    }
+  }
+  return 0;
+}
+
+/* An entry another feed carries that is this unit's story: the same link key (the same
+ * item, or the same update of the same live blog), else near-identical text. *ret_seq 0 if
+ * none. */
+static int find_duplicate(struct put_ctx *c, const struct unit *u, const struct fingerprint *f,
+                          int64_t *ret_seq, int64_t *ret_time) {
+  *ret_seq = 0;
+  if (u->link_key) {
+    sqlite3_stmt *st = store_stmt(c->s, STMT_ENTRY_BY_LINK);
+    if (!st)
+      return -EIO;
+    store_bind_text(st, 1, u->link_key);
+    sqlite3_bind_int64(st, 2, c->feed_id);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+      *ret_seq = sqlite3_column_int64(st, 0);
+      *ret_time = sqlite3_column_int64(st, 1);
+    }
+    sqlite3_reset(st);
+    if (rc == SQLITE_ROW)
+      return 0;
+    if (rc != SQLITE_DONE)
+      return store_fail(c->s, rc, "saving feed %s", c->feed_name);
+  }
+  return find_near_duplicate(c, f, u->text, ret_seq, ret_time);
+}
+
+static int insert_source(struct put_ctx *c, const struct unit *u, int64_t seq, int64_t time) {
+  sqlite3_stmt *st = store_stmt(c->s, STMT_SOURCE_INSERT);
+  if (!st)
+    return -EIO;
+  sqlite3_bind_int64(st, 1, seq);
+  sqlite3_bind_int64(st, 2, c->item_id);
+  store_bind_text(st, 3, u->key);
+  sqlite3_bind_int64(st, 4, c->feed_id);
+  store_bind_text(st, 5, u->link);
+  sqlite3_bind_int64(st, 6, time);
+  int rc = store_step_done(st);
+  return rc == SQLITE_DONE ? 0 : store_fail(c->s, rc, "saving feed %s", c->feed_name);
+}
+
+/* Binds what an entry holds as ?2..?11 of STMT_ENTRY_INSERT or STMT_ENTRY_UPDATE. */
+static void bind_entry_fields(sqlite3_stmt *st, const struct put_ctx *c, const struct unit *u,
+                              const struct fingerprint *f) {
+  sqlite3_bind_int64(st, 2, u->time);
+  store_bind_text(st, 3, u->stamp);
+  store_bind_text(st, 4, u->title);
+  store_bind_text(st, 5, u->link);
+  store_bind_text(st, 6, u->link_key);
+  store_bind_text(st, 7, u->html);
+  store_bind_text(st, 8, u->text);
+  sqlite3_bind_int64(st, 9, (int64_t)u->hash);
+  sqlite3_bind_int64(st, 10, c->now);
+  bind_fingerprint(st, 11, f);
+}
+
+static int insert_entry(struct put_ctx *c, const struct unit *u, const struct fingerprint *f) {
+  char *uid = unit_uid(c, u);
+  if (!uid)
+    return store_failf(c->s, -ENOMEM, "out of memory saving feed %s", c->feed_name);
+  sqlite3_stmt *st = store_stmt(c->s, STMT_ENTRY_INSERT);
+  if (!st) {
+    free(uid);
+    return -EIO;
+  }
+  store_bind_text(st, 1, uid);
+  bind_entry_fields(st, c, u, f);
+  sqlite3_bind_int64(st, 12, c->item_id);
+  int rc = store_step_done(st);
+  free(uid);
+  if (rc != SQLITE_DONE)
+    return store_fail(c->s, rc, "saving feed %s", c->feed_name);
+  int64_t seq = sqlite3_last_insert_rowid(c->s->db);
+  int r = index_bands(c, seq, f, true);
+  return r < 0 ? r : insert_source(c, u, seq, u->time);
+}
+
+static int update_entry(struct put_ctx *c, const struct unit *u, int64_t seq,
+                        const struct fingerprint *old, const struct fingerprint *f) {
+  sqlite3_stmt *st = store_stmt(c->s, STMT_ENTRY_UPDATE);
+  if (!st)
+    return -EIO;
+  sqlite3_bind_int64(st, 1, seq);
+  bind_entry_fields(st, c, u, f);
+  int rc = store_step_done(st);
+  if (rc != SQLITE_DONE)
+    return store_fail(c->s, rc, "saving feed %s", c->feed_name);
+  int r = 0;
+  if (old->have != f->have || old->fp != f->fp || old->time != f->time) {
+    r = index_bands(c, seq, old, false);
+    if (!r)
+      r = index_bands(c, seq, f, true);
+  }
+  if (r < 0)
+    return r;
+  if (!(st = store_stmt(c->s, STMT_SOURCES_SET_TIME)))
+    return -EIO;
+  sqlite3_bind_int64(st, 1, seq);
+  sqlite3_bind_int64(st, 2, u->time);
+  rc = store_step_done(st);
+  return rc == SQLITE_DONE ? 0 : store_fail(c->s, rc, "saving feed %s", c->feed_name);
+}
+
+static int set_source_link(struct put_ctx *c, const struct unit *u) {
+  sqlite3_stmt *st = store_stmt(c->s, STMT_SOURCE_SET_LINK);
+  if (!st)
+    return -EIO;
+  sqlite3_bind_int64(st, 1, c->item_id);
+  store_bind_text(st, 2, u->key);
+  store_bind_text(st, 3, u->link);
+  int rc = store_step_done(st);
+  return rc == SQLITE_DONE ? 0 : store_fail(c->s, rc, "saving feed %s", c->feed_name);
+}
+
+static int put_unit(struct put_ctx *c, const struct unit *u) {
+  sqlite3_stmt *st = store_stmt(c->s, STMT_SOURCE_FIND);
+  if (!st)
+    return -EIO;
+  sqlite3_bind_int64(st, 1, c->item_id);
+  store_bind_text(st, 2, u->key);
+  int rc = sqlite3_step(st);
+  int64_t seq = 0, owner = 0;
+  uint64_t old_hash = 0;
+  struct fingerprint old = {0};
+  if (rc == SQLITE_ROW) {
+    seq = sqlite3_column_int64(st, 0);
+    old_hash = (uint64_t)sqlite3_column_int64(st, 1);
+    old.have = sqlite3_column_type(st, 2) != SQLITE_NULL;
+    old.fp = (uint64_t)sqlite3_column_int64(st, 2);
+    owner = sqlite3_column_int64(st, 3);
+    old.time = sqlite3_column_int64(st, 4);
+  }
+  sqlite3_reset(st);
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    return store_fail(c->s, rc, "saving feed %s", c->feed_name);
+  /* An entry first carried by another feed keeps that feed's content; this feed's copy
+   * only updates its own link. */
+  if (seq && (owner != c->item_id || old_hash == u->hash)) {
+    c->acc->unchanged++;
+    return owner != c->item_id ? set_source_link(c, u) : 0;
+  }
+  struct fingerprint f = {.time = u->time};
+  size_t shingles;
+  simhash_text(u->text, &f.fp, &shingles);
+  f.have = shingles >= SIMHASH_MIN_SHINGLES;
+  if (seq) {
+    int r = update_entry(c, u, seq, &old, &f);
+    if (!r)
+      r = set_source_link(c, u);
+    if (!r)
+      c->acc->updated_entries++;
+    return r;
+  }
+  int64_t dup = 0, dup_time = 0;
+  int r = find_duplicate(c, u, &f, &dup, &dup_time);
+  if (r < 0)
+    return r;
+  if (dup) {
+    r = insert_source(c, u, dup, dup_time);
+    if (!r)
+      c->acc->merged_duplicates++;
+    return r;
+  }
+  r = insert_entry(c, u, &f);
+  if (!r)
+    c->acc->new_entries++;
+  return r;
+}
+
+/* The key that finds an update again within its live blog: its stamp's time, else its
+ * stamp, else its position; "-2", "-3" for later updates with the same key. */
+static void update_key(const struct store_update *ups, size_t i, char out[48]) {
+  const struct store_update *u = &ups[i];
+  if (u->time)
+    snprintf(out, 48, "t%" PRId64, u->time);
+  else if (u->stamp)
+    snprintf(out, 48, "s%016" PRIx64, hash64_bytes(u->stamp, strlen(u->stamp)));
+  else
+    snprintf(out, 48, "n%zu", i);
+}
+
+static int build_units(struct put_ctx *c, int64_t first_seen, const char *html,
+                       const char *text, struct unit **ret, size_t *ret_n) {
+  const struct store_item *it = c->item;
+  size_t n = it->is_liveblog ? it->n_updates : 1;
+  struct unit *units = calloc(n ? n : 1, sizeof *units);
+  if (!units)
+    return -ENOMEM;
+  *ret = units;
+  *ret_n = n;
+  if (!it->is_liveblog) {
+    struct unit *u = &units[0];
+    u->time = it->has_published ? it->published : it->has_updated ? it->updated : first_seen;
+    if (it->title && !(u->title = strdup(it->title)))
+      return -ENOMEM;
+    if (it->link && !(u->link = strdup(it->link)))
+      return -ENOMEM;
+    u->html = html;
+    u->text = text;
+    u->hash = unit_hash(u);
+    return 0;
+  }
+  for (size_t i = 0; i < n; i++) {
+    const struct store_update *up = &it->updates[i];
+    struct unit *u = &units[i];
+    update_key(it->updates, i, u->key);
+    int same = 1; /* updates before this one with the same key, plus one */
+    for (size_t k = 0; k < i; k++)
+      if (units[k].base_len == strlen(u->key) &&
+          strncmp(units[k].key, u->key, units[k].base_len) == 0)
+        same++;
+    u->base_len = strlen(u->key);
+    if (same > 1)
+      snprintf(u->key + u->base_len, sizeof u->key - u->base_len, "-%d", same);
+    u->time = up->time ? up->time : it->has_published ? it->published
+                                   : it->has_updated  ? it->updated
+                                                      : first_seen;
+    u->stamp = up->stamp;
+    char when[CIVIL_UTC_LEN];
+    civil_format_utc(u->time, when);
+    const char *label = up->stamp ? up->stamp : when;
+    int r = it->title ? asprintf(&u->title, "%s \xe2\x80\x94 %s", it->title, label)
+                      : asprintf(&u->title, "%s", label);
+    if (r < 0) {
+      u->title = NULL;
+      return -ENOMEM;
+    }
+    if (it->link && up->anchor && *up->anchor)
+      r = asprintf(&u->link, "%s#%s", it->link, up->anchor);
+    else if (it->link)
+      r = asprintf(&u->link, "%s", it->link);
+    if (r < 0) {
+      u->link = NULL;
+      return -ENOMEM;
+    }
+    u->html = up->html;
+    u->text = up->text;
+    u->hash = unit_hash(u);
+  }
+  return 0;
+}
+
+static void free_units(struct unit *units, size_t n) {
+  for (size_t i = 0; units && i < n; i++) {
+    free(units[i].title);
+    free(units[i].link);
+    free(units[i].link_key);
+  }
+  free(units);
+}
+
+/* Gives each unit its link key. A live blog's updates all share its link, so theirs adds
+ * the update key: the same update of the same live blog from two feeds is one entry. A
+ * site's front page names no story (many feeds give it as every item's link). */
+static int set_link_keys(const struct put_ctx *c, struct unit *units, size_t n) {
+  if (!c->norm_link || url_is_site_root(c->norm_link))
+    return 0;
+  for (size_t i = 0; i < n; i++) {
+    struct unit *u = &units[i];
+    int r = u->key[0] ? asprintf(&u->link_key, "%s#%s", c->norm_link, u->key)
+                      : asprintf(&u->link_key, "%s", c->norm_link);
+    if (r < 0) {
+      u->link_key = NULL;
+      return -ENOMEM;
+    }
+  }
+  return 0;
+}
+
+/* Writes the item row; *ret_switched tells whether it changed between ordinary and live. */
+static int write_item(struct put_ctx *c, const char *ident, bool found, uint64_t hash,
+                      const char *html) {
+  const struct store_item *it = c->item;
+  sqlite3_stmt *st = store_stmt(c->s, found ? STMT_ITEM_UPDATE : STMT_ITEM_INSERT);
+  if (!st)
+    return -EIO;
+  if (found)
+    sqlite3_bind_int64(st, 1, c->item_id);
+  else
+    sqlite3_bind_int64(st, 1, c->feed_id);
+  if (found)
+    sqlite3_bind_int64(st, 2, c->feed_id);
+  else
+    store_bind_text(st, 2, ident);
+  store_bind_text(st, 3, it->guid);
+  store_bind_text(st, 4, it->link);
+  store_bind_text(st, 5, c->norm_link);
+  store_bind_text(st, 6, it->title);
+  store_bind_text(st, 7, it->author);
+  if (it->has_published)
+    sqlite3_bind_int64(st, 8, it->published);
+  if (it->has_updated)
+    sqlite3_bind_int64(st, 9, it->updated);
+  sqlite3_bind_int(st, 10, it->is_liveblog ? 1 : 0);
+  store_bind_text(st, 11, html ? html : "");
+  sqlite3_bind_int64(st, 12, (int64_t)hash);
+  sqlite3_bind_int64(st, 13, c->now);
+  int rc = store_step_done(st);
+  if (rc != SQLITE_DONE)
+    return store_fail(c->s, rc, "saving feed %s", c->feed_name);
+  if (!found)
+    c->item_id = sqlite3_last_insert_rowid(c->s->db);
+  return 0;
+}
+
+/* An item that turned from ordinary into a live blog (or back) loses the entries of its
+ * old kind, so the stream does not show it both ways. */
+static int drop_other_kind(struct put_ctx *c) {
+  sqlite3_stmt *st = store_stmt(c->s, STMT_ITEM_DROP_KIND);
+  if (!st)
+    return -EIO;
+  sqlite3_bind_int64(st, 1, c->item_id);
+  sqlite3_bind_int(st, 2, c->item->is_liveblog ? 1 : 0);
+  int rc = store_step_done(st);
+  if (rc == SQLITE_DONE) {
+    if (!(st = store_stmt(c->s, STMT_ITEM_DROP_ORPHANS)))
+      return -EIO;
+    sqlite3_bind_int64(st, 1, c->item_id);
+    rc = store_step_done(st);
+  }
+  return rc == SQLITE_DONE ? 0 : store_fail(c->s, rc, "saving feed %s", c->feed_name);
+}
+
+/* The part of store_put_item that writes; runs inside a transaction. */
+static int put_changed(struct put_ctx *c, const char *ident, bool found, bool was_liveblog,
+                       int64_t first_seen, uint64_t hash) {
+  const struct store_item *it = c->item;
+  char *html = NULL, *text = NULL;
+  struct unit *units = NULL;
+  size_t n = 0;
+  int r = store_dedupe_repeated_body(it->html, &html);
+  if (!r)
+    r = store_dedupe_repeated_body(it->text, &text);
+  if (!r)
+    r = write_item(c, ident, found, hash, html ? html : it->html);
+  if (!r && found && was_liveblog != it->is_liveblog)
+    r = drop_other_kind(c);
+  if (!r) {
+    r = build_units(c, first_seen, html ? html : it->html, text ? text : it->text, &units, &n);
+    if (!r)
+      r = set_link_keys(c, units, n);
+    if (r == -ENOMEM)
+      store_failf(c->s, r, "out of memory saving feed %s", c->feed_name);
+  }
+  for (size_t i = 0; !r && i < n; i++)
+    r = put_unit(c, &units[i]);
+  free_units(units, n);
+  free(html);
+  free(text);
+  return r;
+}
+
+int store_put_item(struct store *s, int64_t feed_id, const struct store_item *item, int64_t now,
+                   struct store_put_stats *acc) {
+  struct store_put_stats ignored = {0};
+  struct put_ctx c = {.s = s, .feed_id = feed_id, .item = item, .now = now,
+                      .acc = acc ? acc : &ignored};
+  char *ident = NULL;
+  int r = feed_name(s, feed_id, &c.feed_name);
+  if (!r)
+    r = validate(s, c.feed_name, item);
+  if (!r && item->link) {
+    r = url_normalise(item->link, &c.norm_link);
+    if (r == -E2BIG) {
+      c.norm_link = NULL; /* too long to be a key: identify the item otherwise */
+      r = 0;
+    }
+  }
+  if (!r && !(ident = item_ident(item, c.norm_link)))
+    r = -ENOMEM;
+  if (r == -ENOMEM)
+    store_failf(s, r, "out of memory saving feed %s", c.feed_name ? c.feed_name : "?");
+  if (r < 0)
+    goto out;
+  snprintf(c.ident_hex, sizeof c.ident_hex, "%016" PRIx64, hash64_bytes(ident, strlen(ident)));
+  uint64_t hash = item_hash(item);
+
+  sqlite3_stmt *st = store_stmt(s, STMT_ITEM_FIND);
+  if (!st) {
+    r = -EIO;
+    goto out;
+  }
+  sqlite3_bind_int64(st, 1, feed_id);
+  store_bind_text(st, 2, ident);
+  int rc = sqlite3_step(st);
+  bool found = rc == SQLITE_ROW, was_liveblog = false;
+  int64_t first_seen = now;
+  if (found) {
+    c.item_id = sqlite3_column_int64(st, 0);
+    was_liveblog = sqlite3_column_int(st, 2) != 0;
+    first_seen = sqlite3_column_int64(st, 3);
+    if ((uint64_t)sqlite3_column_int64(st, 1) == hash) {
+      sqlite3_reset(st);
+      c.acc->unchanged++;
+      goto out;
+    }
+  }
+  sqlite3_reset(st);
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+    r = store_fail(s, rc, "saving feed %s", c.feed_name);
+    goto out;
+  }
+  bool own_tx = !s->in_tx;
+  if (own_tx && (r = store_begin(s)) < 0)
+    goto out;
+  snprintf(s->tx_feed, sizeof s->tx_feed, "%s", c.feed_name);
+  struct store_put_stats before = *c.acc;
+  r = put_changed(&c, ident, found, was_liveblog, first_seen, hash);
+  if (own_tx) {
+    if (!r)
+      r = store_commit(s);
+    if (r < 0) {
+      store_rollback(s);
+      *c.acc = before; /* nothing of this item was kept */
+    }
+  }
+out:
+  free(ident);
+  free(c.norm_link);
+  free(c.feed_name);
+  return r;
+}

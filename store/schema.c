@@ -1,0 +1,157 @@
+/* schema.c — the numbered migrations of the store. See schema.h.
+ *
+ * Never edit a released step: add a new one. tests/unit/test_store_schema.c keeps a copy of
+ * every historic schema and checks that a store at each one migrates with its data. */
+#include "schema.h"
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "simhash.h"
+
+/* Version 1: feeds, the items read from them, the entries of the stream and which feeds
+ * carried each entry. */
+static const char schema_v1[] =
+    "CREATE TABLE feeds ("
+    "  id INTEGER PRIMARY KEY,"
+    "  name TEXT NOT NULL UNIQUE,"          /* feeds.d file name */
+    "  url TEXT NOT NULL,"                  /* as configured */
+    "  effective_url TEXT,"                 /* after permanent redirects */
+    "  title TEXT, site_url TEXT,"          /* the feed's own */
+    "  etag TEXT, last_modified TEXT,"      /* validators for conditional GET */
+    "  next_due INTEGER NOT NULL DEFAULT 0,"
+    "  last_polled INTEGER NOT NULL DEFAULT 0,"
+    "  error_count INTEGER NOT NULL DEFAULT 0,"
+    "  last_status INTEGER NOT NULL DEFAULT 0,"
+    "  retired INTEGER NOT NULL DEFAULT 0);"
+    "CREATE INDEX feeds_due ON feeds(next_due) WHERE retired = 0;"
+    "CREATE TABLE items ("
+    "  id INTEGER PRIMARY KEY,"
+    "  feed_id INTEGER NOT NULL REFERENCES feeds(id) ON DELETE CASCADE,"
+    "  ident TEXT NOT NULL,"                /* g:guid, l:normalised link or h:hash */
+    "  guid TEXT, link TEXT, norm_link TEXT, title TEXT, author TEXT,"
+    "  published INTEGER, updated INTEGER,"
+    "  is_liveblog INTEGER NOT NULL DEFAULT 0,"
+    "  content TEXT,"                       /* NULL once all its entries are pruned */
+    "  content_hash INTEGER NOT NULL,"      /* of everything the feed said about it */
+    "  first_seen INTEGER NOT NULL,"
+    "  changed INTEGER NOT NULL,"
+    "  UNIQUE (feed_id, ident));"
+    "CREATE INDEX items_tombstones ON items(first_seen) WHERE content IS NULL;"
+    "CREATE TABLE entries ("
+    "  seq INTEGER PRIMARY KEY AUTOINCREMENT," /* never reused, so followers miss nothing */
+    "  uid TEXT NOT NULL,"                  /* the stable tag: URI; unique by construction */
+    "  item_id INTEGER NOT NULL REFERENCES items(id) ON DELETE CASCADE," /* first source */
+    "  time INTEGER NOT NULL,"
+    "  stamp TEXT, title TEXT, link TEXT,"
+    "  norm_link TEXT,"                     /* normalised link [# update key], to find it again */
+    "  html TEXT, text TEXT,"
+    "  content_hash INTEGER NOT NULL,"
+    "  first_seen INTEGER NOT NULL,"
+    "  updated INTEGER NOT NULL);"
+    "CREATE INDEX entries_time ON entries(time, seq);"
+    "CREATE INDEX entries_item ON entries(item_id);"
+    "CREATE INDEX entries_norm_link ON entries(norm_link) WHERE norm_link IS NOT NULL;"
+    "CREATE TABLE entry_sources ("
+    "  id INTEGER PRIMARY KEY,"             /* order added: the first source first */
+    "  entry_seq INTEGER NOT NULL REFERENCES entries(seq) ON DELETE CASCADE,"
+    "  item_id INTEGER NOT NULL REFERENCES items(id) ON DELETE CASCADE,"
+    "  update_key TEXT NOT NULL,"           /* '' for an ordinary item, else the update's */
+    "  feed_id INTEGER NOT NULL REFERENCES feeds(id) ON DELETE CASCADE,"
+    "  link TEXT,"                          /* this feed's link for the story */
+    "  time INTEGER NOT NULL,"              /* the entry's time, for one feed's stream */
+    "  UNIQUE (item_id, update_key));"
+    "CREATE INDEX entry_sources_entry ON entry_sources(entry_seq);"
+    "CREATE INDEX entry_sources_feed ON entry_sources(feed_id, time, entry_seq);"
+    /* An item whose every entry is gone keeps only its identity and hash, so that a feed
+     * still carrying it does not bring it back as new. */
+    "CREATE TRIGGER entry_sources_tombstone AFTER DELETE ON entry_sources BEGIN"
+    "  UPDATE items SET content = NULL WHERE id = old.item_id AND content IS NOT NULL"
+    "    AND NOT EXISTS (SELECT 1 FROM entry_sources WHERE item_id = old.item_id);"
+    "END;";
+
+/* Version 2: near-duplicate detection. Each entry's SimHash, indexed under 8 bands of 8
+ * bits with the entry's time (simhash.h), so a lookup finds every fingerprint within 7 bits
+ * among the entries of the same days from the index alone. */
+static const char schema_v2[] =
+    "ALTER TABLE entries ADD COLUMN simhash INTEGER;"
+    "CREATE TABLE simhash_bands ("
+    "  band_key INTEGER NOT NULL,"          /* band number << 8 | the band's byte */
+    "  time INTEGER NOT NULL,"              /* the entry's time */
+    "  entry_seq INTEGER NOT NULL,"
+    "  simhash INTEGER NOT NULL,"           /* the whole fingerprint, so lookups stay here */
+    "  PRIMARY KEY (band_key, time, entry_seq)) WITHOUT ROWID;"
+    "CREATE TRIGGER entries_drop_bands AFTER DELETE ON entries WHEN old.simhash IS NOT NULL"
+    " BEGIN"
+    "  DELETE FROM simhash_bands WHERE time = old.time AND entry_seq = old.seq AND band_key IN ("
+    "    old.simhash & 255, 256 | ((old.simhash >> 8) & 255),"
+    "    512 | ((old.simhash >> 16) & 255), 768 | ((old.simhash >> 24) & 255),"
+    "    1024 | ((old.simhash >> 32) & 255), 1280 | ((old.simhash >> 40) & 255),"
+    "    1536 | ((old.simhash >> 48) & 255), 1792 | ((old.simhash >> 56) & 255));"
+    "END;";
+
+/* Fingerprints the entries stored before version 2. */
+static int backfill_simhash(sqlite3 *db) {
+  sqlite3_stmt *sel = NULL, *upd = NULL, *band = NULL;
+  int rc = sqlite3_prepare_v2(db, "SELECT seq, text, time FROM entries WHERE text IS NOT NULL",
+                              -1, &sel, NULL);
+  if (rc == SQLITE_OK)
+    rc = sqlite3_prepare_v2(db, "UPDATE entries SET simhash = ?2 WHERE seq = ?1", -1, &upd,
+                            NULL);
+  if (rc == SQLITE_OK)
+    rc = sqlite3_prepare_v2(db, "INSERT OR IGNORE INTO simhash_bands VALUES (?1, ?3, ?2, ?4)",
+                            -1, &band, NULL);
+  while (rc == SQLITE_OK && (rc = sqlite3_step(sel)) == SQLITE_ROW) {
+    rc = SQLITE_OK;
+    int64_t seq = sqlite3_column_int64(sel, 0);
+    uint64_t fp;
+    size_t shingles;
+    simhash_text((const char *)sqlite3_column_text(sel, 1), &fp, &shingles);
+    if (shingles < SIMHASH_MIN_SHINGLES)
+      continue;
+    sqlite3_bind_int64(upd, 1, seq);
+    sqlite3_bind_int64(upd, 2, (int64_t)fp);
+    if (sqlite3_step(upd) != SQLITE_DONE)
+      rc = sqlite3_errcode(db);
+    sqlite3_reset(upd);
+    for (int b = 0; rc == SQLITE_OK && b < SIMHASH_BANDS; b++) {
+      sqlite3_bind_int64(band, 1, simhash_band_key(fp, b));
+      sqlite3_bind_int64(band, 2, seq);
+      sqlite3_bind_int64(band, 3, sqlite3_column_int64(sel, 2));
+      sqlite3_bind_int64(band, 4, (int64_t)fp);
+      if (sqlite3_step(band) != SQLITE_DONE)
+        rc = sqlite3_errcode(db);
+      sqlite3_reset(band);
+    }
+  }
+  if (rc == SQLITE_DONE)
+    rc = SQLITE_OK;
+  sqlite3_finalize(sel);
+  sqlite3_finalize(upd);
+  sqlite3_finalize(band);
+  return rc;
+}
+
+struct migration {
+  const char *sql;
+  int (*after)(sqlite3 *db); /* data changes SQL alone cannot make, or NULL */
+};
+
+/* migrations[k] takes a store from version k to k + 1. */
+static const struct migration migrations[SCHEMA_VERSION] = {
+    {schema_v1, NULL},
+    {schema_v2, backfill_simhash},
+};
+
+int schema_migrate(sqlite3 *db, int from_version) {
+  for (int v = from_version; v < SCHEMA_VERSION; v++) {
+    int rc = sqlite3_exec(db, migrations[v].sql, NULL, NULL, NULL);
+    if (rc == SQLITE_OK && migrations[v].after)
+      rc = migrations[v].after(db);
+    if (rc != SQLITE_OK)
+      return rc;
+  }
+  char sql[64];
+  snprintf(sql, sizeof sql, "PRAGMA user_version = %d", SCHEMA_VERSION);
+  return sqlite3_exec(db, sql, NULL, NULL, NULL);
+}

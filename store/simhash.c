@@ -1,0 +1,191 @@
+/* simhash.c — SimHash over word shingles, and the stored 64-bit hash. See simhash.h. */
+#include "simhash.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+static uint64_t mix64(uint64_t z) {
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  return z ^ (z >> 31);
+}
+
+void hash64_init(struct hash64 *s) { s->h = 0xcbf29ce484222325ULL; }
+
+void hash64_add(struct hash64 *s, const void *data, size_t len) {
+  const unsigned char *p = data;
+  for (size_t i = 0; i < len; i++) {
+    s->h ^= p[i];
+    s->h *= 0x100000001b3ULL;
+  }
+}
+
+void hash64_add_str(struct hash64 *s, const char *str) {
+  static const unsigned char null_marker[2] = {0xff, 0x00};
+  if (!str) {
+    hash64_add(s, null_marker, sizeof null_marker);
+    return;
+  }
+  hash64_add(s, str, strlen(str) + 1);
+}
+
+void hash64_add_i64(struct hash64 *s, int64_t v) {
+  unsigned char b[8];
+  for (int i = 0; i < 8; i++)
+    b[i] = (unsigned char)((uint64_t)v >> (8 * i));
+  hash64_add(s, b, sizeof b);
+}
+
+uint64_t hash64_final(const struct hash64 *s) { return mix64(s->h); }
+
+uint64_t hash64_bytes(const void *data, size_t len) {
+  struct hash64 s;
+  hash64_init(&s);
+  hash64_add(&s, data, len);
+  return hash64_final(&s);
+}
+
+/* Word bytes: ASCII letters and digits, and every byte of a multi-byte UTF-8 character
+ * (so "Homs’" keeps its apostrophe as part of the word, which is harmless). */
+static int is_word_byte(unsigned char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c >= 0x80;
+}
+
+/* Next word of text at *pos: its hash (of the lower-cased bytes). 0 at the end. */
+static int next_word(const char *text, size_t *pos, uint64_t *ret_hash) {
+  size_t i = *pos;
+  while (text[i] && !is_word_byte((unsigned char)text[i]))
+    i++;
+  if (!text[i])
+    return 0;
+  struct hash64 h;
+  hash64_init(&h);
+  while (text[i] && is_word_byte((unsigned char)text[i])) {
+    unsigned char c = (unsigned char)text[i];
+    if (c >= 'A' && c <= 'Z')
+      c = (unsigned char)(c - 'A' + 'a');
+    hash64_add(&h, &c, 1);
+    i++;
+  }
+  *pos = i;
+  *ret_hash = hash64_final(&h);
+  return 1;
+}
+
+/* Calls fn for the hash of every shingle of text, in order. */
+static size_t for_each_shingle(const char *text, void (*fn)(uint64_t sh, void *arg), void *arg) {
+  uint64_t window[SIMHASH_SHINGLE_WORDS] = {0};
+  size_t words = 0, shingles = 0, pos = 0;
+  uint64_t w;
+  while (text && next_word(text, &pos, &w)) {
+    window[words % SIMHASH_SHINGLE_WORDS] = w;
+    words++;
+    if (words < SIMHASH_SHINGLE_WORDS)
+      continue;
+    uint64_t sh = 0;
+    for (size_t k = 0; k < SIMHASH_SHINGLE_WORDS; k++) /* oldest word first */
+      sh = mix64(sh ^ window[(words + k) % SIMHASH_SHINGLE_WORDS]);
+    fn(sh, arg);
+    shingles++;
+  }
+  return shingles;
+}
+
+struct votes {
+  int32_t v[64];
+  uint64_t all; /* xor of every shingle: breaks ties */
+};
+
+static void vote(uint64_t sh, void *arg) {
+  struct votes *vs = arg;
+  for (int bit = 0; bit < 64; bit++)
+    vs->v[bit] += (sh >> bit) & 1 ? 1 : -1;
+  vs->all ^= sh;
+}
+
+void simhash_text(const char *text, uint64_t *ret, size_t *ret_shingles) {
+  struct votes vs = {{0}, 0};
+  size_t shingles = for_each_shingle(text, vote, &vs);
+  /* A tied bit (even counts tie often) takes its value from all the shingles together, so
+   * that ties do not pull every fingerprint towards 0 and towards each other. */
+  uint64_t fp = 0;
+  for (int bit = 0; bit < 64; bit++)
+    if (vs.v[bit] > 0 || (vs.v[bit] == 0 && ((vs.all >> bit) & 1)))
+      fp |= 1ULL << bit;
+  *ret = fp;
+  *ret_shingles = shingles;
+}
+
+struct shingle_set {
+  uint64_t *h;
+  size_t n, alloc;
+  bool oom;
+};
+
+static void collect_shingle(uint64_t sh, void *arg) {
+  struct shingle_set *set = arg;
+  if (set->oom || set->n >= SIMHASH_MAX_COMPARED_SHINGLES)
+    return;
+  if (set->n == set->alloc) {
+    size_t na = set->alloc ? 2 * set->alloc : 256;
+    uint64_t *nh = realloc(set->h, na * sizeof *nh);
+    if (!nh) {
+      set->oom = true;
+      return;
+    }
+    set->h = nh;
+    set->alloc = na;
+  }
+  set->h[set->n++] = sh;
+}
+
+static int cmp_u64(const void *a, const void *b) {
+  uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+  return x < y ? -1 : x > y;
+}
+
+/* Sorts and removes repeats. */
+static void make_set(struct shingle_set *set) {
+  qsort(set->h, set->n, sizeof *set->h, cmp_u64);
+  size_t out = 0;
+  for (size_t i = 0; i < set->n; i++)
+    if (out == 0 || set->h[out - 1] != set->h[i])
+      set->h[out++] = set->h[i];
+  set->n = out;
+}
+
+int simhash_containment(const char *a, const char *b, double *ret) {
+  struct shingle_set sa = {0}, sb = {0};
+  for_each_shingle(a, collect_shingle, &sa);
+  for_each_shingle(b, collect_shingle, &sb);
+  int r = 0;
+  if (sa.oom || sb.oom) {
+    r = -ENOMEM;
+  } else {
+    make_set(&sa);
+    make_set(&sb);
+    size_t common = 0, i = 0, j = 0;
+    while (i < sa.n && j < sb.n) {
+      if (sa.h[i] == sb.h[j])
+        common++, i++, j++;
+      else if (sa.h[i] < sb.h[j])
+        i++;
+      else
+        j++;
+    }
+    size_t smaller = sa.n < sb.n ? sa.n : sb.n;
+    *ret = smaller ? (double)common / (double)smaller : 0.0;
+  }
+  free(sa.h);
+  free(sb.h);
+  return r;
+}
+
+int simhash_distance(uint64_t a, uint64_t b) { return __builtin_popcountll(a ^ b); }
+
+int64_t simhash_band_key(uint64_t fp, int band) {
+  return ((int64_t)band << SIMHASH_BAND_BITS) |
+         (int64_t)((fp >> (SIMHASH_BAND_BITS * band)) & ((1u << SIMHASH_BAND_BITS) - 1));
+}

@@ -1,0 +1,181 @@
+/* store.h — braid's memory: feeds, items and stream entries in one SQLite file.
+ *
+ * Promise: this is the only module that speaks SQL. Everything braid has read survives a
+ * restart or a crash: a poll result is written in one transaction (store_begin ..
+ * store_commit), so after a crash either all of a poll's items are there or none are. The
+ * file is opened in WAL mode, so one writer (the daemon) and any number of readers
+ * (`braid tail`, `braid export`) work at once without blocking each other.
+ *
+ * Entries are the unit of the merged stream (DESIGN.md, "The merged stream"): an ordinary
+ * item is one entry, a live blog one entry per update. store_put_item turns items into
+ * entries: it recognises an item it has seen before (same feed and guid, else same
+ * normalised link, else same title and date), writes nothing when nothing changed, keeps
+ * an entry's id when its content is edited, and merges the same story carried by several
+ * feeds (same normalised link, the same update of the same live blog, or near-identical
+ * text by SimHash within a week) into one entry with one source per feed, the first first.
+ *
+ * Errors: every call returns 0 or a negative errno-style code (-ENOSPC disk full, -EFBIG
+ * file size limit, -EROFS read-only store, -EBUSY locked too long, -EIO damaged file or I/O
+ * error, -ENOENT no such store, -EPROTO a store written by a newer braid or another
+ * program's database, -ENOMEM, -EINVAL).
+ * After a failure store_errmsg says what failed and names the store file (and the feed
+ * where there is one), e.g. "store /var/lib/braid/braid.db: disk full while saving feed
+ * ea-worldview". A failed write inside a transaction leaves the transaction to be rolled
+ * back with store_rollback; what was committed before is untouched.
+ *
+ * Ownership: strings passed in are copied (or only read during the call); results are
+ * owned by the caller and freed with the matching _clear function. A struct store is used
+ * by one thread at a time.
+ */
+#ifndef BRAID_STORE_H
+#define BRAID_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "entry.h"
+
+struct store;
+
+/* The schema version this braid writes (PRAGMA user_version). */
+#define STORE_SCHEMA_VERSION 2
+
+enum store_open_flags {
+  /* Opens an existing store for reading only: never creates, migrates or writes it
+   * (`braid tail`). A missing file is -ENOENT, an older schema -EPROTO. */
+  STORE_OPEN_READONLY = 1 << 0,
+};
+
+/* Opens (creating if needed, unless read-only) the store at path and brings its schema up
+ * to date inside one transaction. A store written by a newer braid, or another program's
+ * SQLite database, is refused with -EPROTO and left byte-for-byte unchanged; a read-only
+ * file is refused with -EROFS unless STORE_OPEN_READONLY. On failure *ret is NULL and err
+ * (if not NULL) holds the reason. */
+int store_open(const char *path, unsigned flags, struct store **ret, char *err, size_t errlen);
+/* Finalises every statement and closes the file. NULL is a no-op. */
+void store_close(struct store *s);
+/* The message of the last failure on s ("" if none). Owned by s, valid until the next call. */
+const char *store_errmsg(const struct store *s);
+/* The path the store was opened with. */
+const char *store_path(const struct store *s);
+
+/* ---- feeds ---------------------------------------------------------------------------- */
+
+/* Finds the feed called name (the feeds.d file name) or adds it with url. An existing
+ * feed whose configured url changed gets the new url, forgets its effective url and
+ * validators (ETag, Last-Modified), since they belonged to the old address, and is no longer
+ * retired. A retired feed ensured with the same url stays retired (it said 410 Gone). */
+int store_feed_ensure(struct store *s, const char *name, const char *url, int64_t *ret_feed_id);
+
+/* What the poller remembers about a feed between polls. Strings may be NULL. */
+struct store_feed_state {
+  char *url;           /* the configured url (read only: store_feed_ensure sets it) */
+  char *etag;          /* ETag of the last 200 reply, for If-None-Match */
+  char *last_modified; /* Last-Modified of the last 200 reply, for If-Modified-Since */
+  char *effective_url; /* where a 301/308 moved the feed; poll this instead of url */
+  char *title;         /* the feed's own title */
+  char *site_url;      /* the feed's own <link> */
+  int64_t next_due;    /* UTC seconds when the next poll is due */
+  int64_t last_polled; /* UTC seconds of the last poll attempt, 0 never */
+  int error_count;     /* consecutive failed polls, for backoff */
+  int last_status;     /* HTTP status of the last poll, 0 none, negative a local error */
+  bool retired;        /* a 410 Gone retired the feed: not polled any more */
+};
+/* Frees the strings; a zeroed state is fine. */
+void store_feed_state_clear(struct store_feed_state *st);
+/* -ENOENT if there is no feed called name. *ret is filled (caller clears it). */
+int store_feed_get_state(struct store *s, const char *name, struct store_feed_state *ret);
+/* Writes every field of st except url. -ENOENT if there is no feed called name. */
+int store_feed_set_state(struct store *s, const char *name, const struct store_feed_state *st);
+
+struct store_name_list {
+  char **names; /* feed names, soonest due first */
+  size_t n;
+};
+void store_name_list_clear(struct store_name_list *l);
+/* Names of the feeds not retired whose next_due <= before, soonest first, at most max. */
+int store_feeds_due(struct store *s, int64_t before, size_t max, struct store_name_list *ret);
+
+/* ---- one poll result, atomically ------------------------------------------------------ */
+
+/* Everything stored between store_begin and store_commit becomes visible at once, or
+ * (after store_rollback, a crash or a power cut) not at all. Without store_begin each
+ * put is its own transaction. */
+int store_begin(struct store *s);
+int store_commit(struct store *s);
+void store_rollback(struct store *s);
+
+/* One live-blog update, as the splitter found it. */
+struct store_update {
+  const char *stamp;  /* the stamp as written ("2120 GMT"), or NULL */
+  int64_t time;       /* UTC seconds the stamp stands for, 0 unknown */
+  const char *html;   /* the update's markup without its stamp */
+  const char *text;   /* its plain text */
+  const char *anchor; /* id of its element in the live blog's page, for link#anchor, or NULL */
+};
+
+/* One feed item as parsed. Strings may be NULL except where said. */
+struct store_item {
+  const char *guid, *link, *title, *author;
+  const char *html; /* the item's body (content, else summary) */
+  const char *text; /* its plain text, what near-duplicate detection compares */
+  int64_t published, updated;
+  bool has_published, has_updated;
+  bool is_liveblog; /* if true the item's entries are its updates, not the item itself */
+  const struct store_update *updates;
+  size_t n_updates;
+};
+
+/* What store_put_item did, added to the caller's tally (for the poll log line). */
+struct store_put_stats {
+  int new_entries;       /* entries added to the stream */
+  int updated_entries;   /* entries whose content changed (same id, new `updated`) */
+  int unchanged;         /* items or updates seen before with nothing changed */
+  int merged_duplicates; /* entries this feed carried that another feed had already */
+};
+
+/* Stores one item of feed_id as seen at `now` (UTC seconds); see the header comment for
+ * what is an existing item, an edit and a duplicate. A body that holds its text twice in a
+ * row is stored once (store_dedupe_repeated_body). acc may be NULL. An item over a cap of
+ * bounds.h is refused with -E2BIG before anything is written (the poll may go on without
+ * it); any other failure inside store_begin .. store_commit leaves the transaction to be
+ * rolled back, and acc may then count what was rolled back. */
+int store_put_item(struct store *s, int64_t feed_id, const struct store_item *item, int64_t now,
+                   struct store_put_stats *acc);
+
+/* ---- stream queries: fill a stream_list (entry.h); clear it with stream_list_clear ---- */
+
+/* The newest n entries of the merged stream, newest first (by time, then seq). */
+int store_stream_newest(struct store *s, size_t n, struct stream_list *ret);
+/* Entries with seq > after_seq, oldest first by seq, at most max: what a follower has not
+ * printed yet. Seq only grows; an edited entry keeps its seq. */
+int store_stream_after(struct store *s, int64_t after_seq, size_t max, struct stream_list *ret);
+/* The newest n entries carried by the feed called feed_name, newest first. */
+int store_stream_feed(struct store *s, const char *feed_name, size_t n, struct stream_list *ret);
+/* The highest seq in the store (0 if empty): where a follower starts. */
+int store_max_seq(struct store *s, int64_t *ret_seq);
+
+/* ---- upkeep --------------------------------------------------------------------------- */
+
+/* Deletes at most `batch` entries, oldest first: those whose time is before older_than and,
+ * per feed (by first source), those beyond the newest max_per_feed (0 = no cap). Then
+ * returns freed pages to the file system (incremental vacuum). Call repeatedly until
+ * *ret_deleted < batch, so no single call holds the write lock long. */
+int store_prune(struct store *s, int64_t older_than, size_t max_per_feed, size_t batch,
+                size_t *ret_deleted);
+
+/* PRAGMA data_version: changes when another connection commits, so a follower can check
+ * cheaply whether to query again. */
+int store_data_version(struct store *s, int64_t *ret);
+
+/* ---- helpers usable without a store --------------------------------------------------- */
+
+/* If body holds one block of text twice in a row (a scraping or syndication artifact),
+ * returns a newly allocated copy with the first copy and the blank space after it removed
+ * (what came before and after the pair is kept) in *ret (caller frees); otherwise *ret is
+ * NULL. The block must be at least 256 bytes and the two copies at least half the body.
+ * 0 or -ENOMEM. */
+int store_dedupe_repeated_body(const char *body, char **ret);
+
+#endif

@@ -1,0 +1,88 @@
+/* store_internal.h — what the store's own files (store.c, put.c, stream.c) share.
+ *
+ * Promise: one prepared statement per query, prepared on first use with
+ * SQLITE_PREPARE_PERSISTENT and kept for the life of the connection; store_fail turns a
+ * SQLite failure into a negative errno-style code and a message naming the store file.
+ */
+#ifndef BRAID_STORE_INTERNAL_H
+#define BRAID_STORE_INTERNAL_H
+
+#include <sqlite3.h>
+#include <stdbool.h>
+
+#include "store.h"
+
+enum store_stmt {
+  STMT_FEED_BY_NAME,
+  STMT_FEED_INSERT,
+  STMT_FEED_SET_URL,
+  STMT_FEED_GET,
+  STMT_FEED_SET,
+  STMT_FEEDS_DUE,
+  STMT_FEED_NAME,
+  STMT_BEGIN,
+  STMT_COMMIT,
+  STMT_ITEM_FIND,
+  STMT_ITEM_INSERT,
+  STMT_ITEM_UPDATE,
+  STMT_ITEM_DROP_KIND,
+  STMT_ITEM_DROP_ORPHANS,
+  STMT_SOURCE_FIND,
+  STMT_SOURCE_SET_LINK,
+  STMT_SOURCE_INSERT,
+  STMT_SOURCES_SET_TIME,
+  STMT_ENTRY_INSERT,
+  STMT_ENTRY_UPDATE,
+  STMT_ENTRY_BY_LINK,
+  STMT_BAND_INSERT,
+  STMT_BAND_DELETE,
+  STMT_BAND_CANDIDATES,
+  STMT_ENTRY_HAS_FEED,
+  STMT_ENTRY_TEXT,
+  STMT_STREAM_NEWEST,
+  STMT_STREAM_AFTER,
+  STMT_STREAM_FEED,
+  STMT_SOURCES_OF,
+  STMT_MAX_SEQ,
+  STMT_DATA_VERSION,
+  STMT_PRUNE_OLD,
+  STMT_PRUNE_FEEDS,
+  STMT_PRUNE_FEED_EXCESS,
+  STMT_DELETE_ENTRY,
+  STMT_DELETE_SOURCE,
+  STMT_DELETE_ORPHAN_ENTRY,
+  STMT_PRUNE_TOMBSTONES,
+  STMT__COUNT
+};
+
+struct store {
+  sqlite3 *db;
+  char *path;
+  bool readonly;
+  bool in_tx; /* inside store_begin .. store_commit */
+  char tx_feed[128]; /* the feed being saved in the open transaction, for error messages */
+  sqlite3_stmt *stmt[STMT__COUNT];
+  char errmsg[512];
+};
+
+/* The SQL of a statement (tests check each query's plan uses an index). */
+const char *store_stmt_sql(enum store_stmt id);
+/* The statement for id, reset and with its bindings cleared, or NULL (s->errmsg set). */
+sqlite3_stmt *store_stmt(struct store *s, enum store_stmt id);
+
+/* Records that `what` failed with SQLite result code rc (its message read from s->db) in
+ * s->errmsg: "store PATH: REASON while WHAT (sqlite message)". Returns the errno code. */
+int store_fail(struct store *s, int rc, const char *what_fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Records an error that is not SQLite's: "store PATH: MESSAGE". Returns err. */
+int store_failf(struct store *s, int err, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Binds a string, or NULL for a NULL string. */
+int store_bind_text(sqlite3_stmt *st, int col, const char *text);
+/* A newly allocated copy of a text column, NULL for NULL; *ret_oom set on allocation failure. */
+char *store_column_strdup(sqlite3_stmt *st, int col, bool *ret_oom);
+/* Steps a statement that returns no row; the SQLite code (SQLITE_DONE on success). */
+int store_step_done(sqlite3_stmt *st);
+
+#endif

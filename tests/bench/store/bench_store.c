@@ -1,0 +1,169 @@
+/* bench_store.c — how fast the store takes poll results and answers the newest-N query.
+ *
+ * usage: bench_store STORE_PATH [ENTRIES [ITEMS_PER_POLL [FEEDS]]]
+ * Writes ENTRIES ordinary items (default 1,000,000), ITEMS_PER_POLL (default 20) per
+ * transaction, round-robin over FEEDS feeds (default 100), each with a distinct ~60-word
+ * text (so every one is fingerprinted and looked up for near-duplicates) and a time 30 s
+ * apart (a year of stream for a million entries). Then re-stores the last poll unchanged
+ * 1000 times, and times store_stream_newest(100) on a freshly opened store. Built and run
+ * by run.sh. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sqlite3.h>
+#include <time.h>
+
+#include "store.h"
+
+static double now_s(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static uint64_t rng_state = 0x9e3779b97f4a7c15ULL;
+static uint64_t rng(void) {
+  rng_state ^= rng_state << 13;
+  rng_state ^= rng_state >> 7;
+  rng_state ^= rng_state << 17;
+  return rng_state;
+}
+
+/* A text of `words` pseudo-words from a 4096-word vocabulary. */
+static void make_text(char *out, size_t size, int words) {
+  static const char *const syll[] = {"ka", "ro", "mi", "su", "te", "la", "no", "vi",
+                                     "da", "pe", "zu", "ho", "ri", "ba", "fo", "ge"};
+  size_t len = 0;
+  for (int w = 0; w < words && len + 16 < size; w++) {
+    uint64_t r = rng() % 4096;
+    for (int k = 0; k < 3; k++, r >>= 4)
+      out[len++] = syll[r & 15][0], out[len++] = syll[r & 15][1];
+    out[len++] = ' ';
+  }
+  out[len ? len - 1 : 0] = '\0';
+}
+
+static void die(struct store *s, const char *what) {
+  fprintf(stderr, "bench_store: %s: %s\n", what, s ? store_errmsg(s) : "");
+  exit(1);
+}
+
+int main(int argc, char **argv) {
+  if (argc < 2) {
+    fprintf(stderr, "usage: bench_store STORE_PATH [ENTRIES [ITEMS_PER_POLL [FEEDS]]]\n");
+    return 2;
+  }
+  const char *path = argv[1];
+  long entries = argc > 2 ? atol(argv[2]) : 1000000;
+  int per_poll = argc > 3 ? atoi(argv[3]) : 20;
+  int feeds = argc > 4 ? atoi(argv[4]) : 100;
+  struct store *s;
+  char err[512];
+  if (store_open(path, 0, &s, err, sizeof err) < 0) {
+    fprintf(stderr, "bench_store: %s\n", err);
+    return 1;
+  }
+  int64_t *feed_ids = calloc((size_t)feeds, sizeof *feed_ids);
+  for (int f = 0; f < feeds; f++) {
+    char name[32], url[64];
+    snprintf(name, sizeof name, "feed%03d", f);
+    snprintf(url, sizeof url, "https://feed%03d.example/rss", f);
+    if (store_feed_ensure(s, name, url, &feed_ids[f]) < 0)
+      die(s, "feed");
+  }
+  int64_t t0 = 1700000000 - (int64_t)entries * 30;
+  /* the items of the poll being written: the last one is re-stored unchanged afterwards */
+  struct store_item *items = calloc((size_t)per_poll, sizeof *items);
+  char(*text)[1024] = calloc((size_t)per_poll, sizeof *text);
+  char(*html)[1100] = calloc((size_t)per_poll, sizeof *html);
+  char(*guid)[32] = calloc((size_t)per_poll, sizeof *guid);
+  char(*link)[96] = calloc((size_t)per_poll, sizeof *link);
+  int last_n = 0, last_feed = 0;
+  struct store_put_stats st = {0};
+  double start = now_s(), last = start;
+  long done = 0;
+  for (long poll = 0; done < entries; poll++) {
+    int f = (int)(poll % feeds);
+    if (store_begin(s) < 0)
+      die(s, "begin");
+    int i;
+    for (i = 0; i < per_poll && done < entries; i++, done++) {
+      make_text(text[i], sizeof text[i], 60);
+      snprintf(html[i], sizeof html[i], "<p>%s</p>", text[i]);
+      snprintf(guid[i], sizeof guid[i], "e%ld", done);
+      snprintf(link[i], sizeof link[i], "https://feed%03d.example/story/%ld", f, done);
+      items[i] = (struct store_item){.guid = guid[i], .link = link[i], .title = guid[i],
+                                     .html = html[i], .text = text[i],
+                                     .published = t0 + done * 30, .has_published = true};
+      if (store_put_item(s, feed_ids[f], &items[i], t0 + done * 30, &st) < 0)
+        die(s, "put");
+    }
+    last_n = i;
+    last_feed = f;
+    if (store_commit(s) < 0)
+      die(s, "commit");
+    if (done % 100000 == 0 || done == entries) {
+      double t = now_s();
+      fprintf(stderr, "%8ld entries  %.0f entries/s (last block)\n", done,
+              (done % 100000 ? done % 100000 : 100000) / (t - last));
+      last = t;
+    }
+  }
+  double insert_s = now_s() - start;
+  if (st.new_entries != entries)
+    fprintf(stderr, "bench_store: %d new entries, %d merged (expected %ld new)\n",
+            st.new_entries, st.merged_duplicates, entries);
+
+  /* Polls that bring nothing new, the common case for a daemon: no writes at all. */
+  int unchanged_polls = 1000;
+  struct store_put_stats ust = {0};
+  double unchanged_start = now_s();
+  for (int p = 0; p < unchanged_polls; p++)
+    for (int i = 0; i < last_n; i++)
+      if (store_put_item(s, feed_ids[last_feed], &items[i], 1700000000, &ust) < 0)
+        die(s, "put unchanged");
+  double unchanged_s = now_s() - unchanged_start;
+  if (ust.unchanged != unchanged_polls * last_n)
+    fprintf(stderr, "bench_store: %d of %d re-stored items unchanged\n", ust.unchanged,
+            unchanged_polls * last_n);
+  store_close(s);
+
+  if (store_open(path, STORE_OPEN_READONLY, &s, err, sizeof err) < 0) {
+    fprintf(stderr, "bench_store: %s\n", err);
+    return 1;
+  }
+  struct stream_list l;
+  double q0 = now_s();
+  if (store_stream_newest(s, 100, &l) < 0)
+    die(s, "newest");
+  double first_ms = (now_s() - q0) * 1000;
+  stream_list_clear(&l);
+  int reps = 200;
+  q0 = now_s();
+  for (int i = 0; i < reps; i++) {
+    if (store_stream_newest(s, 100, &l) < 0)
+      die(s, "newest");
+    stream_list_clear(&l);
+  }
+  double avg_ms = (now_s() - q0) * 1000 / reps;
+  store_close(s);
+  struct stat sb;
+  stat(path, &sb);
+  printf("SQLite:               %s\n", sqlite3_libversion());
+  printf("entries stored:       %ld in %d-item polls over %d feeds\n", entries, per_poll, feeds);
+  printf("insert rate:          %.0f entries/s (%.1f s)\n", entries / insert_s, insert_s);
+  printf("unchanged items:      %.0f items/s (re-polls with nothing new)\n",
+         unchanged_polls * last_n / unchanged_s);
+  printf("newest 100, first:    %.2f ms (freshly opened store)\n", first_ms);
+  printf("newest 100, average:  %.2f ms over %d queries\n", avg_ms, reps);
+  printf("store file:           %.0f MB\n", (double)sb.st_size / 1e6);
+  free(feed_ids);
+  free(items);
+  free(text);
+  free(html);
+  free(guid);
+  free(link);
+  return 0;
+}

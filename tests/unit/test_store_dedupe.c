@@ -1,0 +1,321 @@
+/* test_store_dedupe.c — one story, one entry: link normalisation, SimHash on the seed
+ * documents, a body that holds its text twice (seed 000), and the seeds carried by two
+ * feeds with different boilerplate. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "bounds.h"
+#include "civil.h"
+#include "simhash.h"
+#include "store.h"
+#include "test_store_util.h"
+#include "urlnorm.h"
+
+static void links_normalise_to_one_key(void **state) {
+  (void)state;
+  static const char *const cases[][2] = {
+      {"HTTP://Example.ORG:80/a/b/", "https://example.org/a/b"},
+      {"https://example.org:443", "https://example.org/"},
+      {"https://example.org:8443/x", "https://example.org:8443/x"},
+      {"http://example.org:443/x", "https://example.org:443/x"},
+      {"https://example.org/a?utm_source=rss&id=7&utm_medium=feed", "https://example.org/a?id=7"},
+      {"https://example.org/a?fbclid=XYZ&gclid=1&mc_cid=2&mc_eid=3", "https://example.org/a"},
+      {"https://example.org/a?id=7&UTM_Campaign=x#comments", "https://example.org/a?id=7"},
+      {"https://example.org/%7euser/%c3%a9t%C3%A9", "https://example.org/%7Euser/%C3%A9t%C3%A9"},
+      {"  https://user@Example.org./p  ", "https://user@example.org/p"},
+      {"https://[2001:DB8::1]:443/p", "https://[2001:db8::1]/p"},
+      {"https://example.org/a;b?x=1;y=2", "https://example.org/a;b?x=1&y=2"},
+      {"Mailto:someone@example.org", "mailto:someone@example.org"},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    char *out;
+    assert_int_equal(url_normalise(cases[i][0], &out), 0);
+    if (strcmp(out, cases[i][1]) != 0)
+      fail_msg("url_normalise(%s) = %s, want %s", cases[i][0], out, cases[i][1]);
+    free(out);
+  }
+  char *out = (char *)1;
+  assert_int_equal(url_normalise("   ", &out), 0);
+  assert_null(out);
+  assert_true(url_is_site_root("https://example.org/"));
+  assert_false(url_is_site_root("https://example.org/news"));
+}
+
+/* Seed 002, the wire story, as a second publisher would carry it: its own page chrome
+ * before and its own footer after (about a tenth of the text). */
+static char *with_boilerplate(const char *text) {
+  char *out;
+  if (asprintf(&out,
+               "Skip to main content. Menu Home News World Politics Business Opinion Sport.\n\n"
+               "%s\n\nShare this: Twitter Facebook WhatsApp Email. Related: What next for "
+               "Syria. \xc2\xa9 2024 Example Media Group. All rights reserved. Click here to "
+               "subscribe to our daily morning email newsletter.\n",
+               text) < 0)
+    abort();
+  return out;
+}
+
+static uint64_t fingerprint_any(const char *text) {
+  uint64_t fp;
+  size_t shingles;
+  simhash_text(text, &fp, &shingles);
+  return fp;
+}
+
+static uint64_t fingerprint(const char *text) {
+  uint64_t fp;
+  size_t shingles;
+  simhash_text(text, &fp, &shingles);
+  assert_true(shingles >= SIMHASH_MIN_SHINGLES);
+  return fp;
+}
+
+static void same_story_with_boilerplate_is_near_and_other_stories_far(void **state) {
+  (void)state;
+  char *seeds[5];
+  uint64_t fp[5];
+  for (int i = 0; i < 5; i++) {
+    seeds[i] = seed_text(i);
+    fp[i] = fingerprint(seeds[i]);
+  }
+  char *copy = with_boilerplate(seeds[2]);
+  int near = simhash_distance(fp[2], fingerprint(copy));
+  if (near > SIMHASH_MAX_DISTANCE)
+    fail_msg("seed 002 with boilerplate is %d bits away, over the threshold %d", near,
+             SIMHASH_MAX_DISTANCE);
+  /* The Homs stories share vocabulary (Homs, Assad, Baba Amr, shelling) but not phrases. */
+  for (int i = 0; i < 5; i++)
+    for (int j = i + 1; j < 5; j++) {
+      int d = simhash_distance(fp[i], fp[j]);
+      if (d <= SIMHASH_MAX_DISTANCE)
+        fail_msg("seeds %d and %d are only %d bits apart", i, j, d);
+    }
+  /* case, punctuation and spacing do not matter */
+  uint64_t plain = fingerprint_any("The Syrian army fled Homs on Saturday, after less than a "
+                                   "day of fighting; rebels said the regime is near its end.");
+  uint64_t messy = fingerprint_any("the syrian ARMY fled homs on saturday after less than a "
+                                   "day of   fighting rebels said the regime is near its end");
+  assert_int_equal(simhash_distance(plain, messy), 0);
+  free(copy);
+  for (int i = 0; i < 5; i++)
+    free(seeds[i]);
+}
+
+/* A fingerprint match is confirmed on the texts: a republished story shares its phrases,
+ * different stories about the same city hardly any. */
+static void shared_phrases_confirm_the_same_story_only(void **state) {
+  (void)state;
+  char *seeds[5];
+  for (int i = 0; i < 5; i++)
+    seeds[i] = seed_text(i);
+  char *copy = with_boilerplate(seeds[2]);
+  double share;
+  assert_int_equal(simhash_containment(seeds[2], copy, &share), 0);
+  assert_true(share == 1.0);
+  for (int i = 0; i < 5; i++)
+    for (int j = i + 1; j < 5; j++) {
+      assert_int_equal(simhash_containment(seeds[i], seeds[j], &share), 0);
+      if (share >= SIMHASH_MIN_CONTAINMENT / 5)
+        fail_msg("seeds %d and %d share %.2f of their phrases", i, j, share);
+    }
+  free(copy);
+  for (int i = 0; i < 5; i++)
+    free(seeds[i]);
+}
+
+static void seed_000_body_is_kept_once(void **state) {
+  (void)state;
+  char *t = seed_text(0);
+  const char *first = strstr(t, "It is estimated");
+  assert_non_null(first);
+  const char *second = strstr(first + 1, "It is estimated");
+  assert_non_null(second);
+  char *out;
+  assert_int_equal(store_dedupe_repeated_body(t, &out), 0);
+  assert_non_null(out);
+  /* the title, the article once, and the trailing "RECENT VIDEOS" */
+  size_t head = (size_t)(first - t);
+  assert_int_equal(strlen(out), head + strlen(second));
+  assert_memory_equal(out, t, head);
+  assert_string_equal(out + head, second);
+  assert_non_null(strstr(out, "RECENT VIDEOS"));
+  free(out);
+  free(t);
+}
+
+static void bodies_without_a_repeat_are_left_alone(void **state) {
+  (void)state;
+  for (int i = 1; i < 5; i++) {
+    char *t = seed_text(i);
+    char *out = (char *)1;
+    assert_int_equal(store_dedupe_repeated_body(t, &out), 0);
+    if (out)
+      fail_msg("seed %d was taken for a repeated body", i);
+    free(t);
+  }
+  /* a refrain repeated inside a longer text is not the whole body twice */
+  char *refrain;
+  char *t1 = seed_text(1);
+  if (asprintf(&refrain, "%s\nStay safe.\nStay safe.\n", t1) < 0)
+    abort();
+  char *out = (char *)1;
+  assert_int_equal(store_dedupe_repeated_body(refrain, &out), 0);
+  assert_null(out);
+  free(refrain);
+  free(t1);
+}
+
+static void repeated_html_on_one_line_is_kept_once(void **state) {
+  (void)state;
+  char para[400];
+  memset(para, 'a', sizeof para - 1);
+  para[sizeof para - 1] = '\0';
+  char *body, *want;
+  if (asprintf(&body, "<h1>T</h1><p>%s</p><p>end one</p><p>%s</p><p>end one</p><div>more</div>",
+               para, para) < 0 ||
+      asprintf(&want, "<h1>T</h1><p>%s</p><p>end one</p><div>more</div>", para) < 0)
+    abort();
+  char *out;
+  assert_int_equal(store_dedupe_repeated_body(body, &out), 0);
+  assert_non_null(out);
+  assert_string_equal(out, want);
+  free(out);
+  free(body);
+  free(want);
+}
+
+/* A hostile body (a megabyte of tag starts, none repeating) is looked at a bounded number
+ * of times (BRAID_STORE_REPEAT_MAX_STARTS) and left alone; a body over the cap is not read. */
+static void hostile_bodies_are_left_alone(void **state) {
+  (void)state;
+  size_t n = 1 << 20, len = 0;
+  char *body = malloc(n + 16);
+  for (unsigned i = 0; len < n; i++)
+    len += (size_t)sprintf(body + len, "<%u>", i * 2654435761u);
+  char *out = (char *)1;
+  assert_int_equal(store_dedupe_repeated_body(body, &out), 0);
+  assert_null(out);
+  free(body);
+  n = BRAID_STORE_MAX_BODY_BYTES + 2;
+  body = malloc(n + 1);
+  memset(body, 'x', n);
+  body[n] = '\0';
+  out = (char *)1;
+  assert_int_equal(store_dedupe_repeated_body(body, &out), 0); /* xx...x is a repeat, but too big */
+  assert_null(out);
+  free(body);
+}
+
+/* The seeds' own dates (tests/fixtures/seeds/README.md). */
+static int64_t seed_date(int i) {
+  static const int ymdhm[5][5] = {{2012, 2, 6, 12, 0},  {2012, 2, 23, 12, 0}, {2024, 12, 7, 12, 0},
+                                  {2012, 3, 3, 12, 0},  {2011, 11, 8, 21, 30}};
+  int64_t t;
+  assert_int_equal(civil_to_utc(ymdhm[i][0], ymdhm[i][1], ymdhm[i][2], ymdhm[i][3],
+                                ymdhm[i][4], 0, 0, &t),
+                   0);
+  return t;
+}
+
+static void seeds_carried_by_two_feeds_are_one_entry_each(void **state) {
+  (void)state;
+  struct scratch sc;
+  scratch_make(&sc);
+  struct store *s = open_store(sc.db);
+  int64_t fa, fb;
+  assert_int_equal(store_feed_ensure(s, "homs-blog", "https://blog.example/feed", &fa), 0);
+  assert_int_equal(store_feed_ensure(s, "syndicator", "https://synd.example/rss", &fb), 0);
+  char *texts[5], *copies[5];
+  char guid_a[5][64], guid_b[5][64], link_a[5][64], link_b[5][64];
+  assert_int_equal(store_begin(s), 0);
+  for (int i = 0; i < 5; i++) {
+    texts[i] = seed_text(i);
+    copies[i] = with_boilerplate(texts[i]);
+    snprintf(guid_a[i], 64, "blog-%d", i);
+    snprintf(link_a[i], 64, "https://blog.example/posts/%d", i);
+    struct store_item it = plain_item(guid_a[i], link_a[i], "seed", texts[i], seed_date(i));
+    assert_int_equal(store_put_item(s, fa, &it, 1000000000, NULL), 0);
+  }
+  assert_int_equal(store_commit(s), 0);
+  struct store_put_stats st = {0};
+  assert_int_equal(store_begin(s), 0);
+  for (int i = 0; i < 5; i++) {
+    /* another publisher: its own guid and link, a few hours later */
+    snprintf(guid_b[i], 64, "urn:synd:%d", 100 + i);
+    snprintf(link_b[i], 64, "https://synd.example/world/%d.html", 500 + i);
+    struct store_item it = plain_item(guid_b[i], link_b[i], "copy", copies[i],
+                                      seed_date(i) + 3 * 3600);
+    assert_int_equal(store_put_item(s, fb, &it, 1000000100, &st), 0);
+  }
+  assert_int_equal(store_commit(s), 0);
+  assert_int_equal(st.merged_duplicates, 5);
+  assert_int_equal(st.new_entries, 0);
+  struct stream_list l;
+  assert_int_equal(store_stream_newest(s, 100, &l), 0);
+  assert_int_equal(l.n, 5);
+  static const int newest_first[5] = {2, 3, 1, 0, 4};
+  for (size_t k = 0; k < l.n; k++) {
+    struct stream_entry *e = &l.entries[k];
+    assert_int_equal(e->time, seed_date(newest_first[k]));
+    assert_int_equal(e->n_sources, 2);
+    assert_string_equal(e->sources[0].feed, "homs-blog");
+    assert_string_equal(e->sources[1].feed, "syndicator");
+    assert_string_equal(e->sources[1].link, link_b[newest_first[k]]);
+  }
+  /* seed 000's doubled body is stored once */
+  const char *t0 = l.entries[3].text;
+  const char *p = strstr(t0, "It is estimated");
+  assert_non_null(p);
+  assert_null(strstr(p + 1, "It is estimated"));
+  assert_null(strstr(strstr(l.entries[3].html, "It is estimated") + 1, "It is estimated"));
+  stream_list_clear(&l);
+  for (int i = 0; i < 5; i++) {
+    free(texts[i]);
+    free(copies[i]);
+  }
+  store_close(s);
+  scratch_remove(&sc);
+}
+
+static void different_stories_at_the_same_time_stay_apart(void **state) {
+  (void)state;
+  struct scratch sc;
+  scratch_make(&sc);
+  struct store *s = open_store(sc.db);
+  int64_t feeds[5];
+  char name[16], url[64];
+  int64_t when = seed_date(1);
+  struct store_put_stats st = {0};
+  for (int i = 0; i < 5; i++) {
+    snprintf(name, sizeof name, "feed%d", i);
+    snprintf(url, sizeof url, "https://f%d.example/rss", i);
+    assert_int_equal(store_feed_ensure(s, name, url, &feeds[i]), 0);
+    char *text = seed_text(i);
+    struct store_item it = plain_item(name, NULL, "story", text, when + i);
+    assert_int_equal(store_put_item(s, feeds[i], &it, 1000000000, &st), 0);
+    free(text);
+  }
+  assert_int_equal(st.new_entries, 5);
+  assert_int_equal(st.merged_duplicates, 0);
+  store_close(s);
+  scratch_remove(&sc);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(links_normalise_to_one_key),
+      cmocka_unit_test(same_story_with_boilerplate_is_near_and_other_stories_far),
+      cmocka_unit_test(shared_phrases_confirm_the_same_story_only),
+      cmocka_unit_test(seed_000_body_is_kept_once),
+      cmocka_unit_test(bodies_without_a_repeat_are_left_alone),
+      cmocka_unit_test(repeated_html_on_one_line_is_kept_once),
+      cmocka_unit_test(hostile_bodies_are_left_alone),
+      cmocka_unit_test(seeds_carried_by_two_feeds_are_one_entry_each),
+      cmocka_unit_test(different_stories_at_the_same_time_stay_apart),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -146,6 +146,10 @@
 #define BRAID_SERVE_CONNECTION_MEMORY_BYTES (32 * 1024)
 /* Rendered documents kept by the server's cache, in documents. */
 #define BRAID_SERVE_CACHE_DOCUMENTS 32
+/* Largest document `braid export` or the [output] dir writes, in bytes. */
+#define BRAID_EXPORT_MAX_DOC_BYTES (256u * 1024 * 1024)
+/* Most entries `braid export -n` writes. */
+#define BRAID_EXPORT_MAX_ENTRIES 100000
 
 
 #endif

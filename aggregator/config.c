@@ -186,6 +186,7 @@ int config_defaults(const char *path, struct braid_config **ret) {
   c->poll_max_redirects = 5;
   c->stream_entries = 200;
   c->stream_retention_s = 30 * 86400;
+  c->stream_per_feed = 1000;
   c->log_level = LOG_LEVEL_INFO;
   if (!c->path || !c->dir || !c->store_path || !c->http_listen || !c->user_agent ||
       !c->feeds_dir) {
@@ -222,6 +223,7 @@ static const struct key_spec keys[] = {
     {"poll", "user_agent", K_STRING, OFF(user_agent), 0, 0},
     {"stream", "entries", K_UINT, OFF(stream_entries), 1, 100000},
     {"stream", "retention", K_DURATION, OFF(stream_retention_s), 3600, 100LL * 365 * 86400},
+    {"stream", "per_feed", K_UINT, OFF(stream_per_feed), 0, 10000000},
     {"feeds", "dir", K_PATH, OFF(feeds_dir), 0, 0},
     {"output", "dir", K_PATH, OFF(output_dir), 0, 0},
     {"log", "level", K_LOGLEVEL, OFF(log_level), 0, 0},

@@ -15,6 +15,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "liveblog.h"
+
 #define BRAID_CONFIG_DEFAULT_PATH "/etc/braid/braid.conf"
 #define BRAID_CONFIG_ENV "BRAID_CONFIG"
 #define BRAID_PROJECT_URL "https://github.com/braid-feeds/braid"
@@ -30,11 +32,7 @@ struct msg_list {
 int msg_list_addf(struct msg_list *l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void msg_list_free(struct msg_list *l);
 
-enum liveblog_mode {
-  LIVEBLOG_AUTO = 0, /* split bodies that look like live blogs */
-  LIVEBLOG_ALWAYS,   /* treat every item of this feed as a live blog */
-  LIVEBLOG_NEVER,    /* never split: every item is one entry */
-};
+/* enum liveblog_mode (auto | always | never) is the splitter's: liveblog.h. */
 const char *liveblog_mode_name(enum liveblog_mode m);
 
 /* Everything braid.conf can say, defaults filled in. Strings are owned by the struct. */
@@ -54,7 +52,10 @@ struct braid_config {
   unsigned poll_max_redirects; /* [poll] max_redirects; default 5 */
   char *user_agent;            /* [poll] user_agent; default BRAID_DEFAULT_USER_AGENT */
   unsigned stream_entries;     /* [stream] entries: how many the served stream holds; default 200 */
-  int64_t stream_retention_s;  /* [stream] retention: how long entries are kept; default 30d */
+  int64_t stream_retention_s;  /* [stream] retention: how long entries are kept after braid
+                                  first saw them; default 30d */
+  unsigned stream_per_feed;    /* [stream] per_feed: most entries kept per feed, 0 = no cap;
+                                  default 1000 */
   char *feeds_dir;             /* [feeds] dir; default feeds.d beside the configuration file */
   char *output_dir;            /* [output] dir: static export directory, NULL when unset */
   int log_level;               /* [log] level as an enum log_level; default info */

@@ -7,7 +7,7 @@
 
 #include "bounds.h"
 #include "commands.h"
-#include "config.h"
+#include "cli.h"
 #include "export.h"
 
 static void usage(FILE *out) {
@@ -62,23 +62,13 @@ int cmd_export(int argc, char **argv) {
             format);
     return 2;
   }
-  char *path = NULL;
-  bool explicit_path = false;
   struct braid_config *cfg = NULL;
-  struct msg_list errs = {0};
-  int rc = config_choose_path(config_path, &path, &explicit_path);
-  if (rc == 0)
-    rc = config_load(path, explicit_path, &cfg, &errs);
-  free(path);
-  for (size_t i = 0; i < errs.n; i++)
-    fprintf(stderr, "braid export: %s\n", errs.items[i]);
-  msg_list_free(&errs);
-  if (rc < 0)
+  if (cli_load_config("export", config_path, &cfg) < 0)
     return 2;
 
   struct store *store = NULL;
   char err[512];
-  rc = store_open(cfg->store_path, STORE_OPEN_READONLY, &store, err, sizeof err);
+  int rc = store_open(cfg->store_path, STORE_OPEN_READONLY, &store, err, sizeof err);
   if (rc < 0) {
     fprintf(stderr, "braid export: %s\n", err);
     config_free(cfg);

@@ -115,17 +115,29 @@ int64_t sched_initial_due(const struct sched_state *st, int64_t interval_s, int6
 
 /* ---- the ready queue ---- */
 
+/* One host, shared by every feed on it, so that the per-host limit is a counter to read and
+ * not a scan of the queue for each candidate: that scan made a poll of thousands of feeds on
+ * one host quadratic in the number of feeds. */
+struct qhost {
+  char *name;         /* lower-case host; "" for file:// */
+  size_t feeds;       /* queue entries that point here */
+  unsigned in_flight; /* of those, how many are in flight */
+};
+
 struct qent {
   char *name;
-  char *host;     /* lower-case host; "" for file:// */
+  struct qhost *host;
   int64_t due;
   bool in_flight;
   bool removed;   /* removed while in flight: dropped at sched_queue_done */
 };
 
+/* Entries are kept sorted by name and hosts by host name, so both are found by binary search. */
 struct sched_queue {
   struct qent *v;
   size_t n, alloc;
+  struct qhost **hosts;
+  size_t n_hosts, alloc_hosts;
   unsigned concurrency, per_host;
   size_t in_flight;
 };
@@ -145,19 +157,58 @@ int sched_queue_new(unsigned concurrency, unsigned per_host, struct sched_queue 
 void sched_queue_free(struct sched_queue *q) {
   if (!q)
     return;
-  for (size_t i = 0; i < q->n; i++) {
+  for (size_t i = 0; i < q->n; i++)
     free(q->v[i].name);
-    free(q->v[i].host);
-  }
   free(q->v);
+  for (size_t i = 0; i < q->n_hosts; i++) {
+    free(q->hosts[i]->name);
+    free(q->hosts[i]);
+  }
+  free(q->hosts);
   free(q);
 }
 
+/* The index of name in q->v, or of where it would go; *found says which. */
+static size_t entry_slot(const struct sched_queue *q, const char *name, bool *found) {
+  size_t lo = 0, hi = q->n;
+  while (lo < hi) {
+    size_t mid = lo + (hi - lo) / 2;
+    int c = strcmp(q->v[mid].name, name);
+    if (c == 0) {
+      *found = true;
+      return mid;
+    }
+    if (c < 0)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  *found = false;
+  return lo;
+}
+
 static struct qent *find(const struct sched_queue *q, const char *name) {
-  for (size_t i = 0; i < q->n; i++)
-    if (strcmp(q->v[i].name, name) == 0)
-      return &q->v[i];
-  return NULL;
+  bool found;
+  size_t i = entry_slot(q, name, &found);
+  return found ? &q->v[i] : NULL;
+}
+
+static size_t host_slot(const struct sched_queue *q, const char *name, bool *found) {
+  size_t lo = 0, hi = q->n_hosts;
+  while (lo < hi) {
+    size_t mid = lo + (hi - lo) / 2;
+    int c = strcmp(q->hosts[mid]->name, name);
+    if (c == 0) {
+      *found = true;
+      return mid;
+    }
+    if (c < 0)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  *found = false;
+  return lo;
 }
 
 static char *host_of(const char *url) {
@@ -179,16 +230,82 @@ static char *host_of(const char *url) {
   return out;
 }
 
-int sched_queue_add(struct sched_queue *q, const char *name, const char *url, int64_t due) {
-  struct qent *e = find(q, name);
-  if (e && !e->removed)
-    return -EEXIST;
-  char *host = host_of(url);
-  if (!host)
+/* The shared record of url's host, created on first use, with one more feed counted on it. */
+static struct qhost *host_ref(struct sched_queue *q, const char *url) {
+  char *name = host_of(url);
+  if (!name)
+    return NULL;
+  bool found;
+  size_t i = host_slot(q, name, &found);
+  if (found) {
+    free(name);
+    q->hosts[i]->feeds++;
+    return q->hosts[i];
+  }
+  if (q->n_hosts == q->alloc_hosts) {
+    size_t na = q->alloc_hosts ? q->alloc_hosts * 2 : 8;
+    struct qhost **v = realloc(q->hosts, na * sizeof *v);
+    if (!v) {
+      free(name);
+      return NULL;
+    }
+    q->hosts = v;
+    q->alloc_hosts = na;
+  }
+  struct qhost *h = calloc(1, sizeof *h);
+  if (!h) {
+    free(name);
+    return NULL;
+  }
+  h->name = name;
+  h->feeds = 1;
+  memmove(&q->hosts[i + 1], &q->hosts[i], (q->n_hosts - i) * sizeof *q->hosts);
+  q->hosts[i] = h;
+  q->n_hosts++;
+  return h;
+}
+
+static void host_unref(struct sched_queue *q, struct qhost *h) {
+  if (--h->feeds > 0)
+    return;
+  bool found;
+  size_t i = host_slot(q, h->name, &found);
+  if (found) {
+    memmove(&q->hosts[i], &q->hosts[i + 1], (q->n_hosts - i - 1) * sizeof *q->hosts);
+    q->n_hosts--;
+  }
+  free(h->name);
+  free(h);
+}
+
+/* Points e at url's host; a request in flight moves with it, as it did when the host was
+ * looked up afresh on every check. */
+static int entry_set_host(struct sched_queue *q, struct qent *e, const char *url) {
+  struct qhost *h = host_ref(q, url);
+  if (!h)
     return -ENOMEM;
-  if (e) { /* re-added while its old request is still running */
-    free(e->host);
-    e->host = host;
+  if (e->host) {
+    if (e->in_flight)
+      e->host->in_flight--;
+    host_unref(q, e->host);
+  }
+  e->host = h;
+  if (e->in_flight)
+    h->in_flight++;
+  return 0;
+}
+
+int sched_queue_add(struct sched_queue *q, const char *name, const char *url, int64_t due) {
+  bool found;
+  size_t i = entry_slot(q, name, &found);
+  if (found) {
+    struct qent *e = &q->v[i];
+    if (!e->removed)
+      return -EEXIST;
+    /* re-added while its old request is still running */
+    int rc = entry_set_host(q, e, url);
+    if (rc < 0)
+      return rc;
     e->due = due;
     e->removed = false;
     return 0;
@@ -196,26 +313,30 @@ int sched_queue_add(struct sched_queue *q, const char *name, const char *url, in
   if (q->n == q->alloc) {
     size_t na = q->alloc ? q->alloc * 2 : 16;
     struct qent *v = realloc(q->v, na * sizeof *v);
-    if (!v) {
-      free(host);
+    if (!v)
       return -ENOMEM;
-    }
     q->v = v;
     q->alloc = na;
   }
-  char *n = strdup(name);
-  if (!n) {
-    free(host);
+  struct qent e = {.name = strdup(name), .due = due};
+  if (!e.name)
+    return -ENOMEM;
+  if (entry_set_host(q, &e, url) < 0) {
+    free(e.name);
     return -ENOMEM;
   }
-  q->v[q->n++] = (struct qent){.name = n, .host = host, .due = due};
+  memmove(&q->v[i + 1], &q->v[i], (q->n - i) * sizeof *q->v);
+  q->v[i] = e;
+  q->n++;
   return 0;
 }
 
 static void drop(struct sched_queue *q, struct qent *e) {
   free(e->name);
-  free(e->host);
-  *e = q->v[--q->n];
+  host_unref(q, e->host);
+  size_t i = (size_t)(e - q->v);
+  memmove(&q->v[i], &q->v[i + 1], (q->n - i - 1) * sizeof *q->v);
+  q->n--;
 }
 
 int sched_queue_remove(struct sched_queue *q, const char *name) {
@@ -241,50 +362,38 @@ int sched_queue_set_url(struct sched_queue *q, const char *name, const char *url
   struct qent *e = find(q, name);
   if (!e || e->removed)
     return -ENOENT;
-  char *host = host_of(url);
-  if (!host)
-    return -ENOMEM;
-  free(e->host);
-  e->host = host;
-  return 0;
+  return entry_set_host(q, e, url);
 }
 
-static size_t host_in_flight(const struct sched_queue *q, const char *host) {
-  size_t n = 0;
-  for (size_t i = 0; i < q->n; i++)
-    if (q->v[i].in_flight && strcmp(q->v[i].host, host) == 0)
-      n++;
-  return n;
-}
-
-static int cmp_due(const void *a, const void *b) {
-  const struct qent *x = *(const struct qent *const *)a, *y = *(const struct qent *const *)b;
+/* Earliest due first, ties by name. */
+static bool due_before(const struct qent *x, const struct qent *y) {
   if (x->due != y->due)
-    return x->due < y->due ? -1 : 1;
-  return strcmp(x->name, y->name);
+    return x->due < y->due;
+  return strcmp(x->name, y->name) < 0;
 }
 
 size_t sched_queue_next_ready(struct sched_queue *q, int64_t now, const char **ret_names,
                               size_t max) {
-  if (max == 0 || q->in_flight >= q->concurrency)
-    return 0;
-  struct qent **cand = malloc((q->n ? q->n : 1) * sizeof *cand);
-  if (!cand)
-    return 0; /* nothing starts now; the caller retries at its next wake-up */
-  size_t nc = 0;
-  for (size_t i = 0; i < q->n; i++)
-    if (!q->v[i].in_flight && !q->v[i].removed && q->v[i].due <= now)
-      cand[nc++] = &q->v[i];
-  qsort(cand, nc, sizeof *cand, cmp_due);
   size_t out = 0;
-  for (size_t i = 0; i < nc && out < max && q->in_flight < q->concurrency; i++) {
-    if (host_in_flight(q, cand[i]->host) >= q->per_host)
-      continue;
-    cand[i]->in_flight = true;
+  /* One pass per feed started, each picking the earliest feed that may start: at most
+   * min(max, free slots) passes, where sorting every due feed on every call cost
+   * O(n log n) per finished request. */
+  while (out < max && q->in_flight < q->concurrency) {
+    struct qent *best = NULL;
+    for (size_t i = 0; i < q->n; i++) {
+      struct qent *e = &q->v[i];
+      if (e->in_flight || e->removed || e->due > now || e->host->in_flight >= q->per_host)
+        continue;
+      if (!best || due_before(e, best))
+        best = e;
+    }
+    if (!best)
+      break;
+    best->in_flight = true;
+    best->host->in_flight++;
     q->in_flight++;
-    ret_names[out++] = cand[i]->name;
+    ret_names[out++] = best->name;
   }
-  free(cand);
   return out;
 }
 
@@ -293,6 +402,7 @@ int sched_queue_done(struct sched_queue *q, const char *name, int64_t next_due) 
   if (!e || !e->in_flight)
     return -ENOENT;
   e->in_flight = false;
+  e->host->in_flight--;
   q->in_flight--;
   if (e->removed)
     drop(q, e);

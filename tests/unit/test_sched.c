@@ -403,6 +403,61 @@ static void test_queue_remove_and_url_change(void **state) {
   sched_queue_free(NULL);
 }
 
+/* A feed removed in flight and added back with another URL takes its request's slot to the new
+ * host, and its old host's last feed leaving frees that host. */
+static void test_queue_readd_moves_host(void **state) {
+  (void)state;
+  struct sched_queue *q;
+  assert_int_equal(sched_queue_new(10, 1, &q), 0);
+  assert_int_equal(sched_queue_add(q, "a", "http://one.example/", NOW), 0);
+  const char *names[64];
+  assert_int_equal(ready(q, NOW, names), 1);
+  assert_int_equal(sched_queue_remove(q, "a"), 0);
+  assert_int_equal(sched_queue_add(q, "a", "http://two.example/", NOW), 0);
+  assert_int_equal(sched_queue_add(q, "b", "http://one.example/b", NOW), 0);
+  assert_int_equal(sched_queue_add(q, "c", "http://two.example/c", NOW), 0);
+  assert_int_equal(ready(q, NOW, names), 1);
+  assert_string_equal(names[0], "b"); /* one.example is free; two.example holds a */
+  assert_int_equal(sched_queue_done(q, "a", NOW + 60), 0);
+  assert_int_equal(ready(q, NOW, names), 1);
+  assert_string_equal(names[0], "c");
+  assert_int_equal(sched_queue_done(q, "b", NOW + 60), 0);
+  assert_int_equal(sched_queue_remove(q, "b"), 0);
+  assert_int_equal(sched_queue_add(q, "b", "http://one.example/b", NOW), 0);
+  assert_int_equal(ready(q, NOW, names), 1);
+  assert_string_equal(names[0], "b");
+  sched_queue_free(q);
+}
+
+/* Thousands of feeds on one host, a few at a time: each request's end starts exactly the next
+ * feed by name, and every feed is polled once. */
+static void test_queue_many_feeds_one_host(void **state) {
+  (void)state;
+  struct sched_queue *q;
+  assert_int_equal(sched_queue_new(16, 2, &q), 0);
+  char name[16];
+  for (int i = 4999; i >= 0; i--) {
+    snprintf(name, sizeof name, "f%04d", i);
+    assert_int_equal(sched_queue_add(q, name, "http://one.example/", NOW), 0);
+  }
+  const char *names[64];
+  assert_int_equal(ready(q, NOW, names), 2);
+  assert_string_equal(names[0], "f0000");
+  assert_string_equal(names[1], "f0001");
+  for (int i = 0; i < 4998; i++) {
+    snprintf(name, sizeof name, "f%04d", i);
+    assert_int_equal(sched_queue_done(q, name, SCHED_NEVER), 0);
+    assert_int_equal(ready(q, NOW, names), 1);
+    snprintf(name, sizeof name, "f%04d", i + 2);
+    assert_string_equal(names[0], name);
+  }
+  assert_int_equal(sched_queue_done(q, "f4998", SCHED_NEVER), 0);
+  assert_int_equal(sched_queue_done(q, "f4999", SCHED_NEVER), 0);
+  assert_int_equal(ready(q, NOW, names), 0);
+  assert_int_equal(sched_queue_next_wakeup(q), SCHED_NEVER);
+  sched_queue_free(q);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_prng_deterministic),
@@ -423,6 +478,8 @@ int main(void) {
       cmocka_unit_test(test_queue_per_host_limit),
       cmocka_unit_test(test_queue_file_urls_share_a_host),
       cmocka_unit_test(test_queue_remove_and_url_change),
+      cmocka_unit_test(test_queue_readd_moves_host),
+      cmocka_unit_test(test_queue_many_feeds_one_host),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

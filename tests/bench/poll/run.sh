@@ -7,7 +7,8 @@
 # Env: N feeds (5000), JOBS parallel transfers for braid, curl and newsboat (16), SFEED_N how
 # many of the N feeds sfeed_update polls (default N; it starts some ten processes per feed, so at
 # 5000 feeds it alone takes many minutes), TOOLS which pollers to run ("braid curl sfeed_update
-# newsboat"), KEEP=1 keeps the temp dir (its path goes to stderr).
+# newsboat"), LIMIT seconds after which a poll is stopped and marked so (600), KEEP=1 keeps the
+# temp dir (its path goes to stderr).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../../.." && pwd)
@@ -16,6 +17,7 @@ n=${N:-5000}
 jobs=${JOBS:-16}
 sfeed_n=${SFEED_N:-$n}
 tools=" ${TOOLS:-braid curl sfeed_update newsboat} "
+limit=${LIMIT:-600}
 for tool in nginx curl sfeed_update newsboat python3 /usr/bin/time; do
   command -v "$tool" > /dev/null || { echo "run.sh: $tool is missing" >&2; exit 1; }
 done
@@ -102,15 +104,20 @@ mkdir -p "$tmp/newsboat"
 printf 'reload-threads %s\n' "$jobs" > "$tmp/newsboat/config"
 
 # ---- measuring ------------------------------------------------------------------------------
-results=$tmp/results # tool pass feeds wall user sys maxrss_kb requests n200 n304 other
+results=$tmp/results # tool pass feeds wall user sys maxrss_kb requests n200 n304 other done|stopped
 : > "$results"
 measure() { # measure NAME PASS FEEDS COMMAND...
   local name=$1 pass=$2 feeds=$3
   shift 3
   local before
   before=$(wc -l < "$tmp/nginx/access.log")
-  if ! /usr/bin/time -f '%e %U %S %M' -o "$tmp/time" "$@" > "$tmp/out" 2> "$tmp/err"; then
-    echo "run.sh: $name (poll $pass) exited non-zero; the end of its stderr:" >&2
+  local rc=0 ended=done
+  /usr/bin/time -f '%e %U %S %M' -o "$tmp/time" timeout "$limit" "$@" > "$tmp/out" 2> "$tmp/err" ||
+    rc=$?
+  if [ "$rc" = 124 ]; then
+    ended=stopped
+  elif [ "$rc" != 0 ]; then
+    echo "run.sh: $name (poll $pass) exited with status $rc; the end of its stderr:" >&2
     tail -3 "$tmp/err" >&2
   fi
   sleep 0.2 # let nginx write the last lines of its log
@@ -118,7 +125,7 @@ measure() { # measure NAME PASS FEEDS COMMAND...
   counts=$(tail -n +"$((before + 1))" "$tmp/nginx/access.log" |
              awk '{ t++; if ($1 == 200) a++; else if ($1 == 304) b++; else o++ }
                   END { printf "%d %d %d %d", t, a, b, o }')
-  echo "$name $pass $feeds $(tail -1 "$tmp/time") $counts" >> "$results"
+  echo "$name $pass $feeds $(tail -1 "$tmp/time") $counts $ended" >> "$results"
 }
 wanted() { [[ $tools == *" $1 "* ]]; }
 
@@ -163,9 +170,10 @@ path, n, feed_bytes, jobs, b200, b304, entries = sys.argv[1:8]
 n = int(n)
 rows = {}
 for line in open(path):
-    tool, p, feeds, wall, user, sys_, rss, t, a, b, o = line.split()
+    tool, p, feeds, wall, user, sys_, rss, t, a, b, o, ended = line.split()
     rows[(tool, int(p))] = dict(feeds=int(feeds), wall=float(wall), cpu=float(user) + float(sys_),
-                                mb=int(rss) / 1024, req=int(t), ok=int(a), nm=int(b), other=int(o))
+                                mb=int(rss) / 1024, req=int(t), ok=int(a), nm=int(b), other=int(o),
+                                stopped=ended == "stopped")
 cpu_model = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo")
                   if l.startswith("model name")), "?")
 print("Machine: %d CPU(s), %s, Linux %s; load average at the end: %s" % (
@@ -193,6 +201,11 @@ for p, title in ((1, "First poll (nothing cached)"), (2, "Second poll (every fee
             if not floor or not floor[key]:
                 return "-"
             return "%.2f" % ((r[key] / r["feeds"]) / (floor[key] / floor["feeds"]))
+        if r["stopped"]:  # what it did before the limit, not a rate
+            print("| %s | %d | > %.0f (stopped, %d requests made) | %.2f | %.1f | > %s | > %s | %d | %d | %d |" % (
+                names[tool], r["feeds"], r["wall"], r["req"], r["cpu"], r["mb"], ratio("wall"),
+                ratio("cpu"), r["ok"], r["nm"], r["other"]))
+            continue
         print("| %s | %d | %.2f | %.2f | %.1f | %s | %s | %d | %d | %d |" % (
             names[tool], r["feeds"], r["wall"], r["cpu"], r["mb"], ratio("wall"), ratio("cpu"),
             r["ok"], r["nm"], r["other"]))

@@ -7,6 +7,14 @@
  * process crashes; only a power cut can undo the last few commits, and since a feed's
  * validators (ETag, Last-Modified) are committed in the same transaction as its items, an
  * undone poll is simply fetched and stored again at the next poll.
+ *
+ * The WAL is checkpointed every 4000 pages (16 MB, the size of the page cache) instead of
+ * SQLite's 1000: one poll's transaction touches some 200 pages (an entry lands on random
+ * leaves of its indexes and of simhash_bands), so at 1000 a first poll of 5,000 feeds ran
+ * 2,600 checkpoints, each with two fdatasync calls that stall the loop (34 s wall for 20 s of
+ * CPU; 26 s with 711 syncs at 4000). The price: a power cut may undo up to 16 MB of the
+ * last commits instead of 4 MB, which the argument above covers (those polls are fetched and
+ * stored again); a crash of the process still loses nothing.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -394,7 +402,7 @@ static int prepare_connection(sqlite3 *db, const char *path, unsigned flags, cha
     rc = sqlite3_exec(db, "PRAGMA journal_mode = WAL", copy_first_column, mode, NULL);
   if (rc == SQLITE_OK)
     rc = sqlite3_exec(db, "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;"
-                          " PRAGMA cache_size = -16384",
+                          " PRAGMA cache_size = -16384; PRAGMA wal_autocheckpoint = 4000",
                       NULL, NULL, NULL);
   if (rc != SQLITE_OK)
     return open_fail(err, errlen, path, db, rc, "setting up the connection");

@@ -3,7 +3,7 @@
 # against tests/integration/feedserver.py with some 60 feeds polled every second: good feeds
 # (most answer 304 after their first poll, two send Cache-Control max-age=5, one grows by an
 # item every 5 s, three are broken XML that libxml2 recovers), 429 and 503 with
-# Retry-After, 500, 404, 410, a dripping body, an endless body, a gzip bomb, invalid XML, a
+# Retry-After, 500, 404, 410, a dripping body, an endless body, a gzip bomb, a
 # reset, redirects, a loop, a server too slow to answer. Samples the daemon's VmRSS every 5 s and
 # gives a verdict: after the first 20 s (warm-up), the mean of the last third of the samples may
 # exceed the mean of the first third by at most 10%. Counts each feed's poll lines to show that no

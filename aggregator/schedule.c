@@ -168,12 +168,15 @@ void sched_queue_free(struct sched_queue *q) {
   free(q);
 }
 
-/* The index of name in q->v, or of where it would go; *found says which. */
-static size_t entry_slot(const struct sched_queue *q, const char *name, bool *found) {
-  size_t lo = 0, hi = q->n;
+/* Binary search of a name-sorted set of n names read through name_at: the index of name, or
+ * of where it would go; *found says which. */
+static size_t name_slot(const struct sched_queue *q, size_t n,
+                        const char *(*name_at)(const struct sched_queue *, size_t),
+                        const char *name, bool *found) {
+  size_t lo = 0, hi = n;
   while (lo < hi) {
     size_t mid = lo + (hi - lo) / 2;
-    int c = strcmp(q->v[mid].name, name);
+    int c = strcmp(name_at(q, mid), name);
     if (c == 0) {
       *found = true;
       return mid;
@@ -185,30 +188,25 @@ static size_t entry_slot(const struct sched_queue *q, const char *name, bool *fo
   }
   *found = false;
   return lo;
+}
+
+static const char *entry_name_at(const struct sched_queue *q, size_t i) { return q->v[i].name; }
+static const char *host_name_at(const struct sched_queue *q, size_t i) {
+  return q->hosts[i]->name;
+}
+
+static size_t entry_slot(const struct sched_queue *q, const char *name, bool *found) {
+  return name_slot(q, q->n, entry_name_at, name, found);
+}
+
+static size_t host_slot(const struct sched_queue *q, const char *name, bool *found) {
+  return name_slot(q, q->n_hosts, host_name_at, name, found);
 }
 
 static struct qent *find(const struct sched_queue *q, const char *name) {
   bool found;
   size_t i = entry_slot(q, name, &found);
   return found ? &q->v[i] : NULL;
-}
-
-static size_t host_slot(const struct sched_queue *q, const char *name, bool *found) {
-  size_t lo = 0, hi = q->n_hosts;
-  while (lo < hi) {
-    size_t mid = lo + (hi - lo) / 2;
-    int c = strcmp(q->hosts[mid]->name, name);
-    if (c == 0) {
-      *found = true;
-      return mid;
-    }
-    if (c < 0)
-      lo = mid + 1;
-    else
-      hi = mid;
-  }
-  *found = false;
-  return lo;
 }
 
 static char *host_of(const char *url) {

@@ -93,6 +93,8 @@ static const struct row ROWS[] = {
      "2011-11-08T09:22:00Z"},
     {"IST is Israel's for a feed in Asia/Jerusalem", "<p>14:52 IST: x</p>", D, "Asia/Jerusalem",
      A, "2011-11-08T12:52:00Z"},
+    {"an unknown region falls back to the feed's zone", "<p>14:52 Mars/Olympus: x</p>", D,
+     "Europe/London", A, "2011-11-08T14:52:00Z"},
     {"Kyiv time", "<p>14:52 Kyiv time: x</p>", "2022-03-01T20:00:00Z", NULL, A,
      "2022-03-01T12:52:00Z"},
     {"PT in July is PDT", "<p>2:52 p.m. PT: x</p>", "2011-07-04T22:00:00Z", NULL, A,

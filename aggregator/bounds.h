@@ -55,8 +55,8 @@
 
 /* Largest HTML body `braid split` / liveblog_split will look at, in bytes. */
 #define BRAID_SPLIT_MAX_BODY_BYTES (16 * 1024 * 1024)
-/* Most text blocks (paragraphs, list items, <br><br> runs) walked in one body. */
-#define BRAID_SPLIT_MAX_BLOCKS 200000
+/* Most text blocks (paragraphs, list items, lines between <br>s) walked in one body. */
+#define BRAID_SPLIT_MAX_BLOCKS 500000
 /* Most updates one body may split into. */
 #define BRAID_SPLIT_MAX_UPDATES 50000
 /* Longest stamp recognised at the start of a block, in bytes ("Tue 8 Nov 2011 14.52 GMT"). */

@@ -10,6 +10,37 @@
 
 /* ---- feed parser (parse.c) ------------------------------------------------------------- */
 
+/* Total bytes of one feed document. XML is streamed, so this bounds work, not memory. */
+#define BRAID_PARSE_MAX_DOC_BYTES (256u * 1024 * 1024)
+/* A JSON Feed is parsed whole, so it is buffered: its own, smaller cap, in bytes. */
+#define BRAID_PARSE_MAX_JSON_BYTES (16u * 1024 * 1024)
+/* Items delivered from one feed; the parse stops with an error after this many. */
+#define BRAID_PARSE_MAX_ITEMS 100000
+/* Bytes of one text field of an item or of the feed (title, summary, content, ...). A longer
+ * field is cut at the cap (the item is still delivered) and an error names the field. */
+#define BRAID_PARSE_MAX_FIELD_BYTES (2u * 1024 * 1024)
+/* Bytes pushed while libxml2 reports nothing (one text node or CDATA section with no markup
+ * in it): libxml2's push parser buffers such a run whole, so this is what bounds its memory.
+ * The parse stops there with an error; the item being read is delivered as far as it got. */
+#define BRAID_PARSE_MAX_TEXT_BYTES (4u * 1024 * 1024)
+/* Element nesting depth the parser follows; deeper elements are ignored (libxml2 itself stops
+ * at 256 without XML_PARSE_HUGE, which braid never sets). */
+#define BRAID_PARSE_MAX_DEPTH 64
+/* Entities a document's DTD may declare that braid expands: only plain-text ones (no '&' or
+ * '<' in the value, so they cannot nest: no billion laughs), this many, each this long, and
+ * this many bytes of expansions per document in all. Others pass through as text. */
+#define BRAID_PARSE_MAX_ENTITIES 32
+#define BRAID_PARSE_MAX_ENTITY_BYTES 1024
+#define BRAID_PARSE_MAX_EXPANSION_BYTES (1024 * 1024)
+/* Categories and enclosures kept per item; more are dropped with an error. */
+#define BRAID_PARSE_MAX_CATEGORIES 64
+#define BRAID_PARSE_MAX_ENCLOSURES 32
+/* Error messages kept per document (one bad feed can produce thousands), and bytes of each. */
+#define BRAID_PARSE_MAX_ERRORS 50
+#define BRAID_PARSE_MAX_ERROR_BYTES 256
+/* Bytes looked at before the encoding is decided (BOM, XML declaration). */
+#define BRAID_PARSE_SNIFF_BYTES 1024
+
 
 /* ---- dates (civil.c, date.c) ----------------------------------------------------------- */
 
@@ -21,6 +52,23 @@
 
 
 /* ---- live-blog splitter (liveblog.c, stamp.c) ------------------------------------------ */
+
+/* Largest HTML body `braid split` / liveblog_split will look at, in bytes. */
+#define BRAID_SPLIT_MAX_BODY_BYTES (16 * 1024 * 1024)
+/* Most text blocks (paragraphs, list items, <br><br> runs) walked in one body. */
+#define BRAID_SPLIT_MAX_BLOCKS 200000
+/* Most updates one body may split into. */
+#define BRAID_SPLIT_MAX_UPDATES 50000
+/* Longest stamp recognised at the start of a block, in bytes ("Tue 8 Nov 2011 14.52 GMT"). */
+#define BRAID_SPLIT_MAX_STAMP_BYTES 64
+/* Deepest element nesting walked in a body, in levels (deeper content is not split). */
+#define BRAID_SPLIT_MAX_DEPTH 256
+/* Longest time-zone name (IANA or abbreviation), in bytes. */
+#define BRAID_TZ_NAME_MAX_BYTES 64
+/* Largest TZif zone file read, in bytes. */
+#define BRAID_TZ_MAX_FILE_BYTES (64 * 1024)
+/* Most zones one split loads, in zones. */
+#define BRAID_TZ_MAX_ZONES 16
 
 
 /* ---- store (store/) ------------------------------------------------------------------- */
@@ -41,11 +89,67 @@
 
 /* ---- fetch and scheduler (fetch.c, sched.c) ------------------------------------------- */
 
+/* Longest response header value braid keeps (ETag, Last-Modified, Content-Type...), in bytes;
+ * a longer one is ignored as if absent. */
+#define BRAID_FETCH_MAX_HEADER_BYTES 1024
+/* Longest URL braid follows or stores, in bytes (redirect targets included). */
+#define BRAID_FETCH_MAX_URL_BYTES 4096
+/* Most redirects [poll] max_redirects may allow. */
+#define BRAID_FETCH_MAX_REDIRECTS_CAP 20
+/* Longest error backoff, in seconds (24 h). */
+#define BRAID_SCHED_MAX_BACKOFF_S (24 * 3600)
+/* Cache-Control max-age / Expires are honoured as a floor on the interval up to this, in seconds. */
+#define BRAID_SCHED_MAX_FLOOR_S (24 * 3600)
+/* Retry-After is honoured up to this far ahead, in seconds (7 days). */
+#define BRAID_SCHED_MAX_RETRY_AFTER_S (7 * 24 * 3600)
+/* First polls after start-up are spread over at most this many seconds. */
+#define BRAID_SCHED_STARTUP_SPREAD_S 60
 
-/* ---- config (config.c) ----------------------------------------------------------------- */
+
+/* ---- config (config.c, opml.c) --------------------------------------------------------- */
+
+/* Largest braid.conf or feeds.d/NAME.feed read, in bytes. */
+#define BRAID_CONFIG_MAX_FILE_BYTES (64 * 1024)
+/* Longest line in those files, in bytes. */
+#define BRAID_CONFIG_MAX_LINE_BYTES 8192
+/* Most feeds.d files read. */
+#define BRAID_CONFIG_MAX_FEEDS 10000
+/* Longest feed name, in bytes. */
+#define BRAID_FEED_NAME_MAX_BYTES 128
+/* Largest OPML file imported, in bytes, and deepest outline nesting. */
+#define BRAID_OPML_MAX_FILE_BYTES (8 * 1024 * 1024)
+#define BRAID_OPML_MAX_DEPTH 32
 
 
 /* ---- render and serve (render.c, serve.c) --------------------------------------------- */
+
+/* Longest entry HTML the sanitiser parses, in bytes; longer bodies are refused (-E2BIG) and
+ * the renderer falls back to the entry's plain text. */
+#define BRAID_SANITIZE_MAX_INPUT_BYTES (4 * 1024 * 1024)
+/* Deepest element nesting the sanitiser writes back, in elements; deeper tags are unwrapped
+ * (their text kept) so output depth stays bounded whatever the feed sends. */
+#define BRAID_SANITIZE_MAX_DEPTH 64
+/* Largest document the server renders, in bytes (1000 entries of big live-blog updates). */
+#define BRAID_RENDER_MAX_BYTES (64 * 1024 * 1024)
+/* Most entries one request may ask for with ?n=, in entries. */
+#define BRAID_SERVE_MAX_ENTRIES 1000
+/* Longest request URI (path and query) the server answers, in bytes; longer gets 414. */
+#define BRAID_SERVE_MAX_URI_BYTES 2048
+/* Longest feed NAME in /feeds/NAME.atom, in bytes. */
+#define BRAID_SERVE_MAX_FEED_NAME_BYTES 128
+/* Simultaneous HTTP connections, in connections, overall and from one IP address. */
+#define BRAID_SERVE_MAX_CONNECTIONS 512
+#define BRAID_SERVE_MAX_CONNECTIONS_PER_IP 64
+/* Idle time before a connection is closed, in seconds. */
+#define BRAID_SERVE_CONNECTION_TIMEOUT_SECONDS 30
+/* Memory libmicrohttpd may use per connection for the request and headers, in bytes. */
+#define BRAID_SERVE_CONNECTION_MEMORY_BYTES (32 * 1024)
+/* Rendered documents kept by the server's cache, in documents. */
+#define BRAID_SERVE_CACHE_DOCUMENTS 32
+/* Largest document `braid export` or the [output] dir writes, in bytes. */
+#define BRAID_EXPORT_MAX_DOC_BYTES (256u * 1024 * 1024)
+/* Most entries `braid export -n` writes. */
+#define BRAID_EXPORT_MAX_ENTRIES 100000
 
 
 #endif

@@ -24,6 +24,7 @@
 #include <uv.h>
 
 #include "civil.h"
+#include "cli.h"
 #include "commands.h"
 #include "store.h"
 
@@ -35,21 +36,25 @@
 #define TAIL_FOLLOW_BATCH 500
 #define TAIL_DEFAULT_STORE "/var/lib/braid/braid.db"
 
-/* ==== TODO(lead): wire to the config module ==============================================
- * Where the store is: --store PATH, else $BRAID_STORE, else (to come) `[store] path` of the
- * braid.conf named by --config / $BRAID_CONFIG / /etc/braid/braid.conf, else the default.
+/* The store to read: --store, else $BRAID_STORE, else [store] path of the braid.conf named by
+ * --config / $BRAID_CONFIG / /etc/braid/braid.conf (defaults apply where that is absent).
  * *ret is newly allocated (caller frees). 0, -ENOMEM, or a config error (exit 2). */
 static int resolve_store_path(const char *opt_store, const char *opt_config, char **ret) {
-  (void)opt_config; /* read [store] path from it once config.h lands */
   const char *path = opt_store;
   if (!path || !*path)
     path = getenv("BRAID_STORE");
-  if (!path || !*path)
-    path = TAIL_DEFAULT_STORE;
-  *ret = strdup(path);
+  if (path && *path) {
+    *ret = strdup(path);
+    return *ret ? 0 : -ENOMEM;
+  }
+  struct braid_config *cfg = NULL;
+  int r = cli_load_config("tail", opt_config, &cfg);
+  if (r < 0)
+    return r;
+  *ret = strdup(cfg->store_path);
+  config_free(cfg);
   return *ret ? 0 : -ENOMEM;
 }
-/* ========================================================================================= */
 
 struct tail {
   struct store *store;
@@ -298,7 +303,8 @@ int cmd_tail(int argc, char **argv) {
   char *path;
   int r = resolve_store_path(opt_store, opt_config, &path);
   if (r < 0) {
-    fprintf(stderr, "braid tail: cannot find the store: %s\n", strerror(-r));
+    if (r == -ENOMEM)
+      fprintf(stderr, "braid tail: out of memory\n");
     return r == -ENOMEM ? 1 : 2;
   }
   /* A closed pipe is an error return from write (EPIPE), not a signal that kills us. */

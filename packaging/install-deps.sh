@@ -7,7 +7,10 @@ packages=(
   build-essential cmake pkg-config clang gcc
   libuv1-dev libcurl4-openssl-dev libxml2-dev libsqlite3-dev libmicrohttpd-dev
   libsystemd-dev libinih-dev libjansson-dev zlib1g-dev libcmocka-dev
-  tzdata ca-certificates sqlite3 python3 libxml2-utils
+  tzdata ca-certificates sqlite3 python3 libxml2-utils openssl
+  # What the integration tests read braid's output with: a real feed reader, Universal Feed
+  # Parser, an HTML5 parser, and systemd's own unit checks.
+  newsboat python3-feedparser python3-html5lib systemd man-db groff-base
 )
 # Peers and tools the benchmarks and the slower tests use.
 if [ "${BRAID_DEPS_BENCH:-0}" = 1 ]; then

@@ -1,0 +1,400 @@
+/* config.c — braid.conf: defaults, parsing, validation (API in config.h). */
+#include "config.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "bounds.h"
+#include "ini_read.h"
+#include "log.h"
+
+int msg_list_addf(struct msg_list *l, const char *fmt, ...) {
+  if (l->n == l->alloc) {
+    size_t na = l->alloc ? l->alloc * 2 : 8;
+    char **v = realloc(l->items, na * sizeof *v);
+    if (!v)
+      return -ENOMEM;
+    l->items = v;
+    l->alloc = na;
+  }
+  va_list ap;
+  va_start(ap, fmt);
+  char *s = NULL;
+  int n = vasprintf(&s, fmt, ap);
+  va_end(ap);
+  if (n < 0)
+    return -ENOMEM;
+  l->items[l->n++] = s;
+  return 0;
+}
+
+void msg_list_free(struct msg_list *l) {
+  for (size_t i = 0; i < l->n; i++)
+    free(l->items[i]);
+  free(l->items);
+  l->items = NULL;
+  l->n = l->alloc = 0;
+}
+
+const char *liveblog_mode_name(enum liveblog_mode m) {
+  switch (m) {
+  case LIVEBLOG_ALWAYS:
+    return "always";
+  case LIVEBLOG_NEVER:
+    return "never";
+  default:
+    return "auto";
+  }
+}
+
+struct unit {
+  char suffix;
+  uint64_t scale;
+};
+
+/* A decimal number with an optional one-letter unit from units (and, for sizes, a trailing 'B'). */
+static int parse_scaled(const char *s, const struct unit *units, bool allow_b, uint64_t *ret) {
+  if (!s || *s < '0' || *s > '9')
+    return -EINVAL;
+  char *end;
+  errno = 0;
+  unsigned long long v = strtoull(s, &end, 10);
+  if (errno)
+    return -EINVAL;
+  uint64_t scale = 1;
+  if (*end) {
+    const struct unit *u = units;
+    while (u->suffix && u->suffix != *end)
+      u++;
+    if (!u->suffix)
+      return -EINVAL;
+    scale = u->scale;
+    if (end[1] && !(allow_b && end[1] == 'B' && !end[2]))
+      return -EINVAL;
+  }
+  if (v > UINT64_MAX / scale)
+    return -EINVAL;
+  *ret = v * scale;
+  return 0;
+}
+
+int config_parse_duration(const char *s, int64_t *ret_seconds) {
+  static const struct unit units[] = {{'s', 1}, {'m', 60}, {'h', 3600}, {'d', 86400}, {0, 0}};
+  uint64_t v;
+  if (parse_scaled(s, units, false, &v) < 0 || v > INT64_MAX)
+    return -EINVAL;
+  *ret_seconds = (int64_t)v;
+  return 0;
+}
+
+void config_format_duration(int64_t s, char *out, size_t size) {
+  if (s != 0 && s % 86400 == 0)
+    snprintf(out, size, "%lldd", (long long)(s / 86400));
+  else if (s != 0 && s % 3600 == 0)
+    snprintf(out, size, "%lldh", (long long)(s / 3600));
+  else if (s != 0 && s % 60 == 0)
+    snprintf(out, size, "%lldm", (long long)(s / 60));
+  else
+    snprintf(out, size, "%llds", (long long)s);
+}
+
+int config_parse_size(const char *s, uint64_t *ret_bytes) {
+  static const struct unit units[] = {
+      {'K', 1024}, {'k', 1024}, {'M', 1024 * 1024}, {'G', 1024 * 1024 * 1024}, {0, 0}};
+  return parse_scaled(s, units, true, ret_bytes);
+}
+
+int config_choose_path(const char *cli_path, char **ret_path, bool *ret_explicit) {
+  const char *p = cli_path;
+  bool explicit_path = true;
+  if (!p) {
+    p = getenv(BRAID_CONFIG_ENV);
+    if (!p || !*p) {
+      p = BRAID_CONFIG_DEFAULT_PATH;
+      explicit_path = false;
+    }
+  }
+  *ret_path = strdup(p);
+  if (!*ret_path)
+    return -ENOMEM;
+  *ret_explicit = explicit_path;
+  return 0;
+}
+
+/* base + "/" + rel, unless rel is absolute. */
+static char *path_join(const char *base, const char *rel) {
+  if (rel[0] == '/')
+    return strdup(rel);
+  char *out = NULL;
+  if (asprintf(&out, "%s/%s", base, rel) < 0)
+    return NULL;
+  return out;
+}
+
+static char *absolute_path(const char *path) {
+  if (path[0] == '/')
+    return strdup(path);
+  char cwd[PATH_MAX];
+  if (!getcwd(cwd, sizeof cwd))
+    return NULL;
+  return path_join(cwd, path);
+}
+
+static char *dir_of(const char *abs_path) {
+  const char *slash = strrchr(abs_path, '/');
+  if (slash == abs_path)
+    return strdup("/");
+  return strndup(abs_path, (size_t)(slash - abs_path));
+}
+
+void config_free(struct braid_config *c) {
+  if (!c)
+    return;
+  free(c->path);
+  free(c->dir);
+  free(c->store_path);
+  free(c->http_listen);
+  free(c->user_agent);
+  free(c->feeds_dir);
+  free(c->output_dir);
+  free(c);
+}
+
+int config_defaults(const char *path, struct braid_config **ret) {
+  struct braid_config *c = calloc(1, sizeof *c);
+  if (!c)
+    return -ENOMEM;
+  c->path = absolute_path(path);
+  c->dir = c->path ? dir_of(c->path) : NULL;
+  c->store_path = strdup("/var/lib/braid/braid.db");
+  c->http_listen = strdup("127.0.0.1:8080");
+  c->user_agent = strdup(BRAID_DEFAULT_USER_AGENT);
+  c->feeds_dir = c->dir ? path_join(c->dir, "feeds.d") : NULL;
+  c->poll_interval_s = 15 * 60;
+  c->poll_concurrency = 8;
+  c->poll_per_host = 2;
+  c->poll_timeout_s = 60;
+  c->poll_connect_timeout_s = 15;
+  c->poll_low_speed_limit = 64;
+  c->poll_low_speed_time_s = 30;
+  c->poll_max_bytes = 10 * 1024 * 1024;
+  c->poll_max_redirects = 5;
+  c->stream_entries = 200;
+  c->stream_retention_s = 30 * 86400;
+  c->stream_per_feed = 1000;
+  c->log_level = LOG_LEVEL_INFO;
+  if (!c->path || !c->dir || !c->store_path || !c->http_listen || !c->user_agent ||
+      !c->feeds_dir) {
+    config_free(c);
+    return -ENOMEM;
+  }
+  *ret = c;
+  return 0;
+}
+
+enum key_kind { K_PATH, K_STRING, K_DURATION, K_SIZE, K_UINT, K_LISTEN, K_LOGLEVEL };
+
+struct key_spec {
+  const char *section;
+  const char *key;
+  enum key_kind kind;
+  size_t offset;
+  int64_t min, max; /* for numbers: the accepted range */
+};
+
+#define OFF(field) offsetof(struct braid_config, field)
+static const struct key_spec keys[] = {
+    {"store", "path", K_PATH, OFF(store_path), 0, 0},
+    {"http", "listen", K_LISTEN, OFF(http_listen), 0, 0},
+    {"poll", "interval", K_DURATION, OFF(poll_interval_s), 1, 30 * 86400},
+    {"poll", "concurrency", K_UINT, OFF(poll_concurrency), 1, 1024},
+    {"poll", "per_host", K_UINT, OFF(poll_per_host), 1, 64},
+    {"poll", "timeout", K_DURATION, OFF(poll_timeout_s), 1, 3600},
+    {"poll", "connect_timeout", K_DURATION, OFF(poll_connect_timeout_s), 1, 600},
+    {"poll", "low_speed_limit", K_SIZE, OFF(poll_low_speed_limit), 1, 1 << 30},
+    {"poll", "low_speed_time", K_DURATION, OFF(poll_low_speed_time_s), 1, 3600},
+    {"poll", "max_bytes", K_SIZE, OFF(poll_max_bytes), 1024, 1LL << 30},
+    {"poll", "max_redirects", K_UINT, OFF(poll_max_redirects), 0, BRAID_FETCH_MAX_REDIRECTS_CAP},
+    {"poll", "user_agent", K_STRING, OFF(user_agent), 0, 0},
+    {"stream", "entries", K_UINT, OFF(stream_entries), 1, 100000},
+    {"stream", "retention", K_DURATION, OFF(stream_retention_s), 3600, 100LL * 365 * 86400},
+    {"stream", "per_feed", K_UINT, OFF(stream_per_feed), 0, 10000000},
+    {"feeds", "dir", K_PATH, OFF(feeds_dir), 0, 0},
+    {"output", "dir", K_PATH, OFF(output_dir), 0, 0},
+    {"log", "level", K_LOGLEVEL, OFF(log_level), 0, 0},
+};
+#define NKEYS (sizeof keys / sizeof keys[0])
+
+struct conf_parse {
+  struct braid_config *c;
+  int line_of[NKEYS]; /* where each key was set, for duplicate reports */
+};
+
+static bool listen_valid(const char *v) {
+  const char *colon = strrchr(v, ':');
+  if (!colon || colon == v)
+    return false;
+  if (v[0] == '[' && colon[-1] != ']')
+    return false;
+  char *end;
+  errno = 0;
+  long port = strtol(colon + 1, &end, 10);
+  return !errno && *end == '\0' && colon[1] && port >= 1 && port <= 65535;
+}
+
+static int set_string(struct ini_read *r, char **slot, char *value) {
+  if (!value)
+    return -ENOMEM;
+  free(*slot);
+  *slot = value;
+  (void)r;
+  return 0;
+}
+
+static int conf_kv(struct ini_read *r, const char *section, const char *key, const char *value) {
+  struct conf_parse *p = r->user;
+  const struct key_spec *k = NULL;
+  size_t idx = 0;
+  for (idx = 0; idx < NKEYS; idx++)
+    if (strcmp(keys[idx].section, section) == 0 && strcmp(keys[idx].key, key) == 0) {
+      k = &keys[idx];
+      break;
+    }
+  if (!k) {
+    if (!*section)
+      ini_read_error(r, "key '%s' outside any [section]", key);
+    else
+      ini_read_error(r, "unknown key '%s' in [%s]", key, section);
+    return 0;
+  }
+  if (p->line_of[idx]) {
+    ini_read_error(r, "duplicate key '%s' in [%s] (first on line %d)", key, section,
+                   p->line_of[idx]);
+    return 0;
+  }
+  p->line_of[idx] = r->lineno;
+  char *field = (char *)p->c + k->offset;
+  if (!*value && k->offset == OFF(output_dir)) { /* "dir =" spells out the default: unset */
+    free(p->c->output_dir);
+    p->c->output_dir = NULL;
+    return 0;
+  }
+  if (!*value) {
+    ini_read_error(r, "empty value for '%s'", key);
+    return 0;
+  }
+  switch (k->kind) {
+  case K_PATH:
+    if (text_has_control(value)) {
+      ini_read_error(r, "%s: control character in path", key);
+      return 0;
+    }
+    return set_string(r, (char **)field, path_join(p->c->dir, value));
+  case K_STRING:
+    if (text_has_control(value)) {
+      ini_read_error(r, "%s: control character in value", key);
+      return 0;
+    }
+    return set_string(r, (char **)field, strdup(value));
+  case K_LISTEN:
+    if (!listen_valid(value)) {
+      ini_read_error(r, "listen: '%s' is not HOST:PORT", value);
+      return 0;
+    }
+    return set_string(r, (char **)field, strdup(value));
+  case K_LOGLEVEL:
+    if (log_level_parse(value, (int *)field) < 0)
+      ini_read_error(r, "level: '%s' is not err, warning, notice, info or debug", value);
+    return 0;
+  case K_DURATION: {
+    int64_t v;
+    if (config_parse_duration(value, &v) < 0) {
+      ini_read_error(r, "%s: '%s' is not a duration (like 30s, 5m, 2h, 1d)", key, value);
+      return 0;
+    }
+    if (v < k->min || v > k->max) {
+      ini_read_error(r, "%s: %s is out of range (%llds..%llds)", key, value,
+                     (long long)k->min, (long long)k->max);
+      return 0;
+    }
+    *(int64_t *)field = v;
+    return 0;
+  }
+  case K_SIZE: {
+    uint64_t v;
+    if (config_parse_size(value, &v) < 0) {
+      ini_read_error(r, "%s: '%s' is not a size (like 512K, 10M, 4096)", key, value);
+      return 0;
+    }
+    if (v < (uint64_t)k->min || v > (uint64_t)k->max) {
+      ini_read_error(r, "%s: %s is out of range (%lld..%lld bytes)", key, value,
+                     (long long)k->min, (long long)k->max);
+      return 0;
+    }
+    *(uint64_t *)field = v;
+    return 0;
+  }
+  case K_UINT: {
+    char *end;
+    errno = 0;
+    long long v = strtoll(value, &end, 10);
+    if (errno || *end || value[0] == '-' || value[0] == '+' || v < k->min || v > k->max) {
+      ini_read_error(r, "%s: '%s' is not a whole number in %lld..%lld", key, value,
+                     (long long)k->min, (long long)k->max);
+      return 0;
+    }
+    *(unsigned *)field = (unsigned)v;
+    return 0;
+  }
+  }
+  return 0;
+}
+
+static int conf_section(struct ini_read *r, const char *section) {
+  for (size_t i = 0; i < NKEYS; i++)
+    if (strcmp(keys[i].section, section) == 0)
+      return 0;
+  ini_read_error(r, "unknown section [%s]", section);
+  return 0;
+}
+
+int config_load(const char *path, bool must_exist, struct braid_config **ret,
+                struct msg_list *errors) {
+  *ret = NULL;
+  struct braid_config *c;
+  int rc = config_defaults(path, &c);
+  if (rc < 0)
+    return rc;
+  char *text = NULL;
+  size_t len = 0;
+  rc = read_small_file(path, BRAID_CONFIG_MAX_FILE_BYTES, &text, &len);
+  if (rc == -ENOENT && !must_exist) {
+    *ret = c;
+    return 0;
+  }
+  if (rc < 0) {
+    if (rc == -EFBIG)
+      msg_list_addf(errors, "%s: larger than %d bytes (BRAID_CONFIG_MAX_FILE_BYTES)", path,
+                    BRAID_CONFIG_MAX_FILE_BYTES);
+    else
+      msg_list_addf(errors, "%s: %s", path, strerror(-rc));
+    config_free(c);
+    return rc == -ENOMEM ? rc : (rc == -EFBIG ? -EINVAL : rc);
+  }
+  struct conf_parse p = {.c = c};
+  struct ini_read r = {.file = path, .errors = errors, .on_kv = conf_kv,
+                       .on_section = conf_section, .user = &p};
+  rc = ini_read_run(&r, text, len);
+  free(text);
+  if (rc < 0) {
+    config_free(c);
+    return rc;
+  }
+  *ret = c;
+  return 0;
+}

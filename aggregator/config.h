@@ -1,0 +1,148 @@
+/* config.h — braid.conf and feeds.d: reading, validating, reloading and comparing them.
+ *
+ * Promise: every setting has a default, so an empty (or, at the default path, absent)
+ * braid.conf works; every path handed out is absolute (relative ones in a file are taken
+ * relative to that file's directory); every problem found is reported — all of them, not just
+ * the first — as a message that names the file and line ("feeds.d/bbc.feed:3: unknown key
+ * 'intervall'"). Parsing uses inih; lines longer than inih's compiled-in line buffer are still
+ * read whole. Nothing here logs or prints: callers get the messages in a struct msg_list.
+ * Commands map a configuration error to exit status 2.
+ */
+#ifndef BRAID_CONFIG_H
+#define BRAID_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "liveblog.h"
+
+#define BRAID_CONFIG_DEFAULT_PATH "/etc/braid/braid.conf"
+#define BRAID_CONFIG_ENV "BRAID_CONFIG"
+#define BRAID_PROJECT_URL "https://github.com/braid-feeds/braid"
+#define BRAID_DEFAULT_USER_AGENT "braid/" BRAID_VERSION " (+" BRAID_PROJECT_URL ")"
+
+/* A growable list of owned, NUL-terminated messages. Zero-initialise before use. */
+struct msg_list {
+  char **items;
+  size_t n;
+  size_t alloc;
+};
+/* 0 or -ENOMEM (the message is then lost, but the list stays valid). */
+int msg_list_addf(struct msg_list *l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void msg_list_free(struct msg_list *l);
+
+/* enum liveblog_mode (auto | always | never) is the splitter's: liveblog.h. */
+const char *liveblog_mode_name(enum liveblog_mode m);
+
+/* Everything braid.conf can say, defaults filled in. Strings are owned by the struct. */
+struct braid_config {
+  char *path;                  /* absolute path of the configuration file (read or defaulted) */
+  char *dir;                   /* its directory: the base of relative paths */
+  char *store_path;            /* [store] path; default /var/lib/braid/braid.db */
+  char *http_listen;           /* [http] listen, "HOST:PORT"; default 127.0.0.1:8080 */
+  int64_t poll_interval_s;     /* [poll] interval; default 15m, for feeds that set none */
+  unsigned poll_concurrency;   /* [poll] concurrency: transfers at once; default 8 */
+  unsigned poll_per_host;      /* [poll] per_host: transfers at once to one host; default 2 */
+  int64_t poll_timeout_s;      /* [poll] timeout: whole transfer incl. redirects; default 60s */
+  int64_t poll_connect_timeout_s; /* [poll] connect_timeout; default 15s */
+  uint64_t poll_low_speed_limit;  /* [poll] low_speed_limit, bytes/s; default 64 */
+  int64_t poll_low_speed_time_s;  /* [poll] low_speed_time: how long below it aborts; default 30s */
+  uint64_t poll_max_bytes;     /* [poll] max_bytes: decoded body cap; default 10M */
+  unsigned poll_max_redirects; /* [poll] max_redirects; default 5 */
+  char *user_agent;            /* [poll] user_agent; default BRAID_DEFAULT_USER_AGENT */
+  unsigned stream_entries;     /* [stream] entries: how many the served stream holds; default 200 */
+  int64_t stream_retention_s;  /* [stream] retention: how long entries are kept after braid
+                                  first saw them; default 30d */
+  unsigned stream_per_feed;    /* [stream] per_feed: most entries kept per feed, 0 = no cap;
+                                  default 1000 */
+  char *feeds_dir;             /* [feeds] dir; default feeds.d beside the configuration file */
+  char *output_dir;            /* [output] dir: static export directory, NULL when unset */
+  int log_level;               /* [log] level as an enum log_level; default info */
+};
+
+/* Which file to read: cli_path (from --config) if not NULL, else $BRAID_CONFIG if set and
+ * non-empty, else BRAID_CONFIG_DEFAULT_PATH. *ret_explicit says whether the user named it (an
+ * explicitly named file must exist; the default one may be absent). *ret_path is malloc'ed.
+ * 0 or -ENOMEM. */
+int config_choose_path(const char *cli_path, char **ret_path, bool *ret_explicit);
+
+/* Reads braid.conf at path. When must_exist is false and the file does not exist, defaults
+ * apply. Returns 0 with *ret set (caller frees with config_free); -EINVAL when the file had
+ * errors (all appended to errors, *ret NULL); -ENOENT/-EACCES/... when it could not be read
+ * (a message in errors too); -ENOMEM. */
+int config_load(const char *path, bool must_exist, struct braid_config **ret,
+                struct msg_list *errors);
+/* The defaults alone, as if `path` were an empty file. */
+int config_defaults(const char *path, struct braid_config **ret);
+void config_free(struct braid_config *c);
+
+/* "30s", "5m", "2h", "1d", "90" (bare seconds); 0 or -EINVAL (also for negative, overflow). */
+int config_parse_duration(const char *s, int64_t *ret_seconds);
+/* The shortest way config_parse_duration reads back: "90s", "5m", "2h", "1d". */
+void config_format_duration(int64_t seconds, char *out, size_t size);
+/* "10M", "512K", "1G", "4096" (bytes; K = 1024); 0 or -EINVAL. */
+int config_parse_size(const char *s, uint64_t *ret_bytes);
+
+/* One feeds.d/NAME.feed. Strings owned by the struct (freed by feed_list_free). */
+struct feed_def {
+  char *name;                 /* file name without .feed: [A-Za-z0-9._-]+, no leading dot */
+  char *url;                  /* http://, https:// or file:// */
+  char *title;                /* NULL: use the feed's own title */
+  int64_t interval_s;         /* 0: use [poll] interval */
+  enum liveblog_mode liveblog;
+  char *timezone;             /* IANA zone for stamps that name none; NULL: UTC */
+  char *source;               /* absolute path of the file it came from */
+};
+
+/* Feeds sorted by name (names are unique). Zero-initialise before use. */
+struct feed_list {
+  struct feed_def *items;
+  size_t n;
+};
+void feed_list_free(struct feed_list *l);
+/* The feed called name, or NULL. */
+const struct feed_def *feed_list_find(const struct feed_list *l, const char *name);
+/* true when a and b say the same thing (every field but source). */
+bool feed_def_equal(const struct feed_def *a, const struct feed_def *b);
+
+/* true when name is a valid feed name (see struct feed_def). */
+bool feed_name_valid(const char *name);
+/* true when url is an absolute http, https or file URL that curl can parse. */
+bool feed_url_valid(const char *url);
+
+/* Parses one feed definition from text (file: the path used in messages and as source;
+ * name: the feed's name). 0 with *ret filled (free its strings with feed_def_clear), or
+ * -EINVAL with every problem appended to errors. */
+int feed_def_parse(const char *text, size_t len, const char *file, const char *name,
+                   struct feed_def *ret, struct msg_list *errors);
+void feed_def_clear(struct feed_def *d);
+
+/* Reads every *.feed in dir (other files are ignored; so are names starting with '.').
+ * Files with errors are left out, their problems appended to errors. 0 when every file was
+ * good; -EINVAL when some were not (*ret still holds the good ones); -ENOENT etc. when dir
+ * itself cannot be read (*ret empty, a message in errors); -ENOMEM. */
+int feeds_load(const char *dir, struct feed_list *ret, struct msg_list *errors);
+
+/* Like feeds_load, but a feed whose file is now broken keeps its definition from old (by
+ * name) — what SIGHUP does. A feed whose file was deleted is gone. Returns as feeds_load. */
+int feeds_reload(const char *dir, const struct feed_list *old, struct feed_list *ret,
+                 struct msg_list *errors);
+
+enum feed_change {
+  FEED_UNCHANGED = 0,
+  FEED_ADDED,
+  FEED_REMOVED,
+  FEED_CHANGED,
+};
+struct feed_diff {
+  enum feed_change change;
+  const struct feed_def *old_def; /* NULL for FEED_ADDED; points into the old list */
+  const struct feed_def *new_def; /* NULL for FEED_REMOVED; points into the new list */
+};
+/* One item per feed name in either list, sorted by name. *ret is malloc'ed (free()); the
+ * pointers in it stay valid while both lists do. 0 or -ENOMEM. */
+int feeds_diff(const struct feed_list *old_list, const struct feed_list *new_list,
+               struct feed_diff **ret, size_t *ret_n);
+
+#endif

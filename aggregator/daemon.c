@@ -1,0 +1,606 @@
+/* daemon.c — start-up, the schedule, signals, reloads, the server's view of the store, and a
+ * clean stop, all on one libuv loop. One feed's poll is poll.c's business. */
+#include "daemon.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "export.h"
+#include "loopctx.h"
+#include "notify.h"
+
+/* How often retention pruning and the static export run, in milliseconds. */
+#define UPKEEP_INTERVAL_MS (10 * 60 * 1000)
+/* Entries deleted per prune transaction: small, so a poll never waits long for the lock. */
+#define PRUNE_BATCH 500
+/* The most feeds started in one scheduler pass; the rest start on the next pass. */
+#define START_BATCH 64
+/* How soon the scheduler looks again at feeds that are due but held back by a limit. */
+#define TICK_RETRY_MS 1000
+
+/* ---- feed runtime table ------------------------------------------------------------------ */
+
+static void feed_rt_free(struct feed_rt *f) {
+  if (!f)
+    return;
+  free(f->name);
+  free(f->url);
+  free(f->title);
+  free(f->timezone);
+  free(f->poll_url);
+  free(f);
+}
+
+static int cmp_rt(const void *a, const void *b) {
+  return strcmp((*(struct feed_rt *const *)a)->name, (*(struct feed_rt *const *)b)->name);
+}
+
+static struct feed_rt *find_rt(struct daemon *d, const char *name) {
+  struct feed_rt key = {.name = (char *)name}, *kp = &key;
+  struct feed_rt **p = bsearch(&kp, d->rt, d->n_rt, sizeof *d->rt, cmp_rt);
+  return p ? *p : NULL;
+}
+
+static char *dup_or_null(const char *s, bool *failed) {
+  if (!s)
+    return NULL;
+  char *p = strdup(s);
+  if (!p)
+    *failed = true;
+  return p;
+}
+
+/* Copies def's settings into f (which may hold older ones). */
+static int feed_rt_apply(struct daemon *d, struct feed_rt *f, const struct feed_def *def) {
+  bool failed = false;
+  char *url = dup_or_null(def->url, &failed), *title = dup_or_null(def->title, &failed);
+  char *tz = dup_or_null(def->timezone, &failed);
+  if (failed) {
+    free(url);
+    free(title);
+    free(tz);
+    return -ENOMEM;
+  }
+  free(f->url);
+  free(f->title);
+  free(f->timezone);
+  f->url = url;
+  f->title = title;
+  f->timezone = tz;
+  f->interval_s = def->interval_s > 0 ? def->interval_s : d->cfg->poll_interval_s;
+  f->liveblog = def->liveblog;
+  return 0;
+}
+
+/* Registers def in the store and the queue, reading its saved state so that a restart keeps
+ * its schedule, validators and permanent redirect. */
+static int feed_rt_add(struct daemon *d, const struct feed_def *def, int64_t now) {
+  struct feed_rt *f = calloc(1, sizeof *f);
+  if (!f || !(f->name = strdup(def->name)) || feed_rt_apply(d, f, def) < 0) {
+    feed_rt_free(f);
+    return -ENOMEM;
+  }
+  int rc = store_feed_ensure(d->store, f->name, f->url, &f->feed_id);
+  struct store_feed_state st = {0};
+  if (rc == 0)
+    rc = store_feed_get_state(d->store, f->name, &st);
+  if (rc < 0) {
+    char name[128], why[512];
+    log_event(d->log, LOG_LEVEL_ERR, "store", "feed=%s error=%s",
+              log_value(name, sizeof name, f->name),
+              log_value(why, sizeof why, store_errmsg(d->store)));
+    feed_rt_free(f);
+    return rc;
+  }
+  f->poll_url = strdup(st.effective_url ? st.effective_url : f->url);
+  struct sched_state ss = {.next_due = st.next_due, .last_polled = st.last_polled,
+                           .errors = (unsigned)(st.error_count > 0 ? st.error_count : 0),
+                           .retired = st.retired};
+  int64_t due = d->once ? (st.retired ? SCHED_NEVER : now)
+                        : sched_initial_due(&ss, f->interval_s, now, &d->rng);
+  store_feed_state_clear(&st);
+  if (!f->poll_url) {
+    feed_rt_free(f);
+    return -ENOMEM;
+  }
+  struct feed_rt **rt = realloc(d->rt, (d->n_rt + 1) * sizeof *rt);
+  if (!rt) {
+    feed_rt_free(f);
+    return -ENOMEM;
+  }
+  d->rt = rt;
+  rc = sched_queue_add(d->queue, f->name, f->poll_url, due);
+  if (rc < 0) {
+    feed_rt_free(f);
+    return rc;
+  }
+  d->rt[d->n_rt++] = f;
+  qsort(d->rt, d->n_rt, sizeof *d->rt, cmp_rt);
+  if (d->once && due == SCHED_NEVER) {
+    char name[128];
+    log_event(d->log, LOG_LEVEL_NOTICE, "skip", "feed=%s reason=retired",
+              log_value(name, sizeof name, f->name));
+  } else if (d->once) {
+    d->once_left++;
+  }
+  return 0;
+}
+
+static void feed_rt_remove(struct daemon *d, struct feed_rt *f) {
+  sched_queue_remove(d->queue, f->name);
+  size_t i = 0;
+  while (i < d->n_rt && d->rt[i] != f)
+    i++;
+  if (i == d->n_rt)
+    return;
+  memmove(&d->rt[i], &d->rt[i + 1], (d->n_rt - i - 1) * sizeof *d->rt);
+  d->n_rt--;
+  if (f->job) {
+    /* Its poll ends in on_done, which frees the runtime entry once it is marked removed. */
+    f->removed = true;
+    poll_cancel(f);
+  } else {
+    feed_rt_free(f);
+  }
+}
+
+/* ---- the schedule ------------------------------------------------------------------------- */
+
+static void begin_stop(struct daemon *d, const char *why);
+static void on_tick(uv_timer_t *t);
+static void on_export_timer(uv_timer_t *t);
+
+static void schedule_wakeup(struct daemon *d) {
+  if (d->stopping)
+    return;
+  int64_t now = daemon_now();
+  const char *names[START_BATCH];
+  size_t n;
+  while ((n = sched_queue_next_ready(d->queue, now, names, START_BATCH)) > 0) {
+    for (size_t i = 0; i < n; i++) {
+      struct feed_rt *f = find_rt(d, names[i]);
+      if (!f)
+        continue;
+      int rc = poll_start(d, f);
+      if (rc < 0) {
+        char name[128];
+        log_event(d->log, LOG_LEVEL_ERR, "poll", "feed=%s result=not-started error=%s",
+                  log_value(name, sizeof name, f->name), strerror(-rc));
+        sched_queue_done(d->queue, f->name, now + f->interval_s);
+        if (d->once) {
+          d->once_failed++;
+          d->once_left--;
+        }
+      }
+    }
+    if (n < START_BATCH)
+      break;
+  }
+  if (d->once && d->once_left == 0) {
+    begin_stop(d, "done");
+    return;
+  }
+  int64_t next = sched_queue_next_wakeup(d->queue);
+  if (next == SCHED_NEVER) {
+    uv_timer_stop(&d->tick);
+    return;
+  }
+  /* A feed already due but not started is held back by a concurrency limit: the end of a
+   * request in flight re-runs this function. The timer is only a safety net then, and must
+   * not be 0 ms: libuv would run it again and again without ever polling for I/O. */
+  uint64_t delay_ms = next <= now ? TICK_RETRY_MS : (uint64_t)(next - now) * 1000;
+  uv_timer_start(&d->tick, on_tick, delay_ms, 0);
+}
+
+static void on_tick(uv_timer_t *t) { schedule_wakeup(t->data); }
+
+void daemon_poll_finished(struct daemon *d, struct feed_rt *f, int64_t next_due, bool fetched) {
+  if (f->removed) {
+    feed_rt_free(f);
+    return;
+  }
+  if (next_due >= 0)
+    sched_queue_done(d->queue, f->name, next_due);
+  if (d->once && next_due >= 0) {
+    if (!fetched)
+      d->once_failed++;
+    if (d->once_left > 0)
+      d->once_left--;
+    /* Poll each feed once: its next due time is for the daemon, not for us. */
+    sched_queue_set_due(d->queue, f->name, SCHED_NEVER);
+  }
+  if (d->stopping)
+    return;
+  /* Write the [output] dir a moment after a change, so a burst of polls writes it once. */
+  if (d->export_pending && d->cfg->output_dir && !uv_is_active((uv_handle_t *)&d->export_timer))
+    uv_timer_start(&d->export_timer, on_export_timer, 2000, 0);
+  if (!d->once) {
+    notify_status("%zu feeds; %llu polls ok, %llu not modified, %llu failed; %llu new entries",
+                  d->n_rt, (unsigned long long)d->stats.ok,
+                  (unsigned long long)d->stats.not_modified, (unsigned long long)d->stats.failed,
+                  (unsigned long long)d->stats.new_entries);
+  }
+  schedule_wakeup(d);
+}
+
+/* ---- upkeep: retention and the static export ----------------------------------------------- */
+
+static void prune(struct daemon *d) {
+  int64_t older_than = daemon_now() - d->cfg->stream_retention_s;
+  size_t total = 0, deleted;
+  int rc;
+  do {
+    rc = store_prune(d->store, older_than, d->cfg->stream_per_feed, PRUNE_BATCH, &deleted);
+    total += rc == 0 ? deleted : 0;
+  } while (rc == 0 && deleted == PRUNE_BATCH);
+  if (rc < 0) {
+    char why[512];
+    log_event(d->log, LOG_LEVEL_ERR, "prune", "error=%s",
+              log_value(why, sizeof why, store_errmsg(d->store)));
+  } else if (total > 0) {
+    log_event(d->log, LOG_LEVEL_INFO, "prune", "deleted_entries=%zu", total);
+    d->stream_version++;
+    d->export_pending = true;
+  }
+}
+
+static void on_upkeep(uv_timer_t *t) { prune(t->data); }
+
+static void write_output_dir(struct daemon *d) {
+  if (!d->cfg->output_dir || !d->export_pending)
+    return;
+  d->export_pending = false;
+  char err[512], dir[512], base[300];
+  export_base_url(d->cfg->http_listen, base, sizeof base);
+  int rc = export_write_dir(d->store, d->cfg->output_dir, d->cfg->stream_entries, base, err,
+                            sizeof err);
+  log_value(dir, sizeof dir, d->cfg->output_dir);
+  if (rc < 0) {
+    char why[600];
+    log_event(d->log, LOG_LEVEL_ERR, "export", "dir=%s error=%s", dir,
+              log_value(why, sizeof why, err));
+  } else {
+    log_event(d->log, LOG_LEVEL_DEBUG, "export", "dir=%s", dir);
+  }
+}
+
+static void on_export_timer(uv_timer_t *t) { write_output_dir(t->data); }
+
+/* ---- what the HTTP server reads ------------------------------------------------------------- */
+
+static int provider_get_stream(void *userdata, const char *feed, size_t n, int64_t since,
+                               struct stream_list *ret) {
+  struct daemon *d = userdata;
+  if (feed && !find_rt(d, feed))
+    return -ENOENT;
+  return export_query(d->store, feed, n, since, ret);
+}
+
+static int provider_get_metrics(void *userdata, struct buf *out) {
+  struct daemon *d = userdata;
+  const struct poll_counters *s = &d->stats;
+  return buf_printf(out,
+                    "# HELP braid_feeds Feeds configured.\n# TYPE braid_feeds gauge\n"
+                    "braid_feeds %zu\n"
+                    "# HELP braid_polls_in_flight Polls in flight.\n"
+                    "# TYPE braid_polls_in_flight gauge\nbraid_polls_in_flight %zu\n"
+                    "# HELP braid_polls_total Finished polls by result.\n"
+                    "# TYPE braid_polls_total counter\n"
+                    "braid_polls_total{result=\"ok\"} %llu\n"
+                    "braid_polls_total{result=\"not_modified\"} %llu\n"
+                    "braid_polls_total{result=\"failed\"} %llu\n"
+                    "# HELP braid_entries_total Stream entries written since start.\n"
+                    "# TYPE braid_entries_total counter\n"
+                    "braid_entries_total{change=\"new\"} %llu\n"
+                    "braid_entries_total{change=\"updated\"} %llu\n"
+                    "# HELP braid_store_errors_total Poll results the store could not save.\n"
+                    "# TYPE braid_store_errors_total counter\nbraid_store_errors_total %llu\n"
+                    "# HELP braid_last_poll_timestamp_seconds When the last poll ended.\n"
+                    "# TYPE braid_last_poll_timestamp_seconds gauge\n"
+                    "braid_last_poll_timestamp_seconds %lld\n",
+                    d->n_rt, sched_queue_in_flight(d->queue), (unsigned long long)s->ok,
+                    (unsigned long long)s->not_modified, (unsigned long long)s->failed,
+                    (unsigned long long)s->new_entries, (unsigned long long)s->updated_entries,
+                    (unsigned long long)s->store_errors, (long long)s->last_poll);
+}
+
+static int provider_get_health(void *userdata, char *reason, size_t reasonlen) {
+  struct daemon *d = userdata;
+  if (d->store_failing) {
+    snprintf(reason, reasonlen, "the store cannot save poll results: %s",
+             store_errmsg(d->store));
+    return -EIO;
+  }
+  if (d->stopping) {
+    snprintf(reason, reasonlen, "stopping");
+    return -ESHUTDOWN;
+  }
+  return 0;
+}
+
+static int64_t provider_get_version(void *userdata) {
+  return ((struct daemon *)userdata)->stream_version;
+}
+
+/* ---- signals, reload, stop ---------------------------------------------------------------- */
+
+static void log_config_errors(struct daemon *d, const struct msg_list *errs, int level) {
+  for (size_t i = 0; i < errs->n; i++) {
+    char why[600];
+    log_event(d->log, level, "config", "error=%s", log_value(why, sizeof why, errs->items[i]));
+  }
+}
+
+/* Makes f poll its (new) url from now on: validators belonged to the old address. */
+static int feed_rt_change(struct daemon *d, struct feed_rt *f, const struct feed_def *def,
+                          int64_t now) {
+  bool url_changed = strcmp(f->url, def->url) != 0;
+  int rc = feed_rt_apply(d, f, def);
+  if (rc < 0 || !url_changed)
+    return rc;
+  rc = store_feed_ensure(d->store, f->name, f->url, &f->feed_id);
+  char *pu = strdup(f->url);
+  if (rc < 0 || !pu) {
+    free(pu);
+    return rc < 0 ? rc : -ENOMEM;
+  }
+  free(f->poll_url);
+  f->poll_url = pu;
+  sched_queue_set_url(d->queue, f->name, f->poll_url);
+  if (!f->job)
+    sched_queue_set_due(d->queue, f->name, now);
+  return 0;
+}
+
+static void reload(struct daemon *d) {
+  notify_reloading();
+  struct feed_list fresh = {0};
+  struct msg_list errs = {0};
+  int rc = feeds_reload(d->cfg->feeds_dir, &d->feeds, &fresh, &errs);
+  log_config_errors(d, &errs, LOG_LEVEL_WARNING);
+  size_t n_errors = errs.n;
+  msg_list_free(&errs);
+  if (rc < 0 && rc != -EINVAL) {
+    char dir[512];
+    log_event(d->log, LOG_LEVEL_ERR, "reload", "dir=%s result=kept-old error=%s",
+              log_value(dir, sizeof dir, d->cfg->feeds_dir), strerror(-rc));
+    feed_list_free(&fresh);
+    notify_ready();
+    return;
+  }
+  struct feed_diff *diff = NULL;
+  size_t n_diff = 0;
+  unsigned added = 0, removed = 0, changed = 0;
+  int64_t now = daemon_now();
+  if (feeds_diff(&d->feeds, &fresh, &diff, &n_diff) == 0) {
+    for (size_t i = 0; i < n_diff; i++) {
+      const struct feed_diff *c = &diff[i];
+      struct feed_rt *f = c->old_def ? find_rt(d, c->old_def->name) : NULL;
+      if (c->change == FEED_ADDED && feed_rt_add(d, c->new_def, now) == 0)
+        added++;
+      else if (c->change == FEED_REMOVED && f) {
+        feed_rt_remove(d, f);
+        removed++;
+      } else if (c->change == FEED_CHANGED && f && feed_rt_change(d, f, c->new_def, now) == 0)
+        changed++;
+    }
+  }
+  free(diff);
+  feed_list_free(&d->feeds);
+  d->feeds = fresh;
+  log_event(d->log, n_errors ? LOG_LEVEL_WARNING : LOG_LEVEL_INFO, "reload",
+            "feeds=%zu added=%u removed=%u changed=%u errors=%zu", d->n_rt, added, removed,
+            changed, n_errors);
+  notify_ready();
+  schedule_wakeup(d);
+}
+
+static void on_signal(uv_signal_t *h, int signum) {
+  struct daemon *d = h->data;
+  if (signum == SIGHUP) {
+    if (!d->once && !d->stopping)
+      reload(d);
+    return;
+  }
+  begin_stop(d, signum == SIGINT ? "SIGINT" : "SIGTERM");
+}
+
+static void on_watchdog(uv_timer_t *t) {
+  (void)t;
+  notify_watchdog();
+}
+
+static void close_if_active(uv_handle_t *h) {
+  if (h->loop && !uv_is_closing(h))
+    uv_close(h, NULL);
+}
+
+/* The real stop, from a timer callback: never from inside a fetch callback, where freeing the
+ * fetcher would pull the transfer out from under curl. */
+static void on_stop_timer(uv_timer_t *t) {
+  struct daemon *d = t->data;
+  log_event(d->log, LOG_LEVEL_INFO, "stop", "reason=%s in_flight=%zu", d->stop_reason,
+            sched_queue_in_flight(d->queue));
+  /* In-flight polls end now with FETCH_CANCELLED: nothing of them is stored. */
+  fetcher_free(d->fetcher);
+  d->fetcher = NULL;
+  serve_free(d->server);
+  d->server = NULL;
+  write_output_dir(d);
+  uv_handle_t *handles[] = {(uv_handle_t *)&d->tick,        (uv_handle_t *)&d->watchdog,
+                            (uv_handle_t *)&d->upkeep,      (uv_handle_t *)&d->export_timer,
+                            (uv_handle_t *)&d->stop_timer,  (uv_handle_t *)&d->sig_hup,
+                            (uv_handle_t *)&d->sig_term,    (uv_handle_t *)&d->sig_int};
+  for (size_t i = 0; i < sizeof handles / sizeof handles[0]; i++)
+    close_if_active(handles[i]);
+}
+
+static void begin_stop(struct daemon *d, const char *why) {
+  if (d->stopping)
+    return;
+  d->stopping = true;
+  d->stop_reason = why;
+  if (!d->once)
+    notify_stopping();
+  uv_timer_stop(&d->tick);
+  uv_timer_start(&d->stop_timer, on_stop_timer, 0, 0);
+}
+
+/* ---- start-up and shut-down ---------------------------------------------------------------- */
+
+/* Closes whatever start-up opened, lets the loop finish the close callbacks, frees the rest. */
+static void teardown(struct daemon *d) {
+  if (d->loop.data) {
+    if (!d->stopping) {
+      d->stopping = true;
+      d->stop_reason = "start-up failed";
+      on_stop_timer(&d->stop_timer);
+    }
+    uv_run(&d->loop, UV_RUN_DEFAULT);
+    int rc = uv_loop_close(&d->loop);
+    if (rc < 0)
+      log_event(d->log, LOG_LEVEL_WARNING, "stop", "loop=busy error=%s", uv_strerror(rc));
+  }
+  for (size_t i = 0; i < d->n_rt; i++)
+    feed_rt_free(d->rt[i]);
+  free(d->rt);
+  sched_queue_free(d->queue);
+  store_close(d->store);
+  feed_list_free(&d->feeds);
+  config_free(d->cfg);
+}
+
+static int start_loop(struct daemon *d) {
+  int rc = uv_loop_init(&d->loop);
+  if (rc < 0)
+    return rc;
+  d->loop.data = d;
+  uv_timer_t *timers[] = {&d->tick, &d->watchdog, &d->upkeep, &d->export_timer, &d->stop_timer};
+  for (size_t i = 0; i < sizeof timers / sizeof timers[0]; i++) {
+    uv_timer_init(&d->loop, timers[i]);
+    timers[i]->data = d;
+  }
+  struct {
+    uv_signal_t *h;
+    int signum;
+  } sigs[] = {{&d->sig_hup, SIGHUP}, {&d->sig_term, SIGTERM}, {&d->sig_int, SIGINT}};
+  for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
+    uv_signal_init(&d->loop, sigs[i].h);
+    sigs[i].h->data = d;
+    if ((rc = uv_signal_start(sigs[i].h, on_signal, sigs[i].signum)) < 0)
+      return rc;
+  }
+  return 0;
+}
+
+static int start_fetching(struct daemon *d) {
+  const struct braid_config *c = d->cfg;
+  struct fetch_limits limits;
+  fetch_limits_from_config(&limits, c);
+  int rc = fetcher_new(&d->loop, &limits, &d->fetcher);
+  if (rc == 0)
+    rc = sched_queue_new(c->poll_concurrency, c->poll_per_host, &d->queue);
+  if (rc < 0)
+    return rc;
+  sched_prng_seed(&d->rng, (uint64_t)daemon_now() ^ ((uint64_t)getpid() << 32));
+  int64_t now = daemon_now();
+  for (size_t i = 0; i < d->feeds.n; i++)
+    if ((rc = feed_rt_add(d, &d->feeds.items[i], now)) < 0)
+      return rc;
+  return 0;
+}
+
+static int start_serving(struct daemon *d) {
+  static const struct serve_provider provider = {
+      .get_stream = provider_get_stream, .get_metrics = provider_get_metrics,
+      .get_health = provider_get_health, .get_version = provider_get_version};
+  struct serve_options so = {.listen = d->cfg->http_listen, .entries = d->cfg->stream_entries};
+  char err[512];
+  int rc = serve_new(&d->loop, &so, &provider, d, &d->server, err, sizeof err);
+  if (rc < 0) {
+    char why[600];
+    log_event(d->log, LOG_LEVEL_ERR, "serve", "listen=%s error=%s", d->cfg->http_listen,
+              log_value(why, sizeof why, err));
+    return rc;
+  }
+  uv_timer_start(&d->upkeep, on_upkeep, 0, UPKEEP_INTERVAL_MS);
+  uint64_t usec = 0;
+  if (notify_watchdog_interval_usec(&usec) == 0 && usec > 0) {
+    uint64_t ms = usec / 2000 ? usec / 2000 : 1;
+    uv_timer_start(&d->watchdog, on_watchdog, ms, ms);
+  }
+  return 0;
+}
+
+int daemon_main(const struct daemon_options *opt, struct logger *lg) {
+  struct daemon d;
+  memset(&d, 0, sizeof d);
+  d.log = lg;
+  d.once = opt->once;
+
+  char *path = NULL;
+  bool explicit_path = false;
+  struct msg_list errs = {0};
+  int rc = config_choose_path(opt->config_path, &path, &explicit_path);
+  if (rc == 0)
+    rc = config_load(path, explicit_path, &d.cfg, &errs);
+  free(path);
+  log_config_errors(&d, &errs, LOG_LEVEL_ERR);
+  msg_list_free(&errs);
+  if (rc < 0)
+    return 2;
+  if (!opt->log_level_set)
+    lg->max_level = d.cfg->log_level;
+  rc = feeds_load(d.cfg->feeds_dir, &d.feeds, &errs);
+  bool config_errors = errs.n > 0;
+  log_config_errors(&d, &errs, LOG_LEVEL_ERR);
+  msg_list_free(&errs);
+  if (rc < 0 && rc != -EINVAL) {
+    teardown(&d);
+    return 2;
+  }
+
+  char err[512], why[600], where[512];
+  rc = store_open(d.cfg->store_path, 0, &d.store, err, sizeof err);
+  if (rc < 0) {
+    log_event(lg, LOG_LEVEL_ERR, "store", "path=%s error=%s",
+              log_value(where, sizeof where, d.cfg->store_path), log_value(why, sizeof why, err));
+    teardown(&d);
+    return 1;
+  }
+  if ((rc = start_loop(&d)) < 0 || (rc = start_fetching(&d)) < 0) {
+    log_event(lg, LOG_LEVEL_ERR, "start", "error=%s", strerror(-rc));
+    teardown(&d);
+    return 1;
+  }
+  if (!d.once && start_serving(&d) < 0) {
+    teardown(&d);
+    return 1;
+  }
+  int64_t max_seq = 0;
+  store_max_seq(d.store, &max_seq);
+  d.stream_version = max_seq;
+  log_event(lg, LOG_LEVEL_INFO, d.once ? "poll-once" : "start",
+            "version=%s feeds=%zu store=%s%s%s", BRAID_VERSION, d.n_rt,
+            log_value(where, sizeof where, d.cfg->store_path), d.once ? "" : " listen=",
+            d.once ? "" : d.cfg->http_listen);
+  if (!d.once) {
+    notify_ready();
+    notify_status("%zu feeds; polling", d.n_rt);
+  }
+  schedule_wakeup(&d);
+  uv_run(&d.loop, UV_RUN_DEFAULT);
+
+  int status = 0;
+  if (d.once) {
+    log_event(lg, d.once_failed ? LOG_LEVEL_WARNING : LOG_LEVEL_INFO, "done",
+              "feeds=%zu failed=%u new_entries=%llu", d.n_rt, d.once_failed,
+              (unsigned long long)d.stats.new_entries);
+    status = d.once_failed ? 1 : config_errors ? 2 : 0;
+  }
+  teardown(&d);
+  return status;
+}

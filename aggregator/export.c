@@ -1,0 +1,145 @@
+/* export.c — reading the stream for documents and writing them out. See export.h. */
+#include "export.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "bounds.h"
+
+int export_query(struct store *s, const char *feed, size_t n, int64_t since,
+                 struct stream_list *ret) {
+  int rc = feed ? store_stream_feed(s, feed, n, ret) : store_stream_newest(s, n, ret);
+  if (rc < 0 || since <= 0)
+    return rc;
+  size_t kept = 0;
+  for (size_t i = 0; i < ret->n; i++) {
+    if (ret->entries[i].time >= since)
+      ret->entries[kept++] = ret->entries[i];
+    else
+      stream_entry_clear(&ret->entries[i]);
+  }
+  ret->n = kept;
+  return 0;
+}
+
+void export_base_url(const char *listen, char *out, size_t size) {
+  const char *l = listen && *listen ? listen : "127.0.0.1:8080";
+  /* 0.0.0.0 and [::] are where the server listens, not an address anyone can link to. */
+  if (strncmp(l, "0.0.0.0:", 8) == 0)
+    snprintf(out, size, "http://127.0.0.1:%s/", l + 8);
+  else if (strncmp(l, "[::]:", 5) == 0)
+    snprintf(out, size, "http://[::1]:%s/", l + 5);
+  else
+    snprintf(out, size, "http://%s/", l);
+}
+
+static const struct {
+  enum render_format fmt;
+  const char *file;
+} documents[] = {{RENDER_ATOM, "feed.atom"},
+                 {RENDER_RSS, "feed.rss"},
+                 {RENDER_JSON, "feed.json"},
+                 {RENDER_HTML, "index.html"}};
+
+static const char *document_name(enum render_format fmt) {
+  for (size_t i = 0; i < sizeof documents / sizeof documents[0]; i++)
+    if (documents[i].fmt == fmt)
+      return documents[i].file;
+  return "feed";
+}
+
+static int render_list(enum render_format fmt, const struct stream_list *l, const char *base_url,
+                       struct buf *out) {
+  char self[1024];
+  snprintf(self, sizeof self, "%s%s", base_url, document_name(fmt));
+  struct render_meta meta = {.title = "braid", .self_url = self, .base_url = base_url};
+  return render_stream(fmt, &meta, l, out);
+}
+
+int export_render(struct store *s, enum render_format fmt, size_t n, const char *base_url,
+                  struct buf *out, char *err, size_t errlen) {
+  struct stream_list l = {0};
+  int rc = store_stream_newest(s, n, &l);
+  if (rc < 0) {
+    snprintf(err, errlen, "%s", store_errmsg(s));
+    return rc;
+  }
+  rc = render_list(fmt, &l, base_url, out);
+  stream_list_clear(&l);
+  if (rc < 0)
+    snprintf(err, errlen, "rendering %s: %s", document_name(fmt), strerror(-rc));
+  return rc;
+}
+
+/* Writes data to dir/name through a temporary file and a rename. */
+static int write_atomically(const char *dir, const char *name, const struct buf *data, char *err,
+                            size_t errlen) {
+  char tmp[4096], final[4096];
+  if (snprintf(final, sizeof final, "%s/%s", dir, name) >= (int)sizeof final ||
+      snprintf(tmp, sizeof tmp, "%s/.%s.XXXXXX", dir, name) >= (int)sizeof tmp) {
+    snprintf(err, errlen, "%s: path too long", dir);
+    return -ENAMETOOLONG;
+  }
+  int fd = mkstemp(tmp);
+  if (fd < 0) {
+    int e = errno;
+    snprintf(err, errlen, "%s: %s", tmp, strerror(e));
+    return -e;
+  }
+  const char *p = buf_str(data);
+  size_t left = data->len;
+  int rc = 0;
+  while (left > 0 && rc == 0) {
+    ssize_t w = write(fd, p, left);
+    if (w < 0 && errno == EINTR)
+      continue;
+    if (w < 0)
+      rc = -errno;
+    else {
+      p += w;
+      left -= (size_t)w;
+    }
+  }
+  /* World-readable like any published page; mkstemp made it 0600. */
+  if (rc == 0 && fchmod(fd, 0644) < 0)
+    rc = -errno;
+  if (rc == 0 && fsync(fd) < 0)
+    rc = -errno;
+  if (close(fd) < 0 && rc == 0)
+    rc = -errno;
+  if (rc == 0 && rename(tmp, final) < 0)
+    rc = -errno;
+  if (rc < 0) {
+    snprintf(err, errlen, "%s: %s", final, strerror(-rc));
+    unlink(tmp);
+  }
+  return rc;
+}
+
+int export_write_dir(struct store *s, const char *dir, size_t n, const char *base_url, char *err,
+                     size_t errlen) {
+  struct stream_list l = {0};
+  int rc = store_stream_newest(s, n, &l);
+  if (rc < 0) {
+    snprintf(err, errlen, "%s", store_errmsg(s));
+    return rc;
+  }
+  struct buf out;
+  buf_init(&out, BRAID_EXPORT_MAX_DOC_BYTES);
+  for (size_t i = 0; i < sizeof documents / sizeof documents[0] && rc == 0; i++) {
+    buf_reset(&out);
+    rc = render_list(documents[i].fmt, &l, base_url, &out);
+    if (rc < 0)
+      snprintf(err, errlen, "rendering %s: %s", documents[i].file, strerror(-rc));
+    else
+      rc = write_atomically(dir, documents[i].file, &out, err, errlen);
+  }
+  buf_free(&out);
+  stream_list_clear(&l);
+  return rc;
+}

@@ -1,0 +1,35 @@
+/* export.h — the merged stream read from the store and written as documents: for
+ * `braid export`, for the HTTP server's provider and for the static [output] dir.
+ *
+ * Promise: export_write_dir replaces each file atomically (written beside it, fsync'ed, then
+ * renamed over it), so a static web server never serves half a document.
+ */
+#ifndef BRAID_EXPORT_H
+#define BRAID_EXPORT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+#include "entry.h"
+#include "render.h"
+#include "store.h"
+
+/* The newest n entries of the whole stream (feed NULL) or of one feed, newest first, keeping
+ * those whose time is at or after since (0: all). */
+int export_query(struct store *s, const char *feed, size_t n, int64_t since,
+                 struct stream_list *ret);
+
+/* The base URL ("http://HOST:PORT/") documents link to, from an [http] listen string.
+ * Writes at most size bytes into out. */
+void export_base_url(const char *listen, char *out, size_t size);
+
+/* Renders the newest n entries as fmt into out. On failure err says why. */
+int export_render(struct store *s, enum render_format fmt, size_t n, const char *base_url,
+                  struct buf *out, char *err, size_t errlen);
+
+/* Writes feed.atom, feed.rss, feed.json and index.html into dir, linking to base_url. */
+int export_write_dir(struct store *s, const char *dir, size_t n, const char *base_url, char *err,
+                     size_t errlen);
+
+#endif

@@ -1,0 +1,384 @@
+/* feeds.c — feeds.d: one NAME.feed per feed; loading, reloading, comparing (API in config.h). */
+#include <curl/curl.h>
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "bounds.h"
+#include "config.h"
+#include "ini_read.h"
+
+bool feed_name_valid(const char *name) {
+  size_t n = strlen(name);
+  if (n == 0 || n > BRAID_FEED_NAME_MAX_BYTES || name[0] == '.')
+    return false;
+  for (const char *p = name; *p; p++) {
+    char c = *p;
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+          c == '.' || c == '_' || c == '-'))
+      return false;
+  }
+  return true;
+}
+
+bool feed_url_valid(const char *url) {
+  if (strlen(url) > BRAID_FETCH_MAX_URL_BYTES)
+    return false;
+  for (const char *p = url; *p; p++)
+    if ((unsigned char)*p <= 0x20 || *p == 0x7f)
+      return false;
+  CURLU *u = curl_url();
+  if (!u)
+    return false;
+  bool ok = false;
+  char *scheme = NULL;
+  if (curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+      curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK)
+    ok = strcmp(scheme, "http") == 0 || strcmp(scheme, "https") == 0 ||
+         strcmp(scheme, "file") == 0;
+  curl_free(scheme);
+  curl_url_cleanup(u);
+  return ok;
+}
+
+/* An IANA zone name that exists in the zone database (when one is installed), "UTC", or a
+ * fixed offset "+HH:MM" / "-HH:MM". */
+static bool timezone_valid(const char *tz) {
+  size_t n = strlen(tz);
+  if ((tz[0] == '+' || tz[0] == '-') && n == 6 && tz[3] == ':')
+    return tz[1] >= '0' && tz[1] <= '1' && tz[2] >= '0' && tz[2] <= '9' && tz[4] >= '0' &&
+           tz[4] <= '5' && tz[5] >= '0' && tz[5] <= '9';
+  if (strcmp(tz, "UTC") == 0 || strcmp(tz, "GMT") == 0)
+    return true;
+  if (n == 0 || n > 64 || tz[0] == '/' || tz[0] == '.' || strstr(tz, ".."))
+    return false;
+  for (const char *p = tz; *p; p++) {
+    char c = *p;
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+          c == '/' || c == '_' || c == '-' || c == '+'))
+      return false;
+  }
+  const char *dir = getenv("TZDIR");
+  if (!dir || !*dir)
+    dir = "/usr/share/zoneinfo";
+  if (access(dir, F_OK) != 0)
+    return true; /* no database to check against: trust the syntax */
+  char path[512];
+  snprintf(path, sizeof path, "%s/%s", dir, tz);
+  return access(path, R_OK) == 0;
+}
+
+void feed_def_clear(struct feed_def *d) {
+  free(d->name);
+  free(d->url);
+  free(d->title);
+  free(d->timezone);
+  free(d->source);
+  memset(d, 0, sizeof *d);
+}
+
+void feed_list_free(struct feed_list *l) {
+  for (size_t i = 0; i < l->n; i++)
+    feed_def_clear(&l->items[i]);
+  free(l->items);
+  l->items = NULL;
+  l->n = 0;
+}
+
+const struct feed_def *feed_list_find(const struct feed_list *l, const char *name) {
+  for (size_t i = 0; i < l->n; i++)
+    if (strcmp(l->items[i].name, name) == 0)
+      return &l->items[i];
+  return NULL;
+}
+
+static bool str_eq(const char *a, const char *b) {
+  if (!a || !b)
+    return a == b;
+  return strcmp(a, b) == 0;
+}
+
+bool feed_def_equal(const struct feed_def *a, const struct feed_def *b) {
+  return str_eq(a->name, b->name) && str_eq(a->url, b->url) && str_eq(a->title, b->title) &&
+         a->interval_s == b->interval_s && a->liveblog == b->liveblog &&
+         str_eq(a->timezone, b->timezone);
+}
+
+struct feed_parse {
+  struct feed_def *d;
+  int line_url, line_title, line_interval, line_liveblog, line_timezone;
+};
+
+static int feed_kv(struct ini_read *r, const char *section, const char *key, const char *value) {
+  struct feed_parse *p = r->user;
+  int *line;
+  if (strcmp(key, "url") == 0)
+    line = &p->line_url;
+  else if (strcmp(key, "title") == 0)
+    line = &p->line_title;
+  else if (strcmp(key, "interval") == 0)
+    line = &p->line_interval;
+  else if (strcmp(key, "liveblog") == 0)
+    line = &p->line_liveblog;
+  else if (strcmp(key, "timezone") == 0)
+    line = &p->line_timezone;
+  else {
+    ini_read_error(r, "unknown key '%s'", key);
+    return 0;
+  }
+  if (*line) {
+    ini_read_error(r, "duplicate key '%s' (first on line %d)", key, *line);
+    return 0;
+  }
+  *line = r->lineno;
+  if (!*value) {
+    ini_read_error(r, "empty value for '%s'", key);
+    return 0;
+  }
+  struct feed_def *d = p->d;
+  if (line == &p->line_url) {
+    if (!feed_url_valid(value)) {
+      ini_read_error(r, "url: '%s' is not an http, https or file URL", value);
+      return 0;
+    }
+    d->url = strdup(value);
+    return d->url ? 0 : -ENOMEM;
+  }
+  if (line == &p->line_title) {
+    if (text_has_control(value)) {
+      ini_read_error(r, "title: control character in value");
+      return 0;
+    }
+    d->title = strdup(value);
+    return d->title ? 0 : -ENOMEM;
+  }
+  if (line == &p->line_interval) {
+    int64_t v;
+    if (config_parse_duration(value, &v) < 0 || v < 1 || v > 30 * 86400) {
+      ini_read_error(r, "interval: '%s' is not a duration from 1s to 30d (like 30s, 5m, 2h)",
+                     value);
+      return 0;
+    }
+    d->interval_s = v;
+    return 0;
+  }
+  if (line == &p->line_liveblog) {
+    if (strcmp(value, "auto") == 0)
+      d->liveblog = LIVEBLOG_AUTO;
+    else if (strcmp(value, "always") == 0)
+      d->liveblog = LIVEBLOG_ALWAYS;
+    else if (strcmp(value, "never") == 0)
+      d->liveblog = LIVEBLOG_NEVER;
+    else
+      ini_read_error(r, "liveblog: '%s' is not auto, always or never", value);
+    return 0;
+  }
+  if (!timezone_valid(value)) {
+    ini_read_error(r, "timezone: unknown zone '%s'", value);
+    return 0;
+  }
+  d->timezone = strdup(value);
+  return d->timezone ? 0 : -ENOMEM;
+}
+
+int feed_def_parse(const char *text, size_t len, const char *file, const char *name,
+                   struct feed_def *ret, struct msg_list *errors) {
+  memset(ret, 0, sizeof *ret);
+  struct feed_parse p = {.d = ret};
+  struct ini_read r = {.file = file, .errors = errors, .on_kv = feed_kv, .user = &p};
+  int rc = ini_read_run(&r, text, len);
+  if (rc == 0 && !ret->url) {
+    r.lineno = 0;
+    msg_list_addf(errors, "%s: missing 'url'", file);
+    rc = -EINVAL;
+  }
+  if (rc == 0) {
+    ret->name = strdup(name);
+    ret->source = strdup(file);
+    if (!ret->name || !ret->source)
+      rc = -ENOMEM;
+  }
+  if (rc < 0)
+    feed_def_clear(ret);
+  return rc;
+}
+
+static int cmp_str(const void *a, const void *b) {
+  return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int feed_cmp(const void *a, const void *b) {
+  return strcmp(((const struct feed_def *)a)->name, ((const struct feed_def *)b)->name);
+}
+
+/* Copies every field of src into a fresh dst. */
+static int feed_def_copy(struct feed_def *dst, const struct feed_def *src) {
+  *dst = *src;
+  dst->name = strdup(src->name);
+  dst->url = strdup(src->url);
+  dst->title = src->title ? strdup(src->title) : NULL;
+  dst->timezone = src->timezone ? strdup(src->timezone) : NULL;
+  dst->source = src->source ? strdup(src->source) : NULL;
+  if (!dst->name || !dst->url || (src->title && !dst->title) ||
+      (src->timezone && !dst->timezone) || (src->source && !dst->source)) {
+    feed_def_clear(dst);
+    return -ENOMEM;
+  }
+  return 0;
+}
+
+/* The *.feed names in dir, sorted. */
+static int list_feed_files(const char *dir, char ***ret, size_t *ret_n, struct msg_list *errors) {
+  DIR *d = opendir(dir);
+  if (!d) {
+    int rc = -errno;
+    msg_list_addf(errors, "%s: %s", dir, strerror(errno));
+    return rc;
+  }
+  char **names = NULL;
+  size_t n = 0, alloc = 0;
+  int rc = 0;
+  struct dirent *de;
+  while ((de = readdir(d))) {
+    size_t len = strlen(de->d_name);
+    if (de->d_name[0] == '.' || len <= 5 || strcmp(de->d_name + len - 5, ".feed") != 0)
+      continue;
+    if (n == BRAID_CONFIG_MAX_FEEDS) {
+      msg_list_addf(errors, "%s: more than %d feeds (BRAID_CONFIG_MAX_FEEDS); the rest ignored",
+                    dir, BRAID_CONFIG_MAX_FEEDS);
+      rc = -EINVAL;
+      break;
+    }
+    if (n == alloc) {
+      alloc = alloc ? alloc * 2 : 16;
+      char **v = realloc(names, alloc * sizeof *v);
+      if (!v) {
+        rc = -ENOMEM;
+        break;
+      }
+      names = v;
+    }
+    names[n] = strndup(de->d_name, len - 5);
+    if (!names[n]) {
+      rc = -ENOMEM;
+      break;
+    }
+    n++;
+  }
+  closedir(d);
+  if (rc == -ENOMEM) {
+    for (size_t i = 0; i < n; i++)
+      free(names[i]);
+    free(names);
+    return rc;
+  }
+  if (n)
+    qsort(names, n, sizeof *names, cmp_str);
+  *ret = names;
+  *ret_n = n;
+  return rc;
+}
+
+int feeds_reload(const char *dir, const struct feed_list *old, struct feed_list *ret,
+                 struct msg_list *errors) {
+  ret->items = NULL;
+  ret->n = 0;
+  char **names = NULL;
+  size_t n = 0;
+  int rc = list_feed_files(dir, &names, &n, errors);
+  if (rc < 0 && rc != -EINVAL)
+    return rc;
+  bool bad = rc == -EINVAL;
+  rc = 0;
+  if (n) {
+    ret->items = calloc(n, sizeof *ret->items);
+    if (!ret->items)
+      rc = -ENOMEM;
+  }
+  for (size_t i = 0; i < n && rc == 0; i++) {
+    char *path = NULL;
+    if (asprintf(&path, "%s/%s.feed", dir, names[i]) < 0) {
+      rc = -ENOMEM;
+      break;
+    }
+    struct feed_def *d = &ret->items[ret->n];
+    int frc;
+    if (!feed_name_valid(names[i])) {
+      msg_list_addf(errors, "%s: '%s' is not a valid feed name (letters, digits, '.', '_', '-')",
+                    path, names[i]);
+      frc = -EINVAL;
+    } else {
+      char *text = NULL;
+      size_t len = 0;
+      frc = read_small_file(path, BRAID_CONFIG_MAX_FILE_BYTES, &text, &len);
+      if (frc == -EFBIG)
+        msg_list_addf(errors, "%s: larger than %d bytes (BRAID_CONFIG_MAX_FILE_BYTES)", path,
+                      BRAID_CONFIG_MAX_FILE_BYTES);
+      else if (frc < 0 && frc != -ENOMEM)
+        msg_list_addf(errors, "%s: %s", path, strerror(-frc));
+      if (frc == 0)
+        frc = feed_def_parse(text, len, path, names[i], d, errors);
+      free(text);
+    }
+    if (frc == -ENOMEM) {
+      rc = frc;
+    } else if (frc == 0) {
+      ret->n++;
+    } else {
+      bad = true;
+      const struct feed_def *prev = old ? feed_list_find(old, names[i]) : NULL;
+      if (prev) {
+        rc = feed_def_copy(d, prev);
+        if (rc == 0)
+          ret->n++;
+      }
+    }
+    free(path);
+  }
+  for (size_t i = 0; i < n; i++)
+    free(names[i]);
+  free(names);
+  if (rc < 0) {
+    feed_list_free(ret);
+    return rc;
+  }
+  qsort(ret->items, ret->n, sizeof *ret->items, feed_cmp);
+  return bad ? -EINVAL : 0;
+}
+
+int feeds_load(const char *dir, struct feed_list *ret, struct msg_list *errors) {
+  return feeds_reload(dir, NULL, ret, errors);
+}
+
+int feeds_diff(const struct feed_list *old_list, const struct feed_list *new_list,
+               struct feed_diff **ret, size_t *ret_n) {
+  size_t cap = old_list->n + new_list->n;
+  struct feed_diff *v = calloc(cap ? cap : 1, sizeof *v);
+  if (!v)
+    return -ENOMEM;
+  size_t i = 0, j = 0, n = 0;
+  /* Both lists are sorted by name: merge them. */
+  while (i < old_list->n || j < new_list->n) {
+    const struct feed_def *a = i < old_list->n ? &old_list->items[i] : NULL;
+    const struct feed_def *b = j < new_list->n ? &new_list->items[j] : NULL;
+    int c = !a ? 1 : !b ? -1 : strcmp(a->name, b->name);
+    if (c < 0) {
+      v[n++] = (struct feed_diff){FEED_REMOVED, a, NULL};
+      i++;
+    } else if (c > 0) {
+      v[n++] = (struct feed_diff){FEED_ADDED, NULL, b};
+      j++;
+    } else {
+      v[n++] = (struct feed_diff){feed_def_equal(a, b) ? FEED_UNCHANGED : FEED_CHANGED, a, b};
+      i++;
+      j++;
+    }
+  }
+  *ret = v;
+  *ret_n = n;
+  return 0;
+}

@@ -1,0 +1,237 @@
+/* fetch_headers.c — what braid keeps from a response's headers, and the capped body path. */
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "fetch_internal.h"
+
+void fetch_job_reset_response(struct fetch_job *j) {
+  j->status = 0;
+  j->headers_done = false;
+  j->headers_delivered = false;
+  j->is_redirect = false;
+  j->has_location = false;
+  j->body_bytes = 0;
+  j->content_type[0] = j->charset[0] = j->etag[0] = j->last_modified[0] = '\0';
+  j->max_age_s = -1;
+  j->expires_raw = j->date_raw = j->retry_after = -1;
+  j->received_at = 0;
+  j->errbuf[0] = '\0';
+}
+
+static const char *or_null(const char *s) { return s[0] ? s : NULL; }
+
+void fetch_job_fill_headers(struct fetch_job *j) {
+  struct fetch_headers *h = &j->h;
+  h->status = j->status;
+  h->content_type = or_null(j->content_type);
+  h->charset = or_null(j->charset);
+  h->etag = or_null(j->etag);
+  h->last_modified = or_null(j->last_modified);
+  h->max_age_s = j->max_age_s;
+  h->retry_after = j->retry_after;
+  h->expires = -1;
+  if (j->expires_raw >= 0) {
+    /* Expires is in the server's clock; Date tells us how far off that clock is. */
+    int64_t now = j->received_at ? j->received_at : (int64_t)time(NULL);
+    h->expires = j->date_raw >= 0 ? now + (j->expires_raw - j->date_raw) : j->expires_raw;
+  }
+  h->effective_url = j->url;
+  h->permanent_url = j->permanent_url;
+  h->permanent_redirect = j->hops > 0 && j->all_permanent;
+  h->redirects = j->hops;
+}
+
+int64_t fetch_parse_retry_after(const char *v, int64_t now) {
+  while (*v == ' ' || *v == '\t')
+    v++;
+  if (!*v)
+    return -1;
+  if (isdigit((unsigned char)*v)) {
+    char *end;
+    errno = 0;
+    unsigned long long s = strtoull(v, &end, 10);
+    while (*end == ' ' || *end == '\t')
+      end++;
+    if (errno || *end)
+      return -1;
+    if (s > (unsigned long long)BRAID_SCHED_MAX_RETRY_AFTER_S)
+      s = BRAID_SCHED_MAX_RETRY_AFTER_S;
+    return now + (int64_t)s;
+  }
+  time_t t = curl_getdate(v, NULL);
+  return t < 0 ? -1 : (int64_t)t;
+}
+
+int64_t fetch_parse_max_age(const char *cc) {
+  const char *p = cc;
+  while (*p) {
+    while (*p == ' ' || *p == '\t' || *p == ',')
+      p++;
+    const char *tok = p;
+    while (*p && *p != ',')
+      p++;
+    size_t n = (size_t)(p - tok);
+    if (n > 8 && strncasecmp(tok, "max-age=", 8) == 0) {
+      const char *v = tok + 8;
+      if (*v == '"')
+        v++;
+      if (!isdigit((unsigned char)*v))
+        return -1;
+      char *end;
+      errno = 0;
+      unsigned long long s = strtoull(v, &end, 10);
+      if (errno || s > (unsigned long long)INT32_MAX)
+        return INT32_MAX;
+      return (int64_t)s;
+    }
+  }
+  return -1;
+}
+
+/* Copies a header value (trimmed) into a field, or leaves it empty if it is too long. */
+static void keep(char *field, const char *v, size_t n) {
+  if (n >= BRAID_FETCH_MAX_HEADER_BYTES) {
+    field[0] = '\0';
+    return;
+  }
+  memcpy(field, v, n);
+  field[n] = '\0';
+}
+
+static void content_type(struct fetch_job *j, const char *v, size_t n) {
+  const char *semi = memchr(v, ';', n);
+  size_t tn = semi ? (size_t)(semi - v) : n;
+  while (tn && (v[tn - 1] == ' ' || v[tn - 1] == '\t'))
+    tn--;
+  keep(j->content_type, v, tn);
+  j->charset[0] = '\0';
+  while (semi) {
+    const char *p = semi + 1;
+    const char *end = v + n;
+    semi = memchr(p, ';', (size_t)(end - p));
+    const char *pend = semi ? semi : end;
+    while (p < pend && (*p == ' ' || *p == '\t'))
+      p++;
+    if (pend - p > 8 && strncasecmp(p, "charset=", 8) == 0) {
+      p += 8;
+      while (pend > p && (pend[-1] == ' ' || pend[-1] == '\t'))
+        pend--;
+      if (pend - p >= 2 && *p == '"' && pend[-1] == '"') {
+        p++;
+        pend--;
+      }
+      keep(j->charset, p, (size_t)(pend - p));
+    }
+  }
+}
+
+static void end_of_headers(struct fetch_job *j) {
+  long status = 0;
+  curl_easy_getinfo(j->easy, CURLINFO_RESPONSE_CODE, &status);
+  j->status = status;
+  j->headers_done = true;
+  j->received_at = (int64_t)time(NULL);
+  /* curl resolves Location (CURLINFO_REDIRECT_URL) only once the response is done. */
+  if ((status == 301 || status == 302 || status == 303 || status == 307 || status == 308) &&
+      j->has_location)
+    j->is_redirect = true;
+}
+
+size_t fetch_header_cb(char *data, size_t size, size_t nmemb, void *userdata) {
+  struct fetch_job *j = userdata;
+  size_t len = size * nmemb;
+  if (j->cancel_requested)
+    return 0;
+  if (len >= 5 && memcmp(data, "HTTP/", 5) == 0) {
+    /* A new response begins (after a 1xx, or the first one). */
+    fetch_job_reset_response(j);
+    return len;
+  }
+  size_t n = len;
+  while (n && (data[n - 1] == '\n' || data[n - 1] == '\r'))
+    n--;
+  if (n == 0) {
+    if (j->is_file)
+      return len;
+    end_of_headers(j);
+    if (j->status >= 100 && j->status < 200) {
+      j->headers_done = false; /* interim response: the real one follows */
+      return len;
+    }
+    if (j->is_redirect)
+      return len;
+    return fetch_job_deliver_headers(j) ? 0 : len;
+  }
+  const char *colon = memchr(data, ':', n);
+  if (!colon)
+    return len;
+  size_t name_len = (size_t)(colon - data);
+  const char *v = colon + 1;
+  const char *end = data + n;
+  while (v < end && (*v == ' ' || *v == '\t'))
+    v++;
+  while (end > v && (end[-1] == ' ' || end[-1] == '\t'))
+    end--;
+  size_t vn = (size_t)(end - v);
+  char tmp[BRAID_FETCH_MAX_HEADER_BYTES];
+#define IS(name) (name_len == sizeof(name) - 1 && strncasecmp(data, name, name_len) == 0)
+  if (IS("content-type"))
+    content_type(j, v, vn);
+  else if (IS("location"))
+    j->has_location = vn > 0;
+  else if (IS("etag"))
+    keep(j->etag, v, vn);
+  else if (IS("last-modified"))
+    keep(j->last_modified, v, vn);
+  else if (vn < sizeof tmp) {
+    memcpy(tmp, v, vn);
+    tmp[vn] = '\0';
+    if (IS("cache-control"))
+      j->max_age_s = fetch_parse_max_age(tmp);
+    else if (IS("retry-after"))
+      j->retry_after = fetch_parse_retry_after(tmp, (int64_t)time(NULL));
+    else if (IS("expires")) {
+      time_t t = curl_getdate(tmp, NULL);
+      j->expires_raw = t < 0 ? -1 : (int64_t)t;
+    } else if (IS("date")) {
+      time_t t = curl_getdate(tmp, NULL);
+      j->date_raw = t < 0 ? -1 : (int64_t)t;
+    }
+  }
+#undef IS
+  return len;
+}
+
+size_t fetch_write_cb(char *data, size_t size, size_t nmemb, void *userdata) {
+  struct fetch_job *j = userdata;
+  size_t len = size * nmemb;
+  if (j->cancel_requested || j->aborted)
+    return 0;
+  /* Counted after decoding, so a small compressed bomb stops at the cap too. */
+  if (len > j->f_max_bytes - j->body_bytes || j->body_bytes > j->f_max_bytes) {
+    j->cap_hit = true;
+    return 0;
+  }
+  j->body_bytes += len;
+  if (j->is_redirect)
+    return len;
+  if (j->is_file && !j->headers_delivered)
+    j->status = 200;
+  if (fetch_job_deliver_headers(j))
+    return 0;
+  if (j->status < 200 || j->status >= 300 || !j->cb.on_data)
+    return len;
+  j->in_callback = true;
+  int rc = j->cb.on_data(j->userdata, data, len);
+  j->in_callback = false;
+  if (rc) {
+    j->aborted = true;
+    return 0;
+  }
+  return j->cancel_requested ? 0 : len;
+}

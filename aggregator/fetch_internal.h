@@ -1,0 +1,68 @@
+/* fetch_internal.h — the job record shared by fetch.c (life cycle, curl/uv plumbing) and
+ * fetch_headers.c (what curl's header and write callbacks do). Not for other modules. */
+#ifndef BRAID_FETCH_INTERNAL_H
+#define BRAID_FETCH_INTERNAL_H
+
+#include <curl/curl.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "bounds.h"
+#include "fetch.h"
+
+#ifndef container_of
+#define container_of(ptr, type, member) ((type *)((char *)(ptr)-offsetof(type, member)))
+#endif
+
+struct fetch_job {
+  struct fetcher *f;
+  struct fetch_job *next, *prev;
+  CURL *easy;
+  struct curl_slist *req_headers; /* conditional GET headers; must outlive the transfer */
+  struct fetch_callbacks cb;
+  void *userdata;
+  uint64_t f_max_bytes;           /* the fetcher's max_bytes, copied for the write callback */
+  uint64_t start_ms;              /* uv_now at start, for the total timeout across hops */
+  char *url;                      /* the URL of the current hop */
+  char **visited;                 /* every URL requested so far, for loop detection */
+  unsigned nvisited;
+  unsigned hops;
+  bool all_permanent;             /* every hop so far was 301/308 */
+  char *permanent_url;            /* target of the last hop of the leading permanent run */
+  bool is_file;
+  bool in_multi;
+  bool finished;                  /* on_done has run or is running */
+  bool in_callback;               /* inside on_headers/on_data: cancel must be deferred */
+  bool cancel_requested;
+  bool aborted;                   /* a callback returned non-zero */
+  bool cap_hit;                   /* max_bytes reached */
+  /* The current response (reset per hop). */
+  long status;
+  bool headers_done;
+  bool headers_delivered;
+  bool is_redirect;
+  bool has_location;
+  uint64_t body_bytes;
+  char content_type[BRAID_FETCH_MAX_HEADER_BYTES];
+  char charset[BRAID_FETCH_MAX_HEADER_BYTES];
+  char etag[BRAID_FETCH_MAX_HEADER_BYTES];
+  char last_modified[BRAID_FETCH_MAX_HEADER_BYTES];
+  int64_t max_age_s;
+  int64_t expires_raw, date_raw, retry_after;
+  int64_t received_at;            /* wall clock when the headers ended */
+  struct fetch_headers h;
+  char errbuf[CURL_ERROR_SIZE];
+};
+
+size_t fetch_header_cb(char *data, size_t size, size_t n, void *userdata);
+size_t fetch_write_cb(char *data, size_t size, size_t n, void *userdata);
+void fetch_job_reset_response(struct fetch_job *j);
+/* Points j->h at the current response's values. */
+void fetch_job_fill_headers(struct fetch_job *j);
+int fetch_job_deliver_headers(struct fetch_job *j);
+
+/* Header value parsers (exposed for unit tests). now: seconds since the epoch. */
+int64_t fetch_parse_retry_after(const char *value, int64_t now);
+int64_t fetch_parse_max_age(const char *cache_control);
+
+#endif

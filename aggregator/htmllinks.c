@@ -1,0 +1,108 @@
+/* htmllinks.c — absolute links inside HTML fragments (see htmllinks.h). */
+#include "htmllinks.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <libxml/uri.h>
+
+#include "buf.h"
+
+static const char *const url_attrs[] = {"href",   "src",      "cite",       "action",
+                                        "poster", "longdesc", "background", NULL};
+
+static bool is_url_attr(const char *name, size_t n) {
+  for (size_t i = 0; url_attrs[i]; i++)
+    if (strlen(url_attrs[i]) == n && strncasecmp(name, url_attrs[i], n) == 0)
+      return true;
+  return false;
+}
+
+static bool alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+static bool space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f'; }
+
+/* Appends value resolved against base; 1 if it changed, 0 if not, -ENOMEM. */
+static int put_resolved(struct buf *out, const char *v, size_t n, const char *base) {
+  char *raw = strndup(v, n);
+  if (!raw)
+    return -ENOMEM;
+  xmlChar *abs = xmlBuildURI((const xmlChar *)raw, (const xmlChar *)base);
+  int changed = abs && strcmp((const char *)abs, raw) != 0;
+  int r = buf_append_str(out, changed ? (const char *)abs : raw);
+  xmlFree(abs);
+  free(raw);
+  return r < 0 ? r : changed;
+}
+
+int html_resolve_links(const char *html, size_t len, const char *base, char **ret_html) {
+  *ret_html = NULL;
+  if (!base || !*base || !memchr(html, '<', len))
+    return 0;
+  struct buf out;
+  buf_init(&out, 0);
+  size_t i = 0, copied = 0;
+  bool changed = false;
+  int r = 0;
+  while (i < len && r >= 0) {
+    const char *lt = memchr(html + i, '<', len - i);
+    if (!lt)
+      break;
+    i = (size_t)(lt - html) + 1;
+    if (i + 2 < len && html[i] == '!' && html[i + 1] == '-' && html[i + 2] == '-') {
+      const char *end = memmem(html + i, len - i, "-->", 3);
+      i = end ? (size_t)(end - html) + 3 : len;
+      continue;
+    }
+    if (i >= len || !alpha(html[i]))
+      continue;
+    while (i < len && !space(html[i]) && html[i] != '>' && html[i] != '/')
+      i++;
+    /* attributes, up to the end of the tag */
+    while (i < len && html[i] != '>' && r >= 0) {
+      if (space(html[i]) || html[i] == '/') {
+        i++;
+        continue;
+      }
+      size_t name = i;
+      while (i < len && !space(html[i]) && html[i] != '=' && html[i] != '>' && html[i] != '/')
+        i++;
+      size_t name_len = i - name;
+      while (i < len && space(html[i]))
+        i++;
+      if (i >= len || html[i] != '=')
+        continue;
+      i++;
+      while (i < len && space(html[i]))
+        i++;
+      size_t v = i, vlen;
+      if (i < len && (html[i] == '"' || html[i] == '\'')) {
+        char q = html[i];
+        const char *end = memchr(html + i + 1, q, len - i - 1);
+        v = i + 1;
+        vlen = end ? (size_t)(end - html) - v : len - v;
+        i = v + vlen + (end ? 1 : 0);
+      } else {
+        while (i < len && !space(html[i]) && html[i] != '>')
+          i++;
+        vlen = i - v;
+      }
+      if (vlen == 0 || !is_url_attr(html + name, name_len))
+        continue;
+      if ((r = buf_append(&out, html + copied, v - copied)) < 0)
+        break;
+      r = put_resolved(&out, html + v, vlen, base);
+      changed |= r > 0;
+      copied = v + vlen;
+    }
+  }
+  if (r >= 0 && changed && (r = buf_append(&out, html + copied, len - copied)) >= 0) {
+    *ret_html = buf_steal(&out);
+    if (!*ret_html)
+      r = -ENOMEM;
+  }
+  buf_free(&out);
+  return r < 0 ? r : 0;
+}

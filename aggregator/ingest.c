@@ -1,0 +1,145 @@
+/* ingest.c — parsed items to store items, live blogs split. See ingest.h. */
+#include "ingest.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "htmltext.h"
+
+/* strdup that keeps NULL as NULL; *failed is set on out-of-memory. */
+static char *dup_or_null(const char *s, bool *failed) {
+  if (!s)
+    return NULL;
+  char *p = strdup(s);
+  if (!p)
+    *failed = true;
+  return p;
+}
+
+static void ingest_item_clear(struct ingest_item *it) {
+  free(it->guid);
+  free(it->link);
+  free(it->title);
+  free(it->author);
+  free(it->html);
+  free(it->text);
+  free(it->updates);
+  liveblog_free(it->liveblog);
+  memset(it, 0, sizeof *it);
+}
+
+/* Splits it->html into updates when the feed and the body say it is a live blog. A failed
+ * split keeps the item whole: losing the body to a cap would be worse than not splitting. */
+static int split_item(struct ingest_batch *b, struct ingest_item *it,
+                      const struct ingest_options *opt) {
+  if (opt->mode == LIVEBLOG_NEVER || !it->html)
+    return 0;
+  struct split_options so = {.mode = opt->mode, .tz = opt->tz};
+  /* A live blog's feed date is most often its first publication; its updates come after. */
+  if (it->has_published) {
+    so.post_date = it->published;
+    so.has_post_date = true;
+  } else if (it->has_updated) {
+    so.post_date = it->updated;
+    so.has_post_date = true;
+  }
+  struct liveblog *lb = NULL;
+  char err[sizeof b->last_error];
+  int r = liveblog_split(it->html, strlen(it->html), &so, &lb, err, sizeof err);
+  if (r == -ENOMEM)
+    return r;
+  if (r < 0) {
+    b->split_errors++;
+    snprintf(b->last_error, sizeof b->last_error, "%s", err);
+    return 0;
+  }
+  if (!lb->is_liveblog || lb->n == 0) {
+    liveblog_free(lb);
+    return 0;
+  }
+  it->updates = calloc(lb->n, sizeof *it->updates);
+  if (!it->updates) {
+    liveblog_free(lb);
+    return -ENOMEM;
+  }
+  for (size_t i = 0; i < lb->n; i++) {
+    const struct liveblog_update *u = &lb->updates[i];
+    it->updates[i] = (struct store_update){
+        .stamp = u->stamp, .time = u->time, .html = u->html, .text = u->text,
+        .anchor = u->anchor};
+  }
+  it->liveblog = lb;
+  return 0;
+}
+
+int ingest_add(struct ingest_batch *b, const struct feed_item *src,
+               const struct ingest_options *opt) {
+  if (b->n == b->alloc) {
+    size_t n = b->alloc ? b->alloc * 2 : 16;
+    struct ingest_item *p = realloc(b->items, n * sizeof *p);
+    if (!p)
+      return -ENOMEM;
+    b->items = p;
+    b->alloc = n;
+  }
+  struct ingest_item *it = &b->items[b->n];
+  memset(it, 0, sizeof *it);
+  bool failed = false;
+  it->guid = dup_or_null(src->id, &failed);
+  it->link = dup_or_null(src->link, &failed);
+  it->title = dup_or_null(src->title, &failed);
+  it->author = dup_or_null(src->author, &failed);
+  it->html = dup_or_null(src->content ? src->content : src->summary, &failed);
+  it->published = src->published;
+  it->has_published = src->has_published;
+  it->updated = src->updated;
+  it->has_updated = src->has_updated;
+  if (!failed && it->html && htmltext(it->html, strlen(it->html), 0, 0, &it->text, NULL) < 0)
+    failed = true;
+  int r = failed ? -ENOMEM : split_item(b, it, opt);
+  if (r < 0) {
+    ingest_item_clear(it);
+    return r;
+  }
+  b->n++;
+  return 0;
+}
+
+size_t ingest_update_count(const struct ingest_batch *b) {
+  size_t n = 0;
+  for (size_t i = 0; i < b->n; i++)
+    n += b->items[i].liveblog ? b->items[i].liveblog->n : 0;
+  return n;
+}
+
+void ingest_item_view(const struct ingest_item *it, struct store_item *ret) {
+  *ret = (struct store_item){
+      .guid = it->guid, .link = it->link, .title = it->title, .author = it->author,
+      .html = it->html, .text = it->text, .published = it->published,
+      .updated = it->updated, .has_published = it->has_published,
+      .has_updated = it->has_updated, .is_liveblog = it->liveblog != NULL,
+      .updates = it->updates, .n_updates = it->liveblog ? it->liveblog->n : 0};
+}
+
+int ingest_store(struct store *s, int64_t feed_id, const struct ingest_batch *b, int64_t now,
+                 struct store_put_stats *acc) {
+  for (size_t i = 0; i < b->n; i++) {
+    struct store_item si;
+    ingest_item_view(&b->items[i], &si);
+    int r = store_put_item(s, feed_id, &si, now, acc);
+    if (r < 0)
+      return r;
+  }
+  return 0;
+}
+
+void ingest_batch_clear(struct ingest_batch *b) {
+  if (!b)
+    return;
+  for (size_t i = 0; i < b->n; i++)
+    ingest_item_clear(&b->items[i]);
+  free(b->items);
+  memset(b, 0, sizeof *b);
+}

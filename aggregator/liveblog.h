@@ -1,0 +1,60 @@
+/* liveblog.h — split one HTML body into its time-stamped live-blog updates.
+ *
+ * Promise: given an item's HTML body, find the blocks (p, div, li, h2-h4, article, section,
+ * time, and text runs separated by <br><br>) that start with a time stamp ("2120 GMT:",
+ * "9.20pm GMT", "Posted at 14:52", <time datetime=...>, ...), decide whether the body is a
+ * live blog, and return one update per stamped block, each at its own absolute UTC instant,
+ * oldest first. Stamps without a date take it from the post's date (nearest instant that keeps
+ * the updates in order, crossing midnight where the order demands it); stamps without a zone
+ * take opt->tz, else the post's own offset, else UTC. The body is parsed with libxml2's HTML
+ * parser without network access; every size is capped by bounds.h (BRAID_SPLIT_*), and the
+ * work is linear in the body's size. No global state: safe to call from the daemon's loop.
+ */
+#ifndef BRAID_LIVEBLOG_H
+#define BRAID_LIVEBLOG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum liveblog_mode {
+  LIVEBLOG_AUTO,   /* a live blog when >= 3 blocks start with stamps of one style, in order */
+  LIVEBLOG_ALWAYS, /* split on whatever stamps there are (>= 1) */
+  LIVEBLOG_NEVER,  /* never a live blog */
+};
+
+struct split_options {
+  int64_t post_date;    /* the item's published/updated instant, UTC seconds */
+  bool has_post_date;
+  int post_offset;      /* seconds east of UTC the post's date was written in (from "+01:00") */
+  bool has_post_offset; /* zone-less stamps use it when tz is NULL */
+  const char *tz;       /* the feed's `timezone =` (IANA name, abbreviation or offset) for
+                           stamps that name none; NULL for none */
+  enum liveblog_mode mode;
+};
+
+struct liveblog_update {
+  int64_t time;  /* the update's instant, UTC seconds */
+  char *stamp;   /* the stamp as written, without its trailing ":" or dash ("2120 GMT") */
+  char *text;    /* plain text without the stamp; entities decoded, white space collapsed,
+                    blocks separated by "\n\n" */
+  char *html;    /* the update's markup, all its blocks, unsanitised */
+  char *anchor;  /* id of the update's block or its container, or <a name>; NULL if none */
+};
+
+struct liveblog {
+  bool is_liveblog;
+  struct liveblog_update *updates; /* oldest first; NULL when n == 0 */
+  size_t n;
+};
+
+/* Splits html (len bytes, any encoding libxml2 detects, UTF-8 assumed) according to opt.
+ * On success *ret is a new struct liveblog the caller frees with liveblog_free; a body that is
+ * not a live blog gives is_liveblog false and n 0. Returns 0, -EINVAL (bad opt->tz; err says
+ * why), -E2BIG (a BRAID_SPLIT_* cap was hit; err names it) or -ENOMEM. err (errlen bytes) may be
+ * NULL. */
+int liveblog_split(const char *html, size_t len, const struct split_options *opt,
+                   struct liveblog **ret, char *err, size_t errlen);
+void liveblog_free(struct liveblog *lb);
+
+#endif

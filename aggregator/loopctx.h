@@ -1,0 +1,84 @@
+/* loopctx.h — the daemon's loop context: the one place braid keeps mutable state while it
+ * runs. Shared by daemon.c (start-up, schedule, signals, server) and poll.c (one feed's
+ * fetch → parse → split → store). Not a public API: nothing else includes it.
+ */
+#ifndef BRAID_LOOPCTX_H
+#define BRAID_LOOPCTX_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <uv.h>
+
+#include "config.h"
+#include "fetch.h"
+#include "log.h"
+#include "schedule.h"
+#include "serve.h"
+#include "store.h"
+
+struct poll_job;
+
+/* One configured feed while the daemon runs. Its definition is a private copy, so a reload
+ * can swap feed lists while a poll of this feed is in flight. */
+struct feed_rt {
+  char *name;
+  char *url;             /* configured */
+  char *title;           /* configured title, or NULL for the feed's own */
+  char *timezone;        /* NULL: UTC */
+  int64_t interval_s;    /* resolved: the feed's, else [poll] interval */
+  enum liveblog_mode liveblog;
+  int64_t feed_id;       /* the store's id */
+  char *poll_url;        /* where to poll: a permanent redirect's target, else url */
+  struct poll_job *job;  /* the poll in flight, or NULL */
+  bool removed;          /* dropped by a reload while its poll was in flight */
+};
+
+struct poll_counters {
+  uint64_t ok, not_modified, failed;  /* polls by result */
+  uint64_t new_entries, updated_entries;
+  uint64_t store_errors;
+  int64_t last_poll;                  /* UTC seconds of the last finished poll, 0 none */
+};
+
+struct daemon {
+  uv_loop_t loop;
+  struct logger *log;
+  struct braid_config *cfg;
+  struct feed_list feeds;      /* the current definitions, as loaded */
+  struct feed_rt **rt;         /* runtime state, sorted by name */
+  size_t n_rt;
+  struct store *store;
+  struct fetcher *fetcher;
+  struct sched_queue *queue;
+  struct sched_prng rng;
+  struct server *server;
+  uv_timer_t tick;             /* wakes the scheduler at the next due time */
+  uv_timer_t watchdog;         /* systemd watchdog pings */
+  uv_timer_t upkeep;           /* retention pruning */
+  uv_timer_t export_timer;     /* writes the [output] dir a moment after new entries */
+  uv_timer_t stop_timer;       /* runs the stop outside any fetch callback */
+  uv_signal_t sig_hup, sig_term, sig_int;
+  bool once;
+  bool stopping;
+  const char *stop_reason;     /* why the loop is stopping, for the log */
+  bool store_failing;          /* the last store write failed: /healthz says so */
+  bool export_pending;         /* new entries since the last [output] dir export */
+  size_t once_left;            /* with once: feeds not yet polled */
+  unsigned once_failed;        /* with once: feeds that could not be fetched */
+  int64_t stream_version;      /* bumped on every write that changed the stream */
+  struct poll_counters stats;
+};
+
+/* Starts a poll of f (not in flight). 0 or negative (the caller reschedules). */
+int poll_start(struct daemon *d, struct feed_rt *f);
+/* Cancels f's poll in flight, if any (its result is dropped). */
+void poll_cancel(struct feed_rt *f);
+/* Called by poll.c when f's poll has ended and its next due time is known. */
+void daemon_poll_finished(struct daemon *d, struct feed_rt *f, int64_t next_due, bool fetched);
+
+/* Current time in UTC seconds. */
+int64_t daemon_now(void);
+
+#endif

@@ -1,0 +1,712 @@
+/* parse_sax.c — SAX2 callbacks that read RSS and Atom into items (see parse_sax.h).
+ *
+ * Elements are told apart by namespace (mapped once per distinct URI string, which libxml2
+ * interns) and local name. Only the direct children of an item or of the channel are fields;
+ * anything deeper (atom:source, image/title) cannot overwrite them. Entities are decided in
+ * parse_entity.c, and each field's text is collected by parse_text.c.
+ */
+#include "parse_saxint.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libxml/parserInternals.h>
+
+#include "entities.h"
+#include "parse_core.h"
+
+static const struct {
+  const char *uri;
+  const char *prefix; /* what feeds write when they forget to declare it */
+  enum ns ns;
+} namespaces[] = {
+    {"http://purl.org/rss/1.0/", NULL, NS_RSS10},
+    {"http://my.netscape.com/rdf/simple/0.9/", NULL, NS_RSS090},
+    {"http://backend.userland.com/rss2", NULL, NS_NONE},
+    {"http://blogs.law.harvard.edu/tech/rss", NULL, NS_NONE},
+    {"http://www.w3.org/1999/02/22-rdf-syntax-ns#", "rdf", NS_RDF},
+    {"http://www.w3.org/2005/Atom", "atom", NS_ATOM10},
+    {"http://purl.org/atom/ns#", NULL, NS_ATOM03},
+    {"http://purl.org/rss/1.0/modules/content/", "content", NS_CONTENT},
+    {"http://purl.org/dc/elements/1.1/", "dc", NS_DC},
+    {"http://purl.org/dc/terms/", "dcterms", NS_DCTERMS},
+    {"http://search.yahoo.com/mrss/", "media", NS_MEDIA},
+    {"http://search.yahoo.com/mrss", NULL, NS_MEDIA},
+    {"http://www.itunes.com/dtds/podcast-1.0.dtd", "itunes", NS_ITUNES},
+    {"http://www.w3.org/1999/xhtml", "xhtml", NS_XHTML},
+    {"http://www.w3.org/XML/1998/namespace", "xml", NS_XML},
+};
+
+int sax_state_new(struct feed_parser *p, struct sax_state **ret) {
+  struct sax_state *s = calloc(1, sizeof *s);
+  if (!s)
+    return -ENOMEM;
+  s->p = p;
+  buf_init(&s->cap, BRAID_PARSE_MAX_FIELD_BYTES);
+  s->ent.type = XML_ENTITY_DECL;
+  s->ent.etype = XML_INTERNAL_PREDEFINED_ENTITY;
+  *ret = s;
+  return 0;
+}
+
+static void attr_ent_clear(struct sax_state *s) {
+  for (size_t i = 0; i < s->n_attr_ent; i++)
+    free(s->attr_ent[i]);
+  s->n_attr_ent = s->attr_ent_used = 0;
+}
+
+void sax_state_free(struct sax_state *s) {
+  if (!s)
+    return;
+  feed_item_clear(&s->item);
+  free(s->item_about);
+  free(s->guid_link);
+  free(s->author_name);
+  free(s->author_email);
+  free(s->meta_icon);
+  buf_free(&s->cap);
+  for (size_t i = 0; i < sizeof s->base / sizeof s->base[0]; i++)
+    free(s->base[i]);
+  attr_ent_clear(s);
+  for (size_t i = 0; i < s->n_decl; i++) {
+    free(s->decl_name[i]);
+    free(s->decl_value[i]);
+  }
+  free(s);
+}
+
+void sax_attach(struct sax_state *s, xmlParserCtxtPtr ctxt) { s->ctxt = ctxt; }
+struct feed_parser *sax_parser(struct sax_state *s) { return s->p; }
+unsigned long sax_events(const struct sax_state *s) { return s->events; }
+int sax_line(const struct sax_state *s) { return s->ctxt ? xmlSAX2GetLineNumber(s->ctxt) : 0; }
+
+enum ns ns_of(struct sax_state *s, const xmlChar *uri, const xmlChar *prefix) {
+  if (!uri) {
+    if (!prefix)
+      return NS_NONE;
+    for (size_t i = 0; i < sizeof namespaces / sizeof namespaces[0]; i++)
+      if (namespaces[i].prefix && strcmp(namespaces[i].prefix, (const char *)prefix) == 0)
+        return namespaces[i].ns;
+    return NS_OTHER;
+  }
+  for (size_t i = 0; i < URI_CACHE; i++)
+    if (s->uri_ptr[i] == uri)
+      return s->uri_ns[i];
+  enum ns ns = NS_OTHER;
+  for (size_t i = 0; i < sizeof namespaces / sizeof namespaces[0]; i++)
+    if (strcmp(namespaces[i].uri, (const char *)uri) == 0) {
+      ns = namespaces[i].ns;
+      break;
+    }
+  s->uri_ptr[s->uri_next] = uri;
+  s->uri_ns[s->uri_next] = ns;
+  s->uri_next = (s->uri_next + 1) % URI_CACHE;
+  return ns;
+}
+
+/* The vocabulary of the feed itself, whatever its version. */
+static bool core(enum ns ns) {
+  return ns == NS_NONE || ns == NS_RSS10 || ns == NS_RSS090 || ns == NS_ATOM10 || ns == NS_ATOM03;
+}
+static bool is_atom_ns(enum ns ns) { return ns == NS_ATOM10 || ns == NS_ATOM03; }
+
+bool eq(const xmlChar *a, const char *b) { return strcmp((const char *)a, b) == 0; }
+
+/* ---- attributes ------------------------------------------------------------------------ */
+
+/* libxml2 hands attribute values raw: '&' as "&#38;", and the entities get_entity supplied
+ * as a 0x01 byte each (it copies only one byte of them); undo both. */
+char *attr_value(struct sax_state *s, const xmlChar *v, const xmlChar *end) {
+  size_t n = (size_t)(end - v);
+  struct buf b;
+  buf_init(&b, BRAID_PARSE_MAX_FIELD_BYTES);
+  for (size_t i = 0; i < n; i++) {
+    char c = (char)v[i];
+    int r;
+    if (c == '&' && n - i >= 5 && memcmp(v + i, "&#38;", 5) == 0) {
+      r = buf_append_char(&b, '&');
+      i += 4;
+    } else if (c == '\x01') {
+      const char *e = s->attr_ent_used < s->n_attr_ent ? s->attr_ent[s->attr_ent_used++] : "";
+      r = buf_append_str(&b, e);
+    } else
+      r = buf_append_char(&b, c);
+    if (r < 0)
+      break;
+  }
+  return buf_steal(&b);
+}
+
+/* The value of attribute `name` (no namespace, or in namespace `ns`), new string or NULL. */
+char *attr(struct sax_state *s, int n, const xmlChar **a, const char *name, enum ns ns) {
+  for (int i = 0; i < n; i++, a += 5) {
+    if (!eq(a[0], name))
+      continue;
+    enum ns ans = a[2] ? ns_of(s, a[2], a[1]) : (a[1] ? ns_of(s, NULL, a[1]) : NS_NONE);
+    if (ans == ns)
+      return attr_value(s, a[3], a[4]);
+  }
+  return NULL;
+}
+
+/* ---- bases ------------------------------------------------------------------------------ */
+
+static const char *xml_base(const struct sax_state *s, int depth) {
+  for (int d = depth < BRAID_PARSE_MAX_DEPTH ? depth : BRAID_PARSE_MAX_DEPTH; d > 0; d--)
+    if (s->base[d])
+      return s->base[d];
+  return NULL;
+}
+
+/* Base for links inside the feed: xml:base in scope, else the feed's own link, else the
+ * document's URL. */
+const char *link_base(struct sax_state *s, bool for_feed_link) {
+  const char *b = xml_base(s, s->depth);
+  if (b)
+    return b;
+  const struct feed_meta *m = parser_meta_mut(s->p);
+  if (!for_feed_link && m->link)
+    return m->link;
+  return parser_doc_url(s->p);
+}
+
+const char *content_base(struct sax_state *s) {
+  const char *b = xml_base(s, s->depth);
+  return b ? b : parser_doc_url(s->p);
+}
+
+/* ---- elements --------------------------------------------------------------------------- */
+
+/* An Atom-style <link rel href type length>: the item's or feed's link, or an enclosure. */
+static void atom_link(struct sax_state *s, int na, const xmlChar **a, bool meta) {
+  char *href = attr(s, na, a, "href", NS_NONE);
+  char *rel = attr(s, na, a, "rel", NS_NONE);
+  char *type = attr(s, na, a, "type", NS_NONE);
+  if (!href)
+    goto out;
+  bool alternate = !rel || strcmp(rel, "alternate") == 0 ||
+                   strcmp(rel, "http://www.iana.org/assignments/relation/alternate") == 0;
+  char *abs = parser_resolve(href, link_base(s, meta));
+  if (!abs)
+    goto out;
+  if (!meta && rel && strcmp(rel, "enclosure") == 0) {
+    char *len = attr(s, na, a, "length", NS_NONE);
+    if (item_add_enclosure(s->p, &s->item, abs, type, len) < 0)
+      parser_xml_stop(s->p, -ENOMEM);
+    free(len);
+    free(abs);
+    goto out;
+  }
+  int rank = alternate ? ((!type || strstr(type, "html")) ? 3 : 2) : 0;
+  if (rel && (strcmp(rel, "self") == 0 || strcmp(rel, "hub") == 0 || strcmp(rel, "replies") == 0 ||
+              strcmp(rel, "edit") == 0))
+    rank = -1;
+  else if (!alternate)
+    rank = 1;
+  int *cur = meta ? &s->meta_link_rank : &s->link_rank;
+  char **dst = meta ? &parser_meta_mut(s->p)->link : &s->item.link;
+  if (rank > *cur || (rank >= 0 && !*dst)) {
+    free(*dst);
+    *dst = abs;
+    *cur = rank;
+  } else
+    free(abs);
+out:
+  free(href);
+  free(rel);
+  free(type);
+}
+
+static void media_element(struct sax_state *s, const xmlChar *name, int na, const xmlChar **a) {
+  if (!eq(name, "content") && !eq(name, "thumbnail"))
+    return;
+  char *url = attr(s, na, a, "url", NS_NONE);
+  if (url) {
+    char *abs = parser_resolve(url, link_base(s, false));
+    char *type = attr(s, na, a, "type", NS_NONE);
+    char *size = attr(s, na, a, "fileSize", NS_NONE);
+    if (abs && item_add_enclosure(s->p, &s->item, abs, type, size) < 0)
+      parser_xml_stop(s->p, -ENOMEM);
+    free(abs);
+    free(type);
+    free(size);
+  }
+  free(url);
+}
+
+static void item_child(struct sax_state *s, const xmlChar *name, enum ns ns, int na,
+                       const xmlChar **a) {
+  if (core(ns)) {
+    switch (name[0]) {
+    case 'a':
+      if (eq(name, "author")) {
+        if (is_atom_ns(ns) || s->atom)
+          s->author_depth = s->depth;
+        else
+          start_capture(s, F_AUTHOR, TM_HTML, false);
+      }
+      return;
+    case 'c':
+      if (eq(name, "content") && (is_atom_ns(ns) || s->atom)) {
+        char *src = attr(s, na, a, "src", NS_NONE);
+        if (src) /* out-of-line content: nothing to collect */
+          free(src);
+        else
+          start_capture(s, F_CONTENT, text_mode(s, na, a, TM_TEXT), false);
+      } else if (eq(name, "category")) {
+        char *term = attr(s, na, a, "term", NS_NONE);
+        if (!term)
+          term = attr(s, na, a, "label", NS_NONE);
+        if (term) {
+          if (item_add_category(s->p, &s->item, term) < 0)
+            parser_xml_stop(s->p, -ENOMEM);
+          free(term);
+        } else if (!is_atom_ns(ns))
+          start_capture(s, F_CATEGORY, TM_HTML, false);
+      } else if (eq(name, "created") && ns == NS_ATOM03)
+        start_capture(s, F_PUBLISHED, TM_TEXT, false);
+      return;
+    case 'd':
+      if (eq(name, "description"))
+        start_capture(s, F_SUMMARY, TM_HTML, false);
+      return;
+    case 'e':
+      if (eq(name, "enclosure")) {
+        char *url = attr(s, na, a, "url", NS_NONE);
+        char *abs = url ? parser_resolve(url, link_base(s, false)) : NULL;
+        char *type = attr(s, na, a, "type", NS_NONE);
+        char *len = attr(s, na, a, "length", NS_NONE);
+        if (abs && item_add_enclosure(s->p, &s->item, abs, type, len) < 0)
+          parser_xml_stop(s->p, -ENOMEM);
+        free(url);
+        free(abs);
+        free(type);
+        free(len);
+      }
+      return;
+    case 'g':
+      if (eq(name, "guid")) {
+        char *perma = attr(s, na, a, "isPermaLink", NS_NONE);
+        start_capture(s, F_ID, TM_HTML, false);
+        s->cap_permalink = !perma || strcmp(perma, "false") != 0;
+        free(perma);
+      }
+      return;
+    case 'i':
+      if (eq(name, "id"))
+        start_capture(s, F_ID, TM_TEXT, false);
+      else if (eq(name, "issued"))
+        start_capture(s, F_PUBLISHED, TM_TEXT, false);
+      return;
+    case 'l':
+      if (eq(name, "link")) {
+        bool has_href = false;
+        for (int i = 0; i < na; i++)
+          has_href |= eq(a[i * 5], "href");
+        if (has_href || is_atom_ns(ns))
+          atom_link(s, na, a, false);
+        else
+          start_capture(s, F_LINK, TM_HTML, false);
+      }
+      return;
+    case 'm':
+      if (eq(name, "modified"))
+        start_capture(s, F_UPDATED, TM_TEXT, false);
+      return;
+    case 'p':
+      if (eq(name, "pubDate") || eq(name, "published"))
+        start_capture(s, F_PUBLISHED, TM_TEXT, false);
+      return;
+    case 's':
+      if (eq(name, "summary"))
+        start_capture(s, F_SUMMARY, text_mode(s, na, a, TM_TEXT), false);
+      return;
+    case 't':
+      if (eq(name, "title"))
+        start_capture(s, F_TITLE, (is_atom_ns(ns) || s->atom) ? text_mode(s, na, a, TM_TEXT)
+                                                                : TM_HTML, false);
+      return;
+    case 'u':
+      if (eq(name, "updated"))
+        start_capture(s, F_UPDATED, TM_TEXT, false);
+      return;
+    }
+    return;
+  }
+  switch (ns) {
+  case NS_CONTENT:
+    if (eq(name, "encoded"))
+      start_capture(s, F_CONTENT, TM_HTML, false);
+    break;
+  case NS_DC:
+    if (eq(name, "creator") || eq(name, "author"))
+      start_capture(s, F_AUTHOR, TM_HTML, false);
+    else if (eq(name, "date"))
+      start_capture(s, F_PUBLISHED, TM_TEXT, false);
+    else if (eq(name, "subject"))
+      start_capture(s, F_CATEGORY, TM_HTML, false);
+    else if (eq(name, "description"))
+      start_capture(s, F_SUMMARY, TM_HTML, false);
+    else if (eq(name, "title"))
+      start_capture(s, F_TITLE, TM_HTML, false);
+    else if (eq(name, "identifier"))
+      start_capture(s, F_ID, TM_TEXT, false);
+    break;
+  case NS_DCTERMS:
+    if (eq(name, "issued") || eq(name, "created"))
+      start_capture(s, F_PUBLISHED, TM_TEXT, false);
+    else if (eq(name, "modified"))
+      start_capture(s, F_UPDATED, TM_TEXT, false);
+    break;
+  case NS_MEDIA:
+    media_element(s, name, na, a);
+    break;
+  case NS_ITUNES:
+    if (eq(name, "author"))
+      start_capture(s, F_AUTHOR, TM_HTML, false);
+    break;
+  case NS_XHTML:
+    if (eq(name, "body") || eq(name, "div"))
+      start_capture(s, F_CONTENT, TM_XHTML, false);
+    break;
+  default:
+    break;
+  }
+}
+
+static void channel_child(struct sax_state *s, const xmlChar *name, enum ns ns, int na,
+                          const xmlChar **a) {
+  if (core(ns)) {
+    if (eq(name, "title"))
+      start_capture(s, F_TITLE, (is_atom_ns(ns) || s->atom) ? text_mode(s, na, a, TM_TEXT)
+                                                              : TM_HTML, true);
+    else if (eq(name, "link")) {
+      bool has_href = false;
+      for (int i = 0; i < na; i++)
+        has_href |= eq(a[i * 5], "href");
+      if (has_href || is_atom_ns(ns))
+        atom_link(s, na, a, true);
+      else
+        start_capture(s, F_LINK, TM_HTML, true);
+    } else if (eq(name, "description") || eq(name, "subtitle") || eq(name, "tagline"))
+      start_capture(s, F_SUBTITLE, (is_atom_ns(ns) || s->atom) ? text_mode(s, na, a, TM_TEXT)
+                                                                 : TM_HTML, true);
+    else if (eq(name, "language"))
+      start_capture(s, F_LANGUAGE, TM_TEXT, true);
+    else if (eq(name, "id"))
+      start_capture(s, F_ID, TM_TEXT, true);
+    else if (eq(name, "updated") || eq(name, "modified") || eq(name, "lastBuildDate"))
+      start_capture(s, F_UPDATED, TM_TEXT, true);
+    else if (eq(name, "pubDate"))
+      start_capture(s, F_PUBLISHED, TM_TEXT, true);
+    else if (eq(name, "managingEditor"))
+      start_capture(s, F_AUTHOR, TM_HTML, true);
+    else if (eq(name, "author")) {
+      if (is_atom_ns(ns) || s->atom)
+        s->author_depth = s->depth;
+      else
+        start_capture(s, F_AUTHOR, TM_HTML, true);
+    } else if (eq(name, "image"))
+      s->image_depth = s->depth;
+    else if (eq(name, "logo"))
+      start_capture(s, F_IMAGE, TM_TEXT, true);
+    else if (eq(name, "icon"))
+      start_capture(s, F_ICON, TM_TEXT, true);
+    else if (eq(name, "ttl"))
+      start_capture(s, F_TTL, TM_TEXT, true);
+    return;
+  }
+  if (ns == NS_DC) {
+    if (eq(name, "creator") || eq(name, "publisher"))
+      start_capture(s, F_AUTHOR, TM_HTML, true);
+    else if (eq(name, "date"))
+      start_capture(s, F_UPDATED, TM_TEXT, true);
+    else if (eq(name, "language"))
+      start_capture(s, F_LANGUAGE, TM_TEXT, true);
+    else if (eq(name, "title"))
+      start_capture(s, F_TITLE, TM_HTML, true);
+    else if (eq(name, "description"))
+      start_capture(s, F_SUBTITLE, TM_HTML, true);
+  } else if (ns == NS_ITUNES && eq(name, "image")) {
+    char *href = attr(s, na, a, "href", NS_NONE);
+    char *abs = href ? parser_resolve(href, link_base(s, false)) : NULL;
+    set_once(&s->meta_icon, abs);
+    free(href);
+  } else if (ns == NS_ITUNES && eq(name, "author")) {
+    start_capture(s, F_AUTHOR, TM_HTML, true);
+  }
+}
+
+static void root_element(struct sax_state *s, const xmlChar *name, enum ns ns, int na,
+                         const xmlChar **a) {
+  if (eq(name, "rss") && ns == NS_NONE) {
+    char *v = attr(s, na, a, "version", NS_NONE);
+    s->format = v && strncmp(v, "0.9", 3) == 0 ? "rss0.9x" : "rss2.0";
+    free(v);
+  } else if (eq(name, "RDF") && (ns == NS_RDF || ns == NS_NONE || ns == NS_OTHER)) {
+    s->format = "rss1.0";
+  } else if (eq(name, "feed") && (ns == NS_ATOM10 || ns == NS_ATOM03 || ns == NS_NONE)) {
+    char *v = attr(s, na, a, "version", NS_NONE);
+    s->format = ns == NS_ATOM03 || (v && strcmp(v, "0.3") == 0) ? "atom0.3" : "atom1.0";
+    free(v);
+    s->atom = true;
+    s->channel_depth = 1;
+  } else if (eq(name, "channel")) {
+    s->format = "rss2.0";
+    s->channel_depth = 1;
+  }
+  parser_meta_mut(s->p)->format = s->format;
+}
+
+static void open_item(struct sax_state *s, int na, const xmlChar **a) {
+  feed_item_clear(&s->item);
+  free(s->item_about);
+  free(s->guid_link);
+  s->guid_link = NULL;
+  s->item_about = attr(s, na, a, "about", NS_RDF);
+  s->item_depth = s->depth;
+  s->link_rank = 0;
+}
+
+static void close_author(struct sax_state *s) {
+  char *who = s->author_name ? s->author_name : s->author_email;
+  if (who == s->author_name)
+    free(s->author_email);
+  else
+    free(s->author_name);
+  s->author_name = s->author_email = NULL;
+  if (s->item_depth)
+    set_once(&s->item.author, who);
+  else
+    set_once(&parser_meta_mut(s->p)->author, who);
+  s->author_depth = 0;
+}
+
+static int close_item(struct sax_state *s) {
+  struct feed_item *it = &s->item;
+  if (!it->id && s->item_about) {
+    it->id = s->item_about;
+    s->item_about = NULL;
+  }
+  if (!it->link && s->guid_link) {
+    it->link = parser_resolve(s->guid_link, link_base(s, false));
+  }
+  s->item_depth = 0;
+  int r = parser_deliver(s->p, it);
+  if (r < 0)
+    parser_xml_stop(s->p, r);
+  return r;
+}
+
+static void on_start(void *ctx, const xmlChar *name, const xmlChar *prefix, const xmlChar *uri,
+                     int nb_ns, const xmlChar **namespaces_, int na, int nb_defaulted,
+                     const xmlChar **a) {
+  (void)nb_ns;
+  (void)namespaces_;
+  (void)nb_defaulted;
+  struct sax_state *s = ctx;
+  s->ctxt->wellFormed = 1; /* see get_entity */
+  s->events++;
+  s->pending_close[0] = '\0';
+  int lx = ++s->lx_depth;
+  if (lx >= 0 && lx < SAX_LX_STACK)
+    s->lx_ghost[lx] = 0;
+  int d = ++s->depth;
+  if (d <= BRAID_PARSE_MAX_DEPTH) {
+    s->live_lx[d] = lx;
+    s->live_name[d] = name;
+  }
+  if (d > BRAID_PARSE_MAX_DEPTH) {
+    if (!s->depth_reported)
+      parser_error(s->p, "line %d: elements nested deeper than BRAID_PARSE_MAX_DEPTH (%d) are "
+                   "ignored", xmlSAX2GetLineNumber(s->ctxt), BRAID_PARSE_MAX_DEPTH);
+    s->depth_reported = true;
+    attr_ent_clear(s);
+    return;
+  }
+  for (int i = 0; i < na; i++) {
+    const xmlChar **at = a + i * 5;
+    if (at[1] && eq(at[1], "xml") && eq(at[0], "base")) {
+      char *v = attr_value(s, at[3], at[4]);
+      const char *parent = xml_base(s, d - 1);
+      free(s->base[d]);
+      s->base[d] = parser_resolve(v, parent ? parent : parser_doc_url(s->p));
+      free(v);
+    } else if (at[1] && eq(at[1], "xml") && eq(at[0], "lang") && d <= 2) {
+      char *v = attr_value(s, at[3], at[4]);
+      set_once(&parser_meta_mut(s->p)->language, v);
+    }
+  }
+  enum ns ns = ns_of(s, uri, prefix);
+  if (s->cap_field != F_NONE) {
+    cap_start_tag(s, name, ns, na, a);
+  } else if (d == 1) {
+    root_element(s, name, ns, na, a);
+  } else if (!s->format) {
+    /* not a feed: nothing to read */
+  } else if (s->item_depth) {
+    if (d == s->item_depth + 1)
+      item_child(s, name, ns, na, a);
+    else if (s->author_depth && d == s->author_depth + 1 && core(ns)) {
+      if (eq(name, "name"))
+        start_capture(s, F_AUTHOR_NAME, TM_TEXT, false);
+      else if (eq(name, "email"))
+        start_capture(s, F_AUTHOR_EMAIL, TM_TEXT, false);
+    } else if (ns == NS_MEDIA && d == s->item_depth + 2)
+      media_element(s, name, na, a); /* inside media:group */
+  } else if (core(ns) && (eq(name, "item") || (eq(name, "entry") && s->atom))) {
+    if (ns == NS_RSS090)
+      s->format = parser_meta_mut(s->p)->format = "rss0.9x";
+    open_item(s, na, a);
+  } else if (core(ns) && eq(name, "channel") && s->channel_depth == 0) {
+    s->channel_depth = d;
+    if (ns == NS_RSS090)
+      s->format = parser_meta_mut(s->p)->format = "rss0.9x";
+  } else if (s->image_depth && d == s->image_depth + 1) {
+    if (core(ns) && eq(name, "url"))
+      start_capture(s, F_IMAGE, TM_TEXT, true);
+  } else if (s->author_depth && d == s->author_depth + 1 && core(ns)) {
+    if (eq(name, "name"))
+      start_capture(s, F_AUTHOR_NAME, TM_TEXT, true);
+    else if (eq(name, "email"))
+      start_capture(s, F_AUTHOR_EMAIL, TM_TEXT, true);
+  } else if (s->channel_depth > 0 && d == s->channel_depth + 1) {
+    channel_child(s, name, ns, na, a);
+  } else if (d == 2 && core(ns) && eq(name, "image")) {
+    s->image_depth = d; /* RSS 1.0: <image> is the channel's sibling */
+  }
+  attr_ent_clear(s);
+}
+
+void sax_tag_mismatch(struct sax_state *s, const char *name) {
+  const char *colon = strrchr(name, ':'); /* compare local names */
+  snprintf(s->pending_close, sizeof s->pending_close, "%s", colon ? colon + 1 : name);
+}
+
+static void end_element(struct sax_state *s, const xmlChar *name);
+
+/* The live element at or below our top that libxml2 knows as depth lx; 0 if none. */
+static int live_of(const struct sax_state *s, int lx) {
+  for (int d = s->depth; d > 0; d--) {
+    if (s->live_lx[d] == lx)
+      return d;
+    if (s->live_lx[d] >= 0 && s->live_lx[d] < lx)
+      break;
+  }
+  return 0;
+}
+
+/* Closes our elements from the top down to depth `to`; those libxml2 still holds open become
+ * ghosts, to be ignored when libxml2 closes them. */
+static void close_down_to(struct sax_state *s, int to) {
+  while (s->depth >= to && s->depth > 0) {
+    int lx = s->live_lx[s->depth];
+    if (lx >= 0 && lx <= s->lx_depth && lx < SAX_LX_STACK)
+      s->lx_ghost[lx] = 1;
+    end_element(s, s->live_name[s->depth]);
+  }
+}
+
+/* libxml2 closes its top element. Our stack is the truth; libxml2's is mirrored:
+ * - a ghost (closed by us already): ignore;
+ * - a normal end tag: close down to that element (anything above it was left open by
+ *   libxml2's earlier recoveries);
+ * - an end tag naming another element that is open ("<item><title>x</item>"): close down to
+ *   that one instead; the element libxml2 closed, if below it, stays open for us;
+ * - an end tag naming nothing open (a stray "</b>"): close nothing. */
+static void on_end(void *ctx, const xmlChar *name, const xmlChar *prefix, const xmlChar *uri) {
+  (void)prefix;
+  (void)uri;
+  struct sax_state *s = ctx;
+  s->events++;
+  int lx = s->lx_depth--;
+  bool mismatch = s->pending_close[0] != '\0';
+  int target = 0;
+  if (mismatch && s->depth <= BRAID_PARSE_MAX_DEPTH)
+    for (int d = s->depth; d > 0 && !target; d--)
+      if (eq(s->live_name[d], s->pending_close))
+        target = d;
+  s->pending_close[0] = '\0';
+  if (lx >= 0 && lx < SAX_LX_STACK && s->lx_ghost[lx]) {
+    if (target)
+      close_down_to(s, target);
+    return;
+  }
+  if (s->depth > BRAID_PARSE_MAX_DEPTH || lx >= SAX_LX_STACK) {
+    end_element(s, name); /* beyond what braid mirrors: take libxml2's word */
+    return;
+  }
+  int closed = live_of(s, lx);
+  if (closed && (!mismatch || (target && target <= closed))) {
+    s->live_lx[closed] = -1; /* popped by libxml2: never to be ghosted */
+    close_down_to(s, target ? target : closed);
+  } else {
+    if (closed)
+      s->live_lx[closed] = -1; /* libxml2 closed it, braid keeps it open */
+    if (target)
+      close_down_to(s, target);
+  }
+}
+
+static void end_element(struct sax_state *s, const xmlChar *name) {
+  int d = s->depth;
+  if (d > BRAID_PARSE_MAX_DEPTH) {
+    s->depth--;
+    return;
+  }
+  if (s->cap_field != F_NONE) {
+    if (d == s->cap_depth)
+      end_capture(s);
+    else
+      cap_end_tag(s, name);
+  } else if (s->item_depth && d == s->item_depth) {
+    close_item(s);
+  } else if (s->author_depth && d == s->author_depth) {
+    close_author(s);
+  } else if (s->image_depth && d == s->image_depth) {
+    s->image_depth = 0;
+  } else if (d == s->channel_depth && !s->atom && d > 1) {
+    s->channel_depth = -1; /* RSS 1.0: what follows the channel is not its metadata */
+  }
+  free(s->base[d]);
+  s->base[d] = NULL;
+  s->depth--;
+}
+
+void sax_handler_init(xmlSAXHandler *h) {
+  memset(h, 0, sizeof *h);
+  h->initialized = XML_SAX2_MAGIC;
+  h->startElementNs = on_start;
+  h->endElementNs = on_end;
+  h->characters = on_characters;
+  h->cdataBlock = on_characters;
+  h->getEntity = get_entity;
+  h->getParameterEntity = get_parameter_entity;
+  h->entityDecl = entity_decl;
+  h->resolveEntity = resolve_entity;
+  /* no internalSubset/externalSubset handlers: a DTD is parsed for syntax and forgotten */
+}
+
+int sax_finish(struct sax_state *s) {
+  struct feed_meta *m = parser_meta_mut(s->p);
+  if (!m->has_updated && s->meta_has_pub) {
+    m->updated = s->meta_pub;
+    m->has_updated = true;
+  }
+  if (!m->image && s->meta_icon) {
+    m->image = s->meta_icon;
+    s->meta_icon = NULL;
+  }
+  if (s->item_depth) {
+    /* the document ended inside an item: deliver what was read of it */
+    parser_error(s->p, "item %zu: the document ended inside it", item_number(s));
+    if (s->cap_field != F_NONE)
+      end_capture(s);
+    if (s->author_depth)
+      close_author(s);
+    return close_item(s);
+  }
+  return 0;
+}

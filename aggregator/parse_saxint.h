@@ -1,0 +1,115 @@
+/* parse_saxint.h — state shared by the SAX layer's two halves: parse_sax.c (elements, the
+ * feed vocabularies) and parse_text.c (collecting one field's text). Internal to the parser.
+ */
+#ifndef BRAID_PARSE_SAXINT_H
+#define BRAID_PARSE_SAXINT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <libxml/parser.h>
+
+#include "bounds.h"
+#include "buf.h"
+#include "parse.h"
+#include "parse_sax.h"
+
+enum ns {
+  NS_NONE, NS_RSS10, NS_RSS090, NS_RDF, NS_ATOM10, NS_ATOM03, NS_CONTENT, NS_DC, NS_DCTERMS,
+  NS_MEDIA, NS_ITUNES, NS_XHTML, NS_XML, NS_OTHER
+};
+
+enum field {
+  F_NONE, F_TITLE, F_LINK, F_ID, F_SUMMARY, F_CONTENT, F_AUTHOR, F_AUTHOR_NAME, F_AUTHOR_EMAIL,
+  F_PUBLISHED, F_UPDATED, F_CATEGORY, F_LANGUAGE, F_SUBTITLE, F_IMAGE, F_ICON, F_TTL
+};
+/* Field names as error messages write them. */
+extern const char *const field_names[];
+
+enum textmode { TM_TEXT, TM_HTML, TM_XHTML };
+
+#define URI_CACHE 8
+#define ATTR_ENTITIES 16
+#define SAX_LX_STACK 512
+
+struct sax_state {
+  struct feed_parser *p;
+  xmlParserCtxtPtr ctxt;
+  const char *format;
+  bool atom;
+  int depth;
+  bool depth_reported;
+  int channel_depth;   /* depth of <channel>/<feed>, -1 once an RSS 1.0 channel closed */
+  int item_depth;      /* depth of the open <item>/<entry>, 0 if none */
+  int author_depth;    /* depth of an open atom:author, 0 if none */
+  int image_depth;     /* depth of the channel's <image>, 0 if none */
+  struct feed_item item;
+  char *item_about;    /* RSS 1.0 rdf:about, the id of last resort */
+  char *guid_link;     /* a permalink guid, the link of last resort */
+  int link_rank;       /* how good the item's link is: 3 alternate html, 2 alternate, 1 other */
+  int meta_link_rank;
+  char *author_name, *author_email;
+  bool meta_has_pub;
+  int64_t meta_pub;
+  char *meta_icon;
+  /* the field being collected */
+  enum field cap_field;
+  int cap_depth;
+  enum textmode cap_mode;
+  bool cap_meta, cap_truncated, cap_permalink;
+  int cap_wrapper_depth; /* the xhtml <div> wrapper being skipped, 0 if none */
+  struct buf cap;
+  char *base[BRAID_PARSE_MAX_DEPTH + 2]; /* resolved xml:base per depth, NULL = inherited */
+  xmlEntity ent;       /* handed to libxml2 by get_entity; only its content changes */
+  char ent_text[80];
+  char *decl_name[BRAID_PARSE_MAX_ENTITIES];  /* plain-text entities the DTD declared */
+  char *decl_value[BRAID_PARSE_MAX_ENTITIES];
+  size_t n_decl;
+  size_t expanded_bytes;
+  bool expansion_reported;
+  char *attr_ent[ATTR_ENTITIES]; /* entity values seen in the current start tag, in order */
+  size_t n_attr_ent, attr_ent_used;
+  /* Mismatched end tags. libxml2 answers "<item><title>x</item>" by closing <title> only and
+   * leaves <item> open, swallowing every later item. braid closes up to the element the end
+   * tag named instead, and remembers those elements as ghosts to ignore when libxml2 closes
+   * them later. libxml2's own stack is mirrored here to know which is which. */
+  unsigned char lx_ghost[SAX_LX_STACK];
+  int lx_depth;
+  int live_lx[BRAID_PARSE_MAX_DEPTH + 2];           /* libxml2 depth of each live element */
+  const xmlChar *live_name[BRAID_PARSE_MAX_DEPTH + 2]; /* its local name (libxml2's dict) */
+  char pending_close[64];  /* the end tag a mismatch named, "" if none */
+  unsigned long events;  /* SAX callbacks so far: progress, for parse.c */
+  const xmlChar *uri_ptr[URI_CACHE];
+  enum ns uri_ns[URI_CACHE];
+  size_t uri_next;
+};
+
+/* parse_sax.c */
+enum ns ns_of(struct sax_state *s, const xmlChar *uri, const xmlChar *prefix);
+char *attr_value(struct sax_state *s, const xmlChar *v, const xmlChar *end);
+char *attr(struct sax_state *s, int n, const xmlChar **a, const char *name, enum ns ns);
+const char *link_base(struct sax_state *s, bool for_feed_link);
+/* Base for links inside content: xml:base in scope, else the document's URL. */
+const char *content_base(struct sax_state *s);
+bool eq(const xmlChar *a, const char *b);
+
+/* parse_entity.c: libxml2's entity callbacks */
+xmlEntityPtr get_entity(void *ctx, const xmlChar *name);
+xmlEntityPtr get_parameter_entity(void *ctx, const xmlChar *name);
+void entity_decl(void *ctx, const xmlChar *name, int type, const xmlChar *publicId,
+                 const xmlChar *systemId, xmlChar *content);
+xmlParserInputPtr resolve_entity(void *ctx, const xmlChar *publicId, const xmlChar *systemId);
+
+/* parse_text.c */
+size_t item_number(struct sax_state *s);
+void set_once(char **dst, char *v);
+enum textmode text_mode(struct sax_state *s, int na, const xmlChar **a, enum textmode dflt);
+void start_capture(struct sax_state *s, enum field f, enum textmode mode, bool meta);
+void cap_start_tag(struct sax_state *s, const xmlChar *name, enum ns ns, int na,
+                   const xmlChar **a);
+void cap_end_tag(struct sax_state *s, const xmlChar *name);
+void end_capture(struct sax_state *s);
+void on_characters(void *ctx, const xmlChar *ch, int len);
+
+#endif

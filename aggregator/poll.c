@@ -1,0 +1,316 @@
+/* poll.c — one feed's poll: fetch, parse as the bytes arrive, split live blogs, store the
+ * result in one transaction, remember what the server said, log one line.
+ *
+ * The feed's validators (ETag, Last-Modified) are saved in the same transaction as its items:
+ * if they were saved apart, a crash between the two would make the next poll a 304 and lose
+ * those items for good.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "ingest.h"
+#include "loopctx.h"
+#include "parse.h"
+
+struct poll_job {
+  struct daemon *d;
+  struct feed_rt *f;
+  struct fetch_job *fetch;
+  struct feed_parser *parser;
+  struct ingest_batch batch;
+  int parse_rc;          /* a fatal parse error, 0 if none */
+  char *etag;            /* validators of the 200 response, saved with its items */
+  char *last_modified;
+};
+
+int64_t daemon_now(void) { return (int64_t)time(NULL); }
+
+static void poll_job_free(struct poll_job *job) {
+  feed_parser_free(job->parser);
+  ingest_batch_clear(&job->batch);
+  free(job->etag);
+  free(job->last_modified);
+  free(job);
+}
+
+static int on_item(void *userdata, const struct feed_item *item) {
+  struct poll_job *job = userdata;
+  struct ingest_options opt = {.mode = job->f->liveblog, .tz = job->f->timezone};
+  return ingest_add(&job->batch, item, &opt) < 0 ? 1 : 0;
+}
+
+static char *dup_opt(const char *s) { return s && *s ? strdup(s) : NULL; }
+
+/* Whether an HTTP charset label is worth more than what the document says of itself.
+ * Servers put iso-8859-1 (HTTP/1.1's old default) or us-ascii (RFC 3023's default for text/xml)
+ * on documents that are really UTF-8, and trusting them garbles every non-ASCII character.
+ * Ignoring those labels loses nothing: the parser then follows the XML declaration, else reads
+ * UTF-8 and recovers any stray byte that is not UTF-8 as the windows-1252 (a superset of
+ * Latin-1) character it is. Every other label (koi8-r, shift_jis, utf-16...) is honoured. */
+static bool http_charset_trusted(const char *charset) {
+  static const char *const weak[] = {"iso-8859-1", "iso8859-1", "latin1", "latin-1",
+                                     "l1", "us-ascii", "ascii", "windows-1252", "cp1252"};
+  if (!charset)
+    return false;
+  for (size_t i = 0; i < sizeof weak / sizeof weak[0]; i++)
+    if (strcasecmp(charset, weak[i]) == 0)
+      return false;
+  return true;
+}
+
+static int on_headers(void *userdata, long status, const struct fetch_headers *h) {
+  struct poll_job *job = userdata;
+  if (status < 200 || status > 299)
+    return 0;
+  /* The document's own URL resolves its relative links. */
+  struct parse_options po = {.base_url = h->effective_url,
+                             .charset = http_charset_trusted(h->charset) ? h->charset : NULL};
+  job->parser = feed_parser_new(&po, on_item, job);
+  if (!job->parser) {
+    job->parse_rc = -ENOMEM;
+    return 1;
+  }
+  job->etag = dup_opt(h->etag);
+  job->last_modified = dup_opt(h->last_modified);
+  return 0;
+}
+
+static int on_data(void *userdata, const char *data, size_t len) {
+  struct poll_job *job = userdata;
+  if (!job->parser)
+    return 0;
+  int r = feed_parser_push(job->parser, data, len);
+  if (r < 0) {
+    /* A cap was hit or the XML is beyond recovery: the items read so far are kept, the rest
+     * of the body is not worth downloading. */
+    job->parse_rc = r;
+    return 1;
+  }
+  return 0;
+}
+
+/* The field name of the [poll] setting behind a limit outcome, for the log. */
+static const char *limit_setting(enum fetch_outcome o) {
+  switch (o) {
+  case FETCH_LIMIT_CONNECT_TIMEOUT: return "connect_timeout";
+  case FETCH_LIMIT_TIMEOUT: return "timeout";
+  case FETCH_LIMIT_LOW_SPEED: return "low_speed_limit";
+  case FETCH_LIMIT_MAX_BYTES: return "max_bytes";
+  case FETCH_LIMIT_MAX_REDIRECTS: return "max_redirects";
+  default: return NULL;
+  }
+}
+
+static void log_parse_problems(struct poll_job *job) {
+  struct daemon *d = job->d;
+  struct feed_parser *p = job->parser;
+  size_t n = feed_parser_error_count(p);
+  if (n == 0 && job->parse_rc == 0)
+    return;
+  char name[128], first[512];
+  int level = job->parse_rc < 0 || !feed_parser_wellformed(p) ? LOG_LEVEL_WARNING
+                                                               : LOG_LEVEL_INFO;
+  log_event(d->log, level, "parse", "feed=%s wellformed=%s errors=%zu first=%s",
+            log_value(name, sizeof name, job->f->name),
+            feed_parser_wellformed(p) ? "true" : "false", n,
+            log_value(first, sizeof first, n ? feed_parser_error(p, 0) : strerror(-job->parse_rc)));
+}
+
+/* Saves what this poll taught us about the feed (and, for a 200, its items) and returns the
+ * next due time. Runs inside the caller's transaction when there is one. */
+static int save_state(struct poll_job *job, const struct fetch_result *r,
+                      const struct sched_outcome *so, int64_t now, int64_t *ret_next_due) {
+  struct daemon *d = job->d;
+  struct feed_rt *f = job->f;
+  struct store_feed_state st = {0};
+  int rc = store_feed_get_state(d->store, f->name, &st);
+  if (rc < 0)
+    return rc;
+  struct sched_state ss = {.next_due = st.next_due, .last_polled = st.last_polled,
+                           .errors = (unsigned)(st.error_count > 0 ? st.error_count : 0),
+                           .retired = st.retired};
+  int64_t next = sched_after_poll(&ss, f->interval_s, so, now, &d->rng);
+  st.next_due = next;
+  st.last_polled = now;
+  st.error_count = (int)ss.errors;
+  st.retired = ss.retired;
+  st.last_status = r->status ? (int)r->status : -(int)r->outcome;
+  if (so->kind == SCHED_OK) {
+    free(st.etag);
+    free(st.last_modified);
+    st.etag = job->etag;
+    st.last_modified = job->last_modified;
+    job->etag = job->last_modified = NULL;
+    const struct feed_meta *m = job->parser ? feed_parser_meta(job->parser) : NULL;
+    const char *title = f->title ? f->title : m ? m->title : NULL;
+    if (title) {
+      free(st.title);
+      st.title = strdup(title);
+    }
+    if (m && m->link) {
+      free(st.site_url);
+      st.site_url = strdup(m->link);
+    }
+  }
+  if (r->headers->permanent_url && strcmp(r->headers->permanent_url, f->url) != 0) {
+    free(st.effective_url);
+    st.effective_url = strdup(r->headers->permanent_url);
+  }
+  rc = store_feed_set_state(d->store, f->name, &st);
+  store_feed_state_clear(&st);
+  *ret_next_due = next;
+  return rc;
+}
+
+static void log_done(struct poll_job *job, const struct fetch_result *r,
+                     const struct store_put_stats *ps, int64_t next_due, int64_t now) {
+  struct daemon *d = job->d;
+  char name[128], err[512];
+  log_value(name, sizeof name, job->f->name);
+  long long next_in = next_due == SCHED_NEVER ? -1 : (long long)(next_due - now);
+  switch (r->outcome) {
+  case FETCH_OK:
+    log_event(d->log, LOG_LEVEL_INFO, "poll",
+              "feed=%s status=%ld bytes=%llu items=%zu updates=%zu new_entries=%d "
+              "updated_entries=%d ms=%lld next_in=%llds",
+              name, r->status, (unsigned long long)r->body_bytes, job->batch.n,
+              ingest_update_count(&job->batch), ps->new_entries, ps->updated_entries,
+              (long long)r->elapsed_ms, next_in);
+    break;
+  case FETCH_NOT_MODIFIED:
+    log_event(d->log, LOG_LEVEL_INFO, "poll", "feed=%s status=304 ms=%lld next_in=%llds", name,
+              (long long)r->elapsed_ms, next_in);
+    break;
+  default: {
+    const char *limit = limit_setting(r->outcome);
+    log_event(d->log, LOG_LEVEL_WARNING, "poll",
+              "feed=%s status=%ld result=%s%s%s ms=%lld next_in=%llds error=%s", name, r->status,
+              fetch_outcome_name(r->outcome), limit ? " limit=" : "", limit ? limit : "",
+              (long long)r->elapsed_ms, next_in, log_value(err, sizeof err, r->error));
+  }
+  }
+  if (r->status == 410)
+    log_event(d->log, LOG_LEVEL_WARNING, "retired",
+              "feed=%s status=410 hint=\"the publisher removed it; delete or fix feeds.d/%s.feed\"",
+              name, job->f->name);
+  if (r->headers->permanent_url && strcmp(r->headers->permanent_url, job->f->url) != 0) {
+    char to[512];
+    log_event(d->log, LOG_LEVEL_NOTICE, "redirect",
+              "feed=%s permanent=true to=%s hint=\"update the url in feeds.d/%s.feed\"", name,
+              log_value(to, sizeof to, r->headers->permanent_url), job->f->name);
+  }
+}
+
+static void on_done(void *userdata, const struct fetch_result *r) {
+  struct poll_job *job = userdata;
+  struct daemon *d = job->d;
+  struct feed_rt *f = job->f;
+  f->job = NULL;
+  if (r->outcome == FETCH_CANCELLED) {
+    poll_job_free(job);
+    daemon_poll_finished(d, f, -1, false);
+    return;
+  }
+  int64_t now = daemon_now();
+  struct fetch_result res = *r;
+  /* A 200 whose body the parser gave up on early still counts as fetched when it yielded
+   * items; one that yielded nothing is a failed poll, retried with backoff. */
+  if (job->parser && (r->outcome == FETCH_OK || r->outcome == FETCH_ABORTED)) {
+    if (r->outcome == FETCH_OK && job->parse_rc == 0)
+      job->parse_rc = feed_parser_finish(job->parser);
+    log_parse_problems(job);
+    if (job->batch.n > 0 || (job->parse_rc == 0 && feed_parser_meta(job->parser)->format))
+      res.outcome = FETCH_OK;
+    else {
+      res.outcome = FETCH_ABORTED;
+      res.error = job->parse_rc ? "the body is not a feed braid can read" : res.error;
+    }
+  }
+  if (job->batch.split_errors) {
+    char name[128], why[256];
+    log_event(d->log, LOG_LEVEL_WARNING, "split", "feed=%s failed_items=%u error=%s",
+              log_value(name, sizeof name, f->name), job->batch.split_errors,
+              log_value(why, sizeof why, job->batch.last_error));
+  }
+  struct sched_outcome so;
+  sched_outcome_from_fetch(&res, &so);
+  if (res.outcome == FETCH_ABORTED)
+    so.kind = SCHED_ERROR;
+
+  struct store_put_stats ps = {0};
+  int64_t next_due = now + f->interval_s;
+  int rc = store_begin(d->store);
+  if (rc == 0 && res.outcome == FETCH_OK)
+    rc = ingest_store(d->store, f->feed_id, &job->batch, now, &ps);
+  if (rc == 0)
+    rc = save_state(job, &res, &so, now, &next_due);
+  if (rc == 0)
+    rc = store_commit(d->store);
+  if (rc < 0) {
+    store_rollback(d->store);
+    char name[128], why[512];
+    log_event(d->log, LOG_LEVEL_ERR, "store", "feed=%s error=%s",
+              log_value(name, sizeof name, f->name),
+              log_value(why, sizeof why, store_errmsg(d->store)));
+    d->stats.store_errors++;
+    d->store_failing = true;
+    memset(&ps, 0, sizeof ps);
+    /* Nothing of this poll was kept, validators included: the next poll fetches it again. */
+    next_due = now + f->interval_s;
+  } else {
+    d->store_failing = false;
+  }
+
+  log_done(job, &res, &ps, next_due, now);
+  bool fetched = res.outcome == FETCH_OK || res.outcome == FETCH_NOT_MODIFIED;
+  if (res.outcome == FETCH_OK)
+    d->stats.ok++;
+  else if (res.outcome == FETCH_NOT_MODIFIED)
+    d->stats.not_modified++;
+  else
+    d->stats.failed++;
+  d->stats.new_entries += (uint64_t)ps.new_entries;
+  d->stats.updated_entries += (uint64_t)ps.updated_entries;
+  d->stats.last_poll = now;
+  if (ps.new_entries || ps.updated_entries) {
+    d->stream_version++;
+    d->export_pending = true;
+  }
+  poll_job_free(job);
+  daemon_poll_finished(d, f, rc < 0 ? now + f->interval_s : next_due, fetched && rc == 0);
+}
+
+int poll_start(struct daemon *d, struct feed_rt *f) {
+  struct store_feed_state st = {0};
+  int rc = store_feed_get_state(d->store, f->name, &st);
+  if (rc < 0)
+    return rc;
+  struct poll_job *job = calloc(1, sizeof *job);
+  if (!job) {
+    store_feed_state_clear(&st);
+    return -ENOMEM;
+  }
+  job->d = d;
+  job->f = f;
+  struct fetch_request req = {.url = f->poll_url, .etag = st.etag,
+                              .last_modified = st.last_modified};
+  static const struct fetch_callbacks callbacks = {
+      .on_headers = on_headers, .on_data = on_data, .on_done = on_done};
+  f->job = job;
+  rc = fetcher_start(d->fetcher, &req, &callbacks, job, &job->fetch);
+  store_feed_state_clear(&st);
+  if (rc < 0) {
+    f->job = NULL;
+    free(job);
+  }
+  return rc;
+}
+
+void poll_cancel(struct feed_rt *f) {
+  if (f->job)
+    fetcher_cancel(f->job->fetch);
+}

@@ -1,0 +1,66 @@
+/* render.h — the merged stream written as Atom 1.0, RSS 2.0, JSON Feed 1.1 or an HTML page.
+ *
+ * Promise: equal input gives byte-identical output (so a hash of it is a stable ETag); every
+ * entry's HTML passes through sanitize_html before it is written; every string is written as
+ * valid UTF-8 with the control characters XML forbids removed, escaped for its format; the
+ * order of entries is the order of the list (newest first). Atom entries carry an
+ * <atom:source> naming the feed that carried them first, RSS items a <source>, JSON Feed
+ * items a `_braid` extension object. Nothing here logs, reads files or touches the network.
+ */
+#ifndef BRAID_RENDER_H
+#define BRAID_RENDER_H
+
+#include <stdint.h>
+
+#include "buf.h"
+#include "entry.h"
+
+enum render_format {
+  RENDER_ATOM,
+  RENDER_RSS,
+  RENDER_JSON,
+  RENDER_HTML,
+};
+
+/* What the document says about itself. Strings are borrowed for the call. */
+struct render_meta {
+  const char *title;             /* the stream's title; NULL = "braid" (or the source's title) */
+  const char *self_url;          /* absolute URL of this document; also the Atom feed id */
+  const char *base_url;          /* absolute URL of the server's root, ending in '/': the HTML
+                                    view, and the prefix of the other formats' links */
+  const char *generator_version; /* braid's version for <generator>; NULL = BRAID_VERSION */
+  int64_t updated;               /* UTC seconds the stream last changed; 0 = the newest
+                                    `updated` among the entries (the epoch if none) */
+  const struct stream_source *source; /* non-NULL for one feed's document (/feeds/NAME.atom) */
+};
+
+/* Appends the document to out (out's cap bounds it). 0, -EINVAL for an unknown format or a
+ * NULL meta/url, -E2BIG when out's cap is reached, -ENOMEM. On error out may hold a prefix. */
+int render_stream(enum render_format fmt, const struct render_meta *meta,
+                  const struct stream_list *entries, struct buf *out);
+
+/* The newest of the entries' `updated` and `time`, in UTC seconds; 0 for an empty list. What
+ * a document says it was last updated when render_meta.updated is 0, and a server's
+ * Last-Modified. */
+int64_t render_stream_updated(const struct stream_list *entries);
+
+/* The Content-Type (with charset) a server sends for fmt. */
+const char *render_content_type(enum render_format fmt);
+/* "atom", "rss", "json", "html" -> format. 0, or -EINVAL for any other name. */
+int render_format_from_name(const char *name, enum render_format *ret_fmt);
+
+/* The Content-Security-Policy of the HTML page: no script, no plug-ins, no forms, images and
+ * media from the web, frames only from the embed hosts the sanitiser keeps. The page carries
+ * it in a <meta> (so an exported file is covered too) and the server sends it as a header. */
+#define RENDER_HTML_CSP                                                                          \
+  "default-src 'none'; img-src http: https: data:; media-src http: https:; "                     \
+  "style-src 'unsafe-inline'; frame-src https://www.youtube.com https://youtube.com "            \
+  "https://www.youtube-nocookie.com https://youtube-nocookie.com https://player.vimeo.com; "     \
+  "base-uri 'none'; form-action 'none'"
+
+/* Bytes needed for render_rfc822_date's output, NUL included. */
+#define RENDER_RFC822_LEN 30
+/* Writes "Sun, 06 Nov 1994 08:49:37 GMT" (RFC 822 as RSS and HTTP's IMF-fixdate want it). */
+void render_rfc822_date(int64_t utc, char out[RENDER_RFC822_LEN]);
+
+#endif

@@ -1,0 +1,227 @@
+/* render_html.c — the stream as one HTML5 page a person can read. See render.h.
+ *
+ * Entries are newest first. Consecutive updates of one live blog are grouped under the live
+ * blog's title, each with its stamp and time, so a running story reads as one block; every
+ * other entry is an article with its time, source, title and body. Every string from a feed
+ * is escaped (sanitize_text) and every body sanitised; the page links the feed formats with
+ * <link rel="alternate">. No script, no external resource: a few lines of inline CSS.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "civil.h"
+#include "render_priv.h"
+#include "sanitize.h"
+
+static const char page_css[] =
+    "body{font:16px/1.5 system-ui,sans-serif;max-width:46em;margin:0 auto;padding:0 1em;"
+    "color:#222;background:#fff}"
+    "header.page{border-bottom:1px solid #ddd;margin-bottom:1em}"
+    "article,section.live{border-bottom:1px solid #eee;padding:.5em 0 1em}"
+    "h2{font-size:1.2em;margin:.3em 0}"
+    ".meta{color:#666;font-size:.9em;margin:0}"
+    ".live-badge{background:#c00;color:#fff;border-radius:3px;padding:0 .4em;font-size:.8em;"
+    "margin-right:.4em}"
+    "section.live article{border:0;border-left:3px solid #c00;padding:.2em 0 .2em .8em;"
+    "margin:.6em 0}"
+    ".stamp{font-weight:bold;color:#c00}"
+    ".body img,.body iframe,.body video{max-width:100%;height:auto}"
+    "a{color:#04c}";
+
+struct page {
+  struct buf *out;
+  struct render_item it;
+  int err;
+};
+
+/* Appends trusted markup (the page's own), remembering the first failure. */
+static void put(struct page *p, const char *s) {
+  if (!p->err)
+    p->err = buf_append_str(p->out, s);
+}
+
+/* Escaped text; nothing for NULL. */
+static void put_text(struct page *p, const char *s) {
+  if (!p->err && s)
+    p->err = sanitize_text(s, strlen(s), p->out);
+}
+
+/* <time datetime="RFC 3339">YYYY-MM-DD HH:MM UTC</time>. */
+static void put_time(struct page *p, int64_t t) {
+  char iso[CIVIL_UTC_LEN], shown[CIVIL_UTC_LEN];
+  civil_format_utc(t, iso);
+  memcpy(shown, iso, sizeof shown);
+  shown[10] = ' ';
+  shown[16] = '\0'; /* "2011-11-08 21:30" */
+  put(p, "<time datetime=\"");
+  put(p, iso);
+  put(p, "\">");
+  put(p, shown);
+  put(p, " UTC</time>");
+}
+
+/* <a href="href">text</a>, or the text alone when there is no href. */
+static void put_link(struct page *p, const char *href, const char *text) {
+  if (href) {
+    put(p, "<a href=\"");
+    put_text(p, href);
+    put(p, "\">");
+  }
+  put_text(p, text);
+  if (href)
+    put(p, "</a>");
+}
+
+/* " · Source, Other source", each linked to its site where that is a safe URL. */
+static void put_sources(struct page *p, const struct stream_entry *e) {
+  for (size_t i = 0; i < e->n_sources; i++) {
+    const struct stream_source *s = &e->sources[i];
+    put(p, i ? ", " : " \xc2\xb7 ");
+    put_link(p, render_link(s->site_url) ? s->site_url : render_link(s->feed_url), render_source_name(s));
+  }
+}
+
+/* The sanitised body, else the plain text as a paragraph. */
+static void put_body(struct page *p, const struct stream_entry *e) {
+  put(p, "<div class=\"body\">");
+  if (*p->it.html) {
+    put(p, p->it.html);
+  } else if (e->text) {
+    put(p, "<p>");
+    put_text(p, e->text);
+    put(p, "</p>");
+  }
+  put(p, "</div>\n");
+}
+
+/* An ordinary entry: title, time, sources, author, body. */
+static void put_article(struct page *p, const struct stream_entry *e) {
+  put(p, "<article>\n<h2>");
+  put_link(p, p->it.link, p->it.title);
+  put(p, "</h2>\n<p class=\"meta\">");
+  put_time(p, p->it.published);
+  put_sources(p, e);
+  if (e->author) {
+    put(p, " \xc2\xb7 by ");
+    put_text(p, e->author);
+  }
+  put(p, "</p>\n");
+  put_body(p, e);
+  put(p, "</article>\n");
+}
+
+/* One live-blog update inside its group: stamp, time, permalink, body. */
+static void put_update(struct page *p, const struct stream_entry *e) {
+  put(p, "<article>\n<p class=\"meta\"><span class=\"stamp\">");
+  put_text(p, e->stamp);
+  put(p, "</span> \xc2\xb7 ");
+  put_time(p, p->it.published);
+  if (p->it.link) {
+    put(p, " \xc2\xb7 ");
+    put_link(p, p->it.link, "link");
+  }
+  put(p, "</p>\n");
+  put_body(p, e);
+  put(p, "</article>\n");
+}
+
+/* A live blog's update: it has a stamp and the id of its live blog. */
+static bool is_update(const struct stream_entry *e) { return e->stamp && e->item_id; }
+
+/* Whether a and b are updates of one live blog (so one group on the page). */
+static bool same_live_blog(const struct stream_entry *a, const struct stream_entry *b) {
+  return is_update(a) && is_update(b) && strcmp(a->item_id, b->item_id) == 0;
+}
+
+/* A run of updates of one live blog, entries[from..to). */
+static void put_live_blog(struct page *p, const struct stream_list *l, size_t from, size_t to) {
+  const struct stream_entry *first = &l->entries[from];
+  put(p, "<section class=\"live\">\n<h2><span class=\"live-badge\">Live</span>");
+  put_text(p, first->item_title ? first->item_title : first->title);
+  put(p, "</h2>\n<p class=\"meta\">");
+  put_text(p, to - from == 1 ? "1 update" : NULL);
+  if (to - from > 1 && !p->err)
+    p->err = buf_printf(p->out, "%zu updates", to - from);
+  put_sources(p, first);
+  put(p, "</p>\n");
+  for (size_t i = from; !p->err && i < to; i++) {
+    p->err = render_item_fill(&p->it, &l->entries[i]);
+    if (!p->err)
+      put_update(p, &l->entries[i]);
+  }
+  put(p, "</section>\n");
+}
+
+/* Doctype, head (title, alternates, CSS) and the page header. */
+static void put_head(struct page *p, const struct render_doc *doc) {
+  static const struct {
+    const char *type, *name, *file;
+  } alternates[] = {
+      {"application/atom+xml", "Atom", "feed.atom"},
+      {"application/rss+xml", "RSS", "feed.rss"},
+      {"application/feed+json", "JSON Feed", "feed.json"},
+  };
+  const char *base = doc->meta->base_url;
+  put(p, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+         "<meta http-equiv=\"Content-Security-Policy\" content=\"" RENDER_HTML_CSP "\">\n"
+         "<meta name=\"referrer\" content=\"no-referrer\">\n"
+         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>");
+  put_text(p, doc->title);
+  put(p, "</title>\n<meta name=\"generator\" content=\"braid ");
+  put_text(p, doc->version);
+  put(p, "\">\n");
+  for (size_t i = 0; i < sizeof alternates / sizeof alternates[0]; i++) {
+    put(p, "<link rel=\"alternate\" type=\"");
+    put(p, alternates[i].type);
+    put(p, "\" title=\"");
+    put_text(p, doc->title);
+    put(p, " (");
+    put(p, alternates[i].name);
+    put(p, ")\" href=\"");
+    put_text(p, base);
+    put(p, alternates[i].file);
+    put(p, "\">\n");
+  }
+  put(p, "<style>");
+  put(p, page_css);
+  put(p, "</style>\n</head>\n<body>\n<header class=\"page\">\n<h1>");
+  put_text(p, doc->title);
+  put(p, "</h1>\n<p class=\"meta\">Updated ");
+  put_time(p, doc->updated);
+  for (size_t i = 0; i < sizeof alternates / sizeof alternates[0]; i++) {
+    put(p, " \xc2\xb7 <a href=\"");
+    put_text(p, base);
+    put(p, alternates[i].file);
+    put(p, "\">");
+    put(p, alternates[i].name);
+    put(p, "</a>");
+  }
+  put(p, "</p>\n</header>\n<main>\n");
+}
+
+int render_html(const struct render_doc *doc, struct buf *out) {
+  struct page p = {.out = out};
+  render_item_init(&p.it);
+  put_head(&p, doc);
+  const struct stream_list *l = doc->entries;
+  if (l->n == 0)
+    put(&p, "<p>Nothing in the stream yet.</p>\n");
+  for (size_t i = 0; !p.err && i < l->n;) {
+    size_t j = i + 1;
+    while (j < l->n && same_live_blog(&l->entries[i], &l->entries[j]))
+      j++;
+    if (is_update(&l->entries[i])) {
+      put_live_blog(&p, l, i, j);
+    } else {
+      p.err = render_item_fill(&p.it, &l->entries[i]);
+      if (!p.err)
+        put_article(&p, &l->entries[i]);
+    }
+    i = j;
+  }
+  put(&p, "</main>\n<footer><p class=\"meta\">Braided by braid ");
+  put_text(&p, doc->version);
+  put(&p, "</p></footer>\n</body>\n</html>\n");
+  render_item_free(&p.it);
+  return p.err;
+}

@@ -1,0 +1,312 @@
+/* schedule.c — polling policy and the ready queue (see schedule.h). */
+#include "schedule.h"
+
+#include <curl/curl.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bounds.h"
+
+void sched_prng_seed(struct sched_prng *r, uint64_t seed) { r->state = seed; }
+
+uint64_t sched_prng_next(struct sched_prng *r) {
+  /* splitmix64: tiny, fast, and every seed gives a good sequence. */
+  uint64_t z = (r->state += 0x9E3779B97F4A7C15ULL);
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+  return z ^ (z >> 31);
+}
+
+/* delay ± up to 10%, never below 1 s. */
+static int64_t jitter(int64_t delay, struct sched_prng *rng) {
+  int64_t span = delay / 10;
+  int64_t d = delay;
+  if (span > 0)
+    d += (int64_t)(sched_prng_next(rng) % (uint64_t)(2 * span + 1)) - span;
+  return d < 1 ? 1 : d;
+}
+
+static int64_t max64(int64_t a, int64_t b) { return a > b ? a : b; }
+static int64_t min64(int64_t a, int64_t b) { return a < b ? a : b; }
+
+int64_t sched_backoff_s(int64_t interval_s, unsigned errors) {
+  if (interval_s < 1)
+    interval_s = 1;
+  int64_t d = interval_s;
+  for (unsigned i = 0; i < errors && d < BRAID_SCHED_MAX_BACKOFF_S; i++)
+    d *= 2;
+  /* The cap limits the backoff, never makes a long interval shorter. */
+  return max64(interval_s, min64(d, BRAID_SCHED_MAX_BACKOFF_S));
+}
+
+void sched_outcome_from_fetch(const struct fetch_result *r, struct sched_outcome *ret) {
+  ret->max_age_s = r->headers->max_age_s;
+  ret->expires = r->headers->expires;
+  ret->retry_after = r->headers->retry_after;
+  switch (r->outcome) {
+  case FETCH_OK:
+    ret->kind = SCHED_OK;
+    break;
+  case FETCH_NOT_MODIFIED:
+    ret->kind = SCHED_NOT_MODIFIED;
+    break;
+  case FETCH_HTTP_ERROR:
+    if (r->status == 410)
+      ret->kind = SCHED_GONE;
+    else if (r->status == 429 || r->status == 503)
+      ret->kind = SCHED_THROTTLED;
+    else
+      ret->kind = SCHED_ERROR;
+    break;
+  default:
+    ret->kind = SCHED_ERROR;
+    break;
+  }
+}
+
+int64_t sched_after_poll(struct sched_state *st, int64_t interval_s, const struct sched_outcome *o,
+                         int64_t now, struct sched_prng *rng) {
+  if (interval_s < 1)
+    interval_s = 1;
+  st->last_polled = now;
+  int64_t delay;
+  switch (o->kind) {
+  case SCHED_GONE:
+    st->retired = true;
+    st->next_due = SCHED_NEVER;
+    return st->next_due;
+  case SCHED_OK:
+  case SCHED_NOT_MODIFIED:
+    st->errors = 0;
+    delay = jitter(interval_s, rng);
+    if (o->max_age_s >= 0)
+      delay = max64(delay, min64(o->max_age_s, BRAID_SCHED_MAX_FLOOR_S));
+    if (o->expires > now)
+      delay = max64(delay, min64(o->expires - now, BRAID_SCHED_MAX_FLOOR_S));
+    break;
+  case SCHED_THROTTLED:
+  case SCHED_ERROR:
+  default:
+    if (st->errors < 64)
+      st->errors++;
+    delay = jitter(sched_backoff_s(interval_s, st->errors), rng);
+    if (o->kind == SCHED_THROTTLED && o->retry_after > now)
+      delay = max64(delay, min64(o->retry_after - now, BRAID_SCHED_MAX_RETRY_AFTER_S));
+    break;
+  }
+  st->next_due = now + delay;
+  return st->next_due;
+}
+
+int64_t sched_initial_due(const struct sched_state *st, int64_t interval_s, int64_t now,
+                          struct sched_prng *rng) {
+  if (st->retired)
+    return SCHED_NEVER;
+  if (st->next_due > now) {
+    /* A stored time further ahead than any rule could have set (clock change, or the
+     * interval was shortened since) is pulled back. */
+    int64_t furthest = now + max64(BRAID_SCHED_MAX_RETRY_AFTER_S, sched_backoff_s(interval_s, 64));
+    return min64(st->next_due, furthest);
+  }
+  int64_t spread = min64(interval_s < 1 ? 1 : interval_s, BRAID_SCHED_STARTUP_SPREAD_S);
+  return now + (int64_t)(sched_prng_next(rng) % (uint64_t)spread);
+}
+
+/* ---- the ready queue ---- */
+
+struct qent {
+  char *name;
+  char *host;     /* lower-case host; "" for file:// */
+  int64_t due;
+  bool in_flight;
+  bool removed;   /* removed while in flight: dropped at sched_queue_done */
+};
+
+struct sched_queue {
+  struct qent *v;
+  size_t n, alloc;
+  unsigned concurrency, per_host;
+  size_t in_flight;
+};
+
+int sched_queue_new(unsigned concurrency, unsigned per_host, struct sched_queue **ret) {
+  if (concurrency < 1 || per_host < 1)
+    return -EINVAL;
+  struct sched_queue *q = calloc(1, sizeof *q);
+  if (!q)
+    return -ENOMEM;
+  q->concurrency = concurrency;
+  q->per_host = per_host;
+  *ret = q;
+  return 0;
+}
+
+void sched_queue_free(struct sched_queue *q) {
+  if (!q)
+    return;
+  for (size_t i = 0; i < q->n; i++) {
+    free(q->v[i].name);
+    free(q->v[i].host);
+  }
+  free(q->v);
+  free(q);
+}
+
+static struct qent *find(const struct sched_queue *q, const char *name) {
+  for (size_t i = 0; i < q->n; i++)
+    if (strcmp(q->v[i].name, name) == 0)
+      return &q->v[i];
+  return NULL;
+}
+
+static char *host_of(const char *url) {
+  CURLU *u = curl_url();
+  if (!u)
+    return NULL;
+  char *host = NULL, *out = NULL;
+  if (curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+      curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK && host) {
+    out = strdup(host);
+    for (char *p = out; p && *p; p++)
+      if (*p >= 'A' && *p <= 'Z')
+        *p = (char)(*p - 'A' + 'a');
+  } else {
+    out = strdup("");
+  }
+  curl_free(host);
+  curl_url_cleanup(u);
+  return out;
+}
+
+int sched_queue_add(struct sched_queue *q, const char *name, const char *url, int64_t due) {
+  struct qent *e = find(q, name);
+  if (e && !e->removed)
+    return -EEXIST;
+  char *host = host_of(url);
+  if (!host)
+    return -ENOMEM;
+  if (e) { /* re-added while its old request is still running */
+    free(e->host);
+    e->host = host;
+    e->due = due;
+    e->removed = false;
+    return 0;
+  }
+  if (q->n == q->alloc) {
+    size_t na = q->alloc ? q->alloc * 2 : 16;
+    struct qent *v = realloc(q->v, na * sizeof *v);
+    if (!v) {
+      free(host);
+      return -ENOMEM;
+    }
+    q->v = v;
+    q->alloc = na;
+  }
+  char *n = strdup(name);
+  if (!n) {
+    free(host);
+    return -ENOMEM;
+  }
+  q->v[q->n++] = (struct qent){.name = n, .host = host, .due = due};
+  return 0;
+}
+
+static void drop(struct sched_queue *q, struct qent *e) {
+  free(e->name);
+  free(e->host);
+  *e = q->v[--q->n];
+}
+
+int sched_queue_remove(struct sched_queue *q, const char *name) {
+  struct qent *e = find(q, name);
+  if (!e || e->removed)
+    return -ENOENT;
+  if (e->in_flight)
+    e->removed = true;
+  else
+    drop(q, e);
+  return 0;
+}
+
+int sched_queue_set_due(struct sched_queue *q, const char *name, int64_t due) {
+  struct qent *e = find(q, name);
+  if (!e || e->removed)
+    return -ENOENT;
+  e->due = due;
+  return 0;
+}
+
+int sched_queue_set_url(struct sched_queue *q, const char *name, const char *url) {
+  struct qent *e = find(q, name);
+  if (!e || e->removed)
+    return -ENOENT;
+  char *host = host_of(url);
+  if (!host)
+    return -ENOMEM;
+  free(e->host);
+  e->host = host;
+  return 0;
+}
+
+static size_t host_in_flight(const struct sched_queue *q, const char *host) {
+  size_t n = 0;
+  for (size_t i = 0; i < q->n; i++)
+    if (q->v[i].in_flight && strcmp(q->v[i].host, host) == 0)
+      n++;
+  return n;
+}
+
+static int cmp_due(const void *a, const void *b) {
+  const struct qent *x = *(const struct qent *const *)a, *y = *(const struct qent *const *)b;
+  if (x->due != y->due)
+    return x->due < y->due ? -1 : 1;
+  return strcmp(x->name, y->name);
+}
+
+size_t sched_queue_next_ready(struct sched_queue *q, int64_t now, const char **ret_names,
+                              size_t max) {
+  if (max == 0 || q->in_flight >= q->concurrency)
+    return 0;
+  struct qent **cand = malloc((q->n ? q->n : 1) * sizeof *cand);
+  if (!cand)
+    return 0; /* nothing starts now; the caller retries at its next wake-up */
+  size_t nc = 0;
+  for (size_t i = 0; i < q->n; i++)
+    if (!q->v[i].in_flight && !q->v[i].removed && q->v[i].due <= now)
+      cand[nc++] = &q->v[i];
+  qsort(cand, nc, sizeof *cand, cmp_due);
+  size_t out = 0;
+  for (size_t i = 0; i < nc && out < max && q->in_flight < q->concurrency; i++) {
+    if (host_in_flight(q, cand[i]->host) >= q->per_host)
+      continue;
+    cand[i]->in_flight = true;
+    q->in_flight++;
+    ret_names[out++] = cand[i]->name;
+  }
+  free(cand);
+  return out;
+}
+
+int sched_queue_done(struct sched_queue *q, const char *name, int64_t next_due) {
+  struct qent *e = find(q, name);
+  if (!e || !e->in_flight)
+    return -ENOENT;
+  e->in_flight = false;
+  q->in_flight--;
+  if (e->removed)
+    drop(q, e);
+  else
+    e->due = next_due;
+  return 0;
+}
+
+int64_t sched_queue_next_wakeup(const struct sched_queue *q) {
+  int64_t t = SCHED_NEVER;
+  for (size_t i = 0; i < q->n; i++)
+    if (!q->v[i].in_flight && !q->v[i].removed && q->v[i].due < t)
+      t = q->v[i].due;
+  return t;
+}
+
+size_t sched_queue_in_flight(const struct sched_queue *q) { return q->in_flight; }

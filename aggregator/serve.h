@@ -1,0 +1,77 @@
+/* serve.h — the merged stream over HTTP, on braid's one libuv loop.
+ *
+ * Promise: libmicrohttpd with its own epoll set and no thread of its own, driven by a
+ * uv_poll_t on that epoll descriptor and a uv_timer_t re-armed from MHD_get_timeout after
+ * every MHD_run. Routes (GET and HEAD; anything else is 405 with Allow):
+ *   /                 HTML view          /feed.atom /feed.rss /feed.json   the stream
+ *   /feeds/NAME.atom  one source (NAME is [A-Za-z0-9._-]+; unknown NAME is 404)
+ *   /healthz          200 "ok" or 503 with the reason      /metrics   Prometheus text 0.0.4
+ * Query: ?n=1..BRAID_SERVE_MAX_ENTRIES (default serve_options.entries), ?since=RFC 3339;
+ * bad values get 400 naming the parameter. Feed responses carry a strong ETag (a hash of the
+ * body; the gzip variant's differs), Last-Modified, Cache-Control and Vary: Accept-Encoding,
+ * answer If-None-Match / If-Modified-Since with 304, and are gzipped when the client accepts
+ * it. Rendered documents are cached per (route, feed, n, since, stream version) in a small
+ * bounded cache. No request ever reaches the file system. Connection limits come from
+ * bounds.h. Nothing here logs: the provider's owner does.
+ */
+#ifndef BRAID_SERVE_H
+#define BRAID_SERVE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <uv.h>
+
+#include "buf.h"
+#include "entry.h"
+
+/* What the daemon gives the server. Callbacks run on the loop's thread, inside MHD_run. */
+struct serve_provider {
+  /* Fills *ret (zeroed by the caller, cleared by the server with stream_list_clear) with
+   * at most n entries, newest first, of the whole stream (feed NULL) or of the feed of that
+   * name, keeping only entries whose time is at or after `since` (UTC seconds; 0 = all).
+   * For one feed, entries' sources[0] should be that feed (its title names the document).
+   * 0, -ENOENT for an unknown feed name, another negative code on failure (500). */
+  int (*get_stream)(void *userdata, const char *feed, size_t n, int64_t since,
+                    struct stream_list *ret);
+  /* Appends Prometheus text lines (feeds, polls, entries, errors, last poll time) to out.
+   * May be NULL. Negative return: 500. */
+  int (*get_metrics)(void *userdata, struct buf *out);
+  /* 0 when healthy; otherwise negative, with a one-line reason written into reason.
+   * May be NULL (always healthy). */
+  int (*get_health)(void *userdata, char *reason, size_t reasonlen);
+  /* A number that changes whenever the stream's content changes (e.g. the store's highest
+   * sequence or a counter bumped on every write); keys the document cache. May be NULL
+   * (then nothing is cached). */
+  int64_t (*get_version)(void *userdata);
+};
+
+struct serve_options {
+  const char *listen;   /* "HOST:PORT", "[IPV6]:PORT" (numeric hosts, or "localhost");
+                           NULL = 127.0.0.1:8080;
+                           port 0 picks a free port (see serve_port) */
+  const char *base_url; /* public URL of "/" for links in documents, ending in '/'; NULL =
+                           "http://HOST/" from the request's Host header (else the bound
+                           address), so links work under whatever name the client used */
+  const char *title;    /* the stream's title; NULL = "braid" */
+  unsigned entries;     /* entries when no ?n= is given; 0 = 50 */
+  unsigned max_age;     /* Cache-Control max-age in seconds; 0 = 60 */
+};
+
+struct server;
+
+/* Starts listening and registers the handles on loop. provider and userdata must outlive the
+ * server. 0 and *ret, or a negative code with a message in err (-EINVAL for a bad listen
+ * string, -EADDRINUSE and friends from bind). */
+int serve_new(uv_loop_t *loop, const struct serve_options *opts,
+              const struct serve_provider *provider, void *userdata, struct server **ret,
+              char *err, size_t errlen);
+/* The port actually bound (useful after port 0). */
+uint16_t serve_port(const struct server *s);
+/* Stops the daemon, closes every connection and starts closing the uv handles; the memory
+ * is released in their close callbacks, so run the loop once more (uv_run) before
+ * uv_loop_close. Call it from the loop (a signal or timer callback), never from inside a
+ * provider callback, which runs within libmicrohttpd. NULL is a no-op. */
+void serve_free(struct server *s);
+
+#endif

@@ -1,0 +1,186 @@
+/* serve_doc.c — rendered documents as ready-made MHD responses, and their bounded cache.
+ * See serve_priv.h.
+ *
+ * A document is rendered once per stream version and kept as two refcounted MHD responses
+ * (identity and gzip) with every header set; serving it from the cache is a lookup and
+ * MHD_queue_response, with no copy of the body. The ETag is a hash of the identity body
+ * (crc32 and adler32 of it, and its length), so equal documents get equal tags whoever
+ * renders them.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <zlib.h>
+
+#include "gzip.h"
+#include "serve_priv.h"
+
+/* "CRC32ADLER32-LENGTH" of the body: a strong validator that equal bodies share. */
+static void doc_etag(const char *body, size_t len, char out[40]) {
+  uLong crc = crc32(0L, Z_NULL, 0), adler = adler32(0L, Z_NULL, 0);
+  /* zlib takes uInt lengths: feed it in slices. */
+  for (size_t off = 0; off < len;) {
+    uInt n = (uInt)(len - off > (1u << 30) ? (1u << 30) : len - off);
+    crc = crc32(crc, (const Bytef *)body + off, n);
+    adler = adler32(adler, (const Bytef *)body + off, n);
+    off += n;
+  }
+  snprintf(out, 40, "\"%08lx%08lx-%zx\"", crc & 0xffffffffUL, adler & 0xffffffffUL, len);
+}
+
+/* Headers both encodings carry. */
+static int add_common_headers(struct MHD_Response *resp, const struct serve_doc *d,
+                              const struct serve_doc_request *rq, const char *etag) {
+  char cache[48], modified[RENDER_RFC822_LEN];
+  snprintf(cache, sizeof cache, "public, max-age=%u", rq->max_age);
+  bool ok = MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+                                    render_content_type(rq->fmt)) == MHD_YES &&
+            MHD_add_response_header(resp, MHD_HTTP_HEADER_ETAG, etag) == MHD_YES &&
+            MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, cache) == MHD_YES &&
+            MHD_add_response_header(resp, MHD_HTTP_HEADER_VARY, "Accept-Encoding") == MHD_YES &&
+            MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff") == MHD_YES;
+  if (ok && d->last_modified) {
+    render_rfc822_date(d->last_modified, modified);
+    ok = MHD_add_response_header(resp, MHD_HTTP_HEADER_LAST_MODIFIED, modified) == MHD_YES;
+  }
+  /* The HTML view shows feed content: even sanitised, it gets no script and no plug-ins. */
+  if (ok && rq->fmt == RENDER_HTML)
+    ok = MHD_add_response_header(resp, "Content-Security-Policy", RENDER_HTML_CSP) == MHD_YES &&
+         MHD_add_response_header(resp, "Referrer-Policy", "no-referrer") == MHD_YES;
+  return ok ? 0 : -ENOMEM;
+}
+
+/* An MHD response that owns body's memory from here on (also on failure). */
+static struct MHD_Response *response_from(struct buf *body) {
+  size_t len = body->len;
+  char *data = buf_steal(body);
+  if (!data)
+    return NULL;
+  struct MHD_Response *resp = MHD_create_response_from_buffer(len, data, MHD_RESPMEM_MUST_FREE);
+  if (!resp)
+    free(data);
+  return resp;
+}
+
+/* The feed's own description among the entries' sources (a story it carried second has
+ * another feed first). */
+static const struct stream_source *find_source(const struct stream_list *l, const char *feed) {
+  for (size_t i = 0; i < l->n; i++)
+    for (size_t j = 0; j < l->entries[i].n_sources; j++)
+      if (l->entries[i].sources[j].feed && strcmp(l->entries[i].sources[j].feed, feed) == 0)
+        return &l->entries[i].sources[j];
+  return NULL;
+}
+
+int serve_doc_new(const struct serve_provider *p, void *userdata,
+                  const struct serve_doc_request *rq, struct serve_doc **ret) {
+  struct stream_list list = {0};
+  struct buf body, gz, self;
+  buf_init(&body, BRAID_RENDER_MAX_BYTES);
+  buf_init(&gz, BRAID_RENDER_MAX_BYTES);
+  buf_init(&self, 0);
+  struct serve_doc *d = calloc(1, sizeof *d);
+  int r = d ? 0 : -ENOMEM;
+  if (r == 0 && !(d->key = strdup(rq->key)))
+    r = -ENOMEM;
+  if (r == 0)
+    r = p->get_stream(userdata, rq->feed, rq->n, rq->since, &list);
+  if (r == 0)
+    r = buf_printf(&self, "%s%s", rq->base_url, rq->path);
+  if (r == 0) {
+    /* One feed's document is named after that feed; a feed with no entries yet still has
+     * its name. */
+    struct stream_source named = {.feed = (char *)(uintptr_t)rq->feed};
+    const struct stream_source *source = rq->feed ? find_source(&list, rq->feed) : NULL;
+    if (rq->feed && !source)
+      source = &named;
+    struct render_meta meta = {
+        .title = rq->feed ? NULL : rq->title,
+        .self_url = buf_str(&self),
+        .base_url = rq->base_url,
+        .source = source,
+    };
+    d->version = rq->version;
+    d->last_modified = render_stream_updated(&list);
+    r = render_stream(rq->fmt, &meta, &list, &body);
+  }
+  if (r == 0)
+    r = gzip_compress(body.data, body.len, &gz);
+  if (r == 0) {
+    doc_etag(body.data, body.len, d->etag);
+    snprintf(d->etag_gzip, sizeof d->etag_gzip, "%.*s-gz\"", (int)strlen(d->etag) - 1, d->etag);
+    d->plain = response_from(&body);
+    d->gzip = response_from(&gz);
+    if (!d->plain || !d->gzip)
+      r = -ENOMEM;
+  }
+  if (r == 0)
+    r = add_common_headers(d->plain, d, rq, d->etag);
+  if (r == 0)
+    r = add_common_headers(d->gzip, d, rq, d->etag_gzip);
+  if (r == 0 && MHD_add_response_header(d->gzip, MHD_HTTP_HEADER_CONTENT_ENCODING, "gzip") != MHD_YES)
+    r = -ENOMEM;
+  stream_list_clear(&list);
+  buf_free(&body);
+  buf_free(&gz);
+  buf_free(&self);
+  if (r < 0) {
+    serve_doc_free(d);
+    return r;
+  }
+  *ret = d;
+  return 0;
+}
+
+void serve_doc_free(struct serve_doc *d) {
+  if (!d)
+    return;
+  if (d->plain)
+    MHD_destroy_response(d->plain);
+  if (d->gzip)
+    MHD_destroy_response(d->gzip);
+  free(d->key);
+  free(d);
+}
+
+struct serve_doc *serve_cache_get(struct serve_cache *c, const char *key, int64_t version) {
+  for (size_t i = 0; i < BRAID_SERVE_CACHE_DOCUMENTS; i++) {
+    struct serve_doc *d = c->docs[i];
+    if (d && d->version == version && strcmp(d->key, key) == 0) {
+      d->last_used = ++c->clock;
+      c->hits++;
+      return d;
+    }
+  }
+  c->misses++;
+  return NULL;
+}
+
+void serve_cache_put(struct serve_cache *c, struct serve_doc *d) {
+  /* The same key (an older version) first, then an empty slot, then the least recently used. */
+  size_t slot = BRAID_SERVE_CACHE_DOCUMENTS, empty = BRAID_SERVE_CACHE_DOCUMENTS, lru = 0;
+  for (size_t i = 0; i < BRAID_SERVE_CACHE_DOCUMENTS && slot == BRAID_SERVE_CACHE_DOCUMENTS; i++) {
+    struct serve_doc *o = c->docs[i];
+    if (!o)
+      empty = empty < i ? empty : i;
+    else if (strcmp(o->key, d->key) == 0)
+      slot = i;
+    else if (c->docs[lru] == NULL || o->last_used < c->docs[lru]->last_used)
+      lru = i;
+  }
+  if (slot == BRAID_SERVE_CACHE_DOCUMENTS)
+    slot = empty < BRAID_SERVE_CACHE_DOCUMENTS ? empty : lru;
+  serve_doc_free(c->docs[slot]);
+  d->last_used = ++c->clock;
+  c->docs[slot] = d;
+}
+
+void serve_cache_clear(struct serve_cache *c) {
+  for (size_t i = 0; i < BRAID_SERVE_CACHE_DOCUMENTS; i++) {
+    serve_doc_free(c->docs[i]);
+    c->docs[i] = NULL;
+  }
+}

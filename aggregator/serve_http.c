@@ -1,0 +1,186 @@
+/* serve_http.c — reading what an HTTP client sent: conditional and content-coding headers,
+ * query parameters, feed names, listen addresses. Pure functions. See serve_priv.h.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "bounds.h"
+#include "civil.h"
+#include "serve_priv.h"
+
+/* Past optional white space (RFC 9110 OWS). */
+static const char *skip_ows(const char *p) {
+  while (*p == ' ' || *p == '\t')
+    p++;
+  return p;
+}
+
+bool serve_etag_matches(const char *if_none_match, const char *etag) {
+  const char *p = skip_ows(if_none_match);
+  if (*p == '*' && *skip_ows(p + 1) == '\0')
+    return true;
+  size_t etag_len = strlen(etag);
+  while (*p) {
+    p = skip_ows(p);
+    if (strncmp(p, "W/", 2) == 0)
+      p += 2;
+    if (*p == '"') {
+      const char *end = strchr(p + 1, '"');
+      if (!end)
+        return false;
+      if ((size_t)(end + 1 - p) == etag_len && memcmp(p, etag, etag_len) == 0)
+        return true;
+      p = end + 1;
+    }
+    /* Skip to the next list member (also past anything malformed). */
+    while (*p && *p != ',')
+      p++;
+    if (*p == ',')
+      p++;
+  }
+  return false;
+}
+
+/* q of one Accept-Encoding member's parameters ("; q=0.5"), 1000ths; 1000 when absent. */
+static int member_q(const char *params, size_t len) {
+  const char *q = NULL;
+  for (size_t i = 0; i + 1 < len; i++)
+    if ((params[i] == 'q' || params[i] == 'Q') && params[i + 1] == '=' &&
+        (i == 0 || params[i - 1] == ';' || params[i - 1] == ' ' || params[i - 1] == '\t'))
+      q = params + i + 2;
+  if (!q)
+    return 1000;
+  if (*q == '1')
+    return 1000;
+  if (*q != '0')
+    return 0; /* malformed: treat as not acceptable */
+  int value = 0, scale = 100;
+  for (q++, q += *q == '.'; *q >= '0' && *q <= '9' && scale; q++, scale /= 10)
+    value += (*q - '0') * scale;
+  return value;
+}
+
+bool serve_accepts_gzip(const char *accept_encoding) {
+  int gzip_q = -1, star_q = -1;
+  const char *p = accept_encoding;
+  while (*p) {
+    p = skip_ows(p);
+    size_t len = strcspn(p, ",");
+    size_t tok = strcspn(p, ",; \t");
+    int q = member_q(p + tok, len - tok);
+    if ((tok == 4 && strncasecmp(p, "gzip", 4) == 0) || (tok == 6 && strncasecmp(p, "x-gzip", 6) == 0))
+      gzip_q = q;
+    else if (tok == 1 && *p == '*')
+      star_q = q;
+    p += len;
+    if (*p == ',')
+      p++;
+  }
+  return gzip_q >= 0 ? gzip_q > 0 : star_q > 0;
+}
+
+int serve_parse_n(const char *s, unsigned *ret_n) {
+  unsigned long v = 0;
+  if (!*s || strlen(s) > 9)
+    return -EINVAL;
+  for (const char *p = s; *p; p++) {
+    if (*p < '0' || *p > '9')
+      return -EINVAL;
+    v = v * 10 + (unsigned long)(*p - '0');
+  }
+  if (v < 1 || v > BRAID_SERVE_MAX_ENTRIES)
+    return -EINVAL;
+  *ret_n = (unsigned)v;
+  return 0;
+}
+
+int serve_parse_since(const char *s, int64_t *ret_utc) {
+  char copy[BRAID_DATE_MAX_BYTES];
+  size_t len = strlen(s);
+  if (len == 0 || len >= sizeof copy)
+    return -EINVAL;
+  memcpy(copy, s, len + 1);
+  for (size_t i = 11; i < len; i++)
+    if (copy[i] == ' ')
+      copy[i] = '+';
+  return civil_parse_iso8601(copy, ret_utc, NULL) == 0 ? 0 : -EINVAL;
+}
+
+bool serve_feed_name_valid(const char *s, size_t len) {
+  if (len == 0 || len > BRAID_SERVE_MAX_FEED_NAME_BYTES)
+    return false;
+  if ((len == 1 && s[0] == '.') || (len == 2 && s[0] == '.' && s[1] == '.'))
+    return false;
+  for (size_t i = 0; i < len; i++) {
+    char c = s[i];
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+          c == '.' || c == '_' || c == '-'))
+      return false;
+  }
+  return true;
+}
+
+bool serve_host_valid(const char *host) {
+  size_t len = strlen(host);
+  if (len == 0 || len > 255)
+    return false;
+  for (size_t i = 0; i < len; i++) {
+    char c = host[i];
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+          c == '.' || c == '-' || c == ':' || c == '[' || c == ']'))
+      return false;
+  }
+  return true;
+}
+
+int serve_parse_listen(const char *listen, struct sockaddr_storage *ret_addr, socklen_t *ret_len) {
+  char host[INET6_ADDRSTRLEN + 2];
+  const char *colon;
+  size_t hlen;
+  bool bracketed = listen[0] == '[';
+  if (bracketed) {
+    const char *close = strchr(listen, ']');
+    if (!close || close[1] != ':')
+      return -EINVAL;
+    hlen = (size_t)(close - listen - 1);
+    listen++;
+    colon = close + 1;
+  } else {
+    colon = strrchr(listen, ':');
+    if (!colon)
+      return -EINVAL;
+    hlen = (size_t)(colon - listen);
+  }
+  if (hlen == 0 || hlen >= sizeof host)
+    return -EINVAL;
+  memcpy(host, listen, hlen);
+  host[hlen] = '\0';
+  const char *port_s = colon + 1;
+  if (!*port_s || strlen(port_s) > 5 || strspn(port_s, "0123456789") != strlen(port_s))
+    return -EINVAL;
+  long port = strtol(port_s, NULL, 10);
+  if (port > 65535)
+    return -EINVAL;
+  memset(ret_addr, 0, sizeof *ret_addr);
+  struct sockaddr_in *in4 = (struct sockaddr_in *)ret_addr;
+  struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ret_addr;
+  if (strcmp(host, "localhost") == 0)
+    strcpy(host, "127.0.0.1");
+  if (!bracketed && inet_pton(AF_INET, host, &in4->sin_addr) == 1) {
+    in4->sin_family = AF_INET;
+    in4->sin_port = htons((uint16_t)port);
+    *ret_len = sizeof *in4;
+    return 0;
+  }
+  if (bracketed && inet_pton(AF_INET6, host, &in6->sin6_addr) == 1) {
+    in6->sin6_family = AF_INET6;
+    in6->sin6_port = htons((uint16_t)port);
+    *ret_len = sizeof *in6;
+    return 0;
+  }
+  return -EINVAL;
+}

@@ -1,0 +1,37 @@
+/* xmlrepair.h — mend the commonest breakage of hand-made feeds before libxml2 sees it.
+ *
+ * Promise: a bare '&' that starts no character or entity reference ("AT&T", "?a=1&b=2")
+ * becomes "&amp;"; a '<' that cannot start markup ("a < b", "<3") becomes "&lt;"; an
+ * unquoted attribute value (href=x) gets quotes. These are what make libxml2's recovery give
+ * up on the rest of a document. Well-formed XML passes through unchanged, byte for byte:
+ * CDATA sections, comments, processing instructions and the DOCTYPE are never touched.
+ * Streaming: a construct split across pushes is held back until it can be decided, so
+ * memory is a small multiple of one push. An attribute quote left open ends at the next '<',
+ * so one broken tag cannot turn the rest of the document into an attribute value.
+ */
+#ifndef BRAID_XMLREPAIR_H
+#define BRAID_XMLREPAIR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "buf.h"
+
+struct xml_repair {
+  int state;          /* where in the document the scan is (text, tag, comment, ...) */
+  char quote;         /* the quote an attribute value in a tag opened, 0 if none */
+  bool unquoted;      /* inside an attribute value braid quoted */
+  int subset_depth;   /* '[' nesting inside a DOCTYPE */
+  struct buf carry;   /* bytes held back from the last push */
+  struct buf out;     /* the repaired text of the last push */
+  size_t repairs;     /* how many fixes so far */
+};
+
+void xml_repair_init(struct xml_repair *x);
+void xml_repair_free(struct xml_repair *x);
+/* Repairs the next len bytes (UTF-8); *ret_data and *ret_len: what to hand to the XML parser,
+ * valid until the next call. final: the document ends here. 0 or -ENOMEM. */
+int xml_repair(struct xml_repair *x, const char *in, size_t len, bool final,
+               const char **ret_data, size_t *ret_len);
+
+#endif

@@ -1,0 +1,72 @@
+"""A real feed reader, Debian's newsboat, subscribed to the running daemon's /feed.atom.
+
+braid polls the offline demo feeds (file:// documents made from the seeds), serves the merged
+stream on 127.0.0.1, and newsboat reloads it: its cache must hold the seed stories and each of
+the live blog's updates as a separate article, with the update's stamp in its title.
+Skipped (exit 0, said so) when newsboat is not installed.
+"""
+import os
+import shutil
+import socket
+import sqlite3
+import subprocess
+import time
+import urllib.request
+
+from braidtest import BRAID, FIXTURES, Suite
+
+s = Suite("reader")
+newsboat = shutil.which("newsboat")
+if not newsboat:
+    print("reader: newsboat is not installed (apt-get install newsboat): skipped")
+    s.finish()
+
+tmp = s.tmp
+os.makedirs(os.path.join(tmp, "feeds.d"))
+for doc in ("homs-liveblog.rss", "homs-news.atom", "homs-wire.rdf"):
+    with open(os.path.join(tmp, "feeds.d", doc.split(".")[0] + ".feed"), "w") as f:
+        f.write(f"url = file://{os.path.join(FIXTURES, 'feeds', doc)}\n")
+with socket.socket() as so:
+    so.bind(("127.0.0.1", 0))
+    port = so.getsockname()[1]
+with open(os.path.join(tmp, "braid.conf"), "w") as f:
+    f.write(f"[store]\npath = braid.db\n[http]\nlisten = 127.0.0.1:{port}\n")
+conf = os.path.join(tmp, "braid.conf")
+
+r = subprocess.run([BRAID, "poll", "--once", "--config", conf], capture_output=True, timeout=60)
+s.check("the demo feeds poll", r.returncode == 0, r.stderr.decode())
+
+daemon = subprocess.Popen([BRAID, "run", "--config", conf], stderr=subprocess.PIPE)
+try:
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz").close()
+            break
+        except OSError:
+            time.sleep(0.1)
+    with open(os.path.join(tmp, "urls"), "w") as f:
+        f.write(f"http://127.0.0.1:{port}/feed.atom\n")
+    with open(os.path.join(tmp, "newsboat.conf"), "w") as f:
+        f.write("show-read-feeds yes\n")
+    env = dict(os.environ, HOME=tmp, XDG_CONFIG_HOME=tmp, XDG_DATA_HOME=tmp)
+    cache = os.path.join(tmp, "cache.db")
+    nb = subprocess.run([newsboat, "-u", os.path.join(tmp, "urls"), "-c", cache,
+                         "-C", os.path.join(tmp, "newsboat.conf"), "-x", "reload"],
+                        capture_output=True, timeout=60, env=env)
+    s.check("newsboat -x reload succeeds", nb.returncode == 0, nb.stdout + nb.stderr)
+    db = sqlite3.connect(cache)
+    titles = [t for (t,) in db.execute("SELECT title FROM rss_item")]
+    db.close()
+    updates = [t for t in titles if "LiveBlog" in t and "GMT" in t]
+    s.check("newsboat shows each of the live blog's 13 updates as its own article", len(updates) == 13, titles)
+    for stamp in ("0510 GMT", "1452 GMT", "2120 GMT"):
+        s.check(f"the {stamp} update is an article", any(t.endswith(stamp) for t in updates), updates)
+    for story in ("Is the Homs massacre a sign that Assad is nearing his end?",
+                  "Syrian army ready to launch", "Syrians defy assault on Homs",
+                  "Syrian army flees Homs, cutting Assad off from coast"):
+        s.check(f"newsboat shows the story {story!r}", any(story in t for t in titles), titles)
+    s.check("nothing else, nothing twice", len(titles) == 17, len(titles))
+finally:
+    daemon.terminate()
+    daemon.wait(timeout=10)
+s.finish()

@@ -1,0 +1,94 @@
+/* test_htmltext.c — HTML to plain text, and HTML escaping. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "htmllinks.h"
+#include "htmltext.h"
+
+static void want(const char *html, int single, size_t cap, const char *expect) {
+  char *t = NULL;
+  assert_int_equal(htmltext(html, strlen(html), single, cap, &t, NULL), 0);
+  if (strcmp(t, expect) != 0)
+    fail_msg("htmltext(\"%s\") = \"%s\", want \"%s\"", html, t, expect);
+  free(t);
+}
+
+static void test_tags_and_entities(void **state) {
+  (void)state;
+  want("<p>Hello <b>world</b></p>", 0, 0, "Hello world");
+  want("Caf&eacute; &amp; &lt;bar&gt; &#233;&#x263a; &mdash;", 1, 0, "Café & <bar> é☺ —");
+  want("a &unknown; b &amp c", 1, 0, "a &unknown; b &amp c");
+  want("1 < 2 and 3 > 2", 1, 0, "1 < 2 and 3 > 2");
+  want("<a href=\"x>y\">link</a> text", 1, 0, "link text");
+  want("x<!-- <p>comment</p> -->y", 1, 0, "xy");
+  want("<script>var a = '<p>';</script><style>p{}</style>visible", 1, 0, "visible");
+}
+
+static void test_blocks_and_space(void **state) {
+  (void)state;
+  want("  <p>one\n  two</p><p>three</p><br>four<li>five</li>  ", 0, 0,
+       "one two\nthree\nfour\nfive");
+  want("<p>one</p><p>three</p>", 1, 0, "one three");
+  want("a&nbsp;&nbsp;b", 1, 0, "a b");
+  want("", 0, 0, "");
+}
+
+static void test_cap(void **state) {
+  (void)state;
+  char *t = NULL;
+  int cut = 0;
+  assert_int_equal(htmltext("<p>é é é é</p>", 19, 1, 4, &t, &cut), 0);
+  assert_string_equal(t, "é"); /* "é " is 3 bytes, the next é would pass 4 */
+  assert_int_equal(cut, 1);
+  free(t);
+}
+
+static void test_escape(void **state) {
+  (void)state;
+  struct buf b;
+  buf_init(&b, 0);
+  assert_int_equal(html_escape(&b, "a<b>&\"c\"", 9), 0);
+  assert_string_equal(buf_str(&b), "a&lt;b&gt;&amp;&quot;c&quot;");
+  buf_free(&b);
+}
+
+static void links(const char *html, const char *want_html) {
+  char *out = NULL;
+  assert_int_equal(html_resolve_links(html, strlen(html), "http://ex.org/a/b.html", &out), 0);
+  if (!want_html) {
+    if (out)
+      fail_msg("\"%s\" changed to \"%s\"", html, out);
+    return;
+  }
+  if (!out || strcmp(out, want_html) != 0)
+    fail_msg("\"%s\" -> \"%s\", want \"%s\"", html, out ? out : "(unchanged)", want_html);
+  free(out);
+}
+
+static void test_links(void **state) {
+  (void)state;
+  links("<a href=\"x.html\">x</a>", "<a href=\"http://ex.org/a/x.html\">x</a>");
+  links("<IMG SRC='/i.png' alt=\"href=y\">", "<IMG SRC='http://ex.org/i.png' alt=\"href=y\">");
+  links("<a title=t href=../up>u</a>", "<a title=t href=http://ex.org/up>u</a>");
+  links("<a href=\"http://other.example/\">abs</a> href=\"text.html\"", NULL);
+  links("<!-- <a href=\"c.html\"> --><p>text</p>", NULL);
+  links("a < b, <blockquote cite=\"q\">q</blockquote>",
+        "a < b, <blockquote cite=\"http://ex.org/a/q\">q</blockquote>");
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_tags_and_entities),
+      cmocka_unit_test(test_blocks_and_space),
+      cmocka_unit_test(test_cap),
+      cmocka_unit_test(test_escape),
+      cmocka_unit_test(test_links),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -51,6 +51,9 @@ static const char *const stmt_sql[STMT__COUNT] = {
                             " AND (update_key = '') = ?2",
     [STMT_ITEM_DROP_ORPHANS] = "DELETE FROM entries WHERE item_id = ?1 AND NOT EXISTS"
                                " (SELECT 1 FROM entry_sources s WHERE s.entry_seq = entries.seq)",
+    [STMT_ITEM_UPDATES] = "SELECT s.update_key, e.stamp FROM entry_sources s"
+                          " JOIN entries e ON e.seq = s.entry_seq"
+                          " WHERE s.item_id = ?1 AND s.update_key <> '' ORDER BY e.time, e.seq",
     [STMT_SOURCE_FIND] = "SELECT s.entry_seq, e.content_hash, e.simhash, e.item_id, e.time"
                          " FROM entry_sources s JOIN entries e ON e.seq = s.entry_seq"
                          " WHERE s.item_id = ?1 AND s.update_key = ?2",

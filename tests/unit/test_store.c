@@ -423,6 +423,47 @@ static void liveblog_repoll_adds_only_new_updates_and_edits_in_place(void **stat
   stream_list_clear(&newest);
 }
 
+/* When a live blog grows, the splitter may date its stamps a day later (a "2245 GMT" after a
+ * post dated 21:30): the same updates come back moved, and stay the same entries. */
+static void liveblog_updates_dated_anew_keep_their_entries(void **state) {
+  struct fx *f = *state;
+  struct store_update ups[8];
+  char texts[8][64];
+  struct store_item it;
+  liveblog_item(ups, 5, texts, &it);
+  assert_int_equal(store_put_item(f->s, f->feed_a, &it, 5000, NULL), 0);
+  struct stream_list before;
+  assert_int_equal(store_stream_after(f->s, 0, 100, &before), 0);
+  liveblog_item(ups, 6, texts, &it);
+  for (size_t i = 0; i < 6; i++)
+    ups[i].time += 86400;
+  struct store_put_stats st = {0};
+  assert_int_equal(store_put_item(f->s, f->feed_a, &it, 6000, &st), 0);
+  assert_int_equal(st.new_entries, 1);
+  assert_int_equal(st.updated_entries, 5);
+  struct stream_list after;
+  assert_int_equal(store_stream_after(f->s, 0, 100, &after), 0);
+  assert_int_equal(after.n, 6);
+  for (size_t i = 0; i < 5; i++) {
+    assert_string_equal(after.entries[i].id, before.entries[i].id);
+    assert_int_equal(after.entries[i].time, before.entries[i].time + 86400);
+  }
+  stream_list_clear(&before);
+  stream_list_clear(&after);
+  /* a blog of two days: the next day's "0510 GMT" is a new update, the first one stays */
+  liveblog_item(ups, 7, texts, &it);
+  for (size_t i = 0; i < 6; i++)
+    ups[i].time += 86400;
+  ups[6] = (struct store_update){.stamp = "0510 GMT", .time = utc(2011, 11, 10, 5, 10),
+                                 .html = "next day", .text = "next day"};
+  memset(&st, 0, sizeof st);
+  assert_int_equal(store_put_item(f->s, f->feed_a, &it, 7000, &st), 0);
+  assert_int_equal(st.new_entries, 1);
+  assert_int_equal(st.updated_entries, 0);
+  assert_int_equal(st.unchanged, 6);
+  assert_int_equal(count_entries(f->s), 7);
+}
+
 static void item_that_becomes_a_liveblog_loses_its_whole_item_entry(void **state) {
   struct fx *f = *state;
   struct store_update ups[3];
@@ -668,6 +709,7 @@ int main(void) {
       T(site_root_links_do_not_merge),
       T(oversized_title_is_refused_naming_the_cap),
       T(liveblog_repoll_adds_only_new_updates_and_edits_in_place),
+      T(liveblog_updates_dated_anew_keep_their_entries),
       T(item_that_becomes_a_liveblog_loses_its_whole_item_entry),
       T(same_liveblog_from_two_feeds_is_one_entry_per_update),
       T(updates_with_the_same_stamp_get_distinct_stable_ids),

@@ -27,6 +27,14 @@ static const char *or_null(const char *s) { return s[0] ? s : NULL; }
 
 void fetch_job_fill_headers(struct fetch_job *j) {
   struct fetch_headers *h = &j->h;
+  if (j->is_file && j->last_modified[0]) {
+    /* Modification times compare by the second: a file written again within the second
+     * it was read in would look unmodified next time. Like git's "racily clean" index
+     * entries, a time that is not yet safely in the past is not handed out. */
+    time_t mtime = curl_getdate(j->last_modified, NULL);
+    if (mtime < 0 || mtime >= time(NULL) - 1)
+      j->last_modified[0] = '\0';
+  }
   h->status = j->status;
   h->content_type = or_null(j->content_type);
   h->charset = or_null(j->charset);

@@ -320,6 +320,22 @@ static int start_xml(struct feed_parser *p) {
   return 0;
 }
 
+/* libxml2 would buffer a run of text it cannot report piecemeal: stop there, delivering the
+ * item being read as far as it got. */
+static int stop_at_cap(struct feed_parser *p, bool in_section) {
+  int line = sax_line(p->sax);
+  xmlStopParser(p->ctxt);
+  (void)sax_finish(p->sax, "the parse stopped inside it");
+  if (in_section)
+    parser_error(p, "line %d: a CDATA section, comment or processing instruction longer than "
+                 "BRAID_PARSE_MAX_TEXT_BYTES (%u bytes); stopped there", line,
+                 BRAID_PARSE_MAX_TEXT_BYTES);
+  else
+    parser_error(p, "line %d: more than BRAID_PARSE_MAX_TEXT_BYTES (%u bytes) of text without "
+                 "markup; stopped there", line, BRAID_PARSE_MAX_TEXT_BYTES);
+  return p->fatal = -E2BIG;
+}
+
 static int feed_bytes(struct feed_parser *p, const char *data, size_t len, bool final) {
   const char *out;
   size_t outlen;
@@ -336,8 +352,12 @@ static int feed_bytes(struct feed_parser *p, const char *data, size_t len, bool 
   }
   if ((r = xml_repair(&p->repair, out, outlen, final, &out, &outlen)) < 0)
     return p->fatal = r;
+  if (p->repair.section_bytes > BRAID_PARSE_MAX_TEXT_BYTES)
+    return stop_at_cap(p, true);
   /* Small pieces: libxml2 gets to report (and free) text before it buffers a lot of it. */
   while (outlen > 0 && !p->fatal) {
+    if (p->ctxt->instate == XML_PARSER_EOF)
+      return 0; /* libxml2 gave up (and said why): the rest of the document is not read */
     int n = outlen > PUSH_PIECE_BYTES ? PUSH_PIECE_BYTES : (int)outlen;
     xmlParseChunk(p->ctxt, out, n, 0);
     out += n;
@@ -347,12 +367,7 @@ static int feed_bytes(struct feed_parser *p, const char *data, size_t len, bool 
       p->last_events = ev;
       p->stalled_bytes = 0;
     } else if ((p->stalled_bytes += (size_t)n) > BRAID_PARSE_MAX_TEXT_BYTES && !p->fatal) {
-      int line = sax_line(p->sax);
-      xmlStopParser(p->ctxt);
-      (void)sax_finish(p->sax); /* deliver the item as far as it was read */
-      parser_error(p, "line %d: more than BRAID_PARSE_MAX_TEXT_BYTES (%u bytes) of text without "
-                   "markup; stopped there", line, BRAID_PARSE_MAX_TEXT_BYTES);
-      p->fatal = -E2BIG;
+      return stop_at_cap(p, false);
     }
   }
   return p->fatal;
@@ -438,7 +453,7 @@ int feed_parser_finish(struct feed_parser *p) {
   }
   if (p->fatal)
     return p->fatal;
-  return sax_finish(p->sax);
+  return sax_finish(p->sax, "the document ended inside it");
 }
 
 const struct feed_meta *feed_parser_meta(const struct feed_parser *p) { return &p->meta; }

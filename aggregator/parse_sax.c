@@ -14,7 +14,6 @@
 
 #include <libxml/parserInternals.h>
 
-#include "entities.h"
 #include "parse_core.h"
 
 static const struct {
@@ -689,7 +688,7 @@ void sax_handler_init(xmlSAXHandler *h) {
   /* no internalSubset/externalSubset handlers: a DTD is parsed for syntax and forgotten */
 }
 
-int sax_finish(struct sax_state *s) {
+int sax_finish(struct sax_state *s, const char *why) {
   struct feed_meta *m = parser_meta_mut(s->p);
   if (!m->has_updated && s->meta_has_pub) {
     m->updated = s->meta_pub;
@@ -701,7 +700,7 @@ int sax_finish(struct sax_state *s) {
   }
   if (s->item_depth) {
     /* the document ended inside an item: deliver what was read of it */
-    parser_error(s->p, "item %zu: the document ended inside it", item_number(s));
+    parser_error(s->p, "item %zu: %s", item_number(s), why);
     if (s->cap_field != F_NONE)
       end_capture(s);
     if (s->author_depth)

@@ -331,8 +331,9 @@ static int stop_at_cap(struct feed_parser *p, bool in_section) {
                  "BRAID_PARSE_MAX_TEXT_BYTES (%u bytes); stopped there", line,
                  BRAID_PARSE_MAX_TEXT_BYTES);
   else
-    parser_error(p, "line %d: more than BRAID_PARSE_MAX_TEXT_BYTES (%u bytes) of text without "
-                 "markup; stopped there", line, BRAID_PARSE_MAX_TEXT_BYTES);
+    parser_error(p, "line %d: more than BRAID_PARSE_MAX_TEXT_BYTES (%u bytes) in one run the "
+                 "parser must buffer whole (text, tag or attribute); stopped there", line,
+                 BRAID_PARSE_MAX_TEXT_BYTES);
   return p->fatal = -E2BIG;
 }
 

@@ -303,4 +303,18 @@ if TIME and not asan_build():
     s.check("50 MB CDATA: peak memory under 32 MB", rss_kib < 32 * 1024, f"{rss_kib} KiB")
 os.unlink(cdata)
 
+# one attribute value of 50 MB: nothing for libxml2 to report until it ends
+attr = os.path.join(s.tmp, "attr50.rss")
+with open(attr, "w") as f:
+    f.write('<rss version="2.0"><channel><title>A</title><item><title>t</title><enclosure url="http://x/')
+    for _ in range(50):
+        f.write("a" * (1 << 20))
+    f.write('"/></item></channel></rss>')
+rc, err, rss_kib = run_measured(attr, os.path.join(s.tmp, "attr50.json"))
+s.check("50 MB attribute: exit 1 naming BRAID_PARSE_MAX_TEXT_BYTES",
+        rc == 1 and b"more than BRAID_PARSE_MAX_TEXT_BYTES (4194304 bytes) in one run the parser must buffer whole" in err, (rc, err))
+if TIME and not asan_build():
+    s.check("50 MB attribute: peak memory under 32 MB", rss_kib < 32 * 1024, f"{rss_kib} KiB")
+os.unlink(attr)
+
 s.finish()

@@ -130,10 +130,10 @@ void cap_start_tag(struct sax_state *s, const xmlChar *name, enum ns ns, int na,
   }
   cap_raw(s, "<", 1);
   cap_raw(s, (const char *)name, strlen((const char *)name));
-  for (int i = 0; i < na; i++, a += 5) {
-    char *v = attr_value(s, a[3], a[4]);
+  for (int i = 0; i < na; i++) {
+    char *v = attr_value(s, a, i);
     cap_raw(s, " ", 1);
-    cap_raw(s, (const char *)a[0], strlen((const char *)a[0]));
+    cap_raw(s, (const char *)a[i * 5], strlen((const char *)a[i * 5]));
     cap_raw(s, "=\"", 2);
     if (v && !s->cap_truncated && html_escape(&s->cap, v, strlen(v)) < 0)
       cap_overflow(s);

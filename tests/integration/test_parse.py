@@ -148,6 +148,11 @@ d = fields(P("unclosed-tags.xml"), None,
 fields(P("stray-end-tag.xml"), {"link": None},
        [{"title": "a", "link": "http://x/1"}, {"title": "b", "link": "http://x/2"}], wellformed=False)
 
+# entities inside attribute values (libxml2 would copy one byte of each: invalid UTF-8)
+fields(P("attr-entities.xml"), None,
+       [{"summary": '<p title="&lt;t&gt;" class="\u00e9">d</p>',
+         "enclosures": [{"url": "http://x/?q=&r=\u00a9", "type": "a\u00e9b", "length": 1}]}])
+
 # ---- encodings ----
 fields(P("cp1252-mislabeled.xml"), {"title": "Caf\u00e9 \u201cquoted\u201d \u2013 dash"},
        [{"title": "na\u00efve r\u00e9sum\u00e9 \u20ac 5 \u2014 real utf-8"}], encoding="utf-8")

@@ -19,6 +19,7 @@
 #include "bounds.h"
 #include "buf.h"
 #include "charset.h"
+#include "entities.h"
 #include "parse_core.h"
 #include "parse_sax.h"
 #include "xmlrepair.h"
@@ -268,6 +269,16 @@ int parser_deliver(struct feed_parser *p, struct feed_item *it) {
     feed_item_clear(it);
     return p->fatal = -E2BIG;
   }
+  char **fields[] = {&it->id, &it->title, &it->link, &it->author, &it->summary, &it->content};
+  for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
+    if (utf8_make_valid(fields[i]) < 0)
+      return p->fatal = -ENOMEM;
+  for (size_t i = 0; i < it->n_categories; i++)
+    if (utf8_make_valid(&it->categories[i]) < 0)
+      return p->fatal = -ENOMEM;
+  for (size_t i = 0; i < it->n_enclosures; i++)
+    if (utf8_make_valid(&it->enclosures[i].url) < 0 || utf8_make_valid(&it->enclosures[i].type) < 0)
+      return p->fatal = -ENOMEM;
   it->index = ++p->items;
   int r = p->cb ? p->cb(p->userdata, it) : 0;
   feed_item_clear(it);
@@ -429,7 +440,25 @@ int feed_parser_push(struct feed_parser *p, const char *data, size_t len) {
   return feed_bytes(p, data, len, false);
 }
 
+static int feed_parser_finish_document(struct feed_parser *p);
+
+static int meta_make_valid(struct feed_parser *p) {
+  struct feed_meta *m = &p->meta;
+  char **fields[] = {&m->title, &m->link,     &m->id,     &m->subtitle,
+                     &m->language, &m->author, &m->image};
+  for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
+    if (utf8_make_valid(fields[i]) < 0)
+      return -ENOMEM;
+  return 0;
+}
+
 int feed_parser_finish(struct feed_parser *p) {
+  int r = feed_parser_finish_document(p);
+  int v = meta_make_valid(p);
+  return r < 0 ? r : v;
+}
+
+static int feed_parser_finish_document(struct feed_parser *p) {
   if (p->fatal)
     return p->fatal;
   int r;

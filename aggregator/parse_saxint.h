@@ -58,6 +58,7 @@ struct sax_state {
   int cap_depth;
   enum textmode cap_mode;
   bool cap_meta, cap_truncated, cap_permalink;
+  bool cap_base64, next_base64; /* Atom 0.3 mode="base64" on this field / the next one */
   int cap_wrapper_depth; /* the xhtml <div> wrapper being skipped, 0 if none */
   struct buf cap;
   char *base[BRAID_PARSE_MAX_DEPTH + 2]; /* resolved xml:base per depth, NULL = inherited */

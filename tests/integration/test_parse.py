@@ -153,6 +153,11 @@ fields(P("attr-entities.xml"), None,
        [{"summary": '<p title="&lt;t&gt;" class="\u00e9">d</p>',
          "enclosures": [{"url": "http://x/?q=&r=\u00a9", "type": "a\u00e9b", "length": 1}]}])
 
+# Atom 0.3 mode="base64", read as its type says
+fields(P("atom03-base64.xml"), {"title": "Feed &amp; title"},
+       [{"title": "b64", "summary": "a &lt; b &amp; c",
+         "content": '<p>caf\u00e9 <a href="http://example.org/rel.html">link</a></p>'}], format="atom0.3")
+
 # ---- encodings ----
 fields(P("cp1252-mislabeled.xml"), {"title": "Caf\u00e9 \u201cquoted\u201d \u2013 dash"},
        [{"title": "na\u00efve r\u00e9sum\u00e9 \u20ac 5 \u2014 real utf-8"}], encoding="utf-8")

@@ -324,9 +324,11 @@ static int start_xml(struct feed_parser *p) {
   if (!p->ctxt)
     return -ENOMEM;
   /* RECOVER: read what can be read. IGNORE_ENC: charset.c already made the bytes UTF-8.
+   * OLDSAX: libxml2 asks get_entity even for &amp; &lt; &gt; &quot; &apos;, which it would
+   * otherwise drop silently once the document has shown an error.
    * Never NOENT, DTDLOAD or HUGE: entities and DTDs stay unexpanded and unloaded. */
   xmlCtxtUseOptions(p->ctxt, XML_PARSE_RECOVER | XML_PARSE_NONET | XML_PARSE_IGNORE_ENC |
-                                 XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+                                 XML_PARSE_NOERROR | XML_PARSE_NOWARNING | XML_PARSE_OLDSAX);
   sax_attach(p->sax, p->ctxt);
   return 0;
 }

@@ -19,9 +19,10 @@
 /* Bytes of one text field of an item or of the feed (title, summary, content, ...). A longer
  * field is cut at the cap (the item is still delivered) and an error names the field. */
 #define BRAID_PARSE_MAX_FIELD_BYTES (2u * 1024 * 1024)
-/* Bytes pushed while libxml2 reports nothing (one text node or CDATA section with no markup
- * in it): libxml2's push parser buffers such a run whole, so this is what bounds its memory.
- * The parse stops there with an error; the item being read is delivered as far as it got. */
+/* Bytes of one CDATA section, comment or processing instruction, and bytes pushed while
+ * libxml2 reports nothing: libxml2's push parser buffers such a run whole, so this is what
+ * bounds its memory. The parse stops there with an error; the item being read is delivered
+ * as far as it got. */
 #define BRAID_PARSE_MAX_TEXT_BYTES (4u * 1024 * 1024)
 /* Element nesting depth the parser follows; deeper elements are ignored (libxml2 itself stops
  * at 256 without XML_PARSE_HUGE, which braid never sets). */

@@ -202,7 +202,9 @@ size_t fetch_header_cb(char *data, size_t size, size_t nmemb, void *userdata) {
     if (IS("cache-control"))
       j->max_age_s = fetch_parse_max_age(tmp);
     else if (IS("retry-after"))
-      j->retry_after = fetch_parse_retry_after(tmp, (int64_t)time(NULL));
+      /* Seconds-granular clocks: "now" is somewhere inside this second, so count from its
+       * end, or a request could come up to a second before the server asked. */
+      j->retry_after = fetch_parse_retry_after(tmp, (int64_t)time(NULL) + 1);
     else if (IS("expires")) {
       time_t t = curl_getdate(tmp, NULL);
       j->expires_raw = t < 0 ? -1 : (int64_t)t;

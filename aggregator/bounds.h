@@ -19,9 +19,10 @@
 /* Bytes of one text field of an item or of the feed (title, summary, content, ...). A longer
  * field is cut at the cap (the item is still delivered) and an error names the field. */
 #define BRAID_PARSE_MAX_FIELD_BYTES (2u * 1024 * 1024)
-/* Bytes pushed while libxml2 reports nothing (one text node or CDATA section with no markup
- * in it): libxml2's push parser buffers such a run whole, so this is what bounds its memory.
- * The parse stops there with an error; the item being read is delivered as far as it got. */
+/* Bytes of one CDATA section, comment or processing instruction, and bytes pushed while
+ * libxml2 reports nothing: libxml2's push parser buffers such a run whole, so this is what
+ * bounds its memory. The parse stops there with an error; the item being read is delivered
+ * as far as it got. */
 #define BRAID_PARSE_MAX_TEXT_BYTES (4u * 1024 * 1024)
 /* Element nesting depth the parser follows; deeper elements are ignored (libxml2 itself stops
  * at 256 without XML_PARSE_HUGE, which braid never sets). */
@@ -55,8 +56,8 @@
 
 /* Largest HTML body `braid split` / liveblog_split will look at, in bytes. */
 #define BRAID_SPLIT_MAX_BODY_BYTES (16 * 1024 * 1024)
-/* Most text blocks (paragraphs, list items, <br><br> runs) walked in one body. */
-#define BRAID_SPLIT_MAX_BLOCKS 200000
+/* Most text blocks (paragraphs, list items, lines between <br>s) walked in one body. */
+#define BRAID_SPLIT_MAX_BLOCKS 500000
 /* Most updates one body may split into. */
 #define BRAID_SPLIT_MAX_UPDATES 50000
 /* Longest stamp recognised at the start of a block, in bytes ("Tue 8 Nov 2011 14.52 GMT"). */

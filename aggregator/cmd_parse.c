@@ -275,8 +275,9 @@ int cmd_parse(int argc, char **argv) {
     fprintf(stderr, "braid parse: %s: read error: %s\n", name, strerror(errno));
     goto out;
   }
+  int finished = feed_parser_finish(p); /* also after a cap: it tidies the metadata */
   if (r == 0)
-    r = feed_parser_finish(p);
+    r = finished;
   const struct feed_meta *m = feed_parser_meta(p);
   if (o.err) {
     fprintf(stderr, "braid parse: %s: writing entries: %s\n", name, strerror(-o.err));

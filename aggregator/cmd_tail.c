@@ -7,7 +7,8 @@
  * become spaces, and an empty field is "-", so every line has exactly four fields for cut
  * and awk. With -f it then follows the store as the daemon writes it: a libuv timer checks
  * PRAGMA data_version once a second (one cheap read, no query unless something was
- * committed) and prints the entries added since. It stops on SIGINT or SIGTERM, or when
+ * committed), and so does a change to the store's WAL file (uv_fs_event), so a commit shows
+ * at once; then it prints the entries added since. It stops on SIGINT or SIGTERM, or when
  * whoever reads its output goes away, with status 0. It opens the store read-only: it never
  * creates, migrates or writes one.
  */
@@ -61,6 +62,7 @@ struct tail {
   int64_t data_version; /* as last seen: a change means another connection committed */
   int status;           /* the exit status once the loop stops */
   uv_timer_t timer;
+  uv_fs_event_t wal_watch; /* the store's WAL file changed: check now, not at the next tick */
   uv_signal_t sigint, sigterm;
 };
 
@@ -143,8 +145,8 @@ static int print_new(struct tail *t) {
   }
 }
 
-static void on_timer(uv_timer_t *timer) {
-  struct tail *t = timer->data;
+/* Prints what was committed since the last check, if anything; stops the loop when done. */
+static void check_store(struct tail *t) {
   int64_t v;
   if (store_data_version(t->store, &v) < 0) {
     fprintf(stderr, "braid tail: %s\n", store_errmsg(t->store));
@@ -161,6 +163,26 @@ static void on_timer(uv_timer_t *timer) {
   }
   if (output_closed())
     stop(t, 0);
+}
+
+static void on_timer(uv_timer_t *timer) { check_store(timer->data); }
+
+static void on_wal_change(uv_fs_event_t *watch, const char *name, int events, int status) {
+  (void)name;
+  (void)events;
+  if (status == 0)
+    check_store(watch->data);
+}
+
+/* Watches STORE-wal so that a commit is printed at once. Best effort: there is no WAL file
+ * while no daemon has the store open, and the timer finds commits anyway. */
+static void watch_wal(struct tail *t) {
+  char wal[4096];
+  if (snprintf(wal, sizeof wal, "%s-wal", store_path(t->store)) >= (int)sizeof wal)
+    return;
+  if (uv_fs_event_init(t->timer.loop, &t->wal_watch) == 0 &&
+      uv_fs_event_start(&t->wal_watch, on_wal_change, wal, 0) < 0)
+    uv_close((uv_handle_t *)&t->wal_watch, NULL);
 }
 
 static void on_signal(uv_signal_t *sig, int signum) {
@@ -181,7 +203,7 @@ static int follow(struct tail *t) {
     fprintf(stderr, "braid tail: cannot start the event loop: %s\n", uv_strerror(r));
     return 1;
   }
-  t->timer.data = t->sigint.data = t->sigterm.data = t;
+  t->timer.data = t->wal_watch.data = t->sigint.data = t->sigterm.data = t;
   if ((r = uv_timer_init(&loop, &t->timer)) == 0 &&
       (r = uv_signal_init(&loop, &t->sigint)) == 0 &&
       (r = uv_signal_init(&loop, &t->sigterm)) == 0 &&
@@ -192,6 +214,7 @@ static int follow(struct tail *t) {
     fprintf(stderr, "braid tail: cannot follow: %s\n", uv_strerror(r));
     t->status = 1;
   } else {
+    watch_wal(t);
     uv_run(&loop, UV_RUN_DEFAULT);
   }
   uv_walk(&loop, close_handle, NULL);

@@ -117,8 +117,14 @@ static int feed_rt_add(struct daemon *d, const struct feed_def *def, int64_t now
     feed_rt_free(f);
     return rc;
   }
-  d->rt[d->n_rt++] = f;
-  qsort(d->rt, d->n_rt, sizeof *d->rt, cmp_rt);
+  /* Keep the table sorted by inserting in place: feeds come in name order at start-up, so
+   * this is an append there, and one memmove on a reload. */
+  size_t at = d->n_rt;
+  while (at > 0 && strcmp(d->rt[at - 1]->name, f->name) > 0)
+    at--;
+  memmove(&d->rt[at + 1], &d->rt[at], (d->n_rt - at) * sizeof *d->rt);
+  d->rt[at] = f;
+  d->n_rt++;
   if (d->once && due == SCHED_NEVER) {
     char name[128];
     log_event(d->log, LOG_LEVEL_NOTICE, "skip", "feed=%s reason=retired",

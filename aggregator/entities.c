@@ -2,7 +2,10 @@
 #include "entities.h"
 
 #include <stdlib.h>
+#include <errno.h>
 #include <string.h>
+
+#include "swar.h"
 
 #include <libxml/HTMLparser.h>
 
@@ -146,4 +149,64 @@ char *c1_to_cp1252(const char *s, size_t len) {
   }
   out[j] = '\0';
   return out;
+}
+
+/* Length of the valid UTF-8 sequence at s (s[0] >= 0x80), or 0 if it is not one. */
+static size_t utf8_valid_seq(const unsigned char *s) {
+  unsigned char b = s[0];
+  if (b >= 0xC2 && b <= 0xDF)
+    return (s[1] & 0xC0) == 0x80 ? 2 : 0;
+  if (b >= 0xE0 && b <= 0xEF) {
+    unsigned char lo = b == 0xE0 ? 0xA0 : 0x80, hi = b == 0xED ? 0x9F : 0xBF;
+    return s[1] >= lo && s[1] <= hi && (s[2] & 0xC0) == 0x80 ? 3 : 0;
+  }
+  if (b >= 0xF0 && b <= 0xF4) {
+    unsigned char lo = b == 0xF0 ? 0x90 : 0x80, hi = b == 0xF4 ? 0x8F : 0xBF;
+    return s[1] >= lo && s[1] <= hi && (s[2] & 0xC0) == 0x80 && (s[3] & 0xC0) == 0x80 ? 4 : 0;
+  }
+  return 0;
+}
+
+int utf8_make_valid(char **sp) {
+  const unsigned char *s = (const unsigned char *)*sp;
+  if (!s)
+    return 0;
+  size_t len = strlen((const char *)s), i = 0;
+  while (i < len) {
+    if (i + 8 <= len && !swar_has_high(swar_load(s + i))) {
+      i += 8;
+      continue;
+    }
+    if (s[i] < 0x80) {
+      i++;
+      continue;
+    }
+    size_t n = utf8_valid_seq(s + i); /* reads past a short tail only up to the NUL */
+    if (!n)
+      break;
+    i += n;
+  }
+  if (i >= len)
+    return 0;
+  char *out = malloc(len * 3 + 1), *o = out;
+  if (!out)
+    return -ENOMEM;
+  memcpy(o, s, i);
+  o += i;
+  while (i < len) {
+    size_t n = s[i] < 0x80 ? 1 : utf8_valid_seq(s + i);
+    if (n) {
+      memcpy(o, s + i, n);
+      o += n;
+      i += n;
+    } else {
+      memcpy(o, "\xEF\xBF\xBD", 3);
+      o += 3;
+      i++;
+    }
+  }
+  *o = '\0';
+  free(*sp);
+  *sp = out;
+  return 0;
 }

@@ -27,6 +27,11 @@ uint32_t entity_lookup(const char *name, size_t len);
  * out (*ret_outlen bytes); 0 if s does not start a reference braid knows. */
 size_t entity_decode(const char *s, size_t len, char out[UTF8_MAX], size_t *ret_outlen);
 
+/* Makes *s valid UTF-8 in place of the old string if it is not: each invalid sequence
+ * becomes U+FFFD. The parser's last line of defence for its promise that every string it
+ * hands out is valid UTF-8, whatever path the bytes took. 0 or -ENOMEM (*s unchanged). */
+int utf8_make_valid(char **s);
+
 /* Replaces the C1 controls U+0080..U+009F in the UTF-8 string s[0..len) with the
  * windows-1252 characters they stand for in practice ("&#150;" means an en dash, as in HTML5).
  * Returns a new string (caller frees) or NULL on -ENOMEM; s itself is not changed. */

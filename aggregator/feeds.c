@@ -346,7 +346,8 @@ int feeds_reload(const char *dir, const struct feed_list *old, struct feed_list 
     feed_list_free(ret);
     return rc;
   }
-  qsort(ret->items, ret->n, sizeof *ret->items, feed_cmp);
+  if (ret->n > 0) /* qsort's pointer must be valid even for 0 items */
+    qsort(ret->items, ret->n, sizeof *ret->items, feed_cmp);
   return bad ? -EINVAL : 0;
 }
 

@@ -27,6 +27,14 @@ static const char *or_null(const char *s) { return s[0] ? s : NULL; }
 
 void fetch_job_fill_headers(struct fetch_job *j) {
   struct fetch_headers *h = &j->h;
+  if (j->is_file && j->last_modified[0]) {
+    /* Modification times compare by the second: a file written again within the second
+     * it was read in would look unmodified next time. Like git's "racily clean" index
+     * entries, a time that is not yet safely in the past is not handed out. */
+    time_t mtime = curl_getdate(j->last_modified, NULL);
+    if (mtime < 0 || mtime >= time(NULL) - 1)
+      j->last_modified[0] = '\0';
+  }
   h->status = j->status;
   h->content_type = or_null(j->content_type);
   h->charset = or_null(j->charset);
@@ -194,7 +202,9 @@ size_t fetch_header_cb(char *data, size_t size, size_t nmemb, void *userdata) {
     if (IS("cache-control"))
       j->max_age_s = fetch_parse_max_age(tmp);
     else if (IS("retry-after"))
-      j->retry_after = fetch_parse_retry_after(tmp, (int64_t)time(NULL));
+      /* Seconds-granular clocks: "now" is somewhere inside this second, so count from its
+       * end, or a request could come up to a second before the server asked. */
+      j->retry_after = fetch_parse_retry_after(tmp, (int64_t)time(NULL) + 1);
     else if (IS("expires")) {
       time_t t = curl_getdate(tmp, NULL);
       j->expires_raw = t < 0 ? -1 : (int64_t)t;

@@ -359,30 +359,52 @@ static char *dup_str(const char *p) {
   return strdup(p ? p : "");
 }
 
-static int build_update(struct split *s, size_t k, const int *own, struct liveblog_update *u,
-                        struct buf *tmp) {
-  const struct cand *c = &s->c[k];
-  size_t b0 = c->block, b1;
-  xmlNodePtr from = s->b.v[b0].start, only = NULL, stop = NULL;
-  if (own[k] >= 0) {
-    const struct container *ct = &s->b.containers[own[k]];
-    b0 = ct->first;
-    from = only = ct->node;
-    b1 = ct->last + 1;
-  } else {
-    b1 = k + 1 < s->nc ? (own[k + 1] >= 0 ? s->b.containers[own[k + 1]].first : s->c[k + 1].block)
-                       : s->b.n;
-    if (k + 1 == s->nc) {
-      size_t f = b1;
-      while (f > c->block + 1 && is_furniture(block_text(&s->b, f - 1), s->b.v[f - 1].text_len))
-        f--;
-      b1 = f;
+/* Where each update's markup begins: its own container, else a subheading just before its
+ * stamped block ("<h3>Convoy reaches the border</h3><p>11.02am GMT: ..."; a day heading
+ * too, which opens the day's first update), else that block. An h1 is the page's title. */
+struct cut {
+  int own;          /* own_container(), or -1 */
+  size_t first;     /* first block */
+  xmlNodePtr from;  /* first node */
+};
+
+static void find_cuts(const struct split *s, struct cut *cut) {
+  for (size_t k = 0; k < s->nc; k++) {
+    const struct cand *c = &s->c[k];
+    cut[k].own = own_container(s, k);
+    cut[k].first = c->block;
+    if (cut[k].own >= 0) {
+      cut[k].first = s->b.containers[cut[k].own].first;
+      cut[k].from = s->b.containers[cut[k].own].node;
+      continue;
     }
+    size_t h = c->block - 1;
+    if (c->block > 0 && s->b.v[h].heading >= 2 && !s->b.v[h].in_quote && s->b.v[h].text_len <= 200 &&
+        (k == 0 || (h > s->c[k - 1].block &&
+                    (cut[k - 1].own < 0 || h > s->b.containers[cut[k - 1].own].last))))
+      cut[k].first = h;
+    cut[k].from = s->b.v[cut[k].first].start;
   }
-  if (!only && b1 < s->b.n)
-    stop = s->b.v[b1].start;
-  if (!only && k + 1 < s->nc && own[k + 1] >= 0)
-    stop = s->b.containers[own[k + 1]].node;
+}
+
+static int build_update(struct split *s, size_t k, const struct cut *cut,
+                        struct liveblog_update *u, struct buf *tmp) {
+  const struct cand *c = &s->c[k];
+  size_t b0 = cut[k].first, b1;
+  xmlNodePtr from = cut[k].from, only = NULL, stop = NULL;
+  if (cut[k].own >= 0) {
+    only = from;
+    b1 = s->b.containers[cut[k].own].last + 1;
+  } else if (k + 1 < s->nc) {
+    b1 = cut[k + 1].first;
+    stop = cut[k + 1].from;
+  } else {
+    b1 = s->b.n;
+    while (b1 > c->block + 1 && is_furniture(block_text(&s->b, b1 - 1), s->b.v[b1 - 1].text_len))
+      b1--;
+    if (b1 < s->b.n)
+      stop = s->b.v[b1].start;
+  }
   buf_reset(tmp);
   int r = blocks_html(&s->b, from, stop, only, tmp);
   if (r < 0)
@@ -407,9 +429,9 @@ static int build_update(struct split *s, size_t k, const int *own, struct livebl
   u->stamp = dup_str(c->stamp);
   u->time = c->t;
   const char *anchor = s->b.v[c->block].anchor;
-  if (!anchor && own[k] >= 0)
-    anchor = s->b.containers[own[k]].id;
-  if (!anchor && own[k] >= 0 && s->b.v[b0].anchor)
+  if (!anchor && cut[k].own >= 0)
+    anchor = s->b.containers[cut[k].own].id;
+  if (!anchor)
     anchor = s->b.v[b0].anchor;
   u->anchor = anchor ? strdup(anchor) : NULL;
   if (!u->html || !u->text || !u->stamp || (anchor && !u->anchor))
@@ -438,14 +460,13 @@ static int sort_stable(struct liveblog *lb) {
 }
 
 static int build_updates(struct split *s, struct liveblog *lb) {
-  int *own = malloc(s->nc * sizeof *own);
+  struct cut *cut = malloc(s->nc * sizeof *cut);
   lb->updates = calloc(s->nc, sizeof *lb->updates);
-  if (!own || !lb->updates) {
-    free(own);
+  if (!cut || !lb->updates) {
+    free(cut);
     return -ENOMEM;
   }
-  for (size_t k = 0; k < s->nc; k++)
-    own[k] = own_container(s, k);
+  find_cuts(s, cut);
   struct buf tmp;
   buf_init(&tmp, BRAID_SPLIT_MAX_BODY_BYTES * 2);
   int r = 0;
@@ -453,11 +474,11 @@ static int build_updates(struct split *s, struct liveblog *lb) {
    * some update was written out of order. */
   for (size_t j = 0; j < s->nc && r == 0; j++) {
     size_t k = s->newest_first ? s->nc - 1 - j : j;
-    r = build_update(s, k, own, &lb->updates[j], &tmp);
+    r = build_update(s, k, cut, &lb->updates[j], &tmp);
     lb->n = j + 1;
   }
   buf_free(&tmp);
-  free(own);
+  free(cut);
   if (r < 0)
     return r;
   bool sorted = true;

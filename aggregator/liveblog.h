@@ -1,14 +1,17 @@
 /* liveblog.h — split one HTML body into its time-stamped live-blog updates.
  *
- * Promise: given an item's HTML body, find the blocks (p, div, li, h2-h4, article, section,
- * time, and text runs separated by <br><br>) that start with a time stamp ("2120 GMT:",
- * "9.20pm GMT", "Posted at 14:52", <time datetime=...>, ...), decide whether the body is a
- * live blog, and return one update per stamped block, each at its own absolute UTC instant,
- * oldest first. Stamps without a date take it from the post's date (nearest instant that keeps
- * the updates in order, crossing midnight where the order demands it); stamps without a zone
- * take opt->tz, else the post's own offset, else UTC. The body is parsed with libxml2's HTML
- * parser without network access; every size is capped by bounds.h (BRAID_SPLIT_*), and the
- * work is linear in the body's size. No global state: safe to call from the daemon's loop.
+ * Promise: given an item's HTML body (or plain text, whose blank lines are paragraphs), find
+ * the blocks (p, div, li, h1-h6, article, section, table cells, lines between <br>s) that
+ * start with a time stamp ("2120 GMT:", "9.20pm GMT", "Posted at 14:52", <time datetime=...>,
+ * ...), decide whether the body is a live blog, and return one update per stamped block, each
+ * at its own absolute UTC instant, oldest first. Stamps without a date take it from a day
+ * heading before them, else the post's date (the run of updates placed after the post's first
+ * publication or before its last edit, crossing midnight where the order demands it), else a
+ * date line in the body, else now. Stamps without a zone take opt->tz, else the zone other
+ * stamps of the blog name, else the post's own offset, else UTC. The body is parsed with
+ * libxml2's HTML parser without network access; every size is capped by bounds.h
+ * (BRAID_SPLIT_*, BRAID_TZ_*), and the work is linear in the body's size. No global state:
+ * safe to call from the daemon's loop. Zones come from /usr/share/zoneinfo (tz.h).
  */
 #ifndef BRAID_LIVEBLOG_H
 #define BRAID_LIVEBLOG_H

@@ -212,7 +212,7 @@ static int end_run(struct walk *w) {
   bl->anchor = w->anchor;
   bl->container = w->container;
   bl->in_quote = w->quotes > 0;
-  bl->heading = false;
+  bl->heading = 0;
   bl->soft = w->run_soft;
   w->run_open = false;
   w->time = NULL;
@@ -331,7 +331,7 @@ static int leave(struct walk *w) {
       bl->anchor = attr(f->node, "id");
     const char *nm = (const char *)f->node->name;
     if (nm && (nm[0] == 'h' || nm[0] == 'H') && nm[1] >= '1' && nm[1] <= '6' && !nm[2])
-      bl->heading = true;
+      bl->heading = nm[1] - '0';
   }
   if (f->kind == EL_CONTAINER && f->container != -2) {
     struct container *c = &b->containers[w->container];

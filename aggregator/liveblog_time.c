@@ -151,6 +151,10 @@ static bool out_of_order(const struct split *s, size_t a, size_t b, enum order o
 }
 
 /* Places every stamp; returns how many pairs sit against the blog's order. */
+/* How much worse a post date inside the run of updates is than one the same distance outside
+ * it (see liveblog_resolve_instants). */
+#define INSIDE_WEIGHT 4
+
 size_t liveblog_resolve_instants(struct split *s) {
   int dir = s->newest_first ? -1 : 1;
   enum order against;
@@ -183,12 +187,20 @@ size_t liveblog_resolve_instants(struct split *s) {
         hi = t > hi ? t : hi;
       }
       /* The post's date is its first publication (the run follows it) or its last update
-       * (the run precedes it), give or take REFERENCE_SLACK_SECS of clock skew: score a
-       * placement by the distance from the reference to the nearer end, and put placements
-       * that straddle the reference after every other. */
-      int64_t dist = llabs(s->ref - lo) < llabs(hi - s->ref) ? llabs(s->ref - lo) : llabs(hi - s->ref);
-      if (hi > s->ref + REFERENCE_SLACK_SECS && lo < s->ref - REFERENCE_SLACK_SECS)
-        dist += (int64_t)400 * 86400;
+       * (the run precedes it), give or take REFERENCE_SLACK_SECS of clock skew. A date just
+       * inside the run fits either reading with a late edit or a little skew — and is what a
+       * re-polled live blog shows, whose feed date stays put while updates keep coming, so
+       * it must not push the whole run to another day. A date deep inside the run fits
+       * neither: its distance to the nearer end counts INSIDE_WEIGHT times a gap outside. */
+      int64_t dist;
+      if (s->ref < lo)
+        dist = lo - s->ref;
+      else if (s->ref > hi)
+        dist = s->ref - hi;
+      else {
+        int64_t in = s->ref - lo < hi - s->ref ? s->ref - lo : hi - s->ref;
+        dist = in <= REFERENCE_SLACK_SECS ? 0 : in * INSIDE_WEIGHT;
+      }
       if (best_dist < 0 || dist < best_dist)
         best_dist = dist, best_base = day0 + order[k];
     }

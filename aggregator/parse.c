@@ -19,6 +19,7 @@
 #include "bounds.h"
 #include "buf.h"
 #include "charset.h"
+#include "entities.h"
 #include "parse_core.h"
 #include "parse_sax.h"
 #include "xmlrepair.h"
@@ -268,6 +269,16 @@ int parser_deliver(struct feed_parser *p, struct feed_item *it) {
     feed_item_clear(it);
     return p->fatal = -E2BIG;
   }
+  char **fields[] = {&it->id, &it->title, &it->link, &it->author, &it->summary, &it->content};
+  for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
+    if (utf8_make_valid(fields[i]) < 0)
+      return p->fatal = -ENOMEM;
+  for (size_t i = 0; i < it->n_categories; i++)
+    if (utf8_make_valid(&it->categories[i]) < 0)
+      return p->fatal = -ENOMEM;
+  for (size_t i = 0; i < it->n_enclosures; i++)
+    if (utf8_make_valid(&it->enclosures[i].url) < 0 || utf8_make_valid(&it->enclosures[i].type) < 0)
+      return p->fatal = -ENOMEM;
   it->index = ++p->items;
   int r = p->cb ? p->cb(p->userdata, it) : 0;
   feed_item_clear(it);
@@ -313,11 +324,30 @@ static int start_xml(struct feed_parser *p) {
   if (!p->ctxt)
     return -ENOMEM;
   /* RECOVER: read what can be read. IGNORE_ENC: charset.c already made the bytes UTF-8.
+   * OLDSAX: libxml2 asks get_entity even for &amp; &lt; &gt; &quot; &apos;, which it would
+   * otherwise drop silently once the document has shown an error.
    * Never NOENT, DTDLOAD or HUGE: entities and DTDs stay unexpanded and unloaded. */
   xmlCtxtUseOptions(p->ctxt, XML_PARSE_RECOVER | XML_PARSE_NONET | XML_PARSE_IGNORE_ENC |
-                                 XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+                                 XML_PARSE_NOERROR | XML_PARSE_NOWARNING | XML_PARSE_OLDSAX);
   sax_attach(p->sax, p->ctxt);
   return 0;
+}
+
+/* libxml2 would buffer a run of text it cannot report piecemeal: stop there, delivering the
+ * item being read as far as it got. */
+static int stop_at_cap(struct feed_parser *p, bool in_section) {
+  int line = sax_line(p->sax);
+  xmlStopParser(p->ctxt);
+  (void)sax_finish(p->sax, "the parse stopped inside it");
+  if (in_section)
+    parser_error(p, "line %d: a CDATA section, comment or processing instruction longer than "
+                 "BRAID_PARSE_MAX_TEXT_BYTES (%u bytes); stopped there", line,
+                 BRAID_PARSE_MAX_TEXT_BYTES);
+  else
+    parser_error(p, "line %d: more than BRAID_PARSE_MAX_TEXT_BYTES (%u bytes) in one run the "
+                 "parser must buffer whole (text, tag or attribute); stopped there", line,
+                 BRAID_PARSE_MAX_TEXT_BYTES);
+  return p->fatal = -E2BIG;
 }
 
 static int feed_bytes(struct feed_parser *p, const char *data, size_t len, bool final) {
@@ -336,8 +366,12 @@ static int feed_bytes(struct feed_parser *p, const char *data, size_t len, bool 
   }
   if ((r = xml_repair(&p->repair, out, outlen, final, &out, &outlen)) < 0)
     return p->fatal = r;
+  if (p->repair.section_bytes > BRAID_PARSE_MAX_TEXT_BYTES)
+    return stop_at_cap(p, true);
   /* Small pieces: libxml2 gets to report (and free) text before it buffers a lot of it. */
   while (outlen > 0 && !p->fatal) {
+    if (p->ctxt->instate == XML_PARSER_EOF)
+      return 0; /* libxml2 gave up (and said why): the rest of the document is not read */
     int n = outlen > PUSH_PIECE_BYTES ? PUSH_PIECE_BYTES : (int)outlen;
     xmlParseChunk(p->ctxt, out, n, 0);
     out += n;
@@ -347,12 +381,7 @@ static int feed_bytes(struct feed_parser *p, const char *data, size_t len, bool 
       p->last_events = ev;
       p->stalled_bytes = 0;
     } else if ((p->stalled_bytes += (size_t)n) > BRAID_PARSE_MAX_TEXT_BYTES && !p->fatal) {
-      int line = sax_line(p->sax);
-      xmlStopParser(p->ctxt);
-      (void)sax_finish(p->sax); /* deliver the item as far as it was read */
-      parser_error(p, "line %d: more than BRAID_PARSE_MAX_TEXT_BYTES (%u bytes) of text without "
-                   "markup; stopped there", line, BRAID_PARSE_MAX_TEXT_BYTES);
-      p->fatal = -E2BIG;
+      return stop_at_cap(p, false);
     }
   }
   return p->fatal;
@@ -413,7 +442,25 @@ int feed_parser_push(struct feed_parser *p, const char *data, size_t len) {
   return feed_bytes(p, data, len, false);
 }
 
+static int feed_parser_finish_document(struct feed_parser *p);
+
+static int meta_make_valid(struct feed_parser *p) {
+  struct feed_meta *m = &p->meta;
+  char **fields[] = {&m->title, &m->link,     &m->id,     &m->subtitle,
+                     &m->language, &m->author, &m->image};
+  for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
+    if (utf8_make_valid(fields[i]) < 0)
+      return -ENOMEM;
+  return 0;
+}
+
 int feed_parser_finish(struct feed_parser *p) {
+  int r = feed_parser_finish_document(p);
+  int v = meta_make_valid(p);
+  return r < 0 ? r : v;
+}
+
+static int feed_parser_finish_document(struct feed_parser *p) {
   if (p->fatal)
     return p->fatal;
   int r;
@@ -438,7 +485,7 @@ int feed_parser_finish(struct feed_parser *p) {
   }
   if (p->fatal)
     return p->fatal;
-  return sax_finish(p->sax);
+  return sax_finish(p->sax, "the document ended inside it");
 }
 
 const struct feed_meta *feed_parser_meta(const struct feed_parser *p) { return &p->meta; }

@@ -102,7 +102,9 @@ struct feed_parser *feed_parser_new(const struct parse_options *opt, feed_item_c
 /* Feeds the next len bytes of the document. 0, or a negative fatal error (see above); after
  * a fatal error further pushes return the same error. */
 int feed_parser_push(struct feed_parser *p, const char *data, size_t len);
-/* Ends the document: flushes the last item, parses a buffered JSON Feed. 0 or negative. */
+/* Ends the document: flushes the last item, parses a buffered JSON Feed. 0 or negative.
+ * Call it also after a fatal error (it then returns that error): it makes the metadata
+ * final. */
 int feed_parser_finish(struct feed_parser *p);
 const struct feed_meta *feed_parser_meta(const struct feed_parser *p);
 /* False when the XML (or JSON) was not well-formed; items may still have been recovered. */

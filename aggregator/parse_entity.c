@@ -4,6 +4,7 @@
  * so braid decides them all: HTML's named entities, plain-text entities the DTD declared
  * (under a byte budget), and anything else passed through as text. Nothing is ever loaded.
  */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,7 +41,10 @@ xmlEntityPtr get_entity(void *ctx, const xmlChar *name) {
   }
   uint32_t cp = declared ? 0 : entity_lookup((const char *)name, strlen((const char *)name));
   char *t = s->ent_text;
-  if (declared && s->ctxt->instate != XML_PARSER_START_TAG) {
+  /* In an attribute value libxml2 copies only the first byte of an entity's text. */
+  bool in_attr = s->ctxt->instate == XML_PARSER_ATTRIBUTE_VALUE ||
+                 s->ctxt->instate == XML_PARSER_START_TAG;
+  if (declared && !in_attr) {
     s->ent.name = name;
     s->ent.content = (xmlChar *)declared;
     s->ent.orig = (xmlChar *)declared;
@@ -55,7 +59,7 @@ xmlEntityPtr get_entity(void *ctx, const xmlChar *name) {
     /* Unknown or DTD-declared: passes through as text, never expanded. */
     snprintf(t, sizeof s->ent_text, "&%.60s;", (const char *)name);
   }
-  if (s->ctxt->instate == XML_PARSER_START_TAG) {
+  if (in_attr) {
     if (s->n_attr_ent < ATTR_ENTITIES) {
       char *copy = strdup(declared ? declared : t);
       if (copy)

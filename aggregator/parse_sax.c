@@ -14,7 +14,6 @@
 
 #include <libxml/parserInternals.h>
 
-#include "entities.h"
 #include "parse_core.h"
 
 static const struct {
@@ -54,7 +53,7 @@ int sax_state_new(struct feed_parser *p, struct sax_state **ret) {
 static void attr_ent_clear(struct sax_state *s) {
   for (size_t i = 0; i < s->n_attr_ent; i++)
     free(s->attr_ent[i]);
-  s->n_attr_ent = s->attr_ent_used = 0;
+  s->n_attr_ent = 0;
 }
 
 void sax_state_free(struct sax_state *s) {
@@ -116,21 +115,29 @@ bool eq(const xmlChar *a, const char *b) { return strcmp((const char *)a, b) == 
 
 /* ---- attributes ------------------------------------------------------------------------ */
 
-/* libxml2 hands attribute values raw: '&' as "&#38;", and the entities get_entity supplied
- * as a 0x01 byte each (it copies only one byte of them); undo both. */
-char *attr_value(struct sax_state *s, const xmlChar *v, const xmlChar *end) {
+/* Attribute i of a start tag's attributes a (libxml2's five pointers each), decoded: libxml2
+ * hands values raw, with '&' as "&#38;" and each entity get_entity supplied as one 0x01 byte
+ * (it copies only one byte of an entity's text); the entities' text waits in s->attr_ent in
+ * document order, so the ones before attribute i are counted to find its own. */
+char *attr_value(struct sax_state *s, const xmlChar **a, int i) {
+  const xmlChar *v = a[i * 5 + 3], *end = a[i * 5 + 4];
+  size_t next = 0;
+  if (s->n_attr_ent > 0)
+    for (int k = 0; k < i; k++)
+      for (const xmlChar *c = a[k * 5 + 3]; c < a[k * 5 + 4]; c++)
+        next += *c == 0x01;
   size_t n = (size_t)(end - v);
   struct buf b;
   buf_init(&b, BRAID_PARSE_MAX_FIELD_BYTES);
-  for (size_t i = 0; i < n; i++) {
-    char c = (char)v[i];
+  for (size_t j = 0; j < n; j++) {
+    char c = (char)v[j];
     int r;
-    if (c == '&' && n - i >= 5 && memcmp(v + i, "&#38;", 5) == 0) {
+    if (c == '&' && n - j >= 5 && memcmp(v + j, "&#38;", 5) == 0) {
       r = buf_append_char(&b, '&');
-      i += 4;
+      j += 4;
     } else if (c == '\x01') {
-      const char *e = s->attr_ent_used < s->n_attr_ent ? s->attr_ent[s->attr_ent_used++] : "";
-      r = buf_append_str(&b, e);
+      r = buf_append_str(&b, next < s->n_attr_ent ? s->attr_ent[next] : "");
+      next++;
     } else
       r = buf_append_char(&b, c);
     if (r < 0)
@@ -141,12 +148,13 @@ char *attr_value(struct sax_state *s, const xmlChar *v, const xmlChar *end) {
 
 /* The value of attribute `name` (no namespace, or in namespace `ns`), new string or NULL. */
 char *attr(struct sax_state *s, int n, const xmlChar **a, const char *name, enum ns ns) {
-  for (int i = 0; i < n; i++, a += 5) {
-    if (!eq(a[0], name))
+  for (int i = 0; i < n; i++) {
+    const xmlChar **at = a + i * 5;
+    if (!eq(at[0], name))
       continue;
-    enum ns ans = a[2] ? ns_of(s, a[2], a[1]) : (a[1] ? ns_of(s, NULL, a[1]) : NS_NONE);
+    enum ns ans = at[2] ? ns_of(s, at[2], at[1]) : (at[1] ? ns_of(s, NULL, at[1]) : NS_NONE);
     if (ans == ns)
-      return attr_value(s, a[3], a[4]);
+      return attr_value(s, a, i);
   }
   return NULL;
 }
@@ -529,13 +537,13 @@ static void on_start(void *ctx, const xmlChar *name, const xmlChar *prefix, cons
   for (int i = 0; i < na; i++) {
     const xmlChar **at = a + i * 5;
     if (at[1] && eq(at[1], "xml") && eq(at[0], "base")) {
-      char *v = attr_value(s, at[3], at[4]);
+      char *v = attr_value(s, a, i);
       const char *parent = xml_base(s, d - 1);
       free(s->base[d]);
       s->base[d] = parser_resolve(v, parent ? parent : parser_doc_url(s->p));
       free(v);
     } else if (at[1] && eq(at[1], "xml") && eq(at[0], "lang") && d <= 2) {
-      char *v = attr_value(s, at[3], at[4]);
+      char *v = attr_value(s, a, i);
       set_once(&parser_meta_mut(s->p)->language, v);
     }
   }
@@ -689,7 +697,7 @@ void sax_handler_init(xmlSAXHandler *h) {
   /* no internalSubset/externalSubset handlers: a DTD is parsed for syntax and forgotten */
 }
 
-int sax_finish(struct sax_state *s) {
+int sax_finish(struct sax_state *s, const char *why) {
   struct feed_meta *m = parser_meta_mut(s->p);
   if (!m->has_updated && s->meta_has_pub) {
     m->updated = s->meta_pub;
@@ -701,7 +709,7 @@ int sax_finish(struct sax_state *s) {
   }
   if (s->item_depth) {
     /* the document ended inside an item: deliver what was read of it */
-    parser_error(s->p, "item %zu: the document ended inside it", item_number(s));
+    parser_error(s->p, "item %zu: %s", item_number(s), why);
     if (s->cap_field != F_NONE)
       end_capture(s);
     if (s->author_depth)

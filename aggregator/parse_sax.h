@@ -25,8 +25,9 @@ unsigned long sax_events(const struct sax_state *s);
 void sax_tag_mismatch(struct sax_state *s, const char *name);
 /* The line libxml2 is at. */
 int sax_line(const struct sax_state *s);
-/* End of document: delivers an item the document ended inside. 0 or a fatal error. */
-int sax_finish(struct sax_state *s);
+/* End of document (or of the parse): delivers an item still open, recording "item N: why".
+ * 0 or a fatal error. */
+int sax_finish(struct sax_state *s, const char *why);
 
 /* Stops the libxml2 parser after a fatal error (parse.c). */
 void parser_xml_stop(struct feed_parser *p, int err);

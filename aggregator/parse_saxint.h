@@ -58,6 +58,7 @@ struct sax_state {
   int cap_depth;
   enum textmode cap_mode;
   bool cap_meta, cap_truncated, cap_permalink;
+  bool cap_base64, next_base64; /* Atom 0.3 mode="base64" on this field / the next one */
   int cap_wrapper_depth; /* the xhtml <div> wrapper being skipped, 0 if none */
   struct buf cap;
   char *base[BRAID_PARSE_MAX_DEPTH + 2]; /* resolved xml:base per depth, NULL = inherited */
@@ -69,7 +70,7 @@ struct sax_state {
   size_t expanded_bytes;
   bool expansion_reported;
   char *attr_ent[ATTR_ENTITIES]; /* entity values seen in the current start tag, in order */
-  size_t n_attr_ent, attr_ent_used;
+  size_t n_attr_ent;
   /* Mismatched end tags. libxml2 answers "<item><title>x</item>" by closing <title> only and
    * leaves <item> open, swallowing every later item. braid closes up to the element the end
    * tag named instead, and remembers those elements as ghosts to ignore when libxml2 closes
@@ -87,7 +88,7 @@ struct sax_state {
 
 /* parse_sax.c */
 enum ns ns_of(struct sax_state *s, const xmlChar *uri, const xmlChar *prefix);
-char *attr_value(struct sax_state *s, const xmlChar *v, const xmlChar *end);
+char *attr_value(struct sax_state *s, const xmlChar **a, int i);
 char *attr(struct sax_state *s, int n, const xmlChar **a, const char *name, enum ns ns);
 const char *link_base(struct sax_state *s, bool for_feed_link);
 /* Base for links inside content: xml:base in scope, else the document's URL. */

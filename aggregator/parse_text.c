@@ -7,6 +7,7 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -94,6 +95,11 @@ enum textmode text_mode(struct sax_state *s, int na, const xmlChar **a, enum tex
     m = TM_HTML;
   if (mode && strcmp(mode, "escaped") == 0 && !type)
     m = TM_HTML;
+  if (mode && strcmp(mode, "base64") == 0) {
+    s->next_base64 = true; /* Atom 0.3: decoded at the end, then read as `type` says */
+    if (m == TM_XHTML)
+      m = TM_HTML;
+  }
   free(type);
   free(mode);
   return m;
@@ -106,7 +112,56 @@ void start_capture(struct sax_state *s, enum field f, enum textmode mode, bool m
   s->cap_meta = meta;
   s->cap_truncated = false;
   s->cap_wrapper_depth = 0;
+  s->cap_base64 = s->next_base64;
+  s->next_base64 = false;
   buf_reset(&s->cap);
+}
+
+static int b64_value(unsigned char c) {
+  if (c >= 'A' && c <= 'Z')
+    return c - 'A';
+  if (c >= 'a' && c <= 'z')
+    return c - 'a' + 26;
+  if (c >= '0' && c <= '9')
+    return c - '0' + 52;
+  if (c == '+' || c == '-')
+    return 62;
+  if (c == '/' || c == '_')
+    return 63;
+  return -1;
+}
+
+/* Atom 0.3 mode="base64": the collected text is base64 of the real content. Decodes it in
+ * place of the buffer, as HTML (escaped if the content is plain text), valid UTF-8. */
+static void decode_base64_capture(struct sax_state *s) {
+  struct buf raw;
+  buf_init(&raw, BRAID_PARSE_MAX_FIELD_BYTES);
+  uint32_t acc = 0;
+  int bits = 0;
+  for (size_t i = 0; i < s->cap.len; i++) {
+    int v = b64_value((unsigned char)s->cap.data[i]);
+    if (v < 0)
+      continue; /* white space, padding */
+    acc = (acc << 6) | (uint32_t)v;
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      if (buf_append_char(&raw, (char)((acc >> bits) & 0xFF)) < 0)
+        break;
+    }
+  }
+  char *text = buf_steal(&raw);
+  buf_free(&raw);
+  if (!text || utf8_make_valid(&text) < 0) {
+    free(text);
+    return;
+  }
+  buf_reset(&s->cap);
+  if (s->cap_mode == TM_HTML)
+    (void)buf_append_str(&s->cap, text);
+  else
+    (void)html_escape(&s->cap, text, strlen(text));
+  free(text);
 }
 
 static bool is_void(const xmlChar *name) {
@@ -130,10 +185,10 @@ void cap_start_tag(struct sax_state *s, const xmlChar *name, enum ns ns, int na,
   }
   cap_raw(s, "<", 1);
   cap_raw(s, (const char *)name, strlen((const char *)name));
-  for (int i = 0; i < na; i++, a += 5) {
-    char *v = attr_value(s, a[3], a[4]);
+  for (int i = 0; i < na; i++) {
+    char *v = attr_value(s, a, i);
     cap_raw(s, " ", 1);
-    cap_raw(s, (const char *)a[0], strlen((const char *)a[0]));
+    cap_raw(s, (const char *)a[i * 5], strlen((const char *)a[i * 5]));
     cap_raw(s, "=\"", 2);
     if (v && !s->cap_truncated && html_escape(&s->cap, v, strlen(v)) < 0)
       cap_overflow(s);
@@ -287,6 +342,8 @@ static char *person_name(char *t) {
 
 void end_capture(struct sax_state *s) {
   struct feed_meta *m = parser_meta_mut(s->p);
+  if (s->cap_base64)
+    decode_base64_capture(s);
   fix_c1(&s->cap);
   struct feed_item *it = &s->item;
   bool meta = s->cap_meta;

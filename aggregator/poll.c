@@ -220,8 +220,11 @@ static void on_done(void *userdata, const struct fetch_result *r) {
   /* A 200 whose body the parser gave up on early still counts as fetched when it yielded
    * items; one that yielded nothing is a failed poll, retried with backoff. */
   if (job->parser && (r->outcome == FETCH_OK || r->outcome == FETCH_ABORTED)) {
-    if (r->outcome == FETCH_OK && job->parse_rc == 0)
-      job->parse_rc = feed_parser_finish(job->parser);
+    /* Also after a fatal push error: finish then repeats that error but still completes the
+     * feed's metadata (its title, link) from what was read. */
+    int finished = feed_parser_finish(job->parser);
+    if (job->parse_rc == 0)
+      job->parse_rc = finished;
     log_parse_problems(job);
     if (job->batch.n > 0 || (job->parse_rc == 0 && feed_parser_meta(job->parser)->format))
       res.outcome = FETCH_OK;

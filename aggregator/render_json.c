@@ -91,7 +91,8 @@ static json_t *braid_extension(struct jb *b, const struct stream_entry *e) {
     jb_set(b, ext, "other_sources", others);
   }
   jb_set_str(b, ext, "stamp", e->stamp);
-  if (e->item_title || e->item_id) {
+  /* Only an update has a live blog to belong to; every entry has an item. */
+  if (e->stamp && (e->item_title || e->item_id)) {
     json_t *live = json_object();
     if (live) {
       jb_set_str(b, live, "id", e->item_id);

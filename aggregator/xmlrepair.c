@@ -130,12 +130,15 @@ static long scan(struct xml_repair *x, const unsigned char *s, size_t n, bool fi
       }
       if (n - i >= 4 && memcmp(s + i, "<!--", 4) == 0) {
         x->state = ST_COMMENT;
+        x->section_bytes = 0;
         i += 4;
       } else if (n - i >= 9 && memcmp(s + i, "<![CDATA[", 9) == 0) {
         x->state = ST_CDATA;
+        x->section_bytes = 0;
         i += 9;
       } else if (s[i + 1] == '?') {
         x->state = ST_PI;
+        x->section_bytes = 0;
         i += 2;
       } else if (s[i + 1] == '!') {
         x->state = ST_DECL;
@@ -220,6 +223,7 @@ static long scan(struct xml_repair *x, const unsigned char *s, size_t n, bool fi
       if (e) {
         i = e;
         x->state = ST_TEXT;
+        x->section_bytes = 0;
         continue;
       }
       /* keep the last bytes: the terminator may be split across pushes */
@@ -229,6 +233,7 @@ static long scan(struct xml_repair *x, const unsigned char *s, size_t n, bool fi
           i = n;
         goto wait;
       }
+      x->section_bytes += n - keep - i;
       i = n - keep;
       goto wait;
     }

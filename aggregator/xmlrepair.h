@@ -25,6 +25,8 @@ struct xml_repair {
   struct buf carry;   /* bytes held back from the last push */
   struct buf out;     /* the repaired text of the last push */
   size_t repairs;     /* how many fixes so far */
+  size_t section_bytes; /* length so far of the CDATA section, comment or PI being read
+                           (libxml2 buffers one whole; the caller caps it) */
 };
 
 void xml_repair_init(struct xml_repair *x);

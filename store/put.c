@@ -464,7 +464,8 @@ static int put_unit(struct put_ctx *c, const struct unit *u) {
 }
 
 /* The key that finds an update again within its live blog: its stamp's time, else its
- * stamp, else its position; "-2", "-3" for later updates with the same key. */
+ * stamp, else its position; "-2", "-3" for later updates with the same key. (An update the
+ * splitter dated differently this time keeps its old key: reuse_moved_keys.) */
 static void update_key(const struct store_update *ups, size_t i, char out[48]) {
   const struct store_update *u = &ups[i];
   if (u->time)
@@ -543,6 +544,97 @@ static void free_units(struct unit *units, size_t n) {
     free(units[i].link_key);
   }
   free(units);
+}
+
+/* An update this item already has: its key and its stamp as written. */
+struct known_update {
+  char *key;
+  char *stamp;
+  bool claimed; /* matched to an update of this poll */
+};
+
+static void free_known(struct known_update *k, size_t n) {
+  for (size_t i = 0; k && i < n; i++) {
+    free(k[i].key);
+    free(k[i].stamp);
+  }
+  free(k);
+}
+
+static int load_known_updates(struct put_ctx *c, struct known_update **ret, size_t *ret_n) {
+  *ret = NULL;
+  *ret_n = 0;
+  sqlite3_stmt *st = store_stmt(c->s, STMT_ITEM_UPDATES);
+  if (!st)
+    return -EIO;
+  sqlite3_bind_int64(st, 1, c->item_id);
+  size_t alloc = 0;
+  int rc, r = 0;
+  while (r == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+    if (*ret_n == alloc) {
+      size_t na = alloc ? 2 * alloc : 32;
+      struct known_update *nk = realloc(*ret, na * sizeof *nk);
+      if (!nk) {
+        r = -ENOMEM;
+        break;
+      }
+      *ret = nk;
+      alloc = na;
+    }
+    bool oom = false;
+    struct known_update *k = &(*ret)[(*ret_n)++];
+    k->key = store_column_strdup(st, 0, &oom);
+    k->stamp = store_column_strdup(st, 1, &oom);
+    k->claimed = false;
+    if (oom || !k->key)
+      r = -ENOMEM;
+  }
+  sqlite3_reset(st);
+  if (r == 0 && rc != SQLITE_DONE)
+    r = store_fail(c->s, rc, "saving feed %s", c->feed_name);
+  else if (r == -ENOMEM)
+    store_failf(c->s, r, "out of memory saving feed %s", c->feed_name);
+  if (r < 0) {
+    free_known(*ret, *ret_n);
+    *ret = NULL;
+    *ret_n = 0;
+  }
+  return r;
+}
+
+/* The splitter dates stamps from the post's date and the run of stamps, so when a live blog
+ * grows (a "2245 GMT" after a post dated 21:30) the same updates may come back a day later.
+ * An update whose time key is unknown takes the key of a known update with the same stamp
+ * that no update of this poll claimed by its time, oldest first: it is that update, moved. */
+static int reuse_moved_keys(struct put_ctx *c, struct unit *units, size_t n) {
+  struct known_update *known;
+  size_t n_known;
+  int r = load_known_updates(c, &known, &n_known);
+  if (r < 0 || n_known == 0)
+    return r;
+  bool *matched = calloc(n ? n : 1, sizeof *matched);
+  if (!matched) {
+    free_known(known, n_known);
+    return store_failf(c->s, -ENOMEM, "out of memory saving feed %s", c->feed_name);
+  }
+  for (size_t i = 0; i < n; i++)
+    for (size_t k = 0; k < n_known && !matched[i]; k++)
+      if (strcmp(known[k].key, units[i].key) == 0)
+        matched[i] = known[k].claimed = true;
+  for (size_t i = 0; i < n; i++) {
+    if (matched[i] || !units[i].stamp)
+      continue;
+    for (size_t k = 0; k < n_known; k++)
+      if (!known[k].claimed && known[k].stamp && strcmp(known[k].stamp, units[i].stamp) == 0 &&
+          strlen(known[k].key) < sizeof units[i].key) {
+        snprintf(units[i].key, sizeof units[i].key, "%s", known[k].key);
+        known[k].claimed = true;
+        break;
+      }
+  }
+  free(matched);
+  free_known(known, n_known);
+  return 0;
 }
 
 /* Gives each unit its link key. A live blog's updates all share its link, so theirs adds
@@ -633,6 +725,8 @@ static int put_changed(struct put_ctx *c, const char *ident, bool found, bool wa
     r = drop_other_kind(c);
   if (!r) {
     r = build_units(c, first_seen, html ? html : it->html, text ? text : it->text, &units, &n);
+    if (!r && found && it->is_liveblog && was_liveblog)
+      r = reuse_moved_keys(c, units, n);
     if (!r)
       r = set_link_keys(c, units, n);
     if (r == -ENOMEM)

@@ -59,6 +59,9 @@ static const char *const stmt_sql[STMT__COUNT] = {
                             " AND (update_key = '') = ?2",
     [STMT_ITEM_DROP_ORPHANS] = "DELETE FROM entries WHERE item_id = ?1 AND NOT EXISTS"
                                " (SELECT 1 FROM entry_sources s WHERE s.entry_seq = entries.seq)",
+    [STMT_ITEM_UPDATES] = "SELECT s.update_key, e.stamp FROM entry_sources s"
+                          " JOIN entries e ON e.seq = s.entry_seq"
+                          " WHERE s.item_id = ?1 AND s.update_key <> '' ORDER BY e.time, e.seq",
     [STMT_SOURCE_FIND] = "SELECT s.entry_seq, e.content_hash, e.simhash, e.item_id, e.time"
                          " FROM entry_sources s JOIN entries e ON e.seq = s.entry_seq"
                          " WHERE s.item_id = ?1 AND s.update_key = ?2",
@@ -107,7 +110,9 @@ static const char *const stmt_sql[STMT__COUNT] = {
                         " WHERE s.entry_seq = ?1 ORDER BY s.id",
     [STMT_MAX_SEQ] = "SELECT coalesce(max(seq), 0) FROM entries",
     [STMT_DATA_VERSION] = "PRAGMA data_version",
-    [STMT_PRUNE_OLD] = "SELECT seq FROM entries WHERE time < ?1 ORDER BY time, seq LIMIT ?2",
+    /* Entries in the order stored (seq) are in the order first seen: the oldest batch. */
+    [STMT_PRUNE_OLD] = "SELECT seq FROM (SELECT seq, first_seen FROM entries ORDER BY seq"
+                       " LIMIT ?2) WHERE first_seen < ?1",
     [STMT_PRUNE_FEEDS] = "SELECT id FROM feeds",
     [STMT_PRUNE_FEED_EXCESS] = "SELECT id, entry_seq FROM entry_sources WHERE feed_id = ?1"
                                " ORDER BY time DESC, entry_seq DESC LIMIT ?3 OFFSET ?2",

@@ -158,10 +158,12 @@ int store_max_seq(struct store *s, int64_t *ret_seq);
 
 /* ---- upkeep --------------------------------------------------------------------------- */
 
-/* Deletes at most `batch` entries, oldest first: those whose time is before older_than and,
- * per feed (by first source), those beyond the newest max_per_feed (0 = no cap). Then
- * returns freed pages to the file system (incremental vacuum). Call repeatedly until
- * *ret_deleted < batch, so no single call holds the write lock long. */
+/* Deletes at most `batch` entries: those braid first stored before older_than (retention
+ * counts from when braid read an entry, not from the story's own date, so a feed full of old
+ * stories is kept as long as a new one), oldest first, and per feed the sources beyond its
+ * newest max_per_feed by time (0 = no cap; an entry left with no source goes). Then returns
+ * freed pages to the file system (incremental vacuum). Call repeatedly until *ret_deleted
+ * < batch, so no single call holds the write lock long. */
 int store_prune(struct store *s, int64_t older_than, size_t max_per_feed, size_t batch,
                 size_t *ret_deleted);
 

@@ -6,6 +6,11 @@
 
 #include "store_internal.h"
 
+/* How much longer than its entries an item is remembered (its identity and hash only), in
+ * seconds: a feed that still carries an item whose entries were pruned must not bring it
+ * back as new, and feeds drop their items within weeks. */
+#define STORE_REMEMBER_ITEMS_SECONDS (90 * 24 * 3600)
+
 /* Pages handed back to the file system per prune call: a few MB, so a prune stays short. */
 #define STORE_VACUUM_PAGES_PER_PRUNE 1024
 
@@ -224,9 +229,9 @@ int store_prune(struct store *s, int64_t older_than, size_t max_per_feed, size_t
   }
   if (!r && max_per_feed > 0 && *ret_deleted < batch)
     r = prune_per_feed(s, max_per_feed, batch, pairs, ret_deleted);
-  /* Items whose entries are all gone and that are older than the horizon are forgotten. */
+  /* Items whose entries are all gone are forgotten some time after them. */
   if (!r && (st = store_stmt(s, STMT_PRUNE_TOMBSTONES)) != NULL) {
-    sqlite3_bind_int64(st, 1, older_than);
+    sqlite3_bind_int64(st, 1, older_than - STORE_REMEMBER_ITEMS_SECONDS);
     sqlite3_bind_int64(st, 2, clamp_limit(batch));
     int rc = store_step_done(st);
     if (rc != SQLITE_DONE)

@@ -31,10 +31,17 @@ static bool is_tracking_param(const char *name, size_t len) {
   return false;
 }
 
-/* Appends s[0..len) with percent escapes in upper case. */
+/* Appends s[0..len) with percent escapes in upper case, and white space and control
+ * characters (never valid in a URL) escaped as browsers send them. */
 static int append_escaped(struct buf *b, const char *s, size_t len) {
   for (size_t i = 0; i < len; i++) {
     char c = s[i];
+    if ((unsigned char)c <= 0x20 || c == 0x7f) {
+      int r = buf_printf(b, "%%%02X", (unsigned char)c);
+      if (r < 0)
+        return r;
+      continue;
+    }
     if (c == '%' && i + 2 < len && isxdigit((unsigned char)s[i + 1]) &&
         isxdigit((unsigned char)s[i + 2])) {
       char esc[3] = {'%', (char)toupper((unsigned char)s[i + 1]),
@@ -90,18 +97,22 @@ static int normalise_http(struct buf *b, const char *rest, bool https) {
       colon = host + i;
     else if (host[i] == ']')
       colon = NULL;
-  if (colon) {
-    port = colon + 1;
+  if (colon && strspn(colon + 1, "0123456789") == host_len - (size_t)(colon + 1 - host)) {
+    port = colon + 1; /* only digits make a port; "host:" has an empty (default) one */
     port_len = host_len - (size_t)(port - host);
     host_len = (size_t)(colon - host);
   }
-  while (host_len > 0 && host[host_len - 1] == '.')
-    host_len--; /* "example.org." is example.org */
+  /* "example.org." is example.org; repeated empty ports say nothing either */
+  while (host_len > 0 && (host[host_len - 1] == '.' || host[host_len - 1] == ':'))
+    host_len--;
   int r = buf_append_str(b, "https://");
   if (r == 0 && at)
     r = buf_append(b, rest, (size_t)(at - rest) + 1);
-  for (size_t i = 0; r == 0 && i < host_len; i++)
-    r = buf_append_char(b, (char)tolower((unsigned char)host[i]));
+  for (size_t i = 0; r == 0 && i < host_len; i++) {
+    unsigned char c = (unsigned char)host[i];
+    /* the host is all lower case, escapes included, so a second pass changes nothing */
+    r = c <= 0x20 || c == 0x7f ? buf_printf(b, "%%%02x", c) : buf_append_char(b, (char)tolower(c));
+  }
   if (r < 0)
     return r;
   if (port_len > 0) {

@@ -47,7 +47,7 @@ def free_port():
         return so.getsockname()[1]
 
 
-def write_config(name, feeds, interval="15m", **poll):
+def write_config(name, feeds, interval="15m", sections="", **poll):
     d = os.path.join(tmp, name)
     os.makedirs(os.path.join(d, "feeds.d"), exist_ok=True)
     for fname, url in feeds.items():
@@ -61,6 +61,7 @@ def write_config(name, feeds, interval="15m", **poll):
     with open(os.path.join(d, "braid.conf"), "w") as f:
         f.write(f"[store]\npath = braid.db\n[http]\nlisten = 127.0.0.1:{http_port}\n[poll]\n")
         f.writelines(f"{k} = {v}\n" for k, v in settings.items())
+        f.write(sections)
     return d, os.path.join(d, "braid.conf"), http_port
 
 
@@ -186,7 +187,8 @@ try:
         "news": f"{base}/feeds/homs-news.atom",
     }
     d, conf, http_port = write_config("run", feeds, interval="2s", low_speed_time="30s",
-                                      timeout="60s")
+                                      timeout="60s", sections="[output]\ndir = site\n")
+    os.makedirs(os.path.join(d, "site"))
     requests(clear=True)
     daemon = subprocess.Popen([BRAID, "run", "--config", conf], stderr=subprocess.PIPE)
     try:
@@ -258,6 +260,17 @@ try:
     s.check("the added feed is polled", times_of("/feeds/basic.rss"), "")
     s.check("the news feed kept its old definition and was polled", len(times_of("/feeds/homs-news.atom")) >= 2, "")
     s.check("stop is logged", "stop reason=SIGTERM" in log, log)
+    site = os.path.join(d, "site")
+    s.check("[output] dir holds the four documents and nothing half-written",
+            sorted(os.listdir(site)) == ["feed.atom", "feed.json", "feed.rss", "index.html"],
+            os.listdir(site))
+    if os.path.exists(os.path.join(site, "feed.json")):
+        with open(os.path.join(site, "feed.json"), encoding="utf-8") as f:
+            exported = json.load(f)["items"]
+        s.check("the static export carries the newest update",
+                any(i.get("_braid", {}).get("stamp") == "2245 GMT" for i in exported), len(exported))
+        with open(os.path.join(site, "index.html"), encoding="utf-8") as f:
+            s.check("the static HTML page shows the live blog's updates", "2245 GMT" in f.read(), "")
     db = sqlite3.connect(os.path.join(d, "braid.db"))
     s.check("store integrity after the run", db.execute("PRAGMA integrity_check").fetchone()[0] == "ok", "")
     db.close()

@@ -148,6 +148,19 @@ d = fields(P("unclosed-tags.xml"), None,
 fields(P("stray-end-tag.xml"), {"link": None},
        [{"title": "a", "link": "http://x/1"}, {"title": "b", "link": "http://x/2"}], wellformed=False)
 
+# entities inside attribute values (libxml2 would copy one byte of each: invalid UTF-8)
+fields(P("attr-entities.xml"), None,
+       [{"summary": '<p title="&lt;t&gt;" class="\u00e9">d</p>',
+         "enclosures": [{"url": "http://x/?q=&r=\u00a9", "type": "a\u00e9b", "length": 1}]}])
+
+# Atom 0.3 mode="base64", read as its type says
+fields(P("atom03-base64.xml"), {"title": "Feed &amp; title"},
+       [{"title": "b64", "summary": "a &lt; b &amp; c",
+         "content": '<p>caf\u00e9 <a href="http://example.org/rel.html">link</a></p>'}], format="atom0.3")
+
+# &amp; after a well-formedness error (libxml2 alone drops every entity once it saw one)
+fields(P("entity-after-error.xml"), None, [{"title": "ax & y", "link": "http://x/?a=1&b=2"}], wellformed=False)
+
 # ---- encodings ----
 fields(P("cp1252-mislabeled.xml"), {"title": "Caf\u00e9 \u201cquoted\u201d \u2013 dash"},
        [{"title": "na\u00efve r\u00e9sum\u00e9 \u20ac 5 \u2014 real utf-8"}], encoding="utf-8")
@@ -195,6 +208,15 @@ d = fields(deep, {"title": "Deep"}, None, wellformed=True)
 if d:
     s.check("deep: the item before is kept", d["entries"][0]["title"] == "before", d["entries"][:1])
     s.check("deep: our depth cap is named", any("BRAID_PARSE_MAX_DEPTH (64)" in e for e in d["errors"]), d["errors"])
+
+# content after the root element: libxml2 stops there, which is not a cap being hit
+junk = os.path.join(s.tmp, "junk-after-root.xml")
+with open(junk, "w") as f:
+    f.write('<rss version="2.0"><channel><title>J</title><item><title>kept</title></item></channel></rss>\n')
+    f.write("<rss>" + "junk " * 2000000)
+d = fields(junk, {"title": "J"}, [{"title": "kept"}], wellformed=False)
+if d:
+    s.check("junk after root: libxml2's error, no cap", d["errors"] == ["line 2: Extra content at the end of the document"], d["errors"])
 
 # ---- CLI ----
 r = run_braid("parse", "--help")
@@ -286,10 +308,26 @@ with open(cdata, "w") as f:
 rc, err, rss_kib = run_measured(cdata, os.path.join(s.tmp, "cdata50.json"))
 with open(os.path.join(s.tmp, "cdata50.json"), "rb") as f:
     d = json.load(f)
-s.check("50 MB CDATA: exit 1 naming BRAID_PARSE_MAX_TEXT_BYTES", rc == 1 and b"BRAID_PARSE_MAX_TEXT_BYTES (4194304 bytes)" in err, (rc, err))
+s.check("50 MB CDATA: exit 1 naming BRAID_PARSE_MAX_TEXT_BYTES",
+        rc == 1 and b"a CDATA section, comment or processing instruction longer than BRAID_PARSE_MAX_TEXT_BYTES (4194304 bytes); stopped there" in err, (rc, err))
+s.check("50 MB CDATA: the cut item is reported", "item 1: the parse stopped inside it" in d["errors"], d["errors"])
 s.check("50 MB CDATA: the item is delivered as far as it was read", [e["title"] for e in d["entries"]] == ["big cdata"], d["entries"][:1])
 if TIME and not asan_build():
     s.check("50 MB CDATA: peak memory under 32 MB", rss_kib < 32 * 1024, f"{rss_kib} KiB")
 os.unlink(cdata)
+
+# one attribute value of 50 MB: nothing for libxml2 to report until it ends
+attr = os.path.join(s.tmp, "attr50.rss")
+with open(attr, "w") as f:
+    f.write('<rss version="2.0"><channel><title>A</title><item><title>t</title><enclosure url="http://x/')
+    for _ in range(50):
+        f.write("a" * (1 << 20))
+    f.write('"/></item></channel></rss>')
+rc, err, rss_kib = run_measured(attr, os.path.join(s.tmp, "attr50.json"))
+s.check("50 MB attribute: exit 1 naming BRAID_PARSE_MAX_TEXT_BYTES",
+        rc == 1 and b"more than BRAID_PARSE_MAX_TEXT_BYTES (4194304 bytes) in one run the parser must buffer whole" in err, (rc, err))
+if TIME and not asan_build():
+    s.check("50 MB attribute: peak memory under 32 MB", rss_kib < 32 * 1024, f"{rss_kib} KiB")
+os.unlink(attr)
 
 s.finish()

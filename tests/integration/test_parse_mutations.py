@@ -13,7 +13,8 @@ files = sorted([fixture("parse", f) for f in os.listdir(fixture("parse")) if not
                [fixture("feeds", f) for f in os.listdir(fixture("feeds"))])
 tokens = [b"<", b"&", b"]]>", b"<![CDATA[", b"<!--", b"-->", b'"', b"'", b">", b"&amp;", b"&nbsp", b"\xff",
           b"\xc3", b"\x00", b"</item>", b"<item>", b"<entry>", b'xml:base="../"', b"=", b"<?", b"?>",
-          b"<!DOCTYPE x [", b"]>", b"{", b"}", b"&#x110000;", b"<div>" * 50]
+          b"<!DOCTYPE x [", b"]>", b"{", b"}", b"&#x110000;", b"<div>" * 50, b"</title>", b"</b>",
+          b"<p>", b"</channel>", b"<br>", b"&eacute;", b' a="&copy;&foo;"', b"<![CDATA[&nbsp;"]
 path = os.path.join(s.tmp, "mutant.xml")
 for n in range(150):
     src = rng.choice(files)

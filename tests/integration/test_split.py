@@ -222,6 +222,13 @@ s.check("a directory as FILE exits 1 naming it", p.returncode == 1 and s.tmp.enc
         p.stderr.decode(errors="replace"))
 p = run_braid("split", "--mode", "sometimes", fixture("split", "seed004.html"))
 s.check("bad --mode exits 2", p.returncode == 2 and b"--mode" in p.stderr, p.stderr.decode(errors="replace"))
+p = run_braid("split", "--tz", "A" * 300, fixture("split", "seed004.html"))
+s.check("an overlong --tz exits 2", p.returncode == 2 and b"--tz" in p.stderr, p.stderr.decode(errors="replace"))
+# Bytes that are not UTF-8 still come out as valid JSON.
+p, d = split("--mode", "always", "--date", "2011-11-08T21:30:00Z", "-",
+             input_bytes=b"<p>2120 GMT: caf\xe9 \xff\xfe</p><p>1703 GMT: \xc3\x28 ok</p>")
+s.check("non-UTF-8 body: valid JSON with both updates", d is not None and len(d.get("entries", [])) == 2,
+        repr(p.stdout[:200]))
 p = run_braid("split", "--help")
 s.check("--help exits 0", p.returncode == 0 and b"usage" in p.stdout)
 for tz in ("Europe/London", "GMT+3", "+01:00", "EST", "Kyiv time"):

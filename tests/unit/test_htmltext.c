@@ -8,6 +8,7 @@
 
 #include <cmocka.h>
 
+#include "entities.h"
 #include "htmllinks.h"
 #include "htmltext.h"
 
@@ -82,6 +83,22 @@ static void test_links(void **state) {
         "a < b, <blockquote cite=\"http://ex.org/a/q\">q</blockquote>");
 }
 
+static void test_utf8_make_valid(void **state) {
+  (void)state;
+  char *s = strdup("valid caf\xc3\xa9 \xe2\x98\x83 long enough to use the fast path");
+  char *before = s;
+  assert_int_equal(utf8_make_valid(&s), 0);
+  assert_ptr_equal(s, before); /* untouched when valid */
+  free(s);
+  s = strdup("a\xc3 b\xed\xa0\x80 c\xf0\x9f\x98");
+  assert_int_equal(utf8_make_valid(&s), 0);
+  assert_string_equal(s, "a\xef\xbf\xbd b\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd "
+                         "c\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd");
+  free(s);
+  s = NULL;
+  assert_int_equal(utf8_make_valid(&s), 0);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_tags_and_entities),
@@ -89,6 +106,7 @@ int main(void) {
       cmocka_unit_test(test_cap),
       cmocka_unit_test(test_escape),
       cmocka_unit_test(test_links),
+      cmocka_unit_test(test_utf8_make_valid),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -162,11 +162,51 @@ static void test_empty_and_free_null(void **state) {
   feed_parser_free(NULL);
 }
 
+/* Reads a fixture whole (they are small). */
+static char *fixture(const char *name, size_t *ret_len) {
+  const char *dir = getenv("BRAID_FIXTURES");
+  char path[4096];
+  snprintf(path, sizeof path, "%s/parse/%s", dir ? dir : "tests/fixtures", name);
+  FILE *f = fopen(path, "rb");
+  if (!f)
+    fail_msg("cannot open %s", path);
+  static char data[1 << 16];
+  *ret_len = fread(data, 1, sizeof data, f);
+  fclose(f);
+  return data;
+}
+
+/* Multi-byte encodings through iconv, one byte per push: sequences (and UTF-16 surrogate
+ * pairs) cut anywhere are carried over. */
+static void test_iconv_byte_at_a_time(void **state) {
+  (void)state;
+  const struct {
+    const char *file, *title, *encoding;
+  } cases[] = {
+      {"utf16-bom.xml", "Sixteen \xe2\x98\x83", "utf-16le"},
+      {"koi8r.xml", "\xd0\x9f\xd1\x80\xd0\xb8\xd0\xb2\xd0\xb5\xd1\x82", "koi8-r"},
+      {"latin1-declared.xml", "Gr\xc3\xbc\xc3\x9f" "e aus K\xc3\xb6ln", "iso-8859-1"},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    size_t len;
+    char *doc = fixture(cases[i].file, &len);
+    struct seen s = {0};
+    int r;
+    struct feed_parser *p = run(doc, len, 1, NULL, &s, &r);
+    assert_int_equal(r, 0);
+    assert_string_equal(feed_parser_meta(p)->title, cases[i].title);
+    assert_string_equal(feed_parser_meta(p)->encoding, cases[i].encoding);
+    assert_int_equal(s.n, 1);
+    feed_parser_free(p);
+  }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_chunking),           cmocka_unit_test(test_callback_aborts),
       cmocka_unit_test(test_charset_precedence), cmocka_unit_test(test_field_cap),
       cmocka_unit_test(test_split_sequences),    cmocka_unit_test(test_empty_and_free_null),
+      cmocka_unit_test(test_iconv_byte_at_a_time),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -235,6 +235,8 @@ static void test_json(void **state) {
   assert_int_equal(json_array_size(others), 1);
   assert_string_equal(jstr(json_array_get(others, 0), "feed"), "guardian");
   assert_null(json_object_get(json_object_get(two, "_braid"), "stamp"));
+  /* An ordinary story belongs to no live blog, though the store gives every entry an item. */
+  assert_null(json_object_get(json_object_get(two, "_braid"), "live_blog"));
 
   json_t *bare = json_array_get(items, 4);
   assert_string_equal(jstr(bare, "id"), "urn:braid:entry:1");

@@ -92,6 +92,7 @@ static void fixture_stream(struct stream_list *l) {
 
   fixture_item(&e[2], 3, "tag:braid,2011:bbc/café", FIXTURE_T_2000, "Café ünïcödé 日本 & <friends>",
                "https://bbc.example/news/cafe?a=1&b=2", 2);
+  e[2].item_id = fixture_dup("https://bbc.example/news/cafe"); /* as the store sets it */
   e[2].author = fixture_dup("José O'Brien");
   e[2].html = fixture_dup("<p>日本語 and café.</p>");
   e[2].text = fixture_dup("日本語 and café.");

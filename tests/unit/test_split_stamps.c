@@ -93,6 +93,8 @@ static const struct row ROWS[] = {
      "2011-11-08T09:22:00Z"},
     {"IST is Israel's for a feed in Asia/Jerusalem", "<p>14:52 IST: x</p>", D, "Asia/Jerusalem",
      A, "2011-11-08T12:52:00Z"},
+    {"an unknown region falls back to the feed's zone", "<p>14:52 Mars/Olympus: x</p>", D,
+     "Europe/London", A, "2011-11-08T14:52:00Z"},
     {"Kyiv time", "<p>14:52 Kyiv time: x</p>", "2022-03-01T20:00:00Z", NULL, A,
      "2022-03-01T12:52:00Z"},
     {"PT in July is PDT", "<p>2:52 p.m. PT: x</p>", "2011-07-04T22:00:00Z", NULL, A,
@@ -153,6 +155,10 @@ static const struct row ROWS[] = {
     {"a post dated the next morning (its last edit) holds the day before's updates",
      "<p>2120 GMT: a</p><p>1703 GMT: b</p><p>0510 GMT: c</p>", "2011-11-09T10:00:00Z", NULL,
      AUTO, "2011-11-08T05:10:00Z,2011-11-08T17:03:00Z,2011-11-08T21:20:00Z"},
+    {"a re-polled live blog keeps its day when an update comes after its feed date",
+     "<p>2245 GMT: d</p><p>2120 GMT: a</p><p>1703 GMT: b</p><p>0510 GMT: c</p>",
+     "2011-11-08T21:30:00Z", NULL, AUTO,
+     "2011-11-08T05:10:00Z,2011-11-08T17:03:00Z,2011-11-08T21:20:00Z,2011-11-08T22:45:00Z"},
     {"a post dated the evening before (first publication) holds the next day's updates",
      "<p>0900 GMT: c</p><p>0700 GMT: b</p><p>0030 GMT: a</p>", "2011-11-08T23:00:00Z", NULL,
      AUTO, "2011-11-09T00:30:00Z,2011-11-09T07:00:00Z,2011-11-09T09:00:00Z"},
@@ -318,6 +324,22 @@ static void test_update_parts(void **state) {
   assert_string_equal(lb->updates[0].text, "A\n\nFirst.");
   assert_string_equal(lb->updates[2].text, "C\n\nThird.\n\nMore third.");
   assert_string_equal(lb->updates[2].stamp, "16:15");
+  liveblog_free(lb);
+
+  /* Flat blogs with a subheading over each stamped paragraph: the heading is the update's. */
+  lb = split_at("<h1>Live: the storm</h1><p>Intro.</p>"
+                "<h3>Power back</h3><p>16:15 GMT: Supply restored.</p>"
+                "<h3>Schools shut</h3><p>15:20 GMT: All closed.</p><p>More on schools.</p>"
+                "<h2>Monday 7 November</h2><p>14:35 GMT: Warning issued.</p>",
+                "2011-11-08T17:00:00Z");
+  assert_int_equal(lb->n, 3);
+  assert_string_equal(lb->updates[2].text, "Power back\n\nSupply restored.");
+  assert_string_equal(lb->updates[2].html, "<h3>Power back</h3>\n<p>16:15 GMT: Supply restored.</p>");
+  assert_string_equal(lb->updates[1].text, "Schools shut\n\nAll closed.\n\nMore on schools.");
+  assert_string_equal(lb->updates[0].text, "Monday 7 November\n\nWarning issued.");
+  char when[CIVIL_UTC_LEN];
+  civil_format_utc(lb->updates[0].time, when);
+  assert_string_equal(when, "2011-11-07T14:35:00Z");
   liveblog_free(lb);
 
   lb = split_at("Title line\n\n2120 GMT: a &\n\n1703 GMT: b\n\nstill b\n\n1615 GMT: c\n",

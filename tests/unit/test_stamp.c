@@ -139,6 +139,30 @@ static void test_body_cap_is_named(void **state) {
   free(big);
 }
 
+/* Bodies past the block and update caps are refused with the cap's name. */
+static void test_block_and_update_caps_are_named(void **state) {
+  (void)state;
+  struct {
+    const char *unit, *cap;
+    size_t count;
+  } cases[] = {{"<p>x</p>", "BRAID_SPLIT_MAX_BLOCKS", BRAID_SPLIT_MAX_BLOCKS + 1},
+               {"<p>1200 GMT: x</p>", "BRAID_SPLIT_MAX_UPDATES", BRAID_SPLIT_MAX_UPDATES + 1}};
+  for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+    size_t unit = strlen(cases[k].unit), len = unit * cases[k].count;
+    char *body = malloc(len);
+    assert_non_null(body);
+    for (size_t i = 0; i < cases[k].count; i++)
+      memcpy(body + i * unit, cases[k].unit, unit);
+    struct split_options opt = {.mode = LIVEBLOG_AUTO};
+    struct liveblog *lb = NULL;
+    char err[200] = "";
+    assert_int_equal(liveblog_split(body, len, &opt, &lb, err, sizeof err), -E2BIG);
+    if (!strstr(err, cases[k].cap))
+      fail_msg("error \"%s\" does not name %s", err, cases[k].cap);
+    free(body);
+  }
+}
+
 static void test_bad_zone_is_refused(void **state) {
   (void)state;
   struct split_options opt = {.mode = LIVEBLOG_AUTO, .tz = "../../etc/passwd"};
@@ -189,6 +213,7 @@ int main(void) {
       cmocka_unit_test(test_grammar),
       cmocka_unit_test(test_date_line),
       cmocka_unit_test(test_body_cap_is_named),
+      cmocka_unit_test(test_block_and_update_caps_are_named),
       cmocka_unit_test(test_bad_zone_is_refused),
       cmocka_unit_test(test_hostile_bodies),
   };

@@ -49,3 +49,11 @@ if shutil.which("xmllint"):
 print("body %d bytes, %d updates; best of 3: %.3f s wall, %.3f s CPU (user+sys); "
       "xmllint --html alone: %s" % (os.path.getsize(body), updates, best_wall, best_cpu, parse))
 PY
+# The splitter alone, in-process (no JSON written): what the daemon pays per live blog.
+lib=$root/build/gcc/libbraidcore.a
+[ -f "$lib" ] || cmake --build "$root/build/gcc" -j2 --target braidcore >/dev/null
+# shellcheck disable=SC2046  # pkg-config output is meant to split into words
+cc -O2 -std=gnu11 -D_GNU_SOURCE -I"$root/aggregator" -o "$tmp/bench_split" \
+  "$root/tests/bench/split/bench_split.c" "$lib" \
+  $(pkg-config --cflags --libs libxml-2.0 jansson libcurl) -lm
+"$tmp/bench_split" "$tmp/body.html" 3

@@ -14,7 +14,7 @@ packages=(
 )
 # Peers and tools the benchmarks and the slower tests use.
 if [ "${BRAID_DEPS_BENCH:-0}" = 1 ]; then
-  packages+=(sfeed newsboat nginx-light wrk curl hyperfine valgrind)
+  packages+=(sfeed newsboat nginx-light wrk curl time valgrind)
 fi
 
 missing=()

@@ -117,6 +117,9 @@ bool feed_url_valid(const char *url);
 int feed_def_parse(const char *text, size_t len, const char *file, const char *name,
                    struct feed_def *ret, struct msg_list *errors);
 void feed_def_clear(struct feed_def *d);
+/* Copies every field of src into a fresh dst (feed_def_clear it). 0 or -ENOMEM (dst then
+ * holds nothing). */
+int feed_def_copy(struct feed_def *dst, const struct feed_def *src);
 
 /* Reads every *.feed in dir (other files are ignored; so are names starting with '.').
  * Files with errors are left out, their problems appended to errors. 0 when every file was

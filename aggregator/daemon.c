@@ -26,52 +26,29 @@
 static void feed_rt_free(struct feed_rt *f) {
   if (!f)
     return;
-  free(f->name);
-  free(f->url);
-  free(f->title);
-  free(f->timezone);
+  feed_def_clear(&f->def);
   free(f->poll_url);
   free(f);
 }
 
 static int cmp_rt(const void *a, const void *b) {
-  return strcmp((*(struct feed_rt *const *)a)->name, (*(struct feed_rt *const *)b)->name);
+  return strcmp((*(struct feed_rt *const *)a)->def.name, (*(struct feed_rt *const *)b)->def.name);
 }
 
 static struct feed_rt *find_rt(struct daemon *d, const char *name) {
-  struct feed_rt key = {.name = (char *)name}, *kp = &key;
+  struct feed_rt key = {.def.name = (char *)name}, *kp = &key;
   struct feed_rt **p = bsearch(&kp, d->rt, d->n_rt, sizeof *d->rt, cmp_rt);
   return p ? *p : NULL;
 }
 
-static char *dup_or_null(const char *s, bool *failed) {
-  if (!s)
-    return NULL;
-  char *p = strdup(s);
-  if (!p)
-    *failed = true;
-  return p;
-}
-
-/* Copies def's settings into f (which may hold older ones). */
+/* Makes def (a new or changed definition) f's own. */
 static int feed_rt_apply(struct daemon *d, struct feed_rt *f, const struct feed_def *def) {
-  bool failed = false;
-  char *url = dup_or_null(def->url, &failed), *title = dup_or_null(def->title, &failed);
-  char *tz = dup_or_null(def->timezone, &failed);
-  if (failed) {
-    free(url);
-    free(title);
-    free(tz);
+  struct feed_def copy;
+  if (feed_def_copy(&copy, def) < 0)
     return -ENOMEM;
-  }
-  free(f->url);
-  free(f->title);
-  free(f->timezone);
-  f->url = url;
-  f->title = title;
-  f->timezone = tz;
+  feed_def_clear(&f->def);
+  f->def = copy;
   f->interval_s = def->interval_s > 0 ? def->interval_s : d->cfg->poll_interval_s;
-  f->liveblog = def->liveblog;
   return 0;
 }
 
@@ -79,23 +56,23 @@ static int feed_rt_apply(struct daemon *d, struct feed_rt *f, const struct feed_
  * its schedule, validators and permanent redirect. */
 static int feed_rt_add(struct daemon *d, const struct feed_def *def, int64_t now) {
   struct feed_rt *f = calloc(1, sizeof *f);
-  if (!f || !(f->name = strdup(def->name)) || feed_rt_apply(d, f, def) < 0) {
+  if (!f || feed_rt_apply(d, f, def) < 0) {
     feed_rt_free(f);
     return -ENOMEM;
   }
-  int rc = store_feed_ensure(d->store, f->name, f->url, &f->feed_id);
+  int rc = store_feed_ensure(d->store, f->def.name, f->def.url, &f->feed_id);
   struct store_feed_state st = {0};
   if (rc == 0)
-    rc = store_feed_get_state(d->store, f->name, &st);
+    rc = store_feed_get_state(d->store, f->def.name, &st);
   if (rc < 0) {
     char name[128], why[512];
     log_event(d->log, LOG_LEVEL_ERR, "store", "feed=%s error=%s",
-              log_value(name, sizeof name, f->name),
+              log_value(name, sizeof name, f->def.name),
               log_value(why, sizeof why, store_errmsg(d->store)));
     feed_rt_free(f);
     return rc;
   }
-  f->poll_url = strdup(st.effective_url ? st.effective_url : f->url);
+  f->poll_url = strdup(st.effective_url ? st.effective_url : f->def.url);
   struct sched_state ss = {.next_due = st.next_due, .last_polled = st.last_polled,
                            .errors = (unsigned)(st.error_count > 0 ? st.error_count : 0),
                            .retired = st.retired};
@@ -112,7 +89,7 @@ static int feed_rt_add(struct daemon *d, const struct feed_def *def, int64_t now
     return -ENOMEM;
   }
   d->rt = rt;
-  rc = sched_queue_add(d->queue, f->name, f->poll_url, due);
+  rc = sched_queue_add(d->queue, f->def.name, f->poll_url, due);
   if (rc < 0) {
     feed_rt_free(f);
     return rc;
@@ -120,7 +97,7 @@ static int feed_rt_add(struct daemon *d, const struct feed_def *def, int64_t now
   /* Keep the table sorted by inserting in place: feeds come in name order at start-up, so
    * this is an append there, and one memmove on a reload. */
   size_t at = d->n_rt;
-  while (at > 0 && strcmp(d->rt[at - 1]->name, f->name) > 0)
+  while (at > 0 && strcmp(d->rt[at - 1]->def.name, f->def.name) > 0)
     at--;
   memmove(&d->rt[at + 1], &d->rt[at], (d->n_rt - at) * sizeof *d->rt);
   d->rt[at] = f;
@@ -128,7 +105,7 @@ static int feed_rt_add(struct daemon *d, const struct feed_def *def, int64_t now
   if (d->once && due == SCHED_NEVER) {
     char name[128];
     log_event(d->log, LOG_LEVEL_NOTICE, "skip", "feed=%s reason=retired",
-              log_value(name, sizeof name, f->name));
+              log_value(name, sizeof name, f->def.name));
   } else if (d->once) {
     d->once_left++;
   }
@@ -136,7 +113,7 @@ static int feed_rt_add(struct daemon *d, const struct feed_def *def, int64_t now
 }
 
 static void feed_rt_remove(struct daemon *d, struct feed_rt *f) {
-  sched_queue_remove(d->queue, f->name);
+  sched_queue_remove(d->queue, f->def.name);
   size_t i = 0;
   while (i < d->n_rt && d->rt[i] != f)
     i++;
@@ -174,8 +151,8 @@ static void schedule_wakeup(struct daemon *d) {
       if (rc < 0) {
         char name[128];
         log_event(d->log, LOG_LEVEL_ERR, "poll", "feed=%s result=not-started error=%s",
-                  log_value(name, sizeof name, f->name), strerror(-rc));
-        sched_queue_done(d->queue, f->name, now + f->interval_s);
+                  log_value(name, sizeof name, f->def.name), strerror(-rc));
+        sched_queue_done(d->queue, f->def.name, now + f->interval_s);
         if (d->once) {
           d->once_failed++;
           d->once_left--;
@@ -209,14 +186,14 @@ void daemon_poll_finished(struct daemon *d, struct feed_rt *f, int64_t next_due,
     return;
   }
   if (next_due >= 0)
-    sched_queue_done(d->queue, f->name, next_due);
+    sched_queue_done(d->queue, f->def.name, next_due);
   if (d->once && next_due >= 0) {
     if (!fetched)
       d->once_failed++;
     if (d->once_left > 0)
       d->once_left--;
     /* Poll each feed once: its next due time is for the daemon, not for us. */
-    sched_queue_set_due(d->queue, f->name, SCHED_NEVER);
+    sched_queue_set_due(d->queue, f->def.name, SCHED_NEVER);
   }
   if (d->stopping)
     return;
@@ -343,21 +320,21 @@ static void log_config_errors(struct daemon *d, const struct msg_list *errs, int
 /* Makes f poll its (new) url from now on: validators belonged to the old address. */
 static int feed_rt_change(struct daemon *d, struct feed_rt *f, const struct feed_def *def,
                           int64_t now) {
-  bool url_changed = strcmp(f->url, def->url) != 0;
+  bool url_changed = strcmp(f->def.url, def->url) != 0;
   int rc = feed_rt_apply(d, f, def);
   if (rc < 0 || !url_changed)
     return rc;
-  rc = store_feed_ensure(d->store, f->name, f->url, &f->feed_id);
-  char *pu = strdup(f->url);
+  rc = store_feed_ensure(d->store, f->def.name, f->def.url, &f->feed_id);
+  char *pu = strdup(f->def.url);
   if (rc < 0 || !pu) {
     free(pu);
     return rc < 0 ? rc : -ENOMEM;
   }
   free(f->poll_url);
   f->poll_url = pu;
-  sched_queue_set_url(d->queue, f->name, f->poll_url);
+  sched_queue_set_url(d->queue, f->def.name, f->poll_url);
   if (!f->job)
-    sched_queue_set_due(d->queue, f->name, now);
+    sched_queue_set_due(d->queue, f->def.name, now);
   return 0;
 }
 

@@ -215,8 +215,7 @@ static int feed_cmp(const void *a, const void *b) {
   return strcmp(((const struct feed_def *)a)->name, ((const struct feed_def *)b)->name);
 }
 
-/* Copies every field of src into a fresh dst. */
-static int feed_def_copy(struct feed_def *dst, const struct feed_def *src) {
+int feed_def_copy(struct feed_def *dst, const struct feed_def *src) {
   *dst = *src;
   dst->name = strdup(src->name);
   dst->url = strdup(src->url);

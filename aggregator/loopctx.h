@@ -23,12 +23,8 @@ struct poll_job;
 /* One configured feed while the daemon runs. Its definition is a private copy, so a reload
  * can swap feed lists while a poll of this feed is in flight. */
 struct feed_rt {
-  char *name;
-  char *url;             /* configured */
-  char *title;           /* configured title, or NULL for the feed's own */
-  char *timezone;        /* NULL: UTC */
+  struct feed_def def;   /* its definition, a private copy */
   int64_t interval_s;    /* resolved: the feed's, else [poll] interval */
-  enum liveblog_mode liveblog;
   int64_t feed_id;       /* the store's id */
   char *poll_url;        /* where to poll: a permanent redirect's target, else url */
   struct poll_job *job;  /* the poll in flight, or NULL */

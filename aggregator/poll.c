@@ -39,7 +39,7 @@ static void poll_job_free(struct poll_job *job) {
 
 static int on_item(void *userdata, const struct feed_item *item) {
   struct poll_job *job = userdata;
-  struct ingest_options opt = {.mode = job->f->liveblog, .tz = job->f->timezone};
+  struct ingest_options opt = {.mode = job->f->def.liveblog, .tz = job->f->def.timezone};
   return ingest_add(&job->batch, item, &opt) < 0 ? 1 : 0;
 }
 
@@ -115,7 +115,7 @@ static void log_parse_problems(struct poll_job *job) {
   int level = job->parse_rc < 0 || !feed_parser_wellformed(p) ? LOG_LEVEL_WARNING
                                                                : LOG_LEVEL_INFO;
   log_event(d->log, level, "parse", "feed=%s wellformed=%s errors=%zu first=%s",
-            log_value(name, sizeof name, job->f->name),
+            log_value(name, sizeof name, job->f->def.name),
             feed_parser_wellformed(p) ? "true" : "false", n,
             log_value(first, sizeof first, n ? feed_parser_error(p, 0) : strerror(-job->parse_rc)));
 }
@@ -127,7 +127,7 @@ static int save_state(struct poll_job *job, const struct fetch_result *r,
   struct daemon *d = job->d;
   struct feed_rt *f = job->f;
   struct store_feed_state st = {0};
-  int rc = store_feed_get_state(d->store, f->name, &st);
+  int rc = store_feed_get_state(d->store, f->def.name, &st);
   if (rc < 0)
     return rc;
   struct sched_state ss = {.next_due = st.next_due, .last_polled = st.last_polled,
@@ -146,7 +146,7 @@ static int save_state(struct poll_job *job, const struct fetch_result *r,
     st.last_modified = job->last_modified;
     job->etag = job->last_modified = NULL;
     const struct feed_meta *m = job->parser ? feed_parser_meta(job->parser) : NULL;
-    const char *title = f->title ? f->title : m ? m->title : NULL;
+    const char *title = f->def.title ? f->def.title : m ? m->title : NULL;
     if (title) {
       free(st.title);
       st.title = strdup(title);
@@ -156,11 +156,11 @@ static int save_state(struct poll_job *job, const struct fetch_result *r,
       st.site_url = strdup(m->link);
     }
   }
-  if (r->headers->permanent_url && strcmp(r->headers->permanent_url, f->url) != 0) {
+  if (r->headers->permanent_url && strcmp(r->headers->permanent_url, f->def.url) != 0) {
     free(st.effective_url);
     st.effective_url = strdup(r->headers->permanent_url);
   }
-  rc = store_feed_set_state(d->store, f->name, &st);
+  rc = store_feed_set_state(d->store, f->def.name, &st);
   store_feed_state_clear(&st);
   *ret_next_due = next;
   return rc;
@@ -170,7 +170,7 @@ static void log_done(struct poll_job *job, const struct fetch_result *r,
                      const struct store_put_stats *ps, int64_t next_due, int64_t now) {
   struct daemon *d = job->d;
   char name[128], err[512];
-  log_value(name, sizeof name, job->f->name);
+  log_value(name, sizeof name, job->f->def.name);
   long long next_in = next_due == SCHED_NEVER ? -1 : (long long)(next_due - now);
   switch (r->outcome) {
   case FETCH_OK:
@@ -196,12 +196,12 @@ static void log_done(struct poll_job *job, const struct fetch_result *r,
   if (r->status == 410)
     log_event(d->log, LOG_LEVEL_WARNING, "retired",
               "feed=%s status=410 hint=\"the publisher removed it; delete or fix feeds.d/%s.feed\"",
-              name, job->f->name);
-  if (r->headers->permanent_url && strcmp(r->headers->permanent_url, job->f->url) != 0) {
+              name, job->f->def.name);
+  if (r->headers->permanent_url && strcmp(r->headers->permanent_url, job->f->def.url) != 0) {
     char to[512];
     log_event(d->log, LOG_LEVEL_NOTICE, "redirect",
               "feed=%s permanent=true to=%s hint=\"update the url in feeds.d/%s.feed\"", name,
-              log_value(to, sizeof to, r->headers->permanent_url), job->f->name);
+              log_value(to, sizeof to, r->headers->permanent_url), job->f->def.name);
   }
 }
 
@@ -236,7 +236,7 @@ static void on_done(void *userdata, const struct fetch_result *r) {
   if (job->batch.split_errors) {
     char name[128], why[256];
     log_event(d->log, LOG_LEVEL_WARNING, "split", "feed=%s failed_items=%u error=%s",
-              log_value(name, sizeof name, f->name), job->batch.split_errors,
+              log_value(name, sizeof name, f->def.name), job->batch.split_errors,
               log_value(why, sizeof why, job->batch.last_error));
   }
   struct sched_outcome so;
@@ -257,7 +257,7 @@ static void on_done(void *userdata, const struct fetch_result *r) {
     store_rollback(d->store);
     char name[128], why[512];
     log_event(d->log, LOG_LEVEL_ERR, "store", "feed=%s error=%s",
-              log_value(name, sizeof name, f->name),
+              log_value(name, sizeof name, f->def.name),
               log_value(why, sizeof why, store_errmsg(d->store)));
     d->stats.store_errors++;
     d->store_failing = true;
@@ -289,7 +289,7 @@ static void on_done(void *userdata, const struct fetch_result *r) {
 
 int poll_start(struct daemon *d, struct feed_rt *f) {
   struct store_feed_state st = {0};
-  int rc = store_feed_get_state(d->store, f->name, &st);
+  int rc = store_feed_get_state(d->store, f->def.name, &st);
   if (rc < 0)
     return rc;
   struct poll_job *job = calloc(1, sizeof *job);

@@ -288,18 +288,15 @@ static int conf_kv(struct ini_read *r, const char *section, const char *key, con
     ini_read_error(r, "empty value for '%s'", key);
     return 0;
   }
+  /* Values end up in paths, request headers, the listen address and log lines. */
+  if (text_has_control(value)) {
+    ini_read_error(r, "%s: control character in value", key);
+    return 0;
+  }
   switch (k->kind) {
   case K_PATH:
-    if (text_has_control(value)) {
-      ini_read_error(r, "%s: control character in path", key);
-      return 0;
-    }
     return set_string(r, (char **)field, path_join(p->c->dir, value));
   case K_STRING:
-    if (text_has_control(value)) {
-      ini_read_error(r, "%s: control character in value", key);
-      return 0;
-    }
     return set_string(r, (char **)field, strdup(value));
   case K_LISTEN:
     if (!listen_valid(value)) {
@@ -363,38 +360,42 @@ static int conf_section(struct ini_read *r, const char *section) {
   return 0;
 }
 
-int config_load(const char *path, bool must_exist, struct braid_config **ret,
-                struct msg_list *errors) {
+int config_parse(const char *text, size_t len, const char *path, struct braid_config **ret,
+                 struct msg_list *errors) {
   *ret = NULL;
   struct braid_config *c;
   int rc = config_defaults(path, &c);
   if (rc < 0)
     return rc;
-  char *text = NULL;
-  size_t len = 0;
-  rc = read_small_file(path, BRAID_CONFIG_MAX_FILE_BYTES, &text, &len);
-  if (rc == -ENOENT && !must_exist) {
-    *ret = c;
-    return 0;
-  }
-  if (rc < 0) {
-    if (rc == -EFBIG)
-      msg_list_addf(errors, "%s: larger than %d bytes (BRAID_CONFIG_MAX_FILE_BYTES)", path,
-                    BRAID_CONFIG_MAX_FILE_BYTES);
-    else
-      msg_list_addf(errors, "%s: %s", path, strerror(-rc));
-    config_free(c);
-    return rc == -ENOMEM ? rc : (rc == -EFBIG ? -EINVAL : rc);
-  }
   struct conf_parse p = {.c = c};
   struct ini_read r = {.file = path, .errors = errors, .on_kv = conf_kv,
                        .on_section = conf_section, .user = &p};
   rc = ini_read_run(&r, text, len);
-  free(text);
   if (rc < 0) {
     config_free(c);
     return rc;
   }
   *ret = c;
   return 0;
+}
+
+int config_load(const char *path, bool must_exist, struct braid_config **ret,
+                struct msg_list *errors) {
+  *ret = NULL;
+  char *text = NULL;
+  size_t len = 0;
+  int rc = read_small_file(path, BRAID_CONFIG_MAX_FILE_BYTES, &text, &len);
+  if (rc == -ENOENT && !must_exist)
+    return config_defaults(path, ret);
+  if (rc < 0) {
+    if (rc == -EFBIG)
+      msg_list_addf(errors, "%s: larger than %d bytes (BRAID_CONFIG_MAX_FILE_BYTES)", path,
+                    BRAID_CONFIG_MAX_FILE_BYTES);
+    else
+      msg_list_addf(errors, "%s: %s", path, strerror(-rc));
+    return rc == -ENOMEM ? rc : (rc == -EFBIG ? -EINVAL : rc);
+  }
+  rc = config_parse(text, len, path, ret, errors);
+  free(text);
+  return rc;
 }

@@ -73,6 +73,10 @@ int config_choose_path(const char *cli_path, char **ret_path, bool *ret_explicit
  * (a message in errors too); -ENOMEM. */
 int config_load(const char *path, bool must_exist, struct braid_config **ret,
                 struct msg_list *errors);
+/* Parses braid.conf text (len bytes, need not be NUL-terminated) as if read from path, which
+ * names the file in errors and anchors relative paths. Same results as config_load. */
+int config_parse(const char *text, size_t len, const char *path, struct braid_config **ret,
+                 struct msg_list *errors);
 /* The defaults alone, as if `path` were an empty file. */
 int config_defaults(const char *path, struct braid_config **ret);
 void config_free(struct braid_config *c);

@@ -12,6 +12,7 @@
 
 #include "buf.h"
 #include "civil.h"
+#include "entities.h"
 #include "liveblog_internal.h"
 
 /* ---- candidates ------------------------------------------------------------------------ */
@@ -436,6 +437,19 @@ static int build_update(struct split *s, size_t k, const struct cut *cut,
   u->anchor = anchor ? strdup(anchor) : NULL;
   if (!u->html || !u->text || !u->stamp || (anchor && !u->anchor))
     return -ENOMEM;
+  /* Text is sliced from the body as written, and a body may hold bytes that are not UTF-8;
+   * what leaves the splitter is stored and printed as JSON, so it must be valid. */
+  if (utf8_make_valid(&u->html) < 0 || utf8_make_valid(&u->text) < 0 ||
+      utf8_make_valid(&u->stamp) < 0 || utf8_make_valid(&u->anchor) < 0)
+    return -ENOMEM;
+  /* Each invalid byte became a three-byte U+FFFD: the stamp may have grown past its cap. */
+  size_t n = strlen(u->stamp);
+  if (n > BRAID_SPLIT_MAX_STAMP_BYTES) {
+    n = BRAID_SPLIT_MAX_STAMP_BYTES;
+    while (n > 0 && ((unsigned char)u->stamp[n] & 0xC0) == 0x80)
+      n--;
+    u->stamp[n] = '\0';
+  }
   return 0;
 }
 

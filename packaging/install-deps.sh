@@ -5,6 +5,8 @@ set -euo pipefail
 
 packages=(
   build-essential cmake pkg-config clang gcc
+  # clang's sanitizer and libFuzzer runtimes (tests/fuzz)
+  libclang-rt-14-dev
   libuv1-dev libcurl4-openssl-dev libxml2-dev libsqlite3-dev libmicrohttpd-dev
   libsystemd-dev libinih-dev libjansson-dev zlib1g-dev libcmocka-dev
   tzdata ca-certificates sqlite3 python3 libxml2-utils openssl

@@ -55,6 +55,8 @@ fuzz_one() {
   local t=$1 bin="$build/fuzz_$1"
   local corpus="$build/corpus/$t" findings="$build/findings/$t" log="$build/logs/$t.log"
   mkdir -p "$corpus" "$findings" "$build/logs"
+  local started="$build/logs/$t.started"
+  touch "$started" # findings of earlier runs stay in findings/ but do not count again
   cp -n "$here/corpus/$t/"* "$corpus/" 2>/dev/null || true
   local limit=(-max_total_time="$seconds")
   [ -n "$cpu_budget" ] && limit=(-max_total_time=$((cpu_budget * 20)))
@@ -64,12 +66,13 @@ fuzz_one() {
     nice -n "$nice_level" "$bin" "${limit[@]}" -max_len="$(max_len "$t")" -timeout=10 \
       -rss_limit_mb=2048 -malloc_limit_mb=1024 -dict="$here/dict/$t.dict" \
       -artifact_prefix="$findings/" -print_final_stats=1 "$corpus" >"$log" 2>&1 &
-  local pid=$! used=0
+  local pid=$! used=0 interrupted=0
   if [ -n "$cpu_budget" ]; then
     while kill -0 "$pid" 2>/dev/null; do
       used=$(cpu_seconds "$pid")
       if [ "$used" -ge "$cpu_budget" ]; then
         kill -INT "$pid" 2>/dev/null || true
+        interrupted=1
         break
       fi
       sleep 5
@@ -77,11 +80,13 @@ fuzz_one() {
   fi
   local rc=0
   wait "$pid" || rc=$?
+  # libFuzzer leaves with 72 (-interrupted_exit_code) when stopped with SIGINT: the budget.
+  [ "$interrupted" = 1 ] && [ "$rc" = 72 ] && rc=0
   local execs cpu found
   execs=$({ grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" || true; } | grep -o '[0-9]*$' | tail -1 || true)
   cpu=$({ grep -o 'Done [0-9]* runs in [0-9]* second' "$log" || true; } | tail -1 | awk '{print $5}')
   [ -n "$cpu_budget" ] && cpu=$used
-  found=$(find "$findings" -type f | wc -l)
+  found=$(find "$findings" -type f -newer "$started" | wc -l)
   local result=ok
   if [ "$rc" -ne 0 ] || [ "$found" -gt 0 ]; then
     result="FOUND($found files, exit $rc)"

@@ -93,27 +93,52 @@ static size_t for_each_shingle(const char *text, void (*fn)(uint64_t sh, void *a
   return shingles;
 }
 
+/* The 64 bit votes, counted eight bits at a time: lanes[j] holds in byte m the number of
+ * shingles with bit 8m+j set, so a shingle costs eight shift-mask-adds instead of 64
+ * branches. A byte holds 255 at most, so the lanes are emptied into ones[] every 255. */
+#define LANE_BYTES 0x0101010101010101ULL
+
 struct votes {
-  int32_t v[64];
-  uint64_t all; /* xor of every shingle: breaks ties */
+  uint64_t lanes[8];
+  uint32_t ones[64]; /* shingles with each bit set */
+  unsigned pending;  /* shingles in lanes[] not yet in ones[] */
+  size_t n;
+  uint64_t all;      /* xor of every shingle: breaks ties */
 };
+
+static void votes_flush(struct votes *vs) {
+  for (int j = 0; j < 8; j++) {
+    for (int m = 0; m < 8; m++)
+      vs->ones[8 * m + j] += (uint32_t)((vs->lanes[j] >> (8 * m)) & 0xff);
+    vs->lanes[j] = 0;
+  }
+  vs->pending = 0;
+}
 
 static void vote(uint64_t sh, void *arg) {
   struct votes *vs = arg;
-  for (int bit = 0; bit < 64; bit++)
-    vs->v[bit] += (sh >> bit) & 1 ? 1 : -1;
+  for (int j = 0; j < 8; j++)
+    vs->lanes[j] += (sh >> j) & LANE_BYTES;
   vs->all ^= sh;
+  vs->n++;
+  if (++vs->pending == 255)
+    votes_flush(vs);
 }
 
 void simhash_text(const char *text, uint64_t *ret, size_t *ret_shingles) {
-  struct votes vs = {{0}, 0};
+  struct votes vs;
+  memset(&vs, 0, sizeof vs);
   size_t shingles = for_each_shingle(text, vote, &vs);
-  /* A tied bit (even counts tie often) takes its value from all the shingles together, so
-   * that ties do not pull every fingerprint towards 0 and towards each other. */
+  votes_flush(&vs);
+  /* A bit wins when more shingles have it set than not. A tied bit (even counts tie often)
+   * takes its value from all the shingles together, so that ties do not pull every
+   * fingerprint towards 0 and towards each other. */
   uint64_t fp = 0;
-  for (int bit = 0; bit < 64; bit++)
-    if (vs.v[bit] > 0 || (vs.v[bit] == 0 && ((vs.all >> bit) & 1)))
+  for (int bit = 0; bit < 64; bit++) {
+    uint64_t set = vs.ones[bit], unset = vs.n - set;
+    if (set > unset || (set == unset && ((vs.all >> bit) & 1)))
       fp |= 1ULL << bit;
+  }
   *ret = fp;
   *ret_shingles = shingles;
 }

@@ -188,7 +188,10 @@ static size_t exchange(const uint8_t *req, size_t size, char *resp, size_t cap,
   }
   /* Half-close: a request cut short ends here, not at the server's idle timeout. */
   shutdown(fd, SHUT_WR);
-  bool head_request = size >= 5 && memcmp(req, "HEAD ", 5) == 0;
+  size_t lead = 0; /* servers skip empty lines before the request line (RFC 9112 2.2) */
+  while (lead < size && (req[lead] == '\r' || req[lead] == '\n'))
+    lead++;
+  bool head_request = size - lead >= 5 && memcmp(req + lead, "HEAD ", 5) == 0;
   size_t total = 0;
   int64_t start = now_ms();
   unsigned quiet_rounds = 0;

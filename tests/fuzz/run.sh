@@ -114,6 +114,10 @@ while [ "$running" -gt 0 ]; do
   wait -n || failed=1
   running=$((running - 1))
 done
+# What the ledger holds so far: the CPU each target has had over every run in this build dir.
+awk -F'\t' '{ cpu[$2] += $3; execs[$2] += $4 }
+  END { for (t in cpu) printf "ledger %-7s %7.1f CPU-minutes %12d execs in all runs\n", t, cpu[t] / 60, execs[t] }' \
+  "$build/ledger.tsv" | sort
 if [ "$failed" -ne 0 ]; then
   echo "fuzz: findings in $build/findings (logs in $build/logs)" >&2
   exit 1

@@ -49,6 +49,11 @@ echo "run.sh: building braid in $build" >&2
 cmake --build "$build" -j"$(nproc)" --target braid braidcore > "$tmp/build.log" ||
   { cat "$tmp/build.log" >&2; exit 1; }
 echo "run.build_type $(sed -n 's/^CMAKE_BUILD_TYPE:STRING=//p' "$build/CMakeCache.txt")" >> "$results"
+commit=$(git -C "$root" rev-parse --short=10 HEAD 2> /dev/null || echo unknown)
+if [ -n "$(git -C "$root" status --porcelain --untracked-files=no 2> /dev/null)" ]; then
+  commit="$commit (with uncommitted changes)"
+fi
+echo "run.commit $commit" >> "$results"
 braid=$build/braid
 
 # step NAME COMMAND...: one benchmark; its markdown report goes to $tmp/NAME.md, progress to stderr.
@@ -73,6 +78,8 @@ step poll env N="${POLL_N:-5000}" TOOLS="braid curl" LIMIT="${POLL_LIMIT:-600}" 
   bash "$here/poll/run.sh" "$braid"
 step serve env ROUNDS="${SERVE_ROUNDS:-5}" bash "$here/serve/run.sh" "${SERVE_SECONDS:-10}" 32
 
+echo "run.end_epoch $(date +%s)" >> "$results"
+echo "run.load_end $(cut -d' ' -f1-3 /proc/loadavg)" >> "$results"
 python3 "$here/table.py" "$results" "$root" > "$tmp/table.md"
 cat "$tmp/table.md"
 mkdir -p "$(dirname "$out")"

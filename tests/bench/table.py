@@ -9,6 +9,7 @@ import os
 import platform
 import subprocess
 import sys
+import textwrap
 import time
 
 path, root = sys.argv[1], sys.argv[2]
@@ -145,7 +146,8 @@ print("|---|---|---|---|---|---|")
 for r in rows:
     print("| %s |" % " | ".join(r))
 print()
-print("How to read it. \"braid ahead ×\" is the peer's figure ÷ braid's for costs (seconds, MB, µs, "
+say = lambda text: print(textwrap.fill(text, 100, break_on_hyphens=False, break_long_words=False))
+say("How to read it. \"braid ahead ×\" is the peer's figure ÷ braid's for costs (seconds, MB, µs, "
       "ms) and braid's ÷ the peer's for rates, so above 1 braid did better and below 1 the peer did. "
       "CPU is user + sys of the tool and its children (wait4/getrusage; for the servers, /proc): "
       "the machine is shared, so wall times wobble and CPU times are the steadier figure. "
@@ -184,17 +186,15 @@ cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo")
             if l.startswith("model name")), "?")
 mem_kb = next(int(l.split()[1]) for l in open("/proc/meminfo") if l.startswith("MemTotal"))
 debian = open("/etc/debian_version").read().strip() if os.path.exists("/etc/debian_version") else "?"
-commit = run("git", "rev-parse", "--short=10", "HEAD")
-if run("git", "status", "--porcelain", "--untracked-files=no"):
-    commit += " (with uncommitted changes)"
+commit = kv.get("run.commit") or run("git", "rev-parse", "--short=10", "HEAD")
 start = num("run.start_epoch") or time.time()
-took = time.time() - start
-print("Machine: %s, %d cores, %.1f GiB RAM, Linux %s, Debian %s; %s; braid %s, %s build, SQLite %s; "
+took = (num("run.end_epoch") or time.time()) - start
+load_end = kv.get("run.load_end") or " ".join(open("/proc/loadavg").read().split()[:3])
+say("Machine: %s, %d cores, %.1f GiB RAM, Linux %s, Debian %s; %s; braid %s, %s build, SQLite %s; "
       "peers: sfeed %s, newsboat %s, xmllint (libxml2) %s, curl %s, nginx %s, wrk %s; load average "
       "%s at the start, %s at the end; the whole run took %d min %02d s." % (
           cpu, os.cpu_count(), mem_kb / 1048576, platform.release(), debian,
           time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(start)), commit,
           kv.get("run.build_type", "?"), kv.get("store.sqlite", "?"), pkg("sfeed"),
           pkg("newsboat"), pkg("libxml2-utils"), pkg("curl"), pkg("nginx-common"), pkg("wrk"),
-          kv.get("run.load_start", "?"), " ".join(open("/proc/loadavg").read().split()[:3]),
-          took // 60, took % 60))
+          kv.get("run.load_start", "?"), load_end, took // 60, took % 60))

@@ -22,11 +22,7 @@ mb=$(python3 -c "import os,sys; print('%.1f' % (os.path.getsize(sys.argv[1]) / 1
 # peak RSS of the largest run).
 measure() {
   : > "$tmp/t"
-  i=0
-  while [ "$i" -lt "${3:-$runs}" ]; do
-    python3 "$here/../rusage.py" "$tmp/t" sh -c "$2" > /dev/null 2>&1 || true
-    i=$((i + 1))
-  done
+  python3 "$here/../rusage.py" -n "${3:-$runs}" "$tmp/t" sh -c "$2" > /dev/null 2>&1 || true
   # shellcheck disable=SC2046  # three figures, meant to split into $2 $3 $4
   set -- "$1" $(python3 "$here/../rusage.py" --best "$tmp/t")
   best_wall=$2 best_cpu=$3 rss_mb=$4

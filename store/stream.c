@@ -189,7 +189,7 @@ static int prune_per_feed(struct store *s, size_t max_per_feed, size_t budget, i
     sqlite3_bind_int64(st, 1, feeds[f]);
     sqlite3_bind_int64(st, 2, clamp_limit(max_per_feed));
     sqlite3_bind_int64(st, 3, clamp_limit(budget - *ret_deleted));
-    size_t n;
+    size_t n = 0;
     r = collect(s, st, true, pairs, budget - *ret_deleted, &n);
     for (size_t i = 0; !r && i < n; i++) {
       r = step_id(s, STMT_DELETE_SOURCE, pairs[2 * i]);

@@ -8,7 +8,8 @@
 # many of the N feeds sfeed_update polls (default N; it starts some ten processes per feed, so at
 # 5000 feeds it alone takes many minutes), TOOLS which pollers to run ("braid curl sfeed_update
 # newsboat"), LIMIT seconds after which a poll is stopped and marked so (600), KEEP=1 keeps the
-# temp dir (its path goes to stderr).
+# temp dir (its path goes to stderr), BENCH_RESULTS a file to append "key value" lines to (for
+# tests/bench/run.sh; keys poll.nN.TOOL.pPASS.FIELD).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../../.." && pwd)
@@ -111,7 +112,7 @@ measure() { # measure NAME PASS FEEDS COMMAND...
   shift 3
   local before
   before=$(wc -l < "$tmp/nginx/access.log")
-  local rc=0 ended=done
+  local rc=0 ended="done"
   /usr/bin/time -f '%e %U %S %M' -o "$tmp/time" timeout "$limit" "$@" > "$tmp/out" 2> "$tmp/err" ||
     rc=$?
   if [ "$rc" = 124 ]; then
@@ -210,6 +211,15 @@ for p, title in ((1, "First poll (nothing cached)"), (2, "Second poll (every fee
             names[tool], r["feeds"], r["wall"], r["cpu"], r["mb"], ratio("wall"), ratio("cpu"),
             r["ok"], r["nm"], r["other"]))
     print()
+results = os.environ.get("BENCH_RESULTS")
+if results:
+    with open(results, "a") as out:
+        out.write("poll.n%d.feed_mb %.1f\npoll.n%d.jobs %s\n" % (n, int(feed_bytes) / 1e6, n, jobs))
+        out.write("poll.n%d.braid.p1.status200 %s\npoll.n%d.braid.p2.status304 %s\n"
+                  "poll.n%d.braid.p1.entries %s\n" % (n, b200, n, b304, n, entries))
+        for (tool, p), r in sorted(rows.items()):
+            for key, value in r.items():
+                out.write("poll.n%d.%s.p%d.%s %s\n" % (n, tool, p, key, round(float(value), 3)))
 b2 = rows.get(("braid", 2))
 if b2:
     print("braid, second poll: %s of %d feeds logged status=304 (%.1f%%); nginx answered %d of its %d "

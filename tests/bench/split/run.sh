@@ -2,13 +2,18 @@
 # Benchmark: `braid split` on a generated 10 MB live blog of 20,000 updates (newest first,
 # "HHMM GMT:" stamps in <strong>, two paragraphs each, crossing midnight many times).
 # Usage: tests/bench/split/run.sh [path/to/braid]   (default: build/gcc/braid)
-# Prints the body's size, the number of updates found, the best wall and CPU times of 3 runs,
-# and libxml2's bare HTML parse of the same file for scale (wall time suffers on a shared machine).
+# Prints the body's size, the number of updates found, the best wall and CPU times of 3 runs and
+# peak RSS, libxml2's bare HTML parse of the same file for scale (wall time suffers on a shared
+# machine), and the splitter alone, in-process (bench_split.c against BUILD/libbraidcore.a).
+# Env: RUNS (3), BUILD (build/gcc), BENCH_RESULTS a file to append "key value" lines to.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../../.." && pwd)
 braid=${1:-$root/build/gcc/braid}
+build=${BUILD:-$root/build/gcc}
+runs=${RUNS:-3}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+record() { [ -z "${BENCH_RESULTS:-}" ] || echo "split.$1 $2" >> "$BENCH_RESULTS"; }
 python3 - "$tmp/body.html" <<'PY'
 import sys
 n = 20000
@@ -22,38 +27,40 @@ with open(sys.argv[1], "w") as f:
         f.write(f'<div class="post" id="p{n - i}"><p><strong>{hh:02d}{mm:02d} GMT:</strong> '
                 f'Update {n - i}. {filler}</p>\n<p>{filler} Officials gave no figure for the number of casualties.</p></div>\n')
 PY
-# Best wall and CPU (user+sys) time of 3 runs, measured by python so that no bc is needed.
-python3 - "$braid" "$tmp/body.html" "$tmp/out.json" <<'PY'
-import json, os, resource, shutil, subprocess, sys, time
-braid, body, out = sys.argv[1:4]
-
-def run(cmd, stdout):
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    start = time.monotonic()
-    subprocess.run(cmd, stdout=stdout, check=True)
-    wall = time.monotonic() - start
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-
-best_wall = best_cpu = None
-for _ in range(3):
-    with open(out, "wb") as f:
-        wall, cpu = run([braid, "split", "--date", "2011-11-08T21:30:00Z", body], f)
-    best_wall = wall if best_wall is None else min(best_wall, wall)
-    best_cpu = cpu if best_cpu is None else min(best_cpu, cpu)
-updates = len(json.load(open(out))["entries"])
-# libxml2's own HTML parse of the same file, for scale (the floor under any DOM-based split).
-parse = "n/a"
-if shutil.which("xmllint"):
-    parse = "%.3f s CPU" % run(["xmllint", "--html", "--noout", body], subprocess.DEVNULL)[1]
-print("body %d bytes, %d updates; best of 3: %.3f s wall, %.3f s CPU (user+sys); "
-      "xmllint --html alone: %s" % (os.path.getsize(body), updates, best_wall, best_cpu, parse))
-PY
+# Best wall and CPU (user+sys) time of $runs runs and the peak RSS, of `braid split` and of
+# libxml2's bare HTML parse of the same file (the floor under any DOM-based split).
+rusage() { python3 "$root/tests/bench/rusage.py" "$@"; }
+best() { python3 "$root/tests/bench/rusage.py" --best "$1"; } # "wall cpu peak_mb" of the runs
+for _ in $(seq "$runs"); do
+  rusage "$tmp/split.t" "$braid" split --date 2011-11-08T21:30:00Z "$tmp/body.html" > "$tmp/out.json"
+  if command -v xmllint > /dev/null; then
+    rusage "$tmp/xmllint.t" xmllint --html --noout "$tmp/body.html"
+  fi
+done
+read -r split_wall split_cpu split_rss <<< "$(best "$tmp/split.t")"
+updates=$(python3 -c "import json, sys; print(len(json.load(open(sys.argv[1]))['entries']))" "$tmp/out.json")
+bytes=$(stat -c %s "$tmp/body.html")
+record body_bytes "$bytes"
+record updates "$updates"
+record runs "$runs"
+record cmd.wall_s "$split_wall"
+record cmd.cpu_s "$split_cpu"
+record cmd.rss_mb "$split_rss"
+floor="n/a"
+if [ -s "$tmp/xmllint.t" ]; then
+  read -r x_wall x_cpu x_rss <<< "$(best "$tmp/xmllint.t")"
+  record xmllint.cpu_s "$x_cpu"
+  record xmllint.rss_mb "$x_rss"
+  floor="$x_cpu s CPU, $x_wall s wall, $x_rss MB peak"
+fi
+echo "body $bytes bytes, $updates updates; \`braid split\`, best of $runs: $split_wall s wall," \
+  "$split_cpu s CPU (user+sys), $split_rss MB peak; xmllint --html --noout alone: $floor"
 # The splitter alone, in-process (no JSON written): what the daemon pays per live blog.
-lib=$root/build/gcc/libbraidcore.a
-[ -f "$lib" ] || cmake --build "$root/build/gcc" -j2 --target braidcore >/dev/null
+lib=$build/libbraidcore.a
+[ -f "$lib" ] || cmake --build "$build" -j2 --target braidcore >/dev/null
 # shellcheck disable=SC2046  # pkg-config output is meant to split into words
 cc -O2 -std=gnu11 -D_GNU_SOURCE -I"$root/aggregator" -o "$tmp/bench_split" \
   "$root/tests/bench/split/bench_split.c" "$lib" \
   $(pkg-config --cflags --libs libxml-2.0 jansson libcurl) -lm
-"$tmp/bench_split" "$tmp/body.html" 3
+"$tmp/bench_split" "$tmp/body.html" "$runs" | tee "$tmp/lib.out"
+record lib.cpu_s "$(sed -n 's/.*best of [0-9]*: \([0-9.]*\) s CPU.*/\1/p' "$tmp/lib.out")"

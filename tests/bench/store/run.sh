@@ -2,15 +2,17 @@
 # tests/bench/store/run.sh — the store's insert rate and newest-100 query time.
 #
 # usage: tests/bench/store/run.sh [ENTRIES [ITEMS_PER_POLL [FEEDS]]]   (default 1000000 20 100)
-# Builds bench_store.c against build/gcc/libbraidcore.a (configuring and building it first
-# if needed), writes a fresh store in a temporary directory (about 2 GB for a million
-# entries) and removes it afterwards. Set BENCH_DIR to put the store elsewhere.
+# Builds bench_store.c against BUILD/libbraidcore.a (BUILD defaults to build/gcc; configured
+# and built first if needed), writes a fresh store in a temporary directory (about 2 GB for a
+# million entries, some 15 minutes) and removes it afterwards. Set BENCH_DIR to put the store
+# elsewhere, BENCH_RESULTS to a file to append "key value" lines to (for tests/bench/run.sh).
 set -eu
 root=$(cd "$(dirname "$0")/../../.." && pwd)
-lib="$root/build/gcc/libbraidcore.a"
+build=${BUILD:-$root/build/gcc}
+lib="$build/libbraidcore.a"
 if [ ! -f "$lib" ]; then
-  cmake -S "$root" -B "$root/build/gcc" -DCMAKE_C_COMPILER=gcc >/dev/null
-  cmake --build "$root/build/gcc" -j2 --target braidcore >/dev/null
+  cmake -S "$root" -B "$build" -DCMAKE_C_COMPILER=gcc >/dev/null
+  cmake --build "$build" -j2 --target braidcore >/dev/null
 fi
 work=$(mktemp -d "${BENCH_DIR:-${TMPDIR:-/tmp}}/braid-bench-store.XXXXXX")
 trap 'rm -rf "$work"' EXIT INT TERM
@@ -19,4 +21,15 @@ cc -O2 -std=gnu11 -D_GNU_SOURCE -I"$root/store" -I"$root/aggregator" \
   -o "$work/bench_store" "$root/tests/bench/store/bench_store.c" "$lib" \
   $(pkg-config --libs sqlite3 libuv libcurl libxml-2.0 libmicrohttpd inih jansson zlib) -lm
 echo "braid store benchmark on $(nproc) cores, $(uname -m)"
-"$work/bench_store" "$work/braid.db" "$@"
+"$work/bench_store" "$work/braid.db" "$@" | tee "$work/out"
+if [ -n "${BENCH_RESULTS:-}" ]; then
+  # "insert rate:          1111 entries/s (900.0 s)" -> store.insert_per_s 1111 ...
+  sed -n 's/^entries stored: *\([0-9]*\) in \([0-9]*\)-item polls over \([0-9]*\) feeds$/store.entries \1\nstore.per_poll \2\nstore.feeds \3/p
+          s/^insert rate: *\([0-9.]*\) entries\/s (\([0-9.]*\) s)$/store.insert_per_s \1\nstore.insert_s \2/p
+          s/^insert rate, CPU: *\([0-9.]*\) entries\/s (\([0-9.]*\) s user+sys)$/store.insert_per_cpu_s \1\nstore.insert_cpu_s \2/p
+          s/^SQLite: *\(.*\)$/store.sqlite \1/p
+          s/^unchanged items: *\([0-9.]*\) items\/s.*/store.unchanged_per_s \1/p
+          s/^newest 100, first: *\([0-9.]*\) ms.*/store.newest_first_ms \1/p
+          s/^newest 100, average: *\([0-9.]*\) ms.*/store.newest_avg_ms \1/p
+          s/^store file: *\([0-9.]*\) MB$/store.file_mb \1/p' "$work/out" >> "$BENCH_RESULTS"
+fi

@@ -13,14 +13,13 @@ import os
 import re
 import shutil
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
 import time
 import urllib.request
 
-from braidtest import BRAID, FIXTURES, SOURCE, Suite, run_braid
+from braidtest import BRAID, FIXTURES, SOURCE, Suite, free_port, run_braid
 
 s = Suite("daemon")
 tmp = s.tmp
@@ -39,12 +38,6 @@ base = f"http://127.0.0.1:{port}"
 def requests(clear=False):
     with urllib.request.urlopen(f"{base}/_requests" + ("?clear=1" if clear else "")) as r:
         return json.load(r)
-
-
-def free_port():
-    with socket.socket() as so:
-        so.bind(("127.0.0.1", 0))
-        return so.getsockname()[1]
 
 
 def write_config(name, feeds, interval="15m", sections="", **poll):

@@ -20,7 +20,7 @@ each for one reason:
   (b) no feed starves: every feed that answers was polled at least K times (half of what its
       interval allows, and not far below the median feed), with no long gap; other feeds of a
       host are polled while a slow answer holds one of its slots; a failing feed is polled
-      again after its backoff, a 410 never, and Retry-After is honoured;
+      again after its backoff, a 410 never; Retry-After is honoured, a 301 followed once;
   (c) SIGTERM stops the daemon promptly with status 0, and the store passes integrity_check
       and holds each entry and item once;
   (d) every poll the server answered, failing or not, has its log line naming the feed, and
@@ -387,6 +387,10 @@ for n, (kind, path, host) in feeds.items():
         forgotten.append(f"{n}: polled {len(t)} times")
     if kind in ("e429", "e503") and any(b - a < RETRY_AFTER - 1 for a, b in zip(t, t[1:])):
         impolite.append(f"{n}: Retry-After {RETRY_AFTER} s not honoured: {t}")
+    if kind == "moved":  # 301: the old URL once, the new one from then on
+        old = sum(1 for q in by_feed[n] if q["path"] == path)
+        if old != 1:
+            impolite.append(f"{n}: its old URL asked {old} times after a 301")
 # While a slow answer holds one of its host's PER_HOST slots (2-5 s: its poll line's ms=),
 # the host's other feeds are still polled: a slow feed delays no one. A machine too busy to
 # run braid for a second or two can empty a window, so it is 90% of the windows, not all: a
@@ -434,7 +438,7 @@ s.check("while a slow answer holds a slot, the host's other feeds are polled (90
         windows and len(blocked) <= 0.1 * windows, f"{len(blocked)} of {windows}: " + "; ".join(blocked[:10]))
 s.check("a failing feed is polled again after its backoff, a 410 never", not forgotten,
         "; ".join(forgotten[:10]))
-s.check("Retry-After honoured", not impolite, "; ".join(impolite[:5]))
+s.check("Retry-After honoured, a 301 followed once", not impolite, "; ".join(impolite[:5]))
 
 # ---------------------------------------------------------------- (a) memory is flat
 print("VmRSS MB every 10 s: " + ", ".join(f"{t:.0f}:{kb / 1024:.1f}" for t, kb in samples[9::10]))

@@ -405,6 +405,9 @@ class Handler(BaseHTTPRequestHandler):
 class Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    # socketserver's default backlog of 5 drops the SYNs of a client that opens dozens of
+    # connections at once (braid with concurrency 48): they time out instead of being served.
+    request_queue_size = 128
 
     def handle_error(self, request, client_address):  # resets and aborted clients are expected
         pass

@@ -80,7 +80,10 @@ shutil.copy(os.path.join(FIXTURES, "feeds", "homs-liveblog.rss"), served)
 
 RETRY_AFTER = 2 * INTERVAL + INTERVAL // 2
 GROW_EVERY = 3 * INTERVAL
-ANY_TIMEOUT = r"status=\d+ result=timeout limit=timeout "
+# A time limit any poll can hit when the machine leaves braid or the server no CPU for seconds:
+# braid parses and stores on its one loop, and curl counts the time it was not run as time the
+# transfer stood still.
+STARVED = r"status=\d+ result=(timeout limit=timeout|low-speed limit=low_speed_limit) "
 # kind: (share of the feeds, route, whether it answers with a feed, the poll line each poll
 # must give (a regex on what follows "poll feed=NAME "), the parse line each 200 must give).
 # Static feeds have 8 items so that round 1 makes the store bigger than SQLite's page cache:
@@ -315,9 +318,9 @@ for name, (kind, path, host) in feeds.items():
     want, want_parse = KINDS[kind][3:]
     p = polls[name]
     logged = [rest for ev, rest in lines[name] if ev == "poll"]
-    # A server starved of CPU can make any answer time out; that is still a line naming the
-    # feed and its outcome, but most of a kind's polls must show the kind's own outcome.
-    bad = [rest for rest in logged if not re.match(want, rest) and not re.match(ANY_TIMEOUT, rest)]
+    # A poll that hit a time limit on a starved machine still has its line naming the feed and
+    # the outcome, but most of a kind's polls must show the kind's own outcome.
+    bad = [rest for rest in logged if not re.match(want, rest) and not re.match(STARVED, rest)]
     if bad:
         wrong.append(f"{name}: {bad[0]!r} !~ {want}")
     for rest in logged:
@@ -346,7 +349,7 @@ s.check("no poll line without a request", not extra, "; ".join(extra[:10]))
 s.check(f"polls without a line are only those in flight at SIGTERM ({in_flight})",
         deficit <= in_flight, f"{deficit} polls without a line")
 s.check("each poll line names the outcome of its answer", not wrong, "; ".join(wrong[:10]))
-s.check("most polls of each kind show its own outcome, not a timeout", not masked, "; ".join(masked))
+s.check("most polls of each kind show its own outcome, not a time limit", not masked, "; ".join(masked))
 s.check("every 200 of a broken document has its parse line", not parse_missing,
         "; ".join(parse_missing[:10]))
 s.check("every feed that answers stored its items",

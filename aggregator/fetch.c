@@ -62,6 +62,11 @@ const char *fetch_outcome_name(enum fetch_outcome o) {
   return "unknown";
 }
 
+/* A monotonic clock in milliseconds. Not uv_now(): that is the loop's time, cached when the
+ * iteration began, so a job that ends in the same iteration as a long callback before it
+ * would look seconds shorter than it took, and a redirect chain could outlive its timeout. */
+static uint64_t now_ms(void) { return uv_hrtime() / 1000000; }
+
 static void release_if_closed(struct fetcher *f) {
   if (!f->closing || f->pending_closes || f->dispatch_depth)
     return;
@@ -145,7 +150,7 @@ static void job_end(struct fetch_job *j, enum fetch_outcome outcome, const char 
       .status = j->h.status,
       .headers = &j->h,
       .body_bytes = j->body_bytes,
-      .elapsed_ms = (int64_t)(uv_now(f->loop) - j->start_ms),
+      .elapsed_ms = (int64_t)(now_ms() - j->start_ms),
       .error = error ? error : "",
   };
   f->dispatch_depth++;
@@ -161,7 +166,7 @@ static void job_end(struct fetch_job *j, enum fetch_outcome outcome, const char 
 /* Sets the per-hop options and hands the easy handle to the multi. */
 static int job_launch(struct fetch_job *j) {
   struct fetcher *f = j->f;
-  int64_t spent = (int64_t)(uv_now(f->loop) - j->start_ms);
+  int64_t spent = (int64_t)(now_ms() - j->start_ms);
   int64_t left = f->lim.total_timeout_ms - spent;
   if (left < 1)
     left = 1;
@@ -562,7 +567,7 @@ int fetcher_start(struct fetcher *f, const struct fetch_request *req,
   j->userdata = userdata;
   j->all_permanent = true;
   j->f_max_bytes = f->lim.max_bytes;
-  j->start_ms = uv_now(f->loop);
+  j->start_ms = now_ms();
   j->is_file = strncasecmp(req->url, "file:", 5) == 0;
   j->url = strdup(req->url);
   j->visited = calloc(f->lim.max_redirects + 1, sizeof *j->visited);

@@ -22,7 +22,7 @@ struct fetch_job {
   struct fetch_callbacks cb;
   void *userdata;
   uint64_t f_max_bytes;           /* the fetcher's max_bytes, copied for the write callback */
-  uint64_t start_ms;              /* uv_now at start, for the total timeout across hops */
+  uint64_t start_ms;              /* monotonic ms at start, for the total timeout across hops */
   char *url;                      /* the URL of the current hop */
   char **visited;                 /* every URL requested so far, for loop detection */
   unsigned nvisited;

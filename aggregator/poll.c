@@ -205,6 +205,21 @@ static void log_done(struct poll_job *job, const struct fetch_result *r,
   }
 }
 
+/* Once a permanent redirect is saved (save_state), polls go straight to its target, as they
+ * do after a restart, when feed_rt_add reads the saved URL. */
+static void follow_permanent_redirect(struct daemon *d, struct feed_rt *f, const char *url) {
+  if (!url || strcmp(url, f->def.url) == 0 || strcmp(url, f->poll_url) == 0)
+    return;
+  char *copy = strdup(url);
+  /* Without memory the old URL is kept: it still redirects, so nothing is lost. */
+  if (!copy || sched_queue_set_url(d->queue, f->def.name, copy) < 0) {
+    free(copy);
+    return;
+  }
+  free(f->poll_url);
+  f->poll_url = copy;
+}
+
 static void on_done(void *userdata, const struct fetch_result *r) {
   struct poll_job *job = userdata;
   struct daemon *d = job->d;
@@ -266,6 +281,7 @@ static void on_done(void *userdata, const struct fetch_result *r) {
     next_due = now + f->interval_s;
   } else {
     d->store_failing = false;
+    follow_permanent_redirect(d, f, res.headers->permanent_url);
   }
 
   log_done(job, &res, &ps, next_due, now);

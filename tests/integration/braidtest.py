@@ -6,6 +6,7 @@ with suite.finish(), which prints each failure with its reason, then the line
 """
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -47,6 +48,13 @@ def run_braid(*args, stdin=None, timeout=60, env=None, input_bytes=None):
         e.update(env)
     return subprocess.run([BRAID, *args], input=input_bytes, stdin=stdin, capture_output=True,
                           timeout=timeout, env=e)
+
+
+def free_port():
+    """A TCP port free on 127.0.0.1 right now, for a braid.conf [http] listen."""
+    with socket.socket() as so:
+        so.bind(("127.0.0.1", 0))
+        return so.getsockname()[1]
 
 
 def fixture(*parts):

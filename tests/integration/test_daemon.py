@@ -4,7 +4,8 @@ Part A polls every kind of answer once (good feeds, 304s, 4xx/5xx, redirects and
 dripping body, an endless body, a gzip bomb, invalid XML, a lying charset, a reset, a server
 too slow to answer) and checks the exit status, the one log line per feed and the limit it
 names, what was stored, and what was sent. Part B runs the daemon: Retry-After is honoured,
-other feeds keep their schedule beside a dripping one, a live blog's new updates are added
+other feeds keep their schedule beside a dripping one, a 301 moves a feed for good (not just
+from the next start on), a live blog's new updates are added
 once, SIGHUP reloads feeds.d (a broken file keeps its feed's old definition), the server
 answers conditional requests, and SIGTERM stops everything within 5 seconds.
 """
@@ -13,14 +14,13 @@ import os
 import re
 import shutil
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
 import time
 import urllib.request
 
-from braidtest import BRAID, FIXTURES, SOURCE, Suite, run_braid
+from braidtest import BRAID, FIXTURES, SOURCE, Suite, free_port, run_braid
 
 s = Suite("daemon")
 tmp = s.tmp
@@ -39,12 +39,6 @@ base = f"http://127.0.0.1:{port}"
 def requests(clear=False):
     with urllib.request.urlopen(f"{base}/_requests" + ("?clear=1" if clear else "")) as r:
         return json.load(r)
-
-
-def free_port():
-    with socket.socket() as so:
-        so.bind(("127.0.0.1", 0))
-        return so.getsockname()[1]
 
 
 def write_config(name, feeds, interval="15m", sections="", **poll):
@@ -185,6 +179,7 @@ try:
         "throttled": f"{base}/status/429?retry_after=6",
         "drip": f"{base}/drip?bytes=100000&interval=1",
         "news": f"{base}/feeds/homs-news.atom",
+        "moved": f"{base}/redirect/301/1?to=/feeds/basic.atom",
     }
     d, conf, http_port = write_config("run", feeds, interval="2s", low_speed_time="30s",
                                       timeout="60s", sections="[output]\ndir = site\n")
@@ -256,8 +251,12 @@ try:
     s.check("the drip feed was still one request at a time", len(times_of("/drip")) == 1, times_of("/drip"))
     s.check("reload names the broken file and line",
             re.search(r"config error=\"[^\"]*feeds.d/news.feed:2: unknown key 'intervall'", log), log)
-    s.check("reload adds the new feed", re.search(r"reload feeds=5 added=1 removed=0 changed=0 errors=1", log), log)
+    s.check("reload adds the new feed", re.search(r"reload feeds=6 added=1 removed=0 changed=0 errors=1", log), log)
     s.check("the added feed is polled", times_of("/feeds/basic.rss"), "")
+    s.check("a 301 is followed once: the running daemon polls the new URL from then on",
+            len(times_of("/redirect/301/")) == 1 and len(times_of("/feeds/basic.atom")) >= 2,
+            f"{len(times_of('/redirect/301/'))} requests of the old URL,"
+            f" {len(times_of('/feeds/basic.atom'))} of the new")
     s.check("the news feed kept its old definition and was polled", len(times_of("/feeds/homs-news.atom")) >= 2, "")
     s.check("stop is logged", "stop reason=SIGTERM" in log, log)
     site = os.path.join(d, "site")

@@ -2,6 +2,7 @@
 import http.client
 import json
 import os
+import re
 import shutil
 import time
 import zlib
@@ -13,11 +14,11 @@ s = Suite("feeds_server")
 # A private copy of the fixtures, so the test can change a feed under the server.
 fx = os.path.join(s.tmp, "fixtures")
 shutil.copytree(fixture("net"), fx)
-proc, port = start_server(fx)
+proc, port = start_server(fx, hosts=3)
 try:
 
-    def get(path, headers=None):
-        c = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    def get(path, headers=None, host="127.0.0.1"):
+        c = http.client.HTTPConnection(host, port, timeout=10)
         c.request("GET", path, headers=headers or {})
         r = c.getresponse()
         return c, r
@@ -91,6 +92,55 @@ try:
     s.check("a rewritten fixture is served anew with a new ETag",
             r.status == 200 and r.getheader("ETag") != etag and r.read().endswith(b"<!-- changed -->\n"))
     c.close()
+
+    # What the soak test relies on: --hosts, generated feeds, /as/NAME and the answered status.
+    get("/_requests?clear=1")[0].close()
+    c, r = get("/as/one/gen/x.rss?items=3", host="127.0.0.3")
+    body = r.read()
+    etag = r.getheader("ETag")
+    s.check("--hosts 3: 127.0.0.3 answers on the same port", r.status == 200, f"{r.status}")
+    s.check("/gen/ serves a feed of the items asked for",
+            body.count(b"<item>") == 3 and b"urn:gen:x.rss:2" in body and etag, body[:200])
+    c.close()
+    c, r = get("/as/one/gen/x.rss?items=3", {"If-None-Match": etag}, host="127.0.0.2")
+    s.check("/gen/ answers 304 to its ETag", r.status == 304, f"{r.status}")
+    c.close()
+    c, r = get("/gen/x.rss?items=3")
+    s.check("/gen/ gives the same feed for the same name", r.read() == body)
+    c.close()
+    c, r = get("/gen/y.atom?items=2&live=1")
+    live = r.read()
+    s.check("/gen/ live=1: one Atom entry holding stamped updates",
+            live.count(b"<entry>") == 1 and live.count(b"GMT:&lt;/strong&gt;") >= 2, live[:300])
+    c.close()
+    def newest(doc):
+        return max(int(n) for n in re.findall(rb"urn:gen:z\.rss:(\d+)", doc))
+
+    c, r = get("/gen/z.rss?items=2&every=0.5")
+    first = r.read()
+    c.close()
+    time.sleep(1.1)
+    c, r = get("/gen/z.rss?items=2&every=0.5")
+    second = r.read()
+    s.check("/gen/ every=S adds items as time passes", newest(second) >= newest(first) + 2,
+            f"newest item {newest(first)}, then {newest(second)}")
+    c.close()
+    c, r = get("/as/two/redirect/302/2?to=/gen/x.rss")
+    s.check("/as/NAME keeps its prefix across redirects",
+            r.getheader("Location").startswith("/as/two/redirect/302/1?"), r.getheader("Location"))
+    c.close()
+    c, r = get("/as/two/loop/a")
+    s.check("/as/NAME prefix on a loop", r.getheader("Location") == "/as/two/loop/b", r.getheader("Location"))
+    c.close()
+    c, r = get("/garbage")
+    s.check("/garbage is 200 with bytes that are not XML", r.status == 200 and not r.read().startswith(b"<?xml"))
+    c.close()
+    c, r = get("/_requests?brief=1")
+    log = json.loads(r.read())
+    c.close()
+    s.check("the record names the feed and the status answered, brief=1 leaves out headers",
+            [(e["feed"], e["status"]) for e in log[:2]] == [("one", 200), ("one", 304)]
+            and "headers" not in log[0], log[:2])
 finally:
     stop_server(proc)
 s.finish()

@@ -162,6 +162,8 @@ struct got {
   struct fetch_job **forget_on_done; /* set to NULL when this job ends */
   bool cancel_in_headers;
   bool abort_in_data;
+  unsigned busy_in_headers_ms; /* on_headers keeps the loop busy this long */
+  int64_t elapsed_ms;
   struct fetch_job *job;
 };
 
@@ -180,6 +182,12 @@ static int on_headers(void *ud, long status, const struct fetch_headers *h) {
   g->expires = h->expires;
   if (g->cancel_in_headers)
     fetcher_cancel(g->job);
+  if (g->busy_in_headers_ms) {
+    struct timespec ts = {.tv_sec = g->busy_in_headers_ms / 1000,
+                          .tv_nsec = (long)(g->busy_in_headers_ms % 1000) * 1000000L};
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+      ;
+  }
   return 0;
 }
 
@@ -205,6 +213,7 @@ static void on_done(void *ud, const struct fetch_result *r) {
   g->outcome = r->outcome;
   g->status = r->status;
   g->body_bytes = r->body_bytes;
+  g->elapsed_ms = r->elapsed_ms;
   copy(g->error, sizeof g->error, r->error);
   copy(g->effective_url, sizeof g->effective_url, r->headers->effective_url);
   copy(g->permanent_url, sizeof g->permanent_url, r->headers->permanent_url);
@@ -332,6 +341,19 @@ static void test_ok_body_and_headers(void **state) {
   assert_non_null(ae);
   assert_non_null(strstr(ae, "gzip"));
   json_decref(log);
+}
+
+/* elapsed_ms is the time the job took, even when the loop was busy for part of it: here the
+ * response comes in one read, so headers, body and the end all run in one loop iteration,
+ * after on_headers has kept the loop busy for 300 ms. */
+static void test_elapsed_counts_a_busy_loop(void **state) {
+  (void)state;
+  struct got g = {.busy_in_headers_ms = 300};
+  fetch_one(&test_limits, url("/feeds/basic.rss"), NULL, NULL, &g);
+  expect_outcome(&g, FETCH_OK, "basic.rss");
+  if (g.elapsed_ms < 300)
+    fail_msg("elapsed_ms %lld, but on_headers alone took 300 ms", (long long)g.elapsed_ms);
+  buf_free(&g.body);
 }
 
 static void test_cache_headers_and_charset(void **state) {
@@ -806,6 +828,7 @@ int main(void) {
       cmocka_unit_test(test_header_parsers),
       cmocka_unit_test(test_limits_from_config),
       cmocka_unit_test(test_ok_body_and_headers),
+      cmocka_unit_test(test_elapsed_counts_a_busy_loop),
       cmocka_unit_test(test_cache_headers_and_charset),
       cmocka_unit_test(test_conditional_get),
       cmocka_unit_test(test_retry_after),

@@ -46,7 +46,14 @@ static char *next_field(const uint8_t **p, const uint8_t *end) {
   const uint8_t *q = memchr(*p, 0xfe, (size_t)(end - *p));
   if (!q)
     q = end;
-  char *s = strndup((const char *)*p, (size_t)(q - *p));
+  /* Not strndup: the input has no NUL, and ASan's strict_string_checks rightly reads
+   * strndup's argument as a string. */
+  size_t n = (size_t)(q - *p);
+  char *s = malloc(n + 1);
+  if (s) {
+    memcpy(s, *p, n);
+    s[n] = '\0';
+  }
   *p = q < end ? q + 1 : end;
   return s;
 }

@@ -128,9 +128,12 @@ SLOW = ("drip", "noheaders", "trickle")  # answers that hold a slot for 2 s or m
 
 
 def cpu_seconds(pid):
-    """User + system CPU seconds of a running process, from /proc/PID/stat."""
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
+    """User + system CPU seconds of a running process, from /proc/PID/stat (NaN if gone)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return float("nan")
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
@@ -281,18 +284,21 @@ in_flight = int(m.group(1)) if m else 0
 stop_limit = 15 if asan else 5
 print(f"stop: exit status {rc} {stop_s:.2f} s after SIGTERM ({in_flight} polls in flight dropped)")
 s.check(f"SIGTERM stops the daemon within {stop_limit} s", stop_s <= stop_limit, f"{stop_s:.1f} s")
-db = sqlite3.connect(os.path.join(confdir, "braid.db"))
-ok = db.execute("PRAGMA integrity_check").fetchone()[0]
-s.check("store integrity_check after SIGTERM", ok == "ok", ok)
-n_entries, n_uids = db.execute("SELECT count(*), count(DISTINCT uid) FROM entries").fetchone()
-s.check("every entry once", n_entries == n_uids and n_entries > 0, f"{n_entries} entries, {n_uids} ids")
-dup_items = db.execute("SELECT count(*) FROM (SELECT feed_id, guid FROM items WHERE guid IS NOT NULL"
-                       " GROUP BY feed_id, guid HAVING count(*) > 1)").fetchone()[0]
-s.check("every item once per feed", dup_items == 0, f"{dup_items} guids stored twice")
-stored = dict(db.execute("SELECT f.name, count(*) FROM items i JOIN feeds f ON f.id = i.feed_id"
-                         " GROUP BY f.name"))
-db.close()
-print(f"store: {n_entries} entries, {os.path.getsize(os.path.join(confdir, 'braid.db')) / 2**20:.1f} MB")
+db_path = os.path.join(confdir, "braid.db")
+stored = {}  # feed name -> items stored
+if s.check("the store exists", os.path.exists(db_path), db_path):
+    db = sqlite3.connect(db_path)
+    ok = db.execute("PRAGMA integrity_check").fetchone()[0]
+    s.check("store integrity_check after SIGTERM", ok == "ok", ok)
+    n_entries, n_uids = db.execute("SELECT count(*), count(DISTINCT uid) FROM entries").fetchone()
+    s.check("every entry once", n_entries == n_uids and n_entries > 0, f"{n_entries} entries, {n_uids} ids")
+    dup_items = db.execute("SELECT count(*) FROM (SELECT feed_id, guid FROM items WHERE guid IS NOT NULL"
+                           " GROUP BY feed_id, guid HAVING count(*) > 1)").fetchone()[0]
+    s.check("every item once per feed", dup_items == 0, f"{dup_items} guids stored twice")
+    stored = dict(db.execute("SELECT f.name, count(*) FROM items i JOIN feeds f ON f.id = i.feed_id"
+                             " GROUP BY f.name"))
+    db.close()
+    print(f"store: {n_entries} entries, {os.path.getsize(db_path) / 2**20:.1f} MB")
 
 # ---------------------------------------------------------------- polls, as asked and as logged
 by_feed = defaultdict(list)

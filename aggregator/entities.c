@@ -167,6 +167,15 @@ static size_t utf8_valid_seq(const unsigned char *s) {
   return 0;
 }
 
+size_t utf8_cut(const char *s, size_t len, size_t max) {
+  if (len <= max)
+    return len;
+  size_t n = max;
+  while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
+    n--; /* s[n] is where the cut falls: never inside a sequence */
+  return n;
+}
+
 int utf8_make_valid(char **sp) {
   const unsigned char *s = (const unsigned char *)*sp;
   if (!s)

@@ -32,6 +32,10 @@ size_t entity_decode(const char *s, size_t len, char out[UTF8_MAX], size_t *ret_
  * hands out is valid UTF-8, whatever path the bytes took. 0 or -ENOMEM (*s unchanged). */
 int utf8_make_valid(char **s);
 
+/* The longest prefix of s[0..len) no longer than max bytes that does not end inside a UTF-8
+ * sequence: len itself when len <= max. s[max] must be readable when len > max. */
+size_t utf8_cut(const char *s, size_t len, size_t max);
+
 /* Replaces the C1 controls U+0080..U+009F in the UTF-8 string s[0..len) with the
  * windows-1252 characters they stand for in practice ("&#150;" means an en dash, as in HTML5).
  * Returns a new string (caller frees) or NULL on -ENOMEM; s itself is not changed. */

@@ -18,11 +18,7 @@
 /* ---- candidates ------------------------------------------------------------------------ */
 
 static void copy_stamp(char *dst, const char *src, size_t n) {
-  if (n > BRAID_SPLIT_MAX_STAMP_BYTES) {
-    n = BRAID_SPLIT_MAX_STAMP_BYTES;
-    while (n > 0 && ((unsigned char)src[n] & 0xC0) == 0x80)
-      n--; /* never cut a UTF-8 sequence in two */
-  }
+  n = utf8_cut(src, n, BRAID_SPLIT_MAX_STAMP_BYTES);
   memcpy(dst, src, n);
   dst[n] = '\0';
 }
@@ -443,13 +439,7 @@ static int build_update(struct split *s, size_t k, const struct cut *cut,
       utf8_make_valid(&u->stamp) < 0 || utf8_make_valid(&u->anchor) < 0)
     return -ENOMEM;
   /* Each invalid byte became a three-byte U+FFFD: the stamp may have grown past its cap. */
-  size_t n = strlen(u->stamp);
-  if (n > BRAID_SPLIT_MAX_STAMP_BYTES) {
-    n = BRAID_SPLIT_MAX_STAMP_BYTES;
-    while (n > 0 && ((unsigned char)u->stamp[n] & 0xC0) == 0x80)
-      n--;
-    u->stamp[n] = '\0';
-  }
+  u->stamp[utf8_cut(u->stamp, strlen(u->stamp), BRAID_SPLIT_MAX_STAMP_BYTES)] = '\0';
   return 0;
 }
 

@@ -121,25 +121,15 @@ void parser_error(struct feed_parser *p, const char *fmt, ...) {
     p->errors_dropped = true;
     return;
   }
-  char msg[BRAID_PARSE_MAX_ERROR_BYTES];
+  /* Formatted with room to spare, then cut at the cap where no character is cut in half
+   * (libxml2 quotes element names), or the list would hand out invalid UTF-8. */
+  char msg[2 * BRAID_PARSE_MAX_ERROR_BYTES];
   va_list ap;
   va_start(ap, fmt);
-  int full = vsnprintf(msg, sizeof msg, fmt, ap);
+  vsnprintf(msg, sizeof msg, fmt, ap);
   va_end(ap);
-  size_t n = strlen(msg);
-  /* A long message (libxml2 quotes element names) is cut at the buffer: drop the character
-   * cut in half, or the list would hand out invalid UTF-8 (and `braid parse` emit none). */
-  if (full >= (int)sizeof msg) {
-    size_t lead = n;
-    while (lead > 0 && n - lead < 4 && ((unsigned char)msg[lead - 1] & 0xC0) == 0x80)
-      lead--;
-    if (lead > 0) {
-      unsigned char b = (unsigned char)msg[lead - 1];
-      size_t want = b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : b >= 0xC0 ? 2 : 1;
-      if (n - (lead - 1) < want)
-        msg[n = lead - 1] = '\0';
-    }
-  }
+  size_t n = utf8_cut(msg, strlen(msg), BRAID_PARSE_MAX_ERROR_BYTES - 1);
+  msg[n] = '\0';
   while (n > 0 && isspace((unsigned char)msg[n - 1]))
     msg[--n] = '\0';
   if (p->n_errors == BRAID_PARSE_MAX_ERRORS - 1)

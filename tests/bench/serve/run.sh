@@ -14,6 +14,8 @@
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/../../.." && pwd)
+# Every subsystem folder of aggregator/ and store/ (the layout of aggregator/README.md).
+braid_includes=$(for d in "$root"/aggregator/*/ "$root/store"; do printf -- '-I%s ' "${d%/}"; done)
 build=${BUILD:-$root/build/gcc}
 seconds=${1:-10}
 conns=${2:-32}
@@ -39,8 +41,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# shellcheck disable=SC2046
-cc -O2 -D_GNU_SOURCE -DBRAID_VERSION='"bench"' -I"$root/aggregator" \
+# shellcheck disable=SC2046,SC2086
+cc -O2 -D_GNU_SOURCE -DBRAID_VERSION='"bench"' $braid_includes \
   -o "$tmp/bench_server" "$root/tests/bench/serve/bench_server.c" "$build/libbraidcore.a" \
   $(pkg-config --cflags --libs libuv libcurl libxml-2.0 sqlite3 libmicrohttpd inih jansson zlib) \
   $(pkg-config --libs libsystemd 2>/dev/null || true) -lm
@@ -78,7 +80,7 @@ for _ in $(seq 50); do curl -sf "http://127.0.0.1:$nginx_port/feed.atom" >/dev/n
 size=$(stat -c %s "$tmp/www/feed.atom")
 ticks=$(getconf CLK_TCK)
 pids_of() { # pids_of PID: PID and its children (nginx's workers)
-  # shellcheck disable=SC2046  # a list of pids, one word each
+  # shellcheck disable=SC2046,SC2086  # a list of pids, one word each
   echo "$1" $(cat /proc/"$1"/task/*/children 2>/dev/null)
 }
 cpu_ticks() { # cpu_ticks PID...: utime + stime of the processes, in clock ticks
@@ -117,9 +119,9 @@ for _ in $(seq "$rounds"); do
   bench braid "http://127.0.0.1:$braid_port/feed.atom" "$braid_pid"
   bench nginx "http://127.0.0.1:$nginx_port/feed.atom" "$nginx_pid"
 done
-# shellcheck disable=SC2046
+# shellcheck disable=SC2046,SC2086
 braid_peak=$(peak_kb $(pids_of "$braid_pid"))
-# shellcheck disable=SC2046
+# shellcheck disable=SC2046,SC2086
 nginx_peak=$(peak_kb $(pids_of "$nginx_pid"))
 python3 - "$tmp" "$size" "$braid_peak" "$nginx_peak" <<'PY'
 import os, statistics, sys

@@ -8,6 +8,8 @@
 # Env: RUNS (3), BUILD (build/gcc), BENCH_RESULTS a file to append "key value" lines to.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../../.." && pwd)
+# Every subsystem folder of aggregator/ and store/ (the layout of aggregator/README.md).
+braid_includes=$(for d in "$root"/aggregator/*/ "$root/store"; do printf -- '-I%s ' "${d%/}"; done)
 braid=${1:-$root/build/gcc/braid}
 build=${BUILD:-$root/build/gcc}
 runs=${RUNS:-3}
@@ -58,8 +60,8 @@ echo "body $bytes bytes, $updates updates; \`braid split\`, best of $runs: $spli
 # The splitter alone, in-process (no JSON written): what the daemon pays per live blog.
 lib=$build/libbraidcore.a
 [ -f "$lib" ] || cmake --build "$build" -j2 --target braidcore >/dev/null
-# shellcheck disable=SC2046  # pkg-config output is meant to split into words
-cc -O2 -std=gnu11 -D_GNU_SOURCE -I"$root/aggregator" -o "$tmp/bench_split" \
+# shellcheck disable=SC2046,SC2086  # pkg-config output is meant to split into words
+cc -O2 -std=gnu11 -D_GNU_SOURCE $braid_includes -o "$tmp/bench_split" \
   "$root/tests/bench/split/bench_split.c" "$lib" \
   $(pkg-config --cflags --libs libxml-2.0 jansson libcurl) -lm
 "$tmp/bench_split" "$tmp/body.html" "$runs" | tee "$tmp/lib.out"

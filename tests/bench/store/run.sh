@@ -8,6 +8,8 @@
 # elsewhere, BENCH_RESULTS to a file to append "key value" lines to (for tests/bench/run.sh).
 set -eu
 root=$(cd "$(dirname "$0")/../../.." && pwd)
+# Every subsystem folder of aggregator/ and store/ (the layout of aggregator/README.md).
+braid_includes=$(for d in "$root"/aggregator/*/ "$root/store"; do printf -- '-I%s ' "${d%/}"; done)
 build=${BUILD:-$root/build/gcc}
 lib="$build/libbraidcore.a"
 if [ ! -f "$lib" ]; then
@@ -16,8 +18,8 @@ if [ ! -f "$lib" ]; then
 fi
 work=$(mktemp -d "${BENCH_DIR:-${TMPDIR:-/tmp}}/braid-bench-store.XXXXXX")
 trap 'rm -rf "$work"' EXIT INT TERM
-# shellcheck disable=SC2046  # pkg-config output is meant to split into words
-cc -O2 -std=gnu11 -D_GNU_SOURCE -I"$root/store" -I"$root/aggregator" \
+# shellcheck disable=SC2046,SC2086  # pkg-config output is meant to split into words
+cc -O2 -std=gnu11 -D_GNU_SOURCE $braid_includes \
   -o "$work/bench_store" "$root/tests/bench/store/bench_store.c" "$lib" \
   $(pkg-config --libs sqlite3 libuv libcurl libxml-2.0 libmicrohttpd inih jansson zlib) -lm
 echo "braid store benchmark on $(nproc) cores, $(uname -m)"

@@ -1,6 +1,6 @@
 /* schedule.h — when to poll each feed and which feeds may start now. Pure logic: no I/O, no
  * clock reads (callers pass `now`), no global random state (callers own a struct sched_prng).
- * (Named schedule.h, not sched.h: aggregator/ is on the include path and would shadow <sched.h>.)
+ * (Named schedule.h, not sched.h: aggregator/daemon/ is on the include path and would shadow <sched.h>.)
  *
  * Policy (documented for users in README "Polling"):
  *  - after a success or a 304, the next poll is interval ± up to 10% jitter, but never sooner

@@ -1,4 +1,4 @@
-/* feeds.c — feeds.d: one NAME.feed per feed; loading, reloading, comparing (API in config.h). */
+/* feeddef.c — feeds.d: one NAME.feed per feed; loading, reloading, comparing (API in config.h). */
 #include <curl/curl.h>
 #include <dirent.h>
 #include <errno.h>

@@ -1,4 +1,4 @@
-/* feeds.c — what the store remembers about each feed between polls. See store.h. */
+/* feedstate.c — what the store remembers about each feed between polls. See store.h. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>

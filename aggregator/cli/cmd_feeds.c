@@ -9,7 +9,9 @@
 #include "bounds.h"
 #include "commands.h"
 #include "config.h"
+#include "discover.h"
 #include "feedsdir.h"
+#include "fetch.h"
 #include "opml.h"
 
 struct opts {
@@ -18,6 +20,7 @@ struct opts {
   const char *title;
   const char *args[4]; /* positionals after the command word */
   int nargs;
+  bool no_discover;     /* feeds add: take the URL as given, without fetching it */
 };
 
 static void usage(FILE *out, const char *cmd) {
@@ -32,10 +35,16 @@ static void usage(FILE *out, const char *cmd) {
   else
     fprintf(out, "usage: braid feeds [--config FILE] [list]\n"
                  "       braid feeds [--config FILE] add URL [--name NAME] [--title TITLE]\n"
+                 "                                       [--no-discover]\n"
                  "       braid feeds [--config FILE] remove NAME\n\n"
                  "list prints NAME, URL, TITLE (- if none) and INTERVAL, tab-separated, one feed a\n"
                  "line. add writes feeds.d/NAME.feed (NAME derived from the URL unless given) and\n"
-                 "never overwrites; remove deletes it.\n");
+                 "never overwrites; remove deletes it.\n\n"
+                 "add fetches URL first: a feed is added as it is; a web page is searched for the\n"
+                 "feeds it advertises (<link rel=\"alternate\">, else the common paths such as\n"
+                 "/feed and /rss.xml) and the first that answers as a feed is added, the others\n"
+                 "listed. A URL that cannot be fetched now is added as given, with a warning;\n"
+                 "--no-discover skips the fetch.\n");
   fprintf(out, "\nThe configuration is --config FILE, else $BRAID_CONFIG, else "
                "/etc/braid/braid.conf;\nfeeds.d is beside it unless [feeds] dir says otherwise.\n"
                "Exit status: 0 done, 1 refused or failed, 2 usage or configuration error.\n");
@@ -49,6 +58,10 @@ static int parse_args(int argc, char **argv, struct opts *o) {
     const char **slot = NULL;
     if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0)
       return 1;
+    if (strcmp(a, "--no-discover") == 0) {
+      o->no_discover = true;
+      continue;
+    }
     if (strcmp(a, "--config") == 0)
       slot = &o->config;
     else if (strcmp(a, "--name") == 0)
@@ -159,6 +172,61 @@ static int add_one(const struct braid_config *c, const char *name, const char *u
   return rc == -EINVAL ? 2 : 1;
 }
 
+/* Prints a title from a page for a terminal: control characters become spaces. */
+static void print_title(const char *t) {
+  for (; *t; t++)
+    fputc((unsigned char)*t < 0x20 || *t == 0x7f ? ' ' : *t, stderr);
+}
+
+/* Fetches url and says what it is (discover.h). 0 to go on adding (url itself, or d's pick);
+ * 1 when url is a document that leads to no feed (said why). */
+static int discover_and_report(const struct braid_config *c, const char *url,
+                               struct discovery *d) {
+  struct fetch_limits limits;
+  fetch_limits_from_config(&limits, c);
+  int rc = discover_feed(url, &limits, d);
+  if (rc < 0) {
+    fprintf(stderr, "braid feeds add: cannot look at %s: %s\n", url, strerror(-rc));
+    return 1;
+  }
+  switch (d->verdict) {
+  case DISCOVER_FEED:
+    return 0;
+  case DISCOVER_UNREACHED:
+    fprintf(stderr, "braid feeds add: could not check %s (%s); added as given: braid polls it "
+                    "and logs what it finds\n", url, d->error);
+    return 0;
+  case DISCOVER_NONE:
+    fprintf(stderr, "braid feeds add: %s: %s; nothing added\n", url, d->error);
+    return 1;
+  case DISCOVER_FOUND:
+    break;
+  }
+  const char *ct = d->content_type ? d->content_type : "no content type";
+  if (d->feeds[d->picked].type[0] == '\0') {
+    fprintf(stderr, "braid feeds add: %s is not a feed (%s) and names none; found one at %s\n",
+            url, ct, d->feeds[d->picked].url);
+    return 0;
+  }
+  fprintf(stderr, "braid feeds add: %s is not a feed (%s); it names %zu:\n", url, ct,
+          d->n_feeds);
+  for (size_t i = 0; i < d->n_feeds; i++) {
+    const struct discovered_feed *f = &d->feeds[i];
+    fprintf(stderr, "  %s %s  %s", i == d->picked ? "*" : " ", f->type, f->url);
+    if (f->title) {
+      fputs("  \"", stderr);
+      print_title(f->title);
+      fputc('"', stderr);
+    }
+    fputc('\n', stderr);
+  }
+  fprintf(stderr, "braid feeds add: adding %s (marked *)\n", d->feeds[d->picked].url);
+  return 0;
+}
+
+static int add_feed_url(const struct braid_config *c, const char *url, const char *name,
+                        const char *title);
+
 static int feeds_add(const struct braid_config *c, const struct opts *o) {
   if (o->nargs != 2) {
     fprintf(stderr, "braid feeds add: give one URL (see braid feeds --help)\n");
@@ -169,13 +237,31 @@ static int feeds_add(const struct braid_config *c, const struct opts *o) {
     fprintf(stderr, "braid feeds add: '%s' is not an http, https or file URL\n", url);
     return 2;
   }
-  char derived[BRAID_FEED_NAME_MAX_BYTES + 1];
   const char *name = o->name;
   if (name && !feed_name_valid(name)) {
     fprintf(stderr, "braid feeds add: '%s' is not a valid feed name (letters, digits, '.', '_', "
                     "'-'; not starting with '.')\n", name);
     return 2;
   }
+  struct discovery d = {0};
+  if (!o->no_discover) {
+    int rc = discover_and_report(c, url, &d);
+    if (rc != 0) {
+      discovery_clear(&d);
+      return rc;
+    }
+    if (d.verdict == DISCOVER_FOUND)
+      url = d.feeds[d.picked].url;
+  }
+  int status = add_feed_url(c, url, name, o->title);
+  discovery_clear(&d);
+  return status;
+}
+
+/* Writes feeds.d/NAME.feed for url unless that URL is configured already. */
+static int add_feed_url(const struct braid_config *c, const char *url, const char *name,
+                        const char *title) {
+  char derived[BRAID_FEED_NAME_MAX_BYTES + 1];
   if (!name) {
     if (feedsdir_name_from_url(url, derived, sizeof derived) < 0) {
       fprintf(stderr, "braid feeds add: cannot derive a name from '%s'; give --name\n", url);
@@ -191,7 +277,7 @@ static int feeds_add(const struct braid_config *c, const struct opts *o) {
     fprintf(stderr, "braid: %s is already configured as '%s' (%s)\n", url, same->name, same->source);
     status = 1;
   } else {
-    status = add_one(c, name, url, o->title);
+    status = add_one(c, name, url, title);
   }
   feed_list_free(&l);
   return status;

@@ -107,6 +107,19 @@
 #define BRAID_SCHED_STARTUP_SPREAD_S 60
 
 
+/* ---- feed discovery (cli/discover.c: braid feeds add SITE-URL) ------------------------- */
+
+/* Bytes of a page read when looking for the feeds it advertises; a feed is recognised from
+ * its root element long before this. */
+#define BRAID_DISCOVER_MAX_PAGE_BYTES (2 * 1024 * 1024)
+/* Advertised feeds kept from one page (a page with hundreds of <link>s is not a home page). */
+#define BRAID_DISCOVER_MAX_LINKS 32
+/* Fetches one discovery makes in all: the page, then candidates or common paths, one at a time. */
+#define BRAID_DISCOVER_MAX_PROBES 10
+/* Longest advertised feed title kept, in bytes. */
+#define BRAID_DISCOVER_MAX_TITLE_BYTES 200
+
+
 /* ---- config (config.c, opml.c) --------------------------------------------------------- */
 
 /* Largest braid.conf or feeds.d/NAME.feed read, in bytes. */

@@ -12,6 +12,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "bounds.h"
 #include "ingest.h"
 #include "loopctx.h"
 #include "parse.h"
@@ -220,6 +221,17 @@ static void follow_permanent_redirect(struct daemon *d, struct feed_rt *f, const
   f->poll_url = copy;
 }
 
+/* Why a body that yielded nothing is not a feed, with the way out when it is a web page:
+ * the URL of a site or an article, pasted where its feed's belongs. */
+static const char *not_a_feed_error(const struct fetch_headers *h, char *out, size_t size) {
+  const char *type = h->content_type ? h->content_type : "no content type";
+  bool page = h->content_type && (strcasecmp(type, "text/html") == 0 ||
+                                  strcasecmp(type, "application/xhtml+xml") == 0);
+  snprintf(out, size, "not a feed (%s)%s", type,
+           page ? "; try braid feeds add URL to discover" : "");
+  return out;
+}
+
 static void on_done(void *userdata, const struct fetch_result *r) {
   struct poll_job *job = userdata;
   struct daemon *d = job->d;
@@ -232,6 +244,7 @@ static void on_done(void *userdata, const struct fetch_result *r) {
   }
   int64_t now = daemon_now();
   struct fetch_result res = *r;
+  char not_feed[BRAID_FETCH_MAX_HEADER_BYTES + 128];
   /* A 200 whose body the parser gave up on early still counts as fetched when it yielded
    * items; one that yielded nothing is a failed poll, retried with backoff. */
   if (job->parser && (r->outcome == FETCH_OK || r->outcome == FETCH_ABORTED)) {
@@ -245,7 +258,7 @@ static void on_done(void *userdata, const struct fetch_result *r) {
       res.outcome = FETCH_OK;
     else {
       res.outcome = FETCH_ABORTED;
-      res.error = job->parse_rc ? "the body is not a feed braid can read" : res.error;
+      res.error = not_a_feed_error(r->headers, not_feed, sizeof not_feed);
     }
   }
   if (job->batch.split_errors) {

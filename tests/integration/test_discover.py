@@ -160,6 +160,19 @@ try:
     s.check("--no-discover: the page URL is added as given, no request",
             rc == 0 and feed_url_in("asis") == f"{base}/plain/" and requests == [],
             f"rc={rc} {requests!r} {err}")
+    # -- the daemon, given a page where a feed belongs, says what it is and the way out --
+    poll_dir = os.path.join(s.tmp, "poll")
+    os.makedirs(os.path.join(poll_dir, "feeds.d"))
+    poll_conf = os.path.join(poll_dir, "braid.conf")
+    with open(poll_conf, "w") as f:
+        f.write("[store]\npath = braid.db\n")
+    with open(os.path.join(poll_dir, "feeds.d", "page.feed"), "w") as f:
+        f.write(f"url = {base}/plain/\n")
+    r = run_braid("poll", "--once", "--config", poll_conf)
+    err = r.stderr.decode()
+    s.check("poll of a page: exit 1 (the feed failed)", r.returncode == 1, f"rc={r.returncode} {err}")
+    s.check("poll of a page: the log names the page and the way out",
+            'error="not a feed (text/html); try braid feeds add URL to discover"' in err, err)
 finally:
     server.shutdown()
     server.server_close()

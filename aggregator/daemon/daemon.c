@@ -53,8 +53,10 @@ static int feed_rt_apply(struct daemon *d, struct feed_rt *f, const struct feed_
 }
 
 /* Registers def in the store and the queue, reading its saved state so that a restart keeps
- * its schedule, validators and permanent redirect. */
-static int feed_rt_add(struct daemon *d, const struct feed_def *def, int64_t now) {
+ * its schedule, validators and permanent redirect. A first poll that is due is spread over
+ * spread_s seconds (sched_startup_spread_s of the feeds starting with it). */
+static int feed_rt_add(struct daemon *d, const struct feed_def *def, int64_t spread_s,
+                       int64_t now) {
   struct feed_rt *f = calloc(1, sizeof *f);
   if (!f || feed_rt_apply(d, f, def) < 0) {
     feed_rt_free(f);
@@ -77,7 +79,7 @@ static int feed_rt_add(struct daemon *d, const struct feed_def *def, int64_t now
                            .errors = (unsigned)(st.error_count > 0 ? st.error_count : 0),
                            .retired = st.retired};
   int64_t due = d->once ? (st.retired ? SCHED_NEVER : now)
-                        : sched_initial_due(&ss, f->interval_s, now, &d->rng);
+                        : sched_initial_due(&ss, f->interval_s, spread_s, now, &d->rng);
   store_feed_state_clear(&st);
   if (!f->poll_url) {
     feed_rt_free(f);
@@ -359,10 +361,14 @@ static void reload(struct daemon *d) {
   unsigned added = 0, removed = 0, changed = 0;
   int64_t now = daemon_now();
   if (feeds_diff(&d->feeds, &fresh, &diff, &n_diff) == 0) {
+    size_t n_added = 0;
+    for (size_t i = 0; i < n_diff; i++)
+      n_added += diff[i].change == FEED_ADDED;
+    int64_t spread_s = sched_startup_spread_s(n_added);
     for (size_t i = 0; i < n_diff; i++) {
       const struct feed_diff *c = &diff[i];
       struct feed_rt *f = c->old_def ? find_rt(d, c->old_def->name) : NULL;
-      if (c->change == FEED_ADDED && feed_rt_add(d, c->new_def, now) == 0)
+      if (c->change == FEED_ADDED && feed_rt_add(d, c->new_def, spread_s, now) == 0)
         added++;
       else if (c->change == FEED_REMOVED && f) {
         feed_rt_remove(d, f);
@@ -490,8 +496,9 @@ static int start_fetching(struct daemon *d) {
     return rc;
   sched_prng_seed(&d->rng, (uint64_t)daemon_now() ^ ((uint64_t)getpid() << 32));
   int64_t now = daemon_now();
+  d->startup_spread_s = sched_startup_spread_s(d->feeds.n);
   for (size_t i = 0; i < d->feeds.n; i++)
-    if ((rc = feed_rt_add(d, &d->feeds.items[i], now)) < 0)
+    if ((rc = feed_rt_add(d, &d->feeds.items[i], d->startup_spread_s, now)) < 0)
       return rc;
   return 0;
 }
@@ -567,7 +574,8 @@ int daemon_main(const struct daemon_options *opt, struct logger *lg) {
   store_max_seq(d.store, &max_seq);
   d.stream_version = max_seq;
   log_event(lg, LOG_LEVEL_INFO, d.once ? "poll-once" : "start",
-            "version=%s feeds=%zu store=%s%s%s", BRAID_VERSION, d.n_rt,
+            "version=%s feeds=%zu first_polls_within=%llds store=%s%s%s", BRAID_VERSION,
+            d.n_rt, d.once ? 0LL : (long long)d.startup_spread_s,
             log_value(where, sizeof where, d.cfg->store_path), d.once ? "" : " listen=",
             d.once ? "" : d.cfg->http_listen);
   if (!d.once) {

@@ -64,6 +64,7 @@ struct daemon {
   size_t once_left;            /* with once: feeds not yet polled */
   unsigned once_failed;        /* with once: feeds that could not be fetched */
   int64_t stream_version;      /* bumped on every write that changed the stream */
+  int64_t startup_spread_s;    /* the first polls at start are spread over this many seconds */
   struct poll_counters stats;
 };
 

@@ -99,8 +99,12 @@ int64_t sched_after_poll(struct sched_state *st, int64_t interval_s, const struc
   return st->next_due;
 }
 
-int64_t sched_initial_due(const struct sched_state *st, int64_t interval_s, int64_t now,
-                          struct sched_prng *rng) {
+int64_t sched_startup_spread_s(size_t feeds) {
+  return min64((int64_t)(feeds / BRAID_SCHED_STARTUP_FEEDS_PER_S), BRAID_SCHED_STARTUP_SPREAD_S);
+}
+
+int64_t sched_initial_due(const struct sched_state *st, int64_t interval_s, int64_t spread_s,
+                          int64_t now, struct sched_prng *rng) {
   if (st->retired)
     return SCHED_NEVER;
   if (st->next_due > now) {
@@ -109,7 +113,9 @@ int64_t sched_initial_due(const struct sched_state *st, int64_t interval_s, int6
     int64_t furthest = now + max64(BRAID_SCHED_MAX_RETRY_AFTER_S, sched_backoff_s(interval_s, 64));
     return min64(st->next_due, furthest);
   }
-  int64_t spread = min64(interval_s < 1 ? 1 : interval_s, BRAID_SCHED_STARTUP_SPREAD_S);
+  int64_t spread = min64(interval_s, spread_s);
+  if (spread <= 1)
+    return now;
   return now + (int64_t)(sched_prng_next(rng) % (uint64_t)spread);
 }
 

@@ -11,8 +11,10 @@
  *    BRAID_SCHED_MAX_RETRY_AFTER_S);
  *  - 410 Gone retires the feed (never polled again until its definition changes);
  *  - at start-up, a feed never polled, or whose stored due time has passed, is due at a
- *    random moment within the first min(interval, BRAID_SCHED_STARTUP_SPREAD_S), so a restart
- *    does not fire every request at once.
+ *    random moment within the first min(interval, spread) seconds, where the spread grows with
+ *    the number of feeds starting together (sched_startup_spread_s: 0 for a handful, up to
+ *    BRAID_SCHED_STARTUP_SPREAD_S for thousands), so a new user's few feeds are read at once
+ *    and a restart of thousands does not fire every request in the same second.
  * The queue enforces a global and a per-host limit of requests in flight and at most one
  * request per feed.
  */
@@ -65,10 +67,14 @@ void sched_outcome_from_fetch(const struct fetch_result *r, struct sched_outcome
 int64_t sched_after_poll(struct sched_state *st, int64_t interval_s, const struct sched_outcome *o,
                          int64_t now, struct sched_prng *rng);
 
+/* How many seconds the first polls of `feeds` feeds starting together are spread over:
+ * feeds / BRAID_SCHED_STARTUP_FEEDS_PER_S, at most BRAID_SCHED_STARTUP_SPREAD_S. */
+int64_t sched_startup_spread_s(size_t feeds);
 /* When a feed should first be polled after start-up, from its stored state (see the policy
- * above). SCHED_NEVER for a retired feed. */
-int64_t sched_initial_due(const struct sched_state *st, int64_t interval_s, int64_t now,
-                          struct sched_prng *rng);
+ * above), spread over spread_s seconds (sched_startup_spread_s) when it is due now.
+ * SCHED_NEVER for a retired feed. */
+int64_t sched_initial_due(const struct sched_state *st, int64_t interval_s, int64_t spread_s,
+                          int64_t now, struct sched_prng *rng);
 
 /* The backoff delay for the given number of consecutive errors, before jitter (exposed for
  * documentation and tests). */

@@ -103,8 +103,11 @@
 #define BRAID_SCHED_MAX_FLOOR_S (24 * 3600)
 /* Retry-After is honoured up to this far ahead, in seconds (7 days). */
 #define BRAID_SCHED_MAX_RETRY_AFTER_S (7 * 24 * 3600)
-/* First polls after start-up are spread over at most this many seconds. */
+/* First polls after start-up are spread over at most this many seconds... */
 #define BRAID_SCHED_STARTUP_SPREAD_S 60
+/* ...and over one second per this many feeds below that: a handful of feeds poll at once (the
+ * queue's global and per-host limits still apply), thousands over the whole minute. */
+#define BRAID_SCHED_STARTUP_FEEDS_PER_S 50
 
 
 /* ---- feed discovery (cli/discover.c: braid feeds add SITE-URL) ------------------------- */

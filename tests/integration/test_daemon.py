@@ -252,6 +252,8 @@ try:
     s.check("reload names the broken file and line",
             re.search(r"config error=\"[^\"]*feeds.d/news.feed:2: unknown key 'intervall'", log), log)
     s.check("reload adds the new feed", re.search(r"reload feeds=6 added=1 removed=0 changed=0 errors=1", log), log)
+    s.check("a handful of feeds is first polled at once, not spread over a minute",
+            re.search(r"start version=\S+ feeds=\d+ first_polls_within=0s ", log), log[:600])
     s.check("the added feed is polled", times_of("/feeds/basic.rss"), "")
     s.check("a 301 is followed once: the running daemon polls the new URL from then on",
             len(times_of("/redirect/301/")) == 1 and len(times_of("/feeds/basic.atom")) >= 2,

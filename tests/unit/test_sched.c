@@ -177,7 +177,7 @@ static void test_gone_retires(void **state) {
   assert_int_equal(sched_after_poll(&st, 60, &o, NOW, &rng), SCHED_NEVER);
   assert_true(st.retired);
   assert_int_equal(st.next_due, SCHED_NEVER);
-  assert_int_equal(sched_initial_due(&st, 60, NOW, &rng), SCHED_NEVER);
+  assert_int_equal(sched_initial_due(&st, 60, BRAID_SCHED_STARTUP_SPREAD_S, NOW, &rng), SCHED_NEVER);
 }
 
 static void test_initial_due_spreads_start(void **state) {
@@ -187,7 +187,7 @@ static void test_initial_due_spreads_start(void **state) {
   struct sched_state never = {0};
   int64_t lo = INT64_MAX, hi = 0;
   for (int i = 0; i < 1000; i++) {
-    int64_t due = sched_initial_due(&never, 900, NOW, &rng);
+    int64_t due = sched_initial_due(&never, 900, BRAID_SCHED_STARTUP_SPREAD_S, NOW, &rng);
     assert_in_range(due, NOW, NOW + BRAID_SCHED_STARTUP_SPREAD_S - 1);
     lo = due < lo ? due : lo;
     hi = due > hi ? due : hi;
@@ -195,15 +195,45 @@ static void test_initial_due_spreads_start(void **state) {
   assert_true(hi - lo >= BRAID_SCHED_STARTUP_SPREAD_S - 5);
   /* A short interval spreads over that interval only. */
   for (int i = 0; i < 100; i++)
-    assert_in_range(sched_initial_due(&never, 10, NOW, &rng), NOW, NOW + 9);
+    assert_in_range(sched_initial_due(&never, 10, BRAID_SCHED_STARTUP_SPREAD_S, NOW, &rng), NOW, NOW + 9);
   /* A stored future time is kept; an overdue one is spread like a new feed. */
   struct sched_state later = {.next_due = NOW + 500, .last_polled = NOW - 100};
-  assert_int_equal(sched_initial_due(&later, 900, NOW, &rng), NOW + 500);
+  assert_int_equal(sched_initial_due(&later, 900, BRAID_SCHED_STARTUP_SPREAD_S, NOW, &rng), NOW + 500);
   struct sched_state overdue = {.next_due = NOW - 5000, .last_polled = NOW - 6000};
-  assert_in_range(sched_initial_due(&overdue, 900, NOW, &rng), NOW, NOW + 59);
+  assert_in_range(sched_initial_due(&overdue, 900, BRAID_SCHED_STARTUP_SPREAD_S, NOW, &rng), NOW, NOW + 59);
   /* A stored time beyond anything the rules could set is pulled back. */
   struct sched_state absurd = {.next_due = NOW + 10LL * 365 * 86400};
-  assert_int_equal(sched_initial_due(&absurd, 60, NOW, &rng), NOW + BRAID_SCHED_MAX_RETRY_AFTER_S);
+  assert_int_equal(sched_initial_due(&absurd, 60, BRAID_SCHED_STARTUP_SPREAD_S, NOW, &rng), NOW + BRAID_SCHED_MAX_RETRY_AFTER_S);
+}
+
+static void test_startup_spread_grows_with_feeds(void **state) {
+  (void)state;
+  /* A new user's handful of feeds is read at once; thousands spread over the whole minute. */
+  assert_int_equal(sched_startup_spread_s(0), 0);
+  assert_int_equal(sched_startup_spread_s(3), 0);
+  assert_int_equal(sched_startup_spread_s(BRAID_SCHED_STARTUP_FEEDS_PER_S - 1), 0);
+  assert_int_equal(sched_startup_spread_s(10 * BRAID_SCHED_STARTUP_FEEDS_PER_S), 10);
+  assert_int_equal(sched_startup_spread_s(3000), BRAID_SCHED_STARTUP_SPREAD_S);
+  assert_int_equal(sched_startup_spread_s(1000000), BRAID_SCHED_STARTUP_SPREAD_S);
+  struct sched_prng rng;
+  sched_prng_seed(&rng, 10);
+  struct sched_state never = {0};
+  struct sched_state overdue = {.next_due = NOW - 5000, .last_polled = NOW - 6000};
+  struct sched_state later = {.next_due = NOW + 500, .last_polled = NOW - 100};
+  for (int i = 0; i < 100; i++) {
+    assert_int_equal(sched_initial_due(&never, 900, sched_startup_spread_s(3), NOW, &rng), NOW);
+    assert_int_equal(sched_initial_due(&overdue, 900, sched_startup_spread_s(3), NOW, &rng), NOW);
+  }
+  /* A stored future time is kept whatever the spread. */
+  assert_int_equal(sched_initial_due(&later, 900, 0, NOW, &rng), NOW + 500);
+  int64_t lo = INT64_MAX, hi = 0;
+  for (int i = 0; i < 1000; i++) {
+    int64_t due = sched_initial_due(&never, 900, sched_startup_spread_s(500), NOW, &rng);
+    assert_in_range(due, NOW, NOW + 9);
+    lo = due < lo ? due : lo;
+    hi = due > hi ? due : hi;
+  }
+  assert_true(hi - lo >= 8);
 }
 
 static void test_outcome_from_fetch(void **state) {
@@ -471,6 +501,7 @@ int main(void) {
       cmocka_unit_test(test_retry_after_honoured),
       cmocka_unit_test(test_gone_retires),
       cmocka_unit_test(test_initial_due_spreads_start),
+      cmocka_unit_test(test_startup_spread_grows_with_feeds),
       cmocka_unit_test(test_outcome_from_fetch),
       cmocka_unit_test(test_invariants_under_random_outcomes),
       cmocka_unit_test(test_queue_order_and_due),

@@ -14,6 +14,8 @@
 
 /* How often retention pruning and the static export run, in milliseconds. */
 #define UPKEEP_INTERVAL_MS (10 * 60 * 1000)
+/* How often the `round` line sums up the polls: often enough to watch, rare enough to read. */
+#define ROUND_INTERVAL_MS (60 * 1000)
 /* Entries deleted per prune transaction: small, so a poll never waits long for the lock. */
 #define PRUNE_BATCH 500
 /* The most feeds started in one scheduler pass; the rest start on the next pass. */
@@ -234,6 +236,29 @@ static void prune(struct daemon *d) {
 
 static void on_upkeep(uv_timer_t *t) { prune(t->data); }
 
+/* One line a minute that says how polling goes, so that info can keep 304s (debug) out of the
+ * log without hiding that polling happens. Nothing is written for a minute without polls. */
+static void on_round_timer(uv_timer_t *t) {
+  struct daemon *d = t->data;
+  const struct poll_counters *now = &d->stats, *was = &d->round_base;
+  uint64_t polls = (now->ok - was->ok) + (now->not_modified - was->not_modified) +
+                   (now->failed - was->failed);
+  uint64_t ms = uv_now(&d->loop) - d->round_started_ms;
+  if (polls)
+    log_event(d->log, LOG_LEVEL_INFO, "round",
+              "polls=%llu ok=%llu not_modified=%llu failed=%llu new_entries=%llu "
+              "updated_entries=%llu store_errors=%llu feeds=%zu s=%llu",
+              (unsigned long long)polls, (unsigned long long)(now->ok - was->ok),
+              (unsigned long long)(now->not_modified - was->not_modified),
+              (unsigned long long)(now->failed - was->failed),
+              (unsigned long long)(now->new_entries - was->new_entries),
+              (unsigned long long)(now->updated_entries - was->updated_entries),
+              (unsigned long long)(now->store_errors - was->store_errors), d->n_rt,
+              (unsigned long long)((ms + 500) / 1000));
+  d->round_base = d->stats;
+  d->round_started_ms = uv_now(&d->loop);
+}
+
 static void write_output_dir(struct daemon *d) {
   if (!d->cfg->output_dir || !d->export_pending)
     return;
@@ -421,6 +446,7 @@ static void on_stop_timer(uv_timer_t *t) {
   write_output_dir(d);
   uv_handle_t *handles[] = {(uv_handle_t *)&d->tick,        (uv_handle_t *)&d->watchdog,
                             (uv_handle_t *)&d->upkeep,      (uv_handle_t *)&d->export_timer,
+                            (uv_handle_t *)&d->round_timer,
                             (uv_handle_t *)&d->stop_timer,  (uv_handle_t *)&d->sig_hup,
                             (uv_handle_t *)&d->sig_term,    (uv_handle_t *)&d->sig_int};
   for (size_t i = 0; i < sizeof handles / sizeof handles[0]; i++)
@@ -467,7 +493,8 @@ static int start_loop(struct daemon *d) {
   if (rc < 0)
     return rc;
   d->loop.data = d;
-  uv_timer_t *timers[] = {&d->tick, &d->watchdog, &d->upkeep, &d->export_timer, &d->stop_timer};
+  uv_timer_t *timers[] = {&d->tick,         &d->watchdog,   &d->upkeep,
+                          &d->export_timer, &d->stop_timer, &d->round_timer};
   for (size_t i = 0; i < sizeof timers / sizeof timers[0]; i++) {
     uv_timer_init(&d->loop, timers[i]);
     timers[i]->data = d;
@@ -517,6 +544,8 @@ static int start_serving(struct daemon *d) {
     return rc;
   }
   uv_timer_start(&d->upkeep, on_upkeep, 0, UPKEEP_INTERVAL_MS);
+  d->round_started_ms = uv_now(&d->loop);
+  uv_timer_start(&d->round_timer, on_round_timer, ROUND_INTERVAL_MS, ROUND_INTERVAL_MS);
   uint64_t usec = 0;
   if (notify_watchdog_interval_usec(&usec) == 0 && usec > 0) {
     uint64_t ms = usec / 2000 ? usec / 2000 : 1;

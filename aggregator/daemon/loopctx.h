@@ -53,6 +53,7 @@ struct daemon {
   uv_timer_t tick;             /* wakes the scheduler at the next due time */
   uv_timer_t watchdog;         /* systemd watchdog pings */
   uv_timer_t upkeep;           /* retention pruning */
+  uv_timer_t round_timer;      /* the `round` summary line, once a minute */
   uv_timer_t export_timer;     /* writes the [output] dir a moment after new entries */
   uv_timer_t stop_timer;       /* runs the stop outside any fetch callback */
   uv_signal_t sig_hup, sig_term, sig_int;
@@ -66,6 +67,8 @@ struct daemon {
   int64_t stream_version;      /* bumped on every write that changed the stream */
   int64_t startup_spread_s;    /* the first polls at start are spread over this many seconds */
   struct poll_counters stats;
+  struct poll_counters round_base; /* stats when the last `round` line was written */
+  uint64_t round_started_ms;       /* uv_now of that moment */
 };
 
 /* Starts a poll of f (not in flight). 0 or negative (the caller reschedules). */

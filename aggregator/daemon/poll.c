@@ -183,7 +183,9 @@ static void log_done(struct poll_job *job, const struct fetch_result *r,
               (long long)r->elapsed_ms, next_in);
     break;
   case FETCH_NOT_MODIFIED:
-    log_event(d->log, LOG_LEVEL_INFO, "poll", "feed=%s status=304 ms=%lld next_in=%llds", name,
+    /* Most polls of a polite poller are 304s: at info they drowned the log (the `round` line
+     * counts them). */
+    log_event(d->log, LOG_LEVEL_DEBUG, "poll", "feed=%s status=304 ms=%lld next_in=%llds", name,
               (long long)r->elapsed_ms, next_in);
     break;
   default: {

@@ -131,7 +131,9 @@ try:
             add_updates(name, LIVE_BATCH)
         log_path = os.path.join(tmp, f"run{k:02d}.log")
         with open(log_path, "wb") as log:
-            p = subprocess.Popen([BRAID, "run", "--config", conf], stdout=log, stderr=log)
+            # debug: a 304's poll line too tells that polling has begun.
+            p = subprocess.Popen([BRAID, "run", "--config", conf, "--log-level", "debug"],
+                                 stdout=log, stderr=log)
         if rng.random() < 0.2:
             during_startup += 1
             time.sleep(rng.uniform(0, 0.3))

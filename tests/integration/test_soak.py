@@ -180,7 +180,9 @@ try:
     log_path = os.path.join(tmp, "braid.log")
     logf = open(log_path, "wb")
     t0 = time.time()
-    braid = subprocess.Popen([BRAID, "run", "--config", conf], stderr=logf, env=env)
+    # debug: every poll's line, 304s included, is checked against the server's record.
+    braid = subprocess.Popen([BRAID, "run", "--config", conf, "--log-level", "debug"],
+                             stderr=logf, env=env)
     samples = []  # (seconds since start, VmRSS in KiB)
     in_flight_samples = []  # braid_polls_in_flight every 5 s
     reads = read_fails = 0
@@ -275,6 +277,15 @@ reports = [l for l in log.splitlines()
 s.check("no sanitizer report", not reports, "\n".join(reports[:5]) + "\n" + log[-3000:])
 errors = [l for l in log.splitlines() if re.match(r"\S+ error ", l)]
 s.check("no error-level log line", not errors, "\n".join(errors[:10]))
+# One `round` line a minute sums up the polls; together they count no more polls than the
+# poll lines show, and each adds up.
+rounds = [tuple(int(x) for x in m.groups()) for m in re.finditer(
+    r" round polls=(\d+) ok=(\d+) not_modified=(\d+) failed=(\d+) ", log)]
+s.check(f"a round line for each full minute ({int(run_s // 60)})", len(rounds) >= int(run_s // 60) > 0 or run_s < 60,
+        f"{len(rounds)} round lines in {run_s:.0f} s")
+s.check("each round line adds up", all(p == a + b + c for p, a, b, c in rounds), rounds)
+s.check("round lines count no poll twice",
+        sum(r[0] for r in rounds) <= len(re.findall(r" poll feed=", log)), rounds)
 
 # ---------------------------------------------------------------- (c) stop and store
 m = re.search(r" stop reason=SIGTERM in_flight=(\d+)", log)

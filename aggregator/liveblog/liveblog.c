@@ -191,6 +191,11 @@ static bool fits_any_12h(unsigned style) {
   return (style & 7u) == STAMP_HOUR && (style & 8u);
 }
 
+/* A whole hour with its unit ("2 Uhr:") fits a 24-hour blog of "1.30 Uhr" and "23:50 Uhr". */
+static bool fits_any_24h(unsigned style) {
+  return (style & 7u) == STAMP_HOUR && !(style & 24u);
+}
+
 static bool in_list_item(const struct split *s, const struct cand *c) {
   int ci = s->b.v[c->block].container;
   return ci >= 0 && strcasecmp((const char *)s->b.containers[ci].node->name, "li") == 0;
@@ -240,14 +245,16 @@ static void keep_main_style(struct split *s) {
   }
   unsigned best = 0;
   for (unsigned st = 1; st < STYLE_COUNT; st++)
-    if (!fits_any_12h(st) &&
+    if (!fits_any_12h(st) && !fits_any_24h(st) &&
         (count[st] > count[best] || (count[st] == count[best] && count[st] && first[st] < first[best])))
       best = st;
   if (count[best] == 0)
     best = STAMP_HOUR | 8u; /* only bare hours: they are the style */
   for (size_t i = 0; i < s->nc; i++) {
     unsigned st = s->c[i].style % STYLE_COUNT;
-    s->c[i].drop = !(st == best || (fits_any_12h(st) && (best & 8u)));
+    s->c[i].drop = !(st == best || (fits_any_12h(st) && (best & 8u)) ||
+                     (fits_any_24h(st) && !(best & 24u) && best < STYLE_TIME_ELEMENT &&
+                      ((best & 7u) == STAMP_COLON || (best & 7u) == STAMP_DOT)));
   }
   liveblog_compact(s);
 }
@@ -370,6 +377,7 @@ struct cut {
   int own;          /* own_container(), or -1 */
   size_t first;     /* first block */
   xmlNodePtr from;  /* first node */
+  size_t before;    /* where the update before it ends: first, or a day heading before it */
 };
 
 static void find_cuts(const struct split *s, struct cut *cut) {
@@ -377,8 +385,9 @@ static void find_cuts(const struct split *s, struct cut *cut) {
     const struct cand *c = &s->c[k];
     cut[k].own = own_container(s, k);
     cut[k].first = c->block;
+    cut[k].before = c->block;
     if (cut[k].own >= 0) {
-      cut[k].first = s->b.containers[cut[k].own].first;
+      cut[k].first = cut[k].before = s->b.containers[cut[k].own].first;
       cut[k].from = s->b.containers[cut[k].own].node;
       continue;
     }
@@ -390,10 +399,14 @@ static void find_cuts(const struct split *s, struct cut *cut) {
       continue;
     }
     size_t h = c->block - 1;
+    if (c->block > 0 && c->heading == h && (k == 0 || h > s->c[k - 1].block))
+      cut[k].before = h; /* the day heading belongs to neither update */
+    /* A day heading ("Montag, 7. November") dates the updates after it; it is no headline. */
     if (c->block > 0 && s->b.v[h].heading >= 2 && !s->b.v[h].in_quote && s->b.v[h].text_len <= 200 &&
+        c->heading != h &&
         (k == 0 || (h > s->c[k - 1].block &&
                     (cut[k - 1].own < 0 || h > s->b.containers[cut[k - 1].own].last))))
-      cut[k].first = h;
+      cut[k].first = cut[k].before = h;
     cut[k].from = s->b.v[cut[k].first].start;
   }
 }
@@ -423,8 +436,8 @@ static int build_update(struct split *s, size_t k, const struct cut *cut,
     b1 = c->block + 1;
     stop = b1 < s->b.n ? s->b.v[b1].start : NULL;
   } else if (k + 1 < s->nc) {
-    b1 = cut[k + 1].first;
-    stop = cut[k + 1].from;
+    b1 = cut[k + 1].before;
+    stop = b1 < cut[k + 1].first ? s->b.v[b1].start : cut[k + 1].from;
   } else {
     b1 = s->b.n;
     while (b1 > c->block + 1 && is_furniture(block_text(&s->b, b1 - 1), s->b.v[b1 - 1].text_len))

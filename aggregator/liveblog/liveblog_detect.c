@@ -42,8 +42,10 @@ void liveblog_mark_twelve(struct split *s) {
 
 static int64_t pos_mod(int64_t a, int64_t m) { return ((a % m) + m) % m; }
 
-/* A schedule lists what is to come: stamps oldest first, none dated, all later on the day the
- * list was posted, starting SCHEDULE_LEAD_SECS or more after it ("19:00 News", "20:30 Film"). */
+/* A schedule lists what is to come: stamps oldest first, none dated, each a line of a few
+ * words ("19:00 News", "20:30 Film"), not a sentence, with no paragraphs between, all later on the day the list
+ * was posted, starting SCHEDULE_LEAD_SECS or more after it. A live blog's updates are
+ * sentences, and the blog may well start hours after its feed's date. */
 static bool is_schedule(const struct split *s) {
   if (!s->opt->has_post_date || s->newest_first || s->nc < 2)
     return false;
@@ -52,6 +54,13 @@ static bool is_schedule(const struct split *s) {
     const struct cand *c = &s->c[i];
     if (c->has_abs || c->has_local || c->st.month || c->twelve)
       return false;
+    const struct block *bl = &s->b.v[c->block];
+    if (bl->text_len - c->body > SCHEDULE_LINE_MAX_BYTES ||
+        (i + 1 < s->nc && s->c[i + 1].block != c->block + 1))
+      return false;
+    char last = bl->text_len ? block_text(&s->b, c->block)[bl->text_len - 1] : 0;
+    if (last == '.' || last == '!' || last == '?')
+      return false; /* a sentence: news, not a programme title */
     int64_t ref_tod = pos_mod(s->ref + zone_offset_at(&c->zone, s->ref), 86400);
     int64_t lead = pos_mod((int64_t)c->st.hour * 3600 + c->st.minute * 60 - ref_tod, 86400);
     if (lead < SCHEDULE_LEAD_SECS || lead > 20 * 3600 || lead < prev)
@@ -61,9 +70,24 @@ static bool is_schedule(const struct split *s) {
   return true;
 }
 
+/* Stamps that are whole table cells ("<td>07:15</td><td>Rathaus</td>"): a timetable. */
+static bool in_table_cells(const struct split *s) {
+  size_t cells = 0;
+  for (size_t i = 0; i < s->nc; i++) {
+    xmlNodePtr n = s->b.v[s->c[i].block].start;
+    cells += n && n->type == XML_ELEMENT_NODE && n->name &&
+             (strcasecmp((const char *)n->name, "td") == 0 ||
+              strcasecmp((const char *)n->name, "th") == 0) &&
+             s->c[i].body >= s->b.v[s->c[i].block].text_len;
+  }
+  return cells * 2 > s->nc;
+}
+
 static bool counter_evidence(const struct split *s) {
   if (s->match_clocks >= MATCH_CLOCKS_MIN)
     return true; /* "45+2'", "14.3": a match commentary */
+  if (in_table_cells(s))
+    return true;
   size_t ranges = 0;
   for (size_t i = 0; i < s->nc; i++)
     ranges += s->c[i].st.range;

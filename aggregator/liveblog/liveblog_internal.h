@@ -34,6 +34,8 @@
 /* A body whose stamps run oldest first and begin this long after the post's own date lists
  * what is to come: a schedule, not a blog. */
 #define SCHEDULE_LEAD_SECS (2 * 3600)
+/* ... and whose entries are single lines of at most this many bytes after the stamp. */
+#define SCHEDULE_LINE_MAX_BYTES 80
 /* Blocks opening with match minutes ("45+2'") or cricket overs ("14.3") from this many on
  * make a sports commentary, which auto mode does not split. */
 #define MATCH_CLOCKS_MIN 3

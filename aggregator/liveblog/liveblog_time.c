@@ -151,6 +151,17 @@ static bool fixed_instant(const struct split *s, const struct cand *c, int64_t *
   return found;
 }
 
+/* Whether the run [lo, hi] lies after the post's date on the post's own local day, the post's
+ * offset being the blog's zone's (see liveblog_resolve_instants). */
+static bool same_local_day_after(const struct split *s, int64_t lo, int64_t hi) {
+  const struct zone_ref *z = &s->c[0].zone;
+  if (!s->opt->has_post_date || !s->opt->has_post_offset ||
+      s->opt->post_offset != zone_offset_at(z, s->ref) || lo < s->ref)
+    return false;
+  int64_t day = local_day(z, s->ref);
+  return local_day(z, lo) == day && local_day(z, hi) == day;
+}
+
 /* Whether adjacent stamps a < b count as out of order: a long gap is a new day when a day
  * heading stands between them. */
 static bool out_of_order(const struct split *s, size_t a, size_t b, enum order o) {
@@ -186,7 +197,7 @@ size_t liveblog_resolve_instants(struct split *s) {
     /* No stamp names its day: try the days around the reference and keep the run of
      * updates that lies nearest to it. */
     int64_t day0 = local_day(&s->c[0].zone, s->ref);
-    int64_t best_dist = -1, best_base = 0;
+    int64_t best_dist = INT64_MIN, best_base = 0;
     static const int order[] = {0, -1, 1, -2, 2};
     int best_half = 0;
     for (size_t kh = 0; kh < 2 * sizeof order / sizeof order[0]; kh++) {
@@ -215,7 +226,12 @@ size_t liveblog_resolve_instants(struct split *s) {
         int64_t in = s->ref - lo < hi - s->ref ? s->ref - lo : hi - s->ref;
         dist = in <= REFERENCE_SLACK_SECS ? 0 : in * INSIDE_WEIGHT;
       }
-      if (best_dist < 0 || dist < best_dist)
+      /* A post dated in the blog's own local time ("07:00+01:00", stamps in Berlin time)
+       * whose whole run fits later on that same local day is that day's blog, however near
+       * the evening before ends to its morning date: a feed dates a live blog by its start. */
+      if (same_local_day_after(s, lo, hi))
+        dist = (lo - s->ref) - ((int64_t)1 << 40); /* before any other reading */
+      if (best_dist == INT64_MIN || dist < best_dist)
         best_dist = dist, best_base = day0 + order[k], best_half = half;
     }
     s->c[0].t = at_half(&s->c[0], best_base, best_half);

@@ -427,6 +427,17 @@ static size_t zone(const struct cur *c, size_t i, struct stamp *st) {
   return paren ? e + 1 : e;
 }
 
+/* A middle dot or bullet used as a separator ("23.06.2022 • 14:05 Uhr", "há 3 minutos · 21:02"):
+ * the offset after it, or 0. */
+static size_t middle_dot(const struct cur *c, size_t i) {
+  if (i + 2 <= c->n && (unsigned char)c->s[i] == 0xC2 && (unsigned char)c->s[i + 1] == 0xB7)
+    return i + 2;
+  if (i + 3 <= c->n && (unsigned char)c->s[i] == 0xE2 && (unsigned char)c->s[i + 1] == 0x80 &&
+      (unsigned char)c->s[i + 2] == 0xA2)
+    return i + 3;
+  return 0;
+}
+
 /* A relative time, which live blogs print beside the clock as furniture: "5 minutes ago",
  * "4m ago", "2h ago", "vor 5 Minuten", "il y a 3 min", "hace 8 minutos", "há 2 horas". */
 static size_t relative_time(const struct cur *c, size_t i) {
@@ -461,7 +472,7 @@ static size_t label(const struct cur *c, size_t i, bool *ret_weak) {
   static const char *const strong[] = {
       "posted at", "published at", "update at", "update", "posted", "published", "breaking news",
       "breaking", "eilmeldung", "just in", "today", "aktualisierung", "mise à jour", "actualización",
-      "aggiornamento", "atualização", "última hora", "ultima ora", "live",
+      "aggiornamento", "atualização", "última hora", "ultima ora", "live", "ore",
   };
   static const char *const weak[] = {"last updated", "updated at", "updated on", "updated"};
   size_t e;
@@ -506,6 +517,8 @@ static size_t prefix(const struct cur *c, size_t i, bool *ret_weak, bool *ret_re
       i = skip_space(c, e);
       if (i < c->n && (c->s[i] == '/' || c->s[i] == '|' || c->s[i] == ','))
         i++;
+      else if (middle_dot(c, i))
+        i = middle_dot(c, i);
       continue;
     }
     if (!(e = label(c, i, ret_weak)))
@@ -559,6 +572,8 @@ static size_t connector(const struct cur *c, size_t j) {
     size_t e;
     if (j < c->n && (c->s[j] == ',' || c->s[j] == '|'))
       e = j + 1;
+    else if (middle_dot(c, j))
+      e = middle_dot(c, j);
     else if (dash(c, j))
       e = dash(c, j);
     else if (!(e = word(c, j, "at")) && !(e = word(c, j, "\xc3\xa0")) && !(e = word(c, j, "um")) &&

@@ -339,7 +339,9 @@ static void test_update_parts(void **state) {
   assert_string_equal(lb->updates[2].text, "Power back\n\nSupply restored.");
   assert_string_equal(lb->updates[2].html, "<h3>Power back</h3>\n<p>16:15 GMT: Supply restored.</p>");
   assert_string_equal(lb->updates[1].text, "Schools shut\n\nAll closed.\n\nMore on schools.");
-  assert_string_equal(lb->updates[0].text, "Monday 7 November\n\nWarning issued.");
+  /* issue 12: a day heading dates the update after it but is not its text */
+  assert_string_equal(lb->updates[0].text, "Warning issued.");
+  assert_string_equal(lb->updates[0].html, "<p>14:35 GMT: Warning issued.</p>");
   char when[CIVIL_UTC_LEN];
   civil_format_utc(lb->updates[0].time, when);
   assert_string_equal(when, "2011-11-07T14:35:00Z");

@@ -110,7 +110,12 @@ static size_t digits(const struct cur *c, size_t i, int max_digits, int *ret_val
 static size_t table_word(const struct cur *c, size_t i, const struct name *table, size_t n,
                          int *ret_value) {
   size_t best = 0;
+  if (!is_alpha(c, i))
+    return 0; /* most blocks open with a digit or a capital of prose: one test, not a scan */
+  char first = (char)tolower((unsigned char)c->s[i]);
   for (size_t k = 0; k < n; k++) {
+    if (table[k].w[0] != first)
+      continue;
     size_t e = word(c, i, table[k].w);
     if (e > best)
       best = e, *ret_value = table[k].v;
@@ -476,6 +481,8 @@ static size_t label(const struct cur *c, size_t i, bool *ret_weak) {
   };
   static const char *const weak[] = {"last updated", "updated at", "updated on", "updated"};
   size_t e;
+  if (!is_alpha(c, i) && !(i < c->n && (unsigned char)c->s[i] >= 0x80))
+    return 0;
   for (size_t k = 0; k < sizeof weak / sizeof weak[0]; k++)
     if ((e = word(c, i, weak[k]))) {
       *ret_weak = true;
@@ -734,9 +741,9 @@ static int parse_at(const struct cur *cc, size_t from, struct stamp *ret) {
     return -EINVAL;
   unsigned char next = end ? 0 : (unsigned char)c->s[j];
   bool sentence = !end && j == after && (isupper(next) || next == '"' || next >= 0x80);
-  /* "21:50 una hora más": a two-digit clock and a lower-case word */
-  bool lower = !end && j == after && islower(next) && st.padded &&
-               (st.form == STAMP_COLON || st.form == STAMP_DOT);
+  /* "21:50 una hora más": a two-digit colon clock and a lower-case word ("14.05 million" is
+   * a number, "9:05 the polls" a sentence about a time) */
+  bool lower = !end && j == after && islower(next) && st.padded && st.form == STAMP_COLON;
   switch (st.form) {
   case STAMP_COMPACT:
     /* "2011 was a year" is not 20:11; "2011:" or "2120 GMT" is. */

@@ -32,11 +32,14 @@ static void ingest_item_clear(struct ingest_item *it) {
 
 /* Splits it->html into updates when the feed and the body say it is a live blog. A failed
  * split keeps the item whole: losing the body to a cap would be worse than not splitting. */
-static int split_item(struct ingest_batch *b, struct ingest_item *it,
+static int split_item(struct ingest_batch *b, struct ingest_item *it, const struct feed_item *src,
                       const struct ingest_options *opt) {
   if (opt->mode == LIVEBLOG_NEVER || !it->html)
     return 0;
-  struct split_options so = {.mode = opt->mode, .tz = opt->tz};
+  /* The item's title, link and categories are evidence for a blog of one or two updates. */
+  struct split_options so = {.mode = opt->mode, .tz = opt->tz, .title = src->title,
+                             .link = src->link, .n_categories = src->n_categories,
+                             .categories = (const char *const *)src->categories};
   /* A live blog's feed date is most often its first publication; its updates come after. */
   if (it->has_published) {
     so.post_date = it->published;
@@ -98,7 +101,7 @@ int ingest_add(struct ingest_batch *b, const struct feed_item *src,
   it->has_updated = src->has_updated;
   if (!failed && it->html && htmltext(it->html, strlen(it->html), 0, 0, &it->text, NULL) < 0)
     failed = true;
-  int r = failed ? -ENOMEM : split_item(b, it, opt);
+  int r = failed ? -ENOMEM : split_item(b, it, src, opt);
   if (r < 0) {
     ingest_item_clear(it);
     return r;

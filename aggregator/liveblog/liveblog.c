@@ -14,6 +14,7 @@
 #include "civil.h"
 #include "entities.h"
 #include "liveblog_internal.h"
+#include "liveblog_signals.h"
 
 /* ---- candidates ------------------------------------------------------------------------ */
 
@@ -81,14 +82,20 @@ static int find_candidates(struct split *s) {
     size_t len = s->b.v[i].text_len;
     if (!(s->b.v[i].time && time_element(s, i, &c, &tmp))) {
       if (stamp_parse(text, len, &c.st) < 0) {
+        if (stamp_is_match_clock(text, len))
+          s->match_clocks++;
         if (len <= 60 &&
-            stamp_parse_day_heading(text, len, &heading_ymd[0], &heading_ymd[1], &heading_ymd[2]) == 0)
+            stamp_parse_day_heading(text, len, &heading_ymd[0], &heading_ymd[1], &heading_ymd[2]) == 0) {
           heading = i;
-        continue;
+          continue;
+        }
+        if (stamp_parse_trailing(text, len, &c.st) < 0)
+          continue;
+        c.trailing = true;
       }
       copy_stamp(c.stamp, text + c.st.start, c.st.len);
       c.body = c.st.body;
-      c.style = stamp_style(&c.st);
+      c.style = stamp_style(&c.st) | (c.trailing ? 16u : 0u);
       /* <span data-timestamp="1320787800">9:30 pm</span>: the attribute is the instant when
        * it agrees with the clock to the quarter hour (zones are whole quarters). */
       long long ep = s->b.v[i].epoch;
@@ -130,7 +137,7 @@ static void apply_day_headings(struct split *s) {
   }
 }
 
-static void compact(struct split *s) {
+void liveblog_compact(struct split *s) {
   size_t k = 0;
   for (size_t i = 0; i < s->nc; i++)
     if (!s->c[i].drop)
@@ -139,7 +146,7 @@ static void compact(struct split *s) {
 }
 
 /* "Updated at 10.32am" closing a post that already has its stamp is an edit note, and so is
- * a page's "Last updated 14:52 GMT" once the body has stamps of its own. */
+ * a page's "Last updated 14:52 GMT" / "UPDATED: ..." line: in auto mode never an update. */
 static void drop_edit_notes(struct split *s) {
   int last_container = -1;
   size_t strong = 0;
@@ -148,12 +155,12 @@ static void drop_edit_notes(struct split *s) {
   for (size_t i = 0; i < s->nc; i++) {
     int cont = s->b.v[s->c[i].block].container;
     if (s->c[i].st.weak && ((cont >= 0 && cont == last_container) ||
-                            (s->opt->mode == LIVEBLOG_AUTO && strong >= 3)))
+                            s->opt->mode == LIVEBLOG_AUTO || strong >= 3))
       s->c[i].drop = true;
     else
       last_container = cont;
   }
-  compact(s);
+  liveblog_compact(s);
 }
 
 /* "2000 – elected", "2004: re-elected": a timeline of years reads like HHMM stamps. When every
@@ -175,13 +182,18 @@ static void drop_years(struct split *s) {
     s->c[i].drop = st->form == STAMP_COMPACT && !st->zone_len && !st->month &&
                    s->c[i].style != STYLE_TIME_ELEMENT;
   }
-  compact(s);
+  liveblog_compact(s);
 }
 
 /* An hour without minutes ("9 p.m.", "noon") fits any 12-hour style: AP writes "9 p.m." and
  * "9:30 p.m." in one blog. */
 static bool fits_any_12h(unsigned style) {
   return (style & 7u) == STAMP_HOUR && (style & 8u);
+}
+
+/* A whole hour with its unit ("2 Uhr:") fits a 24-hour blog of "1.30 Uhr" and "23:50 Uhr". */
+static bool fits_any_24h(unsigned style) {
+  return (style & 7u) == STAMP_HOUR && !(style & 24u);
 }
 
 static bool in_list_item(const struct split *s, const struct cand *c) {
@@ -218,7 +230,7 @@ static int drop_contents_list(struct split *s) {
     g = e;
   }
   free(v);
-  compact(s);
+  liveblog_compact(s);
   return 0;
 }
 
@@ -233,16 +245,18 @@ static void keep_main_style(struct split *s) {
   }
   unsigned best = 0;
   for (unsigned st = 1; st < STYLE_COUNT; st++)
-    if (!fits_any_12h(st) &&
+    if (!fits_any_12h(st) && !fits_any_24h(st) &&
         (count[st] > count[best] || (count[st] == count[best] && count[st] && first[st] < first[best])))
       best = st;
   if (count[best] == 0)
     best = STAMP_HOUR | 8u; /* only bare hours: they are the style */
   for (size_t i = 0; i < s->nc; i++) {
     unsigned st = s->c[i].style % STYLE_COUNT;
-    s->c[i].drop = !(st == best || (fits_any_12h(st) && (best & 8u)));
+    s->c[i].drop = !(st == best || (fits_any_12h(st) && (best & 8u)) ||
+                     (fits_any_24h(st) && !(best & 24u) && best < STYLE_TIME_ELEMENT &&
+                      ((best & 7u) == STAMP_COLON || (best & 7u) == STAMP_DOT)));
   }
-  compact(s);
+  liveblog_compact(s);
 }
 
 static uint64_t fnv(const char *p, size_t n, uint64_t h) {
@@ -299,7 +313,7 @@ static int drop_quoted_copies(struct split *s) {
     g = e;
   }
   free(k);
-  compact(s);
+  liveblog_compact(s);
   return 0;
 }
 
@@ -363,6 +377,7 @@ struct cut {
   int own;          /* own_container(), or -1 */
   size_t first;     /* first block */
   xmlNodePtr from;  /* first node */
+  size_t before;    /* where the update before it ends: first, or a day heading before it */
 };
 
 static void find_cuts(const struct split *s, struct cut *cut) {
@@ -370,18 +385,43 @@ static void find_cuts(const struct split *s, struct cut *cut) {
     const struct cand *c = &s->c[k];
     cut[k].own = own_container(s, k);
     cut[k].first = c->block;
+    cut[k].before = c->block;
     if (cut[k].own >= 0) {
-      cut[k].first = s->b.containers[cut[k].own].first;
+      cut[k].first = cut[k].before = s->b.containers[cut[k].own].first;
       cut[k].from = s->b.containers[cut[k].own].node;
       continue;
     }
+    if (c->trailing) {
+      /* A stamp that ends its post: the post began after the previous one's stamp. */
+      if (k > 0 && s->c[k - 1].trailing && cut[k - 1].own < 0)
+        cut[k].first = s->c[k - 1].block + 1;
+      cut[k].from = s->b.v[cut[k].first].start;
+      continue;
+    }
     size_t h = c->block - 1;
+    if (c->block > 0 && c->heading == h && (k == 0 || h > s->c[k - 1].block))
+      cut[k].before = h; /* the day heading belongs to neither update */
+    /* A day heading ("Montag, 7. November") dates the updates after it; it is no headline. */
     if (c->block > 0 && s->b.v[h].heading >= 2 && !s->b.v[h].in_quote && s->b.v[h].text_len <= 200 &&
+        c->heading != h &&
         (k == 0 || (h > s->c[k - 1].block &&
                     (cut[k - 1].own < 0 || h > s->b.containers[cut[k - 1].own].last))))
-      cut[k].first = h;
+      cut[k].first = cut[k].before = h;
     cut[k].from = s->b.v[cut[k].first].start;
   }
+}
+
+/* What a block ending with a stamp says before it: its first n bytes, without the white space
+ * before the stamp; nothing when it is only a byline ("by Name via twitter"). */
+static size_t trailing_text(const char *t, size_t n) {
+  while (n > 0 && t[n - 1] == ' ')
+    n--;
+  if (n <= TRAILING_BYLINE_MAX_BYTES &&
+      (strncasecmp(t, "by ", 3) == 0 || strncasecmp(t, "posted by ", 10) == 0 ||
+       strncasecmp(t, "von ", 4) == 0 || strncasecmp(t, "par ", 4) == 0 ||
+       strncasecmp(t, "por ", 4) == 0 || strncasecmp(t, "door ", 5) == 0))
+    return 0;
+  return n;
 }
 
 static int build_update(struct split *s, size_t k, const struct cut *cut,
@@ -392,9 +432,12 @@ static int build_update(struct split *s, size_t k, const struct cut *cut,
   if (cut[k].own >= 0) {
     only = from;
     b1 = s->b.containers[cut[k].own].last + 1;
+  } else if (c->trailing) {
+    b1 = c->block + 1;
+    stop = b1 < s->b.n ? s->b.v[b1].start : NULL;
   } else if (k + 1 < s->nc) {
-    b1 = cut[k + 1].first;
-    stop = cut[k + 1].from;
+    b1 = cut[k + 1].before;
+    stop = b1 < cut[k + 1].first ? s->b.v[b1].start : cut[k + 1].from;
   } else {
     b1 = s->b.n;
     while (b1 > c->block + 1 && is_furniture(block_text(&s->b, b1 - 1), s->b.v[b1 - 1].text_len))
@@ -411,7 +454,9 @@ static int build_update(struct split *s, size_t k, const struct cut *cut,
   for (size_t i = b0; i < b1 && r == 0; i++) {
     const char *t = block_text(&s->b, i);
     size_t n = s->b.v[i].text_len;
-    if (i == c->block)
+    if (i == c->block && c->trailing)
+      n = trailing_text(t, c->st.start);
+    else if (i == c->block)
       t += c->body, n -= c->body;
     if (n == 0)
       continue;
@@ -575,8 +620,10 @@ int liveblog_split(const char *html, size_t len, const struct split_options *opt
     drop_edit_notes(&s);
     drop_years(&s);
     r = drop_contents_list(&s);
+    liveblog_drop_headers(&s);
     if (opt->mode == LIVEBLOG_AUTO)
       keep_main_style(&s);
+    liveblog_mark_twelve(&s);
     liveblog_find_reference(&s);
     liveblog_resolve_zones(&s);
     liveblog_find_direction(&s);
@@ -584,10 +631,9 @@ int liveblog_split(const char *html, size_t len, const struct split_options *opt
       r = drop_quoted_copies(&s);
     apply_day_headings(&s);
   }
-  size_t need = opt->mode == LIVEBLOG_AUTO ? 3 : 1;
-  if (r == 0 && s.nc >= need) {
+  if (r == 0 && s.nc > 0) {
     size_t disorder = liveblog_resolve_instants(&s);
-    if (opt->mode == LIVEBLOG_ALWAYS || disorder <= s.nc / 5) {
+    if (liveblog_decide(&s, disorder, html, len)) {
       lb->is_liveblog = true;
       r = build_updates(&s, lb);
     }

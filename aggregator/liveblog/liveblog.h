@@ -21,7 +21,9 @@
 #include <stdint.h>
 
 enum liveblog_mode {
-  LIVEBLOG_AUTO,   /* a live blog when >= 3 blocks start with stamps of one style, in order */
+  LIVEBLOG_AUTO,   /* a live blog when >= 3 blocks start with stamps of one style, in order, or
+                      1-2 in a strong form or with the item's or page's signals; never with
+                      counter-evidence (schedules, match minutes, a lone byline) */
   LIVEBLOG_ALWAYS, /* split on whatever stamps there are (>= 1) */
   LIVEBLOG_NEVER,  /* never a live blog */
 };
@@ -34,6 +36,13 @@ struct split_options {
   const char *tz;       /* the feed's `timezone =` (IANA name, abbreviation or offset) for
                            stamps that name none; NULL for none */
   enum liveblog_mode mode;
+  /* The item's own signals that it is a live blog (all may be NULL / 0): its title ("... –
+   * live", "Liveticker", "en direct"), its link ("/live/", "live-updates") and its categories.
+   * The body's <title>, canonical URL and schema.org LiveBlogPosting markup count too. */
+  const char *title;
+  const char *link;
+  const char *const *categories;
+  size_t n_categories;
 };
 
 struct liveblog_update {

@@ -28,6 +28,17 @@
 #define PREAMBLE_MAX_BYTES 400
 /* A post whose stamp closes it may hold this many blocks before it. */
 #define TRAILING_STAMP_MAX_BLOCKS 60
+/* A byline before a stamp that ends a post ("by Name via twitter 9/23/2013 3:16:06 PM") is
+ * furniture up to this many bytes. */
+#define TRAILING_BYLINE_MAX_BYTES 100
+/* A body whose stamps run oldest first and begin this long after the post's own date lists
+ * what is to come: a schedule, not a blog. */
+#define SCHEDULE_LEAD_SECS (2 * 3600)
+/* ... and whose entries are single lines of at most this many bytes after the stamp. */
+#define SCHEDULE_LINE_MAX_BYTES 80
+/* Blocks opening with match minutes ("45+2'") or cricket overs ("14.3") from this many on
+ * make a sports commentary, which auto mode does not split. */
+#define MATCH_CLOCKS_MIN 3
 
 struct cand {
   size_t block;
@@ -43,6 +54,8 @@ struct cand {
   size_t heading;          /* block of the last day heading before it, SIZE_MAX for none */
   int heading_ymd[3];      /* that heading's year (0 if none written), month, day */
   int64_t t;               /* the resolved instant */
+  bool trailing;           /* the stamp ENDS its block (a byline): the update is what precedes */
+  bool twelve;             /* a 12-hour clock written without am/pm: either half of the day */
   bool drop;
 };
 
@@ -56,9 +69,21 @@ struct split {
   struct cand *c;
   size_t nc;
   bool newest_first;
+  size_t match_clocks;     /* blocks opening with "45+2'" or "14.3" (stamp_is_match_clock) */
   char *err;
   size_t errlen;
 };
+
+/* Removes the candidates marked drop, keeping the order of the rest. */
+void liveblog_compact(struct split *s);
+/* A post's own dateline before its updates ("Tuesday, November 8, 2011 at 21:30", "Published
+ * 14:52 GMT, 8 Nov 2011") dates the updates; it is not one. Drops it. */
+void liveblog_drop_headers(struct split *s);
+/* Marks the stamps of a blog written in a 12-hour clock without am/pm ("10:35", "9:58"). */
+void liveblog_mark_twelve(struct split *s);
+/* Whether the candidates left make a live blog (liveblog.h, enum liveblog_mode), given how
+ * many pairs sit against the blog's order; html/len are the body, for its markup signals. */
+bool liveblog_decide(struct split *s, size_t disorder, const char *html, size_t len);
 
 /* Each stamp's zone: the one it names; else the feed's (--tz); else the one the nearest
  * stamp of the blog names ("9.40am GMT" ... "9.52am"); else the post's offset or UTC. */

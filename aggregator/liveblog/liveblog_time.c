@@ -53,7 +53,7 @@ static int tod(const struct cand *c) {
   if (c->has_abs)
     return (int)(((c->abs % 86400) + 86400) % 86400);
   int local = c->has_local ? (int)(((c->local % 86400) + 86400) % 86400)
-                           : c->st.hour * 3600 + c->st.minute * 60;
+                           : (c->twelve ? c->st.hour % 12 : c->st.hour) * 3600 + c->st.minute * 60;
   return local;
 }
 
@@ -61,8 +61,10 @@ static int tod(const struct cand *c) {
 static int64_t circular_diff(const struct split *s, const struct cand *a, const struct cand *b) {
   int64_t ta = tod(a) - (a->has_abs ? 0 : zone_offset_at(&a->zone, s->ref));
   int64_t tb = tod(b) - (b->has_abs ? 0 : zone_offset_at(&b->zone, s->ref));
-  int64_t d = ((tb - ta) % 86400 + 86400) % 86400;
-  return d > 43200 ? d - 86400 : d;
+  /* A 12-hour clock without am/pm repeats every half day: so do its differences. */
+  int64_t period = a->twelve && b->twelve ? 43200 : 86400;
+  int64_t d = ((tb - ta) % period + period) % period;
+  return d > period / 2 ? d - period : d;
 }
 
 void liveblog_find_direction(struct split *s) {
@@ -79,8 +81,10 @@ void liveblog_find_direction(struct split *s) {
 
 /* ---- instants -------------------------------------------------------------------------- */
 
-static int64_t at_day(const struct cand *c, int64_t day) {
-  return zone_local_to_utc(&c->zone, day * 86400 + tod(c));
+/* The instant of c's clock in half `half` (0 or 1) of the local day: for a 12-hour clock
+ * without am/pm, half 1 is the afternoon reading. */
+static int64_t at_half(const struct cand *c, int64_t day, int half) {
+  return zone_local_to_utc(&c->zone, day * 86400 + tod(c) + (c->twelve ? half * 43200 : 0));
 }
 
 static int64_t local_day(const struct zone_ref *z, int64_t t) {
@@ -97,8 +101,11 @@ static int64_t place_after(const struct cand *c, int64_t prev, int dir, enum ord
   int64_t day = local_day(&c->zone, prev);
   int64_t fwd = 0, back = 0;
   bool have_fwd = false, have_back = false;
-  for (int k = -2; k <= 2; k++) {
-    int64_t t = at_day(c, day + k);
+  for (int kh = -4; kh <= 5; kh++) {
+    int k = kh >= 0 ? kh / 2 : -((-kh + 1) / 2), half = kh & 1;
+    if (half && !c->twelve)
+      continue;
+    int64_t t = at_half(c, day + k, half);
     int64_t d = (t - prev) * dir;
     if (d >= 0 && (!have_fwd || d < (fwd - prev) * dir))
       fwd = t, have_fwd = true;
@@ -133,13 +140,26 @@ static bool fixed_instant(const struct split *s, const struct cand *c, int64_t *
   for (int y = c->st.year ? c->st.year : y0 - 1; y <= (c->st.year ? c->st.year : y0 + 1); y++) {
     if (c->st.day > civil_days_in_month(y, c->st.month))
       continue;
-    int64_t t = at_day(c, civil_days_from_ymd(y, c->st.month, c->st.day));
-    if (!found || llabs(t - s->ref) < llabs(best - s->ref))
-      best = t, found = true;
+    for (int half = 0; half <= (c->twelve ? 1 : 0); half++) {
+      int64_t t = at_half(c, civil_days_from_ymd(y, c->st.month, c->st.day), half);
+      if (!found || llabs(t - s->ref) < llabs(best - s->ref))
+        best = t, found = true;
+    }
   }
   if (found)
     *ret = best;
   return found;
+}
+
+/* Whether the run [lo, hi] lies after the post's date on the post's own local day, the post's
+ * offset being the blog's zone's (see liveblog_resolve_instants). */
+static bool same_local_day_after(const struct split *s, int64_t lo, int64_t hi) {
+  const struct zone_ref *z = &s->c[0].zone;
+  if (!s->opt->has_post_date || !s->opt->has_post_offset ||
+      s->opt->post_offset != zone_offset_at(z, s->ref) || lo < s->ref)
+    return false;
+  int64_t day = local_day(z, s->ref);
+  return local_day(z, lo) == day && local_day(z, hi) == day;
 }
 
 /* Whether adjacent stamps a < b count as out of order: a long gap is a new day when a day
@@ -177,10 +197,15 @@ size_t liveblog_resolve_instants(struct split *s) {
     /* No stamp names its day: try the days around the reference and keep the run of
      * updates that lies nearest to it. */
     int64_t day0 = local_day(&s->c[0].zone, s->ref);
-    int64_t best_dist = -1, best_base = 0;
+    int64_t best_dist = INT64_MIN, best_base = 0;
     static const int order[] = {0, -1, 1, -2, 2};
-    for (size_t k = 0; k < sizeof order / sizeof order[0]; k++) {
-      int64_t t = at_day(&s->c[0], day0 + order[k]), lo = t, hi = t;
+    int best_half = 0;
+    for (size_t kh = 0; kh < 2 * sizeof order / sizeof order[0]; kh++) {
+      size_t k = kh / 2;
+      int half = (int)(kh & 1);
+      if (half && !s->c[0].twelve)
+        continue;
+      int64_t t = at_half(&s->c[0], day0 + order[k], half), lo = t, hi = t;
       for (size_t i = 1; i < s->nc; i++) {
         t = place_after(&s->c[i], t, dir, &against);
         lo = t < lo ? t : lo;
@@ -201,10 +226,15 @@ size_t liveblog_resolve_instants(struct split *s) {
         int64_t in = s->ref - lo < hi - s->ref ? s->ref - lo : hi - s->ref;
         dist = in <= REFERENCE_SLACK_SECS ? 0 : in * INSIDE_WEIGHT;
       }
-      if (best_dist < 0 || dist < best_dist)
-        best_dist = dist, best_base = day0 + order[k];
+      /* A post dated in the blog's own local time ("07:00+01:00", stamps in Berlin time)
+       * whose whole run fits later on that same local day is that day's blog, however near
+       * the evening before ends to its morning date: a feed dates a live blog by its start. */
+      if (same_local_day_after(s, lo, hi))
+        dist = (lo - s->ref) - ((int64_t)1 << 40); /* before any other reading */
+      if (best_dist == INT64_MIN || dist < best_dist)
+        best_dist = dist, best_base = day0 + order[k], best_half = half;
     }
-    s->c[0].t = at_day(&s->c[0], best_base);
+    s->c[0].t = at_half(&s->c[0], best_base, best_half);
     for (size_t i = 1; i < s->nc; i++) {
       s->c[i].t = place_after(&s->c[i], s->c[i - 1].t, dir, &against);
       disorder += out_of_order(s, i - 1, i, against);

@@ -7,102 +7,8 @@
 #include <strings.h>
 
 #include "civil.h"
+#include "stamp_internal.h"
 #include "tz.h"
-
-/* A cursor over the block's text; every helper returns the new position or 0 for no match
- * (no grammar element can match at offset 0 of the text and end there). */
-struct cur {
-  const char *s;
-  size_t n;
-};
-
-static const char *const MONTHS[] = {"jan", "feb", "mar", "apr", "may", "jun",
-                                     "jul", "aug", "sep", "oct", "nov", "dec"};
-static const char *const MONTHS_LONG[] = {"january", "february", "march",     "april",
-                                          "may",     "june",     "july",      "august",
-                                          "september", "october", "november", "december"};
-static const char *const WEEKDAYS[] = {"monday", "tuesday", "wednesday", "thursday",
-                                       "friday", "saturday", "sunday"};
-
-static bool is_alpha(const struct cur *c, size_t i) {
-  return i < c->n && isalpha((unsigned char)c->s[i]);
-}
-static bool is_digit(const struct cur *c, size_t i) {
-  return i < c->n && isdigit((unsigned char)c->s[i]);
-}
-
-static size_t skip_space(const struct cur *c, size_t i) {
-  while (i < c->n && c->s[i] == ' ')
-    i++;
-  return i;
-}
-
-/* The word w (case-insensitive) at i, not followed by a letter. */
-static size_t word(const struct cur *c, size_t i, const char *w) {
-  size_t k = strlen(w);
-  if (i + k > c->n || strncasecmp(c->s + i, w, k) != 0 || is_alpha(c, i + k))
-    return 0;
-  return i + k;
-}
-
-/* A dash, en dash or em dash at i. */
-static size_t dash(const struct cur *c, size_t i) {
-  if (i < c->n && c->s[i] == '-')
-    return i + 1;
-  if (i + 3 <= c->n && (unsigned char)c->s[i] == 0xE2 && (unsigned char)c->s[i + 1] == 0x80 &&
-      ((unsigned char)c->s[i + 2] == 0x93 || (unsigned char)c->s[i + 2] == 0x94))
-    return i + 3;
-  return 0;
-}
-
-static size_t digits(const struct cur *c, size_t i, int max_digits, int *ret_value,
-                     int *ret_count) {
-  int v = 0, k = 0;
-  while (is_digit(c, i) && k < max_digits) {
-    v = v * 10 + (c->s[i] - '0');
-    i++, k++;
-  }
-  if (k == 0 || is_digit(c, i))
-    return 0;
-  *ret_value = v;
-  *ret_count = k;
-  return i;
-}
-
-static size_t month_name(const struct cur *c, size_t i, int *ret_month) {
-  for (int m = 0; m < 12; m++) {
-    size_t e = word(c, i, MONTHS_LONG[m]);
-    if (!e && m == 8)
-      e = word(c, i, "sept");
-    if (!e)
-      e = word(c, i, MONTHS[m]);
-    if (e) {
-      if (e < c->n && c->s[e] == '.')
-        e++;
-      *ret_month = m + 1;
-      return e;
-    }
-  }
-  return 0;
-}
-
-static size_t weekday(const struct cur *c, size_t i) {
-  for (int d = 0; d < 7; d++) {
-    size_t e = word(c, i, WEEKDAYS[d]);
-    if (!e) {
-      char ab[4] = {WEEKDAYS[d][0], WEEKDAYS[d][1], WEEKDAYS[d][2], 0};
-      e = word(c, i, ab);
-    }
-    if (e) {
-      if (e < c->n && (c->s[e] == '.' || c->s[e] == ','))
-        e++;
-      if (e < c->n && c->s[e] == ',')
-        e++;
-      return e;
-    }
-  }
-  return 0;
-}
 
 static size_t day_number(const struct cur *c, size_t i, int *ret_day) {
   int v, k;
@@ -137,7 +43,58 @@ static size_t year_number(const struct cur *c, size_t i, int *ret_year) {
   return e;
 }
 
-/* [weekday] (D Month | Month D) [[,] YYYY], or YYYY-MM-DD. */
+/* A year of two digits ("25.02.22", "8/30/13") is this century's. */
+static size_t short_or_long_year(const struct cur *c, size_t i, int *ret_year) {
+  int v, k;
+  size_t e = digits(c, i, 4, &v, &k);
+  if (!e || (k != 2 && k != 4))
+    return 0;
+  if (k == 2)
+    v += 2000;
+  if (v < BRAID_YEAR_MIN || v > BRAID_YEAR_MAX)
+    return 0;
+  *ret_year = v;
+  return e;
+}
+
+/* Numeric dates: "25.02.22", "25.02.2022", "23.06." (day first, with dots), "6/24/2022",
+ * "8/30/13" (month first when the second number cannot be a month, or a year is written: US
+ * style), "23/06" (day first without a year: European). "14.05" alone is a clock, not a date. */
+static size_t numeric_date(const struct cur *c, size_t i, int *y, int *m, int *d) {
+  int a, b, ka, kb;
+  size_t e = digits(c, i, 2, &a, &ka);
+  if (!e || e >= c->n || (c->s[e] != '.' && c->s[e] != '/'))
+    return 0;
+  char sep = c->s[e];
+  size_t f = digits(c, e + 1, 2, &b, &kb);
+  if (!f)
+    return 0;
+  int yy = 0;
+  size_t g = f;
+  if (f < c->n && c->s[f] == sep) {
+    size_t h = short_or_long_year(c, f + 1, &yy);
+    if (h)
+      g = h;
+    else if (sep == '.')
+      g = f + 1; /* "23.06." */
+    else
+      return 0;
+  } else if (sep == '.') {
+    return 0;
+  }
+  int day = a, month = b;
+  if (sep == '/' && b <= 31 && (a <= 12 && (b > 12 || yy)))
+    day = b, month = a;
+  if (month < 1 || month > 12 || day < 1 || day > (yy ? civil_days_in_month(yy, month)
+                                                     : civil_days_in_month(2012, month)))
+    return 0;
+  if (is_digit(c, g) || is_alpha(c, g))
+    return 0;
+  *y = yy, *m = month, *d = day;
+  return g;
+}
+
+/* [weekday] (D[.] [de] Month | Month D) [[,] [de] YYYY], YYYY-MM-DD, or a numeric date. */
 static size_t date(const struct cur *c, size_t i, int *y, int *m, int *d) {
   *y = 0;
   if (is_digit(c, i) && i + 10 <= c->n && c->s[i + 4] == '-' && c->s[i + 7] == '-') {
@@ -150,22 +107,36 @@ static size_t date(const struct cur *c, size_t i, int *y, int *m, int *d) {
     }
     return 0;
   }
-  size_t e = weekday(c, i);
+  size_t e = stamp__weekday(c, i);
   if (e)
     i = skip_space(c, e);
+  if ((e = numeric_date(c, i, y, m, d)))
+    return e;
   size_t after;
-  if ((e = day_number(c, i, d)) && (after = month_name(c, skip_space(c, e), m))) {
+  if ((e = day_number(c, i, d))) {
+    size_t j = e < c->n && c->s[e] == '.' ? e + 1 : e; /* "23. Juni" */
+    j = skip_space(c, j);
+    size_t de = word(c, j, "de");                     /* "23 de junio" */
+    if (de)
+      j = skip_space(c, de);
+    after = stamp__month_name(c, j, m);
+    if (!after)
+      return 0;
     e = after;
-  } else if ((e = month_name(c, i, m)) && (after = day_number(c, skip_space(c, e), d))) {
+  } else if ((e = stamp__month_name(c, i, m)) && (after = day_number(c, skip_space(c, e), d))) {
     e = after;
   } else {
     return 0;
   }
-  /* An optional year: "8 Nov 2011", "Nov. 8, 2011". The caller backtracks if it was a time. */
+  /* An optional year: "8 Nov 2011", "Nov. 8, 2011", "23 de junio de 2022". The caller
+   * backtracks if it was a time. */
   size_t j = e;
   if (j < c->n && c->s[j] == ',')
     j++;
   j = skip_space(c, j);
+  size_t de = word(c, j, "de");
+  if (de)
+    j = skip_space(c, de);
   int yy;
   size_t ye = year_number(c, j, &yy);
   if (ye) {
@@ -215,6 +186,7 @@ static size_t clock(const struct cur *c, size_t i, struct stamp *st) {
   if (!e)
     return 0;
   int h, m = 0;
+  st->padded = k >= 2;
   if (k == 4) {
     h = v / 100, m = v % 100;
     st->form = STAMP_COMPACT;
@@ -243,8 +215,14 @@ static size_t clock(const struct cur *c, size_t i, struct stamp *st) {
     h = h % 12 + (pm ? 12 : 0);
     st->meridiem = true;
     e = me;
-  } else if (st->form == STAMP_HOUR || h > 23) {
+  } else if (h > 23) {
     return 0;
+  } else if (st->form == STAMP_HOUR) {
+    /* "2 Uhr:", "14 Uhr": German writes whole hours with their unit */
+    size_t w = word(c, skip_space(c, e), "uhr");
+    if (!w)
+      return 0;
+    e = w;
   } else {
     /* "1430hrs", "14:30 hrs", "14.30 Uhr": the clock with its unit */
     size_t x = skip_space(c, e), w;
@@ -263,8 +241,10 @@ static size_t zone(const struct cur *c, size_t i, struct stamp *st) {
   bool paren = j < c->n && c->s[j] == '(';
   if (paren)
     j++;
-  size_t z0 = j, e = 0;
-  if (j < c->n && (c->s[j] == '+' || c->s[j] == '-') && is_digit(c, j + 1)) {
+  size_t z0 = j, e = 0, spelled;
+  if ((spelled = tz_spelled_len(c->s + j, c->n - j)) > 0) {
+    e = j + spelled; /* "British Summer Time", "heure de Paris" */
+  } else if (j < c->n && (c->s[j] == '+' || c->s[j] == '-') && is_digit(c, j + 1)) {
     int v, k;
     size_t d = digits(c, j + 1, 4, &v, &k);
     if (d && (k == 4 || (k <= 2 && d < c->n && c->s[d] == ':' && digits(c, d + 1, 2, &v, &k) && k == 2)))
@@ -273,7 +253,7 @@ static size_t zone(const struct cur *c, size_t i, struct stamp *st) {
     size_t w = j;
     while (is_alpha(c, w))
       w++;
-    if (w < c->n && c->s[w] == '/' && isupper((unsigned char)c->s[j])) {
+    if (w < c->n && c->s[w] == '/' && isupper((unsigned char)c->s[j]) && is_alpha(c, w + 1)) {
       size_t x = w;
       while (x < c->n && (isalnum((unsigned char)c->s[x]) || c->s[x] == '/' || c->s[x] == '_'))
         x++;
@@ -320,83 +300,152 @@ static size_t zone(const struct cur *c, size_t i, struct stamp *st) {
   return paren ? e + 1 : e;
 }
 
-/* Words that may come before a stamp; *ret_weak for edit notes. */
-static size_t prefix(const struct cur *c, size_t i, bool *ret_weak) {
+/* Words, relative times and bullets that may come before a stamp. */
+static size_t prefix(const struct cur *c, size_t i, bool *ret_weak, bool *ret_relative) {
   size_t e;
-  for (int rounds = 0; rounds < 3; rounds++) {
-    i = skip_space(c, i);
-    while (i < c->n && (c->s[i] == '[' || c->s[i] == '(' || c->s[i] == '*'))
-      i = skip_space(c, i + 1);
-    /* list bullets: • ■ ▶ ► */
-    while (i + 3 <= c->n && (unsigned char)c->s[i] == 0xE2 &&
-           (((unsigned char)c->s[i + 1] == 0x80 && (unsigned char)c->s[i + 2] == 0xA2) ||
-            ((unsigned char)c->s[i + 1] == 0x96 && ((unsigned char)c->s[i + 2] == 0xA0 ||
-                                                    (unsigned char)c->s[i + 2] == 0xB6 ||
-                                                    (unsigned char)c->s[i + 2] == 0xBA))))
-      i = skip_space(c, i + 3);
-    if ((e = word(c, i, "last updated")) || (e = word(c, i, "updated at")) ||
-        (e = word(c, i, "update at"))) {
-      *ret_weak = strncasecmp(c->s + i, "update at", 9) != 0;
-    } else if (!(e = word(c, i, "posted at")) && !(e = word(c, i, "published at")) &&
-               !(e = word(c, i, "updated")) && !(e = word(c, i, "update")) &&
-               !(e = word(c, i, "posted")) && !(e = word(c, i, "breaking")) &&
-               !(e = word(c, i, "today"))) {
-      /* "5 minutes ago" / "2 hours ago" as relative times print before the clock */
-      int v, k;
-      size_t d = digits(c, i, 3, &v, &k);
-      size_t u = d ? skip_space(c, d) : 0;
-      size_t w = u;
-      if (u && ((w = word(c, u, "minutes")) || (w = word(c, u, "minute")) || (w = word(c, u, "mins")) ||
-                (w = word(c, u, "min")) || (w = word(c, u, "hours")) || (w = word(c, u, "hour")) ||
-                (w = word(c, u, "hrs")) || (w = word(c, u, "days")) || (w = word(c, u, "day")) ||
-                (w = word(c, u, "h")) || (w = word(c, u, "m")) || (w = word(c, u, "d"))) &&
-          (e = word(c, skip_space(c, w), "ago"))) {
-        i = e;
-        continue;
-      }
-      return i;
+  for (int rounds = 0; rounds < 4; rounds++) {
+    i = stamp__bullets(c, i);
+    if ((e = stamp__relative_time(c, i))) {
+      *ret_relative = true;
+      i = skip_space(c, e);
+      if (i < c->n && (c->s[i] == '/' || c->s[i] == '|' || c->s[i] == ','))
+        i++;
+      else if (stamp__middle_dot(c, i))
+        i = stamp__middle_dot(c, i);
+      continue;
     }
+    if (!(e = stamp__label(c, i, ret_weak)))
+      break;
     e = skip_space(c, e);
-    if (e < c->n && (c->s[e] == ':' || c->s[e] == ','))
+    if (e < c->n && (c->s[e] == ':' || c->s[e] == ',' || c->s[e] == '|'))
       e++;
     else if (dash(c, e))
       e = dash(c, e);
     i = e;
   }
-  return skip_space(c, i);
+  i = skip_space(c, i);
+  /* "Le 23/06 à 06:04", "Am 23. Juni": an article before a numeric date */
+  if (((e = word(c, i, "le")) || (e = word(c, i, "am")) || (e = word(c, i, "el")) ||
+       (e = word(c, i, "il"))) &&
+      is_digit(c, skip_space(c, e)))
+    i = skip_space(c, e);
+  return i;
 }
 
-int stamp_parse(const char *text, size_t len, struct stamp *ret) {
-  struct cur c = {text, len};
+/* A lead-in that is not a stamp's own word: a numbered line ("3. 14:05", "12) 9:30am") or a
+ * short place or section name and a bar ("Region | 11:45 am", "Kyiv · 21:05"). The offset
+ * after it, or 0. */
+static size_t lead_in(const struct cur *c) {
+  size_t i = skip_space(c, 0);
+  int v, k;
+  size_t d = digits(c, i, 3, &v, &k);
+  if (d && d + 1 < c->n && (c->s[d] == '.' || c->s[d] == ')') && c->s[d + 1] == ' ' &&
+      is_digit(c, skip_space(c, d + 1)))
+    return skip_space(c, d + 1);
+  size_t words = 0;
+  for (size_t j = i; j < c->n && j < i + 40; j++) {
+    unsigned char ch = (unsigned char)c->s[j];
+    if (isdigit(ch) || ch == '.' || ch == ':' || ch == '!' || ch == '?')
+      return 0;
+    if (ch == ' ')
+      words++;
+    if (words > 4)
+      return 0;
+    if (j > i && (ch == '|' || (ch == 0xC2 && j + 1 < c->n && (unsigned char)c->s[j + 1] == 0xB7)))
+      return skip_space(c, j + (ch == '|' ? 1 : 2));
+  }
+  return 0;
+}
+
+/* A connector between a date and its clock: ",", "|", a dash, "at", "à", "um", "alle", "om",
+ * "a las", "às", "-". */
+static size_t connector(const struct cur *c, size_t j) {
+  for (int rounds = 0; rounds < 2; rounds++) {
+    j = skip_space(c, j);
+    size_t e;
+    if (j < c->n && (c->s[j] == ',' || c->s[j] == '|'))
+      e = j + 1;
+    else if (stamp__middle_dot(c, j))
+      e = stamp__middle_dot(c, j);
+    else if (dash(c, j))
+      e = dash(c, j);
+    else if (!(e = word(c, j, "at")) && !(e = word(c, j, "\xc3\xa0")) && !(e = word(c, j, "um")) &&
+             !(e = word(c, j, "alle")) && !(e = word(c, j, "ore")) && !(e = word(c, j, "om")) &&
+             !(e = word(c, j, "a las")) && !(e = word(c, j, "a la")) && !(e = word(c, j, "\xc3\xa0s")))
+      break;
+    j = e;
+  }
+  return skip_space(c, j);
+}
+
+/* A second clock right after the stamp: "/12.48pm ET" or "(7:15pm EST)" — another zone's
+ * reading of the same instant, furniture of the stamp. */
+static size_t second_clock(const struct cur *c, size_t e) {
+  size_t j = skip_space(c, e);
+  bool paren = j < c->n && c->s[j] == '(';
+  if (j >= c->n || (c->s[j] != '/' && !paren))
+    return 0;
+  struct stamp probe;
+  memset(&probe, 0, sizeof probe);
+  size_t k = clock(c, skip_space(c, j + 1), &probe);
+  if (!k)
+    return 0;
+  size_t z = zone(c, k, &probe);
+  if (!z)
+    return 0;
+  if (paren) {
+    z = skip_space(c, z);
+    if (z >= c->n || c->s[z] != ')')
+      return 0;
+    z++;
+  }
+  return z;
+}
+
+/* The rest of a block after "03:42 ," that is only an author's name: two to four words, each
+ * capitalised, nothing else. A single word after a stamp is a headline ("21:05 Tanks"). */
+static bool only_a_name(const struct cur *c, size_t j) {
+  if (j >= c->n || c->n - j > 40)
+    return false;
+  size_t words = 0;
+  for (size_t i = j; i < c->n;) {
+    if (!isupper((unsigned char)c->s[i]))
+      return false;
+    words++;
+    while (i < c->n && c->s[i] != ' ') {
+      unsigned char ch = (unsigned char)c->s[i];
+      if (isdigit(ch) || ch == '.' || ch == ',' || ch == ':' || ch == '!' || ch == '?' || ch == '"')
+        return false;
+      i++;
+    }
+    i = skip_space(c, i);
+  }
+  return words >= 2 && words <= 4;
+}
+
+static int parse_at(const struct cur *cc, size_t from, struct stamp *ret) {
+  const struct cur *const c = cc;
   struct stamp st;
   memset(&st, 0, sizeof st);
-  if (len == 0)
-    return -EINVAL;
-  size_t i = prefix(&c, 0, &st.weak);
+  size_t i = prefix(c, from, &st.weak, &st.relative);
   st.start = i;
   size_t e = 0;
   int y, m, d;
-  size_t de = date(&c, i, &y, &m, &d);
+  size_t de = date(c, i, &y, &m, &d);
   if (de) {
-    size_t j = skip_space(&c, de);
-    if (j < c.n && c.s[j] == ',')
-      j = skip_space(&c, j + 1);
-    if (word(&c, j, "at"))
-      j = skip_space(&c, j + 2);
-    else if (dash(&c, j))
-      j = skip_space(&c, dash(&c, j));
-    if (j < c.n && c.s[j] == 'T' && y)
+    size_t j = connector(c, de);
+    if (j < c->n && c->s[j] == 'T' && y)
       j++;
-    e = clock(&c, j, &st);
+    e = clock(c, j, &st);
     if (!e && y) {
       /* "Nov 8, 2120 GMT": the "year" was the clock, which a zone must then confirm
        * ("Tuesday, November 8, 2011" alone is a date, not 20:11). */
       size_t k = de;
-      while (k > i && is_digit(&c, k - 1))
+      while (k > i && is_digit(c, k - 1))
         k--;
-      e = clock(&c, k, &st);
+      e = clock(c, k, &st);
       struct stamp probe = st;
-      if (e && zone(&c, e, &probe))
+      if (e && zone(c, e, &probe))
         y = 0;
       else
         e = 0;
@@ -405,24 +454,27 @@ int stamp_parse(const char *text, size_t len, struct stamp *ret) {
       return -EINVAL;
     st.year = y, st.month = m, st.day = d;
   } else {
-    e = clock(&c, i, &st);
+    e = clock(c, i, &st);
     if (!e)
       return -EINVAL;
   }
-  size_t ze = zone(&c, e, &st);
+  size_t ze = zone(c, e, &st);
   if (ze)
     e = ze;
   else
     st.zone_off = st.zone_len = 0;
+  size_t dual = second_clock(c, e);
+  if (dual)
+    e = dual;
   if (!st.month) {
     /* "14:52 GMT, 8 Nov" / "14:52 on Tuesday 8 November 2011" */
     size_t j = e;
-    if (j < c.n && c.s[j] == ',')
+    if (j < c->n && c->s[j] == ',')
       j++;
-    j = skip_space(&c, j);
-    if (word(&c, j, "on"))
-      j = skip_space(&c, j + 2);
-    if (j > e && (de = date(&c, j, &y, &m, &d))) {
+    j = skip_space(c, j);
+    if (word(c, j, "on"))
+      j = skip_space(c, j + 2);
+    if (j > e && (de = date(c, j, &y, &m, &d))) {
       st.year = y, st.month = m, st.day = d;
       e = de;
     }
@@ -433,30 +485,51 @@ int stamp_parse(const char *text, size_t len, struct stamp *ret) {
   if (st.len > BRAID_SPLIT_MAX_STAMP_BYTES)
     return -EINVAL;
   /* What follows decides whether a bare number was a stamp at all. */
-  size_t j = skip_space(&c, e);
-  while (j < c.n && (c.s[j] == ']' || c.s[j] == ')'))
-    j = skip_space(&c, j + 1);
+  size_t j = skip_space(c, e);
+  while (j < c->n && (c->s[j] == ']' || c->s[j] == ')'))
+    j = skip_space(c, j + 1);
+  /* "19:00 – 20:30", "19.00 bis 20.30 Uhr": a slot in a schedule */
+  size_t r = dash(c, j);
+  if (!r)
+    r = word(c, j, "to") ? j + 2 : word(c, j, "bis") ? j + 3 : 0;
+  if (r) {
+    struct stamp probe;
+    memset(&probe, 0, sizeof probe);
+    if (clock(c, skip_space(c, r), &probe))
+      st.range = true;
+  }
+  size_t rel = stamp__relative_time(c, j); /* "17:35 2h ago" */
+  if (rel) {
+    st.relative = true;
+    j = skip_space(c, rel);
+  }
   size_t after = j;
-  bool end = j >= c.n, sep = false, comma = false;
-  if (!end && c.s[j] == ':' && !is_digit(&c, j + 1)) {
+  bool end = j >= c->n, sep = false, comma = false;
+  if (!end && c->s[j] == ':' && !is_digit(c, j + 1)) {
     sep = true;
     j++;
-  } else if (!end && c.s[j] == '|') {
+  } else if (!end && (c->s[j] == '|' || c->s[j] == '/')) {
     sep = true;
     j++;
-  } else if (!end && dash(&c, j) && !is_digit(&c, dash(&c, j))) {
+  } else if (!end && dash(c, j) && !is_digit(c, dash(c, j))) {
     sep = true;
-    j = dash(&c, j);
-  } else if (!end && c.s[j] == ',') {
+    j = dash(c, j);
+  } else if (!end && c->s[j] == ',') {
     comma = true;
     j++;
   }
-  j = skip_space(&c, j);
+  j = skip_space(c, j);
+  while (j < c->n && c->s[j] == '+') /* "+++ 20:34 Headline +++" */
+    j++;
+  j = skip_space(c, j);
   bool strong = st.zone_len > 0 || st.meridiem || st.month || st.zone_off > 0;
   if (st.word_clock && !st.zone_len && !sep && !end)
     return -EINVAL;
-  bool sentence = !end && j == after &&
-                  (isupper((unsigned char)c.s[j]) || c.s[j] == '"' || (unsigned char)c.s[j] >= 0x80);
+  unsigned char next = end ? 0 : (unsigned char)c->s[j];
+  bool sentence = !end && j == after && (isupper(next) || next == '"' || next >= 0x80);
+  /* "21:50 una hora más": a two-digit colon clock and a lower-case word ("14.05 million" is
+   * a number, "9:05 the polls" a sentence about a time) */
+  bool lower = !end && j == after && islower(next) && st.padded && st.form == STAMP_COLON;
   switch (st.form) {
   case STAMP_COMPACT:
     /* "2011 was a year" is not 20:11; "2011:" or "2120 GMT" is. */
@@ -466,15 +539,99 @@ int stamp_parse(const char *text, size_t len, struct stamp *ret) {
   case STAMP_COLON:
   case STAMP_DOT:
   case STAMP_HOUR:
-    if (!strong && !sep && !end && !comma && !sentence)
+    if (!strong && !sep && !end && !comma && !sentence && !lower)
       return -EINVAL;
     if (!strong && comma && st.form != STAMP_COLON)
       return -EINVAL;
     break;
   }
+  if (comma && only_a_name(c, j)) {
+    st.byline = true; /* "03:42 , Name": the author is furniture */
+    j = c->n;
+  }
   st.body = j;
   *ret = st;
   return 0;
+}
+
+int stamp_parse(const char *text, size_t len, struct stamp *ret) {
+  struct cur c = {text, len};
+  if (len == 0)
+    return -EINVAL;
+  if (parse_at(&c, 0, ret) == 0)
+    return 0;
+  size_t li = lead_in(&c);
+  if (li && parse_at(&c, li, ret) == 0) {
+    ret->lead_in = true;
+    return 0;
+  }
+  return -EINVAL;
+}
+
+int stamp_parse_trailing(const char *text, size_t len, struct stamp *ret) {
+  struct cur c = {text, len};
+  while (len > 0 && (text[len - 1] == ' ' || text[len - 1] == ')' || text[len - 1] == ']'))
+    len--;
+  if (len < 6)
+    return -EINVAL;
+  size_t lo = len > BRAID_SPLIT_MAX_STAMP_BYTES ? len - BRAID_SPLIT_MAX_STAMP_BYTES : 0;
+  /* The earliest start that reads to the end is the whole stamp ("9/23/2013 3:16:06 PM",
+   * not "3:16:06 PM"). A start glued to a letter or a full stop is fine: "mayor.6/24/2022". */
+  for (size_t i = lo; i < len; i++) {
+    if (!isdigit((unsigned char)text[i]) || (i > 0 && isdigit((unsigned char)text[i - 1])))
+      continue;
+    struct cur t = {text + i, len - i};
+    struct stamp st;
+    memset(&st, 0, sizeof st);
+    int y, m, d;
+    size_t de = date(&t, 0, &y, &m, &d);
+    if (!de)
+      continue;
+    size_t k = connector(&t, de);
+    size_t e = clock(&t, k, &st);
+    if (!e)
+      continue;
+    size_t ze = zone(&t, e, &st);
+    if (ze)
+      e = ze;
+    else
+      st.zone_off = st.zone_len = 0;
+    if (skip_space(&t, e) != t.n)
+      continue;
+    if (y && d > civil_days_in_month(y, m))
+      continue;
+    st.year = y, st.month = m, st.day = d;
+    st.start = i;
+    st.len = e;
+    st.zone_off += i;
+    st.body = c.n;
+    *ret = st;
+    return 0;
+  }
+  return -EINVAL;
+}
+
+bool stamp_is_match_clock(const char *text, size_t len) {
+  struct cur c = {text, len};
+  size_t i = skip_space(&c, 0);
+  int v, k;
+  size_t e = digits(&c, i, 3, &v, &k);
+  if (!e || v > 130)
+    return false;
+  if (e < c.n && c.s[e] == '+') { /* 45+2' */
+    int w;
+    e = digits(&c, e + 1, 2, &w, &k);
+    if (!e)
+      return false;
+  }
+  if (e < c.n && c.s[e] == '\'')
+    return true;
+  if (e + 3 <= c.n && memcmp(c.s + e, "\xe2\x80\x99", 3) == 0) /* 45’ */
+    return true;
+  /* a cricket over and ball, "14.3" (balls 1 to 6, one digit), followed by a name */
+  if (e + 2 < c.n && c.s[e] == '.' && c.s[e + 1] >= '1' && c.s[e + 1] <= '6' && c.s[e + 2] == ' ')
+    return true;
+  return false;
 }
 
 int stamp_parse_date_line(const char *text, size_t len, int *ret_year, int *ret_month,

@@ -501,7 +501,47 @@ static const struct place {
     {"paris", "Europe/Paris"},     {"sydney", "Australia/Sydney"}, {"tehran", "Asia/Tehran"},
     {"tel aviv", "Asia/Jerusalem"}, {"tokyo", "Asia/Tokyo"},      {"uk", "Europe/London"},
     {"ukraine", "Europe/Kyiv"},    {"washington", "America/New_York"},
+    {"beirut", "Asia/Beirut"},     {"kabul", "Asia/Kabul"},       {"istanbul", "Europe/Istanbul"},
+    {"ankara", "Europe/Istanbul"}, {"delhi", "Asia/Kolkata"},     {"india", "Asia/Kolkata"},
+    {"hong kong", "Asia/Hong_Kong"}, {"new york", "America/New_York"}, {"madrid", "Europe/Madrid"},
+    {"rome", "Europe/Rome"},       {"amsterdam", "Europe/Amsterdam"},
+    {"riyadh", "Asia/Riyadh"},     {"dubai", "Asia/Dubai"},       {"tripoli", "Africa/Tripoli"},
+    {"baghdad", "Asia/Baghdad"},   {"khartoum", "Africa/Khartoum"}, {"taipei", "Asia/Taipei"},
+    {"seoul", "Asia/Seoul"},       {"sanaa", "Asia/Aden"},        {"minsk", "Europe/Minsk"},
 };
+
+/* Zones spelled out in words, as some outlets print them after the clock, and what they
+ * mean: an abbreviation of ABBREVS or an IANA region. Longest first where one begins another. */
+static const struct spelled {
+  const char *name;
+  const char *means;
+} SPELLED[] = {
+    {"australian eastern daylight time", "AEDT"}, {"australian eastern standard time", "AEST"},
+    {"central european summer time", "CEST"},     {"eastern european summer time", "EEST"},
+    {"coordinated universal time", "UTC"},        {"central european time", "CET"},
+    {"eastern european time", "EET"},             {"eastern daylight time", "EDT"},
+    {"eastern standard time", "EST"},             {"pacific daylight time", "PDT"},
+    {"pacific standard time", "PST"},             {"central daylight time", "CDT"},
+    {"central standard time", "CST"},             {"british summer time", "BST"},
+    {"greenwich mean time", "GMT"},               {"horário de brasília", "America/Sao_Paulo"},
+    {"hora de brasília", "America/Sao_Paulo"},    {"hora peninsular", "Europe/Madrid"},
+    {"heure de paris", "Europe/Paris"},           {"heure française", "Europe/Paris"},
+    {"heure de france", "Europe/Paris"},          {"ora italiana", "Europe/Rome"},
+    {"nederlandse tijd", "Europe/Amsterdam"},     {"deutscher zeit", "Europe/Berlin"},
+    {"eastern time", "ET"},                       {"pacific time", "PT"},
+    {"central time", "CT"},                       {"mountain time", "MT"},
+    {"uk time", "Europe/London"},
+};
+
+size_t tz_spelled_len(const char *t, size_t n) {
+  for (size_t i = 0; i < sizeof SPELLED / sizeof SPELLED[0]; i++) {
+    size_t k = strlen(SPELLED[i].name);
+    if (k <= n && strncasecmp(t, SPELLED[i].name, k) == 0 &&
+        (k == n || !isalpha((unsigned char)t[k])))
+      return k;
+  }
+  return 0;
+}
 
 static int region_ref(struct tzset *s, const char *name, struct zone_ref *ret) {
   const struct tz *z;
@@ -577,6 +617,9 @@ int tz_resolve(struct tzset *s, const char *text, size_t len, const struct tz *h
   }
   if (strchr(t, '/'))
     return region_ref(s, t, ret);
+  for (size_t i = 0; i < sizeof SPELLED / sizeof SPELLED[0]; i++)
+    if (strcasecmp(SPELLED[i].name, t) == 0)
+      return tz_resolve(s, SPELLED[i].means, strlen(SPELLED[i].means), hint, near, ret);
   if (hint && isalpha((unsigned char)t[0]) && len <= 6 && tz_abbrev_offset(hint, t, near, &off)) {
     ret->kind = ZONE_FIXED;
     ret->offset = off;

@@ -66,6 +66,9 @@ int tz_resolve(struct tzset *s, const char *text, size_t len, const struct tz *h
 
 /* Whether t (n bytes) is an abbreviation in braid's table, written in capitals ("GMT", "ET"). */
 bool tz_is_abbrev(const char *t, size_t n);
+/* Length of a zone spelled out in words at the start of t ("British Summer Time", "Eastern
+ * Time", "heure de Paris"), or 0. tz_resolve reads what it returns. */
+size_t tz_spelled_len(const char *t, size_t n);
 /* Whether t (n bytes) names a place or word that "<t> time" makes a zone of ("Kyiv", "local"). */
 bool tz_is_place(const char *t, size_t n);
 

@@ -2,7 +2,8 @@
  *
  * Input: byte 0 picks the mode (auto, always, never) and the feed's zone (none,
  * Europe/London, America/New_York, "+05:30", Asia/Jerusalem); byte 1 picks the post's date
- * (none, 2011-11-08 21:30 UTC with or without a +01:00 offset). The rest is the HTML body.
+ * (none, 2011-11-08 21:30 UTC with or without a +01:00 offset) and whether the item's title
+ * and link say "live" (the signals for a blog of one or two updates). The rest is the body.
  * Properties: no crash, leak or UB; a body that is not a live blog has no updates; updates are
  * oldest first, within BRAID_SPLIT_MAX_UPDATES, each with a stamp no longer than
  * BRAID_SPLIT_MAX_STAMP_BYTES and valid UTF-8 stamp and text; a failure has a message.
@@ -27,6 +28,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       .post_date = 1320787800,
       .has_post_offset = (data[1] % 3) == 2,
       .post_offset = 3600,
+      .title = (data[1] / 3) % 2 ? "Storm – live updates" : NULL,
+      .link = (data[1] / 6) % 2 ? "https://example.org/live/2011/nov/08" : NULL,
   };
   struct liveblog *lb = NULL;
   char err[256] = "";

@@ -147,8 +147,11 @@ static const struct row ROWS[] = {
     /* whole blogs, auto-detected */
     {"newest first", "<p>2120 GMT: a</p><p>1703 GMT: b</p><p>1615 GMT: c</p>", D, NULL, AUTO,
      "2011-11-08T16:15:00Z,2011-11-08T17:03:00Z,2011-11-08T21:20:00Z"},
-    {"two stamps are not a live blog", "<p>2120 GMT: a</p><p>1703 GMT: b</p>", D, NULL, AUTO,
-     ""},
+    /* issue 12: a stamp naming its zone ("HHMM GMT:") is strong enough for one or two */
+    {"two zoned stamps are a live blog", "<p>2120 GMT: a</p><p>1703 GMT: b</p>", D, NULL, AUTO,
+     "2011-11-08T17:03:00Z,2011-11-08T21:20:00Z"},
+    {"two bare clocks without signals are not a live blog",
+     "<p>21:20 Protest.</p><p>17:03 March.</p>", D, NULL, AUTO, ""},
     {"newest first across midnight",
      "<p>0030 GMT: a</p><p>2350 GMT: b</p><p>2310 GMT: c</p>", "2011-11-09T00:40:00Z", NULL,
      AUTO, "2011-11-08T23:10:00Z,2011-11-08T23:50:00Z,2011-11-09T00:30:00Z"},
@@ -336,7 +339,9 @@ static void test_update_parts(void **state) {
   assert_string_equal(lb->updates[2].text, "Power back\n\nSupply restored.");
   assert_string_equal(lb->updates[2].html, "<h3>Power back</h3>\n<p>16:15 GMT: Supply restored.</p>");
   assert_string_equal(lb->updates[1].text, "Schools shut\n\nAll closed.\n\nMore on schools.");
-  assert_string_equal(lb->updates[0].text, "Monday 7 November\n\nWarning issued.");
+  /* issue 12: a day heading dates the update after it but is not its text */
+  assert_string_equal(lb->updates[0].text, "Warning issued.");
+  assert_string_equal(lb->updates[0].html, "<p>14:35 GMT: Warning issued.</p>");
   char when[CIVIL_UTC_LEN];
   civil_format_utc(lb->updates[0].time, when);
   assert_string_equal(when, "2011-11-07T14:35:00Z");

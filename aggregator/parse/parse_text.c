@@ -19,6 +19,7 @@
 #include "htmltext.h"
 #include "parse_core.h"
 #include "parse_saxint.h"
+#include "swar.h"
 
 const char *const parse__field_names[] = {
     "", "title", "link", "id", "summary", "content", "author", "author", "author",
@@ -337,11 +338,22 @@ static void fix_double_utf8(struct buf *b) {
   size_t n = b->len;
   bool high = false;
   for (size_t i = 0; i < n; i++) {
+    while (n - i >= 8 && !swar_has_high(swar_load(t + i)))
+      i += 8; /* ASCII, eight bytes at a time: most fields are */
+    if (i >= n)
+      break;
     if (t[i] < 0x80)
       continue;
     if (t[i] != 0xC2 && t[i] != 0xC3)
       return; /* a character above U+00FF: real UTF-8 */
-    high = true;
+    if (!high) {
+      /* The first such character must be a UTF-8 lead byte and the next one a continuation
+       * byte (U+0080..U+00BF): real latin-1 text fails here, at once. */
+      unsigned v = ((t[i] & 0x03u) << 6) | (t[i + 1] & 0x3Fu);
+      if (v < 0xC2 || v > 0xF4 || i + 3 >= n || t[i + 2] != 0xC2 || t[i + 3] > 0xBF)
+        return;
+      high = true;
+    }
     i++;
   }
   if (!high)

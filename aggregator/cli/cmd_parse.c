@@ -27,7 +27,8 @@
 static void usage(FILE *f) {
   fprintf(f, "usage: braid parse FILE|-\n"
              "Parse one RSS, Atom or JSON Feed document and print it as JSON.\n"
-             "Exit status: 0 parsed, 1 nothing could be read (or a cap was hit), 2 usage.\n");
+             "Exit status: 0 parsed (a feed with no items too), 1 not a feed, unreadable or a cap\n"
+             "was hit, 2 usage.\n");
 }
 
 static json_t *jstr(const char *s) { return s ? json_string(s) : json_null(); }
@@ -283,12 +284,12 @@ int cmd_parse(int argc, char **argv) {
     fprintf(stderr, "braid parse: %s: writing entries: %s\n", name, strerror(-o.err));
     goto out;
   }
-  if (feed_parser_item_count(p) == 0 && !m->title) {
+  /* A feed root (RSS, RDF, Atom, JSON Feed) makes a feed, even with no items and no title:
+   * a new feed, or one between posts. Only a document that is no feed at all is refused. */
+  if (!m->format) {
     size_t ne = feed_parser_error_count(p);
-    fprintf(stderr, "braid parse: %s: nothing to read: %s%s%s\n", name,
-            m->format ? "a feed with no items and no title"
-                      : "not an RSS, Atom or JSON Feed document",
-            ne ? "; " : "", ne ? feed_parser_error(p, 0) : "");
+    fprintf(stderr, "braid parse: %s: nothing to read: not an RSS, Atom or JSON Feed document%s%s\n",
+            name, ne ? "; " : "", ne ? feed_parser_error(p, 0) : "");
     goto out;
   }
   if (print_document(p, &o) < 0) {

@@ -129,11 +129,19 @@ void charset_sniff(const char *data, size_t len, const char *http_charset,
     strcpy(label, "utf-16be");
     return;
   }
-  bool wide_bytes = len >= 4 && ((u[0] == '<' && u[1] == 0) || (u[0] == 0 && u[1] == '<'));
-  if (wide_bytes) {
-    strcpy(label, u[0] == '<' ? "utf-16le" : "utf-16be");
-    return;
-  }
+  /* No BOM: which of the first four bytes are zero says the width and the byte order of the
+   * ASCII characters a document starts with (XML 1.0 appendix F), whatever it declares. */
+  static const struct {
+    unsigned char nonzero[4];
+    const char *label;
+  } wide[] = {{{0, 0, 0, 1}, "utf-32be"}, {{1, 0, 0, 0}, "utf-32le"},
+              {{0, 1, 0, 1}, "utf-16be"}, {{1, 0, 1, 0}, "utf-16le"}};
+  for (size_t i = 0; len >= 4 && i < sizeof wide / sizeof wide[0]; i++)
+    if ((u[0] != 0) == wide[i].nonzero[0] && (u[1] != 0) == wide[i].nonzero[1] &&
+        (u[2] != 0) == wide[i].nonzero[2] && (u[3] != 0) == wide[i].nonzero[3]) {
+      strcpy(label, wide[i].label);
+      return;
+    }
   /* A label for a 16- or 32-bit encoding cannot be right when the bytes read as ASCII. */
   if (http_charset && *http_charset) {
     copy_label(label, http_charset, strlen(http_charset));

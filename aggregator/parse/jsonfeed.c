@@ -22,7 +22,7 @@ static const char *str(json_t *o, const char *key) {
 }
 
 static char *field(struct feed_parser *p, size_t item, const char *name, const char *v) {
-  return v && *v ? parser_field(p, item, name, v, strlen(v)) : NULL;
+  return v && *v ? parse__field(p, item, name, v, strlen(v)) : NULL;
 }
 
 /* JSON Feed 1.1 "authors": [{"name"}], 1.0 "author": {"name"}. */
@@ -40,7 +40,7 @@ static int date_field(struct feed_parser *p, size_t item, const char *name, cons
   if (date_parse(v, ret, err, sizeof err) == 0)
     *has = true;
   else
-    parser_error(p, "item %zu: %s: %s", item, name, err);
+    parse__error(p, "item %zu: %s: %s", item, name, err);
   return 0;
 }
 
@@ -51,7 +51,7 @@ static char *text_as_html(struct feed_parser *p, size_t item, const char *name, 
   struct buf b;
   buf_init(&b, BRAID_PARSE_MAX_FIELD_BYTES);
   if (html_escape(&b, v, strlen(v)) < 0)
-    parser_error(p, "item %zu: %s exceeds BRAID_PARSE_MAX_FIELD_BYTES (%u bytes); cut", item,
+    parse__error(p, "item %zu: %s exceeds BRAID_PARSE_MAX_FIELD_BYTES (%u bytes); cut", item,
                  name, BRAID_PARSE_MAX_FIELD_BYTES);
   return buf_steal(&b);
 }
@@ -67,7 +67,7 @@ static int read_item(struct feed_parser *p, json_t *o, size_t n, const char *bas
   const char *url = str(o, "url");
   if (!url)
     url = str(o, "external_url");
-  it.link = url ? parser_resolve(url, base) : NULL;
+  it.link = url ? parse__resolve(url, base) : NULL;
   const char *title = str(o, "title");
   if (title && htmltext(title, strlen(title), 1, BRAID_PARSE_MAX_FIELD_BYTES, &it.title, NULL) < 0)
     return -ENOMEM;
@@ -86,7 +86,7 @@ static int read_item(struct feed_parser *p, json_t *o, size_t n, const char *bas
   json_t *tags = json_object_get(o, "tags"), *v;
   size_t i;
   json_array_foreach(tags, i, v) {
-    if (json_is_string(v) && item_add_category(p, &it, json_string_value(v)) < 0)
+    if (json_is_string(v) && parse__add_category(p, &it, json_string_value(v)) < 0)
       return -ENOMEM;
   }
   json_t *atts = json_object_get(o, "attachments");
@@ -94,31 +94,31 @@ static int read_item(struct feed_parser *p, json_t *o, size_t n, const char *bas
     const char *u = str(v, "url");
     if (!u)
       continue;
-    char *abs = parser_resolve(u, base);
+    char *abs = parse__resolve(u, base);
     char len[32] = "";
     json_t *sz = json_object_get(v, "size_in_bytes");
     if (json_is_integer(sz))
       snprintf(len, sizeof len, "%lld", (long long)json_integer_value(sz));
-    int r = abs ? item_add_enclosure(p, &it, abs, str(v, "mime_type"), len[0] ? len : NULL) : 0;
+    int r = abs ? parse__add_enclosure(p, &it, abs, str(v, "mime_type"), len[0] ? len : NULL) : 0;
     free(abs);
     if (r < 0)
       return r;
   }
-  return parser_deliver(p, &it);
+  return parse__deliver(p, &it);
 }
 
-int jsonfeed_parse(struct feed_parser *p, const char *data, size_t len) {
+int parse__jsonfeed(struct feed_parser *p, const char *data, size_t len) {
   json_error_t jerr;
   json_t *root = json_loadb(data, len, 0, &jerr);
   if (!root) {
-    parser_not_wellformed(p);
-    parser_error(p, "line %d: JSON: %s", jerr.line, jerr.text);
+    parse__not_wellformed(p);
+    parse__error(p, "line %d: JSON: %s", jerr.line, jerr.text);
     return 0;
   }
-  struct feed_meta *m = parser_meta_mut(p);
+  struct feed_meta *m = parse__meta_mut(p);
   const char *version = json_is_object(root) ? str(root, "version") : NULL;
   if (!version || strncmp(version, "https://jsonfeed.org/version/1", 30) != 0) {
-    parser_error(p, "JSON document is not a JSON Feed (no \"version\": "
+    parse__error(p, "JSON document is not a JSON Feed (no \"version\": "
                  "\"https://jsonfeed.org/version/1...\")");
     json_decref(root);
     return 0;
@@ -127,15 +127,15 @@ int jsonfeed_parse(struct feed_parser *p, const char *data, size_t len) {
   const char *title = str(root, "title");
   if (title && htmltext(title, strlen(title), 1, BRAID_PARSE_MAX_FIELD_BYTES, &m->title, NULL) < 0)
     goto oom;
-  const char *doc = parser_doc_url(p);
-  m->link = str(root, "home_page_url") ? parser_resolve(str(root, "home_page_url"), doc) : NULL;
-  m->id = str(root, "feed_url") ? parser_resolve(str(root, "feed_url"), doc) : NULL;
+  const char *doc = parse__doc_url(p);
+  m->link = str(root, "home_page_url") ? parse__resolve(str(root, "home_page_url"), doc) : NULL;
+  m->id = str(root, "feed_url") ? parse__resolve(str(root, "feed_url"), doc) : NULL;
   m->subtitle = field(p, 0, "subtitle", str(root, "description"));
   m->language = field(p, 0, "language", str(root, "language"));
   m->author = author(p, 0, root);
   const char *icon = str(root, "icon") ? str(root, "icon") : str(root, "favicon");
   const char *base = m->link ? m->link : doc;
-  m->image = icon ? parser_resolve(icon, base) : NULL;
+  m->image = icon ? parse__resolve(icon, base) : NULL;
   json_t *items = json_object_get(root, "items"), *v;
   size_t i;
   int r = 0;

@@ -116,7 +116,7 @@ void feed_parser_free(struct feed_parser *p) {
   free(p);
 }
 
-void parser_error(struct feed_parser *p, const char *fmt, ...) {
+void parse__error(struct feed_parser *p, const char *fmt, ...) {
   if (p->n_errors >= BRAID_PARSE_MAX_ERRORS) {
     p->errors_dropped = true;
     return;
@@ -142,11 +142,11 @@ void parser_error(struct feed_parser *p, const char *fmt, ...) {
     free(copy);
 }
 
-void parser_not_wellformed(struct feed_parser *p) { p->wellformed = false; }
-struct feed_meta *parser_meta_mut(struct feed_parser *p) { return &p->meta; }
-const char *parser_doc_url(const struct feed_parser *p) { return p->base_url; }
+void parse__not_wellformed(struct feed_parser *p) { p->wellformed = false; }
+struct feed_meta *parse__meta_mut(struct feed_parser *p) { return &p->meta; }
+const char *parse__doc_url(const struct feed_parser *p) { return p->base_url; }
 
-char *parser_resolve(const char *url, const char *base) {
+char *parse__resolve(const char *url, const char *base) {
   if (!url)
     return NULL;
   while (isspace((unsigned char)*url))
@@ -167,23 +167,23 @@ char *parser_resolve(const char *url, const char *base) {
   return out ? out : trimmed;
 }
 
-char *parser_field(struct feed_parser *p, size_t item, const char *field, const char *s,
+char *parse__field(struct feed_parser *p, size_t item, const char *field, const char *s,
                    size_t len) {
   if (len > BRAID_PARSE_MAX_FIELD_BYTES) {
     len = BRAID_PARSE_MAX_FIELD_BYTES;
     while (len > 0 && ((unsigned char)s[len] & 0xC0) == 0x80)
       len--;
     if (item)
-      parser_error(p, "item %zu: %s exceeds BRAID_PARSE_MAX_FIELD_BYTES (%u bytes); cut", item,
+      parse__error(p, "item %zu: %s exceeds BRAID_PARSE_MAX_FIELD_BYTES (%u bytes); cut", item,
                    field, BRAID_PARSE_MAX_FIELD_BYTES);
     else
-      parser_error(p, "feed: %s exceeds BRAID_PARSE_MAX_FIELD_BYTES (%u bytes); cut", field,
+      parse__error(p, "feed: %s exceeds BRAID_PARSE_MAX_FIELD_BYTES (%u bytes); cut", field,
                    BRAID_PARSE_MAX_FIELD_BYTES);
   }
   return strndup(s, len);
 }
 
-void feed_item_clear(struct feed_item *it) {
+void parse__item_clear(struct feed_item *it) {
   free(it->id);
   free(it->title);
   free(it->link);
@@ -201,7 +201,7 @@ void feed_item_clear(struct feed_item *it) {
   memset(it, 0, sizeof *it);
 }
 
-int item_add_category(struct feed_parser *p, struct feed_item *it, const char *term) {
+int parse__add_category(struct feed_parser *p, struct feed_item *it, const char *term) {
   if (!term || !*term)
     return 0;
   for (size_t i = 0; i < it->n_categories; i++)
@@ -209,7 +209,7 @@ int item_add_category(struct feed_parser *p, struct feed_item *it, const char *t
       return 0;
   if (it->n_categories >= BRAID_PARSE_MAX_CATEGORIES) {
     if (it->n_categories == BRAID_PARSE_MAX_CATEGORIES)
-      parser_error(p, "item %zu: more than BRAID_PARSE_MAX_CATEGORIES (%d) categories; the rest "
+      parse__error(p, "item %zu: more than BRAID_PARSE_MAX_CATEGORIES (%d) categories; the rest "
                    "are dropped", p->items + 1, BRAID_PARSE_MAX_CATEGORIES);
     return 0;
   }
@@ -223,7 +223,7 @@ int item_add_category(struct feed_parser *p, struct feed_item *it, const char *t
   return 0;
 }
 
-int item_add_enclosure(struct feed_parser *p, struct feed_item *it, const char *url,
+int parse__add_enclosure(struct feed_parser *p, struct feed_item *it, const char *url,
                        const char *type, const char *length) {
   if (!url || !*url)
     return 0;
@@ -231,7 +231,7 @@ int item_add_enclosure(struct feed_parser *p, struct feed_item *it, const char *
     if (strcmp(it->enclosures[i].url, url) == 0)
       return 0; /* media:content repeating the enclosure */
   if (it->n_enclosures >= BRAID_PARSE_MAX_ENCLOSURES) {
-    parser_error(p, "item %zu: more than BRAID_PARSE_MAX_ENCLOSURES (%d) enclosures; the rest "
+    parse__error(p, "item %zu: more than BRAID_PARSE_MAX_ENCLOSURES (%d) enclosures; the rest "
                  "are dropped", p->items + 1, BRAID_PARSE_MAX_ENCLOSURES);
     return 0;
   }
@@ -263,15 +263,15 @@ int item_add_enclosure(struct feed_parser *p, struct feed_item *it, const char *
   return 0;
 }
 
-int parser_deliver(struct feed_parser *p, struct feed_item *it) {
+int parse__deliver(struct feed_parser *p, struct feed_item *it) {
   if (p->fatal) {
-    feed_item_clear(it);
+    parse__item_clear(it);
     return p->fatal;
   }
   if (p->items >= BRAID_PARSE_MAX_ITEMS) {
-    parser_error(p, "feed has more than BRAID_PARSE_MAX_ITEMS (%d) items; stopped there",
+    parse__error(p, "feed has more than BRAID_PARSE_MAX_ITEMS (%d) items; stopped there",
                  BRAID_PARSE_MAX_ITEMS);
-    feed_item_clear(it);
+    parse__item_clear(it);
     return p->fatal = -E2BIG;
   }
   char **fields[] = {&it->id, &it->title, &it->link, &it->author, &it->summary, &it->content};
@@ -286,9 +286,9 @@ int parser_deliver(struct feed_parser *p, struct feed_item *it) {
       return p->fatal = -ENOMEM;
   it->index = ++p->items;
   int r = p->cb ? p->cb(p->userdata, it) : 0;
-  feed_item_clear(it);
+  parse__item_clear(it);
   if (r != 0) {
-    parser_error(p, "item %zu: stopped by the caller", it->index);
+    parse__error(p, "item %zu: stopped by the caller", it->index);
     return p->fatal = -ECANCELED;
   }
   return 0;
@@ -306,12 +306,12 @@ static void on_xml_error(void *userdata, xmlErrorPtr e) {
   if (e->domain == XML_FROM_NAMESPACE)
     return;
   p->wellformed = false;
-  parser_error(p, "line %d: %s", e->line, e->message ? e->message : "XML error");
+  parse__error(p, "line %d: %s", e->line, e->message ? e->message : "XML error");
   if (e->code == XML_ERR_TAG_NAME_MISMATCH && e->str2)
     sax_tag_mismatch(userdata, e->str2);
 }
 
-void parser_xml_stop(struct feed_parser *p, int err) {
+void parse__xml_stop(struct feed_parser *p, int err) {
   if (!p->fatal)
     p->fatal = err;
   if (p->ctxt)
@@ -345,11 +345,11 @@ static int stop_at_cap(struct feed_parser *p, bool in_section) {
   xmlStopParser(p->ctxt);
   (void)sax_finish(p->sax, "the parse stopped inside it");
   if (in_section)
-    parser_error(p, "line %d: a CDATA section, comment or processing instruction longer than "
+    parse__error(p, "line %d: a CDATA section, comment or processing instruction longer than "
                  "BRAID_PARSE_MAX_TEXT_BYTES (%u bytes); stopped there", line,
                  BRAID_PARSE_MAX_TEXT_BYTES);
   else
-    parser_error(p, "line %d: more than BRAID_PARSE_MAX_TEXT_BYTES (%u bytes) in one run the "
+    parse__error(p, "line %d: more than BRAID_PARSE_MAX_TEXT_BYTES (%u bytes) in one run the "
                  "parser must buffer whole (text, tag or attribute); stopped there", line,
                  BRAID_PARSE_MAX_TEXT_BYTES);
   return p->fatal = -E2BIG;
@@ -363,7 +363,7 @@ static int feed_bytes(struct feed_parser *p, const char *data, size_t len, bool 
     return p->fatal = r;
   if (p->mode == MODE_JSON) {
     if (buf_append(&p->json, out, outlen) < 0) {
-      parser_error(p, "JSON Feed exceeds BRAID_PARSE_MAX_JSON_BYTES (%u bytes)",
+      parse__error(p, "JSON Feed exceeds BRAID_PARSE_MAX_JSON_BYTES (%u bytes)",
                    BRAID_PARSE_MAX_JSON_BYTES);
       return p->fatal = -E2BIG;
     }
@@ -402,7 +402,7 @@ static int decide(struct feed_parser *p) {
   if (r < 0)
     return p->fatal = r;
   if (!known) {
-    parser_error(p, "unknown charset \"%s\"; read as utf-8", p->encoding);
+    parse__error(p, "unknown charset \"%s\"; read as utf-8", p->encoding);
     strcpy(p->encoding, "utf-8");
   }
   p->meta.encoding = p->encoding;
@@ -429,9 +429,9 @@ int feed_parser_push(struct feed_parser *p, const char *data, size_t len) {
   if (p->fatal)
     return p->fatal;
   if (len > BRAID_PARSE_MAX_DOC_BYTES - p->total_bytes) {
-    parser_error(p, "document exceeds BRAID_PARSE_MAX_DOC_BYTES (%u bytes); stopped there",
+    parse__error(p, "document exceeds BRAID_PARSE_MAX_DOC_BYTES (%u bytes); stopped there",
                  BRAID_PARSE_MAX_DOC_BYTES);
-    parser_xml_stop(p, -E2BIG);
+    parse__xml_stop(p, -E2BIG);
     return p->fatal;
   }
   p->total_bytes += len;
@@ -471,7 +471,7 @@ static int feed_parser_finish_document(struct feed_parser *p) {
   int r;
   if (p->mode == MODE_SNIFF) {
     if (p->total_bytes == 0) {
-      parser_error(p, "empty document");
+      parse__error(p, "empty document");
       p->wellformed = false;
       return 0;
     }
@@ -481,11 +481,11 @@ static int feed_parser_finish_document(struct feed_parser *p) {
   if ((r = feed_bytes(p, "", 0, true)) < 0)
     return r;
   if (p->mode == MODE_JSON)
-    return jsonfeed_parse(p, p->json.data ? p->json.data : "", p->json.len);
+    return parse__jsonfeed(p, p->json.data ? p->json.data : "", p->json.len);
   xmlParseChunk(p->ctxt, NULL, 0, 1);
   if (p->repair.repairs > 0) {
     p->wellformed = false;
-    parser_error(p, "%zu bare '&', stray '<' or unquoted attribute values were repaired",
+    parse__error(p, "%zu bare '&', stray '<' or unquoted attribute values were repaired",
                  p->repair.repairs);
   }
   if (p->fatal)

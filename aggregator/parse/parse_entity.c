@@ -18,7 +18,7 @@
 
 /* ---- entities --------------------------------------------------------------------------- */
 
-xmlEntityPtr get_entity(void *ctx, const xmlChar *name) {
+xmlEntityPtr parse__get_entity(void *ctx, const xmlChar *name) {
   struct sax_state *s = ctx;
   /* libxml2 drops every entity reference once the document is known not to be well-formed
    * (even &amp;); braid tracks well-formedness itself, so tell it all is well. */
@@ -31,7 +31,7 @@ xmlEntityPtr get_entity(void *ctx, const xmlChar *name) {
     size_t n = strlen(declared);
     if (s->expanded_bytes + n > BRAID_PARSE_MAX_EXPANSION_BYTES) {
       if (!s->expansion_reported)
-        parser_error(s->p, "line %d: entity expansions exceed BRAID_PARSE_MAX_EXPANSION_BYTES "
+        parse__error(s->p, "line %d: entity expansions exceed BRAID_PARSE_MAX_EXPANSION_BYTES "
                      "(%d bytes); the rest pass through as text", xmlSAX2GetLineNumber(s->ctxt),
                      BRAID_PARSE_MAX_EXPANSION_BYTES);
       s->expansion_reported = true;
@@ -75,13 +75,13 @@ xmlEntityPtr get_entity(void *ctx, const xmlChar *name) {
 }
 
 /* Parameter entities only matter inside a DTD, which braid never acts on. */
-xmlEntityPtr get_parameter_entity(void *ctx, const xmlChar *name) {
+xmlEntityPtr parse__get_parameter_entity(void *ctx, const xmlChar *name) {
   (void)ctx;
   (void)name;
   return NULL;
 }
 
-void entity_decl(void *ctx, const xmlChar *name, int type, const xmlChar *publicId,
+void parse__entity_decl(void *ctx, const xmlChar *name, int type, const xmlChar *publicId,
                         const xmlChar *systemId, xmlChar *content) {
   struct sax_state *s = ctx;
   (void)publicId;
@@ -101,12 +101,12 @@ void entity_decl(void *ctx, const xmlChar *name, int type, const xmlChar *public
     free(n);
     free(val);
   }
-  parser_error(s->p, "line %d: entity '%s' declared in the DTD%s is not expanded",
+  parse__error(s->p, "line %d: entity '%s' declared in the DTD%s is not expanded",
                xmlSAX2GetLineNumber(s->ctxt), (const char *)name,
                systemId ? " (external)" : "");
 }
 
-xmlParserInputPtr resolve_entity(void *ctx, const xmlChar *publicId,
+xmlParserInputPtr parse__resolve_entity(void *ctx, const xmlChar *publicId,
                                         const xmlChar *systemId) {
   (void)ctx;
   (void)publicId;

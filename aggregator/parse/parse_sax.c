@@ -7,10 +7,12 @@
  */
 #include "parse_saxint.h"
 
+#include <assert.h>
 #include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <libxml/parserInternals.h>
 
@@ -24,21 +26,31 @@ static const struct {
     {"http://purl.org/rss/1.0/", NULL, NS_RSS10},
     {"http://my.netscape.com/rdf/simple/0.9/", NULL, NS_RSS090},
     {"http://backend.userland.com/rss2", NULL, NS_NONE},
+    {"http://backend.userland.com/rss", NULL, NS_NONE},
     {"http://blogs.law.harvard.edu/tech/rss", NULL, NS_NONE},
+    {"http://purl.org/rss/1.0/modules/rss091#", NULL, NS_NONE},
     {"http://www.w3.org/1999/02/22-rdf-syntax-ns#", "rdf", NS_RDF},
     {"http://www.w3.org/2005/Atom", "atom", NS_ATOM10},
     {"http://purl.org/atom/ns#", NULL, NS_ATOM03},
+    /* Atom's drafts before 0.3, still in the wild (feedparser reads them too) */
+    {"http://example.com/newformat#", NULL, NS_ATOM03},
+    {"http://example.com/necho", NULL, NS_ATOM03},
+    {"http://purl.org/echo/", NULL, NS_ATOM03},
+    {"uri/of/echo/namespace#", NULL, NS_ATOM03},
+    {"http://purl.org/pie/", NULL, NS_ATOM03},
     {"http://purl.org/rss/1.0/modules/content/", "content", NS_CONTENT},
     {"http://purl.org/dc/elements/1.1/", "dc", NS_DC},
     {"http://purl.org/dc/terms/", "dcterms", NS_DCTERMS},
     {"http://search.yahoo.com/mrss/", "media", NS_MEDIA},
     {"http://search.yahoo.com/mrss", NULL, NS_MEDIA},
     {"http://www.itunes.com/dtds/podcast-1.0.dtd", "itunes", NS_ITUNES},
+    {"http://example.com/dtds/podcast-1.0.dtd", NULL, NS_ITUNES},
     {"http://www.w3.org/1999/xhtml", "xhtml", NS_XHTML},
     {"http://www.w3.org/XML/1998/namespace", "xml", NS_XML},
 };
 
 int sax_state_new(struct feed_parser *p, struct sax_state **ret) {
+  assert(parse__vocab_sorted());
   struct sax_state *s = calloc(1, sizeof *s);
   if (!s)
     return -ENOMEM;
@@ -59,9 +71,11 @@ static void attr_ent_clear(struct sax_state *s) {
 void sax_state_free(struct sax_state *s) {
   if (!s)
     return;
-  feed_item_clear(&s->item);
+  parse__item_clear(&s->item);
   free(s->item_about);
   free(s->guid_link);
+  free(s->media_title);
+  free(s->media_summary);
   free(s->author_name);
   free(s->author_email);
   free(s->meta_icon);
@@ -81,7 +95,7 @@ struct feed_parser *sax_parser(struct sax_state *s) { return s->p; }
 unsigned long sax_events(const struct sax_state *s) { return s->events; }
 int sax_line(const struct sax_state *s) { return s->ctxt ? xmlSAX2GetLineNumber(s->ctxt) : 0; }
 
-enum ns ns_of(struct sax_state *s, const xmlChar *uri, const xmlChar *prefix) {
+enum ns parse__ns_of(struct sax_state *s, const xmlChar *uri, const xmlChar *prefix) {
   if (!uri) {
     if (!prefix)
       return NS_NONE;
@@ -90,28 +104,29 @@ enum ns ns_of(struct sax_state *s, const xmlChar *uri, const xmlChar *prefix) {
         return namespaces[i].ns;
     return NS_OTHER;
   }
-  for (size_t i = 0; i < URI_CACHE; i++)
-    if (s->uri_ptr[i] == uri)
-      return s->uri_ns[i];
   enum ns ns = NS_OTHER;
-  for (size_t i = 0; i < sizeof namespaces / sizeof namespaces[0]; i++)
-    if (strcmp(namespaces[i].uri, (const char *)uri) == 0) {
-      ns = namespaces[i].ns;
-      break;
-    }
-  s->uri_ptr[s->uri_next] = uri;
-  s->uri_ns[s->uri_next] = ns;
-  s->uri_next = (s->uri_next + 1) % URI_CACHE;
-  return ns;
+  size_t i = 0;
+  while (i < URI_CACHE && s->uri_ptr[i] != uri)
+    i++;
+  if (i < URI_CACHE) {
+    ns = s->uri_ns[i];
+  } else {
+    /* URIs are compared without case, as feedparser does ("HTTP://WWW.ITUNES.COM/...") */
+    for (size_t k = 0; k < sizeof namespaces / sizeof namespaces[0]; k++)
+      if (strcasecmp(namespaces[k].uri, (const char *)uri) == 0) {
+        ns = namespaces[k].ns;
+        break;
+      }
+    s->uri_ptr[s->uri_next] = uri;
+    s->uri_ns[s->uri_next] = ns;
+    s->uri_next = (s->uri_next + 1) % URI_CACHE;
+  }
+  /* An unknown default namespace (<rss xmlns="http://backend.userland.com/rss2.1">) still
+   * holds the feed's own vocabulary: read its elements by local name, as feedparser does. */
+  return ns == NS_OTHER && !prefix ? NS_NONE : ns;
 }
 
-/* The vocabulary of the feed itself, whatever its version. */
-static bool core(enum ns ns) {
-  return ns == NS_NONE || ns == NS_RSS10 || ns == NS_RSS090 || ns == NS_ATOM10 || ns == NS_ATOM03;
-}
-static bool is_atom_ns(enum ns ns) { return ns == NS_ATOM10 || ns == NS_ATOM03; }
-
-bool eq(const xmlChar *a, const char *b) { return strcmp((const char *)a, b) == 0; }
+bool parse__eq(const xmlChar *a, const char *b) { return strcmp((const char *)a, b) == 0; }
 
 /* ---- attributes ------------------------------------------------------------------------ */
 
@@ -119,7 +134,7 @@ bool eq(const xmlChar *a, const char *b) { return strcmp((const char *)a, b) == 
  * hands values raw, with '&' as "&#38;" and each entity get_entity supplied as one 0x01 byte
  * (it copies only one byte of an entity's text); the entities' text waits in s->attr_ent in
  * document order, so the ones before attribute i are counted to find its own. */
-char *attr_value(struct sax_state *s, const xmlChar **a, int i) {
+char *parse__attr_value(struct sax_state *s, const xmlChar **a, int i) {
   const xmlChar *v = a[i * 5 + 3], *end = a[i * 5 + 4];
   size_t next = 0;
   if (s->n_attr_ent > 0)
@@ -147,14 +162,14 @@ char *attr_value(struct sax_state *s, const xmlChar **a, int i) {
 }
 
 /* The value of attribute `name` (no namespace, or in namespace `ns`), new string or NULL. */
-char *attr(struct sax_state *s, int n, const xmlChar **a, const char *name, enum ns ns) {
+char *parse__attr(struct sax_state *s, int n, const xmlChar **a, const char *name, enum ns ns) {
   for (int i = 0; i < n; i++) {
     const xmlChar **at = a + i * 5;
-    if (!eq(at[0], name))
+    if (!parse__eq(at[0], name))
       continue;
-    enum ns ans = at[2] ? ns_of(s, at[2], at[1]) : (at[1] ? ns_of(s, NULL, at[1]) : NS_NONE);
+    enum ns ans = at[2] ? parse__ns_of(s, at[2], at[1]) : (at[1] ? parse__ns_of(s, NULL, at[1]) : NS_NONE);
     if (ans == ns)
-      return attr_value(s, a, i);
+      return parse__attr_value(s, a, i);
   }
   return NULL;
 }
@@ -170,312 +185,54 @@ static const char *xml_base(const struct sax_state *s, int depth) {
 
 /* Base for links inside the feed: xml:base in scope, else the feed's own link, else the
  * document's URL. */
-const char *link_base(struct sax_state *s, bool for_feed_link) {
+const char *parse__link_base(struct sax_state *s, bool for_feed_link) {
   const char *b = xml_base(s, s->depth);
   if (b)
     return b;
-  const struct feed_meta *m = parser_meta_mut(s->p);
+  const struct feed_meta *m = parse__meta_mut(s->p);
   if (!for_feed_link && m->link)
     return m->link;
-  return parser_doc_url(s->p);
+  return parse__doc_url(s->p);
 }
 
-const char *content_base(struct sax_state *s) {
+const char *parse__content_base(struct sax_state *s) {
   const char *b = xml_base(s, s->depth);
-  return b ? b : parser_doc_url(s->p);
+  return b ? b : parse__doc_url(s->p);
 }
 
 /* ---- elements --------------------------------------------------------------------------- */
 
-/* An Atom-style <link rel href type length>: the item's or feed's link, or an enclosure. */
-static void atom_link(struct sax_state *s, int na, const xmlChar **a, bool meta) {
-  char *href = attr(s, na, a, "href", NS_NONE);
-  char *rel = attr(s, na, a, "rel", NS_NONE);
-  char *type = attr(s, na, a, "type", NS_NONE);
-  if (!href)
-    goto out;
-  bool alternate = !rel || strcmp(rel, "alternate") == 0 ||
-                   strcmp(rel, "http://www.iana.org/assignments/relation/alternate") == 0;
-  char *abs = parser_resolve(href, link_base(s, meta));
-  if (!abs)
-    goto out;
-  if (!meta && rel && strcmp(rel, "enclosure") == 0) {
-    char *len = attr(s, na, a, "length", NS_NONE);
-    if (item_add_enclosure(s->p, &s->item, abs, type, len) < 0)
-      parser_xml_stop(s->p, -ENOMEM);
-    free(len);
-    free(abs);
-    goto out;
-  }
-  int rank = alternate ? ((!type || strstr(type, "html")) ? 3 : 2) : 0;
-  if (rel && (strcmp(rel, "self") == 0 || strcmp(rel, "hub") == 0 || strcmp(rel, "replies") == 0 ||
-              strcmp(rel, "edit") == 0))
-    rank = -1;
-  else if (!alternate)
-    rank = 1;
-  int *cur = meta ? &s->meta_link_rank : &s->link_rank;
-  char **dst = meta ? &parser_meta_mut(s->p)->link : &s->item.link;
-  if (rank > *cur || (rank >= 0 && !*dst)) {
-    free(*dst);
-    *dst = abs;
-    *cur = rank;
-  } else
-    free(abs);
-out:
-  free(href);
-  free(rel);
-  free(type);
-}
-
-static void media_element(struct sax_state *s, const xmlChar *name, int na, const xmlChar **a) {
-  if (!eq(name, "content") && !eq(name, "thumbnail"))
-    return;
-  char *url = attr(s, na, a, "url", NS_NONE);
-  if (url) {
-    char *abs = parser_resolve(url, link_base(s, false));
-    char *type = attr(s, na, a, "type", NS_NONE);
-    char *size = attr(s, na, a, "fileSize", NS_NONE);
-    if (abs && item_add_enclosure(s->p, &s->item, abs, type, size) < 0)
-      parser_xml_stop(s->p, -ENOMEM);
-    free(abs);
-    free(type);
-    free(size);
-  }
-  free(url);
-}
-
-static void item_child(struct sax_state *s, const xmlChar *name, enum ns ns, int na,
-                       const xmlChar **a) {
-  if (core(ns)) {
-    switch (name[0]) {
-    case 'a':
-      if (eq(name, "author")) {
-        if (is_atom_ns(ns) || s->atom)
-          s->author_depth = s->depth;
-        else
-          start_capture(s, F_AUTHOR, TM_HTML, false);
-      }
-      return;
-    case 'c':
-      if (eq(name, "content") && (is_atom_ns(ns) || s->atom)) {
-        char *src = attr(s, na, a, "src", NS_NONE);
-        if (src) /* out-of-line content: nothing to collect */
-          free(src);
-        else
-          start_capture(s, F_CONTENT, text_mode(s, na, a, TM_TEXT), false);
-      } else if (eq(name, "category")) {
-        char *term = attr(s, na, a, "term", NS_NONE);
-        if (!term)
-          term = attr(s, na, a, "label", NS_NONE);
-        if (term) {
-          if (item_add_category(s->p, &s->item, term) < 0)
-            parser_xml_stop(s->p, -ENOMEM);
-          free(term);
-        } else if (!is_atom_ns(ns))
-          start_capture(s, F_CATEGORY, TM_HTML, false);
-      } else if (eq(name, "created") && ns == NS_ATOM03)
-        start_capture(s, F_PUBLISHED, TM_TEXT, false);
-      return;
-    case 'd':
-      if (eq(name, "description"))
-        start_capture(s, F_SUMMARY, TM_HTML, false);
-      return;
-    case 'e':
-      if (eq(name, "enclosure")) {
-        char *url = attr(s, na, a, "url", NS_NONE);
-        char *abs = url ? parser_resolve(url, link_base(s, false)) : NULL;
-        char *type = attr(s, na, a, "type", NS_NONE);
-        char *len = attr(s, na, a, "length", NS_NONE);
-        if (abs && item_add_enclosure(s->p, &s->item, abs, type, len) < 0)
-          parser_xml_stop(s->p, -ENOMEM);
-        free(url);
-        free(abs);
-        free(type);
-        free(len);
-      }
-      return;
-    case 'g':
-      if (eq(name, "guid")) {
-        char *perma = attr(s, na, a, "isPermaLink", NS_NONE);
-        start_capture(s, F_ID, TM_HTML, false);
-        s->cap_permalink = !perma || strcmp(perma, "false") != 0;
-        free(perma);
-      }
-      return;
-    case 'i':
-      if (eq(name, "id"))
-        start_capture(s, F_ID, TM_TEXT, false);
-      else if (eq(name, "issued"))
-        start_capture(s, F_PUBLISHED, TM_TEXT, false);
-      return;
-    case 'l':
-      if (eq(name, "link")) {
-        bool has_href = false;
-        for (int i = 0; i < na; i++)
-          has_href |= eq(a[i * 5], "href");
-        if (has_href || is_atom_ns(ns))
-          atom_link(s, na, a, false);
-        else
-          start_capture(s, F_LINK, TM_HTML, false);
-      }
-      return;
-    case 'm':
-      if (eq(name, "modified"))
-        start_capture(s, F_UPDATED, TM_TEXT, false);
-      return;
-    case 'p':
-      if (eq(name, "pubDate") || eq(name, "published"))
-        start_capture(s, F_PUBLISHED, TM_TEXT, false);
-      return;
-    case 's':
-      if (eq(name, "summary"))
-        start_capture(s, F_SUMMARY, text_mode(s, na, a, TM_TEXT), false);
-      return;
-    case 't':
-      if (eq(name, "title"))
-        start_capture(s, F_TITLE, (is_atom_ns(ns) || s->atom) ? text_mode(s, na, a, TM_TEXT)
-                                                                : TM_HTML, false);
-      return;
-    case 'u':
-      if (eq(name, "updated"))
-        start_capture(s, F_UPDATED, TM_TEXT, false);
-      return;
-    }
-    return;
-  }
-  switch (ns) {
-  case NS_CONTENT:
-    if (eq(name, "encoded"))
-      start_capture(s, F_CONTENT, TM_HTML, false);
-    break;
-  case NS_DC:
-    if (eq(name, "creator") || eq(name, "author"))
-      start_capture(s, F_AUTHOR, TM_HTML, false);
-    else if (eq(name, "date"))
-      start_capture(s, F_PUBLISHED, TM_TEXT, false);
-    else if (eq(name, "subject"))
-      start_capture(s, F_CATEGORY, TM_HTML, false);
-    else if (eq(name, "description"))
-      start_capture(s, F_SUMMARY, TM_HTML, false);
-    else if (eq(name, "title"))
-      start_capture(s, F_TITLE, TM_HTML, false);
-    else if (eq(name, "identifier"))
-      start_capture(s, F_ID, TM_TEXT, false);
-    break;
-  case NS_DCTERMS:
-    if (eq(name, "issued") || eq(name, "created"))
-      start_capture(s, F_PUBLISHED, TM_TEXT, false);
-    else if (eq(name, "modified"))
-      start_capture(s, F_UPDATED, TM_TEXT, false);
-    break;
-  case NS_MEDIA:
-    media_element(s, name, na, a);
-    break;
-  case NS_ITUNES:
-    if (eq(name, "author"))
-      start_capture(s, F_AUTHOR, TM_HTML, false);
-    break;
-  case NS_XHTML:
-    if (eq(name, "body") || eq(name, "div"))
-      start_capture(s, F_CONTENT, TM_XHTML, false);
-    break;
-  default:
-    break;
-  }
-}
-
-static void channel_child(struct sax_state *s, const xmlChar *name, enum ns ns, int na,
-                          const xmlChar **a) {
-  if (core(ns)) {
-    if (eq(name, "title"))
-      start_capture(s, F_TITLE, (is_atom_ns(ns) || s->atom) ? text_mode(s, na, a, TM_TEXT)
-                                                              : TM_HTML, true);
-    else if (eq(name, "link")) {
-      bool has_href = false;
-      for (int i = 0; i < na; i++)
-        has_href |= eq(a[i * 5], "href");
-      if (has_href || is_atom_ns(ns))
-        atom_link(s, na, a, true);
-      else
-        start_capture(s, F_LINK, TM_HTML, true);
-    } else if (eq(name, "description") || eq(name, "subtitle") || eq(name, "tagline"))
-      start_capture(s, F_SUBTITLE, (is_atom_ns(ns) || s->atom) ? text_mode(s, na, a, TM_TEXT)
-                                                                 : TM_HTML, true);
-    else if (eq(name, "language"))
-      start_capture(s, F_LANGUAGE, TM_TEXT, true);
-    else if (eq(name, "id"))
-      start_capture(s, F_ID, TM_TEXT, true);
-    else if (eq(name, "updated") || eq(name, "modified") || eq(name, "lastBuildDate"))
-      start_capture(s, F_UPDATED, TM_TEXT, true);
-    else if (eq(name, "pubDate"))
-      start_capture(s, F_PUBLISHED, TM_TEXT, true);
-    else if (eq(name, "managingEditor"))
-      start_capture(s, F_AUTHOR, TM_HTML, true);
-    else if (eq(name, "author")) {
-      if (is_atom_ns(ns) || s->atom)
-        s->author_depth = s->depth;
-      else
-        start_capture(s, F_AUTHOR, TM_HTML, true);
-    } else if (eq(name, "image"))
-      s->image_depth = s->depth;
-    else if (eq(name, "logo"))
-      start_capture(s, F_IMAGE, TM_TEXT, true);
-    else if (eq(name, "icon"))
-      start_capture(s, F_ICON, TM_TEXT, true);
-    else if (eq(name, "ttl"))
-      start_capture(s, F_TTL, TM_TEXT, true);
-    return;
-  }
-  if (ns == NS_DC) {
-    if (eq(name, "creator") || eq(name, "publisher"))
-      start_capture(s, F_AUTHOR, TM_HTML, true);
-    else if (eq(name, "date"))
-      start_capture(s, F_UPDATED, TM_TEXT, true);
-    else if (eq(name, "language"))
-      start_capture(s, F_LANGUAGE, TM_TEXT, true);
-    else if (eq(name, "title"))
-      start_capture(s, F_TITLE, TM_HTML, true);
-    else if (eq(name, "description"))
-      start_capture(s, F_SUBTITLE, TM_HTML, true);
-  } else if (ns == NS_ITUNES && eq(name, "image")) {
-    char *href = attr(s, na, a, "href", NS_NONE);
-    char *abs = href ? parser_resolve(href, link_base(s, false)) : NULL;
-    set_once(&s->meta_icon, abs);
-    free(href);
-  } else if (ns == NS_ITUNES && eq(name, "author")) {
-    start_capture(s, F_AUTHOR, TM_HTML, true);
-  }
-}
-
 static void root_element(struct sax_state *s, const xmlChar *name, enum ns ns, int na,
                          const xmlChar **a) {
-  if (eq(name, "rss") && ns == NS_NONE) {
-    char *v = attr(s, na, a, "version", NS_NONE);
+  if (parse__eq(name, "rss") && ns == NS_NONE) {
+    char *v = parse__attr(s, na, a, "version", NS_NONE);
     s->format = v && strncmp(v, "0.9", 3) == 0 ? "rss0.9x" : "rss2.0";
     free(v);
-  } else if (eq(name, "RDF") && (ns == NS_RDF || ns == NS_NONE || ns == NS_OTHER)) {
+  } else if (parse__eq(name, "RDF") && (ns == NS_RDF || ns == NS_NONE || ns == NS_OTHER)) {
     s->format = "rss1.0";
-  } else if (eq(name, "feed") && (ns == NS_ATOM10 || ns == NS_ATOM03 || ns == NS_NONE)) {
-    char *v = attr(s, na, a, "version", NS_NONE);
+  } else if (parse__eq(name, "feed") && (ns == NS_ATOM10 || ns == NS_ATOM03 || ns == NS_NONE)) {
+    char *v = parse__attr(s, na, a, "version", NS_NONE);
     s->format = ns == NS_ATOM03 || (v && strcmp(v, "0.3") == 0) ? "atom0.3" : "atom1.0";
     free(v);
     s->atom = true;
     s->channel_depth = 1;
-  } else if (eq(name, "channel")) {
+  } else if (parse__eq(name, "channel")) {
     s->format = "rss2.0";
     s->channel_depth = 1;
   }
-  parser_meta_mut(s->p)->format = s->format;
+  parse__meta_mut(s->p)->format = s->format;
 }
 
 static void open_item(struct sax_state *s, int na, const xmlChar **a) {
-  feed_item_clear(&s->item);
+  parse__item_clear(&s->item);
   free(s->item_about);
   free(s->guid_link);
   s->guid_link = NULL;
-  s->item_about = attr(s, na, a, "about", NS_RDF);
+  s->item_about = parse__attr(s, na, a, "about", NS_RDF);
   s->item_depth = s->depth;
+  s->group_depth = 0;
   s->link_rank = 0;
+  s->pub_rank = s->upd_rank = 0;
 }
 
 static void close_author(struct sax_state *s) {
@@ -486,9 +243,9 @@ static void close_author(struct sax_state *s) {
     free(s->author_name);
   s->author_name = s->author_email = NULL;
   if (s->item_depth)
-    set_once(&s->item.author, who);
+    parse__set_once(&s->item.author, who);
   else
-    set_once(&parser_meta_mut(s->p)->author, who);
+    parse__set_once(&parse__meta_mut(s->p)->author, who);
   s->author_depth = 0;
 }
 
@@ -498,13 +255,24 @@ static int close_item(struct sax_state *s) {
     it->id = s->item_about;
     s->item_about = NULL;
   }
+  if (!it->title) {
+    it->title = s->media_title;
+    s->media_title = NULL;
+  }
+  if (!it->summary) {
+    it->summary = s->media_summary;
+    s->media_summary = NULL;
+  }
+  free(s->media_title);
+  free(s->media_summary);
+  s->media_title = s->media_summary = NULL;
   if (!it->link && s->guid_link) {
-    it->link = parser_resolve(s->guid_link, link_base(s, false));
+    it->link = parse__resolve(s->guid_link, parse__link_base(s, false));
   }
   s->item_depth = 0;
-  int r = parser_deliver(s->p, it);
+  int r = parse__deliver(s->p, it);
   if (r < 0)
-    parser_xml_stop(s->p, r);
+    parse__xml_stop(s->p, r);
   return r;
 }
 
@@ -528,7 +296,7 @@ static void on_start(void *ctx, const xmlChar *name, const xmlChar *prefix, cons
   }
   if (d > BRAID_PARSE_MAX_DEPTH) {
     if (!s->depth_reported)
-      parser_error(s->p, "line %d: elements nested deeper than BRAID_PARSE_MAX_DEPTH (%d) are "
+      parse__error(s->p, "line %d: elements nested deeper than BRAID_PARSE_MAX_DEPTH (%d) are "
                    "ignored", xmlSAX2GetLineNumber(s->ctxt), BRAID_PARSE_MAX_DEPTH);
     s->depth_reported = true;
     attr_ent_clear(s);
@@ -536,53 +304,55 @@ static void on_start(void *ctx, const xmlChar *name, const xmlChar *prefix, cons
   }
   for (int i = 0; i < na; i++) {
     const xmlChar **at = a + i * 5;
-    if (at[1] && eq(at[1], "xml") && eq(at[0], "base")) {
-      char *v = attr_value(s, a, i);
+    if (at[1] && parse__eq(at[1], "xml") && parse__eq(at[0], "base")) {
+      char *v = parse__attr_value(s, a, i);
       const char *parent = xml_base(s, d - 1);
       free(s->base[d]);
-      s->base[d] = parser_resolve(v, parent ? parent : parser_doc_url(s->p));
+      s->base[d] = parse__resolve(v, parent ? parent : parse__doc_url(s->p));
       free(v);
-    } else if (at[1] && eq(at[1], "xml") && eq(at[0], "lang") && d <= 2) {
-      char *v = attr_value(s, a, i);
-      set_once(&parser_meta_mut(s->p)->language, v);
+    } else if (at[1] && parse__eq(at[1], "xml") && parse__eq(at[0], "lang") && d <= 2) {
+      char *v = parse__attr_value(s, a, i);
+      for (char *c = v; c && *c; c++)
+        if (*c == '_')
+          *c = '-'; /* "en_US" is a locale name; the language tag is "en-US" */
+      parse__set_once(&parse__meta_mut(s->p)->language, v);
     }
   }
-  enum ns ns = ns_of(s, uri, prefix);
+  enum ns ns = parse__ns_of(s, uri, prefix);
   if (s->cap_field != F_NONE) {
-    cap_start_tag(s, name, ns, na, a);
+    parse__cap_start_tag(s, name, ns, na, a);
   } else if (d == 1) {
     root_element(s, name, ns, na, a);
   } else if (!s->format) {
     /* not a feed: nothing to read */
   } else if (s->item_depth) {
-    if (d == s->item_depth + 1)
-      item_child(s, name, ns, na, a);
-    else if (s->author_depth && d == s->author_depth + 1 && core(ns)) {
-      if (eq(name, "name"))
-        start_capture(s, F_AUTHOR_NAME, TM_TEXT, false);
-      else if (eq(name, "email"))
-        start_capture(s, F_AUTHOR_EMAIL, TM_TEXT, false);
-    } else if (ns == NS_MEDIA && d == s->item_depth + 2)
-      media_element(s, name, na, a); /* inside media:group */
-  } else if (core(ns) && (eq(name, "item") || (eq(name, "entry") && s->atom))) {
+    if (d == s->item_depth + 1 || (s->group_depth && d == s->group_depth + 1 && ns == NS_MEDIA))
+      parse__vocab_child(s, name, ns, na, a, false);
+    else if (s->author_depth && d == s->author_depth + 1 && parse__core_ns(ns)) {
+      if (parse__eq(name, "name"))
+        parse__start_capture(s, F_AUTHOR_NAME, TM_TEXT, false);
+      else if (parse__eq(name, "email"))
+        parse__start_capture(s, F_AUTHOR_EMAIL, TM_TEXT, false);
+    }
+  } else if (parse__core_ns(ns) && (parse__eq(name, "item") || (parse__eq(name, "entry") && s->atom))) {
     if (ns == NS_RSS090)
-      s->format = parser_meta_mut(s->p)->format = "rss0.9x";
+      s->format = parse__meta_mut(s->p)->format = "rss0.9x";
     open_item(s, na, a);
-  } else if (core(ns) && eq(name, "channel") && s->channel_depth == 0) {
+  } else if (parse__core_ns(ns) && parse__eq(name, "channel") && s->channel_depth == 0) {
     s->channel_depth = d;
     if (ns == NS_RSS090)
-      s->format = parser_meta_mut(s->p)->format = "rss0.9x";
+      s->format = parse__meta_mut(s->p)->format = "rss0.9x";
   } else if (s->image_depth && d == s->image_depth + 1) {
-    if (core(ns) && eq(name, "url"))
-      start_capture(s, F_IMAGE, TM_TEXT, true);
-  } else if (s->author_depth && d == s->author_depth + 1 && core(ns)) {
-    if (eq(name, "name"))
-      start_capture(s, F_AUTHOR_NAME, TM_TEXT, true);
-    else if (eq(name, "email"))
-      start_capture(s, F_AUTHOR_EMAIL, TM_TEXT, true);
+    if (parse__core_ns(ns) && parse__eq(name, "url"))
+      parse__start_capture(s, F_IMAGE, TM_TEXT, true);
+  } else if (s->author_depth && d == s->author_depth + 1 && parse__core_ns(ns)) {
+    if (parse__eq(name, "name"))
+      parse__start_capture(s, F_AUTHOR_NAME, TM_TEXT, true);
+    else if (parse__eq(name, "email"))
+      parse__start_capture(s, F_AUTHOR_EMAIL, TM_TEXT, true);
   } else if (s->channel_depth > 0 && d == s->channel_depth + 1) {
-    channel_child(s, name, ns, na, a);
-  } else if (d == 2 && core(ns) && eq(name, "image")) {
+    parse__vocab_child(s, name, ns, na, a, true);
+  } else if (d == 2 && parse__core_ns(ns) && parse__eq(name, "image")) {
     s->image_depth = d; /* RSS 1.0: <image> is the channel's sibling */
   }
   attr_ent_clear(s);
@@ -634,7 +404,7 @@ static void on_end(void *ctx, const xmlChar *name, const xmlChar *prefix, const 
   int target = 0;
   if (mismatch && s->depth <= BRAID_PARSE_MAX_DEPTH)
     for (int d = s->depth; d > 0 && !target; d--)
-      if (eq(s->live_name[d], s->pending_close))
+      if (parse__eq(s->live_name[d], s->pending_close))
         target = d;
   s->pending_close[0] = '\0';
   if (lx >= 0 && lx < SAX_LX_STACK && s->lx_ghost[lx]) {
@@ -666,9 +436,11 @@ static void end_element(struct sax_state *s, const xmlChar *name) {
   }
   if (s->cap_field != F_NONE) {
     if (d == s->cap_depth)
-      end_capture(s);
+      parse__end_capture(s);
     else
-      cap_end_tag(s, name);
+      parse__cap_end_tag(s, name);
+  } else if (s->group_depth && d == s->group_depth) {
+    s->group_depth = 0;
   } else if (s->item_depth && d == s->item_depth) {
     close_item(s);
   } else if (s->author_depth && d == s->author_depth) {
@@ -688,17 +460,17 @@ void sax_handler_init(xmlSAXHandler *h) {
   h->initialized = XML_SAX2_MAGIC;
   h->startElementNs = on_start;
   h->endElementNs = on_end;
-  h->characters = on_characters;
-  h->cdataBlock = on_characters;
-  h->getEntity = get_entity;
-  h->getParameterEntity = get_parameter_entity;
-  h->entityDecl = entity_decl;
-  h->resolveEntity = resolve_entity;
+  h->characters = parse__on_characters;
+  h->cdataBlock = parse__on_characters;
+  h->getEntity = parse__get_entity;
+  h->getParameterEntity = parse__get_parameter_entity;
+  h->entityDecl = parse__entity_decl;
+  h->resolveEntity = parse__resolve_entity;
   /* no internalSubset/externalSubset handlers: a DTD is parsed for syntax and forgotten */
 }
 
 int sax_finish(struct sax_state *s, const char *why) {
-  struct feed_meta *m = parser_meta_mut(s->p);
+  struct feed_meta *m = parse__meta_mut(s->p);
   if (!m->has_updated && s->meta_has_pub) {
     m->updated = s->meta_pub;
     m->has_updated = true;
@@ -709,9 +481,9 @@ int sax_finish(struct sax_state *s, const char *why) {
   }
   if (s->item_depth) {
     /* the document ended inside an item: deliver what was read of it */
-    parser_error(s->p, "item %zu: %s", item_number(s), why);
+    parse__error(s->p, "item %zu: %s", parse__item_number(s), why);
     if (s->cap_field != F_NONE)
-      end_capture(s);
+      parse__end_capture(s);
     if (s->author_depth)
       close_author(s);
     return close_item(s);

@@ -30,6 +30,6 @@ int sax_line(const struct sax_state *s);
 int sax_finish(struct sax_state *s, const char *why);
 
 /* Stops the libxml2 parser after a fatal error (parse.c). */
-void parser_xml_stop(struct feed_parser *p, int err);
+void parse__xml_stop(struct feed_parser *p, int err);
 
 #endif

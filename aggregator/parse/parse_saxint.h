@@ -22,16 +22,25 @@ enum ns {
 
 enum field {
   F_NONE, F_TITLE, F_LINK, F_ID, F_SUMMARY, F_CONTENT, F_AUTHOR, F_AUTHOR_NAME, F_AUTHOR_EMAIL,
-  F_PUBLISHED, F_UPDATED, F_CATEGORY, F_LANGUAGE, F_SUBTITLE, F_IMAGE, F_ICON, F_TTL
+  F_PUBLISHED, F_UPDATED, F_CATEGORY, F_LANGUAGE, F_SUBTITLE, F_IMAGE, F_ICON, F_TTL,
+  F_MEDIA_TITLE, F_MEDIA_SUMMARY /* media:title/description: used where the item has none */
 };
 /* Field names as error messages write them. */
-extern const char *const field_names[];
+extern const char *const parse__field_names[];
 
 enum textmode { TM_TEXT, TM_HTML, TM_XHTML };
 
 #define URI_CACHE 8
 #define ATTR_ENTITIES 16
 #define SAX_LX_STACK 512
+
+#define VOCAB_CACHE 64
+/* parse_vocab.c's cache: an interned element name (and namespace) -> its first table row */
+struct vocab_slot {
+  const xmlChar *name;
+  enum ns ns;
+  short row; /* -1: not in the table */
+};
 
 struct sax_state {
   struct feed_parser *p;
@@ -44,8 +53,13 @@ struct sax_state {
   int item_depth;      /* depth of the open <item>/<entry>, 0 if none */
   int author_depth;    /* depth of an open atom:author, 0 if none */
   int image_depth;     /* depth of the channel's <image>, 0 if none */
+  int group_depth;     /* depth of the item's media:group, 0 if none */
+  int cap_rank;        /* the rank of the date being collected (parse_vocab.c) */
+  int pub_rank, upd_rank;           /* rank of the item's published / updated, if set */
+  int meta_pub_rank, meta_upd_rank; /* the same for the feed */
   struct feed_item item;
   char *item_about;    /* RSS 1.0 rdf:about, the id of last resort */
+  char *media_title, *media_summary; /* the title and summary of last resort */
   char *guid_link;     /* a permalink guid, the link of last resort */
   int link_rank;       /* how good the item's link is: 3 alternate html, 2 alternate, 1 other */
   int meta_link_rank;
@@ -59,6 +73,7 @@ struct sax_state {
   enum textmode cap_mode;
   bool cap_meta, cap_truncated, cap_permalink;
   bool cap_base64, next_base64; /* Atom 0.3 mode="base64" on this field / the next one */
+  bool cap_base64_raw, next_base64_raw; /* ... with no type, or a binary one (Atom 1.0) */
   int cap_wrapper_depth; /* the xhtml <div> wrapper being skipped, 0 if none */
   struct buf cap;
   char *base[BRAID_PARSE_MAX_DEPTH + 2]; /* resolved xml:base per depth, NULL = inherited */
@@ -84,33 +99,43 @@ struct sax_state {
   const xmlChar *uri_ptr[URI_CACHE];
   enum ns uri_ns[URI_CACHE];
   size_t uri_next;
+  struct vocab_slot vocab_cache[VOCAB_CACHE];
 };
 
 /* parse_sax.c */
-enum ns ns_of(struct sax_state *s, const xmlChar *uri, const xmlChar *prefix);
-char *attr_value(struct sax_state *s, const xmlChar **a, int i);
-char *attr(struct sax_state *s, int n, const xmlChar **a, const char *name, enum ns ns);
-const char *link_base(struct sax_state *s, bool for_feed_link);
+enum ns parse__ns_of(struct sax_state *s, const xmlChar *uri, const xmlChar *prefix);
+char *parse__attr_value(struct sax_state *s, const xmlChar **a, int i);
+char *parse__attr(struct sax_state *s, int n, const xmlChar **a, const char *name, enum ns ns);
+const char *parse__link_base(struct sax_state *s, bool for_feed_link);
 /* Base for links inside content: xml:base in scope, else the document's URL. */
-const char *content_base(struct sax_state *s);
-bool eq(const xmlChar *a, const char *b);
+const char *parse__content_base(struct sax_state *s);
+bool parse__eq(const xmlChar *a, const char *b);
+
+/* parse_vocab.c: the feed vocabularies */
+bool parse__core_ns(enum ns ns);
+/* True when the table is in the order its binary search needs (asserted in debug builds). */
+bool parse__vocab_sorted(void);
+bool parse__atom_ns(enum ns ns);
+/* A child element of an item (meta false) or of the channel (meta true). */
+void parse__vocab_child(struct sax_state *s, const xmlChar *name, enum ns ns, int na,
+                        const xmlChar **a, bool meta);
 
 /* parse_entity.c: libxml2's entity callbacks */
-xmlEntityPtr get_entity(void *ctx, const xmlChar *name);
-xmlEntityPtr get_parameter_entity(void *ctx, const xmlChar *name);
-void entity_decl(void *ctx, const xmlChar *name, int type, const xmlChar *publicId,
+xmlEntityPtr parse__get_entity(void *ctx, const xmlChar *name);
+xmlEntityPtr parse__get_parameter_entity(void *ctx, const xmlChar *name);
+void parse__entity_decl(void *ctx, const xmlChar *name, int type, const xmlChar *publicId,
                  const xmlChar *systemId, xmlChar *content);
-xmlParserInputPtr resolve_entity(void *ctx, const xmlChar *publicId, const xmlChar *systemId);
+xmlParserInputPtr parse__resolve_entity(void *ctx, const xmlChar *publicId, const xmlChar *systemId);
 
 /* parse_text.c */
-size_t item_number(struct sax_state *s);
-void set_once(char **dst, char *v);
-enum textmode text_mode(struct sax_state *s, int na, const xmlChar **a, enum textmode dflt);
-void start_capture(struct sax_state *s, enum field f, enum textmode mode, bool meta);
-void cap_start_tag(struct sax_state *s, const xmlChar *name, enum ns ns, int na,
+size_t parse__item_number(struct sax_state *s);
+void parse__set_once(char **dst, char *v);
+enum textmode parse__text_mode(struct sax_state *s, int na, const xmlChar **a, enum textmode dflt);
+void parse__start_capture(struct sax_state *s, enum field f, enum textmode mode, bool meta);
+void parse__cap_start_tag(struct sax_state *s, const xmlChar *name, enum ns ns, int na,
                    const xmlChar **a);
-void cap_end_tag(struct sax_state *s, const xmlChar *name);
-void end_capture(struct sax_state *s);
-void on_characters(void *ctx, const xmlChar *ch, int len);
+void parse__cap_end_tag(struct sax_state *s, const xmlChar *name);
+void parse__end_capture(struct sax_state *s);
+void parse__on_characters(void *ctx, const xmlChar *ch, int len);
 
 #endif

@@ -19,14 +19,16 @@
 #include "htmltext.h"
 #include "parse_core.h"
 #include "parse_saxint.h"
+#include "swar.h"
 
-const char *const field_names[] = {
+const char *const parse__field_names[] = {
     "", "title", "link", "id", "summary", "content", "author", "author", "author",
-    "published", "updated", "category", "language", "subtitle", "image", "image", "ttl"};
+    "published", "updated", "category", "language", "subtitle", "image", "image", "ttl",
+    "title", "summary"};
 
 /* ---- collecting a field ----------------------------------------------------------------- */
 
-size_t item_number(struct sax_state *s) {
+size_t parse__item_number(struct sax_state *s) {
   return s->item_depth ? feed_parser_item_count(s->p) + 1 : 0;
 }
 
@@ -35,11 +37,11 @@ static void cap_overflow(struct sax_state *s) {
     return;
   s->cap_truncated = true;
   if (s->cap_meta)
-    parser_error(s->p, "feed: %s exceeds BRAID_PARSE_MAX_FIELD_BYTES (%u bytes); cut",
-                 field_names[s->cap_field], BRAID_PARSE_MAX_FIELD_BYTES);
+    parse__error(s->p, "feed: %s exceeds BRAID_PARSE_MAX_FIELD_BYTES (%u bytes); cut",
+                 parse__field_names[s->cap_field], BRAID_PARSE_MAX_FIELD_BYTES);
   else
-    parser_error(s->p, "item %zu: %s exceeds BRAID_PARSE_MAX_FIELD_BYTES (%u bytes); cut",
-                 item_number(s), field_names[s->cap_field], BRAID_PARSE_MAX_FIELD_BYTES);
+    parse__error(s->p, "item %zu: %s exceeds BRAID_PARSE_MAX_FIELD_BYTES (%u bytes); cut",
+                 parse__item_number(s), parse__field_names[s->cap_field], BRAID_PARSE_MAX_FIELD_BYTES);
 }
 
 static void cap_raw(struct sax_state *s, const char *t, size_t n) {
@@ -72,24 +74,31 @@ static void cap_text(struct sax_state *s, const char *t, size_t n) {
   }
 }
 
-void on_characters(void *ctx, const xmlChar *ch, int len) {
+void parse__on_characters(void *ctx, const xmlChar *ch, int len) {
   struct sax_state *s = ctx;
   s->events++;
   if (s->cap_field != F_NONE && len > 0)
     cap_text(s, (const char *)ch, (size_t)len);
 }
 
-enum textmode text_mode(struct sax_state *s, int na, const xmlChar **a, enum textmode dflt) {
-  char *type = attr(s, na, a, "type", NS_NONE);
-  char *mode = attr(s, na, a, "mode", NS_NONE);
+enum textmode parse__text_mode(struct sax_state *s, int na, const xmlChar **a, enum textmode dflt) {
+  char *type = parse__attr(s, na, a, "type", NS_NONE);
+  char *mode = parse__attr(s, na, a, "mode", NS_NONE);
   enum textmode m = dflt;
   if (type) {
-    if (strstr(type, "xhtml"))
+    /* Atom 1.0's type="xhtml" wraps its markup in a <div> that is not content; Atom 0.3's
+     * "application/xhtml+xml" has no wrapper: its markup is read as is, like inline
+     * markup in text. */
+    if (strcmp(type, "xhtml") == 0)
       m = TM_XHTML;
+    else if (strstr(type, "xhtml"))
+      m = TM_TEXT;
     else if (strstr(type, "html"))
       m = TM_HTML;
-    else if (strcmp(type, "text") == 0 || strcmp(type, "text/plain") == 0)
+    else if (strcmp(type, "text") == 0 || strncmp(type, "text/", 5) == 0)
       m = TM_TEXT;
+    else if (*type && !strstr(type, "xml"))
+      s->next_base64 = s->next_base64_raw = true; /* RFC 4287 4.1.3.3: other types are base64 */
   }
   if (mode && strcmp(mode, "escaped") == 0 && m == TM_TEXT && type && strstr(type, "plain") == NULL)
     m = TM_HTML;
@@ -97,6 +106,7 @@ enum textmode text_mode(struct sax_state *s, int na, const xmlChar **a, enum tex
     m = TM_HTML;
   if (mode && strcmp(mode, "base64") == 0) {
     s->next_base64 = true; /* Atom 0.3: decoded at the end, then read as `type` says */
+    s->next_base64_raw |= !type;
     if (m == TM_XHTML)
       m = TM_HTML;
   }
@@ -105,7 +115,7 @@ enum textmode text_mode(struct sax_state *s, int na, const xmlChar **a, enum tex
   return m;
 }
 
-void start_capture(struct sax_state *s, enum field f, enum textmode mode, bool meta) {
+void parse__start_capture(struct sax_state *s, enum field f, enum textmode mode, bool meta) {
   s->cap_field = f;
   s->cap_depth = s->depth;
   s->cap_mode = mode;
@@ -113,7 +123,9 @@ void start_capture(struct sax_state *s, enum field f, enum textmode mode, bool m
   s->cap_truncated = false;
   s->cap_wrapper_depth = 0;
   s->cap_base64 = s->next_base64;
-  s->next_base64 = false;
+  s->cap_base64_raw = s->next_base64_raw;
+  s->next_base64 = s->next_base64_raw = false;
+  s->cap_rank = 0;
   buf_reset(&s->cap);
 }
 
@@ -157,7 +169,10 @@ static void decode_base64_capture(struct sax_state *s) {
     return;
   }
   buf_reset(&s->cap);
-  if (s->cap_mode == TM_HTML)
+  /* Of untyped or binary base64, feedparser hands out the bytes as they are: markup in a
+   * summary or content, text in a plain field. */
+  bool as_is = s->cap_base64_raw && (s->cap_field == F_SUMMARY || s->cap_field == F_CONTENT);
+  if (s->cap_mode == TM_HTML || as_is)
     (void)buf_append_str(&s->cap, text);
   else
     (void)html_escape(&s->cap, text, strlen(text));
@@ -168,25 +183,25 @@ static bool is_void(const xmlChar *name) {
   static const char *const v[] = {"area", "base", "br", "col", "embed", "hr", "img", "input",
                                   "link", "meta", "param", "source", "track", "wbr", NULL};
   for (size_t i = 0; v[i]; i++)
-    if (eq(name, v[i]))
+    if (parse__eq(name, v[i]))
       return true;
   return false;
 }
 
 /* A child element inside a field: markup to keep (xhtml content, raw HTML in RSS). */
-void cap_start_tag(struct sax_state *s, const xmlChar *name, enum ns ns, int na,
+void parse__cap_start_tag(struct sax_state *s, const xmlChar *name, enum ns ns, int na,
                           const xmlChar **a) {
-  if (s->cap_mode == TM_TEXT)
-    return;
+  /* Markup inside text (Atom's "naked markup") is kept as markup, its text escaped, as
+   * feedparser does; plain fields drop it again when they are flattened. */
   if (s->cap_mode == TM_XHTML && s->depth == s->cap_depth + 1 && ns == NS_XHTML &&
-      eq(name, "div") && s->cap_wrapper_depth == 0) {
+      parse__eq(name, "div") && s->cap_wrapper_depth == 0) {
     s->cap_wrapper_depth = s->depth; /* Atom's required wrapper is not content */
     return;
   }
   cap_raw(s, "<", 1);
   cap_raw(s, (const char *)name, strlen((const char *)name));
   for (int i = 0; i < na; i++) {
-    char *v = attr_value(s, a, i);
+    char *v = parse__attr_value(s, a, i);
     cap_raw(s, " ", 1);
     cap_raw(s, (const char *)a[i * 5], strlen((const char *)a[i * 5]));
     cap_raw(s, "=\"", 2);
@@ -198,8 +213,8 @@ void cap_start_tag(struct sax_state *s, const xmlChar *name, enum ns ns, int na,
   cap_raw(s, ">", 1);
 }
 
-void cap_end_tag(struct sax_state *s, const xmlChar *name) {
-  if (s->cap_mode == TM_TEXT || is_void(name))
+void parse__cap_end_tag(struct sax_state *s, const xmlChar *name) {
+  if (is_void(name))
     return;
   if (s->cap_wrapper_depth == s->depth) {
     s->cap_wrapper_depth = 0;
@@ -251,7 +266,7 @@ static char *cap_html(struct sax_state *s) {
  * URL (as feedparser does). Takes html. */
 static char *absolute_links(struct sax_state *s, char *html) {
   char *fixed = NULL;
-  if (html && html_resolve_links(html, strlen(html), content_base(s), &fixed) == 0 && fixed) {
+  if (html && html_resolve_links(html, strlen(html), parse__content_base(s), &fixed) == 0 && fixed) {
     free(html);
     return fixed;
   }
@@ -265,32 +280,101 @@ static char *cap_plain(struct sax_state *s) {
   return text;
 }
 
-void set_once(char **dst, char *v) {
+void parse__set_once(char **dst, char *v) {
   if (!*dst && v && *v)
     *dst = v;
   else
     free(v);
 }
 
-static void set_date(struct sax_state *s, int64_t *dst, bool *has, const char *name) {
+/* Stores the collected date in *dst unless one of a higher rank is there (see parse_vocab.c:
+ * of equal rank, the last wins). */
+static void set_date(struct sax_state *s, int64_t *dst, bool *has, int *rank, const char *name) {
   char *text = cap_plain(s);
   if (!text)
     return;
   int64_t t;
   char err[160];
   if (*text && date_parse(text, &t, err, sizeof err) == 0) {
-    if (!*has) {
+    if (!*has || s->cap_rank >= *rank) {
       *dst = t;
       *has = true;
+      *rank = s->cap_rank;
     }
   } else if (*text) {
     if (s->cap_meta)
-      parser_error(s->p, "line %d: feed %s: %s", xmlSAX2GetLineNumber(s->ctxt), name, err);
+      parse__error(s->p, "line %d: feed %s: %s", xmlSAX2GetLineNumber(s->ctxt), name, err);
     else
-      parser_error(s->p, "line %d: item %zu: %s: %s", xmlSAX2GetLineNumber(s->ctxt),
-                   item_number(s), name, err);
+      parse__error(s->p, "line %d: item %zu: %s: %s", xmlSAX2GetLineNumber(s->ctxt),
+                   parse__item_number(s), name, err);
   }
   free(text);
+}
+
+static bool valid_utf8(const unsigned char *t, size_t n) {
+  for (size_t i = 0; i < n;) {
+    unsigned c = t[i];
+    size_t len = c < 0x80 ? 1 : c >= 0xC2 && c <= 0xDF ? 2 : c >= 0xE0 && c <= 0xEF ? 3
+               : c >= 0xF0 && c <= 0xF4 ? 4 : 0;
+    if (len == 0 || len > n - i)
+      return false;
+    for (size_t k = 1; k < len; k++)
+      if ((t[i + k] & 0xC0) != 0x80)
+        return false;
+    if ((c == 0xE0 && t[i + 1] < 0xA0) || (c == 0xED && t[i + 1] > 0x9F) ||
+        (c == 0xF0 && t[i + 1] < 0x90) || (c == 0xF4 && t[i + 1] > 0x8F))
+      return false; /* overlong, surrogate, beyond U+10FFFF */
+    i += len;
+  }
+  return true;
+}
+
+/* UTF-8 that went through latin-1 once more ("Ã©" for "é", "&#226;&#128;&#166;" for "…"):
+ * when every character of a field is below U+0100, some above U+007F, and their values as
+ * bytes are valid UTF-8, those bytes are the text. feedparser repairs it the same way, and
+ * real text made only of latin-1 letters almost never forms valid UTF-8. */
+static void fix_double_utf8(struct buf *b) {
+  const unsigned char *t = (const unsigned char *)buf_str(b);
+  size_t n = b->len;
+  bool high = false;
+  for (size_t i = 0; i < n; i++) {
+    while (n - i >= 8 && !swar_has_high(swar_load(t + i)))
+      i += 8; /* ASCII, eight bytes at a time: most fields are */
+    if (i >= n)
+      break;
+    if (t[i] < 0x80)
+      continue;
+    if (t[i] != 0xC2 && t[i] != 0xC3)
+      return; /* a character above U+00FF: real UTF-8 */
+    if (!high) {
+      /* The first such character must be a UTF-8 lead byte and the next one a continuation
+       * byte (U+0080..U+00BF): real latin-1 text fails here, at once. */
+      unsigned v = ((t[i] & 0x03u) << 6) | (t[i + 1] & 0x3Fu);
+      if (v < 0xC2 || v > 0xF4 || i + 3 >= n || t[i + 2] != 0xC2 || t[i + 3] > 0xBF)
+        return;
+      high = true;
+    }
+    i++;
+  }
+  if (!high)
+    return;
+  char *bytes = malloc(n);
+  if (!bytes)
+    return;
+  size_t m = 0;
+  for (size_t i = 0; i < n; i++) {
+    if (t[i] < 0x80 || i + 1 == n) {
+      bytes[m++] = (char)t[i];
+    } else { /* U+0080..U+00FF, as the byte of the same value */
+      bytes[m++] = (char)(((t[i] & 0x03) << 6) | (t[i + 1] & 0x3F));
+      i++;
+    }
+  }
+  if (valid_utf8((const unsigned char *)bytes, m)) {
+    buf_reset(b);
+    (void)buf_append(b, bytes, m);
+  }
+  free(bytes);
 }
 
 /* C1 controls in text are windows-1252 mistakes ("&#150;", or bytes iconv let through). */
@@ -325,6 +409,9 @@ static char *person_name(char *t) {
   if (open && t[n - 1] == ')' && at < open) { /* email (Name) */
     from = open + 1;
     len = (size_t)(t + n - 1 - from);
+  } else if (open && t[n - 1] == ')' && at > open) { /* Name (email) */
+    from = t;
+    len = (size_t)(open - t);
   } else if ((open = strchr(t, '<')) && t[n - 1] == '>' && at > open) { /* Name <email> */
     from = t;
     len = (size_t)(open - t);
@@ -340,10 +427,12 @@ static char *person_name(char *t) {
   return t;
 }
 
-void end_capture(struct sax_state *s) {
-  struct feed_meta *m = parser_meta_mut(s->p);
+void parse__end_capture(struct sax_state *s) {
+  struct feed_meta *m = parse__meta_mut(s->p);
   if (s->cap_base64)
     decode_base64_capture(s);
+  if (strcmp(m->encoding ? m->encoding : "utf-8", "utf-8") == 0)
+    fix_double_utf8(&s->cap);
   fix_c1(&s->cap);
   struct feed_item *it = &s->item;
   bool meta = s->cap_meta;
@@ -351,15 +440,15 @@ void end_capture(struct sax_state *s) {
   s->cap_field = F_NONE;
   switch (f) {
   case F_TITLE:
-    set_once(meta ? &m->title : &it->title, cap_plain(s));
+    parse__set_once(meta ? &m->title : &it->title, cap_plain(s));
     break;
   case F_SUBTITLE:
-    set_once(&m->subtitle, cap_plain(s));
+    parse__set_once(&m->subtitle, cap_plain(s));
     break;
   case F_LINK: {
     char *t = cap_plain(s);
     if (t && *t && (meta ? s->meta_link_rank : s->link_rank) < 3) {
-      char *abs = parser_resolve(t, link_base(s, meta));
+      char *abs = parse__resolve(t, parse__link_base(s, meta));
       if (abs) {
         char **dst = meta ? &m->link : &it->link;
         free(*dst);
@@ -375,51 +464,57 @@ void end_capture(struct sax_state *s) {
     if (t && *t && !meta && s->cap_permalink && !s->guid_link &&
         (strncmp(t, "http://", 7) == 0 || strncmp(t, "https://", 8) == 0))
       s->guid_link = strdup(t);
-    set_once(meta ? &m->id : &it->id, t);
+    parse__set_once(meta ? &m->id : &it->id, t);
     break;
   }
   case F_SUMMARY:
-    set_once(&it->summary, absolute_links(s, cap_html(s)));
+    parse__set_once(&it->summary, absolute_links(s, cap_html(s)));
     break;
   case F_CONTENT:
-    set_once(&it->content, absolute_links(s, cap_html(s)));
+    parse__set_once(&it->content, absolute_links(s, cap_html(s)));
     break;
   case F_AUTHOR:
-    set_once(meta ? &m->author : &it->author, person_name(cap_plain(s)));
+    parse__set_once(meta ? &m->author : &it->author, person_name(cap_plain(s)));
+    break;
+  case F_MEDIA_TITLE:
+    parse__set_once(&s->media_title, cap_plain(s));
+    break;
+  case F_MEDIA_SUMMARY:
+    parse__set_once(&s->media_summary, absolute_links(s, cap_html(s)));
     break;
   case F_AUTHOR_NAME:
-    set_once(&s->author_name, cap_plain(s));
+    parse__set_once(&s->author_name, cap_plain(s));
     break;
   case F_AUTHOR_EMAIL:
-    set_once(&s->author_email, cap_plain(s));
+    parse__set_once(&s->author_email, cap_plain(s));
     break;
   case F_PUBLISHED:
     if (meta)
-      set_date(s, &s->meta_pub, &s->meta_has_pub, "published");
+      set_date(s, &s->meta_pub, &s->meta_has_pub, &s->meta_pub_rank, "published");
     else
-      set_date(s, &it->published, &it->has_published, "published");
+      set_date(s, &it->published, &it->has_published, &s->pub_rank, "published");
     break;
   case F_UPDATED:
     if (meta)
-      set_date(s, &m->updated, &m->has_updated, "updated");
+      set_date(s, &m->updated, &m->has_updated, &s->meta_upd_rank, "updated");
     else
-      set_date(s, &it->updated, &it->has_updated, "updated");
+      set_date(s, &it->updated, &it->has_updated, &s->upd_rank, "updated");
     break;
   case F_CATEGORY: {
     char *t = cap_plain(s);
-    if (t && item_add_category(s->p, it, t) < 0)
-      parser_xml_stop(s->p, -ENOMEM);
+    if (t && parse__add_category(s->p, it, t) < 0)
+      parse__xml_stop(s->p, -ENOMEM);
     free(t);
     break;
   }
   case F_LANGUAGE:
-    set_once(&m->language, cap_plain(s));
+    parse__set_once(&m->language, cap_plain(s));
     break;
   case F_IMAGE:
   case F_ICON: {
     char *t = cap_plain(s);
-    char *abs = t && *t ? parser_resolve(t, link_base(s, false)) : NULL;
-    set_once(f == F_IMAGE ? &m->image : &s->meta_icon, abs);
+    char *abs = t && *t ? parse__resolve(t, parse__link_base(s, false)) : NULL;
+    parse__set_once(f == F_IMAGE ? &m->image : &s->meta_icon, abs);
     free(t);
     break;
   }

@@ -46,7 +46,7 @@ def c_strings(path):
 
 
 def main():
-    feeds = list(files("parse", (".xml", ".rdf", ".json"))) + \
+    feeds = list(files("parse", (".xml", ".rdf", ".json"))) + list(files("parse/feedparser", (".xml",))) + \
         list(files("feeds", (".rss", ".atom", ".rdf"))) + list(files("net", (".rss", ".atom")))
     for doc in feeds:
         write("parse", b"\x00\x00" + doc)      # one push, no charset, no base

@@ -128,7 +128,8 @@ fields(P("rss-authors.xml"), {"author": "The Editor"},
 
 # relative links inside content resolve against xml:base, else the document URL
 fields(P("content-links.xml"), None,
-       [{"content": 'Example <a href="http://example.com/test/test.html">test</a> <img src="http://example.com/test/i.png" alt="x">',
+       # Atom 0.3's application/xhtml+xml has no wrapper: its <div> is content (as in feedparser)
+       [{"content": '<div>Example <a href="http://example.com/test/test.html">test</a> <img src="http://example.com/test/i.png" alt="x"></div>',
          "summary": '<div><a href="http://example.com/relative/uri">click here</a> <a href=http://abs.example/x>abs</a> '
                     '<a href="http://example.com/parent/#top">top</a></div>'}], format="atom0.3")
 
@@ -196,6 +197,54 @@ r, _ = parse(P("not-a-feed.html"))
 s.check("not a feed: exit 1", r.returncode == 1, r.returncode)
 s.check("not a feed: reason names the file", b"not-a-feed.html: nothing to read: not an RSS, Atom or JSON Feed document" in r.stderr, r.stderr)
 s.check("not a feed: nothing on stdout", r.stdout == b"", r.stdout[:100])
+
+# ---- an empty feed is a feed: format, encoding, feed fields, "entries": [], exit 0 ----
+EMPTY = [
+    ("rss20-empty.xml", '<?xml version="1.0"?><rss version="2.0"><channel></channel></rss>', "rss2.0", {}),
+    ("rss20-titled.xml", '<rss version="2.0"><channel><title>T</title><link>http://e.com/</link>'
+     '<description>D</description><language>en</language><ttl>5</ttl></channel></rss>', "rss2.0",
+     {"title": "T", "link": "http://e.com/", "subtitle": "D", "language": "en", "ttl": 5}),
+    ("rss091-empty.xml", '<rss version="0.91"><channel><title>N</title></channel></rss>', "rss0.9x", {"title": "N"}),
+    ("rss-bare.xml", '<rss version="2.0"/>', "rss2.0", {"title": None}),
+    ("rdf-empty.rdf", '<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" '
+     'xmlns="http://purl.org/rss/1.0/"><channel rdf:about="http://e.com/"><link>http://e.com/</link></channel></rdf:RDF>',
+     "rss1.0", {"link": "http://e.com/", "title": None}),
+    ("rss090-empty.rdf", '<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" '
+     'xmlns="http://my.netscape.com/rdf/simple/0.9/"><channel><title>Old</title></channel></rdf:RDF>', "rss0.9x",
+     {"title": "Old"}),
+    ("atom10-empty.xml", '<feed xmlns="http://www.w3.org/2005/Atom"><id>urn:x</id><updated>2024-01-02T03:04:05Z</updated></feed>',
+     "atom1.0", {"id": "urn:x", "updated": "2024-01-02T03:04:05Z", "title": None}),
+    ("atom10-bare.xml", '<feed xmlns="http://www.w3.org/2005/Atom"/>', "atom1.0", {"title": None}),
+    ("atom03-empty.xml", '<feed version="0.3" xmlns="http://purl.org/atom/ns#"><title>Z</title></feed>', "atom0.3",
+     {"title": "Z"}),
+    ("jsonfeed-empty.json", '{"version": "https://jsonfeed.org/version/1.1", "title": "J", "items": []}', "jsonfeed1",
+     {"title": "J"}),
+    ("jsonfeed-noitems.json", '{"version": "https://jsonfeed.org/version/1"}', "jsonfeed1", {"title": None}),
+]
+for name, body, fmt, feed in EMPTY:
+    path = os.path.join(s.tmp, name)
+    with open(path, "w") as f:
+        f.write(body)
+    d = fields(path, feed, [], format=fmt, encoding="utf-8")
+    if d:
+        s.check(f"{name}: the whole feed object is printed", list(d["feed"].keys()) == ["title", "link", "id", "subtitle", "updated", "language", "author", "image", "ttl"], d["feed"])
+with open(os.path.join(s.tmp, "empty16.xml"), "wb") as f:
+    f.write('<?xml version="1.0" encoding="utf-16"?><rss version="2.0"><channel><title>\u00e9</title></channel></rss>'.encode("utf-16"))
+fields(os.path.join(s.tmp, "empty16.xml"), {"title": "\u00e9"}, [], format="rss2.0", encoding="utf-16le")
+# still not feeds: exit 1, nothing on stdout, the reason on stderr
+NOT_FEEDS = [("html.xml", "<html><body><item><title>x</title></item></body></html>", b"not an RSS, Atom or JSON Feed document"),
+             ("json-array.json", "[1, 2]", b"not an RSS, Atom or JSON Feed document"),
+             ("json-other.json", '{"version": "2", "items": []}', b"not a JSON Feed"),
+             ("zero.xml", "", b"empty document"),
+             ("garbage.xml", "just some text", b"not an RSS, Atom or JSON Feed document")]
+for name, body, why in NOT_FEEDS:
+    path = os.path.join(s.tmp, name)
+    with open(path, "w") as f:
+        f.write(body)
+    r, _ = parse(path)
+    s.check(f"{name}: exit 1", r.returncode == 1, r.returncode)
+    s.check(f"{name}: nothing on stdout", r.stdout == b"", r.stdout[:100])
+    s.check(f"{name}: reason names the file", name.encode() in r.stderr and why in r.stderr, r.stderr)
 
 # deep nesting: far past libxml2's own limit of 256
 deep = os.path.join(s.tmp, "deep.xml")

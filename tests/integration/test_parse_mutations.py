@@ -9,7 +9,9 @@ from braidtest import Suite, fixture, run_braid
 
 s = Suite("parse_mutations")
 rng = random.Random(20261123)
-files = sorted([fixture("parse", f) for f in os.listdir(fixture("parse")) if not f.endswith((".py", ".txt"))] +
+files = sorted([fixture("parse", f) for f in os.listdir(fixture("parse")) if not f.endswith((".py", ".txt"))
+                and os.path.isfile(fixture("parse", f))] +
+               [fixture("parse", "feedparser", f) for f in os.listdir(fixture("parse", "feedparser"))] +
                [fixture("feeds", f) for f in os.listdir(fixture("feeds"))])
 tokens = [b"<", b"&", b"]]>", b"<![CDATA[", b"<!--", b"-->", b'"', b"'", b">", b"&amp;", b"&nbsp", b"\xff",
           b"\xc3", b"\x00", b"</item>", b"<item>", b"<entry>", b'xml:base="../"', b"=", b"<?", b"?>",

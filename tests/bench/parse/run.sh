@@ -49,6 +49,31 @@ row "sfeed" sfeed "sfeed < $tmp/corpus.rss" "TSV out"
 row "xmllint --stream --noout" xmllint "xmllint --stream --noout $tmp/corpus.rss" "XML only, no output"
 echo
 
+# Paired runs: braid, sfeed and xmllint one right after the other, PAIRS (5) times, so that
+# the load of a shared machine weighs on the three alike; the ratios are the medians of each
+# pair's CPU-time ratio (the goal: braid <= 1.0x sfeed, <= 1.2x xmllint --stream).
+pairs=${PAIRS:-5}
+: > "$tmp/pairs"
+i=0
+while [ "$i" -lt "$pairs" ]; do
+  for cmd in "$braid parse $tmp/corpus.rss" "sfeed < $tmp/corpus.rss" "xmllint --stream --noout $tmp/corpus.rss"; do
+    : > "$tmp/one"
+    python3 "$here/../rusage.py" "$tmp/one" sh -c "$cmd" > /dev/null 2>&1 || true
+    printf '%s ' "$(cut -d' ' -f2 "$tmp/one")" >> "$tmp/pairs"
+  done
+  echo >> "$tmp/pairs"
+  i=$((i + 1))
+done
+set -- $(python3 -c "
+import statistics, sys
+rows = [[float(x) for x in l.split()] for l in open(sys.argv[1]) if l.strip()]
+print('%.2f %.2f' % (statistics.median(b / s for b, s, x in rows), statistics.median(b / x for b, s, x in rows)))" "$tmp/pairs")
+record ratio_sfeed "$1"
+record ratio_xmllint "$2"
+echo "Paired runs ($pairs, CPU time, median of the ratios; load average now: $(cut -d' ' -f1-3 /proc/loadavg)):"
+echo "braid parse / sfeed = ${1}x, braid parse / xmllint --stream --noout = ${2}x"
+echo
+
 python3 "$here/gen.py" "$tmp/big.rss" "${BIG_MB:-200}" 4000
 big_mb=$(python3 -c "import os; print(os.path.getsize('$tmp/big.rss') // 1048576)")
 record big_mb "$big_mb"

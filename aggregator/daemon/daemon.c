@@ -75,7 +75,8 @@ static int feed_rt_add(struct daemon *d, const struct feed_def *def, int64_t now
   f->poll_url = strdup(st.effective_url ? st.effective_url : f->def.url);
   struct sched_state ss = {.next_due = st.next_due, .last_polled = st.last_polled,
                            .errors = (unsigned)(st.error_count > 0 ? st.error_count : 0),
-                           .retired = st.retired};
+                           .retired = st.retired,
+                           .throttled = st.last_status == 429 || st.last_status == 503};
   int64_t due = d->once ? (st.retired ? SCHED_NEVER : now)
                         : sched_initial_due(&ss, f->interval_s, now, &d->rng);
   store_feed_state_clear(&st);

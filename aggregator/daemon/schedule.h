@@ -12,7 +12,10 @@
  *  - 410 Gone retires the feed (never polled again until its definition changes);
  *  - at start-up, a feed never polled, or whose stored due time has passed, is due at a
  *    random moment within the first min(interval, BRAID_SCHED_STARTUP_SPREAD_S), so a restart
- *    does not fire every request at once.
+ *    does not fire every request at once; a stored due time further ahead than the feed's
+ *    own backoff bound (interval * 2^errors capped as above, plus the 10% jitter; for a feed
+ *    whose last answer was 429/503, BRAID_SCHED_MAX_RETRY_AFTER_S) is pulled back to it, so a
+ *    clock that ran ahead when the time was stored cannot silence a feed for days.
  * The queue enforces a global and a per-host limit of requests in flight and at most one
  * request per feed.
  */
@@ -40,6 +43,7 @@ struct sched_state {
   int64_t last_polled;  /* when the last poll ended; 0 = never */
   unsigned errors;      /* consecutive failed polls */
   bool retired;         /* 410 Gone seen */
+  bool throttled;       /* the last answer was 429 or 503: a Retry-After may stand */
 };
 
 enum sched_kind {

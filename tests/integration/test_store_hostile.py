@@ -6,11 +6,12 @@ one oversized item costs only itself, not the feed's other items nor the store's
 """
 import os
 import re
+import signal
 import sqlite3
 import subprocess
 import sys
 
-from braidtest import SOURCE, Suite, free_port, run_braid
+from braidtest import BRAID, SOURCE, Suite, free_port, run_braid
 
 s = Suite("store-hostile")
 tmp = s.tmp
@@ -96,6 +97,42 @@ try:
     s.check("the split log line says why",
             any(" split " in l and "BRAID_STORE_MAX_UPDATES" in l for l in log.splitlines()),
             log[-800:])
+
+    # ------------------------------------------------- item 12: two pollers on one store
+    with open(os.path.join(served, "small.rss"), "w") as f:
+        f.write(rss([("g-a", "A", "<p>a</p>"), ("g-b", "B", "<p>b</p>")]))
+    d, conf = write_config("twopollers", {"small": f"url = {base}/feeds/small.rss\n"})
+    db = os.path.join(d, "braid.db")
+    daemon = subprocess.Popen([BRAID, "run", "--config", conf], stderr=subprocess.PIPE, text=True)
+    try:
+        started = ""
+        while " poll feed=small" not in started:  # the first poll is stored: the store exists
+            line = daemon.stderr.readline()
+            if not line:
+                break
+            started += line
+        s.check("braid run polls", " poll feed=small" in started, started[-500:])
+        for cmd in (["poll", "--once"], ["run"]):
+            r = run_braid(*cmd, "--config", conf, timeout=30)
+            err = r.stderr.decode(errors="replace")
+            s.check(f"a second `braid {cmd[0]}` on the store exits 1", r.returncode == 1,
+                    f"exit {r.returncode}: {err[-500:]}")
+            s.check(f"... saying who holds it (pid {daemon.pid})",
+                    f"pid {daemon.pid}" in err and "another braid is polling this store" in err,
+                    err[-500:])
+            s.check(f"... without polling", " poll feed=" not in err, err[-500:])
+        r = run_braid("tail", "-n", "5", "--config", conf, timeout=30)
+        s.check("braid tail reads the store beside the poller", r.returncode == 0
+                and b"\tA\t" in r.stdout, r.stderr.decode()[-300:])
+        r = run_braid("export", "--config", conf, timeout=30)
+        s.check("braid export reads the store beside the poller",
+                r.returncode == 0 and b"<feed" in r.stdout, r.stderr.decode()[-300:])
+    finally:
+        daemon.send_signal(signal.SIGTERM)
+        daemon.wait(timeout=10)
+    r = run_braid("poll", "--once", "--config", conf, timeout=30)
+    s.check("once the daemon is gone, poll --once takes the lock", r.returncode == 0,
+            r.stderr.decode(errors="replace")[-500:])
 finally:
     server.terminate()
     server.wait(timeout=10)

@@ -144,6 +144,9 @@ static const struct migration migrations[SCHEMA_VERSION] = {
 };
 
 int schema_migrate(sqlite3 *db, int from_version) {
+  /* migrations[] has a step for each version 0 .. SCHEMA_VERSION - 1 and no other. */
+  if (from_version < 0 || from_version > SCHEMA_VERSION)
+    return SQLITE_MISUSE;
   for (int v = from_version; v < SCHEMA_VERSION; v++) {
     int rc = sqlite3_exec(db, migrations[v].sql, NULL, NULL, NULL);
     if (rc == SQLITE_OK && migrations[v].after)

@@ -16,7 +16,8 @@
 #define SCHEMA_VERSION STORE_SCHEMA_VERSION
 
 /* Applies the steps after from_version and sets PRAGMA user_version. On failure returns
- * the SQLite result code and leaves its message in db. */
+ * the SQLite result code and leaves its message in db; a from_version outside
+ * 0 .. SCHEMA_VERSION is SQLITE_MISUSE, with nothing run. */
 int schema_migrate(sqlite3 *db, int from_version);
 
 #endif

@@ -370,6 +370,12 @@ static int prepare_connection(sqlite3 *db, const char *path, unsigned flags, cha
                       "written by a newer braid (schema version %lld, this braid knows up to "
                       "%d); refusing to use it, the file is left untouched",
                       (long long)version, SCHEMA_VERSION);
+  /* user_version is a signed field any program may set; braid never writes one below 0. */
+  if (version < 0)
+    return open_failf(err, errlen, path, -EPROTO,
+                      "unknown schema version %lld (braid's are 0 to %d); refusing to use it, "
+                      "the file is left untouched",
+                      (long long)version, SCHEMA_VERSION);
   if (readonly) {
     if (version == 0)
       return open_failf(err, errlen, path, -EPROTO,
@@ -423,6 +429,13 @@ static int prepare_connection(sqlite3 *db, const char *path, unsigned flags, cha
   /* Another braid may have migrated while we waited for the lock. */
   if (rc == SQLITE_OK)
     rc = read_int_pragma(db, "PRAGMA user_version", &version);
+  /* Checked again: what the lock waited for may have set any version. */
+  if (rc == SQLITE_OK && (version < 0 || version > SCHEMA_VERSION)) {
+    sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+    return open_failf(err, errlen, path, -EPROTO,
+                      "unknown schema version %lld (braid's are 0 to %d); refusing to use it",
+                      (long long)version, SCHEMA_VERSION);
+  }
   if (rc == SQLITE_OK && version < SCHEMA_VERSION)
     rc = schema_migrate(db, (int)version);
   if (rc == SQLITE_OK)

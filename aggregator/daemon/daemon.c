@@ -11,6 +11,7 @@
 #include "export.h"
 #include "loopctx.h"
 #include "notify.h"
+#include "pollerlock.h"
 
 /* How often retention pruning and the static export run, in milliseconds. */
 #define UPKEEP_INTERVAL_MS (10 * 60 * 1000)
@@ -79,7 +80,8 @@ static int feed_rt_add(struct daemon *d, const struct feed_def *def, int64_t spr
   f->poll_url = strdup(st.effective_url ? st.effective_url : f->def.url);
   struct sched_state ss = {.next_due = st.next_due, .last_polled = st.last_polled,
                            .errors = (unsigned)(st.error_count > 0 ? st.error_count : 0),
-                           .retired = st.retired};
+                           .retired = st.retired,
+                           .throttled = st.last_status == 429 || st.last_status == 503};
   int64_t due = d->once ? (st.retired ? SCHED_NEVER : now)
                         : sched_initial_due(&ss, f->interval_s, spread_s, now, &d->rng);
   store_feed_state_clear(&st);
@@ -484,6 +486,7 @@ static void teardown(struct daemon *d) {
   free(d->rt);
   sched_queue_free(d->queue);
   store_close(d->store);
+  poller_lock_release(d->poller_lock);
   feed_list_free(&d->feeds);
   config_free(d->cfg);
 }
@@ -559,6 +562,7 @@ int daemon_main(const struct daemon_options *opt, struct logger *lg) {
   memset(&d, 0, sizeof d);
   d.log = lg;
   d.once = opt->once;
+  d.poller_lock = -1;
 
   char *path = NULL;
   bool explicit_path = false;
@@ -584,6 +588,10 @@ int daemon_main(const struct daemon_options *opt, struct logger *lg) {
 
   char err[512], why[600], where[512];
   rc = store_open(d.cfg->store_path, 0, &d.store, err, sizeof err);
+  /* After the store is opened, so what is wrong with the store itself is said first; before
+   * anything is polled. */
+  if (rc == 0)
+    rc = poller_lock_take(d.cfg->store_path, &d.poller_lock, err, sizeof err);
   if (rc < 0) {
     log_event(lg, LOG_LEVEL_ERR, "store", "path=%s error=%s",
               log_value(where, sizeof where, d.cfg->store_path), log_value(why, sizeof why, err));

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bounds.h"
+#include "entities.h"
 #include "htmltext.h"
 
 /* strdup that keeps NULL as NULL; *failed is set on out-of-memory. */
@@ -16,6 +18,33 @@ static char *dup_or_null(const char *s, bool *failed) {
   if (!p)
     *failed = true;
   return p;
+}
+
+/* Cuts *field to the store's BRAID_STORE_MAX_FIELD_BYTES at a character boundary: a title
+ * or author is still worth showing cut, where the store would refuse the whole item. */
+static bool cut_to_store_cap(char *field) {
+  if (!field)
+    return false;
+  size_t len = strlen(field);
+  if (len <= BRAID_STORE_MAX_FIELD_BYTES)
+    return false;
+  field[utf8_cut(field, len, BRAID_STORE_MAX_FIELD_BYTES)] = '\0';
+  return true;
+}
+
+/* Bytes of an item's name quoted in a log line: enough to find it in the feed. */
+#define INGEST_ITEM_NAME_BYTES 80
+
+/* Writes `item N "NAME": what` for the log, NAME being what the feed identifies the item
+ * with (guid, else link, else title), cut: it may be the huge field. */
+static void describe_item(const struct ingest_item *it, size_t index, const char *what,
+                          char *out, size_t size) {
+  const char *name = it->guid ? it->guid : it->link ? it->link : it->title;
+  name = name ? name : "";
+  size_t len = strlen(name);
+  int shown = (int)utf8_cut(name, len, INGEST_ITEM_NAME_BYTES);
+  snprintf(out, size, "item %zu \"%.*s%s\": %s", index + 1, shown, name,
+           (size_t)shown < len ? "..." : "", what);
 }
 
 static void ingest_item_clear(struct ingest_item *it) {
@@ -62,6 +91,15 @@ static int split_item(struct ingest_batch *b, struct ingest_item *it, const stru
     liveblog_free(lb);
     return 0;
   }
+  /* The store keeps at most BRAID_STORE_MAX_UPDATES per item and would refuse it whole. */
+  if (lb->n > BRAID_STORE_MAX_UPDATES) {
+    b->split_errors++;
+    snprintf(b->last_error, sizeof b->last_error,
+             "%zu updates, more than BRAID_STORE_MAX_UPDATES (%d): kept as one entry", lb->n,
+             BRAID_STORE_MAX_UPDATES);
+    liveblog_free(lb);
+    return 0;
+  }
   it->updates = calloc(lb->n, sizeof *it->updates);
   if (!it->updates) {
     liveblog_free(lb);
@@ -99,6 +137,12 @@ int ingest_add(struct ingest_batch *b, const struct feed_item *src,
   it->has_published = src->has_published;
   it->updated = src->updated;
   it->has_updated = src->has_updated;
+  bool cut = cut_to_store_cap(it->title);
+  if (cut_to_store_cap(it->author) || cut) {
+    b->cut_items++;
+    describe_item(it, b->n, "title or author cut to BRAID_STORE_MAX_FIELD_BYTES", b->last_cut,
+                  sizeof b->last_cut);
+  }
   if (!failed && it->html && htmltext(it->html, strlen(it->html), 0, 0, &it->text, NULL) < 0)
     failed = true;
   int r = failed ? -ENOMEM : split_item(b, it, src, opt);
@@ -126,12 +170,20 @@ void ingest_item_view(const struct ingest_item *it, struct store_item *ret) {
       .updates = it->updates, .n_updates = it->liveblog ? it->liveblog->n : 0};
 }
 
-int ingest_store(struct store *s, int64_t feed_id, const struct ingest_batch *b, int64_t now,
+int ingest_store(struct store *s, int64_t feed_id, struct ingest_batch *b, int64_t now,
                  struct store_put_stats *acc) {
   for (size_t i = 0; i < b->n; i++) {
+    const struct ingest_item *it = &b->items[i];
     struct store_item si;
-    ingest_item_view(&b->items[i], &si);
+    ingest_item_view(it, &si);
     int r = store_put_item(s, feed_id, &si, now, acc);
+    if (r == -E2BIG) {
+      /* Refused before anything was written: the rest of the feed goes on. The item is
+       * named by what the feed identifies it with, cut (the field may be the huge one). */
+      b->skipped_items++;
+      describe_item(it, i, store_errmsg(s), b->last_skipped, sizeof b->last_skipped);
+      continue;
+    }
     if (r < 0)
       return r;
   }

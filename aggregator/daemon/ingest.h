@@ -6,7 +6,9 @@
  * store_put_item. A batch is filled while a response streams in and written at its end in one
  * transaction, so a poll is stored whole or not at all. Its size is bounded by the parser's
  * caps (items per feed, bytes per field). Nothing here logs: problems with one item (a split
- * that hit a cap) are counted and described in the batch, and the item is kept unsplit.
+ * that hit a cap, or more updates than the store keeps: the item is kept unsplit; a title or
+ * author over the store's cap: it is cut; a guid or link over it: the item is skipped) are
+ * counted and described in the batch.
  */
 #ifndef BRAID_INGEST_H
 #define BRAID_INGEST_H
@@ -40,6 +42,10 @@ struct ingest_batch {
   size_t n, alloc;
   unsigned split_errors;    /* items whose split failed (kept as one entry) */
   char last_error[160];     /* why the last one failed, for the log */
+  unsigned cut_items;       /* items whose title or author was cut to the store's cap */
+  char last_cut[256];       /* which item was cut last, for the log */
+  unsigned skipped_items;   /* items the store refused as over a cap (ingest_store) */
+  char last_skipped[512];   /* which item was skipped last and why, for the log */
 };
 
 /* Copies it into b. 0 or -ENOMEM. */
@@ -48,9 +54,11 @@ int ingest_add(struct ingest_batch *b, const struct feed_item *it, const struct 
 size_t ingest_update_count(const struct ingest_batch *b);
 /* Fills a store_item that points into it (valid while the batch lives). */
 void ingest_item_view(const struct ingest_item *it, struct store_item *ret);
-/* store_put_item for every item of b, in order; stops at the first failure (the caller rolls
- * back). */
-int ingest_store(struct store *s, int64_t feed_id, const struct ingest_batch *b, int64_t now,
+/* store_put_item for every item of b, in order. An item the store refuses as over a cap of
+ * bounds.h (-E2BIG: nothing of it was written) is skipped, counted in b->skipped_items and
+ * described in b->last_skipped, so one hostile item does not cost the feed its other items;
+ * any other failure stops the batch (the caller rolls back). */
+int ingest_store(struct store *s, int64_t feed_id, struct ingest_batch *b, int64_t now,
                  struct store_put_stats *acc);
 /* Frees every item; leaves an empty batch. NULL is a no-op. */
 void ingest_batch_clear(struct ingest_batch *b);

@@ -60,6 +60,7 @@ struct daemon {
   bool once;
   bool stopping;
   const char *stop_reason;     /* why the loop is stopping, for the log */
+  int poller_lock;             /* fd holding the store's poller lock (pollerlock.h), or -1 */
   bool store_failing;          /* the last store write failed: /healthz says so */
   bool export_pending;         /* new entries since the last [output] dir export */
   size_t once_left;            /* with once: feeds not yet polled */

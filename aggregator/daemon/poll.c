@@ -279,6 +279,18 @@ static void on_done(void *userdata, const struct fetch_result *r) {
   int rc = store_begin(d->store);
   if (rc == 0 && res.outcome == FETCH_OK)
     rc = ingest_store(d->store, f->feed_id, &job->batch, now, &ps);
+  if (job->batch.skipped_items) {
+    char name[128], why[640];
+    log_event(d->log, LOG_LEVEL_WARNING, "skip", "feed=%s skipped_items=%u last=%s",
+              log_value(name, sizeof name, f->def.name), job->batch.skipped_items,
+              log_value(why, sizeof why, job->batch.last_skipped));
+  }
+  if (job->batch.cut_items) {
+    char name[128], what[384];
+    log_event(d->log, LOG_LEVEL_NOTICE, "cut", "feed=%s cut_items=%u last=%s",
+              log_value(name, sizeof name, f->def.name), job->batch.cut_items,
+              log_value(what, sizeof what, job->batch.last_cut));
+  }
   if (rc == 0)
     rc = save_state(job, &res, &so, now, &next_due);
   if (rc == 0)

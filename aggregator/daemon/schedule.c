@@ -108,10 +108,14 @@ int64_t sched_initial_due(const struct sched_state *st, int64_t interval_s, int6
   if (st->retired)
     return SCHED_NEVER;
   if (st->next_due > now) {
-    /* A stored time further ahead than any rule could have set (clock change, or the
-     * interval was shortened since) is pulled back. */
-    int64_t furthest = now + max64(BRAID_SCHED_MAX_RETRY_AFTER_S, sched_backoff_s(interval_s, 64));
-    return min64(st->next_due, furthest);
+    /* A stored time further ahead than this feed's own rules could have set it from now (the
+     * clock ran ahead when it was stored, or the interval was shortened since) is pulled
+     * back: the longest backoff its error count allows, with jitter, or a Retry-After. */
+    int64_t backoff = sched_backoff_s(interval_s, st->errors);
+    int64_t bound = backoff + backoff / 10;
+    if (st->throttled)
+      bound = max64(bound, BRAID_SCHED_MAX_RETRY_AFTER_S);
+    return min64(st->next_due, now + bound);
   }
   int64_t spread = min64(interval_s, spread_s);
   if (spread <= 1)

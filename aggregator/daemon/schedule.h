@@ -14,7 +14,10 @@
  *    random moment within the first min(interval, spread) seconds, where the spread grows with
  *    the number of feeds starting together (sched_startup_spread_s: 0 for a handful, up to
  *    BRAID_SCHED_STARTUP_SPREAD_S for thousands), so a new user's few feeds are read at once
- *    and a restart of thousands does not fire every request in the same second.
+ *    and a restart of thousands does not fire every request in the same second; a stored due time further ahead than the feed's
+ *    own backoff bound (interval * 2^errors capped as above, plus the 10% jitter; for a feed
+ *    whose last answer was 429/503, BRAID_SCHED_MAX_RETRY_AFTER_S) is pulled back to it, so a
+ *    clock that ran ahead when the time was stored cannot silence a feed for days.
  * The queue enforces a global and a per-host limit of requests in flight and at most one
  * request per feed.
  */
@@ -42,6 +45,7 @@ struct sched_state {
   int64_t last_polled;  /* when the last poll ended; 0 = never */
   unsigned errors;      /* consecutive failed polls */
   bool retired;         /* 410 Gone seen */
+  bool throttled;       /* the last answer was 429 or 503: a Retry-After may stand */
 };
 
 enum sched_kind {

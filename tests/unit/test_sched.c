@@ -201,9 +201,10 @@ static void test_initial_due_spreads_start(void **state) {
   assert_int_equal(sched_initial_due(&later, 900, BRAID_SCHED_STARTUP_SPREAD_S, NOW, &rng), NOW + 500);
   struct sched_state overdue = {.next_due = NOW - 5000, .last_polled = NOW - 6000};
   assert_in_range(sched_initial_due(&overdue, 900, BRAID_SCHED_STARTUP_SPREAD_S, NOW, &rng), NOW, NOW + 59);
-  /* A stored time beyond anything the rules could set is pulled back. */
+  /* A stored time beyond anything the rules could set is pulled back to the feed's own
+   * bound: its interval and jitter (60 + 6 s). */
   struct sched_state absurd = {.next_due = NOW + 10LL * 365 * 86400};
-  assert_int_equal(sched_initial_due(&absurd, 60, BRAID_SCHED_STARTUP_SPREAD_S, NOW, &rng), NOW + BRAID_SCHED_MAX_RETRY_AFTER_S);
+  assert_int_equal(sched_initial_due(&absurd, 60, BRAID_SCHED_STARTUP_SPREAD_S, NOW, &rng), NOW + 66);
 }
 
 static void test_startup_spread_grows_with_feeds(void **state) {
@@ -234,6 +235,35 @@ static void test_startup_spread_grows_with_feeds(void **state) {
     hi = due > hi ? due : hi;
   }
   assert_true(hi - lo >= 8);
+}
+
+/* The red-team run: the clock ran 7 days ahead while braid polled, so each feed's stored next
+ * poll was a week away once the clock was set right; the feeds stayed silent that week. A
+ * stored time is now held to what the feed's own rules allow from now. */
+static void test_clock_jump_keeps_feeds_polled(void **state) {
+  (void)state;
+  struct sched_prng rng;
+  sched_prng_seed(&rng, 11);
+  const int64_t week = 7 * 86400, interval = 900;
+  for (unsigned errors = 0; errors < 12; errors++) {
+    struct sched_state st = {.next_due = NOW + week + interval, .last_polled = NOW + week,
+                             .errors = errors};
+    int64_t bound = sched_backoff_s(interval, errors) * 11 / 10;
+    int64_t due = sched_initial_due(&st, interval, BRAID_SCHED_STARTUP_SPREAD_S, NOW, &rng);
+    if (due > NOW + bound)
+      fail_msg("%u errors: due in %lld s, beyond the feed's backoff bound of %lld s", errors,
+               (long long)(due - NOW), (long long)bound);
+    assert_true(due > NOW); /* a time still ahead is not made sooner than its bound */
+  }
+  /* After a poll that ended in the wrong future, the next one is within the interval. */
+  struct sched_state st = {.next_due = NOW + week + interval};
+  assert_int_equal(sched_initial_due(&st, interval, BRAID_SCHED_STARTUP_SPREAD_S, NOW, &rng), NOW + interval + interval / 10);
+  /* A 429 or 503 may have asked for days: its Retry-After stands, up to its cap. */
+  struct sched_state throttled = {.next_due = NOW + 3 * 86400, .errors = 1, .throttled = true};
+  assert_int_equal(sched_initial_due(&throttled, interval, BRAID_SCHED_STARTUP_SPREAD_S, NOW, &rng), NOW + 3 * 86400);
+  throttled.next_due = NOW + 30 * 86400;
+  assert_int_equal(sched_initial_due(&throttled, interval, BRAID_SCHED_STARTUP_SPREAD_S, NOW, &rng),
+                   NOW + BRAID_SCHED_MAX_RETRY_AFTER_S);
 }
 
 static void test_outcome_from_fetch(void **state) {
@@ -502,6 +532,7 @@ int main(void) {
       cmocka_unit_test(test_gone_retires),
       cmocka_unit_test(test_initial_due_spreads_start),
       cmocka_unit_test(test_startup_spread_grows_with_feeds),
+      cmocka_unit_test(test_clock_jump_keeps_feeds_polled),
       cmocka_unit_test(test_outcome_from_fetch),
       cmocka_unit_test(test_invariants_under_random_outcomes),
       cmocka_unit_test(test_queue_order_and_due),

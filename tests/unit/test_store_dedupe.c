@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include <cmocka.h>
+#include <time.h>
 
 #include "bounds.h"
 #include "civil.h"
@@ -210,6 +211,84 @@ static void hostile_bodies_are_left_alone(void **state) {
   free(body);
 }
 
+/* CPU seconds a 2 MB body may cost: well under a second, and under a sanitizer (which checks
+ * every load and each memmem call's range) a few times that; a quadratic search costs
+ * seconds to minutes either way. */
+#if defined(__SANITIZE_ADDRESS__)
+#define REPEAT_MAX_CPU_S 3.0
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define REPEAT_MAX_CPU_S 3.0
+#endif
+#endif
+#ifndef REPEAT_MAX_CPU_S
+#define REPEAT_MAX_CPU_S 0.5
+#endif
+
+/* CPU seconds of this process so far. */
+static double cpu_seconds(void) {
+  struct timespec ts;
+  assert_int_equal(clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts), 0);
+  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Fills body (n bytes and a NUL) with `share` of it a paragraph said again and again, then
+ * paragraphs that never repeat: every line start finds its first 64 bytes again further on
+ * and matches for a long way before differing, but no block is there twice in a row over
+ * half the body. Each candidate used to cost a memcmp as long as the match: quadratic. */
+static void make_near_periodic(char *body, size_t n, double share, const char *para) {
+  size_t len = 0, periodic = (size_t)((double)n * share);
+  while (len + strlen(para) < periodic)
+    len += (size_t)sprintf(body + len, "%s", para);
+  for (unsigned i = 0; len + 64 < n; i++)
+    len += (size_t)sprintf(body + len, "<p>paragraph %u says %u.</p>\n", i, i * 2654435761u);
+  memset(body + len, 'z', n - len);
+  body[n] = '\0';
+}
+
+/* The red-team body: 2 MB whose repeat check used to cost over a minute of CPU, with the
+ * loop answering nothing meanwhile. Each shape must take well under a second. */
+static void near_repeats_cost_linear_time(void **state) {
+  (void)state;
+  static const char *const paras[] = {
+      "<p>The same paragraph of text again, as a feed may say it in every section.</p>\n",
+      "a\n", /* the probe matches at every other byte */
+  };
+  static const double shares[] = {0.45, 0.3};
+  size_t n = 2u << 20;
+  char *body = malloc(n + 1);
+  assert_non_null(body);
+  for (size_t p = 0; p < sizeof paras / sizeof paras[0]; p++)
+    for (size_t k = 0; k < sizeof shares / sizeof shares[0]; k++) {
+      make_near_periodic(body, n, shares[k], paras[p]);
+      double t0 = cpu_seconds();
+      char *out = (char *)1;
+      assert_int_equal(store_dedupe_repeated_body(body, &out), 0);
+      double took = cpu_seconds() - t0;
+      assert_null(out);
+      print_message("near repeats, paragraph %zu, share %.2f: %.3f s\n", p, shares[k], took);
+      if (took > REPEAT_MAX_CPU_S)
+        fail_msg("a 2 MB body with near repeats (paragraph %zu, share %.2f) took %.2f s of CPU",
+                 p, shares[k], took);
+    }
+  /* A true repeat of the same size is still found, as fast. */
+  make_near_periodic(body, n / 2, 0.45, paras[0]);
+  memcpy(body + n / 2, body, n / 2);
+  body[n] = '\0';
+  double t0 = cpu_seconds();
+  char *out;
+  assert_int_equal(store_dedupe_repeated_body(body, &out), 0);
+  double took = cpu_seconds() - t0;
+  assert_non_null(out);
+  assert_int_equal(strlen(out), n / 2);
+  assert_memory_equal(out, body, n / 2);
+  print_message("a true repeat: %.3f s\n", took);
+  if (took > REPEAT_MAX_CPU_S)
+    fail_msg("a 2 MB body holding its text twice took %.2f s of CPU", took);
+  free(out);
+  free(body);
+}
+
 /* Arbitrary bytes (feeds are hostile) go through the text helpers without harm: this is for
  * the sanitizer builds, which fail on any out-of-bounds read. Each result is checked for
  * what it must always be. */
@@ -353,6 +432,7 @@ int main(void) {
       cmocka_unit_test(bodies_without_a_repeat_are_left_alone),
       cmocka_unit_test(repeated_html_on_one_line_is_kept_once),
       cmocka_unit_test(hostile_bodies_are_left_alone),
+      cmocka_unit_test(near_repeats_cost_linear_time),
       cmocka_unit_test(arbitrary_bytes_are_handled),
       cmocka_unit_test(seeds_carried_by_two_feeds_are_one_entry_each),
       cmocka_unit_test(different_stories_at_the_same_time_stay_apart),

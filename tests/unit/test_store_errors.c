@@ -98,6 +98,28 @@ static void newer_store_is_refused_and_left_byte_for_byte(void **state) {
   scratch_remove(&sc);
 }
 
+/* user_version is a signed 32-bit field anyone can set: a version below 0 is no braid's and
+ * must not index the migrations (it used to read migrations[-1] and run stray SQL). */
+static void negative_schema_version_is_refused_and_left_byte_for_byte(void **state) {
+  (void)state;
+  static const char *const versions[] = {"-1", "-2147483648"};
+  for (size_t v = 0; v < sizeof versions / sizeof versions[0]; v++) {
+    struct scratch sc;
+    scratch_make(&sc);
+    make_store(sc.db);
+    sqlite3 *db;
+    char sql[64], reason[96];
+    snprintf(sql, sizeof sql, "PRAGMA user_version = %s", versions[v]);
+    snprintf(reason, sizeof reason, "unknown schema version %s", versions[v]);
+    assert_int_equal(sqlite3_open(sc.db, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+    for (int ro = 0; ro < 2; ro++)
+      assert_refused_untouched(sc.db, ro ? STORE_OPEN_READONLY : 0, -EPROTO, reason);
+    scratch_remove(&sc);
+  }
+}
+
 static void missing_store_is_enoent_for_readers(void **state) {
   (void)state;
   struct scratch sc;
@@ -254,6 +276,7 @@ static void file_size_limit_fails_the_poll_and_keeps_the_store(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(newer_store_is_refused_and_left_byte_for_byte),
+      cmocka_unit_test(negative_schema_version_is_refused_and_left_byte_for_byte),
       cmocka_unit_test(missing_store_is_enoent_for_readers),
       cmocka_unit_test(foreign_file_is_refused_and_left_alone),
       cmocka_unit_test(another_programs_database_is_refused_and_left_alone),

@@ -2,7 +2,8 @@
  *
  * The input (up to 512 bytes) goes to date_parse (as a C string, the way the parser calls it),
  * to the three stamp readers (stamp.h) and to tz_resolve with and without a feed zone.
- * Properties: no crash or UB; a date that is read is a real instant between year 0 and 9999
+ * Properties: no crash or UB; a date that is read is a real instant in the years braid accepts
+ * (BRAID_YEAR_MIN..BRAID_YEAR_MAX, give or take the day a zone offset can move it),
  * and a refused one has a message; a stamp's offsets lie inside the text and its clock and
  * date are in range; a zone name tz_name_is_safe accepts can never leave the zone directory;
  * a resolved zone's offset is within +-26 hours.
@@ -12,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bounds.h"
 #include "date.h"
 #include "fuzz.h"
 #include "stamp.h"
@@ -29,8 +31,16 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) {
   return 0;
 }
 
+/* Seconds since the epoch at 1 January of year y, 00:00 UTC (proleptic Gregorian). */
+static int64_t year_start(int y) {
+  int64_t days = 0;
+  for (int k = 1970; k < y; k++)
+    days += (k % 4 == 0 && (k % 100 != 0 || k % 400 == 0)) ? 366 : 365;
+  return days * 86400;
+}
+
 static void check_date_fields(int year, int month, int day, const char *what) {
-  FUZZ_CHECK(year >= 0 && year <= 9999, what);
+  FUZZ_CHECK(year >= BRAID_YEAR_MIN && year <= BRAID_YEAR_MAX, what);
   FUZZ_CHECK(month >= 1 && month <= 12, what);
   FUZZ_CHECK(day >= 1 && day <= 31, what);
 }
@@ -61,7 +71,8 @@ static void check_stamp(const char *text, size_t len) {
   if (stamp_parse_date_line(text, len, &y, &m, &d) == 0)
     check_date_fields(y, m, d, "date line in range");
   if (stamp_parse_day_heading(text, len, &y, &m, &d) == 0) {
-    FUZZ_CHECK(y == 0 || (y >= 1 && y <= 9999), "day heading year");
+    /* 0 = the heading names no year; the post's year applies. */
+    FUZZ_CHECK(y == 0 || (y >= BRAID_YEAR_MIN && y <= BRAID_YEAR_MAX), "day heading year");
     FUZZ_CHECK(m >= 1 && m <= 12 && d >= 1 && d <= 31, "day heading date in range");
   }
 }
@@ -92,8 +103,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   char err[160] = "";
   int rc = date_parse(s, &utc, err, sizeof err);
   if (rc == 0) {
-    FUZZ_CHECK(utc >= -62167219200 - 86400 && utc <= 253402300799 + 86400,
-               "a date read lies between year 0 and 9999");
+    FUZZ_CHECK(utc >= year_start(BRAID_YEAR_MIN) - 86400 &&
+                   utc < year_start(BRAID_YEAR_MAX + 1) + 86400,
+               "a date read lies in BRAID_YEAR_MIN..BRAID_YEAR_MAX");
   } else {
     FUZZ_CHECK(rc == -EINVAL || rc == -ERANGE, "date_parse returns -EINVAL or -ERANGE");
     FUZZ_CHECK(err[0] != '\0', "a refused date has a message");

@@ -2,7 +2,9 @@
 
 Each test file builds a Suite, calls check() for every assertion a user depends on, and ends
 with suite.finish(), which prints each failure with its reason, then the line
-"N passed, N failed" and exits non-zero on any failure.
+"N passed, N failed" and exits non-zero on any failure. A check that cannot run here (a tool
+not installed) is recorded with skip(); a suite that skipped anything and failed nothing exits
+SKIP_CODE, which CTest shows as "Skipped" (SKIP_RETURN_CODE), never as a silent pass.
 """
 import os
 import shutil
@@ -14,6 +16,7 @@ import tempfile
 BRAID = os.environ.get("BRAID", "braid")
 FIXTURES = os.environ.get("BRAID_FIXTURES", os.path.join(os.path.dirname(__file__), "..", "fixtures"))
 SOURCE = os.environ.get("BRAID_SOURCE", os.path.join(os.path.dirname(__file__), "..", ".."))
+SKIP_CODE = 77  # CMakeLists.txt sets it as every integration test's SKIP_RETURN_CODE
 
 
 class Suite:
@@ -21,6 +24,7 @@ class Suite:
         self.name = name
         self.passed = 0
         self.failed = []
+        self.skipped = []
         self.tmp = tempfile.mkdtemp(prefix=f"braid-{name}-")
 
     def check(self, what, cond, detail=""):
@@ -30,15 +34,21 @@ class Suite:
             self.failed.append(f"{what}: {detail}")
         return cond
 
+    def skip(self, what):
+        """Records checks that cannot run on this machine, saying why."""
+        print(f"SKIP {self.name}: {what}")
+        self.skipped.append(what)
+
     def finish(self):
         for f in self.failed:
             print(f"FAIL {self.name}: {f}")
-        print(f"{self.name}: {self.passed} passed, {len(self.failed)} failed")
+        print(f"{self.name}: {self.passed} passed, {len(self.failed)} failed, "
+              f"{len(self.skipped)} skipped")
         if not self.failed:
             shutil.rmtree(self.tmp, ignore_errors=True)
         else:
             print(f"(scratch files kept in {self.tmp})")
-        sys.exit(1 if self.failed else 0)
+        sys.exit(1 if self.failed else SKIP_CODE if self.skipped else 0)
 
 
 def run_braid(*args, stdin=None, timeout=60, env=None, input_bytes=None):

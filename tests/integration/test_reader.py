@@ -3,7 +3,7 @@
 braid polls the offline demo feeds (file:// documents made from the seeds), serves the merged
 stream on 127.0.0.1, and newsboat reloads it: its cache must hold the seed stories and each of
 the live blog's updates as a separate article, with the update's stamp in its title.
-Skipped (exit 0, said so) when newsboat is not installed.
+Skipped (CTest shows it as Skipped) when newsboat is not installed.
 """
 import os
 import shutil
@@ -18,7 +18,7 @@ from braidtest import BRAID, FIXTURES, Suite
 s = Suite("reader")
 newsboat = shutil.which("newsboat")
 if not newsboat:
-    print("reader: newsboat is not installed (apt-get install newsboat): skipped")
+    s.skip("newsboat is not installed (apt-get install newsboat)")
     s.finish()
 
 tmp = s.tmp

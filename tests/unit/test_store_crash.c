@@ -117,7 +117,12 @@ static void killed_writer_leaves_whole_polls_only(void **state) {
   struct scratch sc;
   scratch_make(&sc);
   store_close(open_store(sc.db));
-  srand((unsigned)time(NULL) ^ (unsigned)getpid());
+  /* A failing run is replayed with BRAID_TEST_SEED=N (the seed is printed either way). */
+  const char *given = getenv("BRAID_TEST_SEED");
+  unsigned seed = given ? (unsigned)strtoul(given, NULL, 10)
+                        : (unsigned)time(NULL) ^ (unsigned)getpid();
+  print_message("kill points seeded with BRAID_TEST_SEED=%u\n", seed);
+  srand(seed);
   static int64_t reported[100000];
   size_t total_reported = 0;
   for (int kill_no = 0; kill_no < KILLS; kill_no++) {

@@ -317,9 +317,16 @@ static void arbitrary_bytes_are_handled(void **state) {
       free(again);
       free(norm);
     }
-    uint64_t fp;
-    size_t shingles;
+    /* A fingerprint is a function of the text: the same bytes, the same answer; and a text
+     * of len bytes cannot hold more than len shingles. */
+    uint64_t fp, fp_again;
+    size_t shingles, shingles_again;
     simhash_text(buf, &fp, &shingles);
+    simhash_text(buf, &fp_again, &shingles_again);
+    if (fp != fp_again || shingles != shingles_again)
+      fail_msg("simhash_text is not deterministic on \"%s\"", buf);
+    if (shingles > len)
+      fail_msg("%zu shingles from %zu bytes", shingles, len);
     char *out;
     assert_int_equal(store_dedupe_repeated_body(buf, &out), 0);
     if (out && strlen(out) >= len)

@@ -148,11 +148,7 @@ int cmd_split(int argc, char **argv) {
     opt.has_post_offset = date_offset(date, &opt.post_offset);
   }
   if (opt.tz) {
-    struct tzset *tzs = tzset_new();
-    struct zone_ref z;
-    int r = tzs ? tz_resolve(tzs, opt.tz, strlen(opt.tz), NULL, 0, &z) : -ENOMEM;
-    tzset_free(tzs);
-    if (r < 0 || z.kind == ZONE_NONE) {
+    if (!tz_name_known(opt.tz)) {
       fprintf(stderr, "braid split: --tz: unknown time zone \"%s\"\n", opt.tz);
       return 2;
     }

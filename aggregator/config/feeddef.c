@@ -11,6 +11,7 @@
 #include "bounds.h"
 #include "config.h"
 #include "ini_read.h"
+#include "tz.h"
 
 bool feed_name_valid(const char *name) {
   size_t n = strlen(name);
@@ -43,33 +44,6 @@ bool feed_url_valid(const char *url) {
   curl_free(scheme);
   curl_url_cleanup(u);
   return ok;
-}
-
-/* An IANA zone name that exists in the zone database (when one is installed), "UTC", or a
- * fixed offset "+HH:MM" / "-HH:MM". */
-static bool timezone_valid(const char *tz) {
-  size_t n = strlen(tz);
-  if ((tz[0] == '+' || tz[0] == '-') && n == 6 && tz[3] == ':')
-    return tz[1] >= '0' && tz[1] <= '1' && tz[2] >= '0' && tz[2] <= '9' && tz[4] >= '0' &&
-           tz[4] <= '5' && tz[5] >= '0' && tz[5] <= '9';
-  if (strcmp(tz, "UTC") == 0 || strcmp(tz, "GMT") == 0)
-    return true;
-  if (n == 0 || n > 64 || tz[0] == '/' || tz[0] == '.' || strstr(tz, ".."))
-    return false;
-  for (const char *p = tz; *p; p++) {
-    char c = *p;
-    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-          c == '/' || c == '_' || c == '-' || c == '+'))
-      return false;
-  }
-  const char *dir = getenv("TZDIR");
-  if (!dir || !*dir)
-    dir = "/usr/share/zoneinfo";
-  if (access(dir, F_OK) != 0)
-    return true; /* no database to check against: trust the syntax */
-  char path[512];
-  snprintf(path, sizeof path, "%s/%s", dir, tz);
-  return access(path, R_OK) == 0;
 }
 
 void feed_def_clear(struct feed_def *d) {
@@ -177,8 +151,8 @@ static int feed_kv(struct ini_read *r, const char *section, const char *key, con
       ini_read_error(r, "liveblog: '%s' is not auto, always or never", value);
     return 0;
   }
-  if (!timezone_valid(value)) {
-    ini_read_error(r, "timezone: unknown zone '%s'", value);
+  if (!tz_name_known(value)) {
+    ini_read_error(r, "timezone: unknown zone '%s' (an IANA name such as Europe/London, an abbreviation such as ET or BST, or an offset such as +05:30)", value);
     return 0;
   }
   d->timezone = strdup(value);

@@ -669,3 +669,13 @@ bool tz_is_place(const char *t, size_t n) {
       return true;
   return false;
 }
+
+bool tz_name_known(const char *name) {
+  struct tzset *s = tzset_new();
+  if (!s)
+    return false;
+  struct zone_ref z;
+  bool known = tz_resolve(s, name, strlen(name), NULL, 0, &z) == 0 && z.kind != ZONE_NONE;
+  tzset_free(s);
+  return known;
+}

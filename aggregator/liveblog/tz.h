@@ -64,6 +64,11 @@ bool tz_abbrev_offset(const struct tz *z, const char *abbr, int64_t near, int *r
 int tz_resolve(struct tzset *s, const char *text, size_t len, const struct tz *hint,
                int64_t near, struct zone_ref *ret);
 
+/* Whether name is a zone tz_resolve reads, the one rule for every place a person names a zone:
+ * `braid split --tz` and a feed's `timezone` key accept exactly the same names ("ET",
+ * "Europe/London", "+05:30", "UTC+1"). Loads at most one zone file, from TZ_DEFAULT_DIR. */
+bool tz_name_known(const char *name);
+
 /* Whether t (n bytes) is an abbreviation in braid's table, written in capitals ("GMT", "ET"). */
 bool tz_is_abbrev(const char *t, size_t n);
 /* Length of a zone spelled out in words at the start of t ("British Summer Time", "Eastern

@@ -300,6 +300,15 @@ static void test_feed_full(void **state) {
   assert_int_equal(d.liveblog, LIVEBLOG_AUTO);
   assert_null(d.timezone);
   feed_def_clear(&d);
+  /* A feed's timezone takes every name `braid split --tz` takes: one rule (tz_name_known). */
+  static const char *const zones[] = {"ET", "BST", "+05:30", "UTC+1", "America/New_York"};
+  for (size_t i = 0; i < sizeof zones / sizeof *zones; i++) {
+    char text[128];
+    snprintf(text, sizeof text, "url = https://example.org/\ntimezone = %s\n", zones[i]);
+    assert_int_equal(parse_feed(text, &d, &errs), 0);
+    assert_string_equal(d.timezone, zones[i]);
+    feed_def_clear(&d);
+  }
   assert_int_equal(errs.n, 0);
 }
 
@@ -337,7 +346,9 @@ static void test_feed_errors(void **state) {
   expect_msg(&errs, "feeds.d/bbc.feed:3: unknown key 'intervall'");
   expect_msg(&errs, "feeds.d/bbc.feed:4: interval: '0s' is not a duration from 1s to 30d (like 30s, 5m, 2h)");
   expect_msg(&errs, "feeds.d/bbc.feed:5: liveblog: 'sometimes' is not auto, always or never");
-  expect_msg(&errs, "feeds.d/bbc.feed:6: timezone: unknown zone 'Mars/Olympus_Mons'");
+  expect_msg(&errs, "feeds.d/bbc.feed:6: timezone: unknown zone 'Mars/Olympus_Mons' (an IANA "
+                    "name such as Europe/London, an abbreviation such as ET or BST, or an offset "
+                    "such as +05:30)");
   expect_msg(&errs, "feeds.d/bbc.feed:7: duplicate key 'url' (first on line 1)");
   expect_msg(&errs, "feeds.d/bbc.feed:8: this file takes no [sections]");
   assert_int_equal(errs.n, 6);

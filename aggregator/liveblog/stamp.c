@@ -95,7 +95,7 @@ static size_t numeric_date(const struct cur *c, size_t i, int *y, int *m, int *d
 }
 
 /* [weekday] (D[.] [de] Month | Month D) [[,] [de] YYYY], YYYY-MM-DD, or a numeric date. */
-static size_t date(const struct cur *c, size_t i, int *y, int *m, int *d) {
+static size_t read_date(const struct cur *c, size_t i, int *y, int *m, int *d) {
   *y = 0;
   if (is_digit(c, i) && i + 10 <= c->n && c->s[i + 4] == '-' && c->s[i + 7] == '-') {
     int yy, mm, dd, k;
@@ -169,7 +169,7 @@ static size_t meridiem(const struct cur *c, size_t i, bool *ret_pm) {
 }
 
 /* The clock: 2120 | 21:20[:SS] | 21.20 | 14h20 | 9pm, with am/pm. */
-static size_t clock(const struct cur *c, size_t i, struct stamp *st) {
+static size_t read_clock(const struct cur *c, size_t i, struct stamp *st) {
   int v, k;
   size_t e;
   if ((e = word(c, i, "noon")) || (e = word(c, i, "midnight"))) {
@@ -387,7 +387,7 @@ static size_t second_clock(const struct cur *c, size_t e) {
     return 0;
   struct stamp probe;
   memset(&probe, 0, sizeof probe);
-  size_t k = clock(c, skip_space(c, j + 1), &probe);
+  size_t k = read_clock(c, skip_space(c, j + 1), &probe);
   if (!k)
     return 0;
   size_t z = zone(c, k, &probe);
@@ -423,50 +423,51 @@ static bool only_a_name(const struct cur *c, size_t j) {
   return words >= 2 && words <= 4;
 }
 
-static int parse_at(const struct cur *cc, size_t from, struct stamp *ret) {
-  const struct cur *const c = cc;
-  struct stamp st;
-  memset(&st, 0, sizeof st);
-  size_t i = prefix(c, from, &st.weak, &st.relative);
-  st.start = i;
+/* The stamp itself: [prefix] [date [connector]] clock [zone] [second clock] [", date"].
+ * Fills *st from scratch and returns the offset where the stamp ends, or 0 when there is
+ * none at from. */
+static size_t read_when(const struct cur *c, size_t from, struct stamp *st) {
+  memset(st, 0, sizeof *st);
+  size_t i = prefix(c, from, &st->weak, &st->relative);
+  st->start = i;
   size_t e = 0;
   int y, m, d;
-  size_t de = date(c, i, &y, &m, &d);
+  size_t de = read_date(c, i, &y, &m, &d);
   if (de) {
     size_t j = connector(c, de);
     if (j < c->n && c->s[j] == 'T' && y)
       j++;
-    e = clock(c, j, &st);
+    e = read_clock(c, j, st);
     if (!e && y) {
       /* "Nov 8, 2120 GMT": the "year" was the clock, which a zone must then confirm
        * ("Tuesday, November 8, 2011" alone is a date, not 20:11). */
       size_t k = de;
       while (k > i && is_digit(c, k - 1))
         k--;
-      e = clock(c, k, &st);
-      struct stamp probe = st;
+      e = read_clock(c, k, st);
+      struct stamp probe = *st;
       if (e && zone(c, e, &probe))
         y = 0;
       else
         e = 0;
     }
     if (!e)
-      return -EINVAL;
-    st.year = y, st.month = m, st.day = d;
+      return 0;
+    st->year = y, st->month = m, st->day = d;
   } else {
-    e = clock(c, i, &st);
+    e = read_clock(c, i, st);
     if (!e)
-      return -EINVAL;
+      return 0;
   }
-  size_t ze = zone(c, e, &st);
+  size_t ze = zone(c, e, st);
   if (ze)
     e = ze;
   else
-    st.zone_off = st.zone_len = 0;
+    st->zone_off = st->zone_len = 0;
   size_t dual = second_clock(c, e);
   if (dual)
     e = dual;
-  if (!st.month) {
+  if (!st->month) {
     /* "14:52 GMT, 8 Nov" / "14:52 on Tuesday 8 November 2011" */
     size_t j = e;
     if (j < c->n && c->s[j] == ',')
@@ -474,17 +475,20 @@ static int parse_at(const struct cur *cc, size_t from, struct stamp *ret) {
     j = skip_space(c, j);
     if (word(c, j, "on"))
       j = skip_space(c, j + 2);
-    if (j > e && (de = date(c, j, &y, &m, &d))) {
-      st.year = y, st.month = m, st.day = d;
+    if (j > e && (de = read_date(c, j, &y, &m, &d))) {
+      st->year = y, st->month = m, st->day = d;
       e = de;
     }
   }
-  if (st.month && st.year && st.day > civil_days_in_month(st.year, st.month))
-    return -EINVAL;
-  st.len = e - st.start;
-  if (st.len > BRAID_SPLIT_MAX_STAMP_BYTES)
-    return -EINVAL;
-  /* What follows decides whether a bare number was a stamp at all. */
+  if (st->month && st->year && st->day > civil_days_in_month(st->year, st->month))
+    return 0;
+  return e;
+}
+
+/* What follows the stamp decides whether a bare number was a stamp at all: a range, a
+ * relative time, a separator, a sentence, a byline. Sets the flags and st->body; -EINVAL
+ * when the context says this was a number, not a time. */
+static int read_context(const struct cur *c, size_t e, struct stamp *st) {
   size_t j = skip_space(c, e);
   while (j < c->n && (c->s[j] == ']' || c->s[j] == ')'))
     j = skip_space(c, j + 1);
@@ -495,12 +499,12 @@ static int parse_at(const struct cur *cc, size_t from, struct stamp *ret) {
   if (r) {
     struct stamp probe;
     memset(&probe, 0, sizeof probe);
-    if (clock(c, skip_space(c, r), &probe))
-      st.range = true;
+    if (read_clock(c, skip_space(c, r), &probe))
+      st->range = true;
   }
   size_t rel = stamp__relative_time(c, j); /* "17:35 2h ago" */
   if (rel) {
-    st.relative = true;
+    st->relative = true;
     j = skip_space(c, rel);
   }
   size_t after = j;
@@ -522,15 +526,15 @@ static int parse_at(const struct cur *cc, size_t from, struct stamp *ret) {
   while (j < c->n && c->s[j] == '+') /* "+++ 20:34 Headline +++" */
     j++;
   j = skip_space(c, j);
-  bool strong = st.zone_len > 0 || st.meridiem || st.month || st.zone_off > 0;
-  if (st.word_clock && !st.zone_len && !sep && !end)
+  bool strong = st->zone_len > 0 || st->meridiem || st->month || st->zone_off > 0;
+  if (st->word_clock && !st->zone_len && !sep && !end)
     return -EINVAL;
   unsigned char next = end ? 0 : (unsigned char)c->s[j];
   bool sentence = !end && j == after && (isupper(next) || next == '"' || next >= 0x80);
   /* "21:50 una hora más": a two-digit colon clock and a lower-case word ("14.05 million" is
    * a number, "9:05 the polls" a sentence about a time) */
-  bool lower = !end && j == after && islower(next) && st.padded && st.form == STAMP_COLON;
-  switch (st.form) {
+  bool lower = !end && j == after && islower(next) && st->padded && st->form == STAMP_COLON;
+  switch (st->form) {
   case STAMP_COMPACT:
     /* "2011 was a year" is not 20:11; "2011:" or "2120 GMT" is. */
     if (!strong && !sep && !end)
@@ -541,15 +545,26 @@ static int parse_at(const struct cur *cc, size_t from, struct stamp *ret) {
   case STAMP_HOUR:
     if (!strong && !sep && !end && !comma && !sentence && !lower)
       return -EINVAL;
-    if (!strong && comma && st.form != STAMP_COLON)
+    if (!strong && comma && st->form != STAMP_COLON)
       return -EINVAL;
     break;
   }
   if (comma && only_a_name(c, j)) {
-    st.byline = true; /* "03:42 , Name": the author is furniture */
+    st->byline = true; /* "03:42 , Name": the author is furniture */
     j = c->n;
   }
-  st.body = j;
+  st->body = j;
+  return 0;
+}
+
+static int parse_at(const struct cur *c, size_t from, struct stamp *ret) {
+  struct stamp st;
+  size_t e = read_when(c, from, &st);
+  if (!e)
+    return -EINVAL;
+  st.len = e - st.start;
+  if (st.len > BRAID_SPLIT_MAX_STAMP_BYTES || read_context(c, e, &st) < 0)
+    return -EINVAL;
   *ret = st;
   return 0;
 }
@@ -584,11 +599,11 @@ int stamp_parse_trailing(const char *text, size_t len, struct stamp *ret) {
     struct stamp st;
     memset(&st, 0, sizeof st);
     int y, m, d;
-    size_t de = date(&t, 0, &y, &m, &d);
+    size_t de = read_date(&t, 0, &y, &m, &d);
     if (!de)
       continue;
     size_t k = connector(&t, de);
-    size_t e = clock(&t, k, &st);
+    size_t e = read_clock(&t, k, &st);
     if (!e)
       continue;
     size_t ze = zone(&t, e, &st);
@@ -639,7 +654,7 @@ int stamp_parse_date_line(const char *text, size_t len, int *ret_year, int *ret_
   struct cur c = {text, len};
   size_t i = skip_space(&c, 0);
   int y, m, d;
-  if (!date(&c, i, &y, &m, &d) || !y || d > civil_days_in_month(y, m))
+  if (!read_date(&c, i, &y, &m, &d) || !y || d > civil_days_in_month(y, m))
     return -EINVAL;
   *ret_year = y, *ret_month = m, *ret_day = d;
   return 0;
@@ -649,7 +664,7 @@ int stamp_parse_day_heading(const char *text, size_t len, int *ret_year, int *re
                             int *ret_day) {
   struct cur c = {text, len};
   int y, m, d;
-  size_t e = date(&c, skip_space(&c, 0), &y, &m, &d);
+  size_t e = read_date(&c, skip_space(&c, 0), &y, &m, &d);
   if (!e)
     return -EINVAL;
   e = skip_space(&c, e);

@@ -94,12 +94,14 @@ static json_t *json_text(const char *s) {
   return j;
 }
 
-int cmd_split(int argc, char **argv) {
+/* Reads the options into *opt and *ret_path. -1 to go on, else the exit code (0 after --help,
+ * 2 for a usage error, said on stderr). --date and --tz are checked here, as the config check
+ * would: every error is a usage error before any input is read. */
+static int read_options(int argc, char **argv, struct split_options *opt, const char **ret_path) {
   static const struct option longopts[] = {
       {"date", required_argument, NULL, 'd'}, {"tz", required_argument, NULL, 'z'},
       {"mode", required_argument, NULL, 'm'}, {"help", no_argument, NULL, 'h'},
       {NULL, 0, NULL, 0}};
-  struct split_options opt = {.mode = LIVEBLOG_AUTO};
   const char *date = NULL;
   int c;
   optind = 1;
@@ -109,16 +111,10 @@ int cmd_split(int argc, char **argv) {
       date = optarg;
       break;
     case 'z':
-      opt.tz = optarg;
+      opt->tz = optarg;
       break;
     case 'm':
-      if (strcmp(optarg, "auto") == 0)
-        opt.mode = LIVEBLOG_AUTO;
-      else if (strcmp(optarg, "always") == 0)
-        opt.mode = LIVEBLOG_ALWAYS;
-      else if (strcmp(optarg, "never") == 0)
-        opt.mode = LIVEBLOG_NEVER;
-      else {
+      if (liveblog_mode_parse(optarg, &opt->mode) < 0) {
         fprintf(stderr, "braid split: --mode: \"%s\" is not auto, always or never\n", optarg);
         return 2;
       }
@@ -136,23 +132,57 @@ int cmd_split(int argc, char **argv) {
     usage(stderr);
     return 2;
   }
-  const char *path = argv[optind];
+  *ret_path = argv[optind];
   if (date) {
-    int r = civil_parse_iso8601(date, &opt.post_date, NULL);
+    int r = civil_parse_iso8601(date, &opt->post_date, NULL);
     if (r < 0) {
       fprintf(stderr, "braid split: --date: \"%s\" is not an RFC 3339 date%s\n", date,
               r == -ERANGE ? " (out of range)" : "");
       return 2;
     }
-    opt.has_post_date = true;
-    opt.has_post_offset = date_offset(date, &opt.post_offset);
+    opt->has_post_date = true;
+    opt->has_post_offset = date_offset(date, &opt->post_offset);
   }
-  if (opt.tz) {
-    if (!tz_name_known(opt.tz)) {
-      fprintf(stderr, "braid split: --tz: unknown time zone \"%s\"\n", opt.tz);
-      return 2;
-    }
+  if (opt->tz && !tz_name_known(opt->tz)) {
+    fprintf(stderr, "braid split: --tz: unknown time zone \"%s\"\n", opt->tz);
+    return 2;
   }
+  return -1;
+}
+
+/* The contract's JSON, straight to stdout: a 10 MB live blog need not be held twice more in
+ * memory. 0, or 1 when stdout fails (said on stderr). */
+static int print_updates(const struct liveblog *lb) {
+  json_t *root = json_object();
+  json_t *entries = json_array();
+  json_object_set_new(root, "liveblog", json_boolean(lb->is_liveblog));
+  json_object_set_new(root, "entries", entries);
+  for (size_t i = 0; i < lb->n; i++) {
+    const struct liveblog_update *u = &lb->updates[i];
+    char when[CIVIL_UTC_LEN];
+    civil_format_utc(u->time, when);
+    json_t *e = json_object();
+    json_object_set_new(e, "time", json_string(when));
+    json_object_set_new(e, "stamp", json_text(u->stamp));
+    json_object_set_new(e, "text", json_text(u->text));
+    json_object_set_new(e, "html", json_text(u->html));
+    json_array_append_new(entries, e);
+  }
+  int w = json_dumpf(root, stdout, JSON_PRESERVE_ORDER);
+  json_decref(root);
+  if (w != 0 || putchar('\n') == EOF || fflush(stdout) != 0) {
+    fprintf(stderr, "braid split: writing stdout failed\n");
+    return 1;
+  }
+  return 0;
+}
+
+int cmd_split(int argc, char **argv) {
+  struct split_options opt = {.mode = LIVEBLOG_AUTO};
+  const char *path = NULL;
+  int code = read_options(argc, argv, &opt, &path);
+  if (code >= 0)
+    return code;
   struct buf body;
   buf_init(&body, BRAID_SPLIT_MAX_BODY_BYTES);
   int r = read_all(path, &body);
@@ -175,28 +205,7 @@ int cmd_split(int argc, char **argv) {
     fprintf(stderr, "braid split: %s: %s\n", path, err[0] ? err : strerror(-r));
     return r == -EINVAL ? 2 : 1;
   }
-  json_t *root = json_object();
-  json_t *entries = json_array();
-  json_object_set_new(root, "liveblog", json_boolean(lb->is_liveblog));
-  json_object_set_new(root, "entries", entries);
-  for (size_t i = 0; i < lb->n; i++) {
-    const struct liveblog_update *u = &lb->updates[i];
-    char when[CIVIL_UTC_LEN];
-    civil_format_utc(u->time, when);
-    json_t *e = json_object();
-    json_object_set_new(e, "time", json_string(when));
-    json_object_set_new(e, "stamp", json_text(u->stamp));
-    json_object_set_new(e, "text", json_text(u->text));
-    json_object_set_new(e, "html", json_text(u->html));
-    json_array_append_new(entries, e);
-  }
+  code = print_updates(lb);
   liveblog_free(lb);
-  /* Straight to stdout: a 10 MB live blog need not be held twice more in memory. */
-  int w = json_dumpf(root, stdout, JSON_PRESERVE_ORDER);
-  json_decref(root);
-  if (w != 0 || putchar('\n') == EOF || fflush(stdout) != 0) {
-    fprintf(stderr, "braid split: writing stdout failed\n");
-    return 1;
-  }
-  return 0;
+  return code;
 }

@@ -41,17 +41,6 @@ void msg_list_free(struct msg_list *l) {
   l->n = l->alloc = 0;
 }
 
-const char *liveblog_mode_name(enum liveblog_mode m) {
-  switch (m) {
-  case LIVEBLOG_ALWAYS:
-    return "always";
-  case LIVEBLOG_NEVER:
-    return "never";
-  default:
-    return "auto";
-  }
-}
-
 struct unit {
   char suffix;
   uint64_t scale;

@@ -32,8 +32,7 @@ struct msg_list {
 int msg_list_addf(struct msg_list *l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void msg_list_free(struct msg_list *l);
 
-/* enum liveblog_mode (auto | always | never) is the splitter's: liveblog.h. */
-const char *liveblog_mode_name(enum liveblog_mode m);
+/* enum liveblog_mode (auto | always | never), its names and their parser: liveblog.h. */
 
 /* Everything braid.conf can say, defaults filled in. Strings are owned by the struct. */
 struct braid_config {

@@ -141,13 +141,7 @@ static int feed_kv(struct ini_read *r, const char *section, const char *key, con
     return 0;
   }
   if (line == &p->line_liveblog) {
-    if (strcmp(value, "auto") == 0)
-      d->liveblog = LIVEBLOG_AUTO;
-    else if (strcmp(value, "always") == 0)
-      d->liveblog = LIVEBLOG_ALWAYS;
-    else if (strcmp(value, "never") == 0)
-      d->liveblog = LIVEBLOG_NEVER;
-    else
+    if (liveblog_mode_parse(value, &d->liveblog) < 0)
       ini_read_error(r, "liveblog: '%s' is not auto, always or never", value);
     return 0;
   }

@@ -662,3 +662,24 @@ void liveblog_free(struct liveblog *lb) {
   free(lb->updates);
   free(lb);
 }
+
+const char *liveblog_mode_name(enum liveblog_mode m) {
+  switch (m) {
+  case LIVEBLOG_ALWAYS:
+    return "always";
+  case LIVEBLOG_NEVER:
+    return "never";
+  default:
+    return "auto";
+  }
+}
+
+int liveblog_mode_parse(const char *name, enum liveblog_mode *ret) {
+  static const enum liveblog_mode modes[] = {LIVEBLOG_AUTO, LIVEBLOG_ALWAYS, LIVEBLOG_NEVER};
+  for (size_t i = 0; i < sizeof modes / sizeof *modes; i++)
+    if (strcmp(name, liveblog_mode_name(modes[i])) == 0) {
+      *ret = modes[i];
+      return 0;
+    }
+  return -EINVAL;
+}

@@ -28,6 +28,11 @@ enum liveblog_mode {
   LIVEBLOG_NEVER,  /* never a live blog */
 };
 
+/* "auto", "always" or "never": the one spelling of a mode, for `split --mode`, a feed's
+ * `liveblog` key and the logs. liveblog_mode_parse returns 0, or -EINVAL for any other name. */
+const char *liveblog_mode_name(enum liveblog_mode m);
+int liveblog_mode_parse(const char *name, enum liveblog_mode *ret);
+
 struct split_options {
   int64_t post_date;    /* the item's published/updated instant, UTC seconds */
   bool has_post_date;

@@ -33,7 +33,8 @@ static bool hexdig(unsigned char c) {
 }
 static bool space(unsigned char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 
-/* Is s[0] == '&' a reference? 1 yes, 0 no, -1 cannot tell before the data ends. */
+/* Is s[0] == '&' a reference? Its length up to the ';' included if so, 0 if not, -1 if that
+ * cannot be told before the data ends. */
 static int is_reference(const unsigned char *s, size_t n) {
   size_t i = 1;
   if (i >= n)
@@ -48,7 +49,7 @@ static int is_reference(const unsigned char *s, size_t n) {
       i++;
     if (i >= n)
       return i - start < 10 ? -1 : 0;
-    return i > start && s[i] == ';';
+    return i > start && s[i] == ';' ? (int)i + 1 : 0;
   }
   if (!name_start(s[i]))
     return 0;
@@ -56,7 +57,7 @@ static int is_reference(const unsigned char *s, size_t n) {
     i++;
   if (i >= n)
     return i < REF_NAME_MAX ? -1 : 0;
-  return s[i] == ';';
+  return s[i] == ';' ? (int)i + 1 : 0;
 }
 
 /* Looks for the terminator of a comment/CDATA/PI from i; index after it, or 0 if not here. */
@@ -110,7 +111,7 @@ static long scan(struct xml_repair *x, const unsigned char *s, size_t n, bool fi
           run = ++i;
           continue;
         }
-        i++;
+        i += (size_t)ref; /* a reference holds no '&', '<' or quote: skip it whole */
         continue;
       }
       }

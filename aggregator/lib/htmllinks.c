@@ -8,6 +8,7 @@
 #include <strings.h>
 
 #include <libxml/uri.h>
+#include <libxml/xmlversion.h>
 
 #include "buf.h"
 
@@ -24,8 +25,32 @@ static bool is_url_attr(const char *name, size_t n) {
 static bool alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 static bool space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f'; }
 
+/* True when v starts with a URI scheme and ':' (RFC 3986: ALPHA *(ALPHA / DIGIT / "+" / "-" /
+ * "."). Up to libxml2 2.13 xmlBuildURI hands such a reference back as written (parsed with its
+ * scheme: copied; not parsable: NULL, also kept as written), so it needs no parsing; later
+ * versions remove dot segments from it, so there every reference goes through xmlBuildURI. */
+static bool kept_as_written(const char *v, size_t n) {
+#if LIBXML_VERSION < 21400
+  if (n == 0 || !alpha(v[0]))
+    return false;
+  for (size_t i = 1; i < n; i++) {
+    char c = v[i];
+    if (c == ':')
+      return true;
+    if (!alpha(c) && !(c >= '0' && c <= '9') && c != '+' && c != '-' && c != '.')
+      return false;
+  }
+#else
+  (void)v;
+  (void)n;
+#endif
+  return false;
+}
+
 /* Appends value resolved against base; 1 if it changed, 0 if not, -ENOMEM. */
 static int put_resolved(struct buf *out, const char *v, size_t n, const char *base) {
+  if (kept_as_written(v, n)) /* most links in feeds: absolute already, and this is hot */
+    return buf_append(out, v, n) < 0 ? -ENOMEM : 0;
   char *raw = strndup(v, n);
   if (!raw)
     return -ENOMEM;

@@ -18,11 +18,10 @@
 
 /* ---- entities --------------------------------------------------------------------------- */
 
-xmlEntityPtr parse__get_entity(void *ctx, const xmlChar *name) {
-  struct sax_state *s = ctx;
-  /* libxml2 drops every entity reference once the document is known not to be well-formed
-   * (even &amp;); braid tracks well-formedness itself, so tell it all is well. */
-  s->ctxt->wellFormed = 1;
+/* get_entity past the cache: declared entities, the HTML table, text passed through. Kept out
+ * of line so that a cache hit costs no more than a leaf call. */
+static __attribute__((noinline)) xmlEntityPtr
+get_entity_decode(struct sax_state *s, const xmlChar *name, bool in_attr, struct ent_slot *slot) {
   const char *declared = NULL;
   for (size_t i = 0; i < s->n_decl && !declared; i++)
     if (strcmp(s->decl_name[i], (const char *)name) == 0)
@@ -41,9 +40,6 @@ xmlEntityPtr parse__get_entity(void *ctx, const xmlChar *name) {
   }
   uint32_t cp = declared ? 0 : entity_lookup((const char *)name, strlen((const char *)name));
   char *t = s->ent_text;
-  /* In an attribute value libxml2 copies only the first byte of an entity's text. */
-  bool in_attr = s->ctxt->instate == XML_PARSER_ATTRIBUTE_VALUE ||
-                 s->ctxt->instate == XML_PARSER_START_TAG;
   if (declared && !in_attr) {
     s->ent.name = name;
     s->ent.content = (xmlChar *)declared;
@@ -54,7 +50,13 @@ xmlEntityPtr parse__get_entity(void *ctx, const xmlChar *name) {
   if (declared) {
     snprintf(t, sizeof s->ent_text, "%s", "");
   } else if (cp) {
-    t[utf8_encode(cp, t)] = '\0';
+    size_t n = utf8_encode(cp, t);
+    t[n] = '\0';
+    if (!in_attr && s->n_decl == 0) {
+      slot->name = name;
+      memcpy(slot->text, t, n + 1);
+      slot->len = (int)n;
+    }
   } else {
     /* Unknown or DTD-declared: passes through as text, never expanded. */
     snprintf(t, sizeof s->ent_text, "&%.60s;", (const char *)name);
@@ -72,6 +74,30 @@ xmlEntityPtr parse__get_entity(void *ctx, const xmlChar *name) {
   s->ent.orig = (xmlChar *)t;
   s->ent.length = (int)strlen(t);
   return &s->ent;
+}
+
+xmlEntityPtr parse__get_entity(void *ctx, const xmlChar *name) {
+  struct sax_state *s = ctx;
+  /* libxml2 drops every entity reference once the document is known not to be well-formed
+   * (even &amp;); braid tracks well-formedness itself, so tell it all is well. */
+  s->ctxt->wellFormed = 1;
+  /* In an attribute value libxml2 copies only the first byte of an entity's text. */
+  bool in_attr = s->ctxt->instate == XML_PARSER_ATTRIBUTE_VALUE ||
+                 s->ctxt->instate == XML_PARSER_START_TAG;
+  /* Escaped HTML is mostly &lt; &gt; &amp; &quot;: names libxml2 interns, so one pointer
+   * compare finds the text a previous reference decoded (DTD-declared names never get here).
+   * The slot comes from the first two letters, which put lt gt amp quot apos nbsp in six
+   * different slots (their interned copies lie side by side: a pointer hash made them
+   * collide). name[1] is at worst the terminating NUL. */
+  struct ent_slot *slot = &s->ent_cache[(name[0] * 5u + name[1]) % ENT_CACHE];
+  if (!in_attr && s->n_decl == 0 && slot->name == name) {
+    s->ent.name = name;
+    s->ent.content = (xmlChar *)slot->text;
+    s->ent.orig = (xmlChar *)slot->text;
+    s->ent.length = slot->len;
+    return &s->ent;
+  }
+  return get_entity_decode(s, name, in_attr, slot);
 }
 
 /* Parameter entities only matter inside a DTD, which braid never acts on. */

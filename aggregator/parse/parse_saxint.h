@@ -42,6 +42,14 @@ struct vocab_slot {
   short row; /* -1: not in the table */
 };
 
+#define ENT_CACHE 16
+/* parse_entity.c's cache: an interned entity name -> its text (a character's UTF-8) */
+struct ent_slot {
+  const xmlChar *name;
+  char text[8];
+  int len;
+};
+
 struct sax_state {
   struct feed_parser *p;
   xmlParserCtxtPtr ctxt;
@@ -100,6 +108,7 @@ struct sax_state {
   enum ns uri_ns[URI_CACHE];
   size_t uri_next;
   struct vocab_slot vocab_cache[VOCAB_CACHE];
+  struct ent_slot ent_cache[ENT_CACHE];
 };
 
 /* parse_sax.c */

@@ -6,6 +6,10 @@
 
 #include "swar.h"
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 enum { ST_TEXT, ST_TAG, ST_COMMENT, ST_CDATA, ST_PI, ST_DECL };
 
 /* Longest entity name looked for before a '&' is called bare. */
@@ -33,7 +37,8 @@ static bool hexdig(unsigned char c) {
 }
 static bool space(unsigned char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 
-/* Is s[0] == '&' a reference? 1 yes, 0 no, -1 cannot tell before the data ends. */
+/* Is s[0] == '&' a reference? Its length up to the ';' included if so, 0 if not, -1 if that
+ * cannot be told before the data ends. */
 static int is_reference(const unsigned char *s, size_t n) {
   size_t i = 1;
   if (i >= n)
@@ -48,7 +53,7 @@ static int is_reference(const unsigned char *s, size_t n) {
       i++;
     if (i >= n)
       return i - start < 10 ? -1 : 0;
-    return i > start && s[i] == ';';
+    return i > start && s[i] == ';' ? (int)i + 1 : 0;
   }
   if (!name_start(s[i]))
     return 0;
@@ -56,7 +61,7 @@ static int is_reference(const unsigned char *s, size_t n) {
     i++;
   if (i >= n)
     return i < REF_NAME_MAX ? -1 : 0;
-  return s[i] == ';';
+  return s[i] == ';' ? (int)i + 1 : 0;
 }
 
 /* Looks for the terminator of a comment/CDATA/PI from i; index after it, or 0 if not here. */
@@ -64,6 +69,32 @@ static size_t find_end(const unsigned char *s, size_t i, size_t n, const char *e
   size_t el = strlen(end);
   const unsigned char *p = i < n ? memmem(s + i, n - i, end, el) : NULL;
   return p ? (size_t)(p - s) + el : 0;
+}
+
+/* The first '&' or '<' in [p, e), or e. Escaped HTML puts one every few bytes, so where SSE2
+ * is there (every x86-64) one 16-byte compare finds the byte itself, with no byte loop after. */
+static const unsigned char *next_markup(const unsigned char *p, const unsigned char *e) {
+#ifdef __SSE2__
+  const __m128i amp = _mm_set1_epi8('&'), lt = _mm_set1_epi8('<');
+  while (e - p >= 16) {
+    __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+    unsigned m = (unsigned)_mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(v, amp),
+                                                          _mm_cmpeq_epi8(v, lt)));
+    if (m)
+      return p + __builtin_ctz(m);
+    p += 16;
+  }
+#else
+  while (e - p >= 8) {
+    uint64_t w = swar_load(p);
+    if (swar_has(w, '&') || swar_has(w, '<'))
+      break;
+    p += 8;
+  }
+#endif
+  while (p < e && *p != '&' && *p != '<')
+    p++;
+  return p;
 }
 
 static int emit(struct xml_repair *x, const unsigned char *s, size_t from, size_t to) {
@@ -85,16 +116,8 @@ static long scan(struct xml_repair *x, const unsigned char *s, size_t n, bool fi
     unsigned char c = s[i];
     switch (x->state) {
     case ST_TEXT: {
-      /* the hot loop: plain text up to the next '&' or '<', eight bytes at a time */
-      const unsigned char *p = s + i, *e = s + n;
-      while (e - p >= 8) {
-        uint64_t w = swar_load(p);
-        if (swar_has(w, '&') || swar_has(w, '<'))
-          break;
-        p += 8;
-      }
-      while (p < e && *p != '&' && *p != '<')
-        p++;
+      /* the hot loop: plain text up to the next '&' or '<' */
+      const unsigned char *p = next_markup(s + i, s + n);
       i = (size_t)(p - s);
       if (i >= n)
         continue;
@@ -110,7 +133,7 @@ static long scan(struct xml_repair *x, const unsigned char *s, size_t n, bool fi
           run = ++i;
           continue;
         }
-        i++;
+        i += (size_t)ref; /* a reference holds no '&', '<' or quote: skip it whole */
         continue;
       }
       }

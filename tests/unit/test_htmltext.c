@@ -78,6 +78,11 @@ static void test_links(void **state) {
   links("<IMG SRC='/i.png' alt=\"href=y\">", "<IMG SRC='http://ex.org/i.png' alt=\"href=y\">");
   links("<a title=t href=../up>u</a>", "<a title=t href=http://ex.org/up>u</a>");
   links("<a href=\"http://other.example/\">abs</a> href=\"text.html\"", NULL);
+  /* absolute ones (a scheme, then ':') are kept as written beside relative ones resolved */
+  links("<a href=\"mailto:me@ex.org\">m</a><img src=\"y.png\"><a href='h+1.x-y:z'>s</a>",
+        "<a href=\"mailto:me@ex.org\">m</a><img src=\"http://ex.org/a/y.png\"><a href='h+1.x-y:z'>s</a>");
+  links("<a href=\"HTTPS://O.example/x?a=1&amp;b=2\">a</a> <a href=\"1x/y\">n</a>",
+        "<a href=\"HTTPS://O.example/x?a=1&amp;b=2\">a</a> <a href=\"http://ex.org/a/1x/y\">n</a>");
   links("<!-- <a href=\"c.html\"> --><p>text</p>", NULL);
   links("a < b, <blockquote cite=\"q\">q</blockquote>",
         "a < b, <blockquote cite=\"http://ex.org/a/q\">q</blockquote>");

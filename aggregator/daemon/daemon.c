@@ -265,8 +265,8 @@ static void write_output_dir(struct daemon *d) {
   if (!d->cfg->output_dir || !d->export_pending)
     return;
   d->export_pending = false;
-  char err[512], dir[512], base[300];
-  export_base_url(d->cfg->http_listen, base, sizeof base);
+  char err[512], dir[512], base[EXPORT_BASE_URL_BYTES];
+  export_base_url(d->cfg->http_base_url, d->cfg->http_listen, base, sizeof base);
   int rc = export_write_dir(d->store, d->cfg->output_dir, d->cfg->stream_entries, base, err,
                             sizeof err);
   log_value(dir, sizeof dir, d->cfg->output_dir);
@@ -333,8 +333,17 @@ static int provider_get_health(void *userdata, char *reason, size_t reasonlen) {
   return 0;
 }
 
+/* Our own writes bump stream_version; a write by another process (braid import, a script,
+ * sqlite3) shows only in PRAGMA data_version, checked on every request so the served stream
+ * never lags the store. */
 static int64_t provider_get_version(void *userdata) {
-  return ((struct daemon *)userdata)->stream_version;
+  struct daemon *d = userdata;
+  int64_t dv;
+  if (store_data_version(d->store, &dv) == 0 && dv != d->store_data_version) {
+    d->store_data_version = dv;
+    d->stream_version++;
+  }
+  return d->stream_version;
 }
 
 /* ---- signals, reload, stop ---------------------------------------------------------------- */
@@ -537,7 +546,10 @@ static int start_serving(struct daemon *d) {
   static const struct serve_provider provider = {
       .get_stream = provider_get_stream, .get_metrics = provider_get_metrics,
       .get_health = provider_get_health, .get_version = provider_get_version};
-  struct serve_options so = {.listen = d->cfg->http_listen, .entries = d->cfg->stream_entries};
+  char base[EXPORT_BASE_URL_BYTES];
+  export_base_url(d->cfg->http_base_url, d->cfg->http_listen, base, sizeof base);
+  struct serve_options so = {.listen = d->cfg->http_listen, .base_url = base,
+                             .entries = d->cfg->stream_entries};
   char err[512];
   int rc = serve_new(&d->loop, &so, &provider, d, &d->server, err, sizeof err);
   if (rc < 0) {

@@ -1,9 +1,7 @@
 /* serve_http.c — reading what an HTTP client sent: conditional and content-coding headers,
- * query parameters, feed names, listen addresses. Pure functions. See serve_priv.h.
+ * query parameters, feed names. Pure functions. See serve_priv.h.
  */
-#include <arpa/inet.h>
 #include <errno.h>
-#include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -122,65 +120,4 @@ bool serve_feed_name_valid(const char *s, size_t len) {
       return false;
   }
   return true;
-}
-
-bool serve_host_valid(const char *host) {
-  size_t len = strlen(host);
-  if (len == 0 || len > 255)
-    return false;
-  for (size_t i = 0; i < len; i++) {
-    char c = host[i];
-    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-          c == '.' || c == '-' || c == ':' || c == '[' || c == ']'))
-      return false;
-  }
-  return true;
-}
-
-int serve_parse_listen(const char *listen, struct sockaddr_storage *ret_addr, socklen_t *ret_len) {
-  char host[INET6_ADDRSTRLEN + 2];
-  const char *colon;
-  size_t hlen;
-  bool bracketed = listen[0] == '[';
-  if (bracketed) {
-    const char *close = strchr(listen, ']');
-    if (!close || close[1] != ':')
-      return -EINVAL;
-    hlen = (size_t)(close - listen - 1);
-    listen++;
-    colon = close + 1;
-  } else {
-    colon = strrchr(listen, ':');
-    if (!colon)
-      return -EINVAL;
-    hlen = (size_t)(colon - listen);
-  }
-  if (hlen == 0 || hlen >= sizeof host)
-    return -EINVAL;
-  memcpy(host, listen, hlen);
-  host[hlen] = '\0';
-  const char *port_s = colon + 1;
-  if (!*port_s || strlen(port_s) > 5 || strspn(port_s, "0123456789") != strlen(port_s))
-    return -EINVAL;
-  long port = strtol(port_s, NULL, 10);
-  if (port > 65535)
-    return -EINVAL;
-  memset(ret_addr, 0, sizeof *ret_addr);
-  struct sockaddr_in *in4 = (struct sockaddr_in *)ret_addr;
-  struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ret_addr;
-  if (strcmp(host, "localhost") == 0)
-    strcpy(host, "127.0.0.1");
-  if (!bracketed && inet_pton(AF_INET, host, &in4->sin_addr) == 1) {
-    in4->sin_family = AF_INET;
-    in4->sin_port = htons((uint16_t)port);
-    *ret_len = sizeof *in4;
-    return 0;
-  }
-  if (bracketed && inet_pton(AF_INET6, host, &in6->sin6_addr) == 1) {
-    in6->sin6_family = AF_INET6;
-    in6->sin6_port = htons((uint16_t)port);
-    *ret_len = sizeof *in6;
-    return 0;
-  }
-  return -EINVAL;
 }

@@ -163,6 +163,7 @@ void config_free(struct braid_config *c) {
   free(c->store_path);
   free(c->http_listen);
   free(c->http_base_url);
+  free(c->http_token_file);
   free(c->user_agent);
   free(c->feeds_dir);
   free(c->output_dir);
@@ -216,6 +217,7 @@ static const struct key_spec keys[] = {
     {"store", "path", K_PATH, OFF(store_path), 0, 0},
     {"http", "listen", K_LISTEN, OFF(http_listen), 0, 0},
     {"http", "base_url", K_BASE_URL, OFF(http_base_url), 0, 0},
+    {"http", "token_file", K_PATH, OFF(http_token_file), 0, 0},
     {"poll", "interval", K_DURATION, OFF(poll_interval_s), 1, 30 * 86400},
     {"poll", "concurrency", K_UINT, OFF(poll_concurrency), 1, 1024},
     {"poll", "per_host", K_UINT, OFF(poll_per_host), 1, 64},

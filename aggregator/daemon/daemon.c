@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "export.h"
+#include "listen.h"
 #include "loopctx.h"
 #include "notify.h"
 #include "pollerlock.h"
@@ -546,12 +547,27 @@ static int start_serving(struct daemon *d) {
   static const struct serve_provider provider = {
       .get_stream = provider_get_stream, .get_metrics = provider_get_metrics,
       .get_health = provider_get_health, .get_version = provider_get_version};
-  char base[EXPORT_BASE_URL_BYTES];
+  char base[EXPORT_BASE_URL_BYTES], err[512];
   export_base_url(d->cfg->http_base_url, d->cfg->http_listen, base, sizeof base);
+  char *token = NULL;
+  int rc = 0;
+  if (d->cfg->http_token_file)
+    rc = serve_token_read(d->cfg->http_token_file, &token, err, sizeof err);
+  else if (!listen_is_loopback(d->cfg->http_listen))
+    rc = -EACCES; /* an open stream on a public address is a mistake, not a default */
+  if (rc < 0) {
+    char why[600];
+    if (rc == -EACCES)
+      snprintf(err, sizeof err, "%s is not a loopback address: set [http] token_file, or "
+               "listen on 127.0.0.1 behind a reverse proxy", d->cfg->http_listen);
+    log_event(d->log, LOG_LEVEL_ERR, "serve", "listen=%s error=%s", d->cfg->http_listen,
+              log_value(why, sizeof why, err));
+    return -EKEYREJECTED; /* told apart from bind's errors: braid.conf needs fixing */
+  }
   struct serve_options so = {.listen = d->cfg->http_listen, .base_url = base,
-                             .entries = d->cfg->stream_entries};
-  char err[512];
-  int rc = serve_new(&d->loop, &so, &provider, d, &d->server, err, sizeof err);
+                             .entries = d->cfg->stream_entries, .token = token};
+  rc = serve_new(&d->loop, &so, &provider, d, &d->server, err, sizeof err);
+  free(token);
   if (rc < 0) {
     char why[600];
     log_event(d->log, LOG_LEVEL_ERR, "serve", "listen=%s error=%s", d->cfg->http_listen,
@@ -615,9 +631,9 @@ int daemon_main(const struct daemon_options *opt, struct logger *lg) {
     teardown(&d);
     return 1;
   }
-  if (!d.once && start_serving(&d) < 0) {
+  if (!d.once && (rc = start_serving(&d)) < 0) {
     teardown(&d);
-    return 1;
+    return rc == -EKEYREJECTED ? 2 : 1;
   }
   int64_t max_seq = 0;
   store_max_seq(d.store, &max_seq);

@@ -176,6 +176,8 @@
 #define BRAID_SERVE_CONNECTION_MEMORY_BYTES (32 * 1024)
 /* Rendered documents kept by the server's cache, in documents. */
 #define BRAID_SERVE_CACHE_DOCUMENTS 32
+/* Longest access token ([http] token_file), in bytes. */
+#define BRAID_SERVE_TOKEN_MAX_BYTES 256
 /* Largest document `braid export` or the [output] dir writes, in bytes. */
 #define BRAID_EXPORT_MAX_DOC_BYTES (256u * 1024 * 1024)
 /* Most entries `braid export -n` writes. */

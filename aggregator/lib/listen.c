@@ -60,6 +60,16 @@ int listen_parse(const char *listen, struct sockaddr_storage *ret_addr, socklen_
   return -EINVAL;
 }
 
+bool listen_is_loopback(const char *listen) {
+  struct sockaddr_storage addr;
+  socklen_t len;
+  if (listen_parse(listen, &addr, &len) < 0)
+    return false;
+  if (addr.ss_family == AF_INET6)
+    return IN6_IS_ADDR_LOOPBACK(&((const struct sockaddr_in6 *)&addr)->sin6_addr);
+  return (ntohl(((const struct sockaddr_in *)&addr)->sin_addr.s_addr) >> 24) == 127;
+}
+
 bool listen_base_url_valid(const char *url) {
   size_t len = strlen(url), scheme;
   if (strncmp(url, "http://", 7) == 0)

@@ -16,6 +16,8 @@
 /* "HOST:PORT" or "[IPV6]:PORT" with a numeric host ("localhost" is 127.0.0.1); port
  * 0..65535. Fills *ret_addr and *ret_len; 0 or -EINVAL. */
 int listen_parse(const char *listen, struct sockaddr_storage *ret_addr, socklen_t *ret_len);
+/* Whether listen (readable by listen_parse) is a loopback address: 127.0.0.0/8 or [::1]. */
+bool listen_is_loopback(const char *listen);
 /* Whether a base_url value is usable in links: http:// or https://, a host, printable ASCII
  * without spaces, quotes, '<', '>', '\\' or '#', at most 512 bytes. */
 bool listen_base_url_valid(const char *url);

@@ -52,7 +52,7 @@ static const char *const route_labels[ROUTE_COUNT] = {
     "other"};
 
 /* Status codes the server answers with, for the request counters. */
-static const unsigned status_codes[] = {200, 304, 400, 404, 405, 414, 500, 503};
+static const unsigned status_codes[] = {200, 304, 400, 401, 404, 405, 414, 500, 503};
 #define STATUS_COUNT (sizeof status_codes / sizeof status_codes[0])
 
 /* One client connection, while it waits for a request's headers. The header deadline
@@ -81,6 +81,7 @@ struct server {
   char *title;      /* the stream's title in documents */
   unsigned entries; /* entries when the request has no ?n= */
   unsigned max_age; /* Cache-Control max-age of feed responses, seconds */
+  char *token;      /* access token every route but /healthz wants, or NULL */
   struct serve_cache cache; /* rendered documents, by route, parameters and store version */
   bool have_version; /* seen_version holds the provider's version at the last request */
   int64_t seen_version;
@@ -189,6 +190,7 @@ static void on_close(uv_handle_t *h) {
   if (--s->open_handles == 0) {
     free(s->base_url);
     free(s->title);
+    free(s->token);
     free(s);
   }
 }
@@ -402,6 +404,32 @@ static enum MHD_Result serve_metrics(struct server *s, struct MHD_Connection *c)
   return ret;
 }
 
+/* The request carries the token: "Authorization: Bearer TOKEN", or ?token=TOKEN for
+ * readers that cannot send headers. */
+static bool authorized(struct server *s, struct MHD_Connection *c) {
+  const char *auth = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
+  if (auth && strncasecmp(auth, "Bearer ", 7) == 0 && serve_token_matches(auth + 7, s->token))
+    return true;
+  const char *arg = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "token");
+  return arg && serve_token_matches(arg, s->token);
+}
+
+static enum MHD_Result respond_unauthorized(struct server *s, struct MHD_Connection *c) {
+  (void)s;
+  static const char text[] = "unauthorized: send Authorization: Bearer TOKEN or ?token=TOKEN\n";
+  struct MHD_Response *resp =
+      MHD_create_response_from_buffer(sizeof text - 1, (void *)(uintptr_t)text, MHD_RESPMEM_PERSISTENT);
+  if (!resp)
+    return MHD_NO;
+  enum MHD_Result r = MHD_NO;
+  if (MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain; charset=utf-8") == MHD_YES &&
+      MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store") == MHD_YES &&
+      MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer realm=\"braid\"") == MHD_YES)
+    r = MHD_queue_response(c, MHD_HTTP_UNAUTHORIZED, resp);
+  MHD_destroy_response(resp);
+  return r;
+}
+
 /* Which route a path names; for /feeds/NAME.atom, *ret_feed and *ret_feed_len give NAME. */
 static enum route route_for(const char *url, const char **ret_feed, size_t *ret_feed_len) {
   static const struct {
@@ -493,6 +521,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     *upload_data_size = 0; /* a GET with a body: the body means nothing, read past it */
     return MHD_YES;
   }
+  if (s->token && route != ROUTE_HEALTHZ && !authorized(s, c)) {
+    count(s, route, MHD_HTTP_UNAUTHORIZED);
+    return respond_unauthorized(s, c);
+  }
   switch (route) {
   case ROUTE_HTML: return serve_document(s, c, route, RENDER_HTML, NULL, "");
   case ROUTE_ATOM: return serve_document(s, c, route, RENDER_ATOM, NULL, "feed.atom");
@@ -573,9 +605,11 @@ int serve_new(uv_loop_t *loop, const struct serve_options *opts,
   s->max_age = opts->max_age ? opts->max_age : DEFAULT_MAX_AGE;
   s->title = strdup(opts->title ? opts->title : "braid");
   s->base_url = opts->base_url ? strdup(opts->base_url) : NULL;
-  if (!s->title || (opts->base_url && !s->base_url)) {
+  s->token = opts->token ? strdup(opts->token) : NULL;
+  if (!s->title || (opts->base_url && !s->base_url) || (opts->token && !s->token)) {
     free(s->title);
     free(s->base_url);
+    free(s->token);
     free(s);
     return fail(NULL, -ENOMEM, err, errlen, "out of memory");
   }
@@ -639,6 +673,7 @@ fail_stop:
   MHD_stop_daemon(s->mhd);
 fail_free:
   free(s->base_url);
+  free(s->token);
   free(s->title);
   free(s);
   return r;

@@ -56,7 +56,14 @@ struct serve_options {
   const char *title;    /* the stream's title; NULL = "braid" */
   unsigned entries;     /* entries when no ?n= is given; 0 = 50 */
   unsigned max_age;     /* Cache-Control max-age in seconds; 0 = 60 */
+  const char *token;    /* when set, every route but /healthz wants "Authorization: Bearer
+                           TOKEN" or ?token=TOKEN (else 401); NULL = open */
 };
+
+/* Reads an access token from path: one line of 16 to BRAID_SERVE_TOKEN_MAX_BYTES printable
+ * ASCII bytes without spaces (white space around it is dropped), from a regular file.
+ * 0 and *ret (caller frees), or a negative code with the reason in err. */
+int serve_token_read(const char *path, char **ret, char *err, size_t errlen);
 
 struct server;
 

@@ -2,6 +2,10 @@
  * query parameters, feed names. Pure functions. See serve_priv.h.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -120,4 +124,59 @@ bool serve_feed_name_valid(const char *s, size_t len) {
       return false;
   }
   return true;
+}
+
+/* Shortest token accepted, in bytes: a guessable token is no access control. */
+#define TOKEN_MIN_BYTES 16
+
+int serve_token_read(const char *path, char **ret, char *err, size_t errlen) {
+  /* O_NONBLOCK and fstat: a FIFO or a device named here must not hang the start. */
+  int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) {
+    int r = -errno;
+    snprintf(err, errlen, "token_file %s: %s", path, strerror(-r));
+    return r;
+  }
+  struct stat st;
+  char text[BRAID_SERVE_TOKEN_MAX_BYTES + 64];
+  ssize_t n = -1;
+  if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size < (off_t)sizeof text)
+    n = read(fd, text, sizeof text - 1);
+  close(fd);
+  if (n < 0) {
+    snprintf(err, errlen, "token_file %s: not a regular file of at most %d bytes", path,
+             BRAID_SERVE_TOKEN_MAX_BYTES);
+    return -EINVAL;
+  }
+  text[n] = '\0';
+  char *start = text;
+  while (*start == ' ' || *start == '\t' || *start == '\n' || *start == '\r')
+    start++;
+  size_t len = strlen(start);
+  while (len && (start[len - 1] == ' ' || start[len - 1] == '\t' || start[len - 1] == '\n' ||
+                 start[len - 1] == '\r'))
+    start[--len] = '\0';
+  bool printable = true;
+  for (size_t i = 0; i < len; i++)
+    printable &= start[i] > ' ' && start[i] < 0x7f && start[i] != '&' && start[i] != '#';
+  if (!printable || len < TOKEN_MIN_BYTES || len > BRAID_SERVE_TOKEN_MAX_BYTES) {
+    snprintf(err, errlen, "token_file %s: want one token of %d to %d printable bytes without "
+             "spaces, '&' or '#'", path, TOKEN_MIN_BYTES, BRAID_SERVE_TOKEN_MAX_BYTES);
+    return -EINVAL;
+  }
+  *ret = strdup(start);
+  if (!*ret) {
+    snprintf(err, errlen, "out of memory");
+    return -ENOMEM;
+  }
+  return 0;
+}
+
+bool serve_token_matches(const char *given, const char *token) {
+  size_t gl = strlen(given), tl = strlen(token);
+  /* Time independent of where the first difference is: no byte-by-byte guessing. */
+  unsigned char diff = gl != tl;
+  for (size_t i = 0; i < tl; i++)
+    diff |= (unsigned char)(token[i] ^ (i < gl ? given[i] : 0));
+  return diff == 0;
 }

@@ -31,6 +31,10 @@ int serve_parse_since(const char *s, int64_t *ret_utc);
 /* NAME of /feeds/NAME.atom: [A-Za-z0-9._-]+, not "." or "..", at most
  * BRAID_SERVE_MAX_FEED_NAME_BYTES bytes. */
 bool serve_feed_name_valid(const char *s, size_t len);
+/* Whether a client's token equals the configured one, in time that does not depend on
+ * where they differ. */
+bool serve_token_matches(const char *given, const char *token);
+
 /* ---- serve_doc.c ----------------------------------------------------------------------- */
 
 /* A rendered document, ready to send: both encodings, as MHD responses with every header

@@ -8,6 +8,8 @@ real SQLite store, and checks what README promises instead ("## Security"):
   item 10  slowloris: clients that trickle header bytes are cut off; /healthz keeps answering
   item 13  another process writes the store: the served stream shows it at once
   item 18  requests with a body or ambiguous framing (two lengths, CL+TE, no/two Host): 400
+and, from issue 17, [http] token_file: required off loopback, then asked of every route but
+/healthz.
 """
 import email.utils
 import json
@@ -129,6 +131,47 @@ try:
         r = run_braid("run", "--config", conf, timeout=20)
         s.check(f"base_url = {bad} is refused (exit 2)", r.returncode == 2,
                 f"exit {r.returncode}: {r.stderr.decode()[-300:]}")
+
+    # ------------------------------------ issue 17: [http] token_file, required off loopback
+    _, conf = write_config("open", f"0.0.0.0:{free_port()}")
+    r = run_braid("run", "--config", conf, timeout=20)
+    s.check("a non-loopback listen without token_file is refused at start (exit 2)",
+            r.returncode == 2 and b"token_file" in r.stderr,
+            f"exit {r.returncode}: {r.stderr.decode()[-300:]}")
+    token_path = os.path.join(tmp, "access.token")
+    with open(token_path, "w") as f:
+        f.write("short\n")
+    _, conf = write_config("shorttoken", f"0.0.0.0:{free_port()}", f"token_file = {token_path}\n")
+    r = run_braid("run", "--config", conf, timeout=20)
+    s.check("a guessable token is refused (exit 2)", r.returncode == 2 and b"token_file" in r.stderr,
+            f"exit {r.returncode}: {r.stderr.decode()[-300:]}")
+    token = "s3cret-token-0123456789abcdef"
+    with open(token_path, "w") as f:
+        f.write(token + "\n")
+    tok_port = free_port()
+    _, conf = write_config("token", f"0.0.0.0:{tok_port}", f"token_file = {token_path}\n")
+    tokd = subprocess.Popen([BRAID, "run", "--config", conf], stderr=subprocess.DEVNULL)
+    try:
+        turl = f"http://127.0.0.1:{tok_port}"
+        for _ in range(100):
+            try:
+                if get(f"{turl}/healthz", timeout=1)[0] == 200:
+                    break
+            except OSError:
+                time.sleep(0.1)
+        s.check("/healthz answers without the token", get(f"{turl}/healthz")[0] == 200)
+        st, hdrs, _ = get(f"{turl}/feed.atom")
+        s.check("the stream without the token: 401 with WWW-Authenticate",
+                st == 401 and (hdrs.get("WWW-Authenticate") or "").startswith("Bearer"), st)
+        s.check("a wrong token: 401",
+                get(f"{turl}/feed.atom", {"Authorization": "Bearer " + token[:-1] + "X"})[0] == 401)
+        s.check("Authorization: Bearer TOKEN: 200",
+                get(f"{turl}/feed.atom", {"Authorization": "Bearer " + token})[0] == 200)
+        s.check("?token=TOKEN: 200", get(f"{turl}/feed.json?token={token}")[0] == 200)
+        s.check("/metrics wants the token too", get(f"{turl}/metrics")[0] == 401)
+    finally:
+        tokd.terminate()
+        tokd.wait(timeout=20)
 
     # ------------------------------------------------------------------------ braid run
     http_port = free_port()

@@ -171,7 +171,8 @@ try:
         s.check("/metrics wants the token too", get(f"{turl}/metrics")[0] == 401)
     finally:
         tokd.terminate()
-        tokd.wait(timeout=20)
+        s.check("the token daemon stops cleanly (no sanitizer report)", tokd.wait(timeout=60) == 0,
+                tokd.returncode)
 
     # ------------------------------------------------------------------------ braid run
     http_port = free_port()
@@ -342,8 +343,11 @@ try:
         so.close()
     s.check("/healthz answers after the attack", healthz_ok())
     s.check("braid run survived every part", daemon.poll() is None, daemon.poll())
+    daemon.terminate()
+    s.check("braid run stops cleanly (exit 0: no leak or sanitizer report)",
+            daemon.wait(timeout=60) == 0, daemon.returncode)
 finally:
-    if daemon:
+    if daemon and daemon.poll() is None:
         daemon.terminate()
         try:
             daemon.wait(timeout=20)

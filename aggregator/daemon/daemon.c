@@ -8,6 +8,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "bounds.h"
+#include "civil.h"
 #include "export.h"
 #include "listen.h"
 #include "loopctx.h"
@@ -320,6 +322,46 @@ static int provider_get_metrics(void *userdata, struct buf *out) {
                     (unsigned long long)s->store_errors, (long long)s->last_poll);
 }
 
+/* A feed name as a JSON string's contents (names come from file names: anything but '/'). */
+static int json_name(struct buf *out, const char *name) {
+  int r = 0;
+  for (const unsigned char *p = (const unsigned char *)name; r == 0 && *p; p++)
+    r = *p < 0x20 || *p == '"' || *p == '\\' ? buf_printf(out, "\\u%04x", *p)
+                                             : buf_printf(out, "%c", *p);
+  return r;
+}
+
+/* /status: every feed whose last polls failed or that a 410 retired, at most
+ * BRAID_SERVE_STATUS_MAX_FEEDS of them. Read from the store, so it survives restarts. */
+static int provider_get_status(void *userdata, struct buf *out) {
+  struct daemon *d = userdata;
+  size_t listed = 0, troubled = 0;
+  int r = buf_printf(out, "{\"feeds\": %zu, \"store_ok\": %s, \"in_trouble\": [", d->n_rt,
+                     d->store_failing ? "false" : "true");
+  for (size_t i = 0; r == 0 && i < d->n_rt; i++) {
+    struct store_feed_state st = {0};
+    if (store_feed_get_state(d->store, d->rt[i]->def.name, &st) == 0 &&
+        (st.error_count > 0 || st.retired) && troubled++ < BRAID_SERVE_STATUS_MAX_FEEDS) {
+      char last[CIVIL_UTC_LEN] = "", next[CIVIL_UTC_LEN] = "";
+      if (st.last_polled)
+        civil_format_utc(st.last_polled, last);
+      civil_format_utc(st.next_due, next);
+      r = buf_printf(out, "%s\n  {\"name\": \"", listed++ ? "," : "");
+      if (r == 0)
+        r = json_name(out, d->rt[i]->def.name);
+      if (r == 0)
+        r = buf_printf(out, "\", \"state\": \"%s\", \"errors\": %d, \"last_status\": %d, "
+                            "\"last_polled\": \"%s\", \"next_poll\": \"%s\"}",
+                       st.retired ? "retired" : "failing", st.error_count, st.last_status, last,
+                       st.retired ? "" : next);
+    }
+    store_feed_state_clear(&st);
+  }
+  if (r == 0)
+    r = buf_printf(out, "%s], \"in_trouble_total\": %zu}\n", listed ? "\n" : "", troubled);
+  return r;
+}
+
 static int provider_get_health(void *userdata, char *reason, size_t reasonlen) {
   struct daemon *d = userdata;
   if (d->store_failing) {
@@ -546,7 +588,8 @@ static int start_fetching(struct daemon *d) {
 static int start_serving(struct daemon *d) {
   static const struct serve_provider provider = {
       .get_stream = provider_get_stream, .get_metrics = provider_get_metrics,
-      .get_health = provider_get_health, .get_version = provider_get_version};
+      .get_health = provider_get_health, .get_version = provider_get_version,
+      .get_status = provider_get_status};
   char base[EXPORT_BASE_URL_BYTES], err[512];
   export_base_url(d->cfg->http_base_url, d->cfg->http_listen, base, sizeof base);
   char *token = NULL;

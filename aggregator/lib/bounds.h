@@ -176,6 +176,8 @@
 #define BRAID_SERVE_CONNECTION_MEMORY_BYTES (32 * 1024)
 /* Rendered documents kept by the server's cache, in documents. */
 #define BRAID_SERVE_CACHE_DOCUMENTS 32
+/* Most feeds /status lists, in feeds (the total is given beside). */
+#define BRAID_SERVE_STATUS_MAX_FEEDS 1000
 /* Longest access token ([http] token_file), in bytes. */
 #define BRAID_SERVE_TOKEN_MAX_BYTES 256
 /* Largest document `braid export` or the [output] dir writes, in bytes. */

@@ -43,13 +43,14 @@ enum route {
   ROUTE_FEED,
   ROUTE_HEALTHZ,
   ROUTE_METRICS,
+  ROUTE_STATUS,
   ROUTE_OTHER,
   ROUTE_COUNT
 };
 
 static const char *const route_labels[ROUTE_COUNT] = {
     "/", "/feed.atom", "/feed.rss", "/feed.json", "/feeds/NAME.atom", "/healthz", "/metrics",
-    "other"};
+    "/status", "other"};
 
 /* Status codes the server answers with, for the request counters. */
 static const unsigned status_codes[] = {200, 304, 400, 401, 404, 405, 414, 500, 503};
@@ -430,6 +431,19 @@ static enum MHD_Result respond_unauthorized(struct server *s, struct MHD_Connect
   return r;
 }
 
+/* /status: the provider's JSON about the feeds. */
+static enum MHD_Result serve_status(struct server *s, struct MHD_Connection *c) {
+  struct buf out;
+  buf_init(&out, 0);
+  int r = s->provider->get_status(s->userdata, &out);
+  enum MHD_Result ret =
+      r < 0 ? respond_error(s, c, ROUTE_STATUS, MHD_HTTP_INTERNAL_SERVER_ERROR,
+                            "could not collect the status: %s\n", strerror(-r))
+            : respond_text(s, c, ROUTE_STATUS, MHD_HTTP_OK, "application/json", buf_str(&out));
+  buf_free(&out);
+  return ret;
+}
+
 /* Which route a path names; for /feeds/NAME.atom, *ret_feed and *ret_feed_len give NAME. */
 static enum route route_for(const char *url, const char **ret_feed, size_t *ret_feed_len) {
   static const struct {
@@ -438,6 +452,7 @@ static enum route route_for(const char *url, const char **ret_feed, size_t *ret_
   } fixed[] = {
       {"/", ROUTE_HTML},           {"/feed.atom", ROUTE_ATOM}, {"/feed.rss", ROUTE_RSS},
       {"/feed.json", ROUTE_JSON},  {"/healthz", ROUTE_HEALTHZ}, {"/metrics", ROUTE_METRICS},
+      {"/status", ROUTE_STATUS},
   };
   for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++)
     if (strcmp(url, fixed[i].path) == 0)
@@ -532,6 +547,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
   case ROUTE_JSON: return serve_document(s, c, route, RENDER_JSON, NULL, "feed.json");
   case ROUTE_HEALTHZ: return serve_health(s, c);
   case ROUTE_METRICS: return serve_metrics(s, c);
+  case ROUTE_STATUS:
+    if (s->provider->get_status)
+      return serve_status(s, c);
+    break;
   case ROUTE_FEED:
     if (serve_feed_name_valid(feed, feed_len)) {
       char name[BRAID_SERVE_MAX_FEED_NAME_BYTES + 1], path[BRAID_SERVE_MAX_FEED_NAME_BYTES + 16];

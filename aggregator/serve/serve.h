@@ -6,6 +6,7 @@
  *   /                 HTML view          /feed.atom /feed.rss /feed.json   the stream
  *   /feeds/NAME.atom  one source (NAME is [A-Za-z0-9._-]+; unknown NAME is 404)
  *   /healthz          200 "ok" or 503 with the reason      /metrics   Prometheus text 0.0.4
+ *   /status           JSON: the feeds in trouble (provider's get_status)
  * Query: ?n=1..BRAID_SERVE_MAX_ENTRIES (default serve_options.entries), ?since=RFC 3339;
  * bad values get 400 naming the parameter. Feed responses carry a strong ETag (a hash of the
  * body; the gzip variant's differs), Last-Modified, Cache-Control and Vary: Accept-Encoding,
@@ -40,6 +41,9 @@ struct serve_provider {
   /* 0 when healthy; otherwise negative, with a one-line reason written into reason.
    * May be NULL (always healthy). */
   int (*get_health)(void *userdata, char *reason, size_t reasonlen);
+  /* Appends a JSON object about the feeds to out, for /status (never cached). May be NULL
+   * (404). Negative return: 500. */
+  int (*get_status)(void *userdata, struct buf *out);
   /* A number that changes whenever the stream's content changes (e.g. the store's highest
    * sequence or a counter bumped on every write); keys the document cache. May be NULL
    * (then nothing is cached). */

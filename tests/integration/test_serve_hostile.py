@@ -52,11 +52,14 @@ with open(os.path.join(served, "future.rss"), "w") as f:
             "</channel></rss>")
 
 
-def write_config(name, listen, extra=""):
+def write_config(name, listen, extra="", broken=False):
     d = os.path.join(tmp, name)
     os.makedirs(os.path.join(d, "feeds.d"), exist_ok=True)
     with open(os.path.join(d, "feeds.d", "future.feed"), "w") as f:
         f.write(f"url = http://127.0.0.1:{feed_port}/feeds/future.rss\n")
+    if broken:
+        with open(os.path.join(d, "feeds.d", "broken.feed"), "w") as f:
+            f.write(f"url = http://127.0.0.1:{feed_port}/status/500\n")
     with open(os.path.join(d, "braid.conf"), "w") as f:
         f.write(f"[store]\npath = braid.db\n[http]\nlisten = {listen}\n{extra}"
                 "[poll]\ninterval = 1h\ntimeout = 4s\nconnect_timeout = 2s\n")
@@ -176,7 +179,8 @@ try:
 
     # ------------------------------------------------------------------------ braid run
     http_port = free_port()
-    d, conf = write_config("run", f"127.0.0.1:{http_port}", f"base_url = {BASE_URL}\n")
+    d, conf = write_config("run", f"127.0.0.1:{http_port}", f"base_url = {BASE_URL}\n",
+                           broken=True)
     db = os.path.join(d, "braid.db")
     url = f"http://127.0.0.1:{http_port}"
     daemon = subprocess.Popen([BRAID, "run", "--config", conf], stderr=subprocess.DEVNULL)
@@ -191,6 +195,21 @@ try:
             pass
         time.sleep(0.1)
     s.check("braid run serves the polled feed", len(entries) >= 2, f"{len(entries)} entries")
+
+    # -------------------------------------------- issue 17: /status lists the feeds in trouble
+    status = {}
+    for _ in range(100):
+        st, hdrs, body = get(f"{url}/status")
+        status = json.loads(body) if st == 200 else {}
+        if status.get("in_trouble"):
+            break
+        time.sleep(0.1)
+    trouble = {f["name"]: f for f in status.get("in_trouble", [])}
+    s.check("/status is JSON listing the failing feed",
+            trouble.get("broken", {}).get("state") == "failing"
+            and trouble["broken"].get("last_status") == 500, status)
+    s.check("/status leaves the healthy feed out", "future" not in trouble, status)
+    s.check("/status counts the feeds", status.get("feeds") == 2, status)
 
     # ------------------------------------------------------- item 4: the item dated 2199
     limit = int(time.time()) + 86400 + 60

@@ -116,10 +116,10 @@ static int cut_bodies(struct stream_list *l) {
   return 0;
 }
 
-/* Renders list into body (capped at BRAID_RENDER_MAX_BYTES), dropping the older half of the
+/* Renders list into body (capped at cap bytes), dropping the older half of the
  * entries each time the document does not fit. */
 static int render_bounded(enum render_format fmt, const struct render_meta *meta,
-                          struct stream_list *list, struct buf *body) {
+                          struct stream_list *list, struct buf *body, size_t cap) {
   int r = cut_bodies(list);
   for (;;) {
     if (r < 0)
@@ -128,7 +128,7 @@ static int render_bounded(enum render_format fmt, const struct render_meta *meta
     if (r != -E2BIG || list->n == 0)
       return r;
     buf_free(body);
-    buf_init(body, BRAID_RENDER_MAX_BYTES);
+    buf_init(body, cap);
     size_t keep = list->n / 2;
     for (size_t i = keep; i < list->n; i++)
       stream_entry_clear(&list->entries[i]);
@@ -151,7 +151,9 @@ int serve_doc_new(const struct serve_provider *p, void *userdata,
                   const struct serve_doc_request *rq, struct serve_doc **ret) {
   struct stream_list list = {0};
   struct buf body, gz, self;
-  buf_init(&body, BRAID_RENDER_MAX_BYTES);
+  size_t cap = rq->max_bytes && rq->max_bytes < BRAID_RENDER_MAX_BYTES ? rq->max_bytes
+                                                                      : BRAID_RENDER_MAX_BYTES;
+  buf_init(&body, cap);
   buf_init(&gz, BRAID_RENDER_MAX_BYTES);
   buf_init(&self, 0);
   struct serve_doc *d = calloc(1, sizeof *d);
@@ -179,11 +181,13 @@ int serve_doc_new(const struct serve_provider *p, void *userdata,
     };
     d->version = rq->version;
     d->last_modified = rq->last_modified;
-    r = render_bounded(rq->fmt, &meta, &list, &body);
+    r = render_bounded(rq->fmt, &meta, &list, &body, cap);
+    d->entries = list.n;
   }
   if (r == 0)
     r = gzip_compress(body.data, body.len, &gz);
   if (r == 0) {
+    d->length = body.len;
     doc_etag(body.data, body.len, d->etag);
     snprintf(d->etag_gzip, sizeof d->etag_gzip, "%.*s-gz\"", (int)strlen(d->etag) - 1, d->etag);
     d->plain = response_from(&body);

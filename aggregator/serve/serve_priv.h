@@ -49,6 +49,8 @@ struct serve_doc {
   struct MHD_Response *gzip;   /* Content-Encoding: gzip */
   char etag[40];               /* "HASH" of the identity body, quotes included */
   char etag_gzip[44];          /* "HASH-gz" */
+  size_t length;               /* bytes of the identity body */
+  size_t entries;              /* entries it holds (fewer than asked when the cap bit) */
   int64_t last_modified;       /* when the server saw the stream's version change, UTC seconds;
                                   0 when unknown (no version): no Last-Modified */
 };
@@ -66,6 +68,7 @@ struct serve_doc_request {
   const char *title;
   unsigned max_age;      /* Cache-Control max-age, seconds */
   int64_t last_modified; /* Last-Modified, UTC seconds; 0 = none */
+  size_t max_bytes;      /* the document's cap; 0 = BRAID_RENDER_MAX_BYTES (tests lower it) */
 };
 
 /* Renders a document from the provider's stream. 0 and *ret (free with serve_doc_free),

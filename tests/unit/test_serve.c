@@ -784,6 +784,62 @@ static void test_helpers(void **state) {
   assert_false(listen_base_url_valid("ftp://news.example/"));
 }
 
+/* ---- documents bounded by construction (issue 14 item 3) ------------------------------- */
+
+/* 8 entries of *userdata bytes of markup each. */
+static int big_stream(void *userdata, const char *feed, size_t n, int64_t since,
+                      struct stream_list *ret) {
+  (void)feed;
+  (void)since;
+  size_t count = n < 8 ? n : 8, body = *(const size_t *)userdata;
+  ret->entries = calloc(count, sizeof *ret->entries);
+  assert_non_null(ret->entries);
+  for (size_t i = 0; i < count; i++) {
+    struct stream_entry *e = &ret->entries[ret->n++];
+    char id[64];
+    snprintf(id, sizeof id, "tag:test,2026:big-%zu", i);
+    e->id = fixture_dup(id);
+    e->title = fixture_dup(id + 14);
+    e->time = e->updated = 1796000000 - (int64_t)i;
+    e->html = malloc(body + 1);
+    assert_non_null(e->html);
+    for (size_t j = 0; j + 8 <= body; j += 8)
+      memcpy(e->html + j, "<b>x</b>", 8);
+    e->html[body - body % 8] = '\0';
+  }
+  return 0;
+}
+
+static void test_bounded_documents(void **state) {
+  (void)state;
+  static const struct serve_provider big = {.get_stream = big_stream};
+  static const enum render_format fmts[] = {RENDER_ATOM, RENDER_RSS, RENDER_JSON, RENDER_HTML};
+  for (size_t f = 0; f < sizeof fmts / sizeof fmts[0]; f++) {
+    struct serve_doc_request rq = {
+        .key = "k", .fmt = fmts[f], .n = 8, .base_url = "http://127.0.0.1:1/",
+        .path = "feed", .title = "t", .max_age = 60, .max_bytes = 1024 * 1024};
+    struct serve_doc *d = NULL;
+    size_t body = 300 * 1024, twice = 600 * 1024;
+    /* Before: -E2BIG, a 500 on every request. Now: the newest entries that fit, each cut. */
+    assert_int_equal(serve_doc_new(&big, &body, &rq, &d), 0);
+    assert_int_equal(d->status, 200);
+    assert_true(d->length <= rq.max_bytes);
+    assert_true(d->entries >= 1 && d->entries < 8);
+    serve_doc_free(d);
+    /* Under the real cap all 8 fit, each body cut to BRAID_SERVE_LISTING_ENTRY_BYTES: bodies
+     * twice as long make the same document, give or take the ids. */
+    rq.max_bytes = 0;
+    assert_int_equal(serve_doc_new(&big, &body, &rq, &d), 0);
+    assert_int_equal(d->entries, 8);
+    size_t len = d->length;
+    serve_doc_free(d);
+    assert_int_equal(serve_doc_new(&big, &twice, &rq, &d), 0);
+    assert_int_equal(d->entries, 8);
+    assert_true(d->length < len + 1024 && len < d->length + 1024);
+    serve_doc_free(d);
+  }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_routes),
@@ -796,6 +852,7 @@ int main(void) {
       cmocka_unit_test(test_errors),
       cmocka_unit_test(test_metrics_and_health),
       cmocka_unit_test(test_loop_closes_cleanly),
+      cmocka_unit_test(test_bounded_documents),
   };
   const struct CMUnitTest local[] = {
       cmocka_unit_test(test_serve_new_errors),

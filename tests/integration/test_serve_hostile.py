@@ -231,6 +231,10 @@ try:
     st, _, html = get(f"{url}/", {"Host": "evil.example"})
     s.check("the HTML page's links use base_url, not Host",
             b"evil.example" not in html and BASE_URL.encode() in html, html[:300])
+    r = run_braid("export", "--config", conf, timeout=60)
+    s.check("braid export links to [http] base_url",
+            r.returncode == 0 and f"<id>{BASE_URL}feed.atom</id>".encode() in r.stdout,
+            f"exit {r.returncode}: {r.stdout[:300]} {r.stderr[-300:]}")
     misses = metric(url, "braid_http_cache_misses_total")
     for i in range(32):
         get(f"{url}/feed.atom", {"Host": f"h{i}.example"})

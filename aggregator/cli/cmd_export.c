@@ -74,8 +74,8 @@ int cmd_export(int argc, char **argv) {
     config_free(cfg);
     return 1;
   }
-  char base[300];
-  export_base_url(cfg->http_listen, base, sizeof base);
+  char base[EXPORT_BASE_URL_BYTES];
+  export_base_url(cfg->http_base_url, cfg->http_listen, base, sizeof base);
   struct buf out;
   buf_init(&out, BRAID_EXPORT_MAX_DOC_BYTES);
   rc = export_render(store, fmt, n > 0 ? (size_t)n : cfg->stream_entries, base, &out, err,

@@ -9,8 +9,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <netinet/in.h>
+
 #include "bounds.h"
 #include "ini_read.h"
+#include "listen.h"
 #include "log.h"
 
 int msg_list_addf(struct msg_list *l, const char *fmt, ...) {
@@ -148,6 +151,8 @@ void config_free(struct braid_config *c) {
   free(c->dir);
   free(c->store_path);
   free(c->http_listen);
+  free(c->http_base_url);
+  free(c->http_token_file);
   free(c->user_agent);
   free(c->feeds_dir);
   free(c->output_dir);
@@ -186,7 +191,7 @@ int config_defaults(const char *path, struct braid_config **ret) {
   return 0;
 }
 
-enum key_kind { K_PATH, K_STRING, K_DURATION, K_SIZE, K_UINT, K_LISTEN, K_LOGLEVEL };
+enum key_kind { K_PATH, K_STRING, K_DURATION, K_SIZE, K_UINT, K_LISTEN, K_BASE_URL, K_LOGLEVEL };
 
 struct key_spec {
   const char *section;
@@ -200,6 +205,8 @@ struct key_spec {
 static const struct key_spec keys[] = {
     {"store", "path", K_PATH, OFF(store_path), 0, 0},
     {"http", "listen", K_LISTEN, OFF(http_listen), 0, 0},
+    {"http", "base_url", K_BASE_URL, OFF(http_base_url), 0, 0},
+    {"http", "token_file", K_PATH, OFF(http_token_file), 0, 0},
     {"poll", "interval", K_DURATION, OFF(poll_interval_s), 1, 30 * 86400},
     {"poll", "concurrency", K_UINT, OFF(poll_concurrency), 1, 1024},
     {"poll", "per_host", K_UINT, OFF(poll_per_host), 1, 64},
@@ -224,16 +231,15 @@ struct conf_parse {
   int line_of[NKEYS]; /* where each key was set, for duplicate reports */
 };
 
+/* The server binds what listen_parse reads; port 0 (any free port) is for tests only. */
 static bool listen_valid(const char *v) {
-  const char *colon = strrchr(v, ':');
-  if (!colon || colon == v)
+  struct sockaddr_storage addr;
+  socklen_t len;
+  if (listen_parse(v, &addr, &len) < 0)
     return false;
-  if (v[0] == '[' && colon[-1] != ']')
-    return false;
-  char *end;
-  errno = 0;
-  long port = strtol(colon + 1, &end, 10);
-  return !errno && *end == '\0' && colon[1] && port >= 1 && port <= 65535;
+  const struct sockaddr_in *in4 = (const struct sockaddr_in *)&addr;
+  const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)&addr;
+  return (addr.ss_family == AF_INET6 ? in6->sin6_port : in4->sin_port) != 0;
 }
 
 static int set_string(struct ini_read *r, char **slot, char *value) {
@@ -289,7 +295,15 @@ static int conf_kv(struct ini_read *r, const char *section, const char *key, con
     return set_string(r, (char **)field, strdup(value));
   case K_LISTEN:
     if (!listen_valid(value)) {
+      /* The numeric host is the rule that a name such as example.org breaks. */
       ini_read_error(r, "listen: '%s' is not HOST:PORT", value);
+      return 0;
+    }
+    return set_string(r, (char **)field, strdup(value));
+  case K_BASE_URL:
+    if (!listen_base_url_valid(value)) {
+      ini_read_error(r, "base_url: '%s' is not an http:// or https:// URL (no spaces, quotes, "
+                        "'<', '>' or '#')", value);
       return 0;
     }
     return set_string(r, (char **)field, strdup(value));

@@ -40,6 +40,8 @@ struct braid_config {
   char *dir;                   /* its directory: the base of relative paths */
   char *store_path;            /* [store] path; default /var/lib/braid/braid.db */
   char *http_listen;           /* [http] listen, "HOST:PORT"; default 127.0.0.1:8080 */
+  char *http_base_url;         /* [http] base_url: the public URL of "/", NULL when unset */
+  char *http_token_file;       /* [http] token_file: the access token's file, NULL when unset */
   int64_t poll_interval_s;     /* [poll] interval; default 15m, for feeds that set none */
   unsigned poll_concurrency;   /* [poll] concurrency: transfers at once; default 8 */
   unsigned poll_per_host;      /* [poll] per_host: transfers at once to one host; default 2 */

@@ -8,7 +8,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "bounds.h"
+#include "civil.h"
 #include "export.h"
+#include "listen.h"
 #include "loopctx.h"
 #include "notify.h"
 #include "pollerlock.h"
@@ -265,8 +268,8 @@ static void write_output_dir(struct daemon *d) {
   if (!d->cfg->output_dir || !d->export_pending)
     return;
   d->export_pending = false;
-  char err[512], dir[512], base[300];
-  export_base_url(d->cfg->http_listen, base, sizeof base);
+  char err[512], dir[512], base[EXPORT_BASE_URL_BYTES];
+  export_base_url(d->cfg->http_base_url, d->cfg->http_listen, base, sizeof base);
   int rc = export_write_dir(d->store, d->cfg->output_dir, d->cfg->stream_entries, base, err,
                             sizeof err);
   log_value(dir, sizeof dir, d->cfg->output_dir);
@@ -319,6 +322,46 @@ static int provider_get_metrics(void *userdata, struct buf *out) {
                     (unsigned long long)s->store_errors, (long long)s->last_poll);
 }
 
+/* A feed name as a JSON string's contents (names come from file names: anything but '/'). */
+static int json_name(struct buf *out, const char *name) {
+  int r = 0;
+  for (const unsigned char *p = (const unsigned char *)name; r == 0 && *p; p++)
+    r = *p < 0x20 || *p == '"' || *p == '\\' ? buf_printf(out, "\\u%04x", *p)
+                                             : buf_printf(out, "%c", *p);
+  return r;
+}
+
+/* /status: every feed whose last polls failed or that a 410 retired, at most
+ * BRAID_SERVE_STATUS_MAX_FEEDS of them. Read from the store, so it survives restarts. */
+static int provider_get_status(void *userdata, struct buf *out) {
+  struct daemon *d = userdata;
+  size_t listed = 0, troubled = 0;
+  int r = buf_printf(out, "{\"feeds\": %zu, \"store_ok\": %s, \"in_trouble\": [", d->n_rt,
+                     d->store_failing ? "false" : "true");
+  for (size_t i = 0; r == 0 && i < d->n_rt; i++) {
+    struct store_feed_state st = {0};
+    if (store_feed_get_state(d->store, d->rt[i]->def.name, &st) == 0 &&
+        (st.error_count > 0 || st.retired) && troubled++ < BRAID_SERVE_STATUS_MAX_FEEDS) {
+      char last[CIVIL_UTC_LEN] = "", next[CIVIL_UTC_LEN] = "";
+      if (st.last_polled)
+        civil_format_utc(st.last_polled, last);
+      civil_format_utc(st.next_due, next);
+      r = buf_printf(out, "%s\n  {\"name\": \"", listed++ ? "," : "");
+      if (r == 0)
+        r = json_name(out, d->rt[i]->def.name);
+      if (r == 0)
+        r = buf_printf(out, "\", \"state\": \"%s\", \"errors\": %d, \"last_status\": %d, "
+                            "\"last_polled\": \"%s\", \"next_poll\": \"%s\"}",
+                       st.retired ? "retired" : "failing", st.error_count, st.last_status, last,
+                       st.retired ? "" : next);
+    }
+    store_feed_state_clear(&st);
+  }
+  if (r == 0)
+    r = buf_printf(out, "%s], \"in_trouble_total\": %zu}\n", listed ? "\n" : "", troubled);
+  return r;
+}
+
 static int provider_get_health(void *userdata, char *reason, size_t reasonlen) {
   struct daemon *d = userdata;
   if (d->store_failing) {
@@ -333,8 +376,17 @@ static int provider_get_health(void *userdata, char *reason, size_t reasonlen) {
   return 0;
 }
 
+/* Our own writes bump stream_version; a write by another process (braid import, a script,
+ * sqlite3) shows only in PRAGMA data_version, checked on every request so the served stream
+ * never lags the store. */
 static int64_t provider_get_version(void *userdata) {
-  return ((struct daemon *)userdata)->stream_version;
+  struct daemon *d = userdata;
+  int64_t dv;
+  if (store_data_version(d->store, &dv) == 0 && dv != d->store_data_version) {
+    d->store_data_version = dv;
+    d->stream_version++;
+  }
+  return d->stream_version;
 }
 
 /* ---- signals, reload, stop ---------------------------------------------------------------- */
@@ -536,10 +588,29 @@ static int start_fetching(struct daemon *d) {
 static int start_serving(struct daemon *d) {
   static const struct serve_provider provider = {
       .get_stream = provider_get_stream, .get_metrics = provider_get_metrics,
-      .get_health = provider_get_health, .get_version = provider_get_version};
-  struct serve_options so = {.listen = d->cfg->http_listen, .entries = d->cfg->stream_entries};
-  char err[512];
-  int rc = serve_new(&d->loop, &so, &provider, d, &d->server, err, sizeof err);
+      .get_health = provider_get_health, .get_version = provider_get_version,
+      .get_status = provider_get_status};
+  char base[EXPORT_BASE_URL_BYTES], err[512];
+  export_base_url(d->cfg->http_base_url, d->cfg->http_listen, base, sizeof base);
+  char *token = NULL;
+  int rc = 0;
+  if (d->cfg->http_token_file)
+    rc = serve_token_read(d->cfg->http_token_file, &token, err, sizeof err);
+  else if (!listen_is_loopback(d->cfg->http_listen))
+    rc = -EACCES; /* an open stream on a public address is a mistake, not a default */
+  if (rc < 0) {
+    char why[600];
+    if (rc == -EACCES)
+      snprintf(err, sizeof err, "%s is not a loopback address: set [http] token_file, or "
+               "listen on 127.0.0.1 behind a reverse proxy", d->cfg->http_listen);
+    log_event(d->log, LOG_LEVEL_ERR, "serve", "listen=%s error=%s", d->cfg->http_listen,
+              log_value(why, sizeof why, err));
+    return -EKEYREJECTED; /* told apart from bind's errors: braid.conf needs fixing */
+  }
+  struct serve_options so = {.listen = d->cfg->http_listen, .base_url = base,
+                             .entries = d->cfg->stream_entries, .token = token};
+  rc = serve_new(&d->loop, &so, &provider, d, &d->server, err, sizeof err);
+  free(token);
   if (rc < 0) {
     char why[600];
     log_event(d->log, LOG_LEVEL_ERR, "serve", "listen=%s error=%s", d->cfg->http_listen,
@@ -603,9 +674,9 @@ int daemon_main(const struct daemon_options *opt, struct logger *lg) {
     teardown(&d);
     return 1;
   }
-  if (!d.once && start_serving(&d) < 0) {
+  if (!d.once && (rc = start_serving(&d)) < 0) {
     teardown(&d);
-    return 1;
+    return rc == -EKEYREJECTED ? 2 : 1;
   }
   int64_t max_seq = 0;
   store_max_seq(d.store, &max_seq);

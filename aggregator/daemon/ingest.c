@@ -170,10 +170,23 @@ void ingest_item_view(const struct ingest_item *it, struct store_item *ret) {
       .updates = it->updates, .n_updates = it->liveblog ? it->liveblog->n : 0};
 }
 
+/* Dates more than BRAID_INGEST_FUTURE_SLACK_S ahead become "no date": first-seen time. */
+static void clamp_future(struct ingest_item *it, int64_t now) {
+  int64_t limit = now + BRAID_INGEST_FUTURE_SLACK_S;
+  if (it->has_published && it->published > limit)
+    it->has_published = false, it->published = 0;
+  if (it->has_updated && it->updated > limit)
+    it->has_updated = false, it->updated = 0;
+  for (size_t u = 0; it->liveblog && u < it->liveblog->n; u++)
+    if (it->updates[u].time > limit)
+      it->updates[u].time = now;
+}
+
 int ingest_store(struct store *s, int64_t feed_id, struct ingest_batch *b, int64_t now,
                  struct store_put_stats *acc) {
   for (size_t i = 0; i < b->n; i++) {
-    const struct ingest_item *it = &b->items[i];
+    struct ingest_item *it = &b->items[i];
+    clamp_future(it, now);
     struct store_item si;
     ingest_item_view(it, &si);
     int r = store_put_item(s, feed_id, &si, now, acc);

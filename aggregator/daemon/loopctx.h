@@ -66,6 +66,8 @@ struct daemon {
   size_t once_left;            /* with once: feeds not yet polled */
   unsigned once_failed;        /* with once: feeds that could not be fetched */
   int64_t stream_version;      /* bumped on every write that changed the stream */
+  int64_t store_data_version;  /* PRAGMA data_version when the server last asked: another
+                                  process's commit changes it */
   int64_t startup_spread_s;    /* the first polls at start are spread over this many seconds */
   struct poll_counters stats;
   struct poll_counters round_base; /* stats when the last `round` line was written */

@@ -88,6 +88,11 @@
 #define BRAID_STORE_REPEAT_MAX_STARTS 64
 
 
+/* How far ahead of the clock an item's own date may be, in seconds: a date later than now
+ * plus this is a feed's error (an item dated 2199 would sit on top of the stream for ever),
+ * and ingest stores the item as if it had no date of its own (its first-seen time). */
+#define BRAID_INGEST_FUTURE_SLACK_S 86400
+
 /* ---- fetch and scheduler (fetch.c, sched.c) ------------------------------------------- */
 
 /* Longest response header value braid keeps (ETag, Last-Modified, Content-Type...), in bytes;
@@ -148,21 +153,33 @@
 #define BRAID_SANITIZE_MAX_DEPTH 64
 /* Largest document the server renders, in bytes (1000 entries of big live-blog updates). */
 #define BRAID_RENDER_MAX_BYTES (64 * 1024 * 1024)
+/* Longest body (HTML or text) of one entry in a served or exported listing, in bytes; longer
+ * bodies are cut there with an ellipsis (the entry's link has the rest). */
+#define BRAID_SERVE_LISTING_ENTRY_BYTES (256 * 1024)
 /* Most entries one request may ask for with ?n=, in entries. */
 #define BRAID_SERVE_MAX_ENTRIES 1000
 /* Longest request URI (path and query) the server answers, in bytes; longer gets 414. */
 #define BRAID_SERVE_MAX_URI_BYTES 2048
 /* Longest feed NAME in /feeds/NAME.atom, in bytes. */
 #define BRAID_SERVE_MAX_FEED_NAME_BYTES 128
-/* Simultaneous HTTP connections, in connections, overall and from one IP address. */
+/* Simultaneous HTTP connections, in connections, overall (lowered to stay 128 below
+ * RLIMIT_NOFILE) and from one IP address. */
 #define BRAID_SERVE_MAX_CONNECTIONS 512
 #define BRAID_SERVE_MAX_CONNECTIONS_PER_IP 64
 /* Idle time before a connection is closed, in seconds. */
 #define BRAID_SERVE_CONNECTION_TIMEOUT_SECONDS 30
+/* Time a client has to send a request's headers, in seconds, from when it connected or got
+ * its last response; a client that trickles bytes (slowloris) is cut off here, however
+ * often it sends. */
+#define BRAID_SERVE_HEADER_TIMEOUT_SECONDS 10
 /* Memory libmicrohttpd may use per connection for the request and headers, in bytes. */
 #define BRAID_SERVE_CONNECTION_MEMORY_BYTES (32 * 1024)
 /* Rendered documents kept by the server's cache, in documents. */
 #define BRAID_SERVE_CACHE_DOCUMENTS 32
+/* Most feeds /status lists, in feeds (the total is given beside). */
+#define BRAID_SERVE_STATUS_MAX_FEEDS 1000
+/* Longest access token ([http] token_file), in bytes. */
+#define BRAID_SERVE_TOKEN_MAX_BYTES 256
 /* Largest document `braid export` or the [output] dir writes, in bytes. */
 #define BRAID_EXPORT_MAX_DOC_BYTES (256u * 1024 * 1024)
 /* Most entries `braid export -n` writes. */

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "bounds.h"
+#include "listen.h"
 
 int export_query(struct store *s, const char *feed, size_t n, int64_t since,
                  struct stream_list *ret) {
@@ -27,15 +28,10 @@ int export_query(struct store *s, const char *feed, size_t n, int64_t since,
   return 0;
 }
 
-void export_base_url(const char *listen, char *out, size_t size) {
-  const char *l = listen && *listen ? listen : "127.0.0.1:8080";
-  /* 0.0.0.0 and [::] are where the server listens, not an address anyone can link to. */
-  if (strncmp(l, "0.0.0.0:", 8) == 0)
-    snprintf(out, size, "http://127.0.0.1:%s/", l + 8);
-  else if (strncmp(l, "[::]:", 5) == 0)
-    snprintf(out, size, "http://[::1]:%s/", l + 5);
-  else
-    snprintf(out, size, "http://%s/", l);
+void export_base_url(const char *base_url, const char *listen, char *out, size_t size) {
+  /* The config check accepted both, so this fails only for an out too small. */
+  if (listen_base_url(base_url, listen && *listen ? listen : "127.0.0.1:8080", 0, out, size) < 0)
+    snprintf(out, size, "http://127.0.0.1:8080/");
 }
 
 static const struct {

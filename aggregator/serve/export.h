@@ -20,9 +20,11 @@
 int export_query(struct store *s, const char *feed, size_t n, int64_t since,
                  struct stream_list *ret);
 
-/* The base URL ("http://HOST:PORT/") documents link to, from an [http] listen string.
- * Writes at most size bytes into out. */
-void export_base_url(const char *listen, char *out, size_t size);
+/* The base URL documents link to: [http] base_url when set (base_url non-NULL), else
+ * "http://HOST:PORT/" of the [http] listen string (see listen_base_url). Writes at most size
+ * bytes into out; give it EXPORT_BASE_URL_BYTES. */
+#define EXPORT_BASE_URL_BYTES 600
+void export_base_url(const char *base_url, const char *listen, char *out, size_t size);
 
 /* Renders the newest n entries as fmt into out. On failure err says why. */
 int export_render(struct store *s, enum render_format fmt, size_t n, const char *base_url,

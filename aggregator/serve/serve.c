@@ -11,11 +11,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <time.h>
 
 #include <curl/curl.h>
 #include <microhttpd.h>
 
 #include "bounds.h"
+#include "listen.h"
 #include "serve_priv.h"
 
 #define DEFAULT_LISTEN "127.0.0.1:8080"
@@ -23,6 +28,11 @@
 #define DEFAULT_MAX_AGE 60
 /* Longest message libmicrohttpd's logger may leave for serve_new's caller, in bytes. */
 #define SERVE_ERROR_BYTES 256
+/* How often connections are checked against the header deadline, in milliseconds. */
+#define SWEEP_INTERVAL_MS 1000
+/* Descriptors kept free for everything else the daemon opens (the store, feed polls, logs):
+ * the connection limit stays this far below RLIMIT_NOFILE, so accept never runs out. */
+#define FD_HEADROOM 128
 
 /* What a request asked for; indexes the request counters. */
 enum route {
@@ -33,34 +43,50 @@ enum route {
   ROUTE_FEED,
   ROUTE_HEALTHZ,
   ROUTE_METRICS,
+  ROUTE_STATUS,
   ROUTE_OTHER,
   ROUTE_COUNT
 };
 
 static const char *const route_labels[ROUTE_COUNT] = {
     "/", "/feed.atom", "/feed.rss", "/feed.json", "/feeds/NAME.atom", "/healthz", "/metrics",
-    "other"};
+    "/status", "other"};
 
 /* Status codes the server answers with, for the request counters. */
-static const unsigned status_codes[] = {200, 304, 400, 404, 405, 414, 500, 503};
+static const unsigned status_codes[] = {200, 304, 400, 401, 404, 405, 414, 500, 503};
 #define STATUS_COUNT (sizeof status_codes / sizeof status_codes[0])
+
+/* One client connection, while it waits for a request's headers. The header deadline
+ * (BRAID_SERVE_HEADER_TIMEOUT_SECONDS) runs from when the connection opened or its last
+ * response was sent: libmicrohttpd's own timeout restarts on every byte, so a client that
+ * trickles a byte a second would otherwise hold its slot for ever. */
+struct conn {
+  struct conn *prev, *next; /* the server's list of open connections */
+  int fd;                   /* libmicrohttpd's socket, shut down (not closed) at the deadline */
+  uint64_t waiting_since;   /* uv_now when it began waiting for headers; 0 while a request runs */
+};
 
 /* One listening server. Freed in the close callback of its last uv handle. */
 struct server {
   uv_loop_t *loop;  /* braid's one loop, which owns the two handles' registrations */
   uv_poll_t poll;   /* readable when MHD's epoll set has something ready */
   uv_timer_t timer; /* MHD's next timeout */
+  uv_timer_t sweep; /* the header deadline's check */
+  struct conn *conns; /* open connections, newest first */
   int open_handles; /* handles not yet closed; the struct is freed when it reaches 0 */
   struct MHD_Daemon *mhd; /* NULL once serve_free stopped it */
   const struct serve_provider *provider; /* the daemon's callbacks, borrowed */
   void *userdata;   /* passed to every provider callback */
   uint16_t port;    /* the bound port (the real one after port 0) */
-  char *base_url;   /* from the options, or NULL to build one from Host */
-  char *fallback_base_url; /* from the bound address, for requests without a usable Host */
+  char *base_url;   /* the URL of "/" in documents: the options', else the bound address */
   char *title;      /* the stream's title in documents */
   unsigned entries; /* entries when the request has no ?n= */
   unsigned max_age; /* Cache-Control max-age of feed responses, seconds */
+  char *token;      /* access token every route but /healthz wants, or NULL */
   struct serve_cache cache; /* rendered documents, by route, parameters and store version */
+  bool have_version; /* seen_version holds the provider's version at the last request */
+  int64_t seen_version;
+  int64_t version_time; /* when seen_version was first seen, UTC seconds: Last-Modified */
   uint64_t requests[ROUTE_COUNT][STATUS_COUNT]; /* answered requests, for /metrics */
   char error[SERVE_ERROR_BYTES]; /* libmicrohttpd's last complaint */
 };
@@ -97,13 +123,75 @@ static void on_poll(uv_poll_t *h, int status, int events) {
 
 static void on_timer(uv_timer_t *t) { drive(t->data); }
 
+/* Shuts down connections past the header deadline. shutdown() leaves the descriptor to
+ * libmicrohttpd, which sees the end of the stream and closes the connection itself. */
+static void on_sweep(uv_timer_t *t) {
+  struct server *s = t->data;
+  uint64_t now = uv_now(s->loop), limit = (uint64_t)BRAID_SERVE_HEADER_TIMEOUT_SECONDS * 1000;
+  for (struct conn *k = s->conns; k; k = k->next)
+    if (k->waiting_since && now - k->waiting_since >= limit && k->fd >= 0) {
+      shutdown(k->fd, SHUT_RDWR);
+      k->fd = -1; /* once is enough; the descriptor may be reused after MHD closes it */
+    }
+  /* Also when nothing was shut down: at its connection limit MHD takes the listening socket
+   * out of its epoll set and puts it back only within a later MHD_run, which nothing else
+   * would trigger once the last connection closed. */
+  if (s->mhd)
+    drive(s);
+}
+
+static void on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
+                          enum MHD_ConnectionNotificationCode code) {
+  struct server *s = cls;
+  struct conn *k = *socket_context;
+  if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+    k = calloc(1, sizeof *k);
+    if (!k)
+      return; /* untracked: libmicrohttpd's idle timeout still applies */
+    const union MHD_ConnectionInfo *info = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+    k->fd = info ? info->connect_fd : -1;
+    k->waiting_since = uv_now(s->loop) ? uv_now(s->loop) : 1;
+    k->next = s->conns;
+    if (s->conns)
+      s->conns->prev = k;
+    s->conns = k;
+    *socket_context = k;
+  } else if (code == MHD_CONNECTION_NOTIFY_CLOSED && k) {
+    if (k->prev)
+      k->prev->next = k->next;
+    else
+      s->conns = k->next;
+    if (k->next)
+      k->next->prev = k->prev;
+    free(k);
+    *socket_context = NULL;
+  }
+}
+
+/* The connection's tracker, or NULL when it has none. */
+static struct conn *conn_of(struct MHD_Connection *c) {
+  const union MHD_ConnectionInfo *info = MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+  return info ? info->socket_context : NULL;
+}
+
+/* A response went out: the connection waits for its next request's headers from now. */
+static void on_completed(void *cls, struct MHD_Connection *c, void **req_cls,
+                         enum MHD_RequestTerminationCode toe) {
+  struct server *s = cls;
+  (void)req_cls;
+  (void)toe;
+  struct conn *k = conn_of(c);
+  if (k)
+    k->waiting_since = uv_now(s->loop) ? uv_now(s->loop) : 1;
+}
+
 /* Each handle's close; the last one frees the server. */
 static void on_close(uv_handle_t *h) {
   struct server *s = h->data;
   if (--s->open_handles == 0) {
     free(s->base_url);
-    free(s->fallback_base_url);
     free(s->title);
+    free(s->token);
     free(s);
   }
 }
@@ -197,17 +285,19 @@ static bool not_modified(struct MHD_Connection *c, const struct serve_doc *d) {
 
 /* ---- routes ----------------------------------------------------------------------------- */
 
-/* The URL documents link to: the configured one, else http://HOST/ from the request's Host
- * header, else the bound address. Returns a pointer into scratch or the server. */
-static const char *base_url_for(struct server *s, struct MHD_Connection *c, char *scratch, size_t len) {
-  if (s->base_url)
-    return s->base_url;
-  const char *host = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST);
-  if (host && serve_host_valid(host)) {
-    snprintf(scratch, len, "http://%s/", host);
-    return scratch;
+/* The provider's version, noting when it changed: that moment is every document's
+ * Last-Modified, so a new entry (or another process's write to the store) moves it forward
+ * whatever dates the entries carry. Strictly increasing, so two changes within one second
+ * still give two different times. */
+static int64_t current_version(struct server *s) {
+  int64_t v = s->provider->get_version(s->userdata);
+  if (!s->have_version || v != s->seen_version) {
+    int64_t now = (int64_t)time(NULL);
+    s->version_time = s->have_version && now <= s->version_time ? s->version_time + 1 : now;
+    s->seen_version = v;
+    s->have_version = true;
   }
-  return s->fallback_base_url;
+  return v;
 }
 
 /* A feed document (or the HTML page): parameters checked, from the cache or rendered, then
@@ -224,30 +314,37 @@ static enum MHD_Result serve_document(struct server *s, struct MHD_Connection *c
   if (arg && serve_parse_since(arg, &since) < 0)
     return respond_error(s, c, route, MHD_HTTP_BAD_REQUEST,
                          "bad parameter since: want an RFC 3339 time such as 2024-05-01T12:00:00Z\n");
-  char host_base[300];
-  const char *base = base_url_for(s, c, host_base, sizeof host_base);
-  char key[BRAID_SERVE_MAX_FEED_NAME_BYTES + 400];
-  snprintf(key, sizeof key, "%d|%s|%u|%" PRId64 "|%s", (int)fmt, feed ? feed : "", n, since, base);
+  /* The key holds only what the request's path and query say: nothing a client can vary
+   * in its headers (such as Host) makes the server render again. */
+  char key[BRAID_SERVE_MAX_FEED_NAME_BYTES + 100];
+  snprintf(key, sizeof key, "%d|%s|%u|%" PRId64, (int)fmt, feed ? feed : "", n, since);
   bool cacheable = s->provider->get_version != NULL;
-  int64_t version = cacheable ? s->provider->get_version(s->userdata) : 0;
+  int64_t version = cacheable ? current_version(s) : 0;
   struct serve_doc *d = cacheable ? serve_cache_get(&s->cache, key, version) : NULL;
   if (!d) {
     struct serve_doc_request rq = {
         .key = key, .version = version, .fmt = fmt, .feed = feed, .n = n, .since = since,
-        .base_url = base, .path = path, .title = s->title, .max_age = s->max_age,
+        .base_url = s->base_url, .path = path, .title = s->title, .max_age = s->max_age,
+        .last_modified = cacheable ? s->version_time : 0,
     };
     int r = serve_doc_new(s->provider, s->userdata, &rq, &d);
     if (r == -ENOENT)
       return respond_error(s, c, route, MHD_HTTP_NOT_FOUND, "no feed named %s\n", feed ? feed : "");
-    if (r == -E2BIG)
-      return respond_error(s, c, route, MHD_HTTP_INTERNAL_SERVER_ERROR,
-                           "document larger than BRAID_RENDER_MAX_BYTES (%d bytes): ask for fewer "
-                           "entries with ?n=\n", BRAID_RENDER_MAX_BYTES);
-    if (r < 0)
-      return respond_error(s, c, route, MHD_HTTP_INTERNAL_SERVER_ERROR,
-                           "could not render the stream: %s\n", strerror(-r));
+    if (r < 0) {
+      /* Kept like a document, so a failing version costs one attempt, not one per request. */
+      char msg[160];
+      snprintf(msg, sizeof msg, "could not render the stream: %s\n", strerror(-r));
+      if (serve_doc_new_error(key, version, msg, &d) < 0)
+        return MHD_NO;
+    }
     if (cacheable)
       serve_cache_put(&s->cache, d);
+  }
+  if (d->status != MHD_HTTP_OK) {
+    enum MHD_Result r = queue(s, c, route, d->status, d->plain);
+    if (!cacheable)
+      serve_doc_free(d);
+    return r;
   }
   const char *ae = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT_ENCODING);
   bool gzip = ae && serve_accepts_gzip(ae);
@@ -308,6 +405,45 @@ static enum MHD_Result serve_metrics(struct server *s, struct MHD_Connection *c)
   return ret;
 }
 
+/* The request carries the token: "Authorization: Bearer TOKEN", or ?token=TOKEN for
+ * readers that cannot send headers. */
+static bool authorized(struct server *s, struct MHD_Connection *c) {
+  const char *auth = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
+  if (auth && strncasecmp(auth, "Bearer ", 7) == 0 && serve_token_matches(auth + 7, s->token))
+    return true;
+  const char *arg = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "token");
+  return arg && serve_token_matches(arg, s->token);
+}
+
+static enum MHD_Result respond_unauthorized(struct server *s, struct MHD_Connection *c) {
+  (void)s;
+  static const char text[] = "unauthorized: send Authorization: Bearer TOKEN or ?token=TOKEN\n";
+  struct MHD_Response *resp =
+      MHD_create_response_from_buffer(sizeof text - 1, (void *)(uintptr_t)text, MHD_RESPMEM_PERSISTENT);
+  if (!resp)
+    return MHD_NO;
+  enum MHD_Result r = MHD_NO;
+  if (MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain; charset=utf-8") == MHD_YES &&
+      MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store") == MHD_YES &&
+      MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer realm=\"braid\"") == MHD_YES)
+    r = MHD_queue_response(c, MHD_HTTP_UNAUTHORIZED, resp);
+  MHD_destroy_response(resp);
+  return r;
+}
+
+/* /status: the provider's JSON about the feeds. */
+static enum MHD_Result serve_status(struct server *s, struct MHD_Connection *c) {
+  struct buf out;
+  buf_init(&out, 0);
+  int r = s->provider->get_status(s->userdata, &out);
+  enum MHD_Result ret =
+      r < 0 ? respond_error(s, c, ROUTE_STATUS, MHD_HTTP_INTERNAL_SERVER_ERROR,
+                            "could not collect the status: %s\n", strerror(-r))
+            : respond_text(s, c, ROUTE_STATUS, MHD_HTTP_OK, "application/json", buf_str(&out));
+  buf_free(&out);
+  return ret;
+}
+
 /* Which route a path names; for /feeds/NAME.atom, *ret_feed and *ret_feed_len give NAME. */
 static enum route route_for(const char *url, const char **ret_feed, size_t *ret_feed_len) {
   static const struct {
@@ -316,6 +452,7 @@ static enum route route_for(const char *url, const char **ret_feed, size_t *ret_
   } fixed[] = {
       {"/", ROUTE_HTML},           {"/feed.atom", ROUTE_ATOM}, {"/feed.rss", ROUTE_RSS},
       {"/feed.json", ROUTE_JSON},  {"/healthz", ROUTE_HEALTHZ}, {"/metrics", ROUTE_METRICS},
+      {"/status", ROUTE_STATUS},
   };
   for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++)
     if (strcmp(url, fixed[i].path) == 0)
@@ -331,11 +468,50 @@ static enum route route_for(const char *url, const char **ret_feed, size_t *ret_
   return ROUTE_OTHER;
 }
 
+/* The request headers that make a GET ambiguous or give it a body. */
+struct framing {
+  unsigned hosts, lengths, encodings;
+  bool nonzero_length; /* a Content-Length other than 0 */
+};
+
+static enum MHD_Result count_framing(void *cls, enum MHD_ValueKind kind, const char *key,
+                                     const char *value) {
+  struct framing *f = cls;
+  (void)kind;
+  if (strcasecmp(key, MHD_HTTP_HEADER_HOST) == 0)
+    f->hosts++;
+  else if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0) {
+    f->lengths++;
+    f->nonzero_length |= !value || strspn(value, "0") != strlen(value) || !*value;
+  } else if (strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING) == 0)
+    f->encodings++;
+  return MHD_YES;
+}
+
+/* Why a GET or HEAD request must be refused with 400 (RFC 9112 3.2, 6.3: a body, two
+ * lengths, a length beside a transfer coding, no Host in HTTP/1.1, two Hosts), or NULL.
+ * Two servers in a row could read such a request differently (request smuggling), and a
+ * feed server has no use for a body. */
+static const char *ambiguity(struct MHD_Connection *c, const char *version) {
+  struct framing f = {0};
+  MHD_get_connection_values(c, MHD_HEADER_KIND, count_framing, &f);
+  if (f.hosts > 1)
+    return "more than one Host header";
+  if (f.hosts == 0 && strcmp(version, MHD_HTTP_VERSION_1_0) != 0)
+    return "no Host header";
+  if (f.lengths && f.encodings)
+    return "both Content-Length and Transfer-Encoding";
+  if (f.lengths > 1)
+    return "more than one Content-Length header";
+  if (f.encodings || f.nonzero_length)
+    return "a body: GET and HEAD take none";
+  return NULL;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
                                   const char *method, const char *version, const char *upload_data,
                                   size_t *upload_data_size, void **req_cls) {
   struct server *s = cls;
-  (void)version;
   (void)upload_data;
   if (*req_cls == &request_marks[REQ_URI_TOO_LONG])
     return respond_error(s, c, ROUTE_OTHER, MHD_HTTP_URI_TOO_LONG,
@@ -347,12 +523,22 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     return respond_error(s, c, route, MHD_HTTP_METHOD_NOT_ALLOWED, "method %s not allowed: use GET or HEAD\n",
                          strlen(method) > 32 ? "(long)" : method);
   if (*req_cls == &request_marks[REQ_NEW]) {
+    struct conn *k = conn_of(c);
+    if (k)
+      k->waiting_since = 0; /* the headers are in: the deadline is met */
+    const char *why = ambiguity(c, version);
+    if (why)
+      return respond_error(s, c, route, MHD_HTTP_BAD_REQUEST, "bad request: %s\n", why);
     *req_cls = (void *)(uintptr_t)&request_marks[REQ_READ];
     return MHD_YES;
   }
   if (*upload_data_size) {
     *upload_data_size = 0; /* a GET with a body: the body means nothing, read past it */
     return MHD_YES;
+  }
+  if (s->token && route != ROUTE_HEALTHZ && !authorized(s, c)) {
+    count(s, route, MHD_HTTP_UNAUTHORIZED);
+    return respond_unauthorized(s, c);
   }
   switch (route) {
   case ROUTE_HTML: return serve_document(s, c, route, RENDER_HTML, NULL, "");
@@ -361,6 +547,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
   case ROUTE_JSON: return serve_document(s, c, route, RENDER_JSON, NULL, "feed.json");
   case ROUTE_HEALTHZ: return serve_health(s, c);
   case ROUTE_METRICS: return serve_metrics(s, c);
+  case ROUTE_STATUS:
+    if (s->provider->get_status)
+      return serve_status(s, c);
+    break;
   case ROUTE_FEED:
     if (serve_feed_name_valid(feed, feed_len)) {
       char name[BRAID_SERVE_MAX_FEED_NAME_BYTES + 1], path[BRAID_SERVE_MAX_FEED_NAME_BYTES + 16];
@@ -398,19 +588,6 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap) {
 
 /* ---- life cycle ------------------------------------------------------------------------- */
 
-/* "http://ADDR:PORT/" of the bound address, for links when the request has no usable Host. */
-static char *fallback_base(const struct sockaddr_storage *addr, uint16_t port) {
-  char host[INET6_ADDRSTRLEN], url[INET6_ADDRSTRLEN + 32];
-  if (addr->ss_family == AF_INET6) {
-    inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)addr)->sin6_addr, host, sizeof host);
-    snprintf(url, sizeof url, "http://[%s]:%u/", host, port);
-  } else {
-    inet_ntop(AF_INET, &((const struct sockaddr_in *)addr)->sin_addr, host, sizeof host);
-    snprintf(url, sizeof url, "http://%s:%u/", host, port);
-  }
-  return strdup(url);
-}
-
 /* Writes what failed, with libmicrohttpd's complaint if it made one, and returns r. */
 static int fail(struct server *s, int r, char *err, size_t errlen, const char *what) {
   snprintf(err, errlen, "%s%s%s", what, s && s->error[0] ? ": " : "", s ? s->error : "");
@@ -430,7 +607,7 @@ int serve_new(uv_loop_t *loop, const struct serve_options *opts,
     snprintf(err, errlen, "serve_new: a provider with get_stream is required");
     return -EINVAL;
   }
-  if (serve_parse_listen(listen, &addr, &addr_len) < 0) {
+  if (listen_parse(listen, &addr, &addr_len) < 0) {
     snprintf(err, errlen, "listen address \"%s\": want HOST:PORT or [IPV6]:PORT with a numeric host",
              listen);
     return -EINVAL;
@@ -447,22 +624,33 @@ int serve_new(uv_loop_t *loop, const struct serve_options *opts,
   s->max_age = opts->max_age ? opts->max_age : DEFAULT_MAX_AGE;
   s->title = strdup(opts->title ? opts->title : "braid");
   s->base_url = opts->base_url ? strdup(opts->base_url) : NULL;
-  if (!s->title || (opts->base_url && !s->base_url)) {
+  s->token = opts->token ? strdup(opts->token) : NULL;
+  if (!s->title || (opts->base_url && !s->base_url) || (opts->token && !s->token)) {
     free(s->title);
     free(s->base_url);
+    free(s->token);
     free(s);
     return fail(NULL, -ENOMEM, err, errlen, "out of memory");
   }
+  /* Headroom below the descriptor limit: a full server refuses connections, it does not
+   * starve the store and the poller of descriptors. */
+  unsigned max_conns = BRAID_SERVE_MAX_CONNECTIONS;
+  struct rlimit rl;
+  if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+      rl.rlim_cur < (rlim_t)max_conns + 2 * FD_HEADROOM)
+    max_conns = rl.rlim_cur > 2 * FD_HEADROOM ? (unsigned)(rl.rlim_cur - FD_HEADROOM) : FD_HEADROOM / 2;
   unsigned flags = MHD_USE_EPOLL | MHD_USE_ERROR_LOG | (addr.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0);
   errno = 0;
   s->mhd = MHD_start_daemon(
       flags, ntohs(((struct sockaddr_in *)&addr)->sin_port), NULL, NULL, on_request, s,
       MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
-      MHD_OPTION_CONNECTION_LIMIT, (unsigned)BRAID_SERVE_MAX_CONNECTIONS,
+      MHD_OPTION_CONNECTION_LIMIT, max_conns,
       MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)BRAID_SERVE_MAX_CONNECTIONS_PER_IP,
       MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)BRAID_SERVE_CONNECTION_TIMEOUT_SECONDS,
       MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)BRAID_SERVE_CONNECTION_MEMORY_BYTES,
       MHD_OPTION_URI_LOG_CALLBACK, on_uri, s,
+      MHD_OPTION_NOTIFY_CONNECTION, on_connection, s,
+      MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
       MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, s,
       MHD_OPTION_END);
   int r = 0;
@@ -474,9 +662,11 @@ int serve_new(uv_loop_t *loop, const struct serve_options *opts,
   }
   const union MHD_DaemonInfo *info = MHD_get_daemon_info(s->mhd, MHD_DAEMON_INFO_BIND_PORT);
   s->port = info ? info->port : 0;
-  s->fallback_base_url = fallback_base(&addr, s->port);
+  char base[600];
+  if (!s->base_url && listen_base_url(NULL, listen, s->port, base, sizeof base) == 0)
+    s->base_url = strdup(base);
   info = MHD_get_daemon_info(s->mhd, MHD_DAEMON_INFO_EPOLL_FD);
-  if (!s->fallback_base_url || !info) {
+  if (!s->base_url || !info) {
     r = !info ? -EIO : -ENOMEM;
     fail(s, r, err, errlen, "cannot start the HTTP server");
     goto fail_stop;
@@ -486,8 +676,10 @@ int serve_new(uv_loop_t *loop, const struct serve_options *opts,
     goto fail_stop;
   }
   uv_timer_init(loop, &s->timer);
-  s->poll.data = s->timer.data = s;
-  s->open_handles = 2;
+  uv_timer_init(loop, &s->sweep);
+  s->poll.data = s->timer.data = s->sweep.data = s;
+  s->open_handles = 3;
+  uv_timer_start(&s->sweep, on_sweep, SWEEP_INTERVAL_MS, SWEEP_INTERVAL_MS);
   if ((r = uv_poll_start(&s->poll, UV_READABLE, on_poll)) < 0) {
     snprintf(err, errlen, "cannot watch the HTTP server's epoll descriptor: %s", uv_strerror(r));
     serve_free(s); /* handles exist now: the memory goes in their close callbacks */
@@ -499,8 +691,8 @@ int serve_new(uv_loop_t *loop, const struct serve_options *opts,
 fail_stop:
   MHD_stop_daemon(s->mhd);
 fail_free:
-  free(s->fallback_base_url);
   free(s->base_url);
+  free(s->token);
   free(s->title);
   free(s);
   return r;
@@ -514,6 +706,7 @@ void serve_free(struct server *s) {
   /* Stop watching the epoll descriptor before MHD closes it. */
   uv_close((uv_handle_t *)&s->poll, on_close);
   uv_close((uv_handle_t *)&s->timer, on_close);
+  uv_close((uv_handle_t *)&s->sweep, on_close);
   serve_cache_clear(&s->cache);
   MHD_stop_daemon(s->mhd);
   s->mhd = NULL;

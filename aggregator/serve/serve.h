@@ -6,6 +6,7 @@
  *   /                 HTML view          /feed.atom /feed.rss /feed.json   the stream
  *   /feeds/NAME.atom  one source (NAME is [A-Za-z0-9._-]+; unknown NAME is 404)
  *   /healthz          200 "ok" or 503 with the reason      /metrics   Prometheus text 0.0.4
+ *   /status           JSON: the feeds in trouble (provider's get_status)
  * Query: ?n=1..BRAID_SERVE_MAX_ENTRIES (default serve_options.entries), ?since=RFC 3339;
  * bad values get 400 naming the parameter. Feed responses carry a strong ETag (a hash of the
  * body; the gzip variant's differs), Last-Modified, Cache-Control and Vary: Accept-Encoding,
@@ -40,6 +41,9 @@ struct serve_provider {
   /* 0 when healthy; otherwise negative, with a one-line reason written into reason.
    * May be NULL (always healthy). */
   int (*get_health)(void *userdata, char *reason, size_t reasonlen);
+  /* Appends a JSON object about the feeds to out, for /status (never cached). May be NULL
+   * (404). Negative return: 500. */
+  int (*get_status)(void *userdata, struct buf *out);
   /* A number that changes whenever the stream's content changes (e.g. the store's highest
    * sequence or a counter bumped on every write); keys the document cache. May be NULL
    * (then nothing is cached). */
@@ -56,7 +60,14 @@ struct serve_options {
   const char *title;    /* the stream's title; NULL = "braid" */
   unsigned entries;     /* entries when no ?n= is given; 0 = 50 */
   unsigned max_age;     /* Cache-Control max-age in seconds; 0 = 60 */
+  const char *token;    /* when set, every route but /healthz wants "Authorization: Bearer
+                           TOKEN" or ?token=TOKEN (else 401); NULL = open */
 };
+
+/* Reads an access token from path: one line of 16 to BRAID_SERVE_TOKEN_MAX_BYTES printable
+ * ASCII bytes without spaces (white space around it is dropped), from a regular file.
+ * 0 and *ret (caller frees), or a negative code with the reason in err. */
+int serve_token_read(const char *path, char **ret, char *err, size_t errlen);
 
 struct server;
 

@@ -6,8 +6,14 @@
  * MHD_queue_response, with no copy of the body. The ETag is a hash of the identity body
  * (crc32 and adler32 of it, and its length), so equal documents get equal tags whoever
  * renders them.
+ *
+ * A document is bounded by construction: each entry's body is cut to
+ * BRAID_SERVE_LISTING_ENTRY_BYTES, and when the document would still pass
+ * BRAID_RENDER_MAX_BYTES it is rendered again with half the entries, so whatever the store
+ * holds, the stream answers 200 with the newest entries that fit.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -65,6 +71,72 @@ static struct MHD_Response *response_from(struct buf *body) {
   return resp;
 }
 
+/* Where to cut s to at most max bytes: at a UTF-8 character boundary and, for markup,
+ * before the last tag that would be cut in two (the sanitiser closes what is left open). */
+static size_t cut_point(const char *s, size_t max, bool markup) {
+  size_t at = max;
+  while (at > 0 && ((unsigned char)s[at] & 0xc0) == 0x80)
+    at--;
+  if (markup) {
+    size_t lt = at;
+    while (lt > 0 && s[lt - 1] != '<' && s[lt - 1] != '>')
+      lt--;
+    if (lt > 0 && s[lt - 1] == '<')
+      at = lt - 1;
+  }
+  return at;
+}
+
+/* Cuts a body longer than BRAID_SERVE_LISTING_ENTRY_BYTES, ending it with an ellipsis.
+ * 0 or -ENOMEM. */
+static int cut_body(char **body, bool markup) {
+  static const char ellipsis[] = " \xe2\x80\xa6"; /* U+2026 */
+  if (!*body || strlen(*body) <= BRAID_SERVE_LISTING_ENTRY_BYTES)
+    return 0;
+  size_t at = cut_point(*body, BRAID_SERVE_LISTING_ENTRY_BYTES, markup);
+  char *cut = malloc(at + sizeof ellipsis);
+  if (!cut)
+    return -ENOMEM;
+  memcpy(cut, *body, at);
+  memcpy(cut + at, ellipsis, sizeof ellipsis);
+  free(*body);
+  *body = cut;
+  return 0;
+}
+
+/* A listing shows each entry's beginning; the entry's link has the rest. */
+static int cut_bodies(struct stream_list *l) {
+  for (size_t i = 0; i < l->n; i++) {
+    int r = cut_body(&l->entries[i].html, true);
+    if (r == 0)
+      r = cut_body(&l->entries[i].text, false);
+    if (r < 0)
+      return r;
+  }
+  return 0;
+}
+
+/* Renders list into body (capped at cap bytes), dropping the older half of the
+ * entries each time the document does not fit. */
+static int render_bounded(enum render_format fmt, const struct render_meta *meta,
+                          struct stream_list *list, struct buf *body, size_t cap) {
+  int r = cut_bodies(list);
+  for (;;) {
+    if (r < 0)
+      return r;
+    r = render_stream(fmt, meta, list, body);
+    if (r != -E2BIG || list->n == 0)
+      return r;
+    buf_free(body);
+    buf_init(body, cap);
+    size_t keep = list->n / 2;
+    for (size_t i = keep; i < list->n; i++)
+      stream_entry_clear(&list->entries[i]);
+    list->n = keep;
+    r = 0;
+  }
+}
+
 /* The feed's own description among the entries' sources (a story it carried second has
  * another feed first). */
 static const struct stream_source *find_source(const struct stream_list *l, const char *feed) {
@@ -79,11 +151,15 @@ int serve_doc_new(const struct serve_provider *p, void *userdata,
                   const struct serve_doc_request *rq, struct serve_doc **ret) {
   struct stream_list list = {0};
   struct buf body, gz, self;
-  buf_init(&body, BRAID_RENDER_MAX_BYTES);
+  size_t cap = rq->max_bytes && rq->max_bytes < BRAID_RENDER_MAX_BYTES ? rq->max_bytes
+                                                                      : BRAID_RENDER_MAX_BYTES;
+  buf_init(&body, cap);
   buf_init(&gz, BRAID_RENDER_MAX_BYTES);
   buf_init(&self, 0);
   struct serve_doc *d = calloc(1, sizeof *d);
   int r = d ? 0 : -ENOMEM;
+  if (d)
+    d->status = MHD_HTTP_OK;
   if (r == 0 && !(d->key = strdup(rq->key)))
     r = -ENOMEM;
   if (r == 0)
@@ -104,12 +180,14 @@ int serve_doc_new(const struct serve_provider *p, void *userdata,
         .source = source,
     };
     d->version = rq->version;
-    d->last_modified = render_stream_updated(&list);
-    r = render_stream(rq->fmt, &meta, &list, &body);
+    d->last_modified = rq->last_modified;
+    r = render_bounded(rq->fmt, &meta, &list, &body, cap);
+    d->entries = list.n;
   }
   if (r == 0)
     r = gzip_compress(body.data, body.len, &gz);
   if (r == 0) {
+    d->length = body.len;
     doc_etag(body.data, body.len, d->etag);
     snprintf(d->etag_gzip, sizeof d->etag_gzip, "%.*s-gz\"", (int)strlen(d->etag) - 1, d->etag);
     d->plain = response_from(&body);
@@ -130,6 +208,27 @@ int serve_doc_new(const struct serve_provider *p, void *userdata,
   if (r < 0) {
     serve_doc_free(d);
     return r;
+  }
+  *ret = d;
+  return 0;
+}
+
+int serve_doc_new_error(const char *key, int64_t version, const char *text,
+                        struct serve_doc **ret) {
+  struct serve_doc *d = calloc(1, sizeof *d);
+  if (!d)
+    return -ENOMEM;
+  d->status = MHD_HTTP_INTERNAL_SERVER_ERROR;
+  d->version = version;
+  d->key = strdup(key);
+  d->plain = MHD_create_response_from_buffer(strlen(text), (void *)(uintptr_t)text,
+                                             MHD_RESPMEM_MUST_COPY);
+  if (!d->key || !d->plain ||
+      MHD_add_response_header(d->plain, MHD_HTTP_HEADER_CONTENT_TYPE,
+                              "text/plain; charset=utf-8") != MHD_YES ||
+      MHD_add_response_header(d->plain, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store") != MHD_YES) {
+    serve_doc_free(d);
+    return -ENOMEM;
   }
   *ret = d;
   return 0;

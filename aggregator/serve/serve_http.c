@@ -1,9 +1,11 @@
 /* serve_http.c — reading what an HTTP client sent: conditional and content-coding headers,
- * query parameters, feed names, listen addresses. Pure functions. See serve_priv.h.
+ * query parameters, feed names. Pure functions. See serve_priv.h.
  */
-#include <arpa/inet.h>
 #include <errno.h>
-#include <netinet/in.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -124,63 +126,57 @@ bool serve_feed_name_valid(const char *s, size_t len) {
   return true;
 }
 
-bool serve_host_valid(const char *host) {
-  size_t len = strlen(host);
-  if (len == 0 || len > 255)
-    return false;
-  for (size_t i = 0; i < len; i++) {
-    char c = host[i];
-    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-          c == '.' || c == '-' || c == ':' || c == '[' || c == ']'))
-      return false;
+/* Shortest token accepted, in bytes: a guessable token is no access control. */
+#define TOKEN_MIN_BYTES 16
+
+int serve_token_read(const char *path, char **ret, char *err, size_t errlen) {
+  /* O_NONBLOCK and fstat: a FIFO or a device named here must not hang the start. */
+  int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) {
+    int r = -errno;
+    snprintf(err, errlen, "token_file %s: %s", path, strerror(-r));
+    return r;
   }
-  return true;
+  struct stat st;
+  char text[BRAID_SERVE_TOKEN_MAX_BYTES + 64];
+  ssize_t n = -1;
+  if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size < (off_t)sizeof text)
+    n = read(fd, text, sizeof text - 1);
+  close(fd);
+  if (n < 0) {
+    snprintf(err, errlen, "token_file %s: not a regular file of at most %d bytes", path,
+             BRAID_SERVE_TOKEN_MAX_BYTES);
+    return -EINVAL;
+  }
+  text[n] = '\0';
+  char *start = text;
+  while (*start == ' ' || *start == '\t' || *start == '\n' || *start == '\r')
+    start++;
+  size_t len = strlen(start);
+  while (len && (start[len - 1] == ' ' || start[len - 1] == '\t' || start[len - 1] == '\n' ||
+                 start[len - 1] == '\r'))
+    start[--len] = '\0';
+  bool printable = true;
+  for (size_t i = 0; i < len; i++)
+    printable &= start[i] > ' ' && start[i] < 0x7f && start[i] != '&' && start[i] != '#';
+  if (!printable || len < TOKEN_MIN_BYTES || len > BRAID_SERVE_TOKEN_MAX_BYTES) {
+    snprintf(err, errlen, "token_file %s: want one token of %d to %d printable bytes without "
+             "spaces, '&' or '#'", path, TOKEN_MIN_BYTES, BRAID_SERVE_TOKEN_MAX_BYTES);
+    return -EINVAL;
+  }
+  *ret = strdup(start);
+  if (!*ret) {
+    snprintf(err, errlen, "out of memory");
+    return -ENOMEM;
+  }
+  return 0;
 }
 
-int serve_parse_listen(const char *listen, struct sockaddr_storage *ret_addr, socklen_t *ret_len) {
-  char host[INET6_ADDRSTRLEN + 2];
-  const char *colon;
-  size_t hlen;
-  bool bracketed = listen[0] == '[';
-  if (bracketed) {
-    const char *close = strchr(listen, ']');
-    if (!close || close[1] != ':')
-      return -EINVAL;
-    hlen = (size_t)(close - listen - 1);
-    listen++;
-    colon = close + 1;
-  } else {
-    colon = strrchr(listen, ':');
-    if (!colon)
-      return -EINVAL;
-    hlen = (size_t)(colon - listen);
-  }
-  if (hlen == 0 || hlen >= sizeof host)
-    return -EINVAL;
-  memcpy(host, listen, hlen);
-  host[hlen] = '\0';
-  const char *port_s = colon + 1;
-  if (!*port_s || strlen(port_s) > 5 || strspn(port_s, "0123456789") != strlen(port_s))
-    return -EINVAL;
-  long port = strtol(port_s, NULL, 10);
-  if (port > 65535)
-    return -EINVAL;
-  memset(ret_addr, 0, sizeof *ret_addr);
-  struct sockaddr_in *in4 = (struct sockaddr_in *)ret_addr;
-  struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ret_addr;
-  if (strcmp(host, "localhost") == 0)
-    strcpy(host, "127.0.0.1");
-  if (!bracketed && inet_pton(AF_INET, host, &in4->sin_addr) == 1) {
-    in4->sin_family = AF_INET;
-    in4->sin_port = htons((uint16_t)port);
-    *ret_len = sizeof *in4;
-    return 0;
-  }
-  if (bracketed && inet_pton(AF_INET6, host, &in6->sin6_addr) == 1) {
-    in6->sin6_family = AF_INET6;
-    in6->sin6_port = htons((uint16_t)port);
-    *ret_len = sizeof *in6;
-    return 0;
-  }
-  return -EINVAL;
+bool serve_token_matches(const char *given, const char *token) {
+  size_t gl = strlen(given), tl = strlen(token);
+  /* Time independent of where the first difference is: no byte-by-byte guessing. */
+  unsigned char diff = gl != tl;
+  for (size_t i = 0; i < tl; i++)
+    diff |= (unsigned char)(token[i] ^ (i < gl ? given[i] : 0));
+  return diff == 0;
 }

@@ -31,26 +31,28 @@ int serve_parse_since(const char *s, int64_t *ret_utc);
 /* NAME of /feeds/NAME.atom: [A-Za-z0-9._-]+, not "." or "..", at most
  * BRAID_SERVE_MAX_FEED_NAME_BYTES bytes. */
 bool serve_feed_name_valid(const char *s, size_t len);
-/* "HOST:PORT" or "[IPV6]:PORT" with a numeric host ("localhost" is 127.0.0.1); port
- * 0..65535. Fills *ret_addr and *ret_len; 0 or -EINVAL. */
-int serve_parse_listen(const char *listen, struct sockaddr_storage *ret_addr, socklen_t *ret_len);
-/* A Host header value fit to build absolute URLs from: [A-Za-z0-9.:[\]-], at most 255
- * bytes, not empty. */
-bool serve_host_valid(const char *host);
+/* Whether a client's token equals the configured one, in time that does not depend on
+ * where they differ. */
+bool serve_token_matches(const char *given, const char *token);
 
 /* ---- serve_doc.c ----------------------------------------------------------------------- */
 
 /* A rendered document, ready to send: both encodings, as MHD responses with every header
  * but those of the request's own (the cache holds one reference to each response). */
 struct serve_doc {
-  char *key;                   /* route, feed, n, since, host: what the document depends on */
+  char *key;                   /* route, feed, n, since: what the document depends on */
   int64_t version;             /* provider's stream version when it was rendered */
+  unsigned status;             /* 200, or the error status of a failed render (then plain
+                                  holds the message and gzip is NULL) */
   uint64_t last_used;          /* the cache's clock when last served, for LRU eviction */
   struct MHD_Response *plain;  /* identity encoding */
   struct MHD_Response *gzip;   /* Content-Encoding: gzip */
   char etag[40];               /* "HASH" of the identity body, quotes included */
   char etag_gzip[44];          /* "HASH-gz" */
-  int64_t last_modified;       /* newest entry's time, UTC seconds; 0 when the stream is empty */
+  size_t length;               /* bytes of the identity body */
+  size_t entries;              /* entries it holds (fewer than asked when the cap bit) */
+  int64_t last_modified;       /* when the server saw the stream's version change, UTC seconds;
+                                  0 when unknown (no version): no Last-Modified */
 };
 
 /* What to render. */
@@ -65,12 +67,18 @@ struct serve_doc_request {
   const char *path;      /* the path below base_url: "feed.atom", "feeds/NAME.atom", "" */
   const char *title;
   unsigned max_age;      /* Cache-Control max-age, seconds */
+  int64_t last_modified; /* Last-Modified, UTC seconds; 0 = none */
+  size_t max_bytes;      /* the document's cap; 0 = BRAID_RENDER_MAX_BYTES (tests lower it) */
 };
 
 /* Renders a document from the provider's stream. 0 and *ret (free with serve_doc_free),
  * -ENOENT for an unknown feed, other negative codes for failures. */
 int serve_doc_new(const struct serve_provider *p, void *userdata,
                   const struct serve_doc_request *rq, struct serve_doc **ret);
+/* A document standing for a failed render: status 500 with text as its plain body.
+ * 0 or -ENOMEM. */
+int serve_doc_new_error(const char *key, int64_t version, const char *text,
+                        struct serve_doc **ret);
 void serve_doc_free(struct serve_doc *d);
 
 /* A bounded set of documents, evicting the least recently used. */

@@ -232,7 +232,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     return 0;
   }
   /* No answer: whatever the client did, the next client must still be served. */
-  static const char probe[] = "GET /healthz HTTP/1.0\r\n\r\n";
+  static const char probe[] = "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
   total = exchange((const uint8_t *)probe, sizeof probe - 1, resp, sizeof resp, 1000);
   FUZZ_CHECK(total >= 12 && memcmp(resp + 9, "200", 3) == 0,
              "the server still answers another client");

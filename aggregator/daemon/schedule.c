@@ -164,6 +164,14 @@ int sched_queue_new(unsigned concurrency, unsigned per_host, struct sched_queue 
   return 0;
 }
 
+int sched_queue_set_limits(struct sched_queue *q, unsigned concurrency, unsigned per_host) {
+  if (concurrency < 1 || per_host < 1)
+    return -EINVAL;
+  q->concurrency = concurrency;
+  q->per_host = per_host;
+  return 0;
+}
+
 void sched_queue_free(struct sched_queue *q) {
   if (!q)
     return;

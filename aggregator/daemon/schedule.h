@@ -91,6 +91,8 @@ struct sched_queue;
 /* concurrency: requests in flight at once (≥ 1); per_host: to one host (≥ 1). */
 int sched_queue_new(unsigned concurrency, unsigned per_host, struct sched_queue **ret);
 void sched_queue_free(struct sched_queue *q);
+/* New limits for polls started from now on (a reload); those in flight finish. 0 or -EINVAL. */
+int sched_queue_set_limits(struct sched_queue *q, unsigned concurrency, unsigned per_host);
 
 /* Adds a feed (name unique) with its URL (the host is what per_host limits) and due time
  * (SCHED_NEVER to hold it). 0, -EEXIST, -EINVAL (URL without a host is fine: file:// feeds

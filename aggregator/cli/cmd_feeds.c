@@ -173,8 +173,8 @@ static const struct feed_def *find_url(const struct feed_list *l, const char *ur
 }
 
 static int add_one(const struct braid_config *c, const char *name, const char *url,
-                   const char *title) {
-  int rc = feedsdir_add(c->feeds_dir, name, url, title);
+                   const char *title, const char *categories) {
+  int rc = feedsdir_add_categories(c->feeds_dir, name, url, title, categories);
   if (rc == 0) {
     printf("%s\t%s\n", name, url);
     return 0;
@@ -310,7 +310,7 @@ static int add_feed_url(const struct braid_config *c, const char *url, const cha
     fprintf(stderr, "braid: %s is already configured as '%s' (%s)\n", url, same->name, same->source);
     status = 1;
   } else {
-    status = add_one(c, name, url, title);
+    status = add_one(c, name, url, title, NULL);
   }
   feed_list_free(&l);
   return status;
@@ -390,7 +390,7 @@ static int import_opml(const struct braid_config *c, const struct opts *o) {
     for (char *t = f->title; t && *t; t++)
       if ((unsigned char)*t < 0x20 || *t == 0x7f)
         *t = ' ';
-    if (add_one(c, name, f->url, f->title) != 0) {
+    if (add_one(c, name, f->url, f->title, f->category) != 0) {
       status = 1; /* reported by add_one */
       continue;
     }

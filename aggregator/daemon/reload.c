@@ -83,8 +83,9 @@ static void changed_keys(const struct braid_config *a, const struct braid_config
       list_add(list, size, k[i].name);
 }
 
-/* Feeds that take [poll] interval get the new one, counted from now: waiting out the old,
- * longer interval would make a shorter one seem ignored. */
+/* Feeds that take [poll] interval get the new one. A shorter one counts from now (waiting
+ * out the old, longer interval would make it seem ignored); a longer one starts after the
+ * poll already scheduled. Retired feeds stay retired. */
 static void apply_interval(struct daemon *d, int64_t interval_s) {
   int64_t now = daemon_now();
   for (size_t i = 0; i < d->n_rt; i++) {
@@ -93,7 +94,7 @@ static void apply_interval(struct daemon *d, int64_t interval_s) {
       continue;
     f->interval_s = interval_s;
     if (!f->job)
-      sched_queue_set_due(d->queue, f->def.name, now + interval_s);
+      sched_queue_lower_due(d->queue, f->def.name, now + interval_s);
   }
 }
 

@@ -374,6 +374,15 @@ int sched_queue_set_due(struct sched_queue *q, const char *name, int64_t due) {
   return 0;
 }
 
+int sched_queue_lower_due(struct sched_queue *q, const char *name, int64_t due) {
+  struct qent *e = find(q, name);
+  if (!e || e->removed)
+    return -ENOENT;
+  if (e->due != SCHED_NEVER && e->due > due)
+    e->due = due;
+  return 0;
+}
+
 int sched_queue_set_url(struct sched_queue *q, const char *name, const char *url) {
   struct qent *e = find(q, name);
   if (!e || e->removed)

@@ -101,6 +101,9 @@ int sched_queue_add(struct sched_queue *q, const char *name, const char *url, in
 /* 0 or -ENOENT. Removing a feed in flight is allowed; its later sched_queue_done is a no-op. */
 int sched_queue_remove(struct sched_queue *q, const char *name);
 int sched_queue_set_due(struct sched_queue *q, const char *name, int64_t due);
+/* Moves the feed's due time earlier, to due, if it is later now; a held feed (SCHED_NEVER:
+ * retired) stays held. 0 or -ENOENT. */
+int sched_queue_lower_due(struct sched_queue *q, const char *name, int64_t due);
 /* After a permanent redirect: the feed's host may change. 0, -ENOENT, -ENOMEM. */
 int sched_queue_set_url(struct sched_queue *q, const char *name, const char *url);
 

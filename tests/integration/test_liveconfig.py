@@ -166,4 +166,31 @@ finally:
     stop_server(server)
 
 s.check("the daemon stopped cleanly", daemon.returncode == 0, f"{daemon.returncode}\n{log()[-2000:]}")
+
+# --log-level wins over [log] level, on a reload too.
+server, port = start_server(None)
+base = f"http://127.0.0.1:{port}"
+http_port = free_port()
+write_conf(3, "1h", http_port)
+logf = open(logpath, "w")
+daemon = subprocess.Popen([BRAID, "run", "--log-level", "warning", "--config", conf], stderr=logf)
+try:
+    time.sleep(1)
+    write_conf(3, "1h", http_port, "[log]\nlevel = debug\n")
+    daemon.send_signal(signal.SIGHUP)
+    time.sleep(1)
+    write_feed("delta", f"{base}/gen/delta.rss")
+    time.sleep(1.5)
+    s.check("with --log-level warning, a reload to [log] level = debug logs no info or debug lines",
+            not re.search(r"Z (info|debug) ", log()), log())
+finally:
+    daemon.send_signal(signal.SIGTERM)
+    try:
+        daemon.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        daemon.kill()
+        daemon.wait()
+    logf.close()
+    stop_server(server)
+s.check("that daemon stopped cleanly too", daemon.returncode == 0, daemon.returncode)
 s.finish()

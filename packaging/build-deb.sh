@@ -3,6 +3,9 @@
 #
 #   bash packaging/build-deb.sh [OUTDIR]        (default OUTDIR: build/deb)
 #
+# A relative OUTDIR is relative to the directory the script is run from. Progress goes to
+# stderr, one line per stage; the last line on stdout is the absolute path of braid's .deb.
+#
 # Debian wants debian/ at the root of the source; braid keeps it in packaging/debian. So this
 # copies the source tree (the files git knows, tracked or new, not build/ or ignored ones; a
 # plain copy without build*/ when there is no git) to a temporary directory, puts
@@ -16,12 +19,20 @@ set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 src=$(dirname "$here")
-out=${1:-$src/build/deb}
+# Resolved now, against the caller's directory: the script cds into its temporary copy later.
+out=$(realpath -m -- "${1:-$src/build/deb}")
+started=$(date +%s)
+stage_no=0
+progress() { # progress MESSAGE: "build-deb: [N/6 12s] MESSAGE" on stderr
+  stage_no=$((stage_no + 1))
+  printf 'build-deb: [%d/6 %ss] %s\n' "$stage_no" "$(($(date +%s) - started))" "$*" >&2
+}
 
 sudo=""
 [ "$(id -u)" -eq 0 ] || sudo="sudo"
 
 # What dpkg-buildpackage needs beyond the project's own build dependencies.
+progress "checking build dependencies"
 bash "$here/install-deps.sh"
 tools=(debhelper dpkg-dev fakeroot)
 missing=()
@@ -43,6 +54,7 @@ stage=$work/braid
 mkdir -p "$stage"
 
 # Copy the source: what git knows when it can tell, else everything but build output.
+progress "copying the source to $stage"
 cd "$src"
 if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
   git ls-files -z --cached --others --exclude-standard |
@@ -76,7 +88,9 @@ case "$deb_version" in
 esac
 
 cd "$stage"
+progress "checking dpkg-checkbuilddeps for version $deb_version"
 dpkg-checkbuilddeps
+progress "building with dpkg-buildpackage (a few minutes; log: $work/build.log)"
 jobs=$(nproc)
 DEB_BUILD_OPTIONS="parallel=$jobs ${DEB_BUILD_OPTIONS:-}" \
   dpkg-buildpackage -us -uc -b >"$work/build.log" 2>&1 || {
@@ -85,7 +99,11 @@ DEB_BUILD_OPTIONS="parallel=$jobs ${DEB_BUILD_OPTIONS:-}" \
   exit 1
 }
 
+progress "copying the packages to $out"
 mkdir -p "$out"
 cp "$work"/*.deb "$out"/
 arch=$(dpkg --print-architecture)
-echo "$out/braid_${deb_version}_${arch}.deb"
+deb=$out/braid_${deb_version}_${arch}.deb
+[ -f "$deb" ] || { echo "build-deb: $deb was not built (see $out)" >&2; exit 1; }
+progress "done: $deb"
+echo "$deb"

@@ -58,9 +58,12 @@ out=${BRAID_DEB_OUT:-$(mktemp -d /tmp/braid-test-deb.XXXXXX)}
 mkdir -p "$out"
 
 step "build"
-deb=$(bash "$here/build-deb.sh" "$out" | tail -n 1)
+# With a relative OUTDIR, as README shows it: it is relative to where the script is run from.
+deb=$(cd "$out" && bash "$here/build-deb.sh" rel/deb | tail -n 1)
 [ -f "$deb" ] || { fail "build-deb.sh produced no .deb ($deb)"; finish; }
 pass
+check "a relative OUTDIR is taken from the caller's directory" \
+  test "$(dirname "$deb")" = "$(cd "$out" && pwd)/rel/deb"
 version=$(dpkg-deb -f "$deb" Version)
 
 step "lintian $deb"

@@ -89,6 +89,25 @@ int store_feed_get_state(struct store *s, const char *name, struct store_feed_st
 /* Writes every field of st except url. -ENOENT if there is no feed called name. */
 int store_feed_set_state(struct store *s, const char *name, const struct store_feed_state *st);
 
+/* One feed as `braid feeds list --state` shows it (feedlist.c). */
+struct store_feed_row {
+  char *name;
+  int64_t last_polled; /* UTC seconds, 0 never polled */
+  int64_t next_due;    /* UTC seconds */
+  int error_count;     /* consecutive failed polls */
+  int last_status;     /* HTTP status of the last poll, 0 none, negative -enum fetch_outcome */
+  bool retired;
+  int64_t entries;     /* stream entries that name this feed as a source */
+};
+struct store_feed_rows {
+  struct store_feed_row *rows; /* sorted by name */
+  size_t n;
+};
+void store_feed_rows_clear(struct store_feed_rows *r);
+/* Every feed the store knows (at most BRAID_CONFIG_MAX_FEEDS), by name. 0 or negative with
+ * store_errmsg set; *ret is empty on failure. */
+int store_feed_rows(struct store *s, struct store_feed_rows *ret);
+
 struct store_name_list {
   char **names; /* feed names, soonest due first */
   size_t n;

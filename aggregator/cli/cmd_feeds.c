@@ -11,8 +11,10 @@
 #include "config.h"
 #include "discover.h"
 #include "feedsdir.h"
+#include "feedstate.h"
 #include "fetch.h"
 #include "opml.h"
+#include "pollerlock.h"
 
 struct opts {
   const char *config;
@@ -21,6 +23,8 @@ struct opts {
   const char *args[4]; /* positionals after the command word */
   int nargs;
   bool no_discover;     /* feeds add: take the URL as given, without fetching it */
+  bool state;           /* feeds list: the poll state from the store, as a table */
+  bool json;            /* feeds list: the poll state as JSON */
 };
 
 static void usage(FILE *out, const char *cmd) {
@@ -33,12 +37,15 @@ static void usage(FILE *out, const char *cmd) {
     fprintf(out, "usage: braid export-opml [--config FILE]\n\n"
                  "Writes the feeds of feeds.d to stdout as an OPML 2.0 document.\n");
   else
-    fprintf(out, "usage: braid feeds [--config FILE] [list]\n"
+    fprintf(out, "usage: braid feeds [--config FILE] [list [--state|--json]]\n"
                  "       braid feeds [--config FILE] add URL [--name NAME] [--title TITLE]\n"
                  "                                       [--no-discover]\n"
                  "       braid feeds [--config FILE] remove NAME\n\n"
                  "list prints NAME, URL, TITLE (- if none) and INTERVAL, tab-separated, one feed a\n"
-                 "line. add writes feeds.d/NAME.feed (NAME derived from the URL unless given) and\n"
+                 "line. --state shows instead what the store says of each: NAME, STATE (ok,\n"
+                 "not-modified, failing, retired, new), LAST POLL, NEXT, ENTRIES, LAST ERROR;\n"
+                 "--json the same as a JSON array. Both work while braid runs.\n"
+                 "add writes feeds.d/NAME.feed (NAME derived from the URL unless given) and\n"
                  "never overwrites; remove deletes it.\n\n"
                  "add fetches URL first: a feed is added as it is; a web page is searched for the\n"
                  "feeds it advertises (<link rel=\"alternate\">, else the common paths such as\n"
@@ -60,6 +67,10 @@ static int parse_args(int argc, char **argv, struct opts *o) {
       return 1;
     if (strcmp(a, "--no-discover") == 0) {
       o->no_discover = true;
+      continue;
+    }
+    if (strcmp(a, "--state") == 0 || strcmp(a, "--json") == 0) {
+      *(a[2] == 's' ? &o->state : &o->json) = true;
       continue;
     }
     if (strcmp(a, "--config") == 0)
@@ -135,9 +146,14 @@ static int load_feeds(const struct braid_config *c, struct feed_list *ret) {
   return rc < 0 ? 2 : 0;
 }
 
-static int feeds_list(const struct braid_config *c) {
+static int feeds_list(const struct braid_config *c, const struct opts *o) {
   struct feed_list l = {0};
   int status = load_feeds(c, &l);
+  if (o->state || o->json) {
+    int rc = feeds_print_state(c, &l, o->json);
+    feed_list_free(&l);
+    return rc ? rc : status;
+  }
   for (size_t i = 0; i < l.n; i++) {
     const struct feed_def *d = &l.items[i];
     char iv[32];
@@ -157,8 +173,8 @@ static const struct feed_def *find_url(const struct feed_list *l, const char *ur
 }
 
 static int add_one(const struct braid_config *c, const char *name, const char *url,
-                   const char *title) {
-  int rc = feedsdir_add(c->feeds_dir, name, url, title);
+                   const char *title, const char *categories) {
+  int rc = feedsdir_add_categories(c->feeds_dir, name, url, title, categories);
   if (rc == 0) {
     printf("%s\t%s\n", name, url);
     return 0;
@@ -170,6 +186,21 @@ static int add_one(const struct braid_config *c, const char *name, const char *u
   else
     fprintf(stderr, "braid: %s/%s.feed: %s\n", c->feeds_dir, name, strerror(-rc));
   return rc == -EINVAL ? 2 : 1;
+}
+
+/* Says on stderr whether a daemon will see a change to feeds.d: the one polling this store
+ * watches the directory (the poller lock names it). */
+static void say_pickup(const struct braid_config *c) {
+  long pid = 0;
+  int rc = poller_lock_holder(c->store_path, &pid);
+  if (rc > 0)
+    fprintf(stderr, "braid: a running braid (pid %ld) will pick it up within a second\n", pid);
+  else if (rc == 0)
+    fprintf(stderr, "braid: no braid is running on this store (%s); it takes effect at the "
+                    "next start\n", c->store_path);
+  else
+    fprintf(stderr, "braid: cannot tell whether a braid is running (%s); one that is picks it "
+                    "up within a second\n", strerror(-rc));
 }
 
 /* Prints a title from a page for a terminal: control characters become spaces. */
@@ -255,6 +286,8 @@ static int feeds_add(const struct braid_config *c, const struct opts *o) {
   }
   int status = add_feed_url(c, url, name, o->title);
   discovery_clear(&d);
+  if (status == 0)
+    say_pickup(c);
   return status;
 }
 
@@ -277,7 +310,7 @@ static int add_feed_url(const struct braid_config *c, const char *url, const cha
     fprintf(stderr, "braid: %s is already configured as '%s' (%s)\n", url, same->name, same->source);
     status = 1;
   } else {
-    status = add_one(c, name, url, title);
+    status = add_one(c, name, url, title, NULL);
   }
   feed_list_free(&l);
   return status;
@@ -292,6 +325,7 @@ static int feeds_remove(const struct braid_config *c, const struct opts *o) {
   int rc = feedsdir_remove(c->feeds_dir, name);
   if (rc == 0) {
     printf("%s\n", name);
+    say_pickup(c);
     return 0;
   }
   if (rc == -EINVAL) {
@@ -356,7 +390,7 @@ static int import_opml(const struct braid_config *c, const struct opts *o) {
     for (char *t = f->title; t && *t; t++)
       if ((unsigned char)*t < 0x20 || *t == 0x7f)
         *t = ' ';
-    if (add_one(c, name, f->url, f->title) != 0) {
+    if (add_one(c, name, f->url, f->title, f->category) != 0) {
       status = 1; /* reported by add_one */
       continue;
     }
@@ -377,6 +411,8 @@ static int import_opml(const struct braid_config *c, const struct opts *o) {
     have.items[have.n++] = (struct feed_def){.name = vname, .url = vurl};
   }
   fprintf(stderr, "braid import: %zu added, %zu skipped\n", added, skipped);
+  if (added)
+    say_pickup(c);
   opml_list_free(&in);
   feed_list_free(&have);
   return status;
@@ -414,12 +450,16 @@ int cmd_feeds(int argc, char **argv) {
       fprintf(stderr, "braid feeds %s: --name and --title go with add\n", sub);
       return 2;
     }
+    if ((o.state || o.json) && strcmp(sub, "list") != 0) {
+      fprintf(stderr, "braid feeds %s: --state and --json go with list\n", sub);
+      return 2;
+    }
     if (strcmp(sub, "list") == 0 && o.nargs > 1) {
       fprintf(stderr, "braid feeds list: takes no arguments\n");
       return 2;
     }
-  } else if (o.name || o.title) {
-    fprintf(stderr, "braid %s: --name and --title go with feeds add\n", cmd);
+  } else if (o.name || o.title || o.state || o.json) {
+    fprintf(stderr, "braid %s: --name, --title, --state and --json go with feeds\n", cmd);
     return 2;
   } else if (strcmp(cmd, "export-opml") == 0 && o.nargs) {
     fprintf(stderr, "braid export-opml: takes no arguments\n");
@@ -436,7 +476,7 @@ int cmd_feeds(int argc, char **argv) {
   else if (strcmp(sub, "remove") == 0)
     rc = feeds_remove(c, &o);
   else
-    rc = feeds_list(c);
+    rc = feeds_list(c, &o);
   config_free(c);
   return rc;
 }

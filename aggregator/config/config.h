@@ -97,6 +97,8 @@ struct feed_def {
   int64_t interval_s;         /* 0: use [poll] interval */
   enum liveblog_mode liveblog;
   char *timezone;             /* IANA zone for stamps that name none; NULL: UTC */
+  char *categories;           /* "News/World, Sport": comma-separated, '/' nests (an OPML
+                                 folder path); NULL: none */
   char *source;               /* absolute path of the file it came from */
 };
 

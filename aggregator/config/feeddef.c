@@ -51,6 +51,7 @@ void feed_def_clear(struct feed_def *d) {
   free(d->url);
   free(d->title);
   free(d->timezone);
+  free(d->categories);
   free(d->source);
   memset(d, 0, sizeof *d);
 }
@@ -79,12 +80,12 @@ static bool str_eq(const char *a, const char *b) {
 bool feed_def_equal(const struct feed_def *a, const struct feed_def *b) {
   return str_eq(a->name, b->name) && str_eq(a->url, b->url) && str_eq(a->title, b->title) &&
          a->interval_s == b->interval_s && a->liveblog == b->liveblog &&
-         str_eq(a->timezone, b->timezone);
+         str_eq(a->timezone, b->timezone) && str_eq(a->categories, b->categories);
 }
 
 struct feed_parse {
   struct feed_def *d;
-  int line_url, line_title, line_interval, line_liveblog, line_timezone;
+  int line_url, line_title, line_interval, line_liveblog, line_timezone, line_categories;
 };
 
 static int feed_kv(struct ini_read *r, const char *section, const char *key, const char *value) {
@@ -100,6 +101,8 @@ static int feed_kv(struct ini_read *r, const char *section, const char *key, con
     line = &p->line_liveblog;
   else if (strcmp(key, "timezone") == 0)
     line = &p->line_timezone;
+  else if (strcmp(key, "categories") == 0)
+    line = &p->line_categories;
   else {
     ini_read_error(r, "unknown key '%s'", key);
     return 0;
@@ -129,6 +132,14 @@ static int feed_kv(struct ini_read *r, const char *section, const char *key, con
     }
     d->title = strdup(value);
     return d->title ? 0 : -ENOMEM;
+  }
+  if (line == &p->line_categories) {
+    if (text_has_control(value)) {
+      ini_read_error(r, "categories: control character in value");
+      return 0;
+    }
+    d->categories = strdup(value);
+    return d->categories ? 0 : -ENOMEM;
   }
   if (line == &p->line_interval) {
     int64_t v;
@@ -189,8 +200,10 @@ int feed_def_copy(struct feed_def *dst, const struct feed_def *src) {
   dst->url = strdup(src->url);
   dst->title = src->title ? strdup(src->title) : NULL;
   dst->timezone = src->timezone ? strdup(src->timezone) : NULL;
+  dst->categories = src->categories ? strdup(src->categories) : NULL;
   dst->source = src->source ? strdup(src->source) : NULL;
   if (!dst->name || !dst->url || (src->title && !dst->title) ||
+      (src->categories && !dst->categories) ||
       (src->timezone && !dst->timezone) || (src->source && !dst->source)) {
     feed_def_clear(dst);
     return -ENOMEM;

@@ -14,6 +14,7 @@
 #include "bounds.h"
 #include "buf.h"
 #include "config.h"
+#include "ini_read.h"
 
 /* Lower-cases s into out, mapping runs of anything but [a-z0-9._] to one '-'. */
 static void slug_append(char *out, size_t size, const char *s, size_t n) {
@@ -136,13 +137,23 @@ static int title_line(struct buf *b, const char *title) {
 }
 
 int feedsdir_add(const char *dir, const char *name, const char *url, const char *title) {
+  return feedsdir_add_categories(dir, name, url, title, NULL);
+}
+
+int feedsdir_add_categories(const char *dir, const char *name, const char *url,
+                            const char *title, const char *categories) {
   if (!feed_name_valid(name) || !feed_url_valid(url))
+    return -EINVAL;
+  /* A ';' would start a comment in the file. */
+  if (categories && (text_has_control(categories) || strchr(categories, ';')))
     return -EINVAL;
   struct buf b;
   buf_init(&b, BRAID_CONFIG_MAX_FILE_BYTES);
   int rc = buf_printf(&b, "url = %s\n", url);
   if (rc == 0 && title && *title)
     rc = title_line(&b, title);
+  if (rc == 0 && categories && *categories)
+    rc = buf_printf(&b, "categories = %s\n", categories);
   if (rc < 0) {
     buf_free(&b);
     return rc == -E2BIG ? -EINVAL : rc;

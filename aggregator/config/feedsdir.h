@@ -17,6 +17,10 @@ int feedsdir_name_from_url(const char *url, char *out, size_t size);
  * 0755). 0; -EEXIST if the file exists; -EINVAL for a bad name, URL or a title holding a
  * newline; other -errno. */
 int feedsdir_add(const char *dir, const char *name, const char *url, const char *title);
+/* feedsdir_add with a categories line too ("News/World, Sport"; NULL or "" for none; a control
+ * character or a ';' in it is -EINVAL). */
+int feedsdir_add_categories(const char *dir, const char *name, const char *url,
+                            const char *title, const char *categories);
 
 /* Removes dir/NAME.feed. 0, -ENOENT, -EINVAL for a bad name, other -errno. */
 int feedsdir_remove(const char *dir, const char *name);

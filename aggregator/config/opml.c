@@ -16,6 +16,7 @@ void opml_list_free(struct opml_list *l) {
   for (size_t i = 0; i < l->n; i++) {
     free(l->items[i].url);
     free(l->items[i].title);
+    free(l->items[i].category);
   }
   free(l->items);
   l->items = NULL;
@@ -74,6 +75,46 @@ static void trim(char *s) {
   s[n] = '\0';
 }
 
+/* The folders enclosing the outline being read: title and depth of each, outermost first. */
+struct folders {
+  char *title[BRAID_OPML_MAX_DEPTH + 1];
+  int depth[BRAID_OPML_MAX_DEPTH + 1];
+  int n;
+};
+
+static void folders_pop_to(struct folders *f, int depth) {
+  while (f->n > 0 && f->depth[f->n - 1] >= depth)
+    free(f->title[--f->n]);
+}
+
+/* "Outer/Inner", or NULL at top level (or on no memory: the feed is still imported). */
+static char *folders_path(const struct folders *f) {
+  size_t len = 0;
+  for (int i = 0; i < f->n; i++)
+    len += strlen(f->title[i]) + 1;
+  if (!len)
+    return NULL;
+  char *out = malloc(len), *p = out;
+  for (int i = 0; out && i < f->n; i++)
+    p += sprintf(p, "%s%s", i ? "/" : "", f->title[i]);
+  return out;
+}
+
+/* A folder title as one category word: trimmed, separators and controls made spaces. */
+static char *folder_title(char *t) {
+  if (!t)
+    return NULL;
+  for (char *p = t; *p; p++)
+    if (*p == ',' || *p == '/' || *p == ';' || (unsigned char)*p < 0x20 || *p == 0x7f)
+      *p = ' ';
+  trim(t);
+  if (!*t) {
+    free(t);
+    return NULL;
+  }
+  return t;
+}
+
 static int add_feed(struct opml_list *l, size_t *alloc, char *url, char *title) {
   if (l->n == *alloc) {
     size_t na = *alloc ? *alloc * 2 : 16;
@@ -89,7 +130,7 @@ static int add_feed(struct opml_list *l, size_t *alloc, char *url, char *title) 
     free(title);
     title = NULL;
   }
-  l->items[l->n++] = (struct opml_feed){url, title};
+  l->items[l->n++] = (struct opml_feed){url, title, NULL};
   return 0;
 }
 
@@ -118,6 +159,7 @@ int opml_read_memory(const char *data, size_t len, const char *name, struct opml
   struct reader_error rerr = {{0}, 0};
   xmlTextReaderSetErrorHandler(r, on_reader_error, &rerr);
   size_t alloc = 0;
+  struct folders folders = {.n = 0};
   bool saw_root = false;
   int st;
   while ((st = xmlTextReaderRead(r)) == 1) {
@@ -143,15 +185,27 @@ int opml_read_memory(const char *data, size_t len, const char *name, struct opml
       rc = -E2BIG;
       break;
     }
+    folders_pop_to(&folders, depth);
     char *url = attr(r, url_names);
-    if (!url)
-      continue; /* a folder, or an outline of another kind */
+    if (!url) {
+      /* A folder: an outline with children. Its title names the feeds inside. */
+      char *t = xmlTextReaderIsEmptyElement(r) ? NULL : folder_title(attr(r, title_names));
+      if (t && folders.n <= BRAID_OPML_MAX_DEPTH) {
+        folders.title[folders.n] = t;
+        folders.depth[folders.n++] = depth;
+      } else {
+        free(t);
+      }
+      continue;
+    }
     rc = add_feed(ret, &alloc, url, attr(r, title_names));
     if (rc < 0) {
       free(url);
       break;
     }
+    ret->items[ret->n - 1].category = folders_path(&folders);
   }
+  folders_pop_to(&folders, 0);
   if (rc == 0 && st < 0) {
     /* The parser's own line: where it noticed the problem (the locator names the node's). */
     int line = xmlTextReaderGetParserLineNumber(r);
@@ -189,6 +243,68 @@ int opml_read_file(const char *path, struct opml_list *ret, char *err, size_t er
   return rc;
 }
 
+/* The folder path of d: its first category, trimmed ("News/World"), in out; "" for none. */
+static void first_category(const struct feed_def *d, char *out, size_t size) {
+  out[0] = '\0';
+  if (!d->categories)
+    return;
+  const char *s = d->categories;
+  while (*s == ' ' || *s == '\t')
+    s++;
+  size_t n = strcspn(s, ",");
+  while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '/'))
+    n--;
+  snprintf(out, size, "%.*s", (int)(n < size ? n : size - 1), s);
+}
+
+/* Folder paths compared part by part, so "A/B" stays beside "A" whatever sorts between. */
+static int cmp_path(const char *a, const char *b) {
+  for (;; a++, b++) {
+    unsigned char ca = *a == '/' ? 1 : (unsigned char)*a, cb = *b == '/' ? 1 : (unsigned char)*b;
+    if (ca != cb || !ca)
+      return ca - cb;
+  }
+}
+
+struct placed {
+  const struct feed_def *d;
+  char path[512];
+};
+
+static int cmp_placed(const void *a, const void *b) {
+  const struct placed *x = a, *y = b;
+  int c = cmp_path(x->path, y->path);
+  return c ? c : strcmp(x->d->name, y->d->name);
+}
+
+/* Parts of path a and path b in common (whole parts only). */
+static int common_parts(const char *a, const char *b, int *ret_len) {
+  int parts = 0, i = 0, len = 0;
+  for (;; i++) {
+    bool end_a = a[i] == '\0' || a[i] == '/', end_b = b[i] == '\0' || b[i] == '/';
+    if (end_a && end_b && i > 0) {
+      parts++;
+      len = i;
+      if (!a[i] || !b[i])
+        break;
+      continue;
+    }
+    if (a[i] != b[i] || !a[i])
+      break;
+  }
+  *ret_len = len;
+  return *a && *b ? parts : 0;
+}
+
+static int count_parts(const char *p) {
+  if (!*p)
+    return 0;
+  int n = 1;
+  for (; *p; p++)
+    n += *p == '/';
+  return n;
+}
+
 int opml_write(FILE *out, const struct feed_list *feeds, const char *title) {
   xmlBufferPtr b = xmlBufferCreate();
   if (!b)
@@ -213,8 +329,37 @@ int opml_write(FILE *out, const struct feed_list *feeds, const char *title) {
   W(xmlTextWriterWriteElement(w, (const xmlChar *)"title", (const xmlChar *)title));
   W(xmlTextWriterEndElement(w));
   W(xmlTextWriterStartElement(w, (const xmlChar *)"body"));
-  for (size_t i = 0; i < feeds->n; i++) {
-    const struct feed_def *d = &feeds->items[i];
+  struct placed *pl = feeds->n ? calloc(feeds->n, sizeof *pl) : NULL;
+  if (feeds->n && !pl)
+    ok = 0;
+  for (size_t i = 0; ok && i < feeds->n; i++) {
+    pl[i].d = &feeds->items[i];
+    first_category(pl[i].d, pl[i].path, sizeof pl[i].path);
+  }
+  if (ok)
+    qsort(pl, feeds->n, sizeof *pl, cmp_placed);
+  const char *open_path = ""; /* the folders open now */
+  int open_parts = 0;
+  for (size_t i = 0; ok && i < feeds->n; i++) {
+    const struct feed_def *d = pl[i].d;
+    const char *path = pl[i].path;
+    int keep_len, keep = common_parts(open_path, path, &keep_len);
+    for (; open_parts > keep; open_parts--)
+      W(xmlTextWriterEndElement(w));
+    /* Open the folders of path past the ones kept. */
+    const char *p = keep ? path + keep_len + 1 : path;
+    while (ok && keep < count_parts(path)) {
+      size_t n = strcspn(p, "/");
+      char name[512];
+      snprintf(name, sizeof name, "%.*s", (int)n, p);
+      W(xmlTextWriterStartElement(w, (const xmlChar *)"outline"));
+      W(xmlTextWriterWriteAttribute(w, (const xmlChar *)"text", (const xmlChar *)name));
+      W(xmlTextWriterWriteAttribute(w, (const xmlChar *)"title", (const xmlChar *)name));
+      keep++;
+      open_parts++;
+      p += n + (p[n] == '/');
+    }
+    open_path = path;
     const char *text = d->title ? d->title : d->name;
     W(xmlTextWriterStartElement(w, (const xmlChar *)"outline"));
     W(xmlTextWriterWriteAttribute(w, (const xmlChar *)"type", (const xmlChar *)"rss"));
@@ -223,6 +368,9 @@ int opml_write(FILE *out, const struct feed_list *feeds, const char *title) {
     W(xmlTextWriterWriteAttribute(w, (const xmlChar *)"xmlUrl", (const xmlChar *)d->url));
     W(xmlTextWriterEndElement(w));
   }
+  for (; open_parts > 0; open_parts--)
+    W(xmlTextWriterEndElement(w));
+  free(pl);
   W(xmlTextWriterEndElement(w));
   W(xmlTextWriterEndElement(w));
   W(xmlTextWriterEndDocument(w));

@@ -16,6 +16,8 @@
 struct opml_feed {
   char *url;    /* xmlUrl */
   char *title;  /* title, else text; NULL when neither */
+  char *category; /* the folders it sits in, outermost first, joined by '/' ("News/World");
+                     ',', '/' and ';' in a folder's title become spaces; NULL at top level */
 };
 
 struct opml_list {
@@ -30,7 +32,9 @@ int opml_read_file(const char *path, struct opml_list *ret, char *err, size_t er
 int opml_read_memory(const char *data, size_t len, const char *name, struct opml_list *ret,
                      char *err, size_t err_size);
 
-/* Writes feeds as an OPML 2.0 document titled title. 0, -EIO or -ENOMEM. */
+/* Writes feeds as an OPML 2.0 document titled title. A feed with categories sits in the
+ * folders its first category names ('/' nests), so import gives the categories back; feeds
+ * without come first, at top level. 0, -EIO or -ENOMEM. */
 int opml_write(FILE *out, const struct feed_list *feeds, const char *title);
 
 #endif

@@ -419,8 +419,7 @@ static int feed_rt_change(struct daemon *d, struct feed_rt *f, const struct feed
   return 0;
 }
 
-static void reload(struct daemon *d) {
-  notify_reloading();
+void daemon_feeds_rescan(struct daemon *d, const char *event) {
   struct feed_list fresh = {0};
   struct msg_list errs = {0};
   int rc = feeds_reload(d->cfg->feeds_dir, &d->feeds, &fresh, &errs);
@@ -429,10 +428,9 @@ static void reload(struct daemon *d) {
   msg_list_free(&errs);
   if (rc < 0 && rc != -EINVAL) {
     char dir[512];
-    log_event(d->log, LOG_LEVEL_ERR, "reload", "dir=%s result=kept-old error=%s",
+    log_event(d->log, LOG_LEVEL_ERR, event, "dir=%s result=kept-old error=%s",
               log_value(dir, sizeof dir, d->cfg->feeds_dir), strerror(-rc));
     feed_list_free(&fresh);
-    notify_ready();
     return;
   }
   struct feed_diff *diff = NULL;
@@ -459,18 +457,25 @@ static void reload(struct daemon *d) {
   free(diff);
   feed_list_free(&d->feeds);
   d->feeds = fresh;
-  log_event(d->log, n_errors ? LOG_LEVEL_WARNING : LOG_LEVEL_INFO, "reload",
-            "feeds=%zu added=%u removed=%u changed=%u errors=%zu", d->n_rt, added, removed,
-            changed, n_errors);
-  notify_ready();
+  /* The watch also fires for editors' temporary files: a rescan that found nothing to do
+   * is not worth an info line. */
+  bool quiet = strcmp(event, "reload") != 0 && !added && !removed && !changed && !n_errors;
+  log_event(d->log, n_errors ? LOG_LEVEL_WARNING : quiet ? LOG_LEVEL_DEBUG : LOG_LEVEL_INFO,
+            event, "feeds=%zu added=%u removed=%u changed=%u errors=%zu", d->n_rt, added,
+            removed, changed, n_errors);
   schedule_wakeup(d);
 }
 
 static void on_signal(uv_signal_t *h, int signum) {
   struct daemon *d = h->data;
   if (signum == SIGHUP) {
-    if (!d->once && !d->stopping)
-      reload(d);
+    if (!d->once && !d->stopping) {
+      notify_reloading();
+      daemon_config_reload(d);
+      daemon_feeds_rescan(d, "reload");
+      daemon_watch_feeds(d); /* a directory missing at start may exist now */
+      notify_ready();
+    }
     return;
   }
   begin_stop(d, signum == SIGINT ? "SIGINT" : "SIGTERM");
@@ -500,7 +505,8 @@ static void on_stop_timer(uv_timer_t *t) {
   write_output_dir(d);
   uv_handle_t *handles[] = {(uv_handle_t *)&d->tick,        (uv_handle_t *)&d->watchdog,
                             (uv_handle_t *)&d->upkeep,      (uv_handle_t *)&d->export_timer,
-                            (uv_handle_t *)&d->round_timer,
+                            (uv_handle_t *)&d->round_timer, (uv_handle_t *)&d->feeds_debounce,
+                            (uv_handle_t *)&d->feeds_watch,
                             (uv_handle_t *)&d->stop_timer,  (uv_handle_t *)&d->sig_hup,
                             (uv_handle_t *)&d->sig_term,    (uv_handle_t *)&d->sig_int};
   for (size_t i = 0; i < sizeof handles / sizeof handles[0]; i++)
@@ -541,6 +547,7 @@ static void teardown(struct daemon *d) {
   poller_lock_release(d->poller_lock);
   feed_list_free(&d->feeds);
   config_free(d->cfg);
+  free(d->watched_dir);
 }
 
 static int start_loop(struct daemon *d) {
@@ -548,8 +555,8 @@ static int start_loop(struct daemon *d) {
   if (rc < 0)
     return rc;
   d->loop.data = d;
-  uv_timer_t *timers[] = {&d->tick,         &d->watchdog,   &d->upkeep,
-                          &d->export_timer, &d->stop_timer, &d->round_timer};
+  uv_timer_t *timers[] = {&d->tick,       &d->watchdog,   &d->upkeep,     &d->export_timer,
+                          &d->stop_timer, &d->round_timer, &d->feeds_debounce};
   for (size_t i = 0; i < sizeof timers / sizeof timers[0]; i++) {
     uv_timer_init(&d->loop, timers[i]);
     timers[i]->data = d;
@@ -618,6 +625,7 @@ static int start_serving(struct daemon *d) {
     return rc;
   }
   uv_timer_start(&d->upkeep, on_upkeep, 0, UPKEEP_INTERVAL_MS);
+  daemon_watch_feeds(d);
   d->round_started_ms = uv_now(&d->loop);
   uv_timer_start(&d->round_timer, on_round_timer, ROUND_INTERVAL_MS, ROUND_INTERVAL_MS);
   uint64_t usec = 0;
@@ -638,7 +646,9 @@ int daemon_main(const struct daemon_options *opt, struct logger *lg) {
   char *path = NULL;
   bool explicit_path = false;
   struct msg_list errs = {0};
+  d.log_level_set = opt->log_level_set;
   int rc = config_choose_path(opt->config_path, &path, &explicit_path);
+  d.config_explicit = explicit_path;
   if (rc == 0)
     rc = config_load(path, explicit_path, &d.cfg, &errs);
   free(path);

@@ -2,8 +2,9 @@
  *
  * Promise: everything that waits — feed transfers (libcurl multi), the schedule, signals, the
  * HTTP server, the systemd watchdog — is driven by one libuv loop in one thread. Each poll
- * result is stored in one transaction; SIGHUP reloads feeds.d (a broken file keeps the old
- * definition of its feed), SIGTERM/SIGINT stop cleanly within seconds: no new requests,
+ * result is stored in one transaction; SIGHUP reloads braid.conf (all but [store] path and
+ * [http] listen change live; a broken file keeps the old configuration) and feeds.d (a broken
+ * file keeps the old definition of its feed), and feeds.d is watched between signals; SIGTERM/SIGINT stop cleanly within seconds: no new requests,
  * in-flight results dropped whole, store closed. One log line per event.
  */
 #ifndef BRAID_DAEMON_H

@@ -57,6 +57,11 @@ struct daemon {
   uv_timer_t export_timer;     /* writes the [output] dir a moment after new entries */
   uv_timer_t stop_timer;       /* runs the stop outside any fetch callback */
   uv_signal_t sig_hup, sig_term, sig_int;
+  uv_fs_event_t feeds_watch;   /* changes in the feeds.d directory */
+  uv_timer_t feeds_debounce;   /* rescans feeds.d a moment after the last change */
+  char *watched_dir;           /* the directory feeds_watch watches, or NULL */
+  bool config_explicit;        /* braid.conf was named (--config, $BRAID_CONFIG): must exist */
+  bool log_level_set;          /* --log-level given: [log] level does not change it */
   bool once;
   bool stopping;
   const char *stop_reason;     /* why the loop is stopping, for the log */
@@ -80,6 +85,17 @@ int poll_start(struct daemon *d, struct feed_rt *f);
 void poll_cancel(struct feed_rt *f);
 /* Called by poll.c when f's poll has ended and its next due time is known. */
 void daemon_poll_finished(struct daemon *d, struct feed_rt *f, int64_t next_due, bool fetched);
+
+/* Reads feeds.d again and applies what changed; event names the log line ("reload" on
+ * SIGHUP, "feeds" when the directory watch saw a change). */
+void daemon_feeds_rescan(struct daemon *d, const char *event);
+
+/* reload.c: re-reads braid.conf and applies what can change while running; keeps the old
+ * configuration whole when the file is broken. */
+void daemon_config_reload(struct daemon *d);
+/* reload.c: watches d->cfg->feeds_dir (again, if it changed); a change rescans it ~200 ms
+ * later. 0 or a negative libuv code (polling goes on; only SIGHUP rescans then). */
+int daemon_watch_feeds(struct daemon *d);
 
 /* Current time in UTC seconds. */
 int64_t daemon_now(void);

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 /* Bytes of the holder's pid line and of its command line read for the message. */
@@ -89,6 +91,43 @@ int poller_lock_take(const char *store_path, int *ret_fd, char *err, size_t errl
     pid[0] = '\0';
   *ret_fd = fd;
   return 0;
+}
+
+/* The most lines of /proc/locks read: one per lock on the machine, so bounded. */
+#define POLLER_LOCK_PROC_LINES 100000
+
+int poller_lock_holder(const char *store_path, long *ret_pid) {
+  *ret_pid = 0;
+  char *path;
+  if (asprintf(&path, "%s.lock", store_path) < 0)
+    return -ENOMEM;
+  struct stat sb;
+  int rc = stat(path, &sb);
+  free(path);
+  if (rc < 0)
+    return errno == ENOENT ? 0 : -errno;
+  FILE *f = fopen("/proc/locks", "re");
+  if (!f)
+    return -errno;
+  /* "1: FLOCK  ADVISORY  WRITE 1234 08:01:5678 0 EOF" */
+  char line[256];
+  int found = 0;
+  for (int n = 0; n < POLLER_LOCK_PROC_LINES && fgets(line, sizeof line, f); n++) {
+    char kind[16];
+    long pid;
+    unsigned maj, min;
+    unsigned long long ino;
+    if (sscanf(line, "%*[^:]: %15s %*s %*s %ld %x:%x:%llu", kind, &pid, &maj, &min, &ino) != 5)
+      continue;
+    if (strcmp(kind, "FLOCK") == 0 && ino == (unsigned long long)sb.st_ino &&
+        maj == major(sb.st_dev) && min == minor(sb.st_dev)) {
+      *ret_pid = pid;
+      found = 1;
+      break;
+    }
+  }
+  fclose(f);
+  return found;
 }
 
 void poller_lock_release(int fd) {

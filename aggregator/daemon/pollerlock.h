@@ -17,6 +17,11 @@
  * command, as far as they can be known); another negative errno if the lock file cannot be
  * opened (err says why, naming the file). */
 int poller_lock_take(const char *store_path, int *ret_fd, char *err, size_t errlen);
+/* Who holds the poller lock of the store at store_path, without touching the lock (a probe
+ * with flock could make a starting daemon fail): 1 with *ret_pid when a process holds it, 0
+ * when none does (or there is no lock file), negative when it cannot be told (no
+ * /proc/locks). Linux only. */
+int poller_lock_holder(const char *store_path, long *ret_pid);
 /* Releases the lock; a negative fd is a no-op. */
 void poller_lock_release(int fd);
 

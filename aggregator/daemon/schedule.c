@@ -164,6 +164,14 @@ int sched_queue_new(unsigned concurrency, unsigned per_host, struct sched_queue 
   return 0;
 }
 
+int sched_queue_set_limits(struct sched_queue *q, unsigned concurrency, unsigned per_host) {
+  if (concurrency < 1 || per_host < 1)
+    return -EINVAL;
+  q->concurrency = concurrency;
+  q->per_host = per_host;
+  return 0;
+}
+
 void sched_queue_free(struct sched_queue *q) {
   if (!q)
     return;
@@ -363,6 +371,15 @@ int sched_queue_set_due(struct sched_queue *q, const char *name, int64_t due) {
   if (!e || e->removed)
     return -ENOENT;
   e->due = due;
+  return 0;
+}
+
+int sched_queue_lower_due(struct sched_queue *q, const char *name, int64_t due) {
+  struct qent *e = find(q, name);
+  if (!e || e->removed)
+    return -ENOENT;
+  if (e->due != SCHED_NEVER && e->due > due)
+    e->due = due;
   return 0;
 }
 

@@ -91,6 +91,8 @@ struct sched_queue;
 /* concurrency: requests in flight at once (≥ 1); per_host: to one host (≥ 1). */
 int sched_queue_new(unsigned concurrency, unsigned per_host, struct sched_queue **ret);
 void sched_queue_free(struct sched_queue *q);
+/* New limits for polls started from now on (a reload); those in flight finish. 0 or -EINVAL. */
+int sched_queue_set_limits(struct sched_queue *q, unsigned concurrency, unsigned per_host);
 
 /* Adds a feed (name unique) with its URL (the host is what per_host limits) and due time
  * (SCHED_NEVER to hold it). 0, -EEXIST, -EINVAL (URL without a host is fine: file:// feeds
@@ -99,6 +101,9 @@ int sched_queue_add(struct sched_queue *q, const char *name, const char *url, in
 /* 0 or -ENOENT. Removing a feed in flight is allowed; its later sched_queue_done is a no-op. */
 int sched_queue_remove(struct sched_queue *q, const char *name);
 int sched_queue_set_due(struct sched_queue *q, const char *name, int64_t due);
+/* Moves the feed's due time earlier, to due, if it is later now; a held feed (SCHED_NEVER:
+ * retired) stays held. 0 or -ENOENT. */
+int sched_queue_lower_due(struct sched_queue *q, const char *name, int64_t due);
 /* After a permanent redirect: the feed's host may change. 0, -ENOENT, -ENOMEM. */
 int sched_queue_set_url(struct sched_queue *q, const char *name, const char *url);
 

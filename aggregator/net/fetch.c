@@ -489,6 +489,36 @@ void fetch_limits_from_config(struct fetch_limits *ret, const struct braid_confi
   };
 }
 
+int fetcher_set_limits(struct fetcher *f, const struct fetch_limits *limits) {
+  char *ua = strdup(limits->user_agent ? limits->user_agent : BRAID_DEFAULT_USER_AGENT);
+  if (!ua)
+    return -ENOMEM;
+  struct fetch_limits *l = &f->lim;
+  if (limits->connect_timeout_ms)
+    l->connect_timeout_ms = limits->connect_timeout_ms;
+  if (limits->total_timeout_ms)
+    l->total_timeout_ms = limits->total_timeout_ms;
+  if (limits->low_speed_limit)
+    l->low_speed_limit = limits->low_speed_limit;
+  if (limits->low_speed_time_s)
+    l->low_speed_time_s = limits->low_speed_time_s;
+  if (limits->max_bytes)
+    l->max_bytes = limits->max_bytes;
+  l->max_redirects = limits->max_redirects > BRAID_FETCH_MAX_REDIRECTS_CAP
+                         ? BRAID_FETCH_MAX_REDIRECTS_CAP
+                         : limits->max_redirects;
+  if (limits->max_total_connections)
+    l->max_total_connections = limits->max_total_connections;
+  if (limits->max_host_connections)
+    l->max_host_connections = limits->max_host_connections;
+  free(f->user_agent);
+  f->user_agent = ua;
+  l->user_agent = ua;
+  curl_multi_setopt(f->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, (long)l->max_total_connections);
+  curl_multi_setopt(f->multi, CURLMOPT_MAX_HOST_CONNECTIONS, (long)l->max_host_connections);
+  return 0;
+}
+
 size_t fetcher_active(const struct fetcher *f) { return f->active; }
 
 /* Adds "Name: value" to the job's request headers; nothing for a NULL or empty value. Values
@@ -570,7 +600,8 @@ int fetcher_start(struct fetcher *f, const struct fetch_request *req,
   j->start_ms = now_ms();
   j->is_file = strncasecmp(req->url, "file:", 5) == 0;
   j->url = strdup(req->url);
-  j->visited = calloc(f->lim.max_redirects + 1, sizeof *j->visited);
+  /* Sized for the cap, not f->lim: a reload may raise max_redirects while this job runs. */
+  j->visited = calloc(BRAID_FETCH_MAX_REDIRECTS_CAP + 1, sizeof *j->visited);
   j->easy = curl_easy_init();
   int rc = -ENOMEM;
   if (j->url && j->visited && j->easy) {

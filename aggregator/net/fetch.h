@@ -107,6 +107,10 @@ struct braid_config;
  * concurrency as the connection limits, user_agent). */
 void fetch_limits_from_config(struct fetch_limits *ret, const struct braid_config *c);
 
+/* Replaces f's limits (a reload) for jobs started from now on; jobs in flight keep theirs.
+ * ca_file is kept as it was. 0 or -ENOMEM (the old limits then stay). */
+int fetcher_set_limits(struct fetcher *f, const struct fetch_limits *limits);
+
 /* A fetcher on loop. limits may be NULL (all defaults). 0, -ENOMEM or -EIO (curl setup). */
 int fetcher_new(uv_loop_t *loop, const struct fetch_limits *limits, struct fetcher **ret);
 

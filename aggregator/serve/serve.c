@@ -711,3 +711,11 @@ void serve_free(struct server *s) {
   MHD_stop_daemon(s->mhd);
   s->mhd = NULL;
 }
+
+void serve_set_entries(struct server *s, unsigned entries) {
+  if (!s)
+    return;
+  s->entries = entries ? entries : DEFAULT_ENTRIES;
+  if (s->entries > BRAID_SERVE_MAX_ENTRIES)
+    s->entries = BRAID_SERVE_MAX_ENTRIES;
+}

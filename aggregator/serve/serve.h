@@ -77,6 +77,8 @@ struct server;
 int serve_new(uv_loop_t *loop, const struct serve_options *opts,
               const struct serve_provider *provider, void *userdata, struct server **ret,
               char *err, size_t errlen);
+/* Entries when a request has no ?n= from now on (a reload); 0 = 50. */
+void serve_set_entries(struct server *s, unsigned entries);
 /* The port actually bound (useful after port 0). */
 uint16_t serve_port(const struct server *s);
 /* Stops the daemon, closes every connection and starts closing the uv handles; the memory

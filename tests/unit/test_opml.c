@@ -16,6 +16,7 @@
 
 #include "config.h"
 #include "feedsdir.h"
+#include "bounds.h"
 #include "opml.h"
 
 static const char *fixture(const char *name) {
@@ -137,6 +138,27 @@ static void test_read_errors(void **state) {
   assert_string_equal(err, "/nonexistent/x.opml: No such file or directory");
 }
 
+/* Folders at the deepest nesting allowed fill every slot of the folder path, no more. */
+static void test_read_folders_at_the_depth_cap(void **state) {
+  (void)state;
+  struct opml_list l;
+  char err[512], deep[8192] = "<opml><body>";
+  /* opml > body > outline at depth 2: BRAID_OPML_MAX_DEPTH outlines may enclose the feed. */
+  for (int i = 0; i < BRAID_OPML_MAX_DEPTH; i++)
+    strcat(deep, "<outline text=\"f\">");
+  strcat(deep, "<outline xmlUrl=\"http://deep.example/\"/>");
+  for (int i = 0; i < BRAID_OPML_MAX_DEPTH; i++)
+    strcat(deep, "</outline>");
+  strcat(deep, "<outline xmlUrl=\"http://top.example/\"/></body></opml>");
+  int rc = read_str(deep, &l, err, sizeof err);
+  if (rc)
+    fail_msg("%s", err);
+  assert_int_equal(l.n, 2);
+  assert_int_equal(strlen(l.items[0].category), 2 * BRAID_OPML_MAX_DEPTH - 1); /* f/f/.../f */
+  assert_null(l.items[1].category);
+  opml_list_free(&l);
+}
+
 static void test_write_round_trip(void **state) {
   (void)state;
   struct feed_def items[2] = {
@@ -217,6 +239,7 @@ int main(void) {
       cmocka_unit_test(test_read_attribute_spellings),
       cmocka_unit_test(test_read_refuses_external_entities),
       cmocka_unit_test(test_read_errors),
+      cmocka_unit_test(test_read_folders_at_the_depth_cap),
       cmocka_unit_test(test_write_round_trip),
       cmocka_unit_test(test_names_from_urls),
       cmocka_unit_test(test_add_and_remove),

@@ -391,6 +391,33 @@ static void test_queue_global_limit(void **state) {
   sched_queue_free(q);
 }
 
+/* A reload: new limits apply to the next starts; a shorter interval moves due times earlier,
+ * never later, and never wakes a retired feed. */
+static void test_queue_reload_limits_and_lower_due(void **state) {
+  (void)state;
+  struct sched_queue *q;
+  assert_int_equal(sched_queue_new(1, 1, &q), 0);
+  assert_int_equal(sched_queue_set_limits(q, 0, 1), -EINVAL);
+  assert_int_equal(sched_queue_add(q, "a", "http://a.example/", NOW), 0);
+  assert_int_equal(sched_queue_add(q, "b", "http://b.example/", NOW), 0);
+  assert_int_equal(sched_queue_add(q, "c", "http://c.example/", NOW + 3600), 0);
+  assert_int_equal(sched_queue_add(q, "gone", "http://d.example/", SCHED_NEVER), 0);
+  const char *names[64];
+  assert_int_equal(ready(q, NOW, names), 1);
+  assert_int_equal(sched_queue_set_limits(q, 2, 1), 0);
+  assert_int_equal(ready(q, NOW, names), 1);
+  assert_int_equal(sched_queue_lower_due(q, "c", NOW + 60), 0);
+  assert_int_equal(sched_queue_lower_due(q, "gone", NOW + 60), 0);
+  assert_int_equal(sched_queue_next_wakeup(q), NOW + 60);
+  assert_int_equal(sched_queue_lower_due(q, "c", NOW + 600), 0); /* later: no change */
+  assert_int_equal(sched_queue_done(q, "a", SCHED_NEVER), 0);
+  assert_int_equal(sched_queue_done(q, "b", SCHED_NEVER), 0);
+  assert_int_equal(ready(q, NOW + 60, names), 1);
+  assert_string_equal(names[0], "c");
+  assert_int_equal(sched_queue_lower_due(q, "nope", NOW), -ENOENT);
+  sched_queue_free(q);
+}
+
 static void test_queue_per_host_limit(void **state) {
   (void)state;
   struct sched_queue *q;
@@ -537,6 +564,7 @@ int main(void) {
       cmocka_unit_test(test_invariants_under_random_outcomes),
       cmocka_unit_test(test_queue_order_and_due),
       cmocka_unit_test(test_queue_global_limit),
+      cmocka_unit_test(test_queue_reload_limits_and_lower_due),
       cmocka_unit_test(test_queue_per_host_limit),
       cmocka_unit_test(test_queue_file_urls_share_a_host),
       cmocka_unit_test(test_queue_remove_and_url_change),

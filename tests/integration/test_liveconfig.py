@@ -64,6 +64,17 @@ def polls_of(path):
     with urllib.request.urlopen(f"{base}/_requests?brief=1") as r:
         return [q["time"] for q in json.load(r) if q["path"].startswith(path)]
 
+def stop_daemon(daemon):
+    """SIGTERM, then SIGKILL after 10 s; the caller checks the exit status."""
+    if daemon.poll() is None:
+        daemon.send_signal(signal.SIGTERM)
+        try:
+            daemon.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            daemon.kill()
+            daemon.wait()
+
+
 
 write_conf(3, "1h", http_port)
 write_feed("alpha", f"{base}/gen/alpha.rss?items=12")
@@ -155,13 +166,7 @@ try:
     s.check("the server still serves 5 entries", stream_len() == 5, "")
     s.check("the daemon is still running", daemon.poll() is None, daemon.returncode)
 finally:
-    if daemon.poll() is None:
-        daemon.send_signal(signal.SIGTERM)
-        try:
-            daemon.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            daemon.kill()
-            daemon.wait()
+    stop_daemon(daemon)
     logf.close()
     stop_server(server)
 
@@ -184,12 +189,7 @@ try:
     s.check("with --log-level warning, a reload to [log] level = debug logs no info or debug lines",
             not re.search(r"Z (info|debug) ", log()), log())
 finally:
-    daemon.send_signal(signal.SIGTERM)
-    try:
-        daemon.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        daemon.kill()
-        daemon.wait()
+    stop_daemon(daemon)
     logf.close()
     stop_server(server)
 s.check("that daemon stopped cleanly too", daemon.returncode == 0, daemon.returncode)

@@ -222,6 +222,9 @@ static void job_follow(struct fetch_job *j) {
   }
   curl_multi_remove_handle(f->multi, j->easy);
   j->in_multi = false;
+  /* The validators belong to the first URL; another one (maybe on another host) gets none. */
+  curl_easy_setopt(j->easy, CURLOPT_HTTPHEADER, NULL);
+  curl_easy_setopt(j->easy, CURLOPT_TIMECONDITION, (long)CURL_TIMECOND_NONE);
   free(j->url);
   j->url = next;
   j->visited[j->nvisited++] = strdup(next);
@@ -492,10 +495,21 @@ void fetch_limits_from_config(struct fetch_limits *ret, const struct braid_confi
 size_t fetcher_active(const struct fetcher *f) { return f->active; }
 
 /* Adds "Name: value" to the job's request headers; nothing for a NULL or empty value. Values
- * come from a previous response, so they are held to the same cap. */
+ * come from a previous response (a store written by an older braid may hold anything), so
+ * they are checked again here: an ETag must be an entity-tag, a date is re-formatted, and
+ * anything else is dropped rather than sent. */
 static int add_request_header(struct fetch_job *j, const char *name, const char *value) {
   if (!value || !*value || strlen(value) >= BRAID_FETCH_MAX_HEADER_BYTES)
     return 0;
+  char date[64];
+  if (strcmp(name, "If-None-Match") == 0) {
+    if (!fetch_etag_valid(value, strlen(value)))
+      return 0;
+  } else {
+    if (fetch_http_date_normalize(value, strlen(value), date, sizeof date) < 0)
+      return 0;
+    value = date;
+  }
   char line[BRAID_FETCH_MAX_HEADER_BYTES + 32];
   snprintf(line, sizeof line, "%s: %s", name, value);
   struct curl_slist *s = curl_slist_append(j->req_headers, line);

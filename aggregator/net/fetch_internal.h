@@ -64,5 +64,7 @@ int fetch_job_deliver_headers(struct fetch_job *j);
 /* Header value parsers (exposed for unit tests). now: seconds since the epoch. */
 int64_t fetch_parse_retry_after(const char *value, int64_t now);
 int64_t fetch_parse_max_age(const char *cache_control);
+bool fetch_etag_valid(const char *value, size_t len);
+int fetch_http_date_normalize(const char *value, size_t len, char *out, size_t size);
 
 #endif

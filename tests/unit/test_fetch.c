@@ -406,6 +406,51 @@ static void test_conditional_get(void **state) {
   buf_free(&third.body);
 }
 
+/* Issue 14 item 6: validators with control bytes are neither kept nor sent, whatever the
+ * store holds, and none go to a URL other than the one that gave them. */
+static void test_validators_not_echoed(void **state) {
+  (void)state;
+  struct got bad = {0}, raw = {0}, fmt = {0}, hop = {0};
+  fetch_one(&test_limits, url("/badvalidators"), NULL, NULL, &bad);
+  expect_outcome(&bad, FETCH_OK, "bad validators");
+  assert_string_equal(bad.etag, "");
+  assert_string_equal(bad.last_modified, "");
+  buf_free(&bad.body);
+  /* A store written before this check may hold raw values: they are not sent either. */
+  json_decref(server_log(true));
+  fetch_one(&test_limits, url("/feeds/basic.rss"), "\"v1\"\rHost: injected.example",
+            "Tue, 01 Jan 2030 00:00:00 GMT\rAuthorization: Basic eDp5", &raw);
+  buf_free(&raw.body);
+  json_t *log = server_log(true);
+  assert_null(logged_header(log, "/feeds/basic.rss", "if-none-match"));
+  assert_null(logged_header(log, "/feeds/basic.rss", "if-modified-since"));
+  assert_null(logged_header(log, "/feeds/basic.rss", "authorization"));
+  json_decref(log);
+  /* A date in another format goes out re-formatted. */
+  fetch_one(&test_limits, url("/feeds/basic.rss"), NULL, "Sunday, 06-Nov-94 08:49:37 GMT", &fmt);
+  buf_free(&fmt.body);
+  log = server_log(true);
+  const char *ims = logged_header(log, "/feeds/basic.rss", "if-modified-since");
+  assert_non_null(ims);
+  assert_string_equal(ims, "Sun, 06 Nov 1994 08:49:37 GMT");
+  json_decref(log);
+  /* After a temporary redirect, the target gets no validators and none are reported. */
+  fetch_one(&test_limits, url("/redirect/302/1"), "\"abc\"", "Sun, 06 Nov 1994 08:49:37 GMT",
+            &hop);
+  expect_outcome(&hop, FETCH_OK, "302 with validators");
+  assert_string_equal(hop.etag, "");
+  assert_string_equal(hop.last_modified, "");
+  buf_free(&hop.body);
+  log = server_log(true);
+  assert_non_null(logged_header(log, "/redirect/302/1", "if-none-match"));
+  assert_null(logged_header(log, "/feeds/basic.rss", "if-none-match"));
+  assert_null(logged_header(log, "/feeds/basic.rss", "if-modified-since"));
+  json_decref(log);
+  assert_true(fetch_etag_valid("W/\"x\"", 5));
+  assert_false(fetch_etag_valid("x", 1));
+  assert_false(fetch_etag_valid("\"a\"b\"", 5));
+}
+
 static void test_retry_after(void **state) {
   (void)state;
   struct got g = {0}, d = {0};
@@ -831,6 +876,7 @@ int main(void) {
       cmocka_unit_test(test_elapsed_counts_a_busy_loop),
       cmocka_unit_test(test_cache_headers_and_charset),
       cmocka_unit_test(test_conditional_get),
+      cmocka_unit_test(test_validators_not_echoed),
       cmocka_unit_test(test_retry_after),
       cmocka_unit_test(test_http_errors),
       cmocka_unit_test(test_redirects),

@@ -4,10 +4,13 @@
 
 #include <curl/curl.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "bounds.h"
 #include "config.h"
@@ -24,6 +27,7 @@ struct sock_ctx {
 struct fetcher {
   uv_loop_t *loop;
   uv_timer_t timer;
+  uv_timer_t defer;           /* ends jobs refused before curl saw them, on the next turn */
   CURLM *multi;
   CURLSH *share;
   struct fetch_limits lim;
@@ -317,7 +321,10 @@ static void sweep_cancels(struct fetcher *f) {
   f->cancel_pending = false;
   for (struct fetch_job *j = f->jobs, *next; j && !f->free_deferred; j = next) {
     next = j->next;
-    if (j->cancel_requested && !j->finished && !j->in_callback) {
+    if (j->refused && !j->finished) {
+      job_end(j, FETCH_NETWORK_ERROR, j->errbuf);
+      next = f->jobs;
+    } else if (j->cancel_requested && !j->finished && !j->in_callback) {
       job_end(j, FETCH_CANCELLED, "cancelled");
       next = f->jobs; /* on_done may have changed the list: start over */
     }
@@ -358,6 +365,17 @@ static void on_poll(uv_poll_t *h, int status, int events) {
       flags |= CURL_CSELECT_OUT;
   }
   drive(f, c->fd, flags);
+}
+
+static void on_defer(uv_timer_t *t) {
+  struct fetcher *f = t->data;
+  f->dispatch_depth++;
+  sweep_cancels(f);
+  f->dispatch_depth--;
+  if (f->free_deferred && f->dispatch_depth == 0) {
+    f->free_deferred = false;
+    fetcher_free(f);
+  }
 }
 
 static void on_timer(uv_timer_t *t) {
@@ -474,6 +492,8 @@ int fetcher_new(uv_loop_t *loop, const struct fetch_limits *limits, struct fetch
   curl_multi_setopt(f->multi, CURLMOPT_MAX_HOST_CONNECTIONS, (long)l->max_host_connections);
   uv_timer_init(loop, &f->timer);
   f->timer.data = f;
+  uv_timer_init(loop, &f->defer);
+  f->defer.data = f;
   *ret = f;
   return 0;
 }
@@ -567,6 +587,33 @@ static int setopts(struct fetch_job *j, const struct fetch_request *req) {
   return c == CURLE_OK ? 0 : -EIO;
 }
 
+/* curl's file:// opens the path with a blocking open(): a FIFO would hold the loop until a
+ * writer comes, a device could be read forever. Only a regular file is handed to curl; 0, or
+ * -EINVAL with the reason in j->errbuf. A path that cannot be opened is left to curl, which
+ * reports it as it always has. */
+static int file_check(struct fetch_job *j) {
+  CURLU *u = curl_url();
+  char *path = NULL;
+  int rc = 0;
+  if (!u || curl_url_set(u, CURLUPART_URL, j->url, 0) != CURLUE_OK ||
+      curl_url_get(u, CURLUPART_PATH, &path, CURLU_URLDECODE) != CURLUE_OK) {
+    curl_url_cleanup(u);
+    return 0;
+  }
+  int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+  struct stat st;
+  if (fd >= 0 && fstat(fd, &st) == 0 && !S_ISREG(st.st_mode)) {
+    snprintf(j->errbuf, sizeof j->errbuf, "%s: not a regular file (a FIFO, device, socket or "
+             "directory is never read)", path);
+    rc = -EINVAL;
+  }
+  if (fd >= 0)
+    close(fd);
+  curl_free(path);
+  curl_url_cleanup(u);
+  return rc;
+}
+
 int fetcher_start(struct fetcher *f, const struct fetch_request *req,
                   const struct fetch_callbacks *cb, void *userdata, struct fetch_job **ret_job) {
   if (f->closing)
@@ -598,8 +645,14 @@ int fetcher_start(struct fetcher *f, const struct fetch_request *req,
     f->jobs->prev = j;
   f->jobs = j;
   f->active++;
-  if (rc == 0)
+  if (rc == 0 && j->is_file && file_check(j) < 0) {
+    /* Refused like any unreadable file: through on_done, but never from inside this call. */
+    j->refused = true;
+    f->cancel_pending = true;
+    uv_timer_start(&f->defer, on_defer, 0, 0);
+  } else if (rc == 0) {
     rc = job_launch(j);
+  }
   if (rc < 0) {
     job_unlink_free(j);
     return rc;
@@ -640,6 +693,8 @@ void fetcher_free(struct fetcher *f) {
   f->multi = NULL;
   f->share = NULL;
   uv_timer_stop(&f->timer);
-  f->pending_closes++;
+  uv_timer_stop(&f->defer);
+  f->pending_closes += 2;
   uv_close((uv_handle_t *)&f->timer, handle_closed);
+  uv_close((uv_handle_t *)&f->defer, handle_closed);
 }

@@ -34,6 +34,7 @@ struct fetch_job {
   bool finished;                  /* on_done has run or is running */
   bool in_callback;               /* inside on_headers/on_data: cancel must be deferred */
   bool cancel_requested;
+  bool refused;                   /* never started (file:// not a regular file): errbuf says why */
   bool aborted;                   /* a callback returned non-zero */
   bool cap_hit;                   /* max_bytes reached */
   /* The current response (reset per hop). */

@@ -16,6 +16,7 @@
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -616,6 +617,32 @@ static void test_file_url(void **state) {
   buf_free(&again.body);
 }
 
+/* Issue 14 item 11: a file:// URL naming a FIFO (or a device) fails at once, naming the file,
+ * instead of blocking the loop in open() until a writer comes. */
+static void test_file_not_regular(void **state) {
+  (void)state;
+  char dir[] = "/tmp/braid-fetch-fifo-XXXXXX";
+  assert_non_null(mkdtemp(dir));
+  char fifo[128], u[160];
+  snprintf(fifo, sizeof fifo, "%s/feed.xml", dir);
+  assert_int_equal(mkfifo(fifo, 0600), 0);
+  snprintf(u, sizeof u, "file://%s", fifo);
+  struct got g = {0}, d = {0};
+  uint64_t t0 = uv_hrtime();
+  fetch_one(&test_limits, u, NULL, NULL, &g);
+  expect_outcome(&g, FETCH_NETWORK_ERROR, "FIFO");
+  assert_non_null(strstr(g.error, "not a regular file"));
+  assert_non_null(strstr(g.error, fifo));
+  assert_true(uv_hrtime() - t0 < 2000000000ull);
+  buf_free(&g.body);
+  fetch_one(&test_limits, "file:///dev/zero", NULL, NULL, &d);
+  expect_outcome(&d, FETCH_NETWORK_ERROR, "/dev/zero");
+  assert_int_equal(d.body.len, 0);
+  buf_free(&d.body);
+  unlink(fifo);
+  rmdir(dir);
+}
+
 /* A file written in the same second it is read could change again unseen within that
  * second: such a file gets no Last-Modified, so the next poll reads it whole. */
 static void test_file_written_just_now(void **state) {
@@ -886,6 +913,7 @@ int main(void) {
       cmocka_unit_test(test_max_bytes),
       cmocka_unit_test(test_network_errors),
       cmocka_unit_test(test_file_url),
+      cmocka_unit_test(test_file_not_regular),
       cmocka_unit_test(test_file_written_just_now),
       cmocka_unit_test(test_bad_requests),
       cmocka_unit_test(test_many_concurrent),

@@ -31,6 +31,7 @@ struct fetcher {
   CURLM *multi;
   CURLSH *share;
   struct fetch_limits lim;
+  struct fetch_public_nets public_nets; /* test only: see fetch_internal.h */
   char *user_agent;
   char *ca_file;              /* copy of limits->ca_file, or NULL */
   struct fetch_job *jobs;     /* every job not yet ended */
@@ -237,6 +238,14 @@ static void job_follow(struct fetch_job *j) {
 }
 
 static void job_completed(struct fetch_job *j, CURLcode res) {
+  if (j->addr_refused && !j->cancel_requested) {
+    /* Not even a 301 to such a place may be remembered. */
+    free(j->permanent_url);
+    j->permanent_url = NULL;
+    j->all_permanent = false;
+    job_end(j, FETCH_REDIRECT_REFUSED, j->addr_msg);
+    return;
+  }
   if (j->cancel_requested) {
     job_end(j, FETCH_CANCELLED, "cancelled");
     return;
@@ -444,6 +453,11 @@ int fetcher_new(uv_loop_t *loop, const struct fetch_limits *limits, struct fetch
     return -ENOMEM;
   }
   f->loop = loop;
+  if (fetch_public_nets_parse(getenv("BRAID_TEST_PUBLIC_NETS"), &f->public_nets) < 0) {
+    free(f);
+    curl_global_cleanup();
+    return -EINVAL;
+  }
   if (limits)
     f->lim = *limits;
   struct fetch_limits *l = &f->lim;
@@ -509,6 +523,7 @@ void fetch_limits_from_config(struct fetch_limits *ret, const struct braid_confi
       .max_total_connections = c->poll_concurrency,
       .max_host_connections = c->poll_per_host,
       .user_agent = c->user_agent,
+      .allow_private_redirects = c->poll_allow_private_redirects,
   };
 }
 
@@ -537,6 +552,29 @@ static int add_request_header(struct fetch_job *j, const char *name, const char 
     return -ENOMEM;
   j->req_headers = s;
   return 0;
+}
+
+/* Runs once a connection is up (new or reused), before the request goes out: the one place
+ * that sees the address curl really connected to, whatever name or spelling led there. */
+static int prereq_cb(void *clientp, char *primary_ip, char *local_ip, int primary_port,
+                     int local_port) {
+  struct fetch_job *j = clientp;
+  (void)local_ip;
+  (void)primary_port;
+  (void)local_port;
+  enum fetch_addr_class c = fetch_addr_classify(primary_ip, &j->f->public_nets);
+  if (j->first_class < 0 || j->hops == 0) {
+    j->first_class = (int)c;
+    return CURL_PREREQFUNC_OK;
+  }
+  if ((int)c <= j->first_class || j->f->lim.allow_private_redirects)
+    return CURL_PREREQFUNC_OK;
+  snprintf(j->addr_msg, sizeof j->addr_msg,
+           "redirect from a %s address to %s address %s refused (allow_private_redirects)",
+           fetch_addr_class_name((enum fetch_addr_class)j->first_class),
+           fetch_addr_class_name(c), primary_ip);
+  j->addr_refused = true;
+  return CURL_PREREQFUNC_ABORT;
 }
 
 static int setopts(struct fetch_job *j, const struct fetch_request *req) {
@@ -572,6 +610,10 @@ static int setopts(struct fetch_job *j, const struct fetch_request *req) {
   SET(CURLOPT_LOW_SPEED_LIMIT, (long)l->low_speed_limit);
   SET(CURLOPT_LOW_SPEED_TIME, (long)l->low_speed_time_s);
   SET(CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)l->max_bytes);
+  if (!j->is_file) {
+    SET(CURLOPT_PREREQFUNCTION, prereq_cb);
+    SET(CURLOPT_PREREQDATA, j);
+  }
   if (f->ca_file)
     SET(CURLOPT_CAINFO, f->ca_file);
   if (j->is_file && req->last_modified && *req->last_modified) {
@@ -627,6 +669,7 @@ int fetcher_start(struct fetcher *f, const struct fetch_request *req,
   j->cb = *cb;
   j->userdata = userdata;
   j->all_permanent = true;
+  j->first_class = -1;
   j->f_max_bytes = f->lim.max_bytes;
   j->start_ms = now_ms();
   j->is_file = strncasecmp(req->url, "file:", 5) == 0;

@@ -35,6 +35,9 @@ struct fetch_job {
   bool in_callback;               /* inside on_headers/on_data: cancel must be deferred */
   bool cancel_requested;
   bool refused;                   /* never started (file:// not a regular file): errbuf says why */
+  bool addr_refused;              /* a redirect hop connected to a more private address */
+  int first_class;                /* enum fetch_addr_class of the first hop; -1 before it */
+  char addr_msg[160];             /* why the hop was refused */
   bool aborted;                   /* a callback returned non-zero */
   bool cap_hit;                   /* max_bytes reached */
   /* The current response (reset per hop). */
@@ -54,6 +57,30 @@ struct fetch_job {
   struct fetch_headers h;
   char errbuf[CURL_ERROR_SIZE];
 };
+
+/* Address classes, least private first: a redirect may not connect to a class above the one
+ * the job's first request connected to (unless allow_private_redirects). */
+enum fetch_addr_class {
+  FETCH_ADDR_PUBLIC = 0,
+  FETCH_ADDR_PRIVATE,     /* 10/8, 172.16/12, 192.168/16, 100.64/10, fc00::/7 */
+  FETCH_ADDR_LINK_LOCAL,  /* 169.254/16, fe80::/10 */
+  FETCH_ADDR_LOOPBACK,    /* 127/8, ::1 */
+  FETCH_ADDR_UNSPECIFIED, /* 0/8, ::, and anything that does not parse */
+};
+
+/* TEST ONLY: IPv4 ranges to count as public, from the environment variable
+ * BRAID_TEST_PUBLIC_NETS ("127.0.0.2/32,..."), read once by fetcher_new. Every test runs on
+ * 127.0.0.1 and a real public address is out of reach, so a test declares a loopback range
+ * public to play the feed on the Internet. Operators have no reason to set it. */
+#define FETCH_PUBLIC_NETS_MAX 4
+struct fetch_public_nets {
+  uint32_t net[FETCH_PUBLIC_NETS_MAX]; /* host byte order */
+  unsigned bits[FETCH_PUBLIC_NETS_MAX];
+  unsigned n;
+};
+int fetch_public_nets_parse(const char *spec, struct fetch_public_nets *ret);
+enum fetch_addr_class fetch_addr_classify(const char *ip, const struct fetch_public_nets *pub);
+const char *fetch_addr_class_name(enum fetch_addr_class c);
 
 size_t fetch_header_cb(char *data, size_t size, size_t n, void *userdata);
 size_t fetch_write_cb(char *data, size_t size, size_t n, void *userdata);

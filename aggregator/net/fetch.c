@@ -2,6 +2,7 @@
  * curl's docs/examples/multi-uv.c; response header parsing is in fetch_headers.c. */
 #include "fetch.h"
 
+#include <assert.h>
 #include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -104,8 +105,32 @@ static void sock_close(struct fetcher *f, struct sock_ctx *c) {
 
 /* ---- job life cycle ---- */
 
+void fetch_job_set_state(struct fetch_job *j, enum fetch_job_state to) {
+  /* Bit s of allowed[from]: the move from -> s is in fetch_internal.h's diagram. */
+#define B(s) (1u << (s))
+  static const unsigned allowed[] = {
+      [JOB_NEW] = B(JOB_IN_MULTI) | B(JOB_REFUSED),
+      [JOB_REFUSED] = B(JOB_ENDING),
+      [JOB_IN_MULTI] = B(JOB_IN_CALLBACK) | B(JOB_HOP) | B(JOB_ENDING),
+      [JOB_IN_CALLBACK] = B(JOB_IN_MULTI),
+      [JOB_HOP] = B(JOB_IN_MULTI) | B(JOB_ENDING),
+      [JOB_ENDING] = 0,
+  };
+#undef B
+  /* Checked in release builds too: a move outside the diagram is a bug that would otherwise
+   * show up later as a use after free or a second on_done. */
+  if ((unsigned)j->state >= sizeof allowed / sizeof allowed[0] ||
+      !(allowed[j->state] & (1u << to))) {
+    fprintf(stderr, "braid: fetch job state %d -> %d is not a transition\n", (int)j->state,
+            (int)to);
+    abort();
+  }
+  j->state = to;
+}
+
 static void job_unlink_free(struct fetch_job *j) {
   struct fetcher *f = j->f;
+  assert(j->state == JOB_NEW || j->state == JOB_ENDING); /* never while curl holds it */
   if (j->prev)
     j->prev->next = j->next;
   else
@@ -132,9 +157,9 @@ int fetch_job_deliver_headers(struct fetch_job *j) {
   fetch_job_fill_headers(j);
   if (!j->cb.on_headers)
     return 0;
-  j->in_callback = true;
+  fetch_job_set_state(j, JOB_IN_CALLBACK);
   int rc = j->cb.on_headers(j->userdata, j->h.status, &j->h);
-  j->in_callback = false;
+  fetch_job_set_state(j, JOB_IN_MULTI);
   if (rc)
     j->aborted = true;
   return rc || j->cancel_requested;
@@ -142,13 +167,11 @@ int fetch_job_deliver_headers(struct fetch_job *j) {
 
 static void job_end(struct fetch_job *j, enum fetch_outcome outcome, const char *error) {
   struct fetcher *f = j->f;
-  if (j->finished)
+  if (j->state == JOB_ENDING)
     return;
-  j->finished = true;
-  if (j->in_multi) {
+  if (j->state == JOB_IN_MULTI)
     curl_multi_remove_handle(f->multi, j->easy);
-    j->in_multi = false;
-  }
+  fetch_job_set_state(j, JOB_ENDING);
   fetch_job_fill_headers(j);
   struct fetch_result r = {
       .outcome = outcome,
@@ -181,7 +204,7 @@ static int job_launch(struct fetch_job *j) {
     return -EIO;
   if (curl_multi_add_handle(f->multi, j->easy) != CURLM_OK)
     return -EIO;
-  j->in_multi = true;
+  fetch_job_set_state(j, JOB_IN_MULTI);
   return 0;
 }
 
@@ -226,7 +249,7 @@ static void job_follow(struct fetch_job *j) {
     j->all_permanent = false;
   }
   curl_multi_remove_handle(f->multi, j->easy);
-  j->in_multi = false;
+  fetch_job_set_state(j, JOB_HOP);
   /* The validators belong to the first URL; another one (maybe on another host) gets none. */
   curl_easy_setopt(j->easy, CURLOPT_HTTPHEADER, NULL);
   curl_easy_setopt(j->easy, CURLOPT_TIMECONDITION, (long)CURL_TIMECOND_NONE);
@@ -318,7 +341,7 @@ static void check_completions(struct fetcher *f) {
     struct fetch_job *j = NULL;
     curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&j);
     CURLcode res = msg->data.result;
-    if (j && !j->finished)
+    if (j && j->state != JOB_ENDING)
       job_completed(j, res);
   }
 }
@@ -330,10 +353,10 @@ static void sweep_cancels(struct fetcher *f) {
   f->cancel_pending = false;
   for (struct fetch_job *j = f->jobs, *next; j && !f->free_deferred; j = next) {
     next = j->next;
-    if (j->refused && !j->finished) {
+    if (j->state == JOB_REFUSED) {
       job_end(j, FETCH_NETWORK_ERROR, j->errbuf);
       next = f->jobs;
-    } else if (j->cancel_requested && !j->finished && !j->in_callback) {
+    } else if (j->cancel_requested && j->state != JOB_ENDING && j->state != JOB_IN_CALLBACK) {
       job_end(j, FETCH_CANCELLED, "cancelled");
       next = f->jobs; /* on_done may have changed the list: start over */
     }
@@ -348,8 +371,6 @@ static void drive(struct fetcher *f, curl_socket_t fd, int flags) {
   f->in_curl = true;
   curl_multi_socket_action(f->multi, fd, flags, &running);
   f->in_curl = false;
-  f->dispatch_depth--;
-  f->dispatch_depth++;
   check_completions(f);
   sweep_cancels(f);
   f->dispatch_depth--;
@@ -690,7 +711,7 @@ int fetcher_start(struct fetcher *f, const struct fetch_request *req,
   f->active++;
   if (rc == 0 && j->is_file && file_check(j) < 0) {
     /* Refused like any unreadable file: through on_done, but never from inside this call. */
-    j->refused = true;
+    fetch_job_set_state(j, JOB_REFUSED);
     f->cancel_pending = true;
     uv_timer_start(&f->defer, on_defer, 0, 0);
   } else if (rc == 0) {
@@ -706,9 +727,9 @@ int fetcher_start(struct fetcher *f, const struct fetch_request *req,
 }
 
 void fetcher_cancel(struct fetch_job *j) {
-  if (!j || j->finished)
+  if (!j || j->state == JOB_ENDING)
     return;
-  if (j->in_callback || j->f->in_curl) {
+  if (j->state == JOB_IN_CALLBACK || j->f->in_curl) {
     j->cancel_requested = true;
     j->f->cancel_pending = true;
     return;

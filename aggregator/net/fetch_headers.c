@@ -280,9 +280,9 @@ size_t fetch_write_cb(char *data, size_t size, size_t nmemb, void *userdata) {
     return 0;
   if (j->status < 200 || j->status >= 300 || !j->cb.on_data)
     return len;
-  j->in_callback = true;
+  fetch_job_set_state(j, JOB_IN_CALLBACK);
   int rc = j->cb.on_data(j->userdata, data, len);
-  j->in_callback = false;
+  fetch_job_set_state(j, JOB_IN_MULTI);
   if (rc) {
     j->aborted = true;
     return 0;

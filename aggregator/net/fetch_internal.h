@@ -14,6 +14,40 @@
 #define container_of(ptr, type, member) ((type *)((char *)(ptr)-offsetof(type, member)))
 #endif
 
+/* A job's life. One state at a time, changed only by fetch_job_set_state, which asserts that
+ * the move is one of these (curl's multi.c and SQLite's pager.c keep theirs the same way):
+ *
+ *   fetcher_start
+ *        |
+ *        v           file:// that is not a regular file
+ *     JOB_NEW ------------------------------------------> JOB_REFUSED
+ *        |  job_launch: easy handle added to the multi         |
+ *        v                                                     | next loop turn (defer timer)
+ *   JOB_IN_MULTI <---------------------------------+           |
+ *     |   ^   |  a 3xx hop done: handle removed    |           |
+ *     |   |   +------------------------------> JOB_HOP         |
+ *     |   |        job_launch of the next URL -----+           |
+ *     |   |                                         |          |
+ *     v   | on_headers / on_data returned           |          |
+ *   JOB_IN_CALLBACK                                 |          |
+ *     (a cancel asked for here is kept in           |          |
+ *      cancel_requested and acted on after)         |          |
+ *                                                   |          |
+ *   JOB_IN_MULTI, JOB_HOP (next launch failed) -----+----------+--> JOB_ENDING
+ *                                  job_end: handle removed, on_done runs once, then freed
+ *
+ * Why a job ends (cancel_requested, aborted, cap_hit, addr_refused) is recorded beside the
+ * state, since curl decides when the end is seen; the per-response fields below are reset for
+ * every hop. */
+enum fetch_job_state {
+  JOB_NEW = 0,
+  JOB_REFUSED,
+  JOB_IN_MULTI,
+  JOB_IN_CALLBACK,
+  JOB_HOP,
+  JOB_ENDING,
+};
+
 struct fetch_job {
   struct fetcher *f;
   struct fetch_job *next, *prev;
@@ -30,11 +64,8 @@ struct fetch_job {
   bool all_permanent;             /* every hop so far was 301/308 */
   char *permanent_url;            /* target of the last hop of the leading permanent run */
   bool is_file;
-  bool in_multi;
-  bool finished;                  /* on_done has run or is running */
-  bool in_callback;               /* inside on_headers/on_data: cancel must be deferred */
+  enum fetch_job_state state;     /* see the diagram above */
   bool cancel_requested;
-  bool refused;                   /* never started (file:// not a regular file): errbuf says why */
   bool addr_refused;              /* a redirect hop connected to a more private address */
   int first_class;                /* enum fetch_addr_class of the first hop; -1 before it */
   char addr_msg[160];             /* why the hop was refused */
@@ -81,6 +112,9 @@ struct fetch_public_nets {
 int fetch_public_nets_parse(const char *spec, struct fetch_public_nets *ret);
 enum fetch_addr_class fetch_addr_classify(const char *ip, const struct fetch_public_nets *pub);
 const char *fetch_addr_class_name(enum fetch_addr_class c);
+
+/* Moves j to state to; asserts the move is in the diagram. */
+void fetch_job_set_state(struct fetch_job *j, enum fetch_job_state to);
 
 size_t fetch_header_cb(char *data, size_t size, size_t n, void *userdata);
 size_t fetch_write_cb(char *data, size_t size, size_t n, void *userdata);

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "bounds.h"
 #include "commands.h"
@@ -25,14 +26,17 @@ struct opts {
   bool no_discover;     /* feeds add: take the URL as given, without fetching it */
   bool state;           /* feeds list: the poll state from the store, as a table */
   bool json;            /* feeds list: the poll state as JSON */
+  bool allow_file;      /* import: file:// URLs from the OPML file are taken too */
 };
 
 static void usage(FILE *out, const char *cmd) {
   if (strcmp(cmd, "import") == 0)
-    fprintf(out, "usage: braid import [--config FILE] FILE.opml\n\n"
+    fprintf(out, "usage: braid import [--config FILE] [--allow-file] FILE.opml\n\n"
                  "Writes a feeds.d/NAME.feed for every feed in an OPML 1.0/2.0 file. Feeds whose\n"
                  "URL is already configured are skipped (each named on stderr); a name that is\n"
-                 "taken by another URL gets a -2, -3... suffix.\n");
+                 "taken by another URL gets a -2, -3... suffix. Only http and https URLs are\n"
+                 "imported: an OPML file from elsewhere could name file:///etc/shadow. With\n"
+                 "--allow-file, file:// URLs are imported too.\n");
   else if (strcmp(cmd, "export-opml") == 0)
     fprintf(out, "usage: braid export-opml [--config FILE]\n\n"
                  "Writes the feeds of feeds.d to stdout as an OPML 2.0 document.\n");
@@ -71,6 +75,10 @@ static int parse_args(int argc, char **argv, struct opts *o) {
     }
     if (strcmp(a, "--state") == 0 || strcmp(a, "--json") == 0) {
       *(a[2] == 's' ? &o->state : &o->json) = true;
+      continue;
+    }
+    if (strcmp(a, "--allow-file") == 0) {
+      o->allow_file = true;
       continue;
     }
     if (strcmp(a, "--config") == 0)
@@ -372,6 +380,12 @@ static int import_opml(const struct braid_config *c, const struct opts *o) {
     const struct feed_def *same = NULL;
     if (!feed_url_valid(f->url)) {
       fprintf(stderr, "braid import: skipped %s: not an http, https or file URL\n", f->url);
+      skipped++;
+      continue;
+    }
+    if (!o->allow_file && strncasecmp(f->url, "file:", 5) == 0) {
+      fprintf(stderr, "braid import: skipped %s: a file URL (give --allow-file to import it)\n",
+              f->url);
       skipped++;
       continue;
     }

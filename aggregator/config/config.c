@@ -191,7 +191,7 @@ int config_defaults(const char *path, struct braid_config **ret) {
   return 0;
 }
 
-enum key_kind { K_PATH, K_STRING, K_DURATION, K_SIZE, K_UINT, K_LISTEN, K_BASE_URL, K_LOGLEVEL };
+enum key_kind { K_PATH, K_STRING, K_DURATION, K_SIZE, K_UINT, K_LISTEN, K_BASE_URL, K_LOGLEVEL, K_BOOL };
 
 struct key_spec {
   const char *section;
@@ -217,6 +217,7 @@ static const struct key_spec keys[] = {
     {"poll", "max_bytes", K_SIZE, OFF(poll_max_bytes), 1024, 1LL << 30},
     {"poll", "max_redirects", K_UINT, OFF(poll_max_redirects), 0, BRAID_FETCH_MAX_REDIRECTS_CAP},
     {"poll", "user_agent", K_STRING, OFF(user_agent), 0, 0},
+    {"poll", "allow_private_redirects", K_BOOL, OFF(poll_allow_private_redirects), 0, 0},
     {"stream", "entries", K_UINT, OFF(stream_entries), 1, 100000},
     {"stream", "retention", K_DURATION, OFF(stream_retention_s), 3600, 100LL * 365 * 86400},
     {"stream", "per_feed", K_UINT, OFF(stream_per_feed), 0, 10000000},
@@ -307,6 +308,14 @@ static int conf_kv(struct ini_read *r, const char *section, const char *key, con
       return 0;
     }
     return set_string(r, (char **)field, strdup(value));
+  case K_BOOL:
+    if (strcmp(value, "yes") == 0 || strcmp(value, "true") == 0 || strcmp(value, "on") == 0)
+      *(bool *)field = true;
+    else if (strcmp(value, "no") == 0 || strcmp(value, "false") == 0 || strcmp(value, "off") == 0)
+      *(bool *)field = false;
+    else
+      ini_read_error(r, "%s: '%s' is not yes or no", key, value);
+    return 0;
   case K_LOGLEVEL:
     if (log_level_parse(value, (int *)field) < 0)
       ini_read_error(r, "level: '%s' is not err, warning, notice, info or debug", value);

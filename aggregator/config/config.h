@@ -52,6 +52,8 @@ struct braid_config {
   uint64_t poll_max_bytes;     /* [poll] max_bytes: decoded body cap; default 10M */
   unsigned poll_max_redirects; /* [poll] max_redirects; default 5 */
   char *user_agent;            /* [poll] user_agent; default BRAID_DEFAULT_USER_AGENT */
+  bool poll_allow_private_redirects; /* [poll] allow_private_redirects: a redirect may lead
+                                  from a public address into private/loopback space; default no */
   unsigned stream_entries;     /* [stream] entries: how many the served stream holds; default 200 */
   int64_t stream_retention_s;  /* [stream] retention: how long entries are kept after braid
                                   first saw them; default 30d */

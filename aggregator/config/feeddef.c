@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "bounds.h"
@@ -263,6 +264,27 @@ static int list_feed_files(const char *dir, char ***ret, size_t *ret_n, struct m
   return rc;
 }
 
+/* A *.feed symlink may point at another file of the feeds directory, not out of it: a link to
+ * /etc/passwd would otherwise have its lines quoted in error messages. 0, or -EPERM (said in
+ * errors), or -ENOMEM. */
+static int feed_file_inside(const char *dir, const char *path, struct msg_list *errors) {
+  struct stat st;
+  if (lstat(path, &st) < 0 || !S_ISLNK(st.st_mode))
+    return 0; /* not a link (or gone): read_small_file reports what it finds */
+  char *real_dir = realpath(dir, NULL);
+  char *real = realpath(path, NULL);
+  int rc = 0;
+  size_t n = real_dir ? strlen(real_dir) : 0;
+  if (!real_dir || !real || strncmp(real, real_dir, n) != 0 || real[n] != '/' ||
+      strchr(real + n + 1, '/')) {
+    rc = msg_list_addf(errors, "%s: a symlink that leads out of the feeds directory is not "
+                       "read", path) < 0 ? -ENOMEM : -EPERM;
+  }
+  free(real_dir);
+  free(real);
+  return rc;
+}
+
 int feeds_reload(const char *dir, const struct feed_list *old, struct feed_list *ret,
                  struct msg_list *errors) {
   ret->items = NULL;
@@ -294,8 +316,16 @@ int feeds_reload(const char *dir, const struct feed_list *old, struct feed_list 
     } else {
       char *text = NULL;
       size_t len = 0;
-      frc = read_small_file(path, BRAID_CONFIG_MAX_FILE_BYTES, &text, &len);
-      if (frc == -EFBIG)
+      frc = feed_file_inside(dir, path, errors);
+      bool said = frc < 0;
+      if (frc == 0)
+        frc = read_small_file(path, BRAID_CONFIG_MAX_FILE_BYTES, &text, &len);
+      if (said || frc == 0)
+        ;
+      else if (frc == -EINVAL)
+        msg_list_addf(errors, "%s: not a regular file (a FIFO, device or socket is never read)",
+                      path);
+      else if (frc == -EFBIG)
         msg_list_addf(errors, "%s: larger than %d bytes (BRAID_CONFIG_MAX_FILE_BYTES)", path,
                       BRAID_CONFIG_MAX_FILE_BYTES);
       else if (frc < 0 && frc != -ENOMEM)

@@ -187,7 +187,8 @@ bool text_has_control(const char *s) {
 }
 
 int read_small_file(const char *path, size_t max, char **ret, size_t *ret_len) {
-  int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+  /* O_NONBLOCK: opening a FIFO must not wait for a writer; fstat then refuses it. */
+  int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
   if (fd < 0)
     return -errno;
   struct stat st;

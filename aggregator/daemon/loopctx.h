@@ -29,6 +29,7 @@ struct feed_rt {
   char *poll_url;        /* where to poll: a permanent redirect's target, else url */
   struct poll_job *job;  /* the poll in flight, or NULL */
   bool removed;          /* dropped by a reload while its poll was in flight */
+  unsigned store_fail_streak; /* store writes of its polls that failed in a row */
 };
 
 struct poll_counters {

@@ -167,6 +167,21 @@ static int save_state(struct poll_job *job, const struct fetch_result *r,
   return rc;
 }
 
+/* The store is failing while the last write of any feed failed: a small write that happens to
+ * fit (another feed's 304) does not make /healthz flap back to 200. Logged when it changes. */
+static void store_health_update(struct daemon *d) {
+  bool failing = false;
+  for (size_t i = 0; i < d->n_rt && !failing; i++)
+    failing = d->rt[i]->store_fail_streak > 0;
+  if (failing != d->store_failing) {
+    char why[512];
+    log_event(d->log, failing ? LOG_LEVEL_ERR : LOG_LEVEL_NOTICE, "store", "state=%s%s%s",
+              failing ? "failing" : "ok", failing ? " error=" : "",
+              failing ? log_value(why, sizeof why, store_errmsg(d->store)) : "");
+  }
+  d->store_failing = failing;
+}
+
 static void log_done(struct poll_job *job, const struct fetch_result *r,
                      const struct store_put_stats *ps, int64_t next_due, int64_t now) {
   struct daemon *d = job->d;
@@ -298,18 +313,30 @@ static void on_done(void *userdata, const struct fetch_result *r) {
   if (rc < 0) {
     store_rollback(d->store);
     char name[128], why[512];
-    log_event(d->log, LOG_LEVEL_ERR, "store", "feed=%s error=%s",
-              log_value(name, sizeof name, f->def.name),
+    /* A full disk fails every poll of the feed: said once, then at debug level. */
+    log_event(d->log, f->store_fail_streak ? LOG_LEVEL_DEBUG : LOG_LEVEL_ERR, "store",
+              "feed=%s error=%s", log_value(name, sizeof name, f->def.name),
               log_value(why, sizeof why, store_errmsg(d->store)));
     d->stats.store_errors++;
-    d->store_failing = true;
+    if (f->store_fail_streak < 32)
+      f->store_fail_streak++;
     memset(&ps, 0, sizeof ps);
-    /* Nothing of this poll was kept, validators included: the next poll fetches it again. */
-    next_due = now + f->interval_s;
+    /* Nothing of this poll was kept, validators included: the next poll fetches it again, so
+     * it waits longer each time (interval x 2^(streak-1), at most the backoff bound). */
+    int64_t wait = f->interval_s;
+    for (unsigned i = 1; i < f->store_fail_streak && wait < BRAID_SCHED_MAX_BACKOFF_S; i++)
+      wait *= 2;
+    next_due = now + (wait < BRAID_SCHED_MAX_BACKOFF_S ? wait : BRAID_SCHED_MAX_BACKOFF_S);
   } else {
-    d->store_failing = false;
+    if (f->store_fail_streak) {
+      char name[128];
+      log_event(d->log, LOG_LEVEL_NOTICE, "store", "feed=%s recovered=true after_failures=%u",
+                log_value(name, sizeof name, f->def.name), f->store_fail_streak);
+    }
+    f->store_fail_streak = 0;
     follow_permanent_redirect(d, f, res.headers->permanent_url);
   }
+  store_health_update(d);
 
   log_done(job, &res, &ps, next_due, now);
   bool fetched = res.outcome == FETCH_OK || res.outcome == FETCH_NOT_MODIFIED;
@@ -327,7 +354,7 @@ static void on_done(void *userdata, const struct fetch_result *r) {
     d->export_pending = true;
   }
   poll_job_free(job);
-  daemon_poll_finished(d, f, rc < 0 ? now + f->interval_s : next_due, fetched && rc == 0);
+  daemon_poll_finished(d, f, next_due, fetched && rc == 0);
 }
 
 int poll_start(struct daemon *d, struct feed_rt *f) {

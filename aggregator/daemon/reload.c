@@ -38,7 +38,9 @@ static void keep_restart_keys(struct daemon *d, struct braid_config *fresh) {
     const char *key;
     char **old_v, **new_v;
   } fixed[] = {{"[store] path", &d->cfg->store_path, &fresh->store_path},
-               {"[http] listen", &d->cfg->http_listen, &fresh->http_listen}};
+               {"[http] listen", &d->cfg->http_listen, &fresh->http_listen},
+               {"[http] base_url", &d->cfg->http_base_url, &fresh->http_base_url},
+               {"[http] token_file", &d->cfg->http_token_file, &fresh->http_token_file}};
   for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++) {
     if (!str_differs(*fixed[i].old_v, *fixed[i].new_v))
       continue;
@@ -70,6 +72,8 @@ static void changed_keys(const struct braid_config *a, const struct braid_config
       {"poll.max_bytes", a->poll_max_bytes != b->poll_max_bytes},
       {"poll.max_redirects", a->poll_max_redirects != b->poll_max_redirects},
       {"poll.user_agent", str_differs(a->user_agent, b->user_agent)},
+      {"poll.allow_private_redirects",
+       a->poll_allow_private_redirects != b->poll_allow_private_redirects},
       {"stream.entries", a->stream_entries != b->stream_entries},
       {"stream.retention", a->stream_retention_s != b->stream_retention_s},
       {"stream.per_feed", a->stream_per_feed != b->stream_per_feed},

@@ -2,12 +2,16 @@
  * curl's docs/examples/multi-uv.c; response header parsing is in fetch_headers.c. */
 #include "fetch.h"
 
+#include <assert.h>
 #include <curl/curl.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "bounds.h"
 #include "config.h"
@@ -24,9 +28,11 @@ struct sock_ctx {
 struct fetcher {
   uv_loop_t *loop;
   uv_timer_t timer;
+  uv_timer_t defer;           /* ends jobs refused before curl saw them, on the next turn */
   CURLM *multi;
   CURLSH *share;
   struct fetch_limits lim;
+  struct fetch_public_nets public_nets; /* test only: see fetch_internal.h */
   char *user_agent;
   char *ca_file;              /* copy of limits->ca_file, or NULL */
   struct fetch_job *jobs;     /* every job not yet ended */
@@ -99,8 +105,32 @@ static void sock_close(struct fetcher *f, struct sock_ctx *c) {
 
 /* ---- job life cycle ---- */
 
+void fetch_job_set_state(struct fetch_job *j, enum fetch_job_state to) {
+  /* Bit s of allowed[from]: the move from -> s is in fetch_internal.h's diagram. */
+#define B(s) (1u << (s))
+  static const unsigned allowed[] = {
+      [JOB_NEW] = B(JOB_IN_MULTI) | B(JOB_REFUSED),
+      [JOB_REFUSED] = B(JOB_ENDING),
+      [JOB_IN_MULTI] = B(JOB_IN_CALLBACK) | B(JOB_HOP) | B(JOB_ENDING),
+      [JOB_IN_CALLBACK] = B(JOB_IN_MULTI),
+      [JOB_HOP] = B(JOB_IN_MULTI) | B(JOB_ENDING),
+      [JOB_ENDING] = 0,
+  };
+#undef B
+  /* Checked in release builds too: a move outside the diagram is a bug that would otherwise
+   * show up later as a use after free or a second on_done. */
+  if ((unsigned)j->state >= sizeof allowed / sizeof allowed[0] ||
+      !(allowed[j->state] & (1u << to))) {
+    fprintf(stderr, "braid: fetch job state %d -> %d is not a transition\n", (int)j->state,
+            (int)to);
+    abort();
+  }
+  j->state = to;
+}
+
 static void job_unlink_free(struct fetch_job *j) {
   struct fetcher *f = j->f;
+  assert(j->state == JOB_NEW || j->state == JOB_ENDING); /* never while curl holds it */
   if (j->prev)
     j->prev->next = j->next;
   else
@@ -127,9 +157,9 @@ int fetch_job_deliver_headers(struct fetch_job *j) {
   fetch_job_fill_headers(j);
   if (!j->cb.on_headers)
     return 0;
-  j->in_callback = true;
+  fetch_job_set_state(j, JOB_IN_CALLBACK);
   int rc = j->cb.on_headers(j->userdata, j->h.status, &j->h);
-  j->in_callback = false;
+  fetch_job_set_state(j, JOB_IN_MULTI);
   if (rc)
     j->aborted = true;
   return rc || j->cancel_requested;
@@ -137,13 +167,11 @@ int fetch_job_deliver_headers(struct fetch_job *j) {
 
 static void job_end(struct fetch_job *j, enum fetch_outcome outcome, const char *error) {
   struct fetcher *f = j->f;
-  if (j->finished)
+  if (j->state == JOB_ENDING)
     return;
-  j->finished = true;
-  if (j->in_multi) {
+  if (j->state == JOB_IN_MULTI)
     curl_multi_remove_handle(f->multi, j->easy);
-    j->in_multi = false;
-  }
+  fetch_job_set_state(j, JOB_ENDING);
   fetch_job_fill_headers(j);
   struct fetch_result r = {
       .outcome = outcome,
@@ -176,7 +204,7 @@ static int job_launch(struct fetch_job *j) {
     return -EIO;
   if (curl_multi_add_handle(f->multi, j->easy) != CURLM_OK)
     return -EIO;
-  j->in_multi = true;
+  fetch_job_set_state(j, JOB_IN_MULTI);
   return 0;
 }
 
@@ -221,7 +249,10 @@ static void job_follow(struct fetch_job *j) {
     j->all_permanent = false;
   }
   curl_multi_remove_handle(f->multi, j->easy);
-  j->in_multi = false;
+  fetch_job_set_state(j, JOB_HOP);
+  /* The validators belong to the first URL; another one (maybe on another host) gets none. */
+  curl_easy_setopt(j->easy, CURLOPT_HTTPHEADER, NULL);
+  curl_easy_setopt(j->easy, CURLOPT_TIMECONDITION, (long)CURL_TIMECOND_NONE);
   free(j->url);
   j->url = next;
   j->visited[j->nvisited++] = strdup(next);
@@ -230,6 +261,14 @@ static void job_follow(struct fetch_job *j) {
 }
 
 static void job_completed(struct fetch_job *j, CURLcode res) {
+  if (j->addr_refused && !j->cancel_requested) {
+    /* Not even a 301 to such a place may be remembered. */
+    free(j->permanent_url);
+    j->permanent_url = NULL;
+    j->all_permanent = false;
+    job_end(j, FETCH_REDIRECT_REFUSED, j->addr_msg);
+    return;
+  }
   if (j->cancel_requested) {
     job_end(j, FETCH_CANCELLED, "cancelled");
     return;
@@ -302,7 +341,7 @@ static void check_completions(struct fetcher *f) {
     struct fetch_job *j = NULL;
     curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&j);
     CURLcode res = msg->data.result;
-    if (j && !j->finished)
+    if (j && j->state != JOB_ENDING)
       job_completed(j, res);
   }
 }
@@ -314,7 +353,10 @@ static void sweep_cancels(struct fetcher *f) {
   f->cancel_pending = false;
   for (struct fetch_job *j = f->jobs, *next; j && !f->free_deferred; j = next) {
     next = j->next;
-    if (j->cancel_requested && !j->finished && !j->in_callback) {
+    if (j->state == JOB_REFUSED) {
+      job_end(j, FETCH_NETWORK_ERROR, j->errbuf);
+      next = f->jobs;
+    } else if (j->cancel_requested && j->state != JOB_ENDING && j->state != JOB_IN_CALLBACK) {
       job_end(j, FETCH_CANCELLED, "cancelled");
       next = f->jobs; /* on_done may have changed the list: start over */
     }
@@ -329,8 +371,6 @@ static void drive(struct fetcher *f, curl_socket_t fd, int flags) {
   f->in_curl = true;
   curl_multi_socket_action(f->multi, fd, flags, &running);
   f->in_curl = false;
-  f->dispatch_depth--;
-  f->dispatch_depth++;
   check_completions(f);
   sweep_cancels(f);
   f->dispatch_depth--;
@@ -355,6 +395,17 @@ static void on_poll(uv_poll_t *h, int status, int events) {
       flags |= CURL_CSELECT_OUT;
   }
   drive(f, c->fd, flags);
+}
+
+static void on_defer(uv_timer_t *t) {
+  struct fetcher *f = t->data;
+  f->dispatch_depth++;
+  sweep_cancels(f);
+  f->dispatch_depth--;
+  if (f->free_deferred && f->dispatch_depth == 0) {
+    f->free_deferred = false;
+    fetcher_free(f);
+  }
 }
 
 static void on_timer(uv_timer_t *t) {
@@ -423,6 +474,11 @@ int fetcher_new(uv_loop_t *loop, const struct fetch_limits *limits, struct fetch
     return -ENOMEM;
   }
   f->loop = loop;
+  if (fetch_public_nets_parse(getenv("BRAID_TEST_PUBLIC_NETS"), &f->public_nets) < 0) {
+    free(f);
+    curl_global_cleanup();
+    return -EINVAL;
+  }
   if (limits)
     f->lim = *limits;
   struct fetch_limits *l = &f->lim;
@@ -471,6 +527,8 @@ int fetcher_new(uv_loop_t *loop, const struct fetch_limits *limits, struct fetch
   curl_multi_setopt(f->multi, CURLMOPT_MAX_HOST_CONNECTIONS, (long)l->max_host_connections);
   uv_timer_init(loop, &f->timer);
   f->timer.data = f;
+  uv_timer_init(loop, &f->defer);
+  f->defer.data = f;
   *ret = f;
   return 0;
 }
@@ -486,6 +544,7 @@ void fetch_limits_from_config(struct fetch_limits *ret, const struct braid_confi
       .max_total_connections = c->poll_concurrency,
       .max_host_connections = c->poll_per_host,
       .user_agent = c->user_agent,
+      .allow_private_redirects = c->poll_allow_private_redirects,
   };
 }
 
@@ -507,6 +566,7 @@ int fetcher_set_limits(struct fetcher *f, const struct fetch_limits *limits) {
   l->max_redirects = limits->max_redirects > BRAID_FETCH_MAX_REDIRECTS_CAP
                          ? BRAID_FETCH_MAX_REDIRECTS_CAP
                          : limits->max_redirects;
+  l->allow_private_redirects = limits->allow_private_redirects;
   if (limits->max_total_connections)
     l->max_total_connections = limits->max_total_connections;
   if (limits->max_host_connections)
@@ -522,10 +582,21 @@ int fetcher_set_limits(struct fetcher *f, const struct fetch_limits *limits) {
 size_t fetcher_active(const struct fetcher *f) { return f->active; }
 
 /* Adds "Name: value" to the job's request headers; nothing for a NULL or empty value. Values
- * come from a previous response, so they are held to the same cap. */
+ * come from a previous response (a store written by an older braid may hold anything), so
+ * they are checked again here: an ETag must be an entity-tag, a date is re-formatted, and
+ * anything else is dropped rather than sent. */
 static int add_request_header(struct fetch_job *j, const char *name, const char *value) {
   if (!value || !*value || strlen(value) >= BRAID_FETCH_MAX_HEADER_BYTES)
     return 0;
+  char date[64];
+  if (strcmp(name, "If-None-Match") == 0) {
+    if (!fetch_etag_valid(value, strlen(value)))
+      return 0;
+  } else {
+    if (fetch_http_date_normalize(value, strlen(value), date, sizeof date) < 0)
+      return 0;
+    value = date;
+  }
   char line[BRAID_FETCH_MAX_HEADER_BYTES + 32];
   snprintf(line, sizeof line, "%s: %s", name, value);
   struct curl_slist *s = curl_slist_append(j->req_headers, line);
@@ -533,6 +604,29 @@ static int add_request_header(struct fetch_job *j, const char *name, const char 
     return -ENOMEM;
   j->req_headers = s;
   return 0;
+}
+
+/* Runs once a connection is up (new or reused), before the request goes out: the one place
+ * that sees the address curl really connected to, whatever name or spelling led there. */
+static int prereq_cb(void *clientp, char *primary_ip, char *local_ip, int primary_port,
+                     int local_port) {
+  struct fetch_job *j = clientp;
+  (void)local_ip;
+  (void)primary_port;
+  (void)local_port;
+  enum fetch_addr_class c = fetch_addr_classify(primary_ip, &j->f->public_nets);
+  if (j->first_class < 0 || j->hops == 0) {
+    j->first_class = (int)c;
+    return CURL_PREREQFUNC_OK;
+  }
+  if ((int)c <= j->first_class || j->f->lim.allow_private_redirects)
+    return CURL_PREREQFUNC_OK;
+  snprintf(j->addr_msg, sizeof j->addr_msg,
+           "redirect from a %s address to %s address %s refused (allow_private_redirects)",
+           fetch_addr_class_name((enum fetch_addr_class)j->first_class),
+           fetch_addr_class_name(c), primary_ip);
+  j->addr_refused = true;
+  return CURL_PREREQFUNC_ABORT;
 }
 
 static int setopts(struct fetch_job *j, const struct fetch_request *req) {
@@ -568,6 +662,10 @@ static int setopts(struct fetch_job *j, const struct fetch_request *req) {
   SET(CURLOPT_LOW_SPEED_LIMIT, (long)l->low_speed_limit);
   SET(CURLOPT_LOW_SPEED_TIME, (long)l->low_speed_time_s);
   SET(CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)l->max_bytes);
+  if (!j->is_file) {
+    SET(CURLOPT_PREREQFUNCTION, prereq_cb);
+    SET(CURLOPT_PREREQDATA, j);
+  }
   if (f->ca_file)
     SET(CURLOPT_CAINFO, f->ca_file);
   if (j->is_file && req->last_modified && *req->last_modified) {
@@ -583,6 +681,33 @@ static int setopts(struct fetch_job *j, const struct fetch_request *req) {
   return c == CURLE_OK ? 0 : -EIO;
 }
 
+/* curl's file:// opens the path with a blocking open(): a FIFO would hold the loop until a
+ * writer comes, a device could be read forever. Only a regular file is handed to curl; 0, or
+ * -EINVAL with the reason in j->errbuf. A path that cannot be opened is left to curl, which
+ * reports it as it always has. */
+static int file_check(struct fetch_job *j) {
+  CURLU *u = curl_url();
+  char *path = NULL;
+  int rc = 0;
+  if (!u || curl_url_set(u, CURLUPART_URL, j->url, 0) != CURLUE_OK ||
+      curl_url_get(u, CURLUPART_PATH, &path, CURLU_URLDECODE) != CURLUE_OK) {
+    curl_url_cleanup(u);
+    return 0;
+  }
+  int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+  struct stat st;
+  if (fd >= 0 && fstat(fd, &st) == 0 && !S_ISREG(st.st_mode)) {
+    snprintf(j->errbuf, sizeof j->errbuf, "%s: not a regular file (a FIFO, device, socket or "
+             "directory is never read)", path);
+    rc = -EINVAL;
+  }
+  if (fd >= 0)
+    close(fd);
+  curl_free(path);
+  curl_url_cleanup(u);
+  return rc;
+}
+
 int fetcher_start(struct fetcher *f, const struct fetch_request *req,
                   const struct fetch_callbacks *cb, void *userdata, struct fetch_job **ret_job) {
   if (f->closing)
@@ -596,6 +721,7 @@ int fetcher_start(struct fetcher *f, const struct fetch_request *req,
   j->cb = *cb;
   j->userdata = userdata;
   j->all_permanent = true;
+  j->first_class = -1;
   j->f_max_bytes = f->lim.max_bytes;
   j->start_ms = now_ms();
   j->is_file = strncasecmp(req->url, "file:", 5) == 0;
@@ -615,8 +741,14 @@ int fetcher_start(struct fetcher *f, const struct fetch_request *req,
     f->jobs->prev = j;
   f->jobs = j;
   f->active++;
-  if (rc == 0)
+  if (rc == 0 && j->is_file && file_check(j) < 0) {
+    /* Refused like any unreadable file: through on_done, but never from inside this call. */
+    fetch_job_set_state(j, JOB_REFUSED);
+    f->cancel_pending = true;
+    uv_timer_start(&f->defer, on_defer, 0, 0);
+  } else if (rc == 0) {
     rc = job_launch(j);
+  }
   if (rc < 0) {
     job_unlink_free(j);
     return rc;
@@ -627,9 +759,9 @@ int fetcher_start(struct fetcher *f, const struct fetch_request *req,
 }
 
 void fetcher_cancel(struct fetch_job *j) {
-  if (!j || j->finished)
+  if (!j || j->state == JOB_ENDING)
     return;
-  if (j->in_callback || j->f->in_curl) {
+  if (j->state == JOB_IN_CALLBACK || j->f->in_curl) {
     j->cancel_requested = true;
     j->f->cancel_pending = true;
     return;
@@ -657,6 +789,8 @@ void fetcher_free(struct fetcher *f) {
   f->multi = NULL;
   f->share = NULL;
   uv_timer_stop(&f->timer);
-  f->pending_closes++;
+  uv_timer_stop(&f->defer);
+  f->pending_closes += 2;
   uv_close((uv_handle_t *)&f->timer, handle_closed);
+  uv_close((uv_handle_t *)&f->defer, handle_closed);
 }

@@ -7,6 +7,14 @@
  * fetcher_free); every cap (body bytes counted after decoding, time, speed, redirects) ends
  * the transfer with an outcome naming the cap. Redirects are followed by the fetcher itself,
  * only to http and https, with loop detection; it reports whether the chain was permanent.
+ * A redirect hop may not connect to an address more private than the first request's
+ * (public < private < link-local < loopback, unspecified; the address curl actually connected
+ * to, so names and odd spellings such as 2130706433 change nothing): such a hop ends the job
+ * with FETCH_REDIRECT_REFUSED and no permanent_url, unless limits.allow_private_redirects.
+ * Only a regular file is read for file://. Validators (ETag, Last-Modified) are reported only
+ * when valid (an entity-tag; an HTTP-date, re-formatted) and only when they belong to the URL
+ * the next request goes to (no redirect, or an all-permanent chain); request validators are
+ * checked again and sent to the first URL only, never to a redirect's target.
  * Connections, TLS sessions and DNS answers are shared between jobs; HTTP/2 is used where
  * the server offers it.
  */
@@ -35,6 +43,7 @@ struct fetch_limits {
   unsigned max_host_connections;  /* open connections to one host; default 2 */
   const char *user_agent;       /* copied; NULL: BRAID_DEFAULT_USER_AGENT */
   const char *ca_file;          /* PEM bundle to trust instead of the system's; NULL: system */
+  bool allow_private_redirects; /* let a redirect lead to a more private address class */
 };
 
 struct fetch_request {
@@ -74,8 +83,10 @@ enum fetch_outcome {
   FETCH_LIMIT_MAX_BYTES,
   FETCH_LIMIT_MAX_REDIRECTS,
   FETCH_REDIRECT_LOOP,
-  FETCH_REDIRECT_REFUSED,       /* redirect to a scheme other than http/https, or no Location */
-  FETCH_NETWORK_ERROR,          /* DNS, connect, TLS, reset, unreadable file...: see error */
+  FETCH_REDIRECT_REFUSED,       /* redirect to a scheme other than http/https, no Location, or
+                                   into a more private address class */
+  FETCH_NETWORK_ERROR,          /* DNS, connect, TLS, reset, unreadable or non-regular file...:
+                                   see error */
   FETCH_ABORTED,                /* on_headers or on_data returned non-zero */
   FETCH_CANCELLED,              /* fetcher_cancel or fetcher_free */
 };
@@ -111,7 +122,8 @@ void fetch_limits_from_config(struct fetch_limits *ret, const struct braid_confi
  * ca_file is kept as it was. 0 or -ENOMEM (the old limits then stay). */
 int fetcher_set_limits(struct fetcher *f, const struct fetch_limits *limits);
 
-/* A fetcher on loop. limits may be NULL (all defaults). 0, -ENOMEM or -EIO (curl setup). */
+/* A fetcher on loop. limits may be NULL (all defaults). 0, -ENOMEM, -EIO (curl setup), or
+ * -EINVAL when the test-only environment variable BRAID_TEST_PUBLIC_NETS does not parse. */
 int fetcher_new(uv_loop_t *loop, const struct fetch_limits *limits, struct fetcher **ret);
 
 /* Starts a transfer. *ret_job (may be NULL) identifies it for fetcher_cancel until on_done

@@ -38,8 +38,12 @@ void fetch_job_fill_headers(struct fetch_job *j) {
   h->status = j->status;
   h->content_type = or_null(j->content_type);
   h->charset = or_null(j->charset);
-  h->etag = or_null(j->etag);
-  h->last_modified = or_null(j->last_modified);
+  /* Validators go back only to the URL that sent them: the request URL, or the target of
+   * an all-permanent chain, which is where the next request goes. After a temporary
+   * redirect they belong to another URL (maybe another host), so none are reported. */
+  bool own_url = j->hops == 0 || j->all_permanent;
+  h->etag = own_url ? or_null(j->etag) : NULL;
+  h->last_modified = own_url ? or_null(j->last_modified) : NULL;
   h->max_age_s = j->max_age_s;
   h->retry_after = j->retry_after;
   h->expires = -1;
@@ -99,6 +103,41 @@ int64_t fetch_parse_max_age(const char *cc) {
     }
   }
   return -1;
+}
+
+/* RFC 9110 8.8.3: entity-tag = [ "W/" ] DQUOTE *etagc DQUOTE, etagc = %x21 / %x23-7E /
+ * obs-text. Anything else (a CR, a bare token, a second quote) is not echoed back. */
+bool fetch_etag_valid(const char *v, size_t n) {
+  if (n >= 2 && v[0] == 'W' && v[1] == '/') {
+    v += 2;
+    n -= 2;
+  }
+  if (n < 2 || n >= BRAID_FETCH_MAX_HEADER_BYTES || v[0] != '"' || v[n - 1] != '"')
+    return false;
+  for (size_t i = 1; i + 1 < n; i++) {
+    unsigned char c = (unsigned char)v[i];
+    if (c < 0x21 || c == '"' || c == 0x7f)
+      return false;
+  }
+  return true;
+}
+
+/* An HTTP-date re-written as an IMF-fixdate, so what goes back out is our bytes, never the
+ * server's; 0, or -EINVAL when it does not parse (the value is then not kept). */
+int fetch_http_date_normalize(const char *v, size_t n, char *out, size_t size) {
+  char tmp[BRAID_FETCH_MAX_HEADER_BYTES];
+  if (n >= sizeof tmp || size < 30)
+    return -EINVAL;
+  for (size_t i = 0; i < n; i++)
+    if ((unsigned char)v[i] < 0x20 || v[i] == 0x7f)
+      return -EINVAL;
+  memcpy(tmp, v, n);
+  tmp[n] = '\0';
+  time_t t = curl_getdate(tmp, NULL);
+  struct tm tm;
+  if (t < 0 || !gmtime_r(&t, &tm) || strftime(out, size, "%a, %d %b %Y %H:%M:%S GMT", &tm) == 0)
+    return -EINVAL;
+  return 0;
 }
 
 /* Copies a header value (trimmed) into a field, or leaves it empty if it is too long. */
@@ -192,10 +231,15 @@ size_t fetch_header_cb(char *data, size_t size, size_t nmemb, void *userdata) {
     content_type(j, v, vn);
   else if (IS("location"))
     j->has_location = vn > 0;
-  else if (IS("etag"))
-    keep(j->etag, v, vn);
-  else if (IS("last-modified"))
-    keep(j->last_modified, v, vn);
+  else if (IS("etag")) {
+    if (fetch_etag_valid(v, vn))
+      keep(j->etag, v, vn);
+    else
+      j->etag[0] = '\0';
+  } else if (IS("last-modified")) {
+    if (fetch_http_date_normalize(v, vn, j->last_modified, sizeof j->last_modified) < 0)
+      j->last_modified[0] = '\0';
+  }
   else if (vn < sizeof tmp) {
     memcpy(tmp, v, vn);
     tmp[vn] = '\0';
@@ -236,9 +280,9 @@ size_t fetch_write_cb(char *data, size_t size, size_t nmemb, void *userdata) {
     return 0;
   if (j->status < 200 || j->status >= 300 || !j->cb.on_data)
     return len;
-  j->in_callback = true;
+  fetch_job_set_state(j, JOB_IN_CALLBACK);
   int rc = j->cb.on_data(j->userdata, data, len);
-  j->in_callback = false;
+  fetch_job_set_state(j, JOB_IN_MULTI);
   if (rc) {
     j->aborted = true;
     return 0;

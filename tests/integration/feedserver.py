@@ -23,6 +23,8 @@ Routes (GET unless said; N, S are integers; query parameters in brackets are opt
                          /redirect/... URL (percent-encoded) to mix kinds.
   /loop/a, /loop/b       a redirect loop: a -> b -> a (302).
   /redirect-file         302 to file:///etc/passwd (a fetcher must refuse it).
+  /badvalidators         200 basic.rss whose ETag and Last-Modified hold a bare CR followed
+                         by an injected header (a fetcher must not store or echo them).
   /drip                  200, then the body one byte every [interval=1] seconds, [bytes=100] in
                          all (Content-Length set).
   /endless               200 with a body that never ends (no Content-Length).
@@ -323,6 +325,13 @@ class Handler(BaseHTTPRequestHandler):
 
     def route_loop(self, rest):
         self.redirect(302, "/loop/b" if rest and rest[0] == "a" else "/loop/a")
+
+    def route_badvalidators(self, rest):
+        with open(os.path.join(self.server.state.fixtures, "basic.rss"), "rb") as f:
+            body = f.read()
+        self.send_body(200, body, "application/rss+xml", extra={
+            "ETag": '"v1"\rHost: injected.example',
+            "Last-Modified": "Tue, 01 Jan 2030 00:00:00 GMT\rAuthorization: Basic eDp5"})
 
     def route_redirect_file(self, rest):
         self.redirect(302, "file:///etc/passwd")

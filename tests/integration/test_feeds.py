@@ -165,4 +165,53 @@ for cmd in (["feeds", "--help"], ["import", "--help"], ["export-opml", "--help"]
     s.check(f"{' '.join(cmd)} exits 0 with usage", r.returncode == 0 and b"usage: braid" in r.stdout,
             f"rc={r.returncode}")
 
+# -- hostile feeds.d and OPML files (issue 14 items 11 and 16) --
+d, conf = setup("hostile", "[store]\npath = braid.db\n",
+                {"good.feed": "url = file:///nonexistent/braid/x.xml\n"})
+fd = os.path.join(d, "feeds.d")
+os.mkfifo(os.path.join(fd, "fifo.feed"))
+secret = os.path.join(s.tmp, "secret.txt")
+with open(secret, "w") as f:
+    f.write("topsecretkey:x:0:0\nurl = https://leak.example/\n")
+os.symlink(secret, os.path.join(fd, "passwd.feed"))
+with open(os.path.join(fd, "inside.target"), "w") as f:
+    f.write("url = https://inside.example/\n")
+os.symlink("inside.target", os.path.join(fd, "inside.feed"))
+feed_fifo = os.path.join(s.tmp, "feed.fifo")
+os.mkfifo(feed_fifo)
+with open(os.path.join(fd, "pipe.feed"), "w") as f:
+    f.write(f"url = file://{feed_fifo}\n")
+try:
+    rc, out, err = braid(conf, "feeds", "list")
+    s.check("a FIFO in feeds.d does not hang feeds list (exit 2)", rc == 2, f"rc={rc} {err}")
+    s.check("the FIFO is named as not a regular file", "fifo.feed: not a regular file" in err, err)
+    s.check("a symlink out of feeds.d is refused, naming it",
+            "passwd.feed: a symlink that leads out of the feeds directory is not read" in err, err)
+    s.check("nothing of the linked file is echoed", "topsecret" not in err and "leak" not in out + err,
+            err)
+    s.check("a symlink inside feeds.d is read", "inside\thttps://inside.example/" in out, out)
+    r = run_braid("poll", "--once", "--config", conf, timeout=30)
+    log = r.stderr.decode()
+    s.check("poll --once with a FIFO feed file and a file:// FIFO URL ends (exit 1)",
+            r.returncode == 1, f"rc={r.returncode}\n{log}")
+    s.check("the file:// FIFO is reported as not a regular file", "not a regular file" in log
+            and "feed=pipe" in log, log)
+except Exception as e:  # a hang shows up as subprocess.TimeoutExpired
+    s.check("hostile feeds.d handled without hanging", False, repr(e))
+
+d, conf = setup("importfile")
+opml = os.path.join(s.tmp, "file.opml")
+with open(opml, "w") as f:
+    f.write('<?xml version="1.0"?><opml version="2.0"><head/><body>'
+            '<outline type="rss" text="s" xmlUrl="file:///etc/shadow"/>'
+            '<outline type="rss" text="w" xmlUrl="https://web.example/feed"/></body></opml>')
+rc, out, err = braid(conf, "import", opml)
+s.check("import skips a file:// URL without --allow-file", rc == 0 and "1 added, 1 skipped" in err
+        and "skipped file:///etc/shadow: a file URL (give --allow-file to import it)" in err, f"rc={rc} {err}")
+s.check("no feed file for the file:// URL", sorted(os.listdir(os.path.join(d, "feeds.d"))) == ["web.example.feed"],
+        repr(os.listdir(os.path.join(d, "feeds.d"))))
+rc, out, err = braid(conf, "import", "--allow-file", opml)
+s.check("import --allow-file takes the file:// URL", rc == 0 and "1 added, 1 skipped" in err
+        and len(os.listdir(os.path.join(d, "feeds.d"))) == 2, f"rc={rc} {err}")
+
 s.finish()

@@ -155,6 +155,7 @@ static void test_every_key(void **state) {
                                 "low_speed_time = 20s\n"
                                 "max_bytes = 512K\n"
                                 "max_redirects = 3\n"
+                                "allow_private_redirects = yes\n"
                                 "user_agent = braid-test/1.0;x (+mailto:a@b)\n"
                                 "[stream]\n"
                                 "entries = 50\n"
@@ -186,11 +187,26 @@ static void test_every_key(void **state) {
   assert_int_equal(c->poll_low_speed_time_s, 20);
   assert_int_equal(c->poll_max_bytes, 512 * 1024);
   assert_int_equal(c->poll_max_redirects, 3);
+  assert_true(c->poll_allow_private_redirects);
   /* ';' without a space before it is part of the value. */
   assert_string_equal(c->user_agent, "braid-test/1.0;x (+mailto:a@b)");
   assert_int_equal(c->stream_entries, 50);
   assert_int_equal(c->stream_retention_s, 7 * 86400);
   assert_int_equal(c->log_level, LOG_LEVEL_DEBUG);
+  config_free(c);
+}
+
+static void test_bool_key(void **state) {
+  (void)state;
+  const char *path = write_file("bool/braid.conf", "[poll]\nallow_private_redirects = maybe\n");
+  struct msg_list errs = {0};
+  struct braid_config *c = NULL;
+  assert_int_equal(config_load(path, true, &c, &errs), -EINVAL);
+  expect_msg(&errs, "braid.conf:2: allow_private_redirects: 'maybe' is not yes or no");
+  msg_list_free(&errs);
+  path = write_file("bool2/braid.conf", "[poll]\n");
+  assert_int_equal(config_load(path, true, &c, &errs), 0);
+  assert_false(c->poll_allow_private_redirects);
   config_free(c);
 }
 
@@ -493,6 +509,7 @@ int main(void) {
       cmocka_unit_test(test_empty_file_gives_defaults),
       cmocka_unit_test(test_missing_file),
       cmocka_unit_test(test_every_key),
+      cmocka_unit_test(test_bool_key),
       cmocka_unit_test(test_empty_output_dir_means_unset),
       cmocka_unit_test(test_all_errors_reported_with_lines),
       cmocka_unit_test(test_choose_path),

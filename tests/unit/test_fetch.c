@@ -16,6 +16,7 @@
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -116,10 +117,12 @@ static int start_server(void **state) {
   return spawn_server(extra, &tls_pid, &tls_port);
 }
 
+static pid_t hosts_pid; /* test_redirect_into_private_space's, stopped here if it failed */
+
 static int stop_server(void **state) {
   (void)state;
-  pid_t pids[2] = {server_pid, tls_pid};
-  for (int i = 0; i < 2; i++)
+  pid_t pids[3] = {server_pid, tls_pid, hosts_pid};
+  for (int i = 0; i < 3; i++)
     if (pids[i] > 0) {
       kill(pids[i], SIGTERM);
       waitpid(pids[i], NULL, 0);
@@ -406,6 +409,51 @@ static void test_conditional_get(void **state) {
   buf_free(&third.body);
 }
 
+/* Issue 14 item 6: validators with control bytes are neither kept nor sent, whatever the
+ * store holds, and none go to a URL other than the one that gave them. */
+static void test_validators_not_echoed(void **state) {
+  (void)state;
+  struct got bad = {0}, raw = {0}, fmt = {0}, hop = {0};
+  fetch_one(&test_limits, url("/badvalidators"), NULL, NULL, &bad);
+  expect_outcome(&bad, FETCH_OK, "bad validators");
+  assert_string_equal(bad.etag, "");
+  assert_string_equal(bad.last_modified, "");
+  buf_free(&bad.body);
+  /* A store written before this check may hold raw values: they are not sent either. */
+  json_decref(server_log(true));
+  fetch_one(&test_limits, url("/feeds/basic.rss"), "\"v1\"\rHost: injected.example",
+            "Tue, 01 Jan 2030 00:00:00 GMT\rAuthorization: Basic eDp5", &raw);
+  buf_free(&raw.body);
+  json_t *log = server_log(true);
+  assert_null(logged_header(log, "/feeds/basic.rss", "if-none-match"));
+  assert_null(logged_header(log, "/feeds/basic.rss", "if-modified-since"));
+  assert_null(logged_header(log, "/feeds/basic.rss", "authorization"));
+  json_decref(log);
+  /* A date in another format goes out re-formatted. */
+  fetch_one(&test_limits, url("/feeds/basic.rss"), NULL, "Sunday, 06-Nov-94 08:49:37 GMT", &fmt);
+  buf_free(&fmt.body);
+  log = server_log(true);
+  const char *ims = logged_header(log, "/feeds/basic.rss", "if-modified-since");
+  assert_non_null(ims);
+  assert_string_equal(ims, "Sun, 06 Nov 1994 08:49:37 GMT");
+  json_decref(log);
+  /* After a temporary redirect, the target gets no validators and none are reported. */
+  fetch_one(&test_limits, url("/redirect/302/1"), "\"abc\"", "Sun, 06 Nov 1994 08:49:37 GMT",
+            &hop);
+  expect_outcome(&hop, FETCH_OK, "302 with validators");
+  assert_string_equal(hop.etag, "");
+  assert_string_equal(hop.last_modified, "");
+  buf_free(&hop.body);
+  log = server_log(true);
+  assert_non_null(logged_header(log, "/redirect/302/1", "if-none-match"));
+  assert_null(logged_header(log, "/feeds/basic.rss", "if-none-match"));
+  assert_null(logged_header(log, "/feeds/basic.rss", "if-modified-since"));
+  json_decref(log);
+  assert_true(fetch_etag_valid("W/\"x\"", 5));
+  assert_false(fetch_etag_valid("x", 1));
+  assert_false(fetch_etag_valid("\"a\"b\"", 5));
+}
+
 static void test_retry_after(void **state) {
   (void)state;
   struct got g = {0}, d = {0};
@@ -469,6 +517,81 @@ static void test_redirects(void **state) {
   assert_int_equal(m.redirects, 2);
   assert_string_equal(m.permanent_url, url("/redirect/302/1"));
   buf_free(&m.body);
+}
+
+/* Issue 14 item 9: a feed on a public address may not redirect braid into loopback (or
+ * private, link-local, unspecified) space. No public address is reachable here, so the
+ * test-only BRAID_TEST_PUBLIC_NETS declares 127.0.0.2 public: the "feed on the Internet" is
+ * 127.0.0.2, the internal service 127.0.0.1. */
+static void test_redirect_into_private_space(void **state) {
+  (void)state;
+  const char *const extra[] = {"--hosts", "2", NULL};
+  pid_t pid;
+  int port;
+  assert_int_equal(spawn_server(extra, &pid, &port), 0);
+  hosts_pid = pid;
+  char u[512], spelled[512], dec[512];
+  snprintf(u, sizeof u, "http://127.0.0.2:%d/redirect/301/1?to=http%%3A%%2F%%2F127.0.0.1%%3A%d"
+           "%%2Ffeeds%%2Fbasic.rss", port, port);
+  /* Another spelling of 127.0.0.1: the check is on the address connected to. */
+  snprintf(spelled, sizeof spelled, "http://127.0.0.2:%d/redirect/302/1?to=http%%3A%%2F%%2F"
+           "2130706433%%3A%d%%2Ffeeds%%2Fbasic.rss", port, port);
+  snprintf(dec, sizeof dec, "http://127.0.0.2:%d/redirect/302/1", port);
+  setenv("BRAID_TEST_PUBLIC_NETS", "127.0.0.2/32", 1);
+  struct got a = {0}, b = {0}, c = {0}, d = {0}, e = {0};
+  fetch_one(&test_limits, u, NULL, NULL, &a);
+  expect_outcome(&a, FETCH_REDIRECT_REFUSED, "public to loopback");
+  assert_non_null(strstr(a.error, "to loopback address 127.0.0.1"));
+  assert_string_equal(a.permanent_url, ""); /* a refused 301 is not remembered */
+  assert_false(a.permanent);
+  assert_int_equal(a.body.len, 0);
+  buf_free(&a.body);
+  fetch_one(&test_limits, spelled, NULL, NULL, &b);
+  expect_outcome(&b, FETCH_REDIRECT_REFUSED, "public to 2130706433");
+  buf_free(&b.body);
+  /* Within one class (public to public) a redirect is followed. */
+  fetch_one(&test_limits, dec, NULL, NULL, &c);
+  expect_outcome(&c, FETCH_OK, "public to public");
+  buf_free(&c.body);
+  /* The operator's key lets it through. */
+  struct fetch_limits allow = test_limits;
+  allow.allow_private_redirects = true;
+  fetch_one(&allow, u, NULL, NULL, &d);
+  expect_outcome(&d, FETCH_OK, "allow_private_redirects");
+  buf_free(&d.body);
+  unsetenv("BRAID_TEST_PUBLIC_NETS");
+  /* A feed the operator put on loopback keeps redirecting within loopback. */
+  fetch_one(&test_limits, u, NULL, NULL, &e);
+  expect_outcome(&e, FETCH_OK, "loopback to loopback");
+  assert_true(e.permanent);
+  buf_free(&e.body);
+  kill(pid, SIGTERM);
+  waitpid(pid, NULL, 0);
+  hosts_pid = 0;
+}
+
+static void test_addr_classes(void **state) {
+  (void)state;
+  struct fetch_public_nets none = {0}, pub;
+  assert_int_equal(fetch_addr_classify("8.8.8.8", &none), FETCH_ADDR_PUBLIC);
+  assert_int_equal(fetch_addr_classify("10.1.2.3", &none), FETCH_ADDR_PRIVATE);
+  assert_int_equal(fetch_addr_classify("172.31.0.1", &none), FETCH_ADDR_PRIVATE);
+  assert_int_equal(fetch_addr_classify("172.32.0.1", &none), FETCH_ADDR_PUBLIC);
+  assert_int_equal(fetch_addr_classify("192.168.0.1", &none), FETCH_ADDR_PRIVATE);
+  assert_int_equal(fetch_addr_classify("169.254.169.254", &none), FETCH_ADDR_LINK_LOCAL);
+  assert_int_equal(fetch_addr_classify("127.0.0.1", &none), FETCH_ADDR_LOOPBACK);
+  assert_int_equal(fetch_addr_classify("0.0.0.0", &none), FETCH_ADDR_UNSPECIFIED);
+  assert_int_equal(fetch_addr_classify("::1", &none), FETCH_ADDR_LOOPBACK);
+  assert_int_equal(fetch_addr_classify("::", &none), FETCH_ADDR_UNSPECIFIED);
+  assert_int_equal(fetch_addr_classify("::ffff:127.0.0.1", &none), FETCH_ADDR_LOOPBACK);
+  assert_int_equal(fetch_addr_classify("fe80::1", &none), FETCH_ADDR_LINK_LOCAL);
+  assert_int_equal(fetch_addr_classify("fd00::1", &none), FETCH_ADDR_PRIVATE);
+  assert_int_equal(fetch_addr_classify("2001:db8::1", &none), FETCH_ADDR_PUBLIC);
+  assert_int_equal(fetch_public_nets_parse("127.0.0.2/32,10.0.0.0/8", &pub), 0);
+  assert_int_equal(fetch_addr_classify("127.0.0.2", &pub), FETCH_ADDR_PUBLIC);
+  assert_int_equal(fetch_addr_classify("127.0.0.3", &pub), FETCH_ADDR_LOOPBACK);
+  assert_int_equal(fetch_public_nets_parse("127.0.0.2/33", &pub), -EINVAL);
+  assert_int_equal(fetch_public_nets_parse("nonsense", &pub), -EINVAL);
 }
 
 static void test_redirect_limits(void **state) {
@@ -569,6 +692,32 @@ static void test_file_url(void **state) {
   assert_int_equal(again.status, 304);
   assert_int_equal(again.delivered, 0);
   buf_free(&again.body);
+}
+
+/* Issue 14 item 11: a file:// URL naming a FIFO (or a device) fails at once, naming the file,
+ * instead of blocking the loop in open() until a writer comes. */
+static void test_file_not_regular(void **state) {
+  (void)state;
+  char dir[] = "/tmp/braid-fetch-fifo-XXXXXX";
+  assert_non_null(mkdtemp(dir));
+  char fifo[128], u[160];
+  snprintf(fifo, sizeof fifo, "%s/feed.xml", dir);
+  assert_int_equal(mkfifo(fifo, 0600), 0);
+  snprintf(u, sizeof u, "file://%s", fifo);
+  struct got g = {0}, d = {0};
+  uint64_t t0 = uv_hrtime();
+  fetch_one(&test_limits, u, NULL, NULL, &g);
+  expect_outcome(&g, FETCH_NETWORK_ERROR, "FIFO");
+  assert_non_null(strstr(g.error, "not a regular file"));
+  assert_non_null(strstr(g.error, fifo));
+  assert_true(uv_hrtime() - t0 < 2000000000ull);
+  buf_free(&g.body);
+  fetch_one(&test_limits, "file:///dev/zero", NULL, NULL, &d);
+  expect_outcome(&d, FETCH_NETWORK_ERROR, "/dev/zero");
+  assert_int_equal(d.body.len, 0);
+  buf_free(&d.body);
+  unlink(fifo);
+  rmdir(dir);
 }
 
 /* A file written in the same second it is read could change again unseen within that
@@ -831,15 +980,19 @@ int main(void) {
       cmocka_unit_test(test_elapsed_counts_a_busy_loop),
       cmocka_unit_test(test_cache_headers_and_charset),
       cmocka_unit_test(test_conditional_get),
+      cmocka_unit_test(test_validators_not_echoed),
       cmocka_unit_test(test_retry_after),
       cmocka_unit_test(test_http_errors),
       cmocka_unit_test(test_redirects),
+      cmocka_unit_test(test_redirect_into_private_space),
+      cmocka_unit_test(test_addr_classes),
       cmocka_unit_test(test_redirect_limits),
       cmocka_unit_test(test_low_speed),
       cmocka_unit_test(test_total_timeout),
       cmocka_unit_test(test_max_bytes),
       cmocka_unit_test(test_network_errors),
       cmocka_unit_test(test_file_url),
+      cmocka_unit_test(test_file_not_regular),
       cmocka_unit_test(test_file_written_just_now),
       cmocka_unit_test(test_bad_requests),
       cmocka_unit_test(test_many_concurrent),

@@ -159,6 +159,7 @@ void config_free(struct braid_config *c) {
   free(c->dir);
   free(c->store_path);
   free(c->http_listen);
+  free(c->stream_title);
   free(c->user_agent);
   free(c->feeds_dir);
   free(c->output_dir);
@@ -187,9 +188,10 @@ int config_defaults(const char *path, struct braid_config **ret) {
   c->stream_entries = 200;
   c->stream_retention_s = 30 * 86400;
   c->stream_per_feed = 1000;
+  c->stream_title = strdup("braid");
   c->log_level = LOG_LEVEL_INFO;
   if (!c->path || !c->dir || !c->store_path || !c->http_listen || !c->user_agent ||
-      !c->feeds_dir) {
+      !c->feeds_dir || !c->stream_title) {
     config_free(c);
     return -ENOMEM;
   }
@@ -197,7 +199,7 @@ int config_defaults(const char *path, struct braid_config **ret) {
   return 0;
 }
 
-enum key_kind { K_PATH, K_STRING, K_DURATION, K_SIZE, K_UINT, K_LISTEN, K_LOGLEVEL };
+enum key_kind { K_PATH, K_STRING, K_DURATION, K_SIZE, K_UINT, K_LISTEN, K_LOGLEVEL, K_BOOL };
 
 struct key_spec {
   const char *section;
@@ -211,6 +213,8 @@ struct key_spec {
 static const struct key_spec keys[] = {
     {"store", "path", K_PATH, OFF(store_path), 0, 0},
     {"http", "listen", K_LISTEN, OFF(http_listen), 0, 0},
+    {"http", "publish_feed_queries", K_BOOL, OFF(http_publish_feed_queries), 0, 0},
+    {"http", "remote_images", K_BOOL, OFF(http_remote_images), 0, 0},
     {"poll", "interval", K_DURATION, OFF(poll_interval_s), 1, 30 * 86400},
     {"poll", "concurrency", K_UINT, OFF(poll_concurrency), 1, 1024},
     {"poll", "per_host", K_UINT, OFF(poll_per_host), 1, 64},
@@ -224,6 +228,7 @@ static const struct key_spec keys[] = {
     {"stream", "entries", K_UINT, OFF(stream_entries), 1, 100000},
     {"stream", "retention", K_DURATION, OFF(stream_retention_s), 3600, 100LL * 365 * 86400},
     {"stream", "per_feed", K_UINT, OFF(stream_per_feed), 0, 10000000},
+    {"stream", "title", K_STRING, OFF(stream_title), 0, 0},
     {"feeds", "dir", K_PATH, OFF(feeds_dir), 0, 0},
     {"output", "dir", K_PATH, OFF(output_dir), 0, 0},
     {"log", "level", K_LOGLEVEL, OFF(log_level), 0, 0},
@@ -336,6 +341,14 @@ static int conf_kv(struct ini_read *r, const char *section, const char *key, con
     *(uint64_t *)field = v;
     return 0;
   }
+  case K_BOOL:
+    if (strcmp(value, "yes") == 0 || strcmp(value, "true") == 0)
+      *(bool *)field = true;
+    else if (strcmp(value, "no") == 0 || strcmp(value, "false") == 0)
+      *(bool *)field = false;
+    else
+      ini_read_error(r, "%s: '%s' is not yes or no", key, value);
+    return 0;
   case K_UINT: {
     char *end;
     errno = 0;

@@ -267,8 +267,12 @@ static void write_output_dir(struct daemon *d) {
   d->export_pending = false;
   char err[512], dir[512], base[300];
   export_base_url(d->cfg->http_listen, base, sizeof base);
-  int rc = export_write_dir(d->store, d->cfg->output_dir, d->cfg->stream_entries, base, err,
-                            sizeof err);
+  const struct export_style style = {
+      .title = d->cfg->stream_title,
+      .policy = {.publish_feed_queries = d->cfg->http_publish_feed_queries,
+                 .remote_images = d->cfg->http_remote_images}};
+  int rc = export_write_dir(d->store, d->cfg->output_dir, d->cfg->stream_entries, base, &style,
+                            err, sizeof err);
   log_value(dir, sizeof dir, d->cfg->output_dir);
   if (rc < 0) {
     char why[600];
@@ -537,7 +541,11 @@ static int start_serving(struct daemon *d) {
   static const struct serve_provider provider = {
       .get_stream = provider_get_stream, .get_metrics = provider_get_metrics,
       .get_health = provider_get_health, .get_version = provider_get_version};
-  struct serve_options so = {.listen = d->cfg->http_listen, .entries = d->cfg->stream_entries};
+  struct serve_options so = {
+      .listen = d->cfg->http_listen, .entries = d->cfg->stream_entries,
+      .title = d->cfg->stream_title,
+      .policy = {.publish_feed_queries = d->cfg->http_publish_feed_queries,
+                 .remote_images = d->cfg->http_remote_images}};
   char err[512];
   int rc = serve_new(&d->loop, &so, &provider, d, &d->server, err, sizeof err);
   if (rc < 0) {

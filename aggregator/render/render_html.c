@@ -77,7 +77,8 @@ static void put_sources(struct page *p, const struct stream_entry *e) {
   for (size_t i = 0; i < e->n_sources; i++) {
     const struct stream_source *s = &e->sources[i];
     put(p, i ? ", " : " \xc2\xb7 ");
-    put_link(p, render_link(s->site_url) ? s->site_url : render_link(s->feed_url), render_source_name(s));
+    const char *site = render_link(s->site_url);
+    put_link(p, site ? site : render_feed_public_url(s, p->it.feed_queries), render_source_name(s));
   }
 }
 
@@ -163,7 +164,9 @@ static void put_head(struct page *p, const struct render_doc *doc) {
   };
   const char *base = doc->meta->base_url;
   put(p, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-         "<meta http-equiv=\"Content-Security-Policy\" content=\"" RENDER_HTML_CSP "\">\n"
+         "<meta http-equiv=\"Content-Security-Policy\" content=\"");
+  put(p, render_html_csp(doc->meta->policy.remote_images));
+  put(p, "\">\n"
          "<meta name=\"referrer\" content=\"no-referrer\">\n"
          "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>");
   put_text(p, doc->title);
@@ -202,6 +205,8 @@ static void put_head(struct page *p, const struct render_doc *doc) {
 int render_html(const struct render_doc *doc, struct buf *out) {
   struct page p = {.out = out};
   render_item_init(&p.it);
+  p.it.feed_queries = doc->feed_queries;
+  p.it.media_as_links = !doc->meta->policy.remote_images;
   put_head(&p, doc);
   const struct stream_list *l = doc->entries;
   if (l->n == 0)

@@ -58,6 +58,7 @@ struct server {
   char *base_url;   /* from the options, or NULL to build one from Host */
   char *fallback_base_url; /* from the bound address, for requests without a usable Host */
   char *title;      /* the stream's title in documents */
+  struct render_policy policy; /* serve_options' */
   unsigned entries; /* entries when the request has no ?n= */
   unsigned max_age; /* Cache-Control max-age of feed responses, seconds */
   struct serve_cache cache; /* rendered documents, by route, parameters and store version */
@@ -234,7 +235,8 @@ static enum MHD_Result serve_document(struct server *s, struct MHD_Connection *c
   if (!d) {
     struct serve_doc_request rq = {
         .key = key, .version = version, .fmt = fmt, .feed = feed, .n = n, .since = since,
-        .base_url = base, .path = path, .title = s->title, .max_age = s->max_age,
+        .base_url = base, .path = path, .title = s->title, .policy = s->policy,
+        .max_age = s->max_age,
     };
     int r = serve_doc_new(s->provider, s->userdata, &rq, &d);
     if (r == -ENOENT)
@@ -446,6 +448,7 @@ int serve_new(uv_loop_t *loop, const struct serve_options *opts,
     s->entries = BRAID_SERVE_MAX_ENTRIES;
   s->max_age = opts->max_age ? opts->max_age : DEFAULT_MAX_AGE;
   s->title = strdup(opts->title ? opts->title : "braid");
+  s->policy = opts->policy;
   s->base_url = opts->base_url ? strdup(opts->base_url) : NULL;
   if (!s->title || (opts->base_url && !s->base_url)) {
     free(s->title);

@@ -24,6 +24,7 @@
 
 #include "buf.h"
 #include "entry.h"
+#include "render.h"
 
 /* What the daemon gives the server. Callbacks run on the loop's thread, inside MHD_run. */
 struct serve_provider {
@@ -54,6 +55,7 @@ struct serve_options {
                            "http://HOST/" from the request's Host header (else the bound
                            address), so links work under whatever name the client used */
   const char *title;    /* the stream's title; NULL = "braid" */
+  struct render_policy policy; /* what documents may publish and load ([http] keys) */
   unsigned entries;     /* entries when no ?n= is given; 0 = 50 */
   unsigned max_age;     /* Cache-Control max-age in seconds; 0 = 60 */
 };

@@ -64,6 +64,7 @@ struct serve_doc_request {
   const char *base_url;  /* ends in '/' */
   const char *path;      /* the path below base_url: "feed.atom", "feeds/NAME.atom", "" */
   const char *title;
+  struct render_policy policy;
   unsigned max_age;      /* Cache-Control max-age, seconds */
 };
 

@@ -73,8 +73,8 @@ static void test_groups_interleaved(void **state) {
   const char *page = buf_str(&out);
   static const char *const order[] = {
       "<h2><span class=\"live-badge\">Live</span>Blog A</h2>",
-      "<span class=\"count\">3 updates</span> · <a href=\"https://wire.example/\">wire</a>, "
-      "<a href=\"https://desk.example/\">desk</a></p>",
+      ("<span class=\"count\">3 updates</span> · <a href=\"https://wire.example/\">wire</a>, "
+       "<a href=\"https://desk.example/\">desk</a></p>"),
       "<time class=\"stamp\" datetime=\"2011-11-08T21:20:00Z\">2120 GMT</time>",
       "update A 2120</p>",
       ">2105 GMT</time>",

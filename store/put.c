@@ -29,6 +29,10 @@ struct unit {
   char key[48];      /* update key: "" for the item itself */
   size_t base_len;   /* length of key before a "-2" that tells apart equal keys */
   int64_t time;
+  int64_t own_updated; /* what the source says of its last change: an item's updated date,
+                          else its published date, else first seen; an update's own time
+                          (the blog's dates are the whole blog's). An edit braid detects
+                          later stores the detection time instead. */
   const char *stamp;
   char *title;       /* owned */
   char *link;        /* owned, or NULL */
@@ -361,6 +365,7 @@ static int insert_entry(struct put_ctx *c, const struct unit *u, const struct fi
   }
   store_bind_text(st, 1, uid);
   bind_entry_fields(st, c, u, f);
+  sqlite3_bind_int64(st, 13, u->own_updated);
   sqlite3_bind_int64(st, 12, c->item_id);
   int rc = store_step_done(st);
   free(uid);
@@ -488,6 +493,7 @@ static int build_units(struct put_ctx *c, int64_t first_seen, const char *html,
   if (!it->is_liveblog) {
     struct unit *u = &units[0];
     u->time = it->has_published ? it->published : it->has_updated ? it->updated : first_seen;
+    u->own_updated = it->has_updated ? it->updated : u->time;
     if (it->title && !(u->title = strdup(it->title)))
       return -ENOMEM;
     if (it->link && !(u->link = strdup(it->link)))
@@ -512,6 +518,7 @@ static int build_units(struct put_ctx *c, int64_t first_seen, const char *html,
     u->time = up->time ? up->time : it->has_published ? it->published
                                    : it->has_updated  ? it->updated
                                                       : first_seen;
+    u->own_updated = u->time;
     u->stamp = up->stamp;
     char when[CIVIL_UTC_LEN];
     civil_format_utc(u->time, when);

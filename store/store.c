@@ -71,10 +71,12 @@ static const char *const stmt_sql[STMT__COUNT] = {
                            " link, time) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     [STMT_SOURCES_SET_TIME] = "UPDATE entry_sources SET time = ?2 WHERE entry_seq = ?1"
                               " AND time <> ?2",
-    /* Both bind an entry's fields as ?2..?11 (put.c, bind_entry_fields). */
+    /* Both bind an entry's fields as ?2..?11 (put.c, bind_entry_fields), ?10 being now: the
+     * insert's first seen, the update's detection time. A new entry's `updated` (?13) is what
+     * its source says (put.c, unit.own_updated). */
     [STMT_ENTRY_INSERT] = "INSERT INTO entries (uid, item_id, time, stamp, title, link, norm_link,"
                           " html, text, content_hash, first_seen, updated, simhash)"
-                          " VALUES (?1, ?12, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?11)",
+                          " VALUES (?1, ?12, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?13, ?11)",
     [STMT_ENTRY_UPDATE] = "UPDATE entries SET time = ?2, stamp = ?3, title = ?4, link = ?5,"
                           " norm_link = ?6, html = ?7, text = ?8, content_hash = ?9,"
                           " updated = ?10, simhash = ?11 WHERE seq = ?1",

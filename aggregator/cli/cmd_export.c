@@ -78,8 +78,12 @@ int cmd_export(int argc, char **argv) {
   export_base_url(cfg->http_base_url, cfg->http_listen, base, sizeof base);
   struct buf out;
   buf_init(&out, BRAID_EXPORT_MAX_DOC_BYTES);
-  rc = export_render(store, fmt, n > 0 ? (size_t)n : cfg->stream_entries, base, &out, err,
-                     sizeof err);
+  const struct export_style style = {
+      .title = cfg->stream_title,
+      .policy = {.publish_feed_queries = cfg->http_publish_feed_queries,
+                 .remote_images = cfg->http_remote_images}};
+  rc = export_render(store, fmt, n > 0 ? (size_t)n : cfg->stream_entries, base, &style, &out,
+                     err, sizeof err);
   int status = 0;
   if (rc < 0) {
     fprintf(stderr, "braid export: %s\n", err);

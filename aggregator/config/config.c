@@ -153,6 +153,7 @@ void config_free(struct braid_config *c) {
   free(c->http_listen);
   free(c->http_base_url);
   free(c->http_token_file);
+  free(c->stream_title);
   free(c->user_agent);
   free(c->feeds_dir);
   free(c->output_dir);
@@ -181,9 +182,10 @@ int config_defaults(const char *path, struct braid_config **ret) {
   c->stream_entries = 200;
   c->stream_retention_s = 30 * 86400;
   c->stream_per_feed = 1000;
+  c->stream_title = strdup("braid");
   c->log_level = LOG_LEVEL_INFO;
   if (!c->path || !c->dir || !c->store_path || !c->http_listen || !c->user_agent ||
-      !c->feeds_dir) {
+      !c->feeds_dir || !c->stream_title) {
     config_free(c);
     return -ENOMEM;
   }
@@ -207,6 +209,8 @@ static const struct key_spec keys[] = {
     {"http", "listen", K_LISTEN, OFF(http_listen), 0, 0},
     {"http", "base_url", K_BASE_URL, OFF(http_base_url), 0, 0},
     {"http", "token_file", K_PATH, OFF(http_token_file), 0, 0},
+    {"http", "publish_feed_queries", K_BOOL, OFF(http_publish_feed_queries), 0, 0},
+    {"http", "remote_images", K_BOOL, OFF(http_remote_images), 0, 0},
     {"poll", "interval", K_DURATION, OFF(poll_interval_s), 1, 30 * 86400},
     {"poll", "concurrency", K_UINT, OFF(poll_concurrency), 1, 1024},
     {"poll", "per_host", K_UINT, OFF(poll_per_host), 1, 64},
@@ -221,6 +225,7 @@ static const struct key_spec keys[] = {
     {"stream", "entries", K_UINT, OFF(stream_entries), 1, 100000},
     {"stream", "retention", K_DURATION, OFF(stream_retention_s), 3600, 100LL * 365 * 86400},
     {"stream", "per_feed", K_UINT, OFF(stream_per_feed), 0, 10000000},
+    {"stream", "title", K_STRING, OFF(stream_title), 0, 0},
     {"feeds", "dir", K_PATH, OFF(feeds_dir), 0, 0},
     {"output", "dir", K_PATH, OFF(output_dir), 0, 0},
     {"log", "level", K_LOGLEVEL, OFF(log_level), 0, 0},

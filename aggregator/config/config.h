@@ -42,6 +42,10 @@ struct braid_config {
   char *http_listen;           /* [http] listen, "HOST:PORT"; default 127.0.0.1:8080 */
   char *http_base_url;         /* [http] base_url: the public URL of "/", NULL when unset */
   char *http_token_file;       /* [http] token_file: the access token's file, NULL when unset */
+  bool http_publish_feed_queries; /* [http] publish_feed_queries: documents may name a feed by
+                                     a URL with a query (tokens live there); default no */
+  bool http_remote_images;     /* [http] remote_images: the HTML page loads images and media
+                                  from feeds' hosts; default no (they are links) */
   int64_t poll_interval_s;     /* [poll] interval; default 15m, for feeds that set none */
   unsigned poll_concurrency;   /* [poll] concurrency: transfers at once; default 8 */
   unsigned poll_per_host;      /* [poll] per_host: transfers at once to one host; default 2 */
@@ -57,6 +61,8 @@ struct braid_config {
   unsigned stream_entries;     /* [stream] entries: how many the served stream holds; default 200 */
   int64_t stream_retention_s;  /* [stream] retention: how long entries are kept after braid
                                   first saw them; default 30d */
+  char *stream_title;          /* [stream] title: the stream's title in every document;
+                                  default "braid" */
   unsigned stream_per_feed;    /* [stream] per_feed: most entries kept per feed, 0 = no cap;
                                   default 1000 */
   char *feeds_dir;             /* [feeds] dir; default feeds.d beside the configuration file */

@@ -270,8 +270,12 @@ static void write_output_dir(struct daemon *d) {
   d->export_pending = false;
   char err[512], dir[512], base[EXPORT_BASE_URL_BYTES];
   export_base_url(d->cfg->http_base_url, d->cfg->http_listen, base, sizeof base);
-  int rc = export_write_dir(d->store, d->cfg->output_dir, d->cfg->stream_entries, base, err,
-                            sizeof err);
+  const struct export_style style = {
+      .title = d->cfg->stream_title,
+      .policy = {.publish_feed_queries = d->cfg->http_publish_feed_queries,
+                 .remote_images = d->cfg->http_remote_images}};
+  int rc = export_write_dir(d->store, d->cfg->output_dir, d->cfg->stream_entries, base, &style,
+                            err, sizeof err);
   log_value(dir, sizeof dir, d->cfg->output_dir);
   if (rc < 0) {
     char why[600];
@@ -614,8 +618,11 @@ static int start_serving(struct daemon *d) {
               log_value(why, sizeof why, err));
     return -EKEYREJECTED; /* told apart from bind's errors: braid.conf needs fixing */
   }
-  struct serve_options so = {.listen = d->cfg->http_listen, .base_url = base,
-                             .entries = d->cfg->stream_entries, .token = token};
+  struct serve_options so = {
+      .listen = d->cfg->http_listen, .base_url = base, .entries = d->cfg->stream_entries,
+      .token = token, .title = d->cfg->stream_title,
+      .policy = {.publish_feed_queries = d->cfg->http_publish_feed_queries,
+                 .remote_images = d->cfg->http_remote_images}};
   rc = serve_new(&d->loop, &so, &provider, d, &d->server, err, sizeof err);
   free(token);
   if (rc < 0) {

@@ -74,6 +74,10 @@ static void changed_keys(const struct braid_config *a, const struct braid_config
       {"poll.user_agent", str_differs(a->user_agent, b->user_agent)},
       {"poll.allow_private_redirects",
        a->poll_allow_private_redirects != b->poll_allow_private_redirects},
+      {"http.publish_feed_queries",
+       a->http_publish_feed_queries != b->http_publish_feed_queries},
+      {"http.remote_images", a->http_remote_images != b->http_remote_images},
+      {"stream.title", str_differs(a->stream_title, b->stream_title)},
       {"stream.entries", a->stream_entries != b->stream_entries},
       {"stream.retention", a->stream_retention_s != b->stream_retention_s},
       {"stream.per_feed", a->stream_per_feed != b->stream_per_feed},
@@ -113,6 +117,10 @@ static int apply_live(struct daemon *d, const struct braid_config *old,
   if ((rc = sched_queue_set_limits(d->queue, fresh->poll_concurrency, fresh->poll_per_host)) < 0)
     return rc;
   serve_set_entries(d->server, fresh->stream_entries);
+  const struct render_policy policy = {.publish_feed_queries = fresh->http_publish_feed_queries,
+                                       .remote_images = fresh->http_remote_images};
+  if ((rc = serve_set_style(d->server, fresh->stream_title, policy)) < 0)
+    return rc;
   if (!d->log_level_set)
     d->log->max_level = fresh->log_level;
   if (old->poll_interval_s != fresh->poll_interval_s)

@@ -26,7 +26,10 @@ struct stream_entry {
   char *id;           /* stable tag: URI, unchanged when the entry is edited */
   int64_t time;       /* UTC seconds: the update's stamp, else published, else updated,
                          else first seen */
-  int64_t updated;    /* UTC seconds when its content last changed (>= first seen) */
+  int64_t updated;    /* UTC seconds of its last change as readers mean it: the source's
+                         updated date, else its published date, else the update's stamp (else
+                         first seen); when braid detects an edit, the detection time. First
+                         seen stays in the store. */
   char *title;        /* plain text; for an update, the live blog's title and the stamp */
   char *link;         /* absolute URL (with the update's #anchor where there is one), or NULL */
   char *author;       /* plain text, or NULL */

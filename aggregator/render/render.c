@@ -58,6 +58,28 @@ void render_rfc822_date(int64_t utc, char out[RENDER_RFC822_LEN]) {
 
 const char *render_link(const char *url) { return sanitize_link_ok(url) ? url : NULL; }
 
+const char *render_html_csp(bool remote_images) {
+  return remote_images ? RENDER_HTML_CSP_REMOTE : RENDER_HTML_CSP;
+}
+
+bool render_feed_url_public(const struct stream_source *s, bool allow_query) {
+  /* sanitize_link_ok admits only http(s): file:// paths and other schemes stop here. */
+  if (!s || !render_link(s->feed_url))
+    return false;
+  const char *authority = strstr(s->feed_url, "://") + 3;
+  size_t alen = strcspn(authority, "/?#");
+  if (memchr(authority, '@', alen)) /* user:password@host */
+    return false;
+  size_t before_fragment = strcspn(s->feed_url, "#");
+  return allow_query || !memchr(s->feed_url, '?', before_fragment);
+}
+
+const char *render_feed_public_url(const struct stream_source *s, bool allow_query) {
+  if (render_feed_url_public(s, allow_query))
+    return s->feed_url;
+  return s ? render_link(s->site_url) : NULL;
+}
+
 const char *render_source_name(const struct stream_source *s) {
   if (!s)
     return "";
@@ -135,7 +157,8 @@ int render_item_fill(struct render_item *it, const struct stream_entry *e) {
   /* Relative links in a body are relative to the page it came from. */
   const char *base = it->link ? it->link : it->source ? render_link(it->source->site_url) : NULL;
   if (e->html && *e->html) {
-    r = sanitize_html(e->html, strlen(e->html), base, &it->html_buf);
+    r = sanitize_html_flags(e->html, strlen(e->html), base,
+                            it->media_as_links ? SANITIZE_MEDIA_AS_LINKS : 0, &it->html_buf);
     if (r == -E2BIG && it->html_buf.cap == 0) {
       buf_reset(&it->html_buf); /* too big to parse: fall back to the plain text */
       r = 0;
@@ -170,6 +193,7 @@ int render_stream(enum render_format fmt, const struct render_meta *meta,
   doc.updated = meta->updated ? meta->updated : render_stream_updated(entries);
   doc.home_url = meta->source && render_link(meta->source->site_url) ? meta->source->site_url
                                                                      : meta->base_url;
+  doc.feed_queries = meta->policy.publish_feed_queries;
   doc.description = meta->source ? "One feed of the braid stream"
                                  : "Every feed and live-blog update, braided into one stream";
   switch (fmt) {

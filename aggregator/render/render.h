@@ -10,6 +10,7 @@
 #ifndef BRAID_RENDER_H
 #define BRAID_RENDER_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "buf.h"
@@ -22,6 +23,15 @@ enum render_format {
   RENDER_HTML,
 };
 
+/* What the operator allows documents to do ([http] keys in braid.conf). Zero = the safe
+ * defaults. */
+struct render_policy {
+  bool publish_feed_queries; /* publish_feed_queries: a feed URL with a query (often a token)
+                                may be published; false = its site link instead */
+  bool remote_images;        /* remote_images: the HTML page loads images, media and embeds
+                                from other hosts; false = they become links */
+};
+
 /* What the document says about itself. Strings are borrowed for the call. */
 struct render_meta {
   const char *title;             /* the stream's title; NULL = "braid" (or the source's title) */
@@ -32,6 +42,7 @@ struct render_meta {
   int64_t updated;               /* UTC seconds the stream last changed; 0 = the newest
                                     `updated` among the entries (the epoch if none) */
   const struct stream_source *source; /* non-NULL for one feed's document (/feeds/NAME.atom) */
+  struct render_policy policy;
 };
 
 /* Appends the document to out (out's cap bounds it). 0, -EINVAL for an unknown format or a
@@ -49,14 +60,31 @@ const char *render_content_type(enum render_format fmt);
 /* "atom", "rss", "json", "html" -> format. 0, or -EINVAL for any other name. */
 int render_format_from_name(const char *name, enum render_format *ret_fmt);
 
-/* The Content-Security-Policy of the HTML page: no script, no plug-ins, no forms, images and
- * media from the web, frames only from the embed hosts the sanitiser keeps. The page carries
- * it in a <meta> (so an exported file is covered too) and the server sends it as a header. */
+/* The Content-Security-Policy of the HTML page: no script, no plug-ins, no forms. By default
+ * nothing is loaded from another host (a feed could otherwise count and follow its readers
+ * with an image): images only from data: URLs and the page's own server, remote images and
+ * media written as links. RENDER_HTML_CSP_REMOTE is the policy with [http] remote_images =
+ * yes: images and media from the web, frames only from the embed hosts the sanitiser keeps.
+ * The page carries its policy in a <meta> (so an exported file is covered too) and the server
+ * sends it as a header (render_html_csp). */
 #define RENDER_HTML_CSP                                                                          \
+  "default-src 'none'; img-src 'self' data:; media-src 'self'; "                                 \
+  "style-src 'unsafe-inline'; frame-src 'none'; base-uri 'none'; form-action 'none'"
+#define RENDER_HTML_CSP_REMOTE                                                                   \
   "default-src 'none'; img-src http: https: data:; media-src http: https:; "                     \
   "style-src 'unsafe-inline'; frame-src https://www.youtube.com https://youtube.com "            \
   "https://www.youtube-nocookie.com https://youtube-nocookie.com https://player.vimeo.com; "     \
   "base-uri 'none'; form-action 'none'"
+/* The policy for the page as render_policy.remote_images says. */
+const char *render_html_csp(bool remote_images);
+
+/* The URL a document may publish for the feed s: its feed_url when that is an http(s) URL
+ * with no user:password@ and, unless allow_query, no query (a query is where tokens live);
+ * else its site link when that is a safe http(s) URL; else NULL. Never a local path. Every
+ * renderer and export names a feed through this. */
+const char *render_feed_public_url(const struct stream_source *s, bool allow_query);
+/* Whether s's feed_url itself is publishable (render_feed_public_url would return it). */
+bool render_feed_url_public(const struct stream_source *s, bool allow_query);
 
 /* Bytes needed for render_rfc822_date's output, NUL included. */
 #define RENDER_RFC822_LEN 30

@@ -1,8 +1,10 @@
 /* render_html.c — the stream as one HTML5 page a person can read. See render.h.
  *
- * Entries are newest first. Consecutive updates of one live blog are grouped under the live
- * blog's title, each with its stamp and time, so a running story reads as one block; every
- * other entry is an article with its time, source, title and body. Every string from a feed
+ * Entries are newest first. All updates of one live blog in the list form one group, written
+ * where the blog's newest update falls among the other stories: the blog's title once, every
+ * feed that carried it once, "N updates", then each update newest first with its stamp once
+ * (taken out of the body's start when the body repeats it), its own headline when it has one,
+ * and its body. Every other entry is an article with its time, source, title and body. Every string from a feed
  * is escaped (sanitize_text) and every body sanitised; the page links the feed formats with
  * <link rel="alternate">. No script, no external resource: a few lines of inline CSS.
  */
@@ -77,7 +79,8 @@ static void put_sources(struct page *p, const struct stream_entry *e) {
   for (size_t i = 0; i < e->n_sources; i++) {
     const struct stream_source *s = &e->sources[i];
     put(p, i ? ", " : " \xc2\xb7 ");
-    put_link(p, render_link(s->site_url) ? s->site_url : render_link(s->feed_url), render_source_name(s));
+    const char *site = render_link(s->site_url);
+    put_link(p, site ? site : render_feed_public_url(s, p->it.feed_queries), render_source_name(s));
   }
 }
 
@@ -110,18 +113,94 @@ static void put_article(struct page *p, const struct stream_entry *e) {
   put(p, "</article>\n");
 }
 
-/* One live-blog update inside its group: stamp, time, permalink, body. */
+/* Whether the update's title is a headline of its own, not the blog's title (with its stamp,
+ * as braid titles an update that has no headline). */
+static bool has_own_headline(const struct stream_entry *e) {
+  if (!e->title || !*e->title || (e->item_title && strcmp(e->title, e->item_title) == 0))
+    return false;
+  size_t tl = strlen(e->title), sl = e->stamp ? strlen(e->stamp) : 0;
+  return !(e->item_title && sl && tl >= sl && strcmp(e->title + tl - sl, e->stamp) == 0 &&
+           strncmp(e->title, e->item_title, strlen(e->item_title)) == 0);
+}
+
+/* Where the stamp starts in s if s's text begins with it (after tags and white space), else
+ * NULL. The stamp is ASCII as the splitter wrote it; sanitised text escapes only & < > " '. */
+static const char *leading_stamp(const char *s, const char *stamp) {
+  size_t sl = strlen(stamp);
+  for (;;) {
+    while (*s == ' ' || *s == '\n' || *s == '\t' || *s == '\r')
+      s++;
+    if (*s != '<')
+      break;
+    const char *end = strchr(s, '>');
+    if (!end)
+      return NULL;
+    s = end + 1;
+  }
+  return sl && strncmp(s, stamp, sl) == 0 ? s : NULL;
+}
+
+/* The body with its leading stamp (and the ": " or " - " after it) taken out, so the page
+ * prints the stamp once, in the update's meta line. End tags after the stamp are kept. */
+static void put_update_body(struct page *p, const struct stream_entry *e) {
+  const char *body = *p->it.html ? p->it.html : e->text;
+  const char *at = body && e->stamp ? leading_stamp(body, e->stamp) : NULL;
+  if (!at) {
+    put_body(p, e);
+    return;
+  }
+  bool html = *p->it.html;
+  put(p, "<div class=\"body\">");
+  if (!html)
+    put(p, "<p>");
+  if (!p->err)
+    p->err = html ? buf_append(p->out, body, (size_t)(at - body))
+                  : sanitize_text(body, (size_t)(at - body), p->out);
+  const char *rest = at + strlen(e->stamp);
+  for (;;) {
+    if (strncmp(rest, "</", 2) == 0 && html) {
+      const char *end = strchr(rest, '>');
+      if (!end)
+        break;
+      if (!p->err)
+        p->err = buf_append(p->out, rest, (size_t)(end + 1 - rest));
+      rest = end + 1;
+    } else if (*rest && strchr(" \t\r\n:-.,", *rest)) {
+      rest++;
+    } else if (strncmp(rest, "\xe2\x80\x93", 3) == 0 || strncmp(rest, "\xe2\x80\x94", 3) == 0) {
+      rest += 3; /* an en or em dash */
+    } else {
+      break;
+    }
+  }
+  if (html)
+    put(p, rest);
+  else
+    put_text(p, rest);
+  put(p, html ? "</div>\n" : "</p></div>\n");
+}
+
+/* One live-blog update inside its group: its stamp once (as the feed wrote it, the instant in
+ * the <time> element's datetime), its headline, permalink, body. */
 static void put_update(struct page *p, const struct stream_entry *e) {
-  put(p, "<article>\n<p class=\"meta\"><span class=\"stamp\">");
+  char iso[CIVIL_UTC_LEN];
+  civil_format_utc(p->it.published, iso);
+  put(p, "<article class=\"update\">\n<p class=\"meta\"><time class=\"stamp\" datetime=\"");
+  put(p, iso);
+  put(p, "\">");
   put_text(p, e->stamp);
-  put(p, "</span> \xc2\xb7 ");
-  put_time(p, p->it.published);
+  put(p, "</time>");
   if (p->it.link) {
     put(p, " \xc2\xb7 ");
     put_link(p, p->it.link, "link");
   }
   put(p, "</p>\n");
-  put_body(p, e);
+  if (has_own_headline(e)) {
+    put(p, "<h3>");
+    put_text(p, e->title);
+    put(p, "</h3>\n");
+  }
+  put_update_body(p, e);
   put(p, "</article>\n");
 }
 
@@ -133,18 +212,61 @@ static bool same_live_blog(const struct stream_entry *a, const struct stream_ent
   return is_update(a) && is_update(b) && strcmp(a->item_id, b->item_id) == 0;
 }
 
-/* A run of updates of one live blog, entries[from..to). */
-static void put_live_blog(struct page *p, const struct stream_list *l, size_t from, size_t to) {
-  const struct stream_entry *first = &l->entries[from];
+/* Whether an update of e's live blog comes before entries[at] in the list: the group was
+ * written there already. */
+static bool group_written(const struct stream_list *l, size_t at) {
+  for (size_t i = 0; i < at; i++)
+    if (same_live_blog(&l->entries[i], &l->entries[at]))
+      return true;
+  return false;
+}
+
+/* " · Source, Other source" for every feed that carried any of the group's updates, each once. */
+static void put_group_sources(struct page *p, const struct stream_list *l, size_t first) {
+  size_t shown = 0;
+  for (size_t i = first; !p->err && i < l->n; i++) {
+    if (!same_live_blog(&l->entries[first], &l->entries[i]))
+      continue;
+    for (size_t k = 0; k < l->entries[i].n_sources; k++) {
+      const struct stream_source *s = &l->entries[i].sources[k];
+      bool seen = false;
+      for (size_t j = first; !seen && j <= i; j++) {
+        if (!same_live_blog(&l->entries[first], &l->entries[j]))
+          continue;
+        size_t nk = j == i ? k : l->entries[j].n_sources;
+        for (size_t m = 0; !seen && m < nk; m++)
+          seen = s->feed && l->entries[j].sources[m].feed &&
+                 strcmp(s->feed, l->entries[j].sources[m].feed) == 0;
+      }
+      if (seen)
+        continue;
+      const char *site = render_link(s->site_url);
+      put(p, shown++ ? ", " : " \xc2\xb7 ");
+      put_link(p, site ? site : render_feed_public_url(s, p->it.feed_queries),
+               render_source_name(s));
+    }
+  }
+}
+
+/* Every update of the live blog whose newest update is entries[first] (the list is newest
+ * first, so the group stands where that update would), newest first, under the blog's title
+ * once, its sources and how many updates it holds. */
+static void put_live_blog(struct page *p, const struct stream_list *l, size_t first) {
+  const struct stream_entry *e0 = &l->entries[first];
+  size_t n = 0;
+  for (size_t i = first; i < l->n; i++)
+    n += same_live_blog(e0, &l->entries[i]);
   put(p, "<section class=\"live\">\n<h2><span class=\"live-badge\">Live</span>");
-  put_text(p, first->item_title ? first->item_title : first->title);
-  put(p, "</h2>\n<p class=\"meta\">");
-  put_text(p, to - from == 1 ? "1 update" : NULL);
-  if (to - from > 1 && !p->err)
-    p->err = buf_printf(p->out, "%zu updates", to - from);
-  put_sources(p, first);
+  put_text(p, e0->item_title ? e0->item_title : e0->title);
+  put(p, "</h2>\n<p class=\"meta\"><span class=\"count\">");
+  if (!p->err)
+    p->err = n == 1 ? buf_append_str(p->out, "1 update") : buf_printf(p->out, "%zu updates", n);
+  put(p, "</span>");
+  put_group_sources(p, l, first);
   put(p, "</p>\n");
-  for (size_t i = from; !p->err && i < to; i++) {
+  for (size_t i = first; !p->err && i < l->n; i++) {
+    if (!same_live_blog(e0, &l->entries[i]))
+      continue;
     p->err = render_item_fill(&p->it, &l->entries[i]);
     if (!p->err)
       put_update(p, &l->entries[i]);
@@ -163,7 +285,9 @@ static void put_head(struct page *p, const struct render_doc *doc) {
   };
   const char *base = doc->meta->base_url;
   put(p, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-         "<meta http-equiv=\"Content-Security-Policy\" content=\"" RENDER_HTML_CSP "\">\n"
+         "<meta http-equiv=\"Content-Security-Policy\" content=\"");
+  put(p, render_html_csp(doc->meta->policy.remote_images));
+  put(p, "\">\n"
          "<meta name=\"referrer\" content=\"no-referrer\">\n"
          "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>");
   put_text(p, doc->title);
@@ -202,22 +326,23 @@ static void put_head(struct page *p, const struct render_doc *doc) {
 int render_html(const struct render_doc *doc, struct buf *out) {
   struct page p = {.out = out};
   render_item_init(&p.it);
+  p.it.feed_queries = doc->feed_queries;
+  p.it.media_as_links = !doc->meta->policy.remote_images;
   put_head(&p, doc);
   const struct stream_list *l = doc->entries;
   if (l->n == 0)
     put(&p, "<p>Nothing in the stream yet.</p>\n");
-  for (size_t i = 0; !p.err && i < l->n;) {
-    size_t j = i + 1;
-    while (j < l->n && same_live_blog(&l->entries[i], &l->entries[j]))
-      j++;
+  /* Quadratic in the entries of the page, which the server and exports bound (a few hundred):
+   * simpler than sorting a copy, and no allocation. */
+  for (size_t i = 0; !p.err && i < l->n; i++) {
     if (is_update(&l->entries[i])) {
-      put_live_blog(&p, l, i, j);
+      if (!group_written(l, i))
+        put_live_blog(&p, l, i);
     } else {
       p.err = render_item_fill(&p.it, &l->entries[i]);
       if (!p.err)
         put_article(&p, &l->entries[i]);
     }
-    i = j;
   }
   put(&p, "</main>\n<footer><p class=\"meta\">Braided by braid ");
   put_text(&p, doc->version);

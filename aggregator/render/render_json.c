@@ -62,8 +62,9 @@ static void jb_append(struct jb *b, json_t *arr, json_t *value) {
     b->err = b->err ? b->err : -ENOMEM;
 }
 
-/* A feed as {feed, title, feed_url, site_url, url}, unsafe URLs left out. */
-static json_t *source_object(struct jb *b, const struct stream_source *s) {
+/* A feed as {feed, title, feed_url, site_url, url}, unsafe URLs left out, feed_url only where
+ * it may be published (render_feed_url_public). */
+static json_t *source_object(struct jb *b, const struct stream_source *s, bool feed_queries) {
   json_t *o = json_object();
   if (!o) {
     b->err = b->err ? b->err : -ENOMEM;
@@ -71,23 +72,23 @@ static json_t *source_object(struct jb *b, const struct stream_source *s) {
   }
   jb_set_str(b, o, "feed", s->feed);
   jb_set_str(b, o, "title", s->title);
-  jb_set_str(b, o, "feed_url", render_link(s->feed_url));
+  jb_set_str(b, o, "feed_url", render_feed_url_public(s, feed_queries) ? s->feed_url : NULL);
   jb_set_str(b, o, "site_url", render_link(s->site_url));
   jb_set_str(b, o, "url", render_link(s->link));
   return o;
 }
 
 /* The item's `_braid` object. */
-static json_t *braid_extension(struct jb *b, const struct stream_entry *e) {
+static json_t *braid_extension(struct jb *b, const struct stream_entry *e, bool feed_queries) {
   json_t *ext = json_object();
   if (!ext)
     return NULL;
   if (e->n_sources)
-    jb_set(b, ext, "source", source_object(b, &e->sources[0]));
+    jb_set(b, ext, "source", source_object(b, &e->sources[0], feed_queries));
   if (e->n_sources > 1) {
     json_t *others = json_array();
     for (size_t i = 1; others && i < e->n_sources; i++)
-      jb_append(b, others, source_object(b, &e->sources[i]));
+      jb_append(b, others, source_object(b, &e->sources[i], feed_queries));
     jb_set(b, ext, "other_sources", others);
   }
   jb_set_str(b, ext, "stamp", e->stamp);
@@ -134,7 +135,7 @@ static json_t *item_object(struct jb *b, const struct stream_entry *e, const str
       jb_append(b, tags, json_string("live"));
     jb_set(b, o, "tags", tags);
   }
-  jb_set(b, o, "_braid", braid_extension(b, e));
+  jb_set(b, o, "_braid", braid_extension(b, e, it->feed_queries));
   return o;
 }
 
@@ -157,6 +158,7 @@ int render_json(const struct render_doc *doc, struct buf *out) {
   buf_init(&b.text, 0);
   struct render_item it;
   render_item_init(&it);
+  it.feed_queries = doc->feed_queries;
   const struct render_meta *m = doc->meta;
   json_t *feed = json_object(), *items = json_array();
   if (!feed || !items) {

@@ -20,6 +20,7 @@ struct render_doc {
   const char *home_url;  /* the web page the document stands for: the one source's site, else
                             the server's root */
   const char *description; /* one line saying what the document holds */
+  bool feed_queries;     /* meta's publish_feed_queries */
 };
 
 /* The parts of one entry every format writes, with the fallbacks for missing fields.
@@ -33,6 +34,8 @@ struct render_item {
   int64_t updated;      /* the later of the entry's updated and its time */
   const char *html;     /* sanitised HTML ("" when the entry has none) */
   const struct stream_source *source; /* first source, or NULL */
+  bool feed_queries;    /* set by the caller: render_doc.feed_queries */
+  bool media_as_links;  /* set by the caller: remote images and media in html become links */
   struct buf id_buf, title_buf, html_buf; /* storage for the above */
 };
 

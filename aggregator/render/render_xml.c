@@ -142,13 +142,24 @@ static int xw_close(struct xw *x) {
 
 /* ---- Atom ------------------------------------------------------------------------------- */
 
-/* <atom:source> for the feed that carried the entry first. */
-static void atom_source(struct xw *x, const struct stream_source *s, int64_t updated) {
+/* <atom:source> for the feed that carried the entry first. Its id and self link are the feed's
+ * URL only where that may be published (render_feed_public_url); else the id is its site. */
+static void atom_source(struct xw *x, const struct stream_source *s, int64_t updated,
+                        bool feed_queries) {
+  const char *public_url = render_feed_public_url(s, feed_queries);
   xw_start(x, "source");
-  xw_elem(x, "id", s->feed_url);
+  if (public_url) {
+    xw_elem(x, "id", public_url);
+  } else if (s->feed && *s->feed) {
+    xw_start(x, "id");
+    xw_text(x, "urn:braid:feed:");
+    xw_text(x, s->feed);
+    xw_end(x);
+  }
   xw_elem(x, "title", render_source_name(s));
   xw_link(x, "alternate", render_link(s->site_url), "text/html", NULL);
-  xw_link(x, "self", s->feed_url, NULL, NULL);
+  if (render_feed_url_public(s, feed_queries))
+    xw_link(x, "self", s->feed_url, NULL, NULL);
   xw_date(x, "updated", updated);
   xw_end(x);
 }
@@ -168,8 +179,7 @@ static void atom_entry(struct xw *x, const struct stream_entry *e, const struct 
   for (size_t i = 1; i < e->n_sources; i++) {
     const struct stream_source *s = &e->sources[i];
     const char *href = render_link(s->link)       ? s->link
-                       : render_link(s->site_url) ? s->site_url
-                                                  : render_link(s->feed_url);
+                                                  : render_feed_public_url(s, it->feed_queries);
     xw_link(x, "via", href, NULL, render_source_name(s));
   }
   /* RFC 4287 4.1.2: an entry needs an author when neither the feed nor its source has one. */
@@ -191,8 +201,8 @@ static void atom_entry(struct xw *x, const struct stream_entry *e, const struct 
     xw_text(x, e->text ? e->text : "");
   }
   xw_end(x);
-  if (it->source && render_link(it->source->feed_url))
-    atom_source(x, it->source, it->updated);
+  if (it->source)
+    atom_source(x, it->source, it->updated, it->feed_queries);
   xw_end(x);
 }
 
@@ -202,6 +212,7 @@ static void xw_items(struct xw *x, const struct render_doc *doc,
                                         const struct render_item *)) {
   struct render_item it;
   render_item_init(&it);
+  it.feed_queries = doc->feed_queries;
   for (size_t i = 0; !x->err && i < doc->entries->n; i++) {
     int r = render_item_fill(&it, &doc->entries->entries[i]);
     if (r < 0)
@@ -253,9 +264,10 @@ static void rss_item(struct xw *x, const struct stream_entry *e, const struct re
     xw_elem(x, "description", it->html);
   else if (e->text)
     xw_elem(x, "description", e->text);
-  if (it->source && render_link(it->source->feed_url)) {
+  const char *source_url = render_feed_public_url(it->source, it->feed_queries);
+  if (source_url) {
     xw_start(x, "source");
-    xw_attr(x, "url", it->source->feed_url);
+    xw_attr(x, "url", source_url);
     xw_text(x, render_source_name(it->source));
     xw_end(x);
   }

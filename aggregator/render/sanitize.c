@@ -445,6 +445,7 @@ static bool is_url_attr(const char *name) {
 
 struct sanitizer {
   const char *base;
+  bool media_as_links; /* SANITIZE_MEDIA_AS_LINKS */
   struct buf *out;
   struct buf url;   /* scratch: one cleaned URL */
   struct buf attrs; /* scratch: a srcset */
@@ -492,6 +493,8 @@ static int write_attrs(struct sanitizer *s, xmlNodePtr n, const struct element_r
     const char *name = (const char *)a->name;
     if (a->ns || !(in_list(global_attrs, name) || in_list(rule->attrs, name)))
       continue;
+    if (s->media_as_links && strcasecmp(name, "srcset") == 0)
+      continue; /* candidates from other hosts; the data: src alone is shown */
     char *v = attr_value(a);
     if (!v)
       return -ENOMEM;
@@ -521,6 +524,50 @@ static int write_attrs(struct sanitizer *s, xmlNodePtr n, const struct element_r
   return 0;
 }
 
+/* Elements that load from their src when shown; with SANITIZE_MEDIA_AS_LINKS each becomes a
+ * link labelled as here (an img by its alt text first). */
+static const struct {
+  const char *name, *label;
+} media_links[] = {{"audio", "audio"}, {"iframe", "embed"}, {"img", "image"},
+                   {"source", "media"}, {"video", "video"}};
+
+/* The link label for rule's element if s turns it into a link, else NULL. */
+static const char *media_link_label(const struct sanitizer *s, const struct element_rule *rule) {
+  for (size_t i = 0; s->media_as_links && rule && i < sizeof media_links / sizeof media_links[0];
+       i++)
+    if (strcmp(rule->name, media_links[i].name) == 0)
+      return media_links[i].label;
+  return NULL;
+}
+
+/* Writes n (an element media_link_label names) as <a href=src>label</a>; nothing when its src
+ * is missing or unsafe. *ret_as_img is set when the src is a data: image, which stays an img
+ * (nothing remote is loaded). */
+static int write_media_link(struct sanitizer *s, xmlNodePtr n, const struct element_rule *rule,
+                            const char *label, bool *ret_as_img) {
+  bool img = strcmp(rule->name, "img") == 0;
+  *ret_as_img = false;
+  xmlChar *src = xmlGetProp(n, (const xmlChar *)"src");
+  if (!src)
+    return 0;
+  int r = clean_url((const char *)src, s->base, img, &s->url);
+  xmlFree(src);
+  if (r <= 0)
+    return r;
+  if (img && has_prefix_ci(buf_str(&s->url), "data:")) {
+    *ret_as_img = true;
+    return 0;
+  }
+  xmlChar *alt = img ? xmlGetProp(n, (const xmlChar *)"alt") : NULL;
+  const char *text = alt && *alt ? (const char *)alt : label;
+  if ((r = buf_append_str(s->out, "<a")) == 0 && (r = write_attr(s, "href", buf_str(&s->url))) == 0 &&
+      (r = buf_append_str(s->out, " rel=\"noopener noreferrer\" class=\"media-link\">")) == 0 &&
+      (r = append_escaped(s->out, text, false)) == 0)
+    r = buf_append_str(s->out, "</a>");
+  xmlFree(alt);
+  return r;
+}
+
 /* What happens to element n at tree depth `depth`; the same answer on entering and leaving. */
 static enum action action_for(xmlNodePtr n, int depth, const struct element_rule **ret_rule) {
   const struct element_rule *rule = rule_for((const char *)n->name);
@@ -538,6 +585,14 @@ static int enter_element(struct sanitizer *s, xmlNodePtr n, int depth, bool *ret
   enum action act = action_for(n, depth, &rule);
   int r;
   *ret_descend = act == ACT_KEEP || act == ACT_UNWRAP;
+  const char *label = act == ACT_DROP ? NULL : media_link_label(s, rule);
+  if (label) {
+    bool as_img;
+    /* video and audio keep their fallback text; leave_element writes no end tag for them. */
+    *ret_descend = act == ACT_KEEP;
+    if ((r = write_media_link(s, n, rule, label, &as_img)) < 0 || !as_img)
+      return r;
+  }
   switch (act) {
   case ACT_UNWRAP:
   case ACT_DROP:
@@ -570,7 +625,8 @@ static int enter_element(struct sanitizer *s, xmlNodePtr n, int depth, bool *ret
 /* Writes n's end tag if its start tag was written. */
 static int leave_element(struct sanitizer *s, xmlNodePtr n, int depth) {
   const struct element_rule *rule;
-  if (n->type != XML_ELEMENT_NODE || action_for(n, depth, &rule) != ACT_KEEP)
+  if (n->type != XML_ELEMENT_NODE || action_for(n, depth, &rule) != ACT_KEEP ||
+      media_link_label(s, rule))
     return 0;
   return buf_printf(s->out, "</%s>", rule->name);
 }
@@ -612,6 +668,11 @@ static int walk(struct sanitizer *s, xmlNodePtr n) {
 }
 
 int sanitize_html(const char *html, size_t len, const char *base_url, struct buf *out) {
+  return sanitize_html_flags(html, len, base_url, 0, out);
+}
+
+int sanitize_html_flags(const char *html, size_t len, const char *base_url, unsigned flags,
+                        struct buf *out) {
   if (len > BRAID_SANITIZE_MAX_INPUT_BYTES)
     return -E2BIG;
   if (len == 0)
@@ -634,7 +695,8 @@ int sanitize_html(const char *html, size_t len, const char *base_url, struct buf
   buf_free(&clean);
   if (!doc)
     return 0; /* nothing recoverable: an empty fragment */
-  struct sanitizer s = {.base = base_url, .out = out};
+  struct sanitizer s = {.base = base_url, .out = out,
+                       .media_as_links = (flags & SANITIZE_MEDIA_AS_LINKS) != 0};
   buf_init(&s.url, 0);
   buf_init(&s.attrs, 0);
   size_t mark = out->len;

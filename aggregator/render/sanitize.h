@@ -24,6 +24,16 @@
  * BRAID_SANITIZE_MAX_INPUT_BYTES or out's cap is reached, -ENOMEM. */
 int sanitize_html(const char *html, size_t len, const char *base_url, struct buf *out);
 
+/* sanitize_html's flags. SANITIZE_MEDIA_AS_LINKS: nothing in the fragment loads from another
+ * host when shown (a remote image is how a feed counts and follows its readers): an img with
+ * a remote src becomes a link to it with its alt text ("image" without one), a video, audio,
+ * source or iframe becomes a link to its src ("video", "audio", "media", "embed"), the
+ * fallback content of video and audio kept. data: images stay images. */
+#define SANITIZE_MEDIA_AS_LINKS 1u
+/* sanitize_html with flags. */
+int sanitize_html_flags(const char *html, size_t len, const char *base_url, unsigned flags,
+                        struct buf *out);
+
 /* Appends s[0..len) to out as valid UTF-8: invalid sequences become U+FFFD and the control
  * characters XML 1.0 forbids (all below 0x20 but tab, LF and CR, and DEL) are removed.
  * 0, -E2BIG, -ENOMEM. */

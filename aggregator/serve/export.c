@@ -50,22 +50,25 @@ static const char *document_name(enum render_format fmt) {
 }
 
 static int render_list(enum render_format fmt, const struct stream_list *l, const char *base_url,
-                       struct buf *out) {
+                       const struct export_style *style, struct buf *out) {
   char self[1024];
   snprintf(self, sizeof self, "%s%s", base_url, document_name(fmt));
-  struct render_meta meta = {.title = "braid", .self_url = self, .base_url = base_url};
+  struct render_meta meta = {.title = style && style->title ? style->title : "braid",
+                             .self_url = self, .base_url = base_url};
+  if (style)
+    meta.policy = style->policy;
   return render_stream(fmt, &meta, l, out);
 }
 
 int export_render(struct store *s, enum render_format fmt, size_t n, const char *base_url,
-                  struct buf *out, char *err, size_t errlen) {
+                  const struct export_style *style, struct buf *out, char *err, size_t errlen) {
   struct stream_list l = {0};
   int rc = store_stream_newest(s, n, &l);
   if (rc < 0) {
     snprintf(err, errlen, "%s", store_errmsg(s));
     return rc;
   }
-  rc = render_list(fmt, &l, base_url, out);
+  rc = render_list(fmt, &l, base_url, style, out);
   stream_list_clear(&l);
   if (rc < 0)
     snprintf(err, errlen, "rendering %s: %s", document_name(fmt), strerror(-rc));
@@ -117,8 +120,8 @@ static int write_atomically(const char *dir, const char *name, const struct buf 
   return rc;
 }
 
-int export_write_dir(struct store *s, const char *dir, size_t n, const char *base_url, char *err,
-                     size_t errlen) {
+int export_write_dir(struct store *s, const char *dir, size_t n, const char *base_url,
+                     const struct export_style *style, char *err, size_t errlen) {
   struct stream_list l = {0};
   int rc = store_stream_newest(s, n, &l);
   if (rc < 0) {
@@ -129,7 +132,7 @@ int export_write_dir(struct store *s, const char *dir, size_t n, const char *bas
   buf_init(&out, BRAID_EXPORT_MAX_DOC_BYTES);
   for (size_t i = 0; i < sizeof documents / sizeof documents[0] && rc == 0; i++) {
     buf_reset(&out);
-    rc = render_list(documents[i].fmt, &l, base_url, &out);
+    rc = render_list(documents[i].fmt, &l, base_url, style, &out);
     if (rc < 0)
       snprintf(err, errlen, "rendering %s: %s", documents[i].file, strerror(-rc));
     else

@@ -26,12 +26,20 @@ int export_query(struct store *s, const char *feed, size_t n, int64_t since,
 #define EXPORT_BASE_URL_BYTES 600
 void export_base_url(const char *base_url, const char *listen, char *out, size_t size);
 
-/* Renders the newest n entries as fmt into out. On failure err says why. */
+/* What every exported document shares: the stream's title ([stream] title; NULL = "braid")
+ * and what the operator allows ([http] publish_feed_queries, remote_images). */
+struct export_style {
+  const char *title;
+  struct render_policy policy;
+};
+
+/* Renders the newest n entries as fmt into out. style NULL = the defaults. On failure err
+ * says why. */
 int export_render(struct store *s, enum render_format fmt, size_t n, const char *base_url,
-                  struct buf *out, char *err, size_t errlen);
+                  const struct export_style *style, struct buf *out, char *err, size_t errlen);
 
 /* Writes feed.atom, feed.rss, feed.json and index.html into dir, linking to base_url. */
-int export_write_dir(struct store *s, const char *dir, size_t n, const char *base_url, char *err,
-                     size_t errlen);
+int export_write_dir(struct store *s, const char *dir, size_t n, const char *base_url,
+                     const struct export_style *style, char *err, size_t errlen);
 
 #endif

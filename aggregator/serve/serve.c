@@ -80,6 +80,7 @@ struct server {
   uint16_t port;    /* the bound port (the real one after port 0) */
   char *base_url;   /* the URL of "/" in documents: the options', else the bound address */
   char *title;      /* the stream's title in documents */
+  struct render_policy policy; /* serve_options' */
   unsigned entries; /* entries when the request has no ?n= */
   unsigned max_age; /* Cache-Control max-age of feed responses, seconds */
   char *token;      /* access token every route but /healthz wants, or NULL */
@@ -324,8 +325,8 @@ static enum MHD_Result serve_document(struct server *s, struct MHD_Connection *c
   if (!d) {
     struct serve_doc_request rq = {
         .key = key, .version = version, .fmt = fmt, .feed = feed, .n = n, .since = since,
-        .base_url = s->base_url, .path = path, .title = s->title, .max_age = s->max_age,
-        .last_modified = cacheable ? s->version_time : 0,
+        .base_url = s->base_url, .path = path, .title = s->title, .policy = s->policy,
+        .max_age = s->max_age, .last_modified = cacheable ? s->version_time : 0,
     };
     int r = serve_doc_new(s->provider, s->userdata, &rq, &d);
     if (r == -ENOENT)
@@ -623,6 +624,7 @@ int serve_new(uv_loop_t *loop, const struct serve_options *opts,
     s->entries = BRAID_SERVE_MAX_ENTRIES;
   s->max_age = opts->max_age ? opts->max_age : DEFAULT_MAX_AGE;
   s->title = strdup(opts->title ? opts->title : "braid");
+  s->policy = opts->policy;
   s->base_url = opts->base_url ? strdup(opts->base_url) : NULL;
   s->token = opts->token ? strdup(opts->token) : NULL;
   if (!s->title || (opts->base_url && !s->base_url) || (opts->token && !s->token)) {
@@ -710,6 +712,18 @@ void serve_free(struct server *s) {
   serve_cache_clear(&s->cache);
   MHD_stop_daemon(s->mhd);
   s->mhd = NULL;
+}
+
+int serve_set_style(struct server *s, const char *title, struct render_policy policy) {
+  if (!s)
+    return 0;
+  char *t = strdup(title ? title : "braid");
+  if (!t)
+    return -ENOMEM;
+  free(s->title);
+  s->title = t;
+  s->policy = policy;
+  return 0;
 }
 
 void serve_set_entries(struct server *s, unsigned entries) {

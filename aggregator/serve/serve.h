@@ -25,6 +25,7 @@
 
 #include "buf.h"
 #include "entry.h"
+#include "render.h"
 
 /* What the daemon gives the server. Callbacks run on the loop's thread, inside MHD_run. */
 struct serve_provider {
@@ -58,6 +59,7 @@ struct serve_options {
                            "http://HOST/" from the request's Host header (else the bound
                            address), so links work under whatever name the client used */
   const char *title;    /* the stream's title; NULL = "braid" */
+  struct render_policy policy; /* what documents may publish and load ([http] keys) */
   unsigned entries;     /* entries when no ?n= is given; 0 = 50 */
   unsigned max_age;     /* Cache-Control max-age in seconds; 0 = 60 */
   const char *token;    /* when set, every route but /healthz wants "Authorization: Bearer
@@ -79,6 +81,9 @@ int serve_new(uv_loop_t *loop, const struct serve_options *opts,
               char *err, size_t errlen);
 /* Entries when a request has no ?n= from now on (a reload); 0 = 50. */
 void serve_set_entries(struct server *s, unsigned entries);
+/* The stream's title (NULL = "braid") and render policy from now on (a reload). 0, or -ENOMEM
+ * and the old ones stay. */
+int serve_set_style(struct server *s, const char *title, struct render_policy policy);
 /* The port actually bound (useful after port 0). */
 uint16_t serve_port(const struct server *s);
 /* Stops the daemon, closes every connection and starts closing the uv handles; the memory

@@ -54,7 +54,8 @@ static int add_common_headers(struct MHD_Response *resp, const struct serve_doc 
   }
   /* The HTML view shows feed content: even sanitised, it gets no script and no plug-ins. */
   if (ok && rq->fmt == RENDER_HTML)
-    ok = MHD_add_response_header(resp, "Content-Security-Policy", RENDER_HTML_CSP) == MHD_YES &&
+    ok = MHD_add_response_header(resp, "Content-Security-Policy",
+                                    render_html_csp(rq->policy.remote_images)) == MHD_YES &&
          MHD_add_response_header(resp, "Referrer-Policy", "no-referrer") == MHD_YES;
   return ok ? 0 : -ENOMEM;
 }
@@ -178,6 +179,7 @@ int serve_doc_new(const struct serve_provider *p, void *userdata,
         .self_url = buf_str(&self),
         .base_url = rq->base_url,
         .source = source,
+        .policy = rq->policy,
     };
     d->version = rq->version;
     d->last_modified = rq->last_modified;

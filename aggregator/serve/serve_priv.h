@@ -66,6 +66,7 @@ struct serve_doc_request {
   const char *base_url;  /* ends in '/' */
   const char *path;      /* the path below base_url: "feed.atom", "feeds/NAME.atom", "" */
   const char *title;
+  struct render_policy policy;
   unsigned max_age;      /* Cache-Control max-age, seconds */
   int64_t last_modified; /* Last-Modified, UTC seconds; 0 = none */
   size_t max_bytes;      /* the document's cap; 0 = BRAID_RENDER_MAX_BYTES (tests lower it) */

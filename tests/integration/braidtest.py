@@ -69,3 +69,16 @@ def free_port():
 
 def fixture(*parts):
     return os.path.join(FIXTURES, *parts)
+
+
+def demo_feeds(tmp, conf_text="[store]\npath = braid.db\n"):
+    """feeds.d in tmp naming the offline demo feeds (a live blog of 13 updates and two news
+    feeds, file://) and a braid.conf holding conf_text; returns the configuration's path."""
+    os.makedirs(os.path.join(tmp, "feeds.d"), exist_ok=True)
+    for doc in ("homs-liveblog.rss", "homs-news.atom", "homs-wire.rdf"):
+        with open(os.path.join(tmp, "feeds.d", doc.split(".")[0] + ".feed"), "w") as f:
+            f.write(f"url = file://{os.path.join(FIXTURES, 'feeds', doc)}\n")
+    conf = os.path.join(tmp, "braid.conf")
+    with open(conf, "w") as f:
+        f.write(conf_text)
+    return conf

@@ -224,5 +224,5 @@ suite.check("index.html: no script element", "script" not in b.tags)
 suite.check("index.html: <time datetime> values are UTC RFC 3339",
             b.times and all(t and utc(t) for t in b.times), repr(b.times))
 suite.check("index.html: the live blog's updates are grouped", page.count('<section class="live">') == 1
-            and page.count('<span class="stamp">') == 2)
+            and page.count('<time class="stamp"') == 2)
 suite.finish()

@@ -116,8 +116,33 @@ static void test_empty_file_gives_defaults(void **state) {
   assert_string_equal(c->user_agent, "braid/" BRAID_VERSION " (+https://github.com/braid-feeds/braid)");
   assert_null(c->output_dir);
   assert_int_equal(c->log_level, LOG_LEVEL_INFO);
+  assert_string_equal(c->stream_title, "braid");
+  assert_false(c->http_publish_feed_queries);
+  assert_false(c->http_remote_images);
   config_free(c);
   config_free(NULL);
+}
+
+/* [stream] title and the [http] privacy switches (yes/no, true/false, anything else refused). */
+static void test_title_and_privacy_keys(void **state) {
+  (void)state;
+  const char *path = write_file("privacy/braid.conf",
+                                "[stream]\ntitle = Syria & more\n"
+                                "[http]\npublish_feed_queries = yes\nremote_images = true\n");
+  struct msg_list errs = {0};
+  struct braid_config *c;
+  assert_int_equal(config_load(path, true, &c, &errs), 0);
+  assert_string_equal(c->stream_title, "Syria & more");
+  assert_true(c->http_publish_feed_queries);
+  assert_true(c->http_remote_images);
+  config_free(c);
+  path = write_file("privacy2/braid.conf", "[http]\nremote_images = no\npublish_feed_queries = 1\n");
+  c = NULL;
+  assert_int_equal(config_load(path, true, &c, &errs), -EINVAL);
+  assert_null(c);
+  expect_msg(&errs, "braid.conf:3: publish_feed_queries: '1' is not yes or no");
+  assert_int_equal(errs.n, 1);
+  msg_list_free(&errs);
 }
 
 static void test_missing_file(void **state) {
@@ -511,6 +536,7 @@ int main(void) {
       cmocka_unit_test(test_every_key),
       cmocka_unit_test(test_bool_key),
       cmocka_unit_test(test_empty_output_dir_means_unset),
+      cmocka_unit_test(test_title_and_privacy_keys),
       cmocka_unit_test(test_all_errors_reported_with_lines),
       cmocka_unit_test(test_choose_path),
       cmocka_unit_test(test_feed_full),

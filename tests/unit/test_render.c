@@ -261,10 +261,10 @@ static void test_html(void **state) {
   assert_has(&d, "<link rel=\"alternate\" type=\"application/feed+json\" title=\"braid test stream (JSON Feed)\" href=\"" BASE "feed.json\">");
   static const char *const order[] = {
       "<section class=\"live\">\n<h2><span class=\"live-badge\">Live</span>Syria live</h2>",
-      "2 updates · <a href=\"https://ea.example/\">EA WorldView</a>",
-      "<span class=\"stamp\">2120 GMT</span> · <time datetime=\"2011-11-08T21:20:00Z\">2011-11-08 21:20 UTC</time>",
+      "<span class=\"count\">2 updates</span> · <a href=\"https://ea.example/\">EA WorldView</a>",
+      "<time class=\"stamp\" datetime=\"2011-11-08T21:20:00Z\">2120 GMT</time>",
       "<p>Activists report <b>shelling</b> in Homs.</p>",
-      "<span class=\"stamp\">2105 GMT</span>",
+      "<time class=\"stamp\" datetime=\"2011-11-08T21:05:00Z\">2105 GMT</time>",
       "</section>",
       "<h2><a href=\"https://bbc.example/news/cafe?a=1&amp;b=2\">Café ünïcödé 日本 &amp; &lt;friends&gt;</a></h2>",
       "<a href=\"https://bbc.example/\">BBC News</a>, <a href=\"https://guardian.example/\">The Guardian</a> · by José O&#39;Brien",

@@ -160,7 +160,8 @@ static void new_item_is_one_entry_with_its_fields(void **state) {
   assert_int_equal(strncmp(e->id, "tag:braid,2011:ea-worldview/", 28), 0);
   assert_int_equal(strlen(e->id), 28 + 16);
   assert_int_equal(e->time, pub);
-  assert_int_equal(e->updated, 5000);
+  /* updated is the source's own (no updated date: its published date), not first seen. */
+  assert_int_equal(e->updated, pub);
   assert_string_equal(e->title, "Homs massacre");
   assert_string_equal(e->link, "https://ea.example/2012/homs");
   assert_string_equal(e->author, "Scott Lucas");
@@ -199,7 +200,7 @@ static void unchanged_item_writes_nothing(void **state) {
   struct stream_list l;
   assert_int_equal(store_stream_newest(f->s, 10, &l), 0);
   assert_int_equal(l.n, 1);
-  assert_int_equal(l.entries[0].updated, 5000);
+  assert_int_equal(l.entries[0].updated, 1000); /* the source's date, untouched by a re-poll */
   stream_list_clear(&l);
 }
 
@@ -400,8 +401,8 @@ static void liveblog_repoll_adds_only_new_updates_and_edits_in_place(void **stat
     assert_int_equal(all.entries[i].seq, first.entries[i].seq);
   }
   assert_string_equal(all.entries[1].text, "Update 1 from Homs, corrected.");
-  assert_int_equal(all.entries[1].updated, 9000);
-  assert_int_equal(all.entries[0].updated, 5000);
+  assert_int_equal(all.entries[1].updated, 9000); /* an edit braid detected: when it did */
+  assert_int_equal(all.entries[0].updated, all.entries[0].time); /* an update's own stamp */
   assert_int_equal(all.entries[7].time, utc(2011, 11, 8, 21, 20));
   assert_string_equal(all.entries[7].title, "Syria LiveBlog: Noticing Homs \xe2\x80\x94 2120 GMT");
   assert_string_equal(all.entries[7].stamp, "2120 GMT");

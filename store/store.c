@@ -73,11 +73,11 @@ static const char *const stmt_sql[STMT__COUNT] = {
                               " AND time <> ?2",
     /* Both bind an entry's fields as ?2..?11 (put.c, bind_entry_fields). */
     [STMT_ENTRY_INSERT] = "INSERT INTO entries (uid, item_id, time, stamp, title, link, norm_link,"
-                          " html, text, content_hash, first_seen, updated, simhash)"
-                          " VALUES (?1, ?12, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?11)",
+                          " html, text, content_hash, first_seen, updated, simhash, text_key)"
+                          " VALUES (?1, ?12, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?11, ?13)",
     [STMT_ENTRY_UPDATE] = "UPDATE entries SET time = ?2, stamp = ?3, title = ?4, link = ?5,"
                           " norm_link = ?6, html = ?7, text = ?8, content_hash = ?9,"
-                          " updated = ?10, simhash = ?11 WHERE seq = ?1",
+                          " updated = ?10, simhash = ?11, text_key = ?13 WHERE seq = ?1",
     /* "+feed_id" keeps SQLite from answering "does this feed carry entry N" by walking the
      * feed's entries: an entry has a source or two, a feed thousands of entries. */
     [STMT_ENTRY_BY_LINK] = "SELECT e.seq, e.time FROM entries e WHERE e.norm_link = ?1"
@@ -89,6 +89,17 @@ static const char *const stmt_sql[STMT__COUNT] = {
                          " AND entry_seq = ?3",
     [STMT_BAND_CANDIDATES] = "SELECT entry_seq, simhash, time FROM simhash_bands"
                              " WHERE band_key = ?1 AND time BETWEEN ?2 AND ?3",
+    /* The same words within SIMHASH_SHORT_WINDOW_SECONDS, the nearest in time (min() picks
+     * its row without sorting; no match is one row of NULLs, read as seq 0). */
+    [STMT_ENTRY_BY_TEXT] = "SELECT e.seq, e.time, min(abs(e.time - ?5)) FROM entries e"
+                           " WHERE e.text_key = ?1 AND e.time BETWEEN ?3 AND ?4 AND NOT EXISTS"
+                           " (SELECT 1 FROM entry_sources s WHERE s.entry_seq = e.seq"
+                           " AND +s.feed_id = ?2)",
+    /* Short texts' candidates: the entries of the same minutes another feed carries. */
+    [STMT_ENTRY_NEAR_TIME] = "SELECT e.seq, e.time, e.text FROM entries e"
+                             " WHERE e.time BETWEEN ?2 AND ?3 AND e.text IS NOT NULL"
+                             " AND NOT EXISTS (SELECT 1 FROM entry_sources s"
+                             " WHERE s.entry_seq = e.seq AND +s.feed_id = ?1) LIMIT ?4",
     [STMT_ENTRY_TEXT] = "SELECT text FROM entries WHERE seq = ?1",
     [STMT_ENTRY_HAS_FEED] = "SELECT 1 FROM entry_sources WHERE entry_seq = ?1 AND +feed_id = ?2",
 #define ENTRY_COLUMNS                                                                        \

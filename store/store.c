@@ -511,11 +511,19 @@ const char *store_path(const struct store *s) { return s->path; }
 int store_begin(struct store *s) {
   if (s->in_tx)
     return store_failf(s, -EINVAL, "store_begin inside a transaction");
-  sqlite3_stmt *st = store_stmt(s, STMT_BEGIN);
-  if (!st)
-    return -EIO;
-  int rc = store_step_done(st);
-  if (rc != SQLITE_DONE)
+  if (s->in_group && sqlite3_get_autocommit(s->db))
+    s->group_lost = true; /* rolled back under us: what follows is not the group's */
+  int rc;
+  if (s->in_group && !s->group_lost) {
+    rc = sqlite3_exec(s->db, "SAVEPOINT poll", NULL, NULL, NULL);
+  } else {
+    sqlite3_stmt *st = store_stmt(s, STMT_BEGIN);
+    if (!st)
+      return -EIO;
+    rc = store_step_done(st);
+    rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
+  }
+  if (rc != SQLITE_OK)
     return store_fail(s, rc, "starting a transaction");
   s->in_tx = true;
   s->tx_feed[0] = '\0';
@@ -525,14 +533,23 @@ int store_begin(struct store *s) {
 int store_commit(struct store *s) {
   if (!s->in_tx)
     return store_failf(s, -EINVAL, "store_commit outside a transaction");
-  sqlite3_stmt *st = store_stmt(s, STMT_COMMIT);
-  if (!st)
-    return -EIO;
-  int rc = store_step_done(st);
-  if (rc != SQLITE_DONE) {
+  bool savepoint = s->in_group && !s->group_lost;
+  int rc;
+  if (savepoint) {
+    rc = sqlite3_exec(s->db, "RELEASE poll", NULL, NULL, NULL);
+  } else {
+    sqlite3_stmt *st = store_stmt(s, STMT_COMMIT);
+    if (!st)
+      return -EIO;
+    rc = store_step_done(st);
+    rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
+  }
+  if (rc != SQLITE_OK) {
     /* SQLite may have rolled back already (disk full); otherwise the caller rolls back. */
-    if (sqlite3_get_autocommit(s->db))
+    if (sqlite3_get_autocommit(s->db)) {
       s->in_tx = false;
+      s->group_lost = s->in_group;
+    }
     if (s->tx_feed[0])
       return store_fail(s, rc, "saving feed %s", s->tx_feed);
     return store_fail(s, rc, "committing");
@@ -542,10 +559,65 @@ int store_commit(struct store *s) {
 }
 
 void store_rollback(struct store *s) {
+  if (s->in_group && !s->group_lost && !sqlite3_get_autocommit(s->db)) {
+    if (s->in_tx && sqlite3_exec(s->db, "ROLLBACK TO poll; RELEASE poll", NULL, NULL, NULL) ==
+                        SQLITE_OK) {
+      s->in_tx = false;
+      return;
+    }
+    s->group_lost = true;
+  }
   if (!sqlite3_get_autocommit(s->db))
     sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
   s->in_tx = false;
 }
+
+int store_group_begin(struct store *s) {
+  if (s->in_group || s->in_tx)
+    return store_failf(s, -EINVAL, "store_group_begin inside a transaction");
+  sqlite3_stmt *st = store_stmt(s, STMT_BEGIN);
+  if (!st)
+    return -EIO;
+  int rc = store_step_done(st);
+  if (rc != SQLITE_DONE)
+    return store_fail(s, rc, "starting a transaction");
+  s->in_group = true;
+  s->group_lost = false;
+  return 0;
+}
+
+int store_group_commit(struct store *s) {
+  if (!s->in_group || s->in_tx)
+    return store_failf(s, -EINVAL, "store_group_commit outside a group");
+  s->in_group = false;
+  if (s->group_lost || sqlite3_get_autocommit(s->db)) {
+    s->group_lost = false;
+    return store_failf(s, -EIO, "a failed write rolled back the polls saved since the last "
+                       "commit; they are fetched again");
+  }
+  sqlite3_stmt *st = store_stmt(s, STMT_COMMIT);
+  if (!st) {
+    store_rollback(s);
+    return -EIO;
+  }
+  int rc = store_step_done(st);
+  if (rc != SQLITE_DONE) {
+    int e = store_fail(s, rc, "committing");
+    store_rollback(s);
+    return e;
+  }
+  return 0;
+}
+
+void store_group_rollback(struct store *s) {
+  s->in_group = false;
+  s->group_lost = false;
+  s->in_tx = false;
+  if (!sqlite3_get_autocommit(s->db))
+    sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+bool store_group_open(const struct store *s) { return s->in_group; }
 
 int store_data_version(struct store *s, int64_t *ret) {
   sqlite3_stmt *st = store_stmt(s, STMT_DATA_VERSION);

@@ -63,6 +63,8 @@ struct store {
   char *path;
   bool readonly;
   bool in_tx; /* inside store_begin .. store_commit */
+  bool in_group; /* inside store_group_begin .. store_group_commit: store_begin is a savepoint */
+  bool group_lost; /* SQLite rolled the group's transaction back under it */
   char tx_feed[128]; /* the feed being saved in the open transaction, for error messages */
   sqlite3_stmt *stmt[STMT__COUNT];
   char errmsg[512];

@@ -55,6 +55,8 @@ struct daemon {
   uv_timer_t upkeep;           /* retention pruning */
   uv_timer_t round_timer;      /* the `round` summary line, once a minute */
   uv_timer_t export_timer;     /* writes the [output] dir a moment after new entries */
+  uv_timer_t group_timer;      /* commits the open group of polls (poll.c) within its bound */
+  unsigned group_polls;        /* polls saved in the open group, not yet committed */
   uv_timer_t stop_timer;       /* runs the stop outside any fetch callback */
   uv_signal_t sig_hup, sig_term, sig_int;
   bool once;
@@ -78,6 +80,9 @@ int poll_start(struct daemon *d, struct feed_rt *f);
 void poll_cancel(struct feed_rt *f);
 /* Called by poll.c when f's poll has ended and its next due time is known. */
 void daemon_poll_finished(struct daemon *d, struct feed_rt *f, int64_t next_due, bool fetched);
+/* Commits the open group of polls (poll.c; see store_group_begin); a no-op without one. A
+ * failure is logged and marks the store failing. */
+void poll_group_commit(struct daemon *d);
 
 /* Current time in UTC seconds. */
 int64_t daemon_now(void);

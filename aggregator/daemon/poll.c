@@ -234,6 +234,39 @@ static const char *not_a_feed_error(const struct fetch_headers *h, char *out, si
   return out;
 }
 
+/* Polls saved in one transaction at most, and how long the first of them waits for the
+ * commit: one commit per poll cost more than the poll's own inserts on a first poll of
+ * thousands of feeds, while a poll's entries should reach readers (`braid tail`, other
+ * processes) within a quarter second. */
+#define POLL_GROUP_MAX_POLLS 64
+#define POLL_GROUP_MAX_MS 250
+
+void poll_group_commit(struct daemon *d) {
+  uv_timer_stop(&d->group_timer);
+  if (!store_group_open(d->store))
+    return;
+  unsigned polls = d->group_polls;
+  d->group_polls = 0;
+  if (store_group_commit(d->store) == 0)
+    return;
+  char why[512];
+  log_event(d->log, LOG_LEVEL_ERR, "store", "polls=%u error=%s", polls,
+            log_value(why, sizeof why, store_errmsg(d->store)));
+  d->stats.store_errors++;
+  d->store_failing = true;
+}
+
+static void on_group_timer(uv_timer_t *t) { poll_group_commit(t->data); }
+
+/* Opens a group for this poll if none is open (a failure to open one leaves the poll its
+ * own transaction). */
+static void group_join(struct daemon *d) {
+  if (store_group_open(d->store) || d->stopping)
+    return;
+  if (store_group_begin(d->store) == 0)
+    uv_timer_start(&d->group_timer, on_group_timer, POLL_GROUP_MAX_MS, 0);
+}
+
 static void on_done(void *userdata, const struct fetch_result *r) {
   struct poll_job *job = userdata;
   struct daemon *d = job->d;
@@ -276,6 +309,7 @@ static void on_done(void *userdata, const struct fetch_result *r) {
 
   struct store_put_stats ps = {0};
   int64_t next_due = now + f->interval_s;
+  group_join(d);
   int rc = store_begin(d->store);
   if (rc == 0 && res.outcome == FETCH_OK)
     rc = ingest_store(d->store, f->feed_id, &job->batch, now, &ps);
@@ -310,6 +344,11 @@ static void on_done(void *userdata, const struct fetch_result *r) {
     d->store_failing = false;
     follow_permanent_redirect(d, f, res.headers->permanent_url);
   }
+  /* The last poll in flight commits at once: a lone poll is never held back, only a
+   * burst (a first poll, a restart) shares commits. */
+  if (store_group_open(d->store) &&
+      (++d->group_polls >= POLL_GROUP_MAX_POLLS || sched_queue_in_flight(d->queue) <= 1))
+    poll_group_commit(d);
 
   log_done(job, &res, &ps, next_due, now);
   bool fetched = res.outcome == FETCH_OK || res.outcome == FETCH_NOT_MODIFIED;

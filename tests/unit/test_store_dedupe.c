@@ -479,7 +479,7 @@ static void short_updates_of_two_feeds_merge_and_stay_merged(void **state) {
   assert_int_equal(st.merged_duplicates, 4);
   /* re-polls: unchanged, then the wire edits its item (a fifth update) */
   assert_int_equal(store_put_item(s, fb, &b, 1733600100, &st), 0);
-  static const char *const b5[5] = {b_texts[0], b_texts[1], b_texts[2], b_texts[3],
+  const char *const b5[5] = {b_texts[0], b_texts[1], b_texts[2], b_texts[3],
                                     "Police close the bridge to traffic for the night."};
   const int64_t b5_times[5] = {b_times[0], b_times[1], b_times[2], b_times[3], t + 900};
   struct store_update ub5[5];

@@ -18,44 +18,11 @@
 #include "buf.h"
 #include "civil.h"
 #include "simhash.h"
-#include "store_internal.h"
+#include "put_internal.h"
 #include "urlnorm.h"
 
 /* Tag URIs need a date their minter owned the name on; braid's is fixed forever. */
 #define STORE_TAG_PREFIX "tag:braid,2011:"
-
-/* One entry an item yields: the item itself or one of its updates. */
-struct unit {
-  char key[48];      /* update key: "" for the item itself */
-  size_t base_len;   /* length of key before a "-2" that tells apart equal keys */
-  int64_t time;
-  int64_t own_updated; /* what the source says of its last change: an item's updated date,
-                          else its published date, else first seen; an update's own time
-                          (the blog's dates are the whole blog's). An edit braid detects
-                          later stores the detection time instead. */
-  const char *stamp;
-  char *title;       /* owned */
-  char *link;        /* owned, or NULL */
-  char *link_key;    /* owned: the normalised link, "#" and the update key for an update;
-                        NULL for a link that says nothing (none, or a site's front page) */
-  const char *html;  /* borrowed */
-  const char *text;  /* borrowed */
-  uint64_t hash;
-};
-
-/* What every unit of one put shares. */
-struct put_ctx {
-  struct store *s;
-  int64_t feed_id;
-  char *feed_name;
-  const struct store_item *item;
-  char *norm_link;
-  char ident_hex[17]; /* hash of the identity, for the tag URI */
-  int64_t item_id;
-  int64_t now;
-  struct store_put_stats *acc;
-};
-
 static int check_len(struct store *s, const char *feed, const char *what, const char *v,
                      size_t cap, const char *cap_name) {
   if (v && strlen(v) > cap)
@@ -192,139 +159,6 @@ static char *unit_uid(const struct put_ctx *c, const struct unit *u) {
   }
   return buf_steal(&b);
 }
-
-/* A unit's SimHash as indexed: with the time it is filed under. */
-struct fingerprint {
-  bool have; /* false for a text too short to fingerprint */
-  uint64_t fp;
-  int64_t time;
-};
-
-static int bind_fingerprint(sqlite3_stmt *st, int col, const struct fingerprint *f) {
-  return f->have ? sqlite3_bind_int64(st, col, (int64_t)f->fp) : sqlite3_bind_null(st, col);
-}
-
-/* Adds (add = true) or removes the band keys of a fingerprint for entry seq. */
-static int index_bands(struct put_ctx *c, int64_t seq, const struct fingerprint *f, bool add) {
-  if (!f->have)
-    return 0;
-  for (int b = 0; b < SIMHASH_BANDS; b++) {
-    sqlite3_stmt *st = store_stmt(c->s, add ? STMT_BAND_INSERT : STMT_BAND_DELETE);
-    if (!st)
-      return -EIO;
-    sqlite3_bind_int64(st, 1, simhash_band_key(f->fp, b));
-    sqlite3_bind_int64(st, 2, f->time);
-    sqlite3_bind_int64(st, 3, seq);
-    if (add)
-      sqlite3_bind_int64(st, 4, (int64_t)f->fp);
-    int rc = store_step_done(st);
-    if (rc != SQLITE_DONE)
-      return store_fail(c->s, rc, "saving feed %s", c->feed_name);
-  }
-  return 0;
-}
-
-/* Whether this unit's feed already carries entry seq. */
-static int carried_by_feed(struct put_ctx *c, int64_t seq, bool *ret) {
-  sqlite3_stmt *st = store_stmt(c->s, STMT_ENTRY_HAS_FEED);
-  if (!st)
-    return -EIO;
-  sqlite3_bind_int64(st, 1, seq);
-  sqlite3_bind_int64(st, 2, c->feed_id);
-  int rc = sqlite3_step(st);
-  sqlite3_reset(st);
-  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-    return store_fail(c->s, rc, "saving feed %s", c->feed_name);
-  *ret = rc == SQLITE_ROW;
-  return 0;
-}
-
-/* Whether entry seq's text shares enough phrases with text to be the same story. */
-static int confirm_same_text(struct put_ctx *c, int64_t seq, const char *text, bool *ret) {
-  sqlite3_stmt *st = store_stmt(c->s, STMT_ENTRY_TEXT);
-  if (!st)
-    return -EIO;
-  sqlite3_bind_int64(st, 1, seq);
-  int rc = sqlite3_step(st);
-  double share = 0;
-  int r = 0;
-  if (rc == SQLITE_ROW)
-    r = simhash_containment((const char *)sqlite3_column_text(st, 0), text, &share);
-  sqlite3_reset(st);
-  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-    return store_fail(c->s, rc, "saving feed %s", c->feed_name);
-  if (r < 0)
-    return store_failf(c->s, r, "out of memory saving feed %s", c->feed_name);
-  *ret = share >= SIMHASH_MIN_CONTAINMENT;
-  return 0;
-}
-
-/* An entry of the same days, not carried by this feed, whose fingerprint is within
- * SIMHASH_MAX_DISTANCE bits of f and whose text confirms it: *ret_seq 0 if none. */
-static int find_near_duplicate(struct put_ctx *c, const struct fingerprint *f, const char *text,
-                               int64_t *ret_seq, int64_t *ret_time) {
-  for (int b = 0; f->have && b < SIMHASH_BANDS; b++) {
-    sqlite3_stmt *st = store_stmt(c->s, STMT_BAND_CANDIDATES);
-    if (!st)
-      return -EIO;
-    sqlite3_bind_int64(st, 1, simhash_band_key(f->fp, b));
-    sqlite3_bind_int64(st, 2, f->time - SIMHASH_WINDOW_SECONDS);
-    sqlite3_bind_int64(st, 3, f->time + SIMHASH_WINDOW_SECONDS);
-    int rc;
-    int64_t near[8];
-    int64_t near_time[8];
-    size_t n_near = 0;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW && n_near < 8)
-      if (simhash_distance(f->fp, (uint64_t)sqlite3_column_int64(st, 1)) <= SIMHASH_MAX_DISTANCE) {
-        near[n_near] = sqlite3_column_int64(st, 0);
-        near_time[n_near++] = sqlite3_column_int64(st, 2);
-      }
-    sqlite3_reset(st);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-      return store_fail(c->s, rc, "saving feed %s", c->feed_name);
-    for (size_t i = 0; i < n_near; i++) {
-      bool same_feed = true, same_text = false;
-      int r = carried_by_feed(c, near[i], &same_feed);
-      if (r == 0 && !same_feed)
-        r = confirm_same_text(c, near[i], text, &same_text);
-      if (r < 0)
-        return r;
-      if (!same_feed && same_text) {
-        *ret_seq = near[i];
-        *ret_time = near_time[i];
-        return 0;
-      }
-    }
-  }
-  return 0;
-}
-
-/* An entry another feed carries that is this unit's story: the same link key (the same
- * item, or the same update of the same live blog), else near-identical text. *ret_seq 0 if
- * none. */
-static int find_duplicate(struct put_ctx *c, const struct unit *u, const struct fingerprint *f,
-                          int64_t *ret_seq, int64_t *ret_time) {
-  *ret_seq = 0;
-  if (u->link_key) {
-    sqlite3_stmt *st = store_stmt(c->s, STMT_ENTRY_BY_LINK);
-    if (!st)
-      return -EIO;
-    store_bind_text(st, 1, u->link_key);
-    sqlite3_bind_int64(st, 2, c->feed_id);
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
-      *ret_seq = sqlite3_column_int64(st, 0);
-      *ret_time = sqlite3_column_int64(st, 1);
-    }
-    sqlite3_reset(st);
-    if (rc == SQLITE_ROW)
-      return 0;
-    if (rc != SQLITE_DONE)
-      return store_fail(c->s, rc, "saving feed %s", c->feed_name);
-  }
-  return find_near_duplicate(c, f, u->text, ret_seq, ret_time);
-}
-
 static int insert_source(struct put_ctx *c, const struct unit *u, int64_t seq, int64_t time) {
   sqlite3_stmt *st = store_stmt(c->s, STMT_SOURCE_INSERT);
   if (!st)
@@ -339,7 +173,7 @@ static int insert_source(struct put_ctx *c, const struct unit *u, int64_t seq, i
   return rc == SQLITE_DONE ? 0 : store_fail(c->s, rc, "saving feed %s", c->feed_name);
 }
 
-/* Binds what an entry holds as ?2..?11 of STMT_ENTRY_INSERT or STMT_ENTRY_UPDATE. */
+/* Binds what an entry holds as ?2..?11 and ?14 of STMT_ENTRY_INSERT or STMT_ENTRY_UPDATE. */
 static void bind_entry_fields(sqlite3_stmt *st, const struct put_ctx *c, const struct unit *u,
                               const struct fingerprint *f) {
   sqlite3_bind_int64(st, 2, u->time);
@@ -351,7 +185,9 @@ static void bind_entry_fields(sqlite3_stmt *st, const struct put_ctx *c, const s
   store_bind_text(st, 8, u->text);
   sqlite3_bind_int64(st, 9, (int64_t)u->hash);
   sqlite3_bind_int64(st, 10, c->now);
-  bind_fingerprint(st, 11, f);
+  store__bind_fingerprint(st, 11, f);
+  if (u->text_key)
+    sqlite3_bind_int64(st, 14, (int64_t)u->text_key);
 }
 
 static int insert_entry(struct put_ctx *c, const struct unit *u, const struct fingerprint *f) {
@@ -372,7 +208,7 @@ static int insert_entry(struct put_ctx *c, const struct unit *u, const struct fi
   if (rc != SQLITE_DONE)
     return store_fail(c->s, rc, "saving feed %s", c->feed_name);
   int64_t seq = sqlite3_last_insert_rowid(c->s->db);
-  int r = index_bands(c, seq, f, true);
+  int r = store__index_bands(c, seq, f, true);
   return r < 0 ? r : insert_source(c, u, seq, u->time);
 }
 
@@ -388,9 +224,9 @@ static int update_entry(struct put_ctx *c, const struct unit *u, int64_t seq,
     return store_fail(c->s, rc, "saving feed %s", c->feed_name);
   int r = 0;
   if (old->have != f->have || old->fp != f->fp || old->time != f->time) {
-    r = index_bands(c, seq, old, false);
+    r = store__index_bands(c, seq, old, false);
     if (!r)
-      r = index_bands(c, seq, f, true);
+      r = store__index_bands(c, seq, f, true);
   }
   if (r < 0)
     return r;
@@ -444,6 +280,7 @@ static int put_unit(struct put_ctx *c, const struct unit *u) {
   size_t shingles;
   simhash_text(u->text, &f.fp, &shingles);
   f.have = shingles >= SIMHASH_MIN_SHINGLES;
+  f.is_short = !f.have && shingles >= SIMHASH_MIN_SHORT_SHINGLES;
   if (seq) {
     int r = update_entry(c, u, seq, &old, &f);
     if (!r)
@@ -453,7 +290,7 @@ static int put_unit(struct put_ctx *c, const struct unit *u) {
     return r;
   }
   int64_t dup = 0, dup_time = 0;
-  int r = find_duplicate(c, u, &f, &dup, &dup_time);
+  int r = store__find_duplicate(c, u, &f, &dup, &dup_time);
   if (r < 0)
     return r;
   if (dup) {
@@ -500,6 +337,7 @@ static int build_units(struct put_ctx *c, int64_t first_seen, const char *html,
       return -ENOMEM;
     u->html = html;
     u->text = text;
+    u->text_key = simhash_text_key(text);
     u->hash = unit_hash(u);
     return 0;
   }
@@ -539,6 +377,7 @@ static int build_units(struct put_ctx *c, int64_t first_seen, const char *html,
     }
     u->html = up->html;
     u->text = up->text;
+    u->text_key = simhash_text_key(up->text);
     u->hash = unit_hash(u);
   }
   return 0;
@@ -662,9 +501,8 @@ static int set_link_keys(const struct put_ctx *c, struct unit *units, size_t n) 
   return 0;
 }
 
-/* Writes the item row; *ret_switched tells whether it changed between ordinary and live. */
-static int write_item(struct put_ctx *c, const char *ident, bool found, uint64_t hash,
-                      const char *html) {
+/* Writes the item row (its identity, fields and hash; not its body). */
+static int write_item(struct put_ctx *c, const char *ident, bool found, uint64_t hash) {
   const struct store_item *it = c->item;
   sqlite3_stmt *st = store_stmt(c->s, found ? STMT_ITEM_UPDATE : STMT_ITEM_INSERT);
   if (!st)
@@ -687,7 +525,9 @@ static int write_item(struct put_ctx *c, const char *ident, bool found, uint64_t
   if (it->has_updated)
     sqlite3_bind_int64(st, 9, it->updated);
   sqlite3_bind_int(st, 10, it->is_liveblog ? 1 : 0);
-  store_bind_text(st, 11, html ? html : "");
+  /* items.content only marks a live item (NULL = tombstone): the body lives in its
+   * entries, and a second copy here cost a third of the bytes written per item. */
+  store_bind_text(st, 11, "");
   sqlite3_bind_int64(st, 12, (int64_t)hash);
   sqlite3_bind_int64(st, 13, c->now);
   int rc = store_step_done(st);
@@ -727,7 +567,7 @@ static int put_changed(struct put_ctx *c, const char *ident, bool found, bool wa
   if (!r)
     r = store_dedupe_repeated_body(it->text, &text);
   if (!r)
-    r = write_item(c, ident, found, hash, html ? html : it->html);
+    r = write_item(c, ident, found, hash);
   if (!r && found && was_liveblog != it->is_liveblog)
     r = drop_other_kind(c);
   if (!r) {

@@ -132,6 +132,38 @@ static int backfill_simhash(sqlite3 *db) {
   return rc;
 }
 
+/* Version 3: exact duplicates across feeds. Each entry's text key (simhash_text_key: its
+ * words, case and punctuation aside), indexed with its time, so "the same text within two
+ * minutes" is one index range. */
+static const char schema_v3[] =
+    "ALTER TABLE entries ADD COLUMN text_key INTEGER;"
+    "CREATE INDEX entries_text_key ON entries(text_key, time) WHERE text_key IS NOT NULL;";
+
+static int backfill_text_key(sqlite3 *db) {
+  sqlite3_stmt *sel = NULL, *upd = NULL;
+  int rc = sqlite3_prepare_v2(db, "SELECT seq, text FROM entries WHERE text IS NOT NULL", -1,
+                              &sel, NULL);
+  if (rc == SQLITE_OK)
+    rc = sqlite3_prepare_v2(db, "UPDATE entries SET text_key = ?2 WHERE seq = ?1", -1, &upd,
+                            NULL);
+  while (rc == SQLITE_OK && (rc = sqlite3_step(sel)) == SQLITE_ROW) {
+    rc = SQLITE_OK;
+    uint64_t key = simhash_text_key((const char *)sqlite3_column_text(sel, 1));
+    if (!key)
+      continue;
+    sqlite3_bind_int64(upd, 1, sqlite3_column_int64(sel, 0));
+    sqlite3_bind_int64(upd, 2, (int64_t)key);
+    if (sqlite3_step(upd) != SQLITE_DONE)
+      rc = sqlite3_errcode(db);
+    sqlite3_reset(upd);
+  }
+  if (rc == SQLITE_DONE)
+    rc = SQLITE_OK;
+  sqlite3_finalize(sel);
+  sqlite3_finalize(upd);
+  return rc;
+}
+
 struct migration {
   const char *sql;
   int (*after)(sqlite3 *db); /* data changes SQL alone cannot make, or NULL */
@@ -141,6 +173,7 @@ struct migration {
 static const struct migration migrations[SCHEMA_VERSION] = {
     {schema_v1, NULL},
     {schema_v2, backfill_simhash},
+    {schema_v3, backfill_text_key},
 };
 
 int schema_migrate(sqlite3 *db, int from_version) {

@@ -181,7 +181,25 @@ static void make_set(struct shingle_set *set) {
   set->n = out;
 }
 
+uint64_t simhash_text_key(const char *text) {
+  struct hash64 h;
+  hash64_init(&h);
+  size_t pos = 0, words = 0;
+  uint64_t w;
+  while (text && next_word(text, &pos, &w)) {
+    hash64_add_i64(&h, (int64_t)w);
+    words++;
+  }
+  uint64_t key = hash64_final(&h);
+  return words >= SIMHASH_SHINGLE_WORDS ? (key ? key : 1) : 0;
+}
+
 int simhash_containment(const char *a, const char *b, double *ret) {
+  double larger;
+  return simhash_shared(a, b, ret, &larger);
+}
+
+int simhash_shared(const char *a, const char *b, double *ret, double *ret_larger) {
   struct shingle_set sa = {0}, sb = {0};
   for_each_shingle(a, collect_shingle, &sa);
   for_each_shingle(b, collect_shingle, &sb);
@@ -200,8 +218,9 @@ int simhash_containment(const char *a, const char *b, double *ret) {
       else
         j++;
     }
-    size_t smaller = sa.n < sb.n ? sa.n : sb.n;
+    size_t smaller = sa.n < sb.n ? sa.n : sb.n, larger = sa.n < sb.n ? sb.n : sa.n;
     *ret = smaller ? (double)common / (double)smaller : 0.0;
+    *ret_larger = larger ? (double)common / (double)larger : 0.0;
   }
   free(sa.h);
   free(sb.h);

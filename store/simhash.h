@@ -64,6 +64,25 @@ int simhash_distance(uint64_t a, uint64_t b);
 /* The share (0..1) of the shingles of the text with fewer of them that the other also has,
  * in *ret. 0 or -ENOMEM. */
 int simhash_containment(const char *a, const char *b, double *ret);
+/* Texts with at least this many shingles but fewer than SIMHASH_MIN_SHINGLES are short: too
+ * few phrases for a fingerprint to mean anything, so a short text is compared with the
+ * entries stamped within SIMHASH_SHORT_WINDOW_SECONDS of it (at most
+ * SIMHASH_SHORT_MAX_COMPARED of them), and is one story with another only when they share
+ * SIMHASH_SHORT_MIN_SHARE of the shingles of the text with MORE of them (so a one-line
+ * update never merges into a long story that quotes it, and two one-line updates must say
+ * nearly the same thing). */
+#define SIMHASH_MIN_SHORT_SHINGLES 2
+#define SIMHASH_SHORT_WINDOW_SECONDS 120
+#define SIMHASH_SHORT_MIN_SHARE 0.75
+#define SIMHASH_SHORT_MAX_COMPARED 64
+
+/* The hash of text's words, lower-cased, in order: texts that differ only in case,
+ * punctuation and white space have the same key. 0 for a text of fewer than
+ * SIMHASH_SHINGLE_WORDS words: "Video" or "Update" says nothing about which story it is. */
+uint64_t simhash_text_key(const char *text);
+/* Like simhash_containment, and also the share of the shingles of the text with MORE of
+ * them that the other has, in *ret_larger. 0 or -ENOMEM. */
+int simhash_shared(const char *a, const char *b, double *ret_smaller, double *ret_larger);
 /* The lookup key of band i (0..SIMHASH_BANDS-1): band number << 8 | the band's byte. */
 int64_t simhash_band_key(uint64_t fp, int band);
 

@@ -73,13 +73,13 @@ static const char *const stmt_sql[STMT__COUNT] = {
                               " AND time <> ?2",
     /* Both bind an entry's fields as ?2..?11 (put.c, bind_entry_fields), ?10 being now: the
      * insert's first seen, the update's detection time. A new entry's `updated` (?13) is what
-     * its source says (put.c, unit.own_updated). */
+     * its source says (put.c, unit.own_updated); ?14 is the text key (dedupe.c). */
     [STMT_ENTRY_INSERT] = "INSERT INTO entries (uid, item_id, time, stamp, title, link, norm_link,"
-                          " html, text, content_hash, first_seen, updated, simhash)"
-                          " VALUES (?1, ?12, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?13, ?11)",
+                          " html, text, content_hash, first_seen, updated, simhash, text_key)"
+                          " VALUES (?1, ?12, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?13, ?11, ?14)",
     [STMT_ENTRY_UPDATE] = "UPDATE entries SET time = ?2, stamp = ?3, title = ?4, link = ?5,"
                           " norm_link = ?6, html = ?7, text = ?8, content_hash = ?9,"
-                          " updated = ?10, simhash = ?11 WHERE seq = ?1",
+                          " updated = ?10, simhash = ?11, text_key = ?14 WHERE seq = ?1",
     /* "+feed_id" keeps SQLite from answering "does this feed carry entry N" by walking the
      * feed's entries: an entry has a source or two, a feed thousands of entries. */
     [STMT_ENTRY_BY_LINK] = "SELECT e.seq, e.time FROM entries e WHERE e.norm_link = ?1"
@@ -91,6 +91,17 @@ static const char *const stmt_sql[STMT__COUNT] = {
                          " AND entry_seq = ?3",
     [STMT_BAND_CANDIDATES] = "SELECT entry_seq, simhash, time FROM simhash_bands"
                              " WHERE band_key = ?1 AND time BETWEEN ?2 AND ?3",
+    /* The same words within SIMHASH_SHORT_WINDOW_SECONDS, the nearest in time (min() picks
+     * its row without sorting; no match is one row of NULLs, read as seq 0). */
+    [STMT_ENTRY_BY_TEXT] = "SELECT e.seq, e.time, min(abs(e.time - ?5)) FROM entries e"
+                           " WHERE e.text_key = ?1 AND e.time BETWEEN ?3 AND ?4 AND NOT EXISTS"
+                           " (SELECT 1 FROM entry_sources s WHERE s.entry_seq = e.seq"
+                           " AND +s.feed_id = ?2)",
+    /* Short texts' candidates: the entries of the same minutes another feed carries. */
+    [STMT_ENTRY_NEAR_TIME] = "SELECT e.seq, e.time, e.text FROM entries e"
+                             " WHERE e.time BETWEEN ?2 AND ?3 AND e.text IS NOT NULL"
+                             " AND NOT EXISTS (SELECT 1 FROM entry_sources s"
+                             " WHERE s.entry_seq = e.seq AND +s.feed_id = ?1) LIMIT ?4",
     [STMT_ENTRY_TEXT] = "SELECT text FROM entries WHERE seq = ?1",
     [STMT_ENTRY_HAS_FEED] = "SELECT 1 FROM entry_sources WHERE entry_seq = ?1 AND +feed_id = ?2",
 #define ENTRY_COLUMNS                                                                        \
@@ -502,11 +513,19 @@ const char *store_path(const struct store *s) { return s->path; }
 int store_begin(struct store *s) {
   if (s->in_tx)
     return store_failf(s, -EINVAL, "store_begin inside a transaction");
-  sqlite3_stmt *st = store_stmt(s, STMT_BEGIN);
-  if (!st)
-    return -EIO;
-  int rc = store_step_done(st);
-  if (rc != SQLITE_DONE)
+  if (s->in_group && sqlite3_get_autocommit(s->db))
+    s->group_lost = true; /* rolled back under us: what follows is not the group's */
+  int rc;
+  if (s->in_group && !s->group_lost) {
+    rc = sqlite3_exec(s->db, "SAVEPOINT poll", NULL, NULL, NULL);
+  } else {
+    sqlite3_stmt *st = store_stmt(s, STMT_BEGIN);
+    if (!st)
+      return -EIO;
+    rc = store_step_done(st);
+    rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
+  }
+  if (rc != SQLITE_OK)
     return store_fail(s, rc, "starting a transaction");
   s->in_tx = true;
   s->tx_feed[0] = '\0';
@@ -516,14 +535,23 @@ int store_begin(struct store *s) {
 int store_commit(struct store *s) {
   if (!s->in_tx)
     return store_failf(s, -EINVAL, "store_commit outside a transaction");
-  sqlite3_stmt *st = store_stmt(s, STMT_COMMIT);
-  if (!st)
-    return -EIO;
-  int rc = store_step_done(st);
-  if (rc != SQLITE_DONE) {
+  bool savepoint = s->in_group && !s->group_lost;
+  int rc;
+  if (savepoint) {
+    rc = sqlite3_exec(s->db, "RELEASE poll", NULL, NULL, NULL);
+  } else {
+    sqlite3_stmt *st = store_stmt(s, STMT_COMMIT);
+    if (!st)
+      return -EIO;
+    rc = store_step_done(st);
+    rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
+  }
+  if (rc != SQLITE_OK) {
     /* SQLite may have rolled back already (disk full); otherwise the caller rolls back. */
-    if (sqlite3_get_autocommit(s->db))
+    if (sqlite3_get_autocommit(s->db)) {
       s->in_tx = false;
+      s->group_lost = s->in_group;
+    }
     if (s->tx_feed[0])
       return store_fail(s, rc, "saving feed %s", s->tx_feed);
     return store_fail(s, rc, "committing");
@@ -533,10 +561,65 @@ int store_commit(struct store *s) {
 }
 
 void store_rollback(struct store *s) {
+  if (s->in_group && !s->group_lost && !sqlite3_get_autocommit(s->db)) {
+    if (s->in_tx && sqlite3_exec(s->db, "ROLLBACK TO poll; RELEASE poll", NULL, NULL, NULL) ==
+                        SQLITE_OK) {
+      s->in_tx = false;
+      return;
+    }
+    s->group_lost = true;
+  }
   if (!sqlite3_get_autocommit(s->db))
     sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
   s->in_tx = false;
 }
+
+int store_group_begin(struct store *s) {
+  if (s->in_group || s->in_tx)
+    return store_failf(s, -EINVAL, "store_group_begin inside a transaction");
+  sqlite3_stmt *st = store_stmt(s, STMT_BEGIN);
+  if (!st)
+    return -EIO;
+  int rc = store_step_done(st);
+  if (rc != SQLITE_DONE)
+    return store_fail(s, rc, "starting a transaction");
+  s->in_group = true;
+  s->group_lost = false;
+  return 0;
+}
+
+int store_group_commit(struct store *s) {
+  if (!s->in_group || s->in_tx)
+    return store_failf(s, -EINVAL, "store_group_commit outside a group");
+  s->in_group = false;
+  if (s->group_lost || sqlite3_get_autocommit(s->db)) {
+    s->group_lost = false;
+    return store_failf(s, -EIO, "a failed write rolled back the polls saved since the last "
+                       "commit; they are fetched again");
+  }
+  sqlite3_stmt *st = store_stmt(s, STMT_COMMIT);
+  if (!st) {
+    store_rollback(s);
+    return -EIO;
+  }
+  int rc = store_step_done(st);
+  if (rc != SQLITE_DONE) {
+    int e = store_fail(s, rc, "committing");
+    store_rollback(s);
+    return e;
+  }
+  return 0;
+}
+
+void store_group_rollback(struct store *s) {
+  s->in_group = false;
+  s->group_lost = false;
+  s->in_tx = false;
+  if (!sqlite3_get_autocommit(s->db))
+    sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+bool store_group_open(const struct store *s) { return s->in_group; }
 
 int store_data_version(struct store *s, int64_t *ret) {
   sqlite3_stmt *st = store_stmt(s, STMT_DATA_VERSION);

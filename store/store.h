@@ -39,7 +39,7 @@
 struct store;
 
 /* The schema version this braid writes (PRAGMA user_version). */
-#define STORE_SCHEMA_VERSION 2
+#define STORE_SCHEMA_VERSION 3
 
 enum store_open_flags {
   /* Opens an existing store for reading only: never creates, migrates or writes it
@@ -124,6 +124,19 @@ int store_feeds_due(struct store *s, int64_t before, size_t max, struct store_na
 int store_begin(struct store *s);
 int store_commit(struct store *s);
 void store_rollback(struct store *s);
+
+/* Group commit: between store_group_begin and store_group_commit, each store_begin ..
+ * store_commit (or store_rollback) is a savepoint of one transaction, still kept or undone
+ * whole, but nothing of the group is visible to other connections or survives a crash until
+ * store_group_commit: several feeds' polls cost one commit. A failure that makes SQLite
+ * roll back the whole transaction (disk full, I/O error) loses the group: store_group_commit
+ * then fails with -EIO and the message says so. store_group_rollback undoes an open group
+ * (nothing if none). */
+int store_group_begin(struct store *s);
+int store_group_commit(struct store *s);
+void store_group_rollback(struct store *s);
+/* Whether a group is open. */
+bool store_group_open(const struct store *s);
 
 /* One live-blog update, as the splitter found it. */
 struct store_update {

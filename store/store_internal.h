@@ -35,6 +35,8 @@ enum store_stmt {
   STMT_ENTRY_INSERT,
   STMT_ENTRY_UPDATE,
   STMT_ENTRY_BY_LINK,
+  STMT_ENTRY_BY_TEXT,
+  STMT_ENTRY_NEAR_TIME,
   STMT_BAND_INSERT,
   STMT_BAND_DELETE,
   STMT_BAND_CANDIDATES,
@@ -61,6 +63,8 @@ struct store {
   char *path;
   bool readonly;
   bool in_tx; /* inside store_begin .. store_commit */
+  bool in_group; /* inside store_group_begin .. store_group_commit: store_begin is a savepoint */
+  bool group_lost; /* SQLite rolled the group's transaction back under it */
   char tx_feed[128]; /* the feed being saved in the open transaction, for error messages */
   sqlite3_stmt *stmt[STMT__COUNT];
   char errmsg[512];

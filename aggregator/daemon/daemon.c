@@ -221,6 +221,7 @@ void daemon_poll_finished(struct daemon *d, struct feed_rt *f, int64_t next_due,
 /* ---- upkeep: retention and the static export ----------------------------------------------- */
 
 static void prune(struct daemon *d) {
+  poll_group_commit(d); /* pruning's small batches are not held by the polls' group */
   int64_t older_than = daemon_now() - d->cfg->stream_retention_s;
   size_t total = 0, deleted;
   int rc;
@@ -504,13 +505,14 @@ static void on_stop_timer(uv_timer_t *t) {
   /* In-flight polls end now with FETCH_CANCELLED: nothing of them is stored. */
   fetcher_free(d->fetcher);
   d->fetcher = NULL;
+  poll_group_commit(d);
   serve_free(d->server);
   d->server = NULL;
   write_output_dir(d);
   uv_handle_t *handles[] = {(uv_handle_t *)&d->tick,        (uv_handle_t *)&d->watchdog,
                             (uv_handle_t *)&d->upkeep,      (uv_handle_t *)&d->export_timer,
                             (uv_handle_t *)&d->round_timer, (uv_handle_t *)&d->feeds_debounce,
-                            (uv_handle_t *)&d->feeds_watch,
+                            (uv_handle_t *)&d->feeds_watch, (uv_handle_t *)&d->group_timer,
                             (uv_handle_t *)&d->stop_timer,  (uv_handle_t *)&d->sig_hup,
                             (uv_handle_t *)&d->sig_term,    (uv_handle_t *)&d->sig_int};
   for (size_t i = 0; i < sizeof handles / sizeof handles[0]; i++)
@@ -559,8 +561,9 @@ static int start_loop(struct daemon *d) {
   if (rc < 0)
     return rc;
   d->loop.data = d;
-  uv_timer_t *timers[] = {&d->tick,       &d->watchdog,   &d->upkeep,     &d->export_timer,
-                          &d->stop_timer, &d->round_timer, &d->feeds_debounce};
+  uv_timer_t *timers[] = {&d->tick,        &d->watchdog,       &d->upkeep,
+                          &d->export_timer, &d->stop_timer,     &d->round_timer,
+                          &d->feeds_debounce, &d->group_timer};
   for (size_t i = 0; i < sizeof timers / sizeof timers[0]; i++) {
     uv_timer_init(&d->loop, timers[i]);
     timers[i]->data = d;

@@ -39,6 +39,9 @@ struct poll_counters {
   int64_t last_poll;                  /* UTC seconds of the last finished poll, 0 none */
 };
 
+/* Polls saved in one transaction at most (poll.c, poll_group_commit). */
+#define POLL_GROUP_MAX_POLLS 64
+
 struct daemon {
   uv_loop_t loop;
   struct logger *log;
@@ -56,6 +59,10 @@ struct daemon {
   uv_timer_t upkeep;           /* retention pruning */
   uv_timer_t round_timer;      /* the `round` summary line, once a minute */
   uv_timer_t export_timer;     /* writes the [output] dir a moment after new entries */
+  uv_timer_t group_timer;      /* commits the open group of polls (poll.c) within its bound */
+  unsigned group_polls;        /* polls saved in the open group, not yet committed */
+  int64_t group_feeds[POLL_GROUP_MAX_POLLS]; /* their feeds' store ids: a failed commit lost
+                                                these polls */
   uv_timer_t stop_timer;       /* runs the stop outside any fetch callback */
   uv_signal_t sig_hup, sig_term, sig_int;
   uv_fs_event_t feeds_watch;   /* changes in the feeds.d directory */
@@ -86,6 +93,9 @@ int poll_start(struct daemon *d, struct feed_rt *f);
 void poll_cancel(struct feed_rt *f);
 /* Called by poll.c when f's poll has ended and its next due time is known. */
 void daemon_poll_finished(struct daemon *d, struct feed_rt *f, int64_t next_due, bool fetched);
+/* Commits the open group of polls (poll.c; see store_group_begin); a no-op without one. A
+ * failure is logged and marks the store failing. */
+void poll_group_commit(struct daemon *d);
 
 /* Reads feeds.d again and applies what changed; event names the log line ("reload" on
  * SIGHUP, "feeds" when the directory watch saw a change). */

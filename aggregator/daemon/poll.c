@@ -249,6 +249,80 @@ static const char *not_a_feed_error(const struct fetch_headers *h, char *out, si
   return out;
 }
 
+/* Polls saved in one transaction at most, and how long the first of them waits for the
+ * commit: one commit per poll cost more than the poll's own inserts on a first poll of
+ * thousands of feeds, while a poll's entries should reach readers (`braid tail`, other
+ * processes) within a quarter second. */
+#define POLL_GROUP_MAX_MS 250
+
+/* A poll whose results were not saved: said once per feed (then at debug level), and the
+ * feed's next poll, which fetches everything again (the validators went too), waits longer each
+ * time: interval x 2^(streak-1), at most the backoff bound. Returns that due time. */
+static int64_t store_failed(struct daemon *d, struct feed_rt *f, int64_t now) {
+  char name[128], why[512];
+  log_event(d->log, f->store_fail_streak ? LOG_LEVEL_DEBUG : LOG_LEVEL_ERR, "store",
+            "feed=%s error=%s", log_value(name, sizeof name, f->def.name),
+            log_value(why, sizeof why, store_errmsg(d->store)));
+  d->stats.store_errors++;
+  if (f->store_fail_streak < 32)
+    f->store_fail_streak++;
+  int64_t wait = f->interval_s;
+  for (unsigned i = 1; i < f->store_fail_streak && wait < BRAID_SCHED_MAX_BACKOFF_S; i++)
+    wait *= 2;
+  return now + (wait < BRAID_SCHED_MAX_BACKOFF_S ? wait : BRAID_SCHED_MAX_BACKOFF_S);
+}
+
+/* A poll whose results are committed. */
+static void store_saved(struct daemon *d, struct feed_rt *f) {
+  if (f->store_fail_streak) {
+    char name[128];
+    log_event(d->log, LOG_LEVEL_NOTICE, "store", "feed=%s recovered=true after_failures=%u",
+              log_value(name, sizeof name, f->def.name), f->store_fail_streak);
+  }
+  f->store_fail_streak = 0;
+}
+
+void poll_group_commit(struct daemon *d) {
+  uv_timer_stop(&d->group_timer);
+  if (!store_group_open(d->store))
+    return;
+  unsigned polls = d->group_polls;
+  d->group_polls = 0;
+  bool saved = store_group_commit(d->store) == 0;
+  if (!saved) {
+    char why[512];
+    log_event(d->log, LOG_LEVEL_DEBUG, "store", "polls=%u error=%s", polls,
+              log_value(why, sizeof why, store_errmsg(d->store)));
+  }
+  int64_t now = daemon_now();
+  for (unsigned i = 0; i < polls && i < POLL_GROUP_MAX_POLLS; i++) {
+    for (size_t k = 0; k < d->n_rt; k++) {
+      struct feed_rt *f = d->rt[k];
+      if (f->feed_id != d->group_feeds[i])
+        continue;
+      if (saved) {
+        store_saved(d, f);
+      } else {
+        int64_t due = store_failed(d, f, now);
+        if (!f->job && !d->once)
+          sched_queue_set_due(d->queue, f->def.name, due);
+      }
+    }
+  }
+  store_health_update(d);
+}
+
+static void on_group_timer(uv_timer_t *t) { poll_group_commit(t->data); }
+
+/* Opens a group for this poll if none is open (a failure to open one leaves the poll its
+ * own transaction). */
+static void group_join(struct daemon *d) {
+  if (store_group_open(d->store) || d->stopping)
+    return;
+  if (store_group_begin(d->store) == 0)
+    uv_timer_start(&d->group_timer, on_group_timer, POLL_GROUP_MAX_MS, 0);
+}
+
 static void on_done(void *userdata, const struct fetch_result *r) {
   struct poll_job *job = userdata;
   struct daemon *d = job->d;
@@ -291,6 +365,7 @@ static void on_done(void *userdata, const struct fetch_result *r) {
 
   struct store_put_stats ps = {0};
   int64_t next_due = now + f->interval_s;
+  group_join(d);
   int rc = store_begin(d->store);
   if (rc == 0 && res.outcome == FETCH_OK)
     rc = ingest_store(d->store, f->feed_id, &job->batch, now, &ps);
@@ -312,31 +387,21 @@ static void on_done(void *userdata, const struct fetch_result *r) {
     rc = store_commit(d->store);
   if (rc < 0) {
     store_rollback(d->store);
-    char name[128], why[512];
-    /* A full disk fails every poll of the feed: said once, then at debug level. */
-    log_event(d->log, f->store_fail_streak ? LOG_LEVEL_DEBUG : LOG_LEVEL_ERR, "store",
-              "feed=%s error=%s", log_value(name, sizeof name, f->def.name),
-              log_value(why, sizeof why, store_errmsg(d->store)));
-    d->stats.store_errors++;
-    if (f->store_fail_streak < 32)
-      f->store_fail_streak++;
     memset(&ps, 0, sizeof ps);
-    /* Nothing of this poll was kept, validators included: the next poll fetches it again, so
-     * it waits longer each time (interval x 2^(streak-1), at most the backoff bound). */
-    int64_t wait = f->interval_s;
-    for (unsigned i = 1; i < f->store_fail_streak && wait < BRAID_SCHED_MAX_BACKOFF_S; i++)
-      wait *= 2;
-    next_due = now + (wait < BRAID_SCHED_MAX_BACKOFF_S ? wait : BRAID_SCHED_MAX_BACKOFF_S);
+    next_due = store_failed(d, f, now);
   } else {
-    if (f->store_fail_streak) {
-      char name[128];
-      log_event(d->log, LOG_LEVEL_NOTICE, "store", "feed=%s recovered=true after_failures=%u",
-                log_value(name, sizeof name, f->def.name), f->store_fail_streak);
-    }
-    f->store_fail_streak = 0;
+    if (!store_group_open(d->store))
+      store_saved(d, f);
     follow_permanent_redirect(d, f, res.headers->permanent_url);
   }
-  store_health_update(d);
+  /* The last poll in flight commits at once: a lone poll is never held back, only a
+   * burst (a first poll, a restart) shares commits. Whether this poll's save held is known
+   * then (poll_group_commit). */
+  bool commit_now = false;
+  if (store_group_open(d->store)) {
+    d->group_feeds[d->group_polls] = rc == 0 ? f->feed_id : 0; /* ids start at 1 */
+    commit_now = ++d->group_polls >= POLL_GROUP_MAX_POLLS || sched_queue_in_flight(d->queue) <= 1;
+  }
 
   log_done(job, &res, &ps, next_due, now);
   bool fetched = res.outcome == FETCH_OK || res.outcome == FETCH_NOT_MODIFIED;
@@ -355,6 +420,10 @@ static void on_done(void *userdata, const struct fetch_result *r) {
   }
   poll_job_free(job);
   daemon_poll_finished(d, f, next_due, fetched && rc == 0);
+  if (commit_now)
+    poll_group_commit(d); /* after the feed's next poll is scheduled: a failure moves it */
+  else
+    store_health_update(d);
 }
 
 int poll_start(struct daemon *d, struct feed_rt *f) {

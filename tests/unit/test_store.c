@@ -554,6 +554,34 @@ static void stream_after_follows_in_seq_order_and_feed_stream_filters(void **sta
   assert_int_equal(l.n, 0);
 }
 
+/* A group of polls: each poll a savepoint kept or undone whole, nothing visible to another
+ * connection until the group commits. */
+static void group_commit_keeps_whole_polls_and_shows_them_at_commit(void **state) {
+  struct fx *f = *state;
+  struct store_item a = plain_item("g-a", "https://a.example/1", "A", "<p>a</p>", 1000);
+  struct store_item b = plain_item("g-b", "https://b.example/1", "B", "<p>b</p>", 1000);
+  assert_int_equal(store_group_begin(f->s), 0);
+  assert_true(store_group_open(f->s));
+  assert_int_equal(store_begin(f->s), 0);
+  assert_int_equal(store_put_item(f->s, f->feed_a, &a, 2000, NULL), 0);
+  assert_int_equal(store_commit(f->s), 0);
+  assert_int_equal(store_begin(f->s), 0);
+  assert_int_equal(store_put_item(f->s, f->feed_b, &b, 2000, NULL), 0);
+  store_rollback(f->s); /* this poll failed: undone, the group goes on */
+  assert_true(store_group_open(f->s));
+  assert_int_equal(sql_int(f->sc.db, "SELECT count(*) FROM entries"), 0); /* not yet */
+  assert_int_equal(store_group_commit(f->s), 0);
+  assert_false(store_group_open(f->s));
+  assert_int_equal(sql_int(f->sc.db, "SELECT count(*) FROM entries"), 1);
+  assert_int_equal(sql_int(f->sc.db, "SELECT count(*) FROM items WHERE guid = 'g-b'"), 0);
+  /* without a group, store_begin .. store_commit is a transaction of its own again */
+  assert_int_equal(store_begin(f->s), 0);
+  assert_int_equal(store_put_item(f->s, f->feed_b, &b, 2000, NULL), 0);
+  assert_int_equal(store_commit(f->s), 0);
+  assert_int_equal(sql_int(f->sc.db, "SELECT count(*) FROM entries"), 2);
+  assert_int_equal(store_group_commit(f->s), -EINVAL);
+}
+
 /* Every query a poll or a reader runs must be answered from an index: no full scan of a
  * table and no sort of its rows. */
 static void queries_use_indexes(void **state) {
@@ -562,7 +590,8 @@ static void queries_use_indexes(void **state) {
       STMT_STREAM_NEWEST, STMT_STREAM_AFTER,   STMT_STREAM_FEED,     STMT_FEED_GET,
       STMT_FEEDS_DUE,     STMT_ITEM_FIND,      STMT_SOURCE_FIND,     STMT_ENTRY_BY_LINK,
       STMT_BAND_CANDIDATES, STMT_SOURCES_OF,   STMT_PRUNE_OLD,       STMT_PRUNE_FEED_EXCESS,
-      STMT_ENTRY_HAS_FEED, STMT_PRUNE_TOMBSTONES, STMT_DELETE_ORPHAN_ENTRY};
+      STMT_ENTRY_HAS_FEED, STMT_PRUNE_TOMBSTONES, STMT_DELETE_ORPHAN_ENTRY,
+      STMT_ENTRY_BY_TEXT, STMT_ENTRY_NEAR_TIME};
   sqlite3 *db;
   assert_int_equal(sqlite3_open_v2(f->sc.db, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
   for (size_t i = 0; i < sizeof checked / sizeof checked[0]; i++) {
@@ -720,6 +749,7 @@ int main(void) {
       T(same_liveblog_from_two_feeds_is_one_entry_per_update),
       T(updates_with_the_same_stamp_get_distinct_stable_ids),
       T(stream_after_follows_in_seq_order_and_feed_stream_filters),
+      T(group_commit_keeps_whole_polls_and_shows_them_at_commit),
       T(queries_use_indexes),
       T(data_version_moves_when_another_connection_commits),
       T(readers_see_whole_polls_while_a_poll_is_written),

@@ -430,6 +430,129 @@ static void different_stories_at_the_same_time_stay_apart(void **state) {
   scratch_remove(&sc);
 }
 
+/* A live blog of short updates, two of them in one minute, as feed NAME links it. */
+static struct store_item short_blog(const char *guid, const char *link, struct store_update *u,
+                                    const char *const *texts, const int64_t *times, size_t n) {
+  for (size_t i = 0; i < n; i++)
+    u[i] = (struct store_update){.time = times[i], .html = texts[i], .text = texts[i]};
+  struct store_item it = plain_item(guid, link, "Live: the vote", "blog", times[0]);
+  it.is_liveblog = true;
+  it.updates = u;
+  it.n_updates = n;
+  return it;
+}
+
+/* Short updates (too short for a fingerprint before) carried by two feeds with different
+ * links are one entry each with both sources, the same-minute pair included; a re-poll,
+ * changed or not, never splits them again. */
+static void short_updates_of_two_feeds_merge_and_stay_merged(void **state) {
+  (void)state;
+  struct scratch sc;
+  scratch_make(&sc);
+  struct store *s = open_store(sc.db);
+  int64_t fa, fb;
+  assert_int_equal(store_feed_ensure(s, "paper", "https://paper.example/rss", &fa), 0);
+  assert_int_equal(store_feed_ensure(s, "wire", "https://wire.example/rss", &fb), 0);
+  const int64_t t = 1733572800;
+  static const char *const a_texts[4] = {
+      "Polls have closed in the capital.",
+      "Turnout was 61 percent, the commission says.",
+      "The first results are expected before midnight tonight, officials said.",
+      "Crowds gather outside the party headquarters on Main Street."};
+  /* the wire's copies: other case and punctuation, and one with a word added */
+  static const char *const b_texts[4] = {
+      "POLLS HAVE CLOSED in the capital",
+      "Turnout was 61 percent - the commission says",
+      "The first results are expected before midnight tonight, officials said on Sunday.",
+      "Crowds gather outside the party headquarters on Main Street!"};
+  const int64_t a_times[4] = {t, t + 60, t + 60, t + 300};   /* two in one minute */
+  const int64_t b_times[4] = {t + 30, t + 60, t + 90, t + 300}; /* stamps a little off */
+  struct store_update ua[4], ub[4];
+  struct store_item a = short_blog("a1", "https://paper.example/live/vote", ua, a_texts,
+                                   a_times, 4);
+  struct store_item b = short_blog("b1", "https://wire.example/2024/vote-live", ub, b_texts,
+                                   b_times, 4);
+  struct store_put_stats st = {0};
+  assert_int_equal(store_put_item(s, fa, &a, 1733600000, &st), 0);
+  assert_int_equal(store_put_item(s, fb, &b, 1733600010, &st), 0);
+  assert_int_equal(st.new_entries, 4);
+  assert_int_equal(st.merged_duplicates, 4);
+  /* re-polls: unchanged, then the wire edits its item (a fifth update) */
+  assert_int_equal(store_put_item(s, fb, &b, 1733600100, &st), 0);
+  const char *const b5[5] = {b_texts[0], b_texts[1], b_texts[2], b_texts[3],
+                                    "Police close the bridge to traffic for the night."};
+  const int64_t b5_times[5] = {b_times[0], b_times[1], b_times[2], b_times[3], t + 900};
+  struct store_update ub5[5];
+  struct store_item b2 = short_blog("b1", "https://wire.example/2024/vote-live", ub5, b5,
+                                    b5_times, 5);
+  assert_int_equal(store_put_item(s, fb, &b2, 1733600200, &st), 0);
+  struct stream_list l;
+  assert_int_equal(store_stream_newest(s, 100, &l), 0);
+  assert_int_equal(l.n, 5);
+  for (size_t k = 1; k < l.n; k++) { /* the wire's own fifth update comes first */
+    assert_int_equal(l.entries[k].n_sources, 2);
+    assert_string_equal(l.entries[k].sources[0].feed, "paper");
+    assert_string_equal(l.entries[k].sources[1].feed, "wire");
+  }
+  assert_int_equal(l.entries[0].n_sources, 1);
+  assert_string_equal(l.entries[0].sources[0].feed, "wire");
+  stream_list_clear(&l);
+  store_close(s);
+  scratch_remove(&sc);
+}
+
+/* Two different updates of one blog in the same minute stay two entries, even when a second
+ * feed carries only one of them, and a short text never joins a long story that quotes it. */
+static void same_minute_updates_and_quotes_stay_apart(void **state) {
+  (void)state;
+  struct scratch sc;
+  scratch_make(&sc);
+  struct store *s = open_store(sc.db);
+  int64_t fa, fb;
+  assert_int_equal(store_feed_ensure(s, "paper", "https://paper.example/rss", &fa), 0);
+  assert_int_equal(store_feed_ensure(s, "wire", "https://wire.example/rss", &fb), 0);
+  const int64_t t = 1733572800;
+  static const char *const a_texts[2] = {"Police say three people were hurt in the blast.",
+                                         "Police say four people were hurt in the blast."};
+  const int64_t a_times[2] = {t, t};
+  static const char *const b_texts[1] = {"Police say four people were hurt in the blast."};
+  const int64_t b_times[1] = {t + 20};
+  struct store_update ua[2], ub[1];
+  struct store_item a = short_blog("a1", "https://paper.example/live/blast", ua, a_texts,
+                                   a_times, 2);
+  struct store_item b = short_blog("b1", "https://wire.example/live/blast", ub, b_texts,
+                                   b_times, 1);
+  struct store_put_stats st = {0};
+  assert_int_equal(store_put_item(s, fa, &a, 1733600000, &st), 0);
+  assert_int_equal(store_put_item(s, fb, &b, 1733600010, &st), 0);
+  assert_int_equal(st.new_entries, 2);
+  assert_int_equal(st.merged_duplicates, 1);
+  /* a long story at the same time that quotes the short update is its own entry */
+  char *text = seed_text(1);
+  char *quoting = NULL;
+  assert_true(asprintf(&quoting, "%s %s", a_texts[0], text) > 0);
+  int64_t fc;
+  assert_int_equal(store_feed_ensure(s, "daily", "https://daily.example/rss", &fc), 0);
+  struct store_item c = plain_item("c1", "https://daily.example/blast", "Blast", quoting, t);
+  assert_int_equal(store_put_item(s, fc, &c, 1733600020, &st), 0);
+  assert_int_equal(st.new_entries, 3);
+  struct stream_list l;
+  assert_int_equal(store_stream_newest(s, 100, &l), 0);
+  assert_int_equal(l.n, 3);
+  int with_two = 0;
+  for (size_t k = 0; k < l.n; k++) {
+    with_two += l.entries[k].n_sources == 2;
+    if (l.entries[k].n_sources == 2)
+      assert_string_equal(l.entries[k].text, a_texts[1]);
+  }
+  assert_int_equal(with_two, 1);
+  stream_list_clear(&l);
+  free(quoting);
+  free(text);
+  store_close(s);
+  scratch_remove(&sc);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(links_normalise_to_one_key),
@@ -443,6 +566,8 @@ int main(void) {
       cmocka_unit_test(arbitrary_bytes_are_handled),
       cmocka_unit_test(seeds_carried_by_two_feeds_are_one_entry_each),
       cmocka_unit_test(different_stories_at_the_same_time_stay_apart),
+      cmocka_unit_test(short_updates_of_two_feeds_merge_and_stay_merged),
+      cmocka_unit_test(same_minute_updates_and_quotes_stay_apart),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

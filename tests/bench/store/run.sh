@@ -33,5 +33,6 @@ if [ -n "${BENCH_RESULTS:-}" ]; then
           s/^unchanged items: *\([0-9.]*\) items\/s.*/store.unchanged_per_s \1/p
           s/^newest 100, first: *\([0-9.]*\) ms.*/store.newest_first_ms \1/p
           s/^newest 100, average: *\([0-9.]*\) ms.*/store.newest_avg_ms \1/p
-          s/^store file: *\([0-9.]*\) MB$/store.file_mb \1/p' "$work/out" >> "$BENCH_RESULTS"
+          s/^store file: *\([0-9.]*\) MB$/store.file_mb \1/p
+          s/^goal ratios: *CPU \([0-9.]*\) .*wall \([0-9.]*\) .*newest-100 \([0-9.]*\) .*/store.goal_cpu \1\nstore.goal_wall \2\nstore.goal_newest \3/p' "$work/out" >> "$BENCH_RESULTS"
 fi

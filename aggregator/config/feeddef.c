@@ -105,12 +105,13 @@ static bool str_eq(const char *a, const char *b) {
 bool feed_def_equal(const struct feed_def *a, const struct feed_def *b) {
   return str_eq(a->name, b->name) && str_eq(a->url, b->url) && str_eq(a->title, b->title) &&
          a->interval_s == b->interval_s && a->liveblog == b->liveblog &&
+         a->liveblog_page == b->liveblog_page &&
          str_eq(a->timezone, b->timezone);
 }
 
 struct feed_parse {
   struct feed_def *d;
-  int line_url, line_title, line_interval, line_liveblog, line_timezone;
+  int line_url, line_title, line_interval, line_liveblog, line_liveblog_page, line_timezone;
 };
 
 static int feed_kv(struct ini_read *r, const char *section, const char *key, const char *value) {
@@ -124,6 +125,8 @@ static int feed_kv(struct ini_read *r, const char *section, const char *key, con
     line = &p->line_interval;
   else if (strcmp(key, "liveblog") == 0)
     line = &p->line_liveblog;
+  else if (strcmp(key, "liveblog_page") == 0)
+    line = &p->line_liveblog_page;
   else if (strcmp(key, "timezone") == 0)
     line = &p->line_timezone;
   else {
@@ -166,15 +169,16 @@ static int feed_kv(struct ini_read *r, const char *section, const char *key, con
     d->interval_s = v;
     return 0;
   }
-  if (line == &p->line_liveblog) {
+  if (line == &p->line_liveblog || line == &p->line_liveblog_page) {
+    enum liveblog_mode *mode = line == &p->line_liveblog ? &d->liveblog : &d->liveblog_page;
     if (strcmp(value, "auto") == 0)
-      d->liveblog = LIVEBLOG_AUTO;
+      *mode = LIVEBLOG_AUTO;
     else if (strcmp(value, "always") == 0)
-      d->liveblog = LIVEBLOG_ALWAYS;
+      *mode = LIVEBLOG_ALWAYS;
     else if (strcmp(value, "never") == 0)
-      d->liveblog = LIVEBLOG_NEVER;
+      *mode = LIVEBLOG_NEVER;
     else
-      ini_read_error(r, "liveblog: '%s' is not auto, always or never", value);
+      ini_read_error(r, "%s: '%s' is not auto, always or never", key, value);
     return 0;
   }
   if (!timezone_valid(value)) {

@@ -278,6 +278,8 @@ static void on_done(void *userdata, const struct fetch_result *r) {
   int64_t next_due = now + f->interval_s;
   int rc = store_begin(d->store);
   if (rc == 0 && res.outcome == FETCH_OK)
+    rc = pagepoll_mark_owned(d, f, &job->batch);
+  if (rc == 0 && res.outcome == FETCH_OK)
     rc = ingest_store(d->store, f->feed_id, &job->batch, now, &ps);
   if (job->batch.skipped_items) {
     char name[128], why[640];
@@ -326,6 +328,8 @@ static void on_done(void *userdata, const struct fetch_result *r) {
     d->stream_version++;
     d->export_pending = true;
   }
+  if (rc == 0 && fetched)
+    pagepoll_after_feed(d, f, res.outcome == FETCH_OK ? &job->batch : NULL);
   poll_job_free(job);
   daemon_poll_finished(d, f, rc < 0 ? now + f->interval_s : next_due, fetched && rc == 0);
 }

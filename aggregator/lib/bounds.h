@@ -98,6 +98,11 @@
 #define BRAID_PAGE_MAX_JSON_DEPTH 16
 /* Most updates taken from one page, in updates (the store keeps no more per item). */
 #define BRAID_PAGE_MAX_UPDATES BRAID_STORE_MAX_UPDATES
+/* Most live-blog pages one feed poll starts reading, in pages. */
+#define BRAID_PAGE_MAX_PER_POLL 8
+/* A feed body with fewer updates than this is a summary whose page is read (liveblog_page =
+ * auto), in updates. */
+#define BRAID_PAGE_FEW_UPDATES 3
 /* How long a page without coverageEndTime stays live after its newest update, in seconds. */
 #define BRAID_PAGE_LIVE_AFTER_S (24 * 3600)
 /* Longest update title made from its first sentence, in characters (code points), "…" included. */

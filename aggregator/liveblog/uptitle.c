@@ -106,6 +106,9 @@ static void first_sentence(char *s) {
     s[n - 1] = '\0';
 }
 
+/* Case-insensitive strstr. */
+static const char *find_ci(const char *s, const char *needle);
+
 static const char *skip_space(const char *p) {
   while (isspace((unsigned char)*p))
     p++;
@@ -153,6 +156,14 @@ int uptitle_html_headline(const char *html, char **ret) {
       is_wrapper |= strcmp(name, wrappers[i]) == 0;
     if (is_wrapper) {
       p = gt + 1;
+      continue;
+    }
+    if (strcmp(name, "time") == 0) {
+      /* The update's stamp, which the entry carries apart: the headline may follow it. */
+      const char *end = find_ci(gt + 1, "</time>");
+      if (!end)
+        return 0;
+      p = end + 7;
       continue;
     }
     for (size_t i = 0; i < sizeof heads / sizeof heads[0]; i++) {

@@ -16,8 +16,8 @@
 int uptitle(const char *headline, const char *html, const char *text, char **ret);
 
 /* The headline a leading h1-h6, strong or b element of html states, as a new plain-text
- * string in *ret, else NULL (only wrappers such as p, div, article, section, header and
- * white space may come before it). 0 or -ENOMEM. */
+ * string in *ret, else NULL (only wrappers such as p, div, article, section, header, the
+ * update's <time> stamp and white space may come before it). 0 or -ENOMEM. */
 int uptitle_html_headline(const char *html, char **ret);
 
 #endif

@@ -175,9 +175,11 @@ static int add_jsonld_update(struct page_updates *p, size_t *alloc, bool *full, 
   if (!u)
     return *full ? 0 : -ENOMEM;
   u->time = has_pub ? published : modified;
+  /* The date as the page wrote it stands for the stamp: it marks the entry as an update. */
+  const char *written = json_str(o, has_pub ? "datePublished" : "dateModified");
   u->modified = has_mod ? modified : 0;
-  bool failed = false;
-  if (headline && !(u->headline = strdup(headline)))
+  bool failed = !(u->stamp = strdup(written));
+  if (!failed && headline && !(u->headline = strdup(headline)))
     failed = true;
   if (!failed && body_to_html(body, &u->html, &u->text) < 0)
     failed = true;

@@ -32,7 +32,7 @@ struct page_update {
   int64_t time;     /* datePublished (else dateModified), or the block's stamp, UTC seconds */
   int64_t modified; /* dateModified, 0 when the page gives none */
   char *headline;   /* the update's own headline, plain text, or NULL */
-  char *stamp;      /* the stamp as written in a block, or NULL (JSON-LD has none) */
+  char *stamp;      /* the stamp as written in a block; for JSON-LD the date as written */
   char *html;       /* its markup, links absolute, unsanitised */
   char *text;       /* its plain text */
   char *url;        /* absolute URL of the update itself, or NULL */

@@ -59,6 +59,7 @@ static void test_jsonld_graph(void **state) {
   assert_string_equal(p->updates[0].text, "See the map.");
   assert_int_equal(p->updates[1].time, 1796289600);
   assert_string_equal(p->updates[1].headline, "Bridge closed");
+  assert_string_equal(p->updates[1].stamp, "2026-12-03T10:20:00+01:00");
   assert_string_equal(p->updates[1].url, PAGE_URL "#post-2");
   assert_string_equal(p->updates[1].anchor, "post-2");
   assert_string_equal(p->updates[1].html, "<p>The bridge is shut.</p><p>Traffic diverted.</p>");

@@ -33,6 +33,8 @@ static void test_headline_first(void **state) {
   want("  Bridge \n closed ", "<h2>Other</h2><p>x</p>", "x", "Bridge closed");
   want(NULL, "<div>\n <h3 class=\"t\">Power back in <em>Leeds</em></h3><p>Body.</p></div>",
        "Power back in Leeds Body.", "Power back in Leeds");
+  want(NULL, "<article id=\"b1\"><time datetime=\"2026-12-03T10:00Z\">10:00</time>"
+       "<h3>After the stamp</h3><p>Text.</p></article>", NULL, "After the stamp");
   want(NULL, "<p><strong>Schools shut</strong> All schools in the county close.</p>", NULL,
        "Schools shut");
   /* A label is not a headline; a headline after text is not leading. */

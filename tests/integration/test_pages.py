@@ -98,10 +98,12 @@ feed("stamps", "Fires \u2013 live", f"{base}/live/stamps.html")
 write("live/never.html", "<html><body>never read</body></html>")
 feed("never", "Snow \u2013 live", f"{base}/live/never.html")
 feed("broken", "Quake \u2013 live", f"{base}/status/500")
+# A network feed must not make braid read local files.
+feed("sneaky", "Leak \u2013 live", "file://" + os.path.join(www, "live", "storm.html"))
 
 conf_dir = os.path.join(s.tmp, "conf")
 os.makedirs(os.path.join(conf_dir, "feeds.d"))
-for name in ("ld", "blocks", "stamps", "never", "broken"):
+for name in ("ld", "blocks", "stamps", "never", "broken", "sneaky"):
     with open(os.path.join(conf_dir, "feeds.d", name + ".feed"), "w") as f:
         f.write(f"url = {base}/feeds/{name}.rss\n")
         if name == "never":
@@ -148,7 +150,10 @@ try:
     s.check("liveblog_page = never fetches nothing", "/live/never.html" not in paths, paths)
     s.check("pages are fetched with braid's User-Agent",
             all(q["ua"].startswith("braid/") for q in reqs), reqs)
-    s.check("one page line per page read", len(pages) == 4, pages)
+    s.check("one page line per page read", len(pages) == 5, pages)
+    s.check("a network feed's file:// page is refused",
+            re.search(r"status=refused updates=0", " ".join(v for k, v in pages.items()
+                                                             if k.startswith("sneaky "))), pages)
     s.check("page line for JSON-LD",
             re.search(r"status=200 updates=3 new_entries=3 source=json-ld",
                       pages.get(f"ld {base}/live/storm.html", "")), pages)
@@ -217,6 +222,26 @@ try:
     s.check("the 304 is logged", re.search(r"status=304 updates=0 new_entries=0",
                                            pages.get(f"ld {base}/live/storm.html", "")), pages)
     s.check("never is still never read", all(q["path"] != "/live/never.html" for q in reqs), reqs)
+
+    # The bundled demo: a file:// feed whose item is a summary, its page read from JSON-LD.
+    demo = os.path.join(s.tmp, "demo")
+    os.makedirs(os.path.join(demo, "feeds.d"))
+    with open(os.path.join(SOURCE, "feeds.d", "storm-live.feed")) as f:
+        text = f.read().replace("file:///usr/share/braid/demo/",
+                                "file://" + os.path.join(SOURCE, "feeds.d", "demo") + "/")
+    with open(os.path.join(demo, "feeds.d", "storm-live.feed"), "w") as f:
+        f.write(text)
+    with open(os.path.join(demo, "braid.conf"), "w") as f:
+        f.write(f"[store]\npath = braid.db\n[http]\nlisten = 127.0.0.1:{free_port()}\n")
+    r = run_braid("poll", "--once", "--config", os.path.join(demo, "braid.conf"), timeout=60)
+    s.check("demo: the page is read from its JSON-LD",
+            re.search(r"page feed=storm-live .* status=200 updates=6 new_entries=6 source=json-ld",
+                      r.stderr.decode()), r.stderr.decode())
+    r = run_braid("export", "--format", "json", "--config", os.path.join(demo, "braid.conf"))
+    demo_items = json.loads(r.stdout)["items"] if r.returncode == 0 else []
+    s.check("demo: six updates, each titled by its own words",
+            len(demo_items) == 6 and len({i["title"] for i in demo_items}) == 6 and
+            "Peak gust of 78mph" in [i["title"] for i in demo_items], [i.get("title") for i in demo_items])
 finally:
     server.terminate()
     server.wait(timeout=10)

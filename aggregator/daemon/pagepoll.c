@@ -125,18 +125,17 @@ static int store_updates(struct page_job *j, const struct page_updates *p, int64
   return r;
 }
 
-/* Until when the blog counts as live: its coverageEndTime, else a day after its newest
- * update. */
+/* Until when the blog counts as live: while its coverageEndTime has not passed, or for a
+ * day after its newest update, whichever is later. */
 static int64_t live_until(const struct page_updates *p, int64_t now) {
-  if (p->has_coverage_end)
-    return p->coverage_end;
   int64_t newest = 0;
   for (size_t i = 0; i < p->n; i++) {
     int64_t t = p->updates[i].modified > p->updates[i].time ? p->updates[i].modified
                                                              : p->updates[i].time;
     newest = t > newest ? t : newest;
   }
-  return newest ? newest + BRAID_PAGE_LIVE_AFTER_S : now;
+  int64_t until = newest ? newest + BRAID_PAGE_LIVE_AFTER_S : now;
+  return p->has_coverage_end && p->coverage_end > until ? p->coverage_end : until;
 }
 
 /* A 200: read the page, store its updates and its state in one transaction. */

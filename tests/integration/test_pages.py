@@ -98,12 +98,17 @@ feed("stamps", "Fires \u2013 live", f"{base}/live/stamps.html")
 write("live/never.html", "<html><body>never read</body></html>")
 feed("never", "Snow \u2013 live", f"{base}/live/never.html")
 feed("broken", "Quake \u2013 live", f"{base}/status/500")
+# A blog that is over: read once, then never again.
+old_ld = {"@type": "LiveBlogPosting", "coverageEndTime": iso(now - 2 * 86400), "liveBlogUpdate": [
+    {"datePublished": iso(now - 3 * 86400), "headline": "Old news", "articleBody": "Long ago."}]}
+write("live/old.html", f"<script type=\"application/ld+json\">{json.dumps(old_ld)}</script>")
+feed("old", "Drought \u2013 live", f"{base}/live/old.html")
 # A network feed must not make braid read local files.
 feed("sneaky", "Leak \u2013 live", "file://" + os.path.join(www, "live", "storm.html"))
 
 conf_dir = os.path.join(s.tmp, "conf")
 os.makedirs(os.path.join(conf_dir, "feeds.d"))
-for name in ("ld", "blocks", "stamps", "never", "broken", "sneaky"):
+for name in ("ld", "blocks", "stamps", "never", "broken", "sneaky", "old"):
     with open(os.path.join(conf_dir, "feeds.d", name + ".feed"), "w") as f:
         f.write(f"url = {base}/feeds/{name}.rss\n")
         if name == "never":
@@ -150,7 +155,8 @@ try:
     s.check("liveblog_page = never fetches nothing", "/live/never.html" not in paths, paths)
     s.check("pages are fetched with braid's User-Agent",
             all(q["ua"].startswith("braid/") for q in reqs), reqs)
-    s.check("one page line per page read", len(pages) == 5, pages)
+    s.check("one page line per page read", len(pages) == 6, pages)
+    s.check("a blog that is over is read once", "/live/old.html" in paths, paths)
     s.check("a network feed's file:// page is refused",
             re.search(r"status=refused updates=0", " ".join(v for k, v in pages.items()
                                                              if k.startswith("sneaky "))), pages)
@@ -222,6 +228,8 @@ try:
     s.check("the 304 is logged", re.search(r"status=304 updates=0 new_entries=0",
                                            pages.get(f"ld {base}/live/storm.html", "")), pages)
     s.check("never is still never read", all(q["path"] != "/live/never.html" for q in reqs), reqs)
+    s.check("a blog that is over is not read again",
+            all(q["path"] != "/live/old.html" for q in reqs), reqs)
 
     # The bundled demo: a file:// feed whose item is a summary, its page read from JSON-LD.
     demo = os.path.join(s.tmp, "demo")

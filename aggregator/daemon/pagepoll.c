@@ -165,11 +165,15 @@ static void page_ok(struct page_job *j, const struct fetch_result *r, int64_t no
       j->st.last_modified = j->last_modified;
       j->etag = j->last_modified = NULL;
     }
-    /* A page without updates is not read again (the feed's item stands), unless the feed
-     * brings the item back changed. */
-    j->st.live_until = p->n > 0 ? live_until(p, now) : 0;
+    /* A page without updates is not read again (the feed's item stands). One that gave
+     * updates before and none now (a maintenance page, a redesign) keeps what it gave: its
+     * entries stay, and it is tried again while it was live. */
+    bool lost = p->n == 0 && j->known && j->st.updates > 0;
+    if (!lost) {
+      j->st.live_until = p->n > 0 ? live_until(p, now) : 0;
+      j->st.updates = (int)p->n;
+    }
     j->st.last_fetched = now;
-    j->st.updates = (int)p->n;
     rc = store_page_set(d->store, j->feed_id, &j->st);
   }
   if (rc == 0)

@@ -230,6 +230,17 @@ try:
     s.check("never is still never read", all(q["path"] != "/live/never.html" for q in reqs), reqs)
     s.check("a blog that is over is not read again",
             all(q["path"] != "/live/old.html" for q in reqs), reqs)
+    # A page that comes back without its updates (maintenance) does not cost the entries.
+    write("live/storm.html", "<html><body><p>Down for maintenance.</p></body></html>")
+    rc, log, pages = poll()
+    requests()
+    s.check("a page that lost its updates is logged",
+            re.search(r"status=200 updates=0 new_entries=0",
+                      pages.get(f"ld {base}/live/storm.html", "")), pages)
+    s.check("a page that lost its updates keeps its entries, not the summary",
+            len(export().get("ld", [])) == 4 and
+            "Storm Ada \u2013 live" not in [i.get("title") for i in export().get("ld", [])],
+            [i.get("title") for i in export().get("ld", [])])
 
     # The bundled demo: a file:// feed whose item is a summary, its page read from JSON-LD.
     demo = os.path.join(s.tmp, "demo")

@@ -10,6 +10,9 @@
  *     SIMHASH_MIN_CONTAINMENT of the shorter one's phrases;
  *     a short text (simhash.h): an entry at most SIMHASH_SHORT_WINDOW_SECONDS apart whose
  *     text shares SIMHASH_SHORT_MIN_SHARE of the longer one's phrases, the best first.
+ * A short item (fewer than SIMHASH_MIN_SHINGLES phrases; not an update) matches by 2. or 3.
+ * only when the titles have the same words too (or one has none): "Follow our coverage as it happens" is
+ * the summary of many different blogs, and one lost story is worse than one duplicate.
  * An entry the unit's own feed already carries is never a match: two updates of one blog
  * that share a minute stay two entries, and once a unit has become a source of an entry
  * the next unit of the same feed cannot join it too. Every lookup is an index range
@@ -85,6 +88,15 @@ static int confirm_same_text(struct put_ctx *c, int64_t seq, const char *text, b
   return 0;
 }
 
+/* Whether a short item's match by its words is the same story by its title too. An update's
+ * title is made from its own words (or is the blog's), so it says nothing more. */
+static bool titles_agree(const struct unit *u, const unsigned char *their_title) {
+  if (u->key[0] || u->shingles >= SIMHASH_MIN_SHINGLES || !u->title || !*u->title || !their_title ||
+      !*their_title)
+    return true;
+  return simhash_text_key(u->title) == simhash_text_key((const char *)their_title);
+}
+
 /* Candidates per band looked at, at most: bounds a lookup among many look-alike texts. */
 #define DEDUPE_MAX_NEAR 8
 
@@ -145,7 +157,7 @@ static int find_short_duplicate(struct put_ctx *c, const struct unit *u, int64_t
   while (r == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
     double smaller, larger;
     r = simhash_shared((const char *)sqlite3_column_text(st, 2), u->text, &smaller, &larger);
-    if (r == 0 && larger >= best) {
+    if (r == 0 && larger >= best && titles_agree(u, sqlite3_column_text(st, 3))) {
       best = larger;
       *ret_seq = sqlite3_column_int64(st, 0);
       *ret_time = sqlite3_column_int64(st, 1);
@@ -159,10 +171,12 @@ static int find_short_duplicate(struct put_ctx *c, const struct unit *u, int64_t
   return 0;
 }
 
-/* Runs a lookup that answers (seq, time) or nothing. */
-static int lookup_seq(struct put_ctx *c, sqlite3_stmt *st, int64_t *ret_seq, int64_t *ret_time) {
+/* Runs a lookup that answers (seq, time) or nothing; with u, its row's fourth column is the
+ * entry's title, which must agree with u's (titles_agree). */
+static int lookup_seq(struct put_ctx *c, sqlite3_stmt *st, int64_t *ret_seq, int64_t *ret_time,
+                      const struct unit *u) {
   int rc = sqlite3_step(st);
-  if (rc == SQLITE_ROW) {
+  if (rc == SQLITE_ROW && (!u || titles_agree(u, sqlite3_column_text(st, 3)))) {
     *ret_seq = sqlite3_column_int64(st, 0);
     *ret_time = sqlite3_column_int64(st, 1);
   }
@@ -181,7 +195,7 @@ int store__find_duplicate(struct put_ctx *c, const struct unit *u, const struct 
       return -EIO;
     store_bind_text(st, 1, u->link_key);
     sqlite3_bind_int64(st, 2, c->feed_id);
-    int r = lookup_seq(c, st, ret_seq, ret_time);
+    int r = lookup_seq(c, st, ret_seq, ret_time, NULL);
     if (r < 0 || *ret_seq)
       return r;
   }
@@ -194,7 +208,7 @@ int store__find_duplicate(struct put_ctx *c, const struct unit *u, const struct 
     sqlite3_bind_int64(st, 3, u->time - SIMHASH_SHORT_WINDOW_SECONDS);
     sqlite3_bind_int64(st, 4, u->time + SIMHASH_SHORT_WINDOW_SECONDS);
     sqlite3_bind_int64(st, 5, u->time);
-    int r = lookup_seq(c, st, ret_seq, ret_time);
+    int r = lookup_seq(c, st, ret_seq, ret_time, u);
     if (r < 0 || *ret_seq)
       return r;
   }

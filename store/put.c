@@ -52,6 +52,8 @@ static int validate(struct store *s, const char *feed, const struct store_item *
     const struct store_update *u = &it->updates[i];
     if (!r) r = FIELD(u->stamp, "update stamp");
     if (!r) r = FIELD(u->anchor, "update anchor");
+    if (!r) r = FIELD(u->title, "update title");
+    if (!r) r = FIELD(u->link, "update link");
     if (!r) r = BODY(u->html, "update html");
     if (!r) r = BODY(u->text, "update text");
   }
@@ -117,6 +119,8 @@ static uint64_t item_hash(const struct store_item *it) {
     hash64_add_str(&h, u->html);
     hash64_add_str(&h, u->text);
     hash64_add_str(&h, u->anchor);
+    hash64_add_str(&h, u->title);
+    hash64_add_str(&h, u->link);
   }
   return hash64_final(&h);
 }
@@ -361,13 +365,16 @@ static int build_units(struct put_ctx *c, int64_t first_seen, const char *html,
     char when[CIVIL_UTC_LEN];
     civil_format_utc(u->time, when);
     const char *label = up->stamp ? up->stamp : when;
-    int r = it->title ? asprintf(&u->title, "%s \xe2\x80\x94 %s", it->title, label)
-                      : asprintf(&u->title, "%s", label);
+    int r = up->title ? asprintf(&u->title, "%s", up->title)
+            : it->title ? asprintf(&u->title, "%s \xe2\x80\x94 %s", it->title, label)
+                        : asprintf(&u->title, "%s", label);
     if (r < 0) {
       u->title = NULL;
       return -ENOMEM;
     }
-    if (it->link && up->anchor && *up->anchor)
+    if (up->link)
+      r = asprintf(&u->link, "%s", up->link);
+    else if (it->link && up->anchor && *up->anchor)
       r = asprintf(&u->link, "%s#%s", it->link, up->anchor);
     else if (it->link)
       r = asprintf(&u->link, "%s", it->link);

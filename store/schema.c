@@ -164,6 +164,22 @@ static int backfill_text_key(sqlite3 *db) {
   return rc;
 }
 
+/* Version 4 (live-blog pages): what braid
+ * remembers about each live blog's web page between reads, so its conditional GET and its
+ * "still live" horizon survive a restart. */
+static const char schema_v4[] =
+    "CREATE TABLE page_state ("
+    "  feed_id INTEGER NOT NULL REFERENCES feeds(id) ON DELETE CASCADE,"
+    "  page_url TEXT NOT NULL,"             /* the feed item's link */
+    "  guid TEXT, title TEXT,"              /* the feed item the page belongs to */
+    "  published INTEGER NOT NULL DEFAULT 0,"
+    "  etag TEXT, last_modified TEXT,"      /* the page's own validators */
+    "  live_until INTEGER NOT NULL DEFAULT 0," /* re-read while now < live_until */
+    "  last_fetched INTEGER NOT NULL DEFAULT 0,"
+    "  updates INTEGER NOT NULL DEFAULT 0," /* updates the page last gave; > 0: it owns the item */
+    "  PRIMARY KEY (feed_id, page_url));"
+    "CREATE INDEX page_state_live ON page_state(feed_id, live_until);";
+
 struct migration {
   const char *sql;
   int (*after)(sqlite3 *db); /* data changes SQL alone cannot make, or NULL */
@@ -174,6 +190,7 @@ static const struct migration migrations[SCHEMA_VERSION] = {
     {schema_v1, NULL},
     {schema_v2, backfill_simhash},
     {schema_v3, backfill_text_key},
+    {schema_v4, NULL},
 };
 
 int schema_migrate(sqlite3 *db, int from_version) {

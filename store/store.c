@@ -93,12 +93,12 @@ static const char *const stmt_sql[STMT__COUNT] = {
                              " WHERE band_key = ?1 AND time BETWEEN ?2 AND ?3",
     /* The same words within SIMHASH_SHORT_WINDOW_SECONDS, the nearest in time (min() picks
      * its row without sorting; no match is one row of NULLs, read as seq 0). */
-    [STMT_ENTRY_BY_TEXT] = "SELECT e.seq, e.time, min(abs(e.time - ?5)) FROM entries e"
+    [STMT_ENTRY_BY_TEXT] = "SELECT e.seq, e.time, min(abs(e.time - ?5)), e.title FROM entries e"
                            " WHERE e.text_key = ?1 AND e.time BETWEEN ?3 AND ?4 AND NOT EXISTS"
                            " (SELECT 1 FROM entry_sources s WHERE s.entry_seq = e.seq"
                            " AND +s.feed_id = ?2)",
     /* Short texts' candidates: the entries of the same minutes another feed carries. */
-    [STMT_ENTRY_NEAR_TIME] = "SELECT e.seq, e.time, e.text FROM entries e"
+    [STMT_ENTRY_NEAR_TIME] = "SELECT e.seq, e.time, e.text, e.title FROM entries e"
                              " WHERE e.time BETWEEN ?2 AND ?3 AND e.text IS NOT NULL"
                              " AND NOT EXISTS (SELECT 1 FROM entry_sources s"
                              " WHERE s.entry_seq = e.seq AND +s.feed_id = ?1) LIMIT ?4",

@@ -39,7 +39,7 @@
 struct store;
 
 /* The schema version this braid writes (PRAGMA user_version). */
-#define STORE_SCHEMA_VERSION 3
+#define STORE_SCHEMA_VERSION 4
 
 enum store_open_flags {
   /* Opens an existing store for reading only: never creates, migrates or writes it
@@ -145,6 +145,8 @@ struct store_update {
   const char *html;   /* the update's markup without its stamp */
   const char *text;   /* its plain text */
   const char *anchor; /* id of its element in the live blog's page, for link#anchor, or NULL */
+  const char *title;  /* the update's own title (uptitle.h), or NULL: "blog title — stamp" */
+  const char *link;   /* the update's own absolute URL, or NULL: the item's link#anchor */
 };
 
 /* One feed item as parsed. Strings may be NULL except where said. */
@@ -175,6 +177,36 @@ struct store_put_stats {
  * rolled back, and acc may then count what was rolled back. */
 int store_put_item(struct store *s, int64_t feed_id, const struct store_item *item, int64_t now,
                    struct store_put_stats *acc);
+
+/* ---- live-blog pages (pagestate.c) ---------------------------------------------------- */
+
+/* What braid remembers about one live blog's web page between reads. Strings may be NULL. */
+struct store_page_state {
+  char *page_url;       /* the feed item's link: the page read */
+  char *guid;           /* the feed item's guid, so the page's updates replace that item */
+  char *title;          /* the feed item's title: the blog's */
+  int64_t published;    /* the feed item's date, 0 unknown */
+  char *etag;           /* the page's ETag, for If-None-Match */
+  char *last_modified;  /* the page's Last-Modified, for If-Modified-Since */
+  int64_t live_until;   /* UTC seconds: the page is read again on the feed's schedule until then */
+  int64_t last_fetched; /* UTC seconds of the last read, 0 never */
+  int updates;          /* updates the page gave when last read; > 0: the page's entries stand
+                           for the feed item, which the feed's polls then leave alone */
+};
+void store_page_state_clear(struct store_page_state *st);
+/* -ENOENT when braid never recorded the page of feed_id at page_url. */
+int store_page_get(struct store *s, int64_t feed_id, const char *page_url,
+                   struct store_page_state *ret);
+/* Inserts or replaces the state of st->page_url of feed_id. */
+int store_page_set(struct store *s, int64_t feed_id, const struct store_page_state *st);
+struct store_page_list {
+  struct store_page_state *pages;
+  size_t n;
+};
+void store_page_list_clear(struct store_page_list *l);
+/* The pages of feed_id still live at now (live_until > now), at most max, newest first. */
+int store_pages_live(struct store *s, int64_t feed_id, int64_t now, size_t max,
+                     struct store_page_list *ret);
 
 /* ---- stream queries: fill a stream_list (entry.h); clear it with stream_list_clear ---- */
 

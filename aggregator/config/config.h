@@ -104,6 +104,8 @@ struct feed_def {
   char *title;                /* NULL: use the feed's own title */
   int64_t interval_s;         /* 0: use [poll] interval */
   enum liveblog_mode liveblog;
+  enum liveblog_mode liveblog_page; /* liveblog_page =: read a live blog's web page for its
+                                       updates (auto: when the feed body gives few) */
   char *timezone;             /* IANA zone for stamps that name none; NULL: UTC */
   char *categories;           /* "News/World, Sport": comma-separated, '/' nests (an OPML
                                  folder path); NULL: none */

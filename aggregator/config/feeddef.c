@@ -81,12 +81,14 @@ static bool str_eq(const char *a, const char *b) {
 bool feed_def_equal(const struct feed_def *a, const struct feed_def *b) {
   return str_eq(a->name, b->name) && str_eq(a->url, b->url) && str_eq(a->title, b->title) &&
          a->interval_s == b->interval_s && a->liveblog == b->liveblog &&
-         str_eq(a->timezone, b->timezone) && str_eq(a->categories, b->categories);
+         a->liveblog_page == b->liveblog_page && str_eq(a->timezone, b->timezone) &&
+         str_eq(a->categories, b->categories);
 }
 
 struct feed_parse {
   struct feed_def *d;
-  int line_url, line_title, line_interval, line_liveblog, line_timezone, line_categories;
+  int line_url, line_title, line_interval, line_liveblog, line_liveblog_page, line_timezone,
+      line_categories;
 };
 
 static int feed_kv(struct ini_read *r, const char *section, const char *key, const char *value) {
@@ -100,6 +102,8 @@ static int feed_kv(struct ini_read *r, const char *section, const char *key, con
     line = &p->line_interval;
   else if (strcmp(key, "liveblog") == 0)
     line = &p->line_liveblog;
+  else if (strcmp(key, "liveblog_page") == 0)
+    line = &p->line_liveblog_page;
   else if (strcmp(key, "timezone") == 0)
     line = &p->line_timezone;
   else if (strcmp(key, "categories") == 0)
@@ -152,9 +156,10 @@ static int feed_kv(struct ini_read *r, const char *section, const char *key, con
     d->interval_s = v;
     return 0;
   }
-  if (line == &p->line_liveblog) {
-    if (liveblog_mode_parse(value, &d->liveblog) < 0)
-      ini_read_error(r, "liveblog: '%s' is not auto, always or never", value);
+  if (line == &p->line_liveblog || line == &p->line_liveblog_page) {
+    enum liveblog_mode *mode = line == &p->line_liveblog ? &d->liveblog : &d->liveblog_page;
+    if (liveblog_mode_parse(value, mode) < 0)
+      ini_read_error(r, "%s: '%s' is not auto, always or never", key, value);
     return 0;
   }
   if (!tz_name_known(value)) {

@@ -171,7 +171,7 @@ static void schedule_wakeup(struct daemon *d) {
     if (n < START_BATCH)
       break;
   }
-  if (d->once && d->once_left == 0) {
+  if (d->once && d->once_left == 0 && d->pages_active == 0) {
     begin_stop(d, "done");
     return;
   }
@@ -188,6 +188,11 @@ static void schedule_wakeup(struct daemon *d) {
 }
 
 static void on_tick(uv_timer_t *t) { schedule_wakeup(t->data); }
+
+void daemon_pages_idle(struct daemon *d) {
+  if (!d->stopping)
+    schedule_wakeup(d);
+}
 
 void daemon_poll_finished(struct daemon *d, struct feed_rt *f, int64_t next_due, bool fetched) {
   if (f->removed) {

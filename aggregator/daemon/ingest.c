@@ -9,6 +9,8 @@
 #include "bounds.h"
 #include "entities.h"
 #include "htmltext.h"
+#include "liveblog_signals.h"
+#include "uptitle.h"
 
 /* strdup that keeps NULL as NULL; *failed is set on out-of-memory. */
 static char *dup_or_null(const char *s, bool *failed) {
@@ -55,6 +57,9 @@ static void ingest_item_clear(struct ingest_item *it) {
   free(it->html);
   free(it->text);
   free(it->updates);
+  for (size_t i = 0; it->titles && it->liveblog && i < it->liveblog->n; i++)
+    free(it->titles[i]);
+  free(it->titles);
   liveblog_free(it->liveblog);
   memset(it, 0, sizeof *it);
 }
@@ -101,18 +106,33 @@ static int split_item(struct ingest_batch *b, struct ingest_item *it, const stru
     return 0;
   }
   it->updates = calloc(lb->n, sizeof *it->updates);
-  if (!it->updates) {
-    liveblog_free(lb);
+  it->titles = calloc(lb->n, sizeof *it->titles);
+  it->liveblog = lb;
+  if (!it->updates || !it->titles)
     return -ENOMEM;
-  }
   for (size_t i = 0; i < lb->n; i++) {
     const struct liveblog_update *u = &lb->updates[i];
+    /* Titled by its own words: "Blog — 0510 GMT" ten times over tells a reader nothing. */
+    if (uptitle(NULL, u->html, u->text, &it->titles[i]) < 0)
+      return -ENOMEM;
     it->updates[i] = (struct store_update){
         .stamp = u->stamp, .time = u->time, .html = u->html, .text = u->text,
-        .anchor = u->anchor};
+        .anchor = u->anchor, .title = it->titles[i]};
   }
-  it->liveblog = lb;
   return 0;
+}
+
+/* The item's own words for live coverage: title, link, categories (liveblog_signals.h). */
+static bool item_says_live(const struct feed_item *src) {
+  if (src->title && liveblog_words_say_live(src->title, strlen(src->title)))
+    return true;
+  if (src->link && liveblog_words_say_live(src->link, strlen(src->link)))
+    return true;
+  for (size_t i = 0; i < src->n_categories; i++)
+    if (src->categories[i] && liveblog_words_say_live(src->categories[i],
+                                                      strlen(src->categories[i])))
+      return true;
+  return false;
 }
 
 int ingest_add(struct ingest_batch *b, const struct feed_item *src,
@@ -146,6 +166,9 @@ int ingest_add(struct ingest_batch *b, const struct feed_item *src,
   if (!failed && it->html && htmltext(it->html, strlen(it->html), 0, 0, &it->text, NULL) < 0)
     failed = true;
   int r = failed ? -ENOMEM : split_item(b, it, src, opt);
+  if (r == 0)
+    it->is_live = opt->mode != LIVEBLOG_NEVER && (opt->mode == LIVEBLOG_ALWAYS ||
+                                                 it->liveblog || item_says_live(src));
   if (r < 0) {
     ingest_item_clear(it);
     return r;
@@ -186,6 +209,8 @@ int ingest_store(struct store *s, int64_t feed_id, struct ingest_batch *b, int64
                  struct store_put_stats *acc) {
   for (size_t i = 0; i < b->n; i++) {
     struct ingest_item *it = &b->items[i];
+    if (it->page_owned)
+      continue;
     clamp_future(it, now);
     struct store_item si;
     ingest_item_view(it, &si);

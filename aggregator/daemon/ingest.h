@@ -35,6 +35,10 @@ struct ingest_item {
   bool has_published, has_updated;
   struct liveblog *liveblog;       /* NULL unless the body was split into updates */
   struct store_update *updates;    /* views into liveblog, liveblog->n of them */
+  char **titles;            /* each update's own title (uptitle.h), liveblog->n of them */
+  bool is_live;             /* a live blog by the feed's `liveblog =`, its body or its signals:
+                               its page may hold more updates (pagepoll.c) */
+  bool page_owned;          /* its live blog's page gave its entries: ingest_store leaves it */
 };
 
 struct ingest_batch {
@@ -54,7 +58,7 @@ int ingest_add(struct ingest_batch *b, const struct feed_item *it, const struct 
 size_t ingest_update_count(const struct ingest_batch *b);
 /* Fills a store_item that points into it (valid while the batch lives). */
 void ingest_item_view(const struct ingest_item *it, struct store_item *ret);
-/* store_put_item for every item of b, in order. An item the store refuses as over a cap of
+/* store_put_item for every item of b not page_owned, in order. An item the store refuses as over a cap of
  * bounds.h (-E2BIG: nothing of it was written) is skipped, counted in b->skipped_items and
  * described in b->last_skipped, so one hostile item does not cost the feed its other items;
  * any other failure stops the batch (the caller rolls back). */

@@ -19,6 +19,7 @@
 #include "store.h"
 
 struct poll_job;
+struct ingest_batch;
 
 /* One configured feed while the daemon runs. Its definition is a private copy, so a reload
  * can swap feed lists while a poll of this feed is in flight. */
@@ -85,6 +86,7 @@ struct daemon {
   struct poll_counters stats;
   struct poll_counters round_base; /* stats when the last `round` line was written */
   uint64_t round_started_ms;       /* uv_now of that moment */
+  size_t pages_active;             /* live-blog page reads in flight (pagepoll.c) */
 };
 
 /* Starts a poll of f (not in flight). 0 or negative (the caller reschedules). */
@@ -107,6 +109,16 @@ void daemon_config_reload(struct daemon *d);
 /* reload.c: watches d->cfg->feeds_dir (again, if it changed); a change rescans it ~200 ms
  * later. 0 or a negative libuv code (polling goes on; only SIGHUP rescans then). */
 int daemon_watch_feeds(struct daemon *d);
+
+/* pagepoll.c: marks the items of b whose live blog's page already gave their entries, so
+ * the feed's summary does not replace them. Inside the poll's transaction. 0 or negative. */
+int pagepoll_mark_owned(struct daemon *d, struct feed_rt *f, struct ingest_batch *b);
+/* pagepoll.c: after f's poll was saved, starts reading the pages of its live blogs that the
+ * feed body gives few updates of (b: this poll's items, NULL after a 304) and of those still
+ * live. Failures are logged, never fatal. */
+void pagepoll_after_feed(struct daemon *d, struct feed_rt *f, const struct ingest_batch *b);
+/* Called by pagepoll.c when its last page read in flight ended (for `run --once`). */
+void daemon_pages_idle(struct daemon *d);
 
 /* Current time in UTC seconds. */
 int64_t daemon_now(void);

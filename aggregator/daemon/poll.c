@@ -368,6 +368,8 @@ static void on_done(void *userdata, const struct fetch_result *r) {
   group_join(d);
   int rc = store_begin(d->store);
   if (rc == 0 && res.outcome == FETCH_OK)
+    rc = pagepoll_mark_owned(d, f, &job->batch);
+  if (rc == 0 && res.outcome == FETCH_OK)
     rc = ingest_store(d->store, f->feed_id, &job->batch, now, &ps);
   if (job->batch.skipped_items) {
     char name[128], why[640];
@@ -418,6 +420,8 @@ static void on_done(void *userdata, const struct fetch_result *r) {
     d->stream_version++;
     d->export_pending = true;
   }
+  if (rc == 0 && fetched)
+    pagepoll_after_feed(d, f, res.outcome == FETCH_OK ? &job->batch : NULL);
   poll_job_free(job);
   daemon_poll_finished(d, f, next_due, fetched && rc == 0);
   if (commit_now)

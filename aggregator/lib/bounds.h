@@ -93,6 +93,27 @@
  * and ingest stores the item as if it had no date of its own (its first-seen time). */
 #define BRAID_INGEST_FUTURE_SLACK_S 86400
 
+/* ---- live-blog pages (page/, daemon/pagepoll.c) ---------------------------------------- */
+
+/* Most <script type="application/ld+json"> blocks read from one page, in scripts. */
+#define BRAID_PAGE_MAX_JSONLD_SCRIPTS 32
+/* Largest single JSON-LD script parsed, in bytes. */
+#define BRAID_PAGE_MAX_JSONLD_BYTES (4 * 1024 * 1024)
+/* Deepest JSON nesting walked looking for liveBlogUpdate, in levels. */
+#define BRAID_PAGE_MAX_JSON_DEPTH 16
+/* Most updates taken from one page, in updates (the store keeps no more per item). */
+#define BRAID_PAGE_MAX_UPDATES BRAID_STORE_MAX_UPDATES
+/* Most live-blog pages one feed poll starts reading, in pages. */
+#define BRAID_PAGE_MAX_PER_POLL 8
+/* A feed body with fewer updates than this is a summary whose page is read (liveblog_page =
+ * auto), in updates. */
+#define BRAID_PAGE_FEW_UPDATES 3
+/* How long a page without coverageEndTime stays live after its newest update, in seconds. */
+#define BRAID_PAGE_LIVE_AFTER_S (24 * 3600)
+/* Longest update title made from its first sentence, in characters (code points), "…" included. */
+#define BRAID_UPTITLE_MAX_CHARS 100
+
+
 /* ---- fetch and scheduler (fetch.c, sched.c) ------------------------------------------- */
 
 /* Longest response header value braid keeps (ETag, Last-Modified, Content-Type...), in bytes;

@@ -110,11 +110,11 @@ try:
     def check_stream(when):
         lines = stream()
         s.check(f"{when}: 17 entries", len(lines) == 17, "\n".join("\t".join(l) for l in lines))
-        updates = [l for l in lines if "GMT" in l[2]]
+        updates = [l for l in lines if "liveblog" in l[3]]
         s.check(f"{when}: 13 live-blog updates", len(updates) == 13, [l[2] for l in updates])
         s.check(f"{when}: each update has both sources",
                 all(sorted(l[1].split(",")) == ["paper", "wire"] for l in updates), [(l[2], l[1]) for l in updates])
-        stories_ = [l for l in lines if "GMT" not in l[2]]
+        stories_ = [l for l in lines if "liveblog" not in l[3]]
         s.check(f"{when}: each story has both sources",
                 all(sorted(l[1].split(",")) == ["paper", "wire"] for l in stories_), [(l[2], l[1]) for l in stories_])
         s.check(f"{when}: titles distinct", len({l[2] for l in lines}) == len(lines),

@@ -430,6 +430,37 @@ static void different_stories_at_the_same_time_stay_apart(void **state) {
   scratch_remove(&sc);
 }
 
+/* The same short summary under two titles is two stories (a site's boilerplate for every
+ * live blog); under the same title, from another feed, one. */
+static void short_boilerplate_under_other_titles_stays_apart(void **state) {
+  (void)state;
+  struct scratch sc;
+  scratch_make(&sc);
+  struct store *s = open_store(sc.db);
+  int64_t fa, fb, fc;
+  assert_int_equal(store_feed_ensure(s, "paper", "https://paper.example/rss", &fa), 0);
+  assert_int_equal(store_feed_ensure(s, "other", "https://other.example/rss", &fb), 0);
+  assert_int_equal(store_feed_ensure(s, "wire", "https://wire.example/rss", &fc), 0);
+  const int64_t t = 1733572800;
+  const char *summary = "Follow our coverage as it happens: the latest below.";
+  struct store_item a = plain_item("a1", "https://paper.example/live/floods", "Floods - live",
+                                   summary, t);
+  struct store_item b = plain_item("b1", "https://other.example/live/vote", "Vote count - live",
+                                   summary, t + 30);
+  struct store_item c = plain_item("c1", "https://wire.example/x/floods", "FLOODS: live",
+                                   summary, t + 60);
+  struct store_put_stats st = {0};
+  assert_int_equal(store_put_item(s, fa, &a, 1733600000, &st), 0);
+  assert_int_equal(store_put_item(s, fb, &b, 1733600000, &st), 0);
+  assert_int_equal(st.new_entries, 2);
+  assert_int_equal(st.merged_duplicates, 0);
+  assert_int_equal(store_put_item(s, fc, &c, 1733600000, &st), 0);
+  assert_int_equal(st.new_entries, 2);
+  assert_int_equal(st.merged_duplicates, 1);
+  store_close(s);
+  scratch_remove(&sc);
+}
+
 /* A live blog of short updates, two of them in one minute, as feed NAME links it. */
 static struct store_item short_blog(const char *guid, const char *link, struct store_update *u,
                                     const char *const *texts, const int64_t *times, size_t n) {
@@ -566,6 +597,7 @@ int main(void) {
       cmocka_unit_test(arbitrary_bytes_are_handled),
       cmocka_unit_test(seeds_carried_by_two_feeds_are_one_entry_each),
       cmocka_unit_test(different_stories_at_the_same_time_stay_apart),
+      cmocka_unit_test(short_boilerplate_under_other_titles_stays_apart),
       cmocka_unit_test(short_updates_of_two_feeds_merge_and_stay_merged),
       cmocka_unit_test(same_minute_updates_and_quotes_stay_apart),
   };

@@ -137,6 +137,9 @@ int store_group_commit(struct store *s);
 void store_group_rollback(struct store *s);
 /* Whether a group is open. */
 bool store_group_open(const struct store *s);
+/* Whether what store_commit just committed waits for store_group_commit: a savepoint of an
+ * open group not yet lost. false: it was a transaction of its own, already durable. */
+bool store_group_pending(const struct store *s);
 
 /* One live-blog update, as the splitter found it. */
 struct store_update {

@@ -365,7 +365,12 @@ static void on_done(void *userdata, const struct fetch_result *r) {
 
   struct store_put_stats ps = {0};
   int64_t next_due = now + f->interval_s;
-  group_join(d);
+  /* A feed whose last save failed saves alone, so its failure (a full disk, an oversized
+   * write) cannot take other feeds' polls down with it, and its recovery is its own. */
+  if (f->store_fail_streak)
+    poll_group_commit(d);
+  else
+    group_join(d);
   int rc = store_begin(d->store);
   if (rc == 0 && res.outcome == FETCH_OK)
     rc = pagepoll_mark_owned(d, f, &job->batch);
@@ -392,16 +397,17 @@ static void on_done(void *userdata, const struct fetch_result *r) {
     memset(&ps, 0, sizeof ps);
     next_due = store_failed(d, f, now);
   } else {
-    if (!store_group_open(d->store))
+    /* A savepoint of the group is saved only when the group commits (poll_group_commit). */
+    if (!store_group_pending(d->store))
       store_saved(d, f);
     follow_permanent_redirect(d, f, res.headers->permanent_url);
   }
   /* The last poll in flight commits at once: a lone poll is never held back, only a
-   * burst (a first poll, a restart) shares commits. Whether this poll's save held is known
-   * then (poll_group_commit). */
+   * burst (a first poll, a restart) shares commits. */
   bool commit_now = false;
   if (store_group_open(d->store)) {
-    d->group_feeds[d->group_polls] = rc == 0 ? f->feed_id : 0; /* ids start at 1 */
+    bool member = rc == 0 && store_group_pending(d->store);
+    d->group_feeds[d->group_polls] = member ? f->feed_id : 0; /* ids start at 1 */
     commit_now = ++d->group_polls >= POLL_GROUP_MAX_POLLS || sched_queue_in_flight(d->queue) <= 1;
   }
 
@@ -430,7 +436,19 @@ static void on_done(void *userdata, const struct fetch_result *r) {
     store_health_update(d);
 }
 
+/* Whether feed_id's last poll is saved in the open group, not yet committed. */
+static bool pending_in_group(const struct daemon *d, int64_t feed_id) {
+  for (unsigned i = 0; i < d->group_polls && i < POLL_GROUP_MAX_POLLS; i++)
+    if (d->group_feeds[i] == feed_id)
+      return true;
+  return false;
+}
+
 int poll_start(struct daemon *d, struct feed_rt *f) {
+  /* The validators sent must be committed ones: sent from a save the group then loses, they
+   * would earn a 304 for items never stored, and those would be lost for good. */
+  if (store_group_pending(d->store) && pending_in_group(d, f->feed_id))
+    poll_group_commit(d);
   struct store_feed_state st = {0};
   int rc = store_feed_get_state(d->store, f->def.name, &st);
   if (rc < 0)

@@ -29,10 +29,11 @@ logpath = os.path.join(d, "log")
 http_port = free_port()
 
 
-def write_conf(entries, interval, listen_port, extra=""):
+def write_conf(entries, interval, listen_port, extra="", http_extra="", stream_extra=""):
     with open(conf, "w") as f:
-        f.write(f"[store]\npath = braid.db\n[http]\nlisten = 127.0.0.1:{listen_port}\n"
-                f"[poll]\ninterval = {interval}\ntimeout = 5s\n[stream]\nentries = {entries}\n{extra}")
+        f.write(f"[store]\npath = braid.db\n[http]\nlisten = 127.0.0.1:{listen_port}\n{http_extra}"
+                f"[poll]\ninterval = {interval}\ntimeout = 5s\n[stream]\nentries = {entries}\n"
+                f"{stream_extra}{extra}")
 
 
 def write_feed(name, url):
@@ -140,11 +141,21 @@ try:
     at = len(log())
     new_port = free_port()
     before = len(polls_of("/gen/alpha.rss"))
-    write_conf(5, "2s", new_port, "[log]\nlevel = debug\n")
+    write_conf(5, "2s", new_port, "[log]\nlevel = debug\n",
+               http_extra="base_url = https://news.example/desk/\n",
+               stream_extra="title = Newsroom desk\n")
     daemon.send_signal(signal.SIGHUP)
     m = wait_log(r"reload config=\S+ changed=(\S+)", 3, at)
     s.check("SIGHUP re-reads braid.conf and names what changed",
-            m and m.group(1) == "poll.interval,stream.entries,log.level", log()[at:])
+            m and m.group(1) == "poll.interval,stream.title,stream.entries,log.level", log()[at:])
+    s.check("a new base_url is logged as needing a restart",
+            re.search(r'restart-needed key="\[http\] base_url" running="" configured=https://news.example/desk/',
+                      log()[at:]), log()[at:])
+    with urllib.request.urlopen(f"http://127.0.0.1:{http_port}/feed.json") as h:
+        doc = json.load(h)
+    s.check("the new [stream] title is served at once", doc["title"] == "Newsroom desk", doc["title"])
+    s.check("documents keep the running base URL", doc["home_page_url"].startswith("http://127.0.0.1:"),
+            doc["home_page_url"])
     s.check("a new listen address is logged as needing a restart",
             re.search(r'restart-needed key="\[http\] listen" running=127.0.0.1:%d configured=127.0.0.1:%d'
                       % (http_port, new_port), log()[at:]), log()[at:])

@@ -26,15 +26,14 @@
 #include "civil.h"
 #include "cli.h"
 #include "commands.h"
+#include "defaults.h"
 #include "store.h"
 
-#define TAIL_DEFAULT_ENTRIES 20
 #define TAIL_MAX_ENTRIES 100000 /* each entry is read whole; `braid export` is for more */
 /* How often -f looks for new entries, in ms. */
 #define TAIL_CHECK_INTERVAL_MS 1000
 /* Entries read per query while catching up, so a burst is printed in bounded memory. */
 #define TAIL_FOLLOW_BATCH 500
-#define TAIL_DEFAULT_STORE "/var/lib/braid/braid.db"
 
 /* The store to read: --store, else $BRAID_STORE, else [store] path of the braid.conf named by
  * --config / $BRAID_CONFIG / /etc/braid/braid.conf (defaults apply where that is absent).
@@ -76,7 +75,7 @@ static void usage(FILE *out) {
           "  --config FILE     braid.conf (default: $BRAID_CONFIG, else /etc/braid/braid.conf)\n"
           "  --store PATH      the store (default: $BRAID_STORE, else [store] path, else %s)\n\n"
           "Exit status: 0 success, 1 store unavailable, 2 usage error.\n",
-          TAIL_DEFAULT_ENTRIES, TAIL_DEFAULT_STORE);
+          BRAID_DEFAULT_TAIL_ENTRIES, BRAID_DEFAULT_STORE_PATH);
 }
 
 /* Writes s with control characters (tabs and newlines among them) as spaces, "-" if empty. */
@@ -260,7 +259,7 @@ int cmd_tail(int argc, char **argv) {
       {NULL, 0, NULL, 0},
   };
   bool follow_mode = false;
-  size_t n = TAIL_DEFAULT_ENTRIES;
+  size_t n = BRAID_DEFAULT_TAIL_ENTRIES;
   const char *opt_store = NULL, *opt_config = NULL;
   optind = 1;
   opterr = 0;

@@ -15,12 +15,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "defaults.h"
 #include "liveblog.h"
 
-#define BRAID_CONFIG_DEFAULT_PATH "/etc/braid/braid.conf"
 #define BRAID_CONFIG_ENV "BRAID_CONFIG"
-#define BRAID_PROJECT_URL "https://github.com/braid-feeds/braid"
-#define BRAID_DEFAULT_USER_AGENT "braid/" BRAID_VERSION " (+" BRAID_PROJECT_URL ")"
 
 /* A growable list of owned, NUL-terminated messages. Zero-initialise before use. */
 struct msg_list {
@@ -34,7 +32,8 @@ void msg_list_free(struct msg_list *l);
 
 /* enum liveblog_mode (auto | always | never), its names and their parser: liveblog.h. */
 
-/* Everything braid.conf can say, defaults filled in. Strings are owned by the struct. */
+/* Everything braid.conf can say, defaults (defaults.h) filled in. Strings are owned by the
+ * struct. */
 struct braid_config {
   char *path;                  /* absolute path of the configuration file (read or defaulted) */
   char *dir;                   /* its directory: the base of relative paths */
@@ -71,7 +70,7 @@ struct braid_config {
 };
 
 /* Which file to read: cli_path (from --config) if not NULL, else $BRAID_CONFIG if set and
- * non-empty, else BRAID_CONFIG_DEFAULT_PATH. *ret_explicit says whether the user named it (an
+ * non-empty, else BRAID_DEFAULT_CONFIG_PATH. *ret_explicit says whether the user named it (an
  * explicitly named file must exist; the default one may be absent). *ret_path is malloc'ed.
  * 0 or -ENOMEM. */
 int config_choose_path(const char *cli_path, char **ret_path, bool *ret_explicit);

@@ -148,7 +148,7 @@ static int feed_kv(struct ini_read *r, const char *section, const char *key, con
   }
   if (line == &p->line_interval) {
     int64_t v;
-    if (config_parse_duration(value, &v) < 0 || v < 1 || v > 30 * 86400) {
+    if (config_parse_duration(value, &v) < 0 || v < 1 || v > BRAID_POLL_INTERVAL_MAX_S) {
       ini_read_error(r, "interval: '%s' is not a duration from 1s to 30d (like 30s, 5m, 2h)",
                      value);
       return 0;

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "bounds.h"
+#include "defaults.h"
 #include "listen.h"
 
 int export_query(struct store *s, const char *feed, size_t n, int64_t since,
@@ -30,8 +31,8 @@ int export_query(struct store *s, const char *feed, size_t n, int64_t since,
 
 void export_base_url(const char *base_url, const char *listen, char *out, size_t size) {
   /* The config check accepted both, so this fails only for an out too small. */
-  if (listen_base_url(base_url, listen && *listen ? listen : "127.0.0.1:8080", 0, out, size) < 0)
-    snprintf(out, size, "http://127.0.0.1:8080/");
+  if (listen_base_url(base_url, listen && *listen ? listen : BRAID_DEFAULT_LISTEN, 0, out, size) < 0)
+    snprintf(out, size, "http://" BRAID_DEFAULT_LISTEN "/");
 }
 
 static const struct {
@@ -53,7 +54,7 @@ static int render_list(enum render_format fmt, const struct stream_list *l, cons
                        const struct export_style *style, struct buf *out) {
   char self[1024];
   snprintf(self, sizeof self, "%s%s", base_url, document_name(fmt));
-  struct render_meta meta = {.title = style && style->title ? style->title : "braid",
+  struct render_meta meta = {.title = style && style->title ? style->title : BRAID_DEFAULT_STREAM_TITLE,
                              .self_url = self, .base_url = base_url};
   if (style)
     meta.policy = style->policy;

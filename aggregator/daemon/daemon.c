@@ -15,6 +15,7 @@
 #include "loopctx.h"
 #include "notify.h"
 #include "pollerlock.h"
+#include "streamread.h"
 
 /* How often retention pruning and the static export run, in milliseconds. */
 #define UPKEEP_INTERVAL_MS (10 * 60 * 1000)
@@ -301,7 +302,7 @@ static int provider_get_stream(void *userdata, const char *feed, size_t n, int64
   struct daemon *d = userdata;
   if (feed && !find_rt(d, feed))
     return -ENOENT;
-  return export_query(d->store, feed, n, since, ret);
+  return stream_read(d->store, feed, n, since, ret);
 }
 
 static int provider_get_metrics(void *userdata, struct buf *out) {

@@ -13,22 +13,6 @@
 #include "defaults.h"
 #include "listen.h"
 
-int export_query(struct store *s, const char *feed, size_t n, int64_t since,
-                 struct stream_list *ret) {
-  int rc = feed ? store_stream_feed(s, feed, n, ret) : store_stream_newest(s, n, ret);
-  if (rc < 0 || since <= 0)
-    return rc;
-  size_t kept = 0;
-  for (size_t i = 0; i < ret->n; i++) {
-    if (ret->entries[i].time >= since)
-      ret->entries[kept++] = ret->entries[i];
-    else
-      stream_entry_clear(&ret->entries[i]);
-  }
-  ret->n = kept;
-  return 0;
-}
-
 void export_base_url(const char *base_url, const char *listen, char *out, size_t size) {
   /* The config check accepted both, so this fails only for an out too small. */
   if (listen_base_url(base_url, listen && *listen ? listen : BRAID_DEFAULT_LISTEN, 0, out, size) < 0)

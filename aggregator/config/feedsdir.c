@@ -136,10 +136,6 @@ static int title_line(struct buf *b, const char *title) {
   return rc < 0 ? rc : buf_append_char(b, '\n');
 }
 
-int feedsdir_add(const char *dir, const char *name, const char *url, const char *title) {
-  return feedsdir_add_categories(dir, name, url, title, NULL);
-}
-
 int feedsdir_add_categories(const char *dir, const char *name, const char *url,
                             const char *title, const char *categories) {
   if (!feed_name_valid(name) || !feed_url_valid(url))

@@ -27,7 +27,6 @@ int buf_append(struct buf *b, const void *data, size_t len);
 int buf_append_str(struct buf *b, const char *s);
 int buf_append_char(struct buf *b, char c);
 int buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-int buf_vprintf(struct buf *b, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 /* Hands the contents to the caller (who frees them) and leaves the buffer empty.
  * Never NULL on success: an empty buffer yields an allocated "". NULL on -ENOMEM. */
 char *buf_steal(struct buf *b);

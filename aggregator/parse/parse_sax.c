@@ -95,7 +95,7 @@ struct feed_parser *sax_parser(struct sax_state *s) { return s->p; }
 unsigned long sax_events(const struct sax_state *s) { return s->events; }
 int sax_line(const struct sax_state *s) { return s->ctxt ? xmlSAX2GetLineNumber(s->ctxt) : 0; }
 
-enum ns parse__ns_of(struct sax_state *s, const xmlChar *uri, const xmlChar *prefix) {
+static enum ns ns_of(struct sax_state *s, const xmlChar *uri, const xmlChar *prefix) {
   if (!uri) {
     if (!prefix)
       return NS_NONE;
@@ -167,7 +167,7 @@ char *parse__attr(struct sax_state *s, int n, const xmlChar **a, const char *nam
     const xmlChar **at = a + i * 5;
     if (!parse__eq(at[0], name))
       continue;
-    enum ns ans = at[2] ? parse__ns_of(s, at[2], at[1]) : (at[1] ? parse__ns_of(s, NULL, at[1]) : NS_NONE);
+    enum ns ans = at[2] ? ns_of(s, at[2], at[1]) : (at[1] ? ns_of(s, NULL, at[1]) : NS_NONE);
     if (ans == ns)
       return parse__attr_value(s, a, i);
   }
@@ -318,7 +318,7 @@ static void on_start(void *ctx, const xmlChar *name, const xmlChar *prefix, cons
       parse__set_once(&parse__meta_mut(s->p)->language, v);
     }
   }
-  enum ns ns = parse__ns_of(s, uri, prefix);
+  enum ns ns = ns_of(s, uri, prefix);
   if (s->cap_field != F_NONE) {
     parse__cap_start_tag(s, name, ns, na, a);
   } else if (d == 1) {

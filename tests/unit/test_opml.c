@@ -211,11 +211,11 @@ static void test_add_and_remove(void **state) {
   (void)state;
   char dir[400];
   snprintf(dir, sizeof dir, "%s/conf/feeds.d", tmpdir);
-  assert_int_equal(feedsdir_add(dir, "live", "https://example.org/live.rss", "Live ; coverage"), 0);
-  assert_int_equal(feedsdir_add(dir, "live", "https://example.org/other.rss", NULL), -EEXIST);
-  assert_int_equal(feedsdir_add(dir, ".dot", "https://example.org/", NULL), -EINVAL);
-  assert_int_equal(feedsdir_add(dir, "x", "ftp://example.org/", NULL), -EINVAL);
-  assert_int_equal(feedsdir_add(dir, "y", "https://example.org/", "two\nlines"), -EINVAL);
+  assert_int_equal(feedsdir_add_categories(dir, "live", "https://example.org/live.rss", "Live ; coverage", NULL), 0);
+  assert_int_equal(feedsdir_add_categories(dir, "live", "https://example.org/other.rss", NULL, NULL), -EEXIST);
+  assert_int_equal(feedsdir_add_categories(dir, ".dot", "https://example.org/", NULL, NULL), -EINVAL);
+  assert_int_equal(feedsdir_add_categories(dir, "x", "ftp://example.org/", NULL, NULL), -EINVAL);
+  assert_int_equal(feedsdir_add_categories(dir, "y", "https://example.org/", "two\nlines", NULL), -EINVAL);
   /* What was written reads back as the same feed, and nothing else was left behind. */
   struct feed_list l = {0};
   struct msg_list errs = {0};

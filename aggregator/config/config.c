@@ -37,7 +37,7 @@ int msg_list_addf(struct msg_list *l, const char *fmt, ...) {
   return 0;
 }
 
-void msg_list_free(struct msg_list *l) {
+void msg_list_clear(struct msg_list *l) {
   for (size_t i = 0; i < l->n; i++)
     free(l->items[i]);
   free(l->items);

@@ -28,7 +28,8 @@ struct msg_list {
 };
 /* 0 or -ENOMEM (the message is then lost, but the list stays valid). */
 int msg_list_addf(struct msg_list *l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-void msg_list_free(struct msg_list *l);
+/* Frees the messages and leaves l empty (l itself is the caller's). */
+void msg_list_clear(struct msg_list *l);
 
 /* enum liveblog_mode (auto | always | never), its names and their parser: liveblog.h. */
 
@@ -96,7 +97,7 @@ void config_format_duration(int64_t seconds, char *out, size_t size);
 /* "10M", "512K", "1G", "4096" (bytes; K = 1024); 0 or -EINVAL. */
 int config_parse_size(const char *s, uint64_t *ret_bytes);
 
-/* One feeds.d/NAME.feed. Strings owned by the struct (freed by feed_list_free). */
+/* One feeds.d/NAME.feed. Strings owned by the struct (freed by feed_list_clear). */
 struct feed_def {
   char *name;                 /* file name without .feed: [A-Za-z0-9._-]+, no leading dot */
   char *url;                  /* http://, https:// or file:// */
@@ -116,7 +117,8 @@ struct feed_list {
   struct feed_def *items;
   size_t n;
 };
-void feed_list_free(struct feed_list *l);
+/* Frees the definitions and leaves l empty (l itself is the caller's). */
+void feed_list_clear(struct feed_list *l);
 /* The feed called name, or NULL. */
 const struct feed_def *feed_list_find(const struct feed_list *l, const char *name);
 /* true when a and b say the same thing (every field but source). */

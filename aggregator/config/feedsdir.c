@@ -151,12 +151,12 @@ int feedsdir_add_categories(const char *dir, const char *name, const char *url,
   if (rc == 0 && categories && *categories)
     rc = buf_printf(&b, "categories = %s\n", categories);
   if (rc < 0) {
-    buf_free(&b);
+    buf_clear(&b);
     return rc == -E2BIG ? -EINVAL : rc;
   }
   rc = mkdir_p(dir);
   if (rc < 0) {
-    buf_free(&b);
+    buf_clear(&b);
     return rc;
   }
   char final[4096], tmp[4096];
@@ -165,7 +165,7 @@ int feedsdir_add_categories(const char *dir, const char *name, const char *url,
   int fd = mkostemp(tmp, O_CLOEXEC);
   if (fd < 0) {
     rc = -errno;
-    buf_free(&b);
+    buf_clear(&b);
     return rc;
   }
   errno = 0;
@@ -177,7 +177,7 @@ int feedsdir_add_categories(const char *dir, const char *name, const char *url,
   if (rc == 0 && link(tmp, final) < 0)
     rc = -errno;
   unlink(tmp);
-  buf_free(&b);
+  buf_clear(&b);
   if (rc == 0) {
     int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (dfd >= 0) {

@@ -241,6 +241,6 @@ int read_small_file(const char *path, size_t max, char **ret, size_t *ret_len) {
     rc = -ENOMEM;
 out:
   close(fd);
-  buf_free(&b);
+  buf_clear(&b);
   return rc;
 }

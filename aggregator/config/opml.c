@@ -12,7 +12,7 @@
 #include "bounds.h"
 #include "ini_read.h"
 
-void opml_list_free(struct opml_list *l) {
+void opml_list_clear(struct opml_list *l) {
   for (size_t i = 0; i < l->n; i++) {
     free(l->items[i].url);
     free(l->items[i].title);
@@ -229,7 +229,7 @@ int opml_read_memory(const char *data, size_t len, const char *name, struct opml
   xmlFreeTextReader(r);
   xmlSetExternalEntityLoader(saved);
   if (rc < 0)
-    opml_list_free(ret);
+    opml_list_clear(ret);
   return rc;
 }
 

@@ -436,12 +436,12 @@ void daemon_feeds_rescan(struct daemon *d, const char *event) {
   int rc = feeds_reload(d->cfg->feeds_dir, &d->feeds, &fresh, &errs);
   log_config_errors(d, &errs, LOG_LEVEL_WARNING);
   size_t n_errors = errs.n;
-  msg_list_free(&errs);
+  msg_list_clear(&errs);
   if (rc < 0 && rc != -EINVAL) {
     char dir[512];
     log_event(d->log, LOG_LEVEL_ERR, event, "dir=%s result=kept-old error=%s",
               log_value(dir, sizeof dir, d->cfg->feeds_dir), strerror(-rc));
-    feed_list_free(&fresh);
+    feed_list_clear(&fresh);
     return;
   }
   struct feed_diff *diff = NULL;
@@ -466,7 +466,7 @@ void daemon_feeds_rescan(struct daemon *d, const char *event) {
     }
   }
   free(diff);
-  feed_list_free(&d->feeds);
+  feed_list_clear(&d->feeds);
   d->feeds = fresh;
   /* The watch also fires for editors' temporary files: a rescan that found nothing to do
    * is not worth an info line. */
@@ -557,7 +557,7 @@ static void teardown(struct daemon *d) {
   sched_queue_free(d->queue);
   store_close(d->store);
   poller_lock_release(d->poller_lock);
-  feed_list_free(&d->feeds);
+  feed_list_clear(&d->feeds);
   config_free(d->cfg);
   free(d->watched_dir);
 }
@@ -669,7 +669,7 @@ int daemon_main(const struct daemon_options *opt, struct logger *lg) {
     rc = config_load(path, explicit_path, &d.cfg, &errs);
   free(path);
   log_config_errors(&d, &errs, LOG_LEVEL_ERR);
-  msg_list_free(&errs);
+  msg_list_clear(&errs);
   if (rc < 0)
     return 2;
   if (!opt->log_level_set)
@@ -677,7 +677,7 @@ int daemon_main(const struct daemon_options *opt, struct logger *lg) {
   rc = feeds_load(d.cfg->feeds_dir, &d.feeds, &errs);
   bool config_errors = errs.n > 0;
   log_config_errors(&d, &errs, LOG_LEVEL_ERR);
-  msg_list_free(&errs);
+  msg_list_clear(&errs);
   if (rc < 0 && rc != -EINVAL) {
     teardown(&d);
     return 2;

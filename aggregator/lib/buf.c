@@ -14,7 +14,7 @@ void buf_init(struct buf *b, size_t cap) {
   b->cap = cap;
 }
 
-void buf_free(struct buf *b) {
+void buf_clear(struct buf *b) {
   if (!b)
     return;
   free(b->data);

@@ -79,7 +79,7 @@ void sax_state_free(struct sax_state *s) {
   free(s->author_name);
   free(s->author_email);
   free(s->meta_icon);
-  buf_free(&s->cap);
+  buf_clear(&s->cap);
   for (size_t i = 0; i < sizeof s->base / sizeof s->base[0]; i++)
     free(s->base[i]);
   attr_ent_clear(s);

@@ -163,7 +163,7 @@ static void decode_base64_capture(struct sax_state *s) {
     }
   }
   char *text = buf_steal(&raw);
-  buf_free(&raw);
+  buf_clear(&raw);
   if (!text || utf8_make_valid(&text) < 0) {
     free(text);
     return;

@@ -21,9 +21,9 @@ void xml_repair_init(struct xml_repair *x) {
   buf_init(&x->out, 0);
 }
 
-void xml_repair_free(struct xml_repair *x) {
-  buf_free(&x->carry);
-  buf_free(&x->out);
+void xml_repair_clear(struct xml_repair *x) {
+  buf_clear(&x->carry);
+  buf_clear(&x->out);
 }
 
 static bool name_start(unsigned char c) {

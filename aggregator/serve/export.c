@@ -123,7 +123,7 @@ int export_write_dir(struct store *s, const char *dir, size_t n, const char *bas
     else
       rc = write_atomically(dir, documents[i].file, &out, err, errlen);
   }
-  buf_free(&out);
+  buf_clear(&out);
   stream_list_clear(&l);
   return rc;
 }

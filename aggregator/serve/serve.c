@@ -400,7 +400,7 @@ static enum MHD_Result serve_metrics(struct server *s, struct MHD_Connection *c)
     ret = respond_text(s, c, ROUTE_METRICS, MHD_HTTP_OK, "text/plain; version=0.0.4; charset=utf-8",
                        buf_str(&out));
   }
-  buf_free(&out);
+  buf_clear(&out);
   return ret;
 }
 
@@ -439,7 +439,7 @@ static enum MHD_Result serve_status(struct server *s, struct MHD_Connection *c) 
       r < 0 ? respond_error(s, c, ROUTE_STATUS, MHD_HTTP_INTERNAL_SERVER_ERROR,
                             "could not collect the status: %s\n", strerror(-r))
             : respond_text(s, c, ROUTE_STATUS, MHD_HTTP_OK, "application/json", buf_str(&out));
-  buf_free(&out);
+  buf_clear(&out);
   return ret;
 }
 

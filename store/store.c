@@ -138,6 +138,15 @@ static const char *const stmt_sql[STMT__COUNT] = {
                               " WHERE s.item_id = i.id)"
                               " AND NOT EXISTS (SELECT 1 FROM entries e WHERE e.item_id = i.id)"
                               " LIMIT ?2)",
+#define PAGE_COLUMNS                                                                         \
+  "page_url, guid, title, published, etag, last_modified, live_until, last_fetched, updates"
+    [STMT_PAGE_GET] = "SELECT " PAGE_COLUMNS " FROM page_state WHERE feed_id = ?1"
+                      " AND page_url = ?2",
+    [STMT_PAGE_SET] = "INSERT OR REPLACE INTO page_state (feed_id, " PAGE_COLUMNS ")"
+                      " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+    [STMT_PAGES_LIVE] = "SELECT " PAGE_COLUMNS " FROM page_state WHERE feed_id = ?1"
+                        " AND live_until > ?2 ORDER BY live_until DESC LIMIT ?3",
+#undef PAGE_COLUMNS
 };
 
 /* How long a writer waits for another connection's lock before giving up, in ms. */

@@ -591,7 +591,7 @@ static void queries_use_indexes(void **state) {
       STMT_FEEDS_DUE,     STMT_ITEM_FIND,      STMT_SOURCE_FIND,     STMT_ENTRY_BY_LINK,
       STMT_BANDS_LOAD,    STMT_SOURCES_OF,   STMT_PRUNE_OLD,       STMT_PRUNE_FEED_EXCESS,
       STMT_ENTRY_HAS_FEED, STMT_PRUNE_TOMBSTONES, STMT_DELETE_ORPHAN_ENTRY,
-      STMT_ENTRY_BY_TEXT, STMT_ENTRY_NEAR_TIME};
+      STMT_ENTRY_BY_TEXT, STMT_ENTRY_NEAR_TIME, STMT_PAGE_GET,     STMT_PAGES_LIVE};
   sqlite3 *db;
   assert_int_equal(sqlite3_open_v2(f->sc.db, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
   for (size_t i = 0; i < sizeof checked / sizeof checked[0]; i++) {

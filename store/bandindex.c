@@ -25,6 +25,7 @@ struct band_rec {
 
 struct band_list {
   uint32_t *slot; /* sorted by the records' (time, seq) */
+  uint64_t *fp;   /* fp[i] is rec[slot[i]].fp: a lookup walks this array alone */
   uint32_t n, cap;
 };
 
@@ -61,8 +62,10 @@ void band_index_clear(struct band_index *bi) {
 void band_index_free(struct band_index *bi) {
   if (!bi)
     return;
-  for (size_t k = 0; k < BAND_KEYS; k++)
+  for (size_t k = 0; k < BAND_KEYS; k++) {
     free(bi->list[k].slot);
+    free(bi->list[k].fp);
+  }
   free(bi->rec);
   free(bi->journal);
   free(bi);
@@ -139,8 +142,16 @@ static int add(struct band_index *bi, const struct band_rec *r, bool journal) {
     return -ENOMEM;
   for (int b = 0; b < SIMHASH_BANDS; b++) {
     struct band_list *l = &bi->list[simhash_band_key(r->fp, b)];
-    if (grow((void **)&l->slot, &l->cap, l->n + 1, sizeof *l->slot) < 0)
+    uint32_t cap = l->cap;
+    if (grow((void **)&l->slot, &cap, l->n + 1, sizeof *l->slot) < 0)
       return -ENOMEM;
+    if (cap != l->cap) {
+      uint64_t *fp = realloc(l->fp, (size_t)cap * sizeof *fp);
+      if (!fp)
+        return -ENOMEM; /* slot's larger array is kept: it only has room to spare */
+      l->fp = fp;
+      l->cap = cap;
+    }
   }
   uint32_t slot;
   if (bi->free_head) {
@@ -154,7 +165,9 @@ static int add(struct band_index *bi, const struct band_rec *r, bool journal) {
     struct band_list *l = &bi->list[simhash_band_key(r->fp, b)];
     uint32_t p = lower_bound(bi, l, r->time, r->seq);
     memmove(l->slot + p + 1, l->slot + p, (size_t)(l->n - p) * sizeof *l->slot);
+    memmove(l->fp + p + 1, l->fp + p, (size_t)(l->n - p) * sizeof *l->fp);
     l->slot[p] = slot;
+    l->fp[p] = r->fp;
     l->n++;
   }
   bi->count++;
@@ -177,6 +190,7 @@ static int remove_rec(struct band_index *bi, int64_t seq, int64_t time, uint64_t
     uint32_t p = lower_bound(bi, l, r.time, r.seq);
     if (p < l->n && l->slot[p] == slot) {
       memmove(l->slot + p, l->slot + p + 1, (size_t)(l->n - p - 1) * sizeof *l->slot);
+      memmove(l->fp + p, l->fp + p + 1, (size_t)(l->n - p - 1) * sizeof *l->fp);
       l->n--;
     }
   }
@@ -200,16 +214,19 @@ size_t band_index_near(const struct band_index *bi, uint64_t fp, int band, int64
                        int64_t to, int max_distance, int64_t *ret_seq, int64_t *ret_time,
                        size_t max) {
   const struct band_list *l = &bi->list[simhash_band_key(fp, band)];
+  if (to < from)
+    return 0;
+  /* Both ends by binary search, then a walk over the fingerprints alone: the records of a
+   * dense window are read only when they are near. */
+  uint32_t lo = lower_bound(bi, l, from, INT64_MIN);
+  uint32_t hi = to == INT64_MAX ? l->n : lower_bound(bi, l, to + 1, INT64_MIN);
   size_t n = 0;
-  for (uint32_t p = lower_bound(bi, l, from, INT64_MIN); p < l->n && n < max; p++) {
-    const struct band_rec *r = &bi->rec[l->slot[p]];
-    if (r->time > to)
-      break;
-    if (simhash_distance(fp, r->fp) <= max_distance) {
+  for (uint32_t p = lo; p < hi && n < max; p++)
+    if (simhash_distance(fp, l->fp[p]) <= max_distance) {
+      const struct band_rec *r = &bi->rec[l->slot[p]];
       ret_seq[n] = r->seq;
       ret_time[n++] = r->time;
     }
-  }
   return n;
 }
 

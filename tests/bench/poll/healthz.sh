@@ -75,6 +75,8 @@ while time.monotonic() < deadline:
     polled = len(re.findall(r" poll feed=\S+ status=", text))
     if polled >= n:
         break
+    if not os.path.exists("/proc/%d" % pid):
+        sys.exit("healthz.sh: braid exited before polling every feed; its log:\n" + text[-2000:])
     time.sleep(0.02)
 wall, cpu_s = time.monotonic() - start, cpu()
 entries = sum(int(x) for x in re.findall(r" poll feed=\S+ status=200 .*?new_entries=(\d+)", text))

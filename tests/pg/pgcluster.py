@@ -10,9 +10,12 @@
                                              postmaster: what `pg_ctl stop -m immediate` sends)
     pgcluster.py start DIR                   start it again on the same port and socket
 
-PROGRAM sees BRAID_PG_CONNINFO (a libpq keyword string over TCP), BRAID_PG_SOCKET_CONNINFO (the
-same over the Unix socket), BRAID_PG_DIR, and BRAID_PG_KILL / BRAID_PG_START: shell commands
-that run `kill` and `start` on this cluster, for tests that take the server away mid-test.
+PROGRAM sees BRAID_PG_CONNINFO (a libpq keyword string over TCP), BRAID_PG_URI (the same as a
+postgresql:// URI), BRAID_PG_SOCKET_CONNINFO (over the Unix socket), BRAID_PG_DIR, and
+BRAID_PG_KILL / BRAID_PG_START: shell commands that run `kill` and `start` on this cluster, for
+tests that take the server away mid-test. TCP connections need a password (scram-sha-256), a
+random one that only PGPASSFILE (a .pgpass file in the directory) holds: where a `[store] url`
+is meant to find its password. The Unix socket trusts local users.
 
 initdb and postgres refuse to run as root: as root (CI's fresh Debian 12) they run as `nobody`,
 the directory chowned to it. Without the PostgreSQL server binaries (the `postgresql` package)
@@ -23,6 +26,7 @@ import glob
 import json
 import os
 import pwd
+import secrets
 import shlex
 import shutil
 import signal
@@ -166,11 +170,24 @@ def create(bindir):
     if ids is not None:
         os.chown(d, ids[0], ids[1])
     os.chmod(d, 0o700)
+    port = free_port()
     with open(os.path.join(d, "cluster.json"), "w") as f:
-        json.dump({"bindir": bindir, "port": free_port()}, f)
+        json.dump({"bindir": bindir, "port": port}, f)
+    password = secrets.token_hex(16)
+    pwfile = os.path.join(d, "pwfile")
+    with open(pwfile, "w") as f:
+        f.write(password + "\n")
+    if ids is not None:
+        os.chown(pwfile, ids[0], ids[1])
+    # libpq reads a password file only when it is the reader's and private (0600).
+    passfile = os.path.join(d, "pgpass")
+    with os.fdopen(os.open(passfile, os.O_WRONLY | os.O_CREAT, 0o600), "w") as f:
+        f.write(f"127.0.0.1:{port}:*:{DB_USER}:{password}\n")
     r = subprocess.run([os.path.join(bindir, "initdb"), "-D", os.path.join(d, "data"),
-                        "-U", DB_USER, "-A", "trust", "-E", "UTF8", "--locale=C", "--no-sync"],
+                        "-U", DB_USER, "--pwfile", pwfile, "--auth-local=trust",
+                        "--auth-host=scram-sha-256", "-E", "UTF8", "--locale=C", "--no-sync"],
                        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, **as_server_user())
+    os.unlink(pwfile)
     if r.returncode != 0:
         sys.stderr.write(f"pgcluster: initdb failed: {r.stderr.decode(errors='replace')}\n")
         shutil.rmtree(d, ignore_errors=True)
@@ -225,7 +242,9 @@ def run(argv):
             return 1
         me = [sys.executable, os.path.abspath(__file__)]
         env = dict(os.environ,
+                   PGPASSFILE=os.path.join(d, "pgpass"),
                    BRAID_PG_CONNINFO=conninfo(d, True),
+                   BRAID_PG_URI=f"postgresql://{DB_USER}@127.0.0.1:{c['port']}/{DB_NAME}",
                    BRAID_PG_SOCKET_CONNINFO=conninfo(d, False),
                    BRAID_PG_DIR=d,
                    BRAID_PG_KILL=shlex.join(me + ["kill", d]),

@@ -65,6 +65,7 @@ static struct pgconn *connect_node(struct pgtest *t, const char *conninfo, struc
 }
 
 static bool is_up(void *arg) { return ((struct node *)arg)->ups > 0; }
+static bool is_down(void *arg) { return ((struct node *)arg)->downs > 0; }
 static bool is_closed(void *arg) { return ((struct node *)arg)->closed; }
 
 static void close_node(struct pgtest *t, struct pgconn *c, struct node *n) {
@@ -89,6 +90,44 @@ static void test_query_params_and_multi(void **state) {
   assert_string_equal(r.value, "5s");
   assert_int_equal(pgtest_query(&t, c, "DROP TABLE multi", 0, NULL, &r), 0);
   assert_int_equal(r.calls, 1);
+  close_node(&t, c, &n);
+  assert_int_equal(pgtest_finish(&t), 0);
+}
+
+/* The forms an operator may write: a URI, and a Unix socket directory as host. */
+static void test_uri_and_socket(void **state) {
+  struct pgtest t;
+  struct node a = {0}, b = {0};
+  struct pgtest_result r;
+  const char *uri = getenv("BRAID_PG_URI"), *sock = getenv("BRAID_PG_SOCKET_CONNINFO");
+  assert_non_null(uri);
+  assert_non_null(sock);
+  assert_int_equal(pgtest_init(&t), 0);
+  struct pgconn *ca = connect_node(&t, uri, &a, 5000);
+  struct pgconn *cb = connect_node(&t, sock, &b, 5000);
+  assert_int_equal(pgtest_query(&t, ca, "SELECT inet_client_addr()", 0, NULL, &r), 0);
+  assert_string_equal(r.value, "127.0.0.1");
+  assert_int_equal(pgtest_query(&t, cb, "SELECT inet_client_addr() IS NULL", 0, NULL, &r), 0);
+  assert_string_equal(r.value, "t"); /* a Unix socket has no address */
+  close_node(&t, ca, &a);
+  close_node(&t, cb, &b);
+  assert_int_equal(pgtest_finish(&t), 0);
+}
+
+/* Over TCP the password comes from the password file alone: without it, no session, and the
+ * failure is reported (once) with libpq's reason. */
+static void test_password_from_passfile_only(void **state) {
+  struct pgtest t;
+  struct node n = {0};
+  char conninfo[512];
+  snprintf(conninfo, sizeof conninfo, "%s passfile=/nonexistent", pgtest_conninfo());
+  assert_int_equal(pgtest_init(&t), 0);
+  struct pgconn *c = connect_node(&t, conninfo, &n, 5000);
+  assert_true(pgtest_until(&t, is_down, &n, 5000));
+  assert_int_equal(n.ups, 0);
+  assert_non_null(strstr(n.last_message, "password"));
+  pgtest_run_for(&t, 300); /* retries, silently */
+  assert_int_equal(n.downs, 1);
   close_node(&t, c, &n);
   assert_int_equal(pgtest_finish(&t), 0);
 }
@@ -211,8 +250,6 @@ static void test_statement_timeout(void **state) {
   close_node(&t, c, &n);
   assert_int_equal(pgtest_finish(&t), 0);
 }
-
-static bool is_down(void *arg) { return ((struct node *)arg)->downs > 0; }
 
 /* A server that accepts TCP and never answers: the attempt ends at connect_timeout_ms. */
 static void test_connect_timeout(void **state) {
@@ -343,6 +380,8 @@ int main(void) {
   pgtest_conninfo(); /* SKIP before any test when not under pgcluster.py */
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_query_params_and_multi),
+      cmocka_unit_test(test_uri_and_socket),
+      cmocka_unit_test(test_password_from_passfile_only),
       cmocka_unit_test(test_fifo_order),
       cmocka_unit_test(test_queue_bounded),
       cmocka_unit_test(test_sql_error_then_usable),

@@ -308,9 +308,20 @@ static void test_host_limit_across_nodes(void **state) {
   assert_int_equal(lb2.n, 1);
   assert_int_equal(lease(&e, e.a, "node-a", 10, 60).n, 0);
   assert_int_equal(max_live_per_host(&e), 2);
-  /* A lowered limit takes effect as slots free up. */
+  /* A lowered limit takes effect as slots free up: the busy slot above it stays until its
+   * fetch ends, and is never handed out again. */
   upsert(&e, "f0", "one.test", 1);
   sql_ok(&e, "SELECT count(*) FROM host_slots WHERE host = 'one.test'", "2"); /* both busy */
+  struct leased *all[3] = {&la, &lb, &lb2};
+  for (int k = 0; k < 3; k++)
+    for (size_t i = 0; i < all[k]->n; i++)
+      if (all[k]->ids[i] != got->ids[0]) /* done already */
+        assert_int_equal(complete(&e, k == 0 ? e.a : e.b, k == 0 ? "node-a" : "node-b",
+                                  all[k]->ids[i], NULL, FAR_FUTURE).count, 1);
+  struct leased la3 = lease(&e, e.a, "node-a", 10, 60);
+  struct leased lb3 = lease(&e, e.b, "node-b", 10, 60);
+  assert_int_equal(la3.n + lb3.n, 1);
+  assert_int_equal(max_live_per_host(&e), 1);
   env_close(&e);
 }
 

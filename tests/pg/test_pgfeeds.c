@@ -18,7 +18,7 @@
 #include "pgschema.h"
 #include "pgtest.h"
 
-#define MAX_FEEDS 64
+#define MAX_FEEDS 128
 
 struct env {
   struct pgtest t;
@@ -168,7 +168,7 @@ struct leased {
   int calls, status;
   size_t n;
   int64_t ids[MAX_FEEDS];
-  char hosts[MAX_FEEDS][32];
+  char hosts[MAX_FEEDS][16];
   char etag0[64];
   char message[256];
 };
@@ -183,7 +183,7 @@ static void on_leased(void *arg, int status, const struct pgfeeds_lease *f, size
   for (size_t i = 0; i < n; i++) {
     l->ids[i] = f[i].id;
     /* url is http://HOST/NAME.xml */
-    sscanf(f[i].url, "http://%31[^/]", l->hosts[i]);
+    sscanf(f[i].url, "http://%15[^/]", l->hosts[i]);
   }
   snprintf(l->etag0, sizeof l->etag0, "%s", n > 0 && f[0].etag ? f[0].etag : "");
 }
@@ -394,6 +394,79 @@ static void test_renew_and_release(void **state) {
   env_close(&e);
 }
 
+/* Counts completions of a batch queued at once. */
+static void on_counted(void *arg, int status, int64_t count, const char *message) {
+  int *n = arg;
+  if (status != 0 || count != 1)
+    fail_msg("complete: %d count %lld %s", status, (long long)count, message);
+  n[0]++;
+}
+static bool counted_all(void *arg) { return ((int *)arg)[0] == ((int *)arg)[1]; }
+
+/* 2000 feeds on 40 hosts (limit 3: 120 slots), two nodes leasing batches of 100 at the same
+ * moment until every feed was polled once: exactly once each, the limit held in every round,
+ * and the cost of a lease round printed. */
+static void test_lease_scale(void **state) {
+  struct env e;
+  env_open(&e, "t_scale");
+  assert_int_equal(migrate(&e, e.a).status, 0);
+  sql_ok(&e,
+         "INSERT INTO hosts SELECT 'h' || g || '.test', 3 FROM generate_series(0, 39) g;"
+         "INSERT INTO host_slots SELECT 'h' || g || '.test', s FROM generate_series(0, 39) g,"
+         " generate_series(0, 2) s;"
+         "INSERT INTO feeds (name, url, host) SELECT 'f' || g,"
+         " 'http://h' || (g % 40) || '.test/f' || g || '.xml', 'h' || (g % 40) || '.test'"
+         " FROM generate_series(0, 1999) g;"
+         "INSERT INTO feed_leases (feed_id) SELECT id FROM feeds",
+         NULL);
+  struct pgtest_result r;
+  assert_int_equal(pgtest_query(&e.t, e.a, "SELECT min(id) FROM feeds", 0, NULL, &r), 0);
+  int64_t first = strtoll(r.value, NULL, 10);
+  static int times[2000];
+  memset(times, 0, sizeof times);
+  size_t total = 0;
+  int rounds = 0;
+  uint64_t lease_ns = 0;
+  static struct leased la, lb; /* 2 x ~2.5 KB: off the stack */
+  while (total < 2000 && rounds < 100) {
+    rounds++;
+    memset(&la, 0, sizeof la);
+    memset(&lb, 0, sizeof lb);
+    uint64_t t0 = uv_hrtime();
+    assert_int_equal(pgfeeds_lease(e.a, "node-a", 100, 60, on_leased, &la), 0);
+    assert_int_equal(pgfeeds_lease(e.b, "node-b", 100, 60, on_leased, &lb), 0);
+    assert_true(pgtest_until(&e.t, leased_done, &la, 10000));
+    assert_true(pgtest_until(&e.t, leased_done, &lb, 10000));
+    lease_ns += uv_hrtime() - t0;
+    assert_int_equal(la.status, 0);
+    assert_int_equal(lb.status, 0);
+    int per_host[40] = {0};
+    int counts[2] = {0, (int)(la.n + lb.n)};
+    struct leased *both[2] = {&la, &lb};
+    for (int k = 0; k < 2; k++)
+      for (size_t i = 0; i < both[k]->n; i++) {
+        int64_t idx = both[k]->ids[i] - first;
+        assert_true(idx >= 0 && idx < 2000);
+        times[idx]++;
+        per_host[atoi(both[k]->hosts[i] + 1)]++;
+        struct pgfeeds_result res = {.etag = "\"x\"", .next_due = FAR_FUTURE, .last_status = 200};
+        assert_int_equal(pgfeeds_complete(k ? e.b : e.a, k ? "node-b" : "node-a",
+                                          both[k]->ids[i], &res, on_counted, counts), 0);
+      }
+    for (int h = 0; h < 40; h++)
+      assert_true(per_host[h] <= 3);
+    total += la.n + lb.n;
+    assert_true(pgtest_until(&e.t, counted_all, counts, 20000));
+  }
+  for (int i = 0; i < 2000; i++)
+    assert_int_equal(times[i], 1);
+  print_message("2000 feeds, 40 hosts x 3 slots, batches of 100 from 2 nodes at once: %d rounds, "
+                "%.1f ms per concurrent lease round (both nodes)\n",
+                rounds, (double)lease_ns / rounds / 1e6);
+  assert_true(rounds >= 2000 / 120);
+  env_close(&e);
+}
+
 static void test_bad_arguments(void **state) {
   struct env e;
   env_open(&e, "t_args");
@@ -422,6 +495,7 @@ int main(void) {
       cmocka_unit_test(test_host_limit_across_nodes),
       cmocka_unit_test(test_expired_lease_moves_to_other_node),
       cmocka_unit_test(test_renew_and_release),
+      cmocka_unit_test(test_lease_scale),
       cmocka_unit_test(test_bad_arguments),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

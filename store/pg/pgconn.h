@@ -6,8 +6,10 @@
  * were queued; each is its own transaction (a query that leaves one open is rolled back and
  * fails). Every wait is bounded: the connection attempt by connect_timeout_ms, each statement
  * by the session's statement_timeout (set on every new session) and, should the server stop
- * answering, by statement_timeout + BRAID_PG_ANSWER_GRACE_MS on the client's side. When the
- * server goes away the connection retries with capped exponential backoff and re-LISTENs.
+ * answering, by statement_timeout + BRAID_PG_ANSWER_GRACE_MS on the client's side (for a
+ * multi-statement query as a whole, while the server times each statement: keep those short).
+ * When the server goes away the connection retries with capped exponential backoff and
+ * re-LISTENs.
  *
  * The states and what moves them (pgconn_state_name gives the names):
  *
@@ -76,7 +78,8 @@ struct pgconn_config {
   void *arg;                     /* for on_state and on_notify */
 };
 
-/* Starts connecting at once. -EINVAL for a bad config (zero timeouts, too many or bad channel
+/* Starts connecting at once (a failure to even start is reported through on_state, possibly
+ * before this returns, and retried). -EINVAL for a bad config (zero timeouts, too many or bad channel
  * names, a conninfo libpq cannot parse or longer than BRAID_PG_MAX_CONNINFO_BYTES), -ENOMEM,
  * or a libuv error. On success the caller owns *ret and ends it with pgconn_close. */
 int pgconn_new(uv_loop_t *loop, const struct pgconn_config *cfg, struct pgconn **ret);

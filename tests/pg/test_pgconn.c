@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
@@ -355,6 +356,35 @@ static void test_reconnect_after_server_restart(void **state) {
   assert_int_equal(pgtest_finish(&t), 0);
 }
 
+/* The server process stops (SIGSTOP: as a hung host would) with a query in flight: its own
+ * statement_timeout cannot fire, so the client's bound does, and the connection starts over. */
+static void test_server_stops_answering(void **state) {
+  struct pgtest t;
+  struct node n = {0};
+  struct pgtest_result r;
+  assert_int_equal(pgtest_init(&t), 0);
+  struct pgconn *c = connect_node(&t, pgtest_conninfo(), &n, 200);
+  assert_int_equal(pgtest_query(&t, c, "SELECT pg_backend_pid()", 0, NULL, &r), 0);
+  pid_t backend = (pid_t)atoi(r.value);
+  assert_true(backend > 0);
+  assert_int_equal(kill(backend, SIGSTOP), 0);
+  uint64_t start = uv_hrtime();
+  memset(&r, 0, sizeof r);
+  assert_int_equal(pgconn_query(c, "SELECT 1", 0, NULL, pgtest_on_result, &r), 0);
+  bool done = pgtest_until(&t, pgtest_result_done, &r, 200 + BRAID_PG_ANSWER_GRACE_MS + 2000);
+  uint64_t took_ms = (uv_hrtime() - start) / 1000000;
+  kill(backend, SIGCONT); /* it finds its client gone and exits */
+  assert_true(done);
+  assert_int_equal(r.status, -ETIMEDOUT);
+  assert_true(took_ms >= 200 + BRAID_PG_ANSWER_GRACE_MS - 100);
+  assert_int_equal(n.downs, 1);
+  assert_int_equal(n.last_err, -ETIMEDOUT);
+  assert_true(pgtest_until(&t, two_ups, &n, 5000));
+  assert_int_equal(pgtest_query(&t, c, "SELECT 2", 0, NULL, &r), 0);
+  close_node(&t, c, &n);
+  assert_int_equal(pgtest_finish(&t), 0);
+}
+
 static void test_close_cancels_everything(void **state) {
   struct pgtest t;
   struct node n = {0};
@@ -390,6 +420,7 @@ int main(void) {
       cmocka_unit_test(test_connect_timeout),
       cmocka_unit_test(test_notify_between_nodes),
       cmocka_unit_test(test_reconnect_after_server_restart),
+      cmocka_unit_test(test_server_stops_answering),
       cmocka_unit_test(test_close_cancels_everything),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

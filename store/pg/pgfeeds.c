@@ -82,6 +82,38 @@ int pgfeeds_upsert(struct pgconn *c, const char *name, const char *url, const ch
   return run(c, sql, 4, p, cb, NULL, arg, on_done);
 }
 
+int pgfeeds_retire_absent(struct pgconn *c, const char *const *names, size_t n,
+                          pgfeeds_done_cb cb, void *arg) {
+  /* One parameter, the names one per line: an array literal would need its own quoting. */
+  size_t size = 1;
+  for (size_t i = 0; i < n; i++) {
+    if (!name_ok(names[i]) || strchr(names[i], '\n'))
+      return -EINVAL;
+    size += strlen(names[i]) + 1;
+    if (size > BRAID_PG_MAX_QUERY_BYTES)
+      return -E2BIG;
+  }
+  char *list = malloc(size);
+  if (!list)
+    return -ENOMEM;
+  size_t off = 0;
+  for (size_t i = 0; i < n; i++) {
+    size_t len = strlen(names[i]);
+    memcpy(list + off, names[i], len);
+    off += len;
+    list[off++] = '\n';
+  }
+  list[off] = '\0';
+  static const char sql[] =
+      "WITH r AS (UPDATE feeds SET retired = true WHERE NOT retired"
+      "   AND name <> ALL (string_to_array($1, E'\\n')) RETURNING id)"
+      " SELECT count(*) FROM r";
+  const char *p[] = {list};
+  int rc = run(c, sql, 1, p, cb, NULL, arg, on_done);
+  free(list);
+  return rc;
+}
+
 /* The lease statement. $1 holder, $2 how many, $3 lease seconds.
  *  due_hosts   hosts with due feeds whose lease is free, by their oldest due feed
  *  free_slots  up to $2 free slots below their host's limit, oldest due host first, locked

@@ -62,6 +62,13 @@ typedef void (*pgfeeds_lease_cb)(void *arg, int status, const struct pgfeeds_lea
 int pgfeeds_upsert(struct pgconn *c, const char *name, const char *url, const char *host,
                    unsigned max_parallel, pgfeeds_done_cb cb, void *arg);
 
+/* Feeds.d is the list of feeds: retires every feed whose name is not among names (n of
+ * them; none may hold a newline), so no node leases it again; its state stays, and an upsert
+ * brings it back; n == 0 retires every feed. count: feeds retired. -EINVAL for a bad name, -E2BIG past
+ * BRAID_PG_MAX_QUERY_BYTES, else as pgconn_query. */
+int pgfeeds_retire_absent(struct pgconn *c, const char *const *names, size_t n,
+                          pgfeeds_done_cb cb, void *arg);
+
 /* Leases up to max (1..BRAID_PG_MAX_LEASE_BATCH) due feeds to holder for lease_s seconds
  * (BRAID_PG_MIN_LEASE_S..BRAID_PG_MAX_LEASE_S), oldest due first. */
 int pgfeeds_lease(struct pgconn *c, const char *holder, unsigned max, unsigned lease_s,

@@ -467,6 +467,36 @@ static void test_lease_scale(void **state) {
   env_close(&e);
 }
 
+/* A feed gone from feeds.d is retired: never leased again, until it comes back. */
+static void test_retire_absent(void **state) {
+  struct env e;
+  env_open(&e, "t_retire");
+  assert_int_equal(migrate(&e, e.a).status, 0);
+  int64_t ids[3];
+  for (int i = 0; i < 3; i++) {
+    char name[16];
+    snprintf(name, sizeof name, "f%d", i);
+    ids[i] = upsert(&e, name, "r.test", 4);
+  }
+  const char *keep[] = {"f0", "f2"};
+  struct done d = {0};
+  assert_int_equal(pgfeeds_retire_absent(e.a, keep, 2, on_done, &d), 0);
+  assert_true(pgtest_until(&e.t, done_done, &d, 10000));
+  assert_int_equal(d.status, 0);
+  assert_int_equal(d.count, 1);
+  struct leased l = lease(&e, e.b, "node-b", 10, 60);
+  assert_int_equal(l.n, 2);
+  assert_int_equal(l.ids[0], ids[0]);
+  assert_int_equal(l.ids[1], ids[2]);
+  assert_int_equal(upsert(&e, "f1", "r.test", 4), ids[1]); /* back, same id and state */
+  l = lease(&e, e.a, "node-a", 10, 60);
+  assert_int_equal(l.n, 1);
+  assert_int_equal(l.ids[0], ids[1]);
+  const char *bad[] = {"a\nb"};
+  assert_int_equal(pgfeeds_retire_absent(e.a, bad, 1, on_done, &d), -EINVAL);
+  env_close(&e);
+}
+
 static void test_bad_arguments(void **state) {
   struct env e;
   env_open(&e, "t_args");
@@ -496,6 +526,7 @@ int main(void) {
       cmocka_unit_test(test_expired_lease_moves_to_other_node),
       cmocka_unit_test(test_renew_and_release),
       cmocka_unit_test(test_lease_scale),
+      cmocka_unit_test(test_retire_absent),
       cmocka_unit_test(test_bad_arguments),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

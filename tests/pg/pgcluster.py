@@ -118,8 +118,10 @@ def start(d):
     opts = " ".join([
         f"-p {c['port']}", "-c listen_addresses=127.0.0.1",
         f"-c unix_socket_directories={d}",
-        # A test cluster: durability is not under test, speed is welcome.
-        "-c fsync=off", "-c synchronous_commit=off", "-c full_page_writes=off",
+        # Tests kill the server, never the machine: fsync can go, but a commit must reach the
+        # WAL before it is acknowledged (no synchronous_commit=off), or a killed server forgets
+        # transactions its clients saw commit.
+        "-c fsync=off", "-c full_page_writes=off",
         "-c max_connections=40", "-c shared_buffers=16MB",
     ])
     # pg_ctl detaches postgres from us, so a `kill` from another process finds no zombie.

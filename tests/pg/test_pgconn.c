@@ -180,6 +180,36 @@ static void count_call(void *arg, int status, const PGresult *res, const char *m
 }
 static bool all_counted(void *arg) { return ((int *)arg)[0] == ((int *)arg)[1]; }
 
+/* Round trips through the loop, one query at a time on one connection (the queue keeps one in
+ * flight): 5000 parameterised INSERTs, each its own transaction; the rate is printed. */
+static void test_round_trip_rate(void **state) {
+  struct pgtest t;
+  struct node n = {0};
+  struct pgtest_result r;
+  assert_int_equal(pgtest_init(&t), 0);
+  struct pgconn *c = connect_node(&t, pgtest_conninfo(), &n, 5000);
+  assert_int_equal(pgtest_query(&t, c, "CREATE TEMP TABLE rate (n int)", 0, NULL, &r), 0);
+  uint64_t start = uv_hrtime();
+  int counts[2] = {0, 0};
+  for (int batch = 0; batch < 25; batch++) {
+    for (int i = 0; i < 200; i++) {
+      char num[16];
+      snprintf(num, sizeof num, "%d", batch * 200 + i);
+      const char *p[] = {num};
+      assert_int_equal(pgconn_query(c, "INSERT INTO rate VALUES ($1)", 1, p, count_call,
+                                    &counts[0]), 0);
+      counts[1]++;
+    }
+    assert_true(pgtest_until(&t, all_counted, counts, 20000));
+  }
+  double secs = (double)(uv_hrtime() - start) / 1e9;
+  assert_int_equal(pgtest_query(&t, c, "SELECT count(DISTINCT n) FROM rate", 0, NULL, &r), 0);
+  assert_string_equal(r.value, "5000");
+  print_message("5000 INSERTs, one at a time: %.2f s, %.0f per second\n", secs, 5000 / secs);
+  close_node(&t, c, &n);
+  assert_int_equal(pgtest_finish(&t), 0);
+}
+
 static void test_queue_bounded(void **state) {
   struct pgtest t;
   struct node n = {0};
@@ -414,6 +444,7 @@ int main(void) {
       cmocka_unit_test(test_password_from_passfile_only),
       cmocka_unit_test(test_fifo_order),
       cmocka_unit_test(test_queue_bounded),
+      cmocka_unit_test(test_round_trip_rate),
       cmocka_unit_test(test_sql_error_then_usable),
       cmocka_unit_test(test_open_transaction_rolled_back),
       cmocka_unit_test(test_statement_timeout),

@@ -30,6 +30,9 @@
  * after on_state reports the connection back. Callbacks may queue queries and may call
  * pgconn_close; the pgconn is freed only later, from the loop.
  *
+ * libpq buffers a result whole before handing it over: callers bound result sizes in their SQL
+ * (LIMIT), as pgfeeds does.
+ *
  * This module does not log (it is below the daemon): on_state hands the daemon libpq's message,
  * which never contains the password; pgconn_conninfo_redact renders the connection string for
  * a log line.

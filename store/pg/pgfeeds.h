@@ -12,8 +12,8 @@
  *    0) when the lease expired or another node holds it, so a slow node cannot undo a newer
  *    poll. A holder renews (pgfeeds_renew) before expiry or gives the fetch up: after expiry
  *    another node may poll the feed, and the host's slot is free again.
- * Lease candidates are ranked per host over every due feed, so one statement costs a scan of
- * the due feeds (an index range), not of all feeds.
+ * Cost: a lease statement ranks every due feed per host (a scan of the due feeds, whatever the
+ * batch size); at tens of thousands of feeds that is the figure to watch.
  */
 #ifndef BRAID_PGFEEDS_H
 #define BRAID_PGFEEDS_H

@@ -223,7 +223,17 @@ def reap():
             return
 
 
+def stop_on_signals():
+    """A timeout (CTest's) or Ctrl-C ends the test through the `finally` that stops the cluster,
+    rather than leave a postmaster behind."""
+    def handler(signum, frame):
+        raise SystemExit(128 + signum)
+    for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+        signal.signal(sig, handler)
+
+
 def run(argv):
+    stop_on_signals()
     bindir = find_bindir()
     if bindir is None:
         print("SKIP: PostgreSQL server binaries (initdb, pg_ctl, postgres) not found; "

@@ -1,8 +1,8 @@
 /* pgfeeds.c — feed definitions, leases and per-host slots in PostgreSQL. See pgfeeds.h.
  *
- * Why the lease statement is safe under READ COMMITTED with nodes racing: every row it hands
- * out — the feed's lease row and the host's slot row — is locked with FOR UPDATE SKIP LOCKED
- * and then updated. A row another node is taking right now is skipped; a row another node took
+ * Why the lease statement is safe under READ COMMITTED with nodes racing: every row its
+ * decision rests on — the feed's lease row and feed row, the host's slot row — is locked with
+ * FOR UPDATE SKIP LOCKED, and the lease and slot rows are then updated. A row another node is taking right now is skipped; a row another node took
  * and committed after this statement's snapshot is re-read when locked, and the lock's WHERE
  * (free or expired) is checked again on the new version, so it drops out. The decision "free"
  * is therefore always made on the newest committed row, under its lock. */
@@ -122,7 +122,9 @@ int pgfeeds_retire_absent(struct pgconn *c, const char *const *names, size_t n,
  *  ranked      due feeds with a free lease on those hosts, ranked per host (before locking:
  *              FOR UPDATE does not mix with window functions at one level)
  *  cand        of those, as many per host as we hold slots (twice, for rows skipped as
- *              locked), lease rows locked and re-checked
+ *              locked), the lease row and the feed row locked and re-checked: both, since a
+ *              node completing a feed frees its lease and moves its next_due in one commit, and
+ *              a snapshot from before that commit must not see a free lease on a due feed
  *  pick        the n-th candidate of a host paired with its n-th slot, oldest due first
  *  take_*      the lease and the slot written together */
 static const char lease_sql[] =
@@ -147,10 +149,12 @@ static const char lease_sql[] =
     "     AND (l.holder IS NULL OR l.expires <= now())),"
     " cand AS MATERIALIZED ("
     "   SELECT l.feed_id, r.host, r.next_due FROM feed_leases l"
+    "   JOIN feeds f ON f.id = l.feed_id"
     "   JOIN ranked r ON r.id = l.feed_id JOIN free_count fc ON fc.host = r.host"
     "   WHERE r.rn <= fc.n * 2 AND (l.holder IS NULL OR l.expires <= now())"
+    "     AND NOT f.retired AND f.next_due <= extract(epoch FROM now())::bigint"
     "   ORDER BY r.next_due, r.id LIMIT $2::int * 2"
-    "   FOR UPDATE OF l SKIP LOCKED),"
+    "   FOR UPDATE OF l, f SKIP LOCKED),"
     " cand_n AS (SELECT feed_id, host, next_due,"
     "   row_number() OVER (PARTITION BY host ORDER BY next_due, feed_id) AS rn FROM cand),"
     " slot_n AS (SELECT host, slot,"

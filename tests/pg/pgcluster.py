@@ -261,7 +261,11 @@ def run(argv):
                    BRAID_PG_DIR=d,
                    BRAID_PG_KILL=shlex.join(me + ["kill", d]),
                    BRAID_PG_START=shlex.join(me + ["start", d]))
-        rc = subprocess.run(argv, env=env).returncode
+        try:
+            rc = subprocess.run(argv, env=env).returncode
+        except OSError as e:
+            sys.stderr.write(f"pgcluster: cannot run {argv[0]}: {e}\n")
+            return 1
         if rc not in (0, SKIP_CODE):
             log_tail(d)
         return rc

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <uv.h>
 
+#include "bounds.h"
 #include "pgconn.h"
 
 #define PGTEST_SKIP 77

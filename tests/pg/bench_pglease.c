@@ -111,9 +111,14 @@ static void lease_next(struct bench *b, struct node *n) {
   }
 }
 
+/* No statement of the run in flight: a node that went idle (all polled, an error, or 50
+ * empty leases in a row) never starts again, so the run is over. */
 static bool finished(void *arg) {
   struct bench *b = arg;
-  return b->done >= b->feeds || b->errors > 0;
+  for (int i = 0; i < MAX_NODES; i++)
+    if (b->nodes[i].leasing || b->nodes[i].completing)
+      return false;
+  return true;
 }
 
 static int sql(struct bench *b, const char *text, char *value, size_t size) {

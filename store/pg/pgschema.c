@@ -59,7 +59,8 @@ struct migrate_op {
   pgschema_cb cb;
   void *arg;
   int tries;
-  int from;
+  int from; /* the version this call found first: what the caller is told */
+  int at;   /* the version the steps start from: the latest read */
 };
 
 static void on_tables(void *arg, int status, const PGresult *res, const char *message);
@@ -92,10 +93,10 @@ static void on_migrated(void *arg, int status, const PGresult *res, const char *
   finish(op, status, status == 0 ? "" : message);
 }
 
-/* The steps from op->from on, as one transaction. */
+/* The steps from op->at on, as one transaction. */
 static int send_steps(struct migrate_op *op) {
   size_t size = 1024;
-  for (int v = op->from; v < PGSCHEMA_VERSION; v++)
+  for (int v = op->at; v < PGSCHEMA_VERSION; v++)
     size += strlen(migrations[v]);
   char *sql = malloc(size);
   if (!sql)
@@ -108,8 +109,8 @@ static int send_steps(struct migrate_op *op) {
                    " OR (SELECT count(*) FROM braid_schema) > 1 THEN RAISE EXCEPTION"
                    " 'braid schema changed during migration' USING ERRCODE = '40001';"
                    " END IF; END $$;",
-                   op->from);
-  for (int v = op->from; v < PGSCHEMA_VERSION; v++)
+                   op->at);
+  for (int v = op->at; v < PGSCHEMA_VERSION; v++)
     n += snprintf(sql + n, size - (size_t)n, "%s", migrations[v]);
   snprintf(sql + n, size - (size_t)n,
            "DELETE FROM braid_schema; INSERT INTO braid_schema (version) VALUES (%d);",
@@ -179,11 +180,11 @@ static void decide(struct migrate_op *op, long long version) {
   }
   if (op->tries == 0)
     op->from = (int)version;
+  op->at = (int)version;
   if (version == PGSCHEMA_VERSION) {
     finish(op, 0, "");
     return;
   }
-  op->from = (int)version;
   int rc = send_steps(op);
   if (rc < 0)
     finish(op, rc, "queueing the migration");

@@ -24,9 +24,9 @@
 
 #define PGSCHEMA_VERSION 1
 
-/* status 0: the database is at PGSCHEMA_VERSION (from_version is what it was before: 0 for a
- * new database). Else -EPROTO (refused: message says why, nothing was changed), or a pgconn
- * error (-EIO with the server's message, -ECONNRESET, ...). */
+/* status 0: the database is at PGSCHEMA_VERSION (from_version is the version this call found
+ * first: 0 for a new database). Else -EPROTO (refused: message says why, nothing was changed),
+ * or a pgconn error (-EIO with the server's message, -ECONNRESET, ...). */
 typedef void (*pgschema_cb)(void *arg, int status, int from_version, const char *message);
 
 /* Brings the database c is connected to up to PGSCHEMA_VERSION; cb runs exactly once when

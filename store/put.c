@@ -158,7 +158,7 @@ static char *unit_uid(const struct put_ctx *c, const struct unit *u) {
   if (!r) r = buf_printf(&b, "/%s", c->ident_hex);
   if (!r && u->key[0]) r = buf_printf(&b, "/%s", u->key);
   if (r < 0) {
-    buf_free(&b);
+    buf_clear(&b);
     return NULL;
   }
   return buf_steal(&b);

@@ -176,7 +176,7 @@ int url_normalise(const char *url, char **ret) {
   }
   free(copy);
   if (r < 0) {
-    buf_free(&b);
+    buf_clear(&b);
     return r;
   }
   *ret = buf_steal(&b);

@@ -16,6 +16,6 @@ int cli_load_config(const char *cmd, const char *cli_path, struct braid_config *
   free(path);
   for (size_t i = 0; i < errs.n; i++)
     fprintf(stderr, "braid %s: %s\n", cmd, errs.items[i]);
-  msg_list_free(&errs);
+  msg_list_clear(&errs);
   return rc;
 }

@@ -92,7 +92,7 @@ int cmd_export(int argc, char **argv) {
     fprintf(stderr, "braid export: writing to stdout: %s\n", strerror(errno));
     status = 1;
   }
-  buf_free(&out);
+  buf_clear(&out);
   store_close(store);
   config_free(cfg);
   return status;

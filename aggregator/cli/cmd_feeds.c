@@ -135,7 +135,7 @@ static int load_config(const char *cli, struct braid_config **ret) {
   struct msg_list errs = {0};
   int rc = config_load(path, explicit_path, ret, &errs);
   print_errors(&errs);
-  msg_list_free(&errs);
+  msg_list_clear(&errs);
   free(path);
   return rc < 0 ? 2 : 0;
 }
@@ -146,11 +146,11 @@ static int load_feeds(const struct braid_config *c, struct feed_list *ret) {
   struct msg_list errs = {0};
   int rc = feeds_load(c->feeds_dir, ret, &errs);
   if (rc == -ENOENT) {
-    msg_list_free(&errs);
+    msg_list_clear(&errs);
     return 0;
   }
   print_errors(&errs);
-  msg_list_free(&errs);
+  msg_list_clear(&errs);
   return rc < 0 ? 2 : 0;
 }
 
@@ -159,7 +159,7 @@ static int feeds_list(const struct braid_config *c, const struct opts *o) {
   int status = load_feeds(c, &l);
   if (o->state || o->json) {
     int rc = feeds_print_state(c, &l, o->json);
-    feed_list_free(&l);
+    feed_list_clear(&l);
     return rc ? rc : status;
   }
   for (size_t i = 0; i < l.n; i++) {
@@ -168,7 +168,7 @@ static int feeds_list(const struct braid_config *c, const struct opts *o) {
     config_format_duration(d->interval_s ? d->interval_s : c->poll_interval_s, iv, sizeof iv);
     printf("%s\t%s\t%s\t%s\n", d->name, d->url, d->title ? d->title : "-", iv);
   }
-  feed_list_free(&l);
+  feed_list_clear(&l);
   return status;
 }
 
@@ -320,7 +320,7 @@ static int add_feed_url(const struct braid_config *c, const char *url, const cha
   } else {
     status = add_one(c, name, url, title, NULL);
   }
-  feed_list_free(&l);
+  feed_list_clear(&l);
   return status;
 }
 
@@ -427,8 +427,8 @@ static int import_opml(const struct braid_config *c, const struct opts *o) {
   fprintf(stderr, "braid import: %zu added, %zu skipped\n", added, skipped);
   if (added)
     say_pickup(c);
-  opml_list_free(&in);
-  feed_list_free(&have);
+  opml_list_clear(&in);
+  feed_list_clear(&have);
   return status;
 }
 
@@ -439,7 +439,7 @@ static int export_opml(const struct braid_config *c) {
     fprintf(stderr, "braid export-opml: cannot write the document\n");
     status = 1;
   }
-  feed_list_free(&l);
+  feed_list_clear(&l);
   return status;
 }
 

@@ -333,7 +333,7 @@ out:
   feed_parser_free(p);
   if (o.entries)
     fclose(o.entries);
-  buf_free(&o.line);
+  buf_clear(&o.line);
   if (!is_stdin)
     fclose(in);
   free(url);

@@ -90,7 +90,7 @@ static json_t *json_text(const char *s) {
     }
   }
   j = json_string(buf_str(&b));
-  buf_free(&b);
+  buf_clear(&b);
   return j;
 }
 
@@ -189,18 +189,18 @@ int cmd_split(int argc, char **argv) {
   if (r == -E2BIG) {
     fprintf(stderr, "braid split: %s: body is over BRAID_SPLIT_MAX_BODY_BYTES (%d bytes)\n",
             path, BRAID_SPLIT_MAX_BODY_BYTES);
-    buf_free(&body);
+    buf_clear(&body);
     return 1;
   }
   if (r < 0) {
     fprintf(stderr, "braid split: %s: %s\n", path, strerror(-r));
-    buf_free(&body);
+    buf_clear(&body);
     return 1;
   }
   struct liveblog *lb = NULL;
   char err[256];
   r = liveblog_split(buf_str(&body), body.len, &opt, &lb, err, sizeof err);
-  buf_free(&body);
+  buf_clear(&body);
   if (r < 0) {
     fprintf(stderr, "braid split: %s: %s\n", path, err[0] ? err : strerror(-r));
     return r == -EINVAL ? 2 : 1;

@@ -26,15 +26,14 @@
 #include "civil.h"
 #include "cli.h"
 #include "commands.h"
+#include "defaults.h"
 #include "store.h"
 
-#define TAIL_DEFAULT_ENTRIES 20
 #define TAIL_MAX_ENTRIES 100000 /* each entry is read whole; `braid export` is for more */
 /* How often -f looks for new entries, in ms. */
 #define TAIL_CHECK_INTERVAL_MS 1000
 /* Entries read per query while catching up, so a burst is printed in bounded memory. */
 #define TAIL_FOLLOW_BATCH 500
-#define TAIL_DEFAULT_STORE "/var/lib/braid/braid.db"
 
 /* The store to read: --store, else $BRAID_STORE, else [store] path of the braid.conf named by
  * --config / $BRAID_CONFIG / /etc/braid/braid.conf (defaults apply where that is absent).
@@ -76,7 +75,7 @@ static void usage(FILE *out) {
           "  --config FILE     braid.conf (default: $BRAID_CONFIG, else /etc/braid/braid.conf)\n"
           "  --store PATH      the store (default: $BRAID_STORE, else [store] path, else %s)\n\n"
           "Exit status: 0 success, 1 store unavailable, 2 usage error.\n",
-          TAIL_DEFAULT_ENTRIES, TAIL_DEFAULT_STORE);
+          BRAID_DEFAULT_TAIL_ENTRIES, BRAID_DEFAULT_STORE_PATH);
 }
 
 /* Writes s with control characters (tabs and newlines among them) as spaces, "-" if empty. */
@@ -249,7 +248,15 @@ static int parse_count(const char *s, size_t *ret) {
   return 0;
 }
 
-int cmd_tail(int argc, char **argv) {
+/* What the command line asked for. */
+struct tail_args {
+  bool follow;
+  size_t n;
+  const char *store, *config;
+};
+
+/* Reads argv into a; -1 to go on, else the exit status (usage errors are 2). */
+static int parse_args(int argc, char **argv, struct tail_args *a) {
   enum { OPT_CONFIG = 256, OPT_STORE };
   static const struct option options[] = {
       {"follow", no_argument, NULL, 'f'},
@@ -259,29 +266,27 @@ int cmd_tail(int argc, char **argv) {
       {"help", no_argument, NULL, 'h'},
       {NULL, 0, NULL, 0},
   };
-  bool follow_mode = false;
-  size_t n = TAIL_DEFAULT_ENTRIES;
-  const char *opt_store = NULL, *opt_config = NULL;
+  *a = (struct tail_args){.n = BRAID_DEFAULT_TAIL_ENTRIES};
   optind = 1;
   opterr = 0;
   int c;
   while ((c = getopt_long(argc, argv, ":fn:h", options, NULL)) != -1) {
     switch (c) {
     case 'f':
-      follow_mode = true;
+      a->follow = true;
       break;
     case 'n':
-      if (parse_count(optarg, &n) < 0) {
+      if (parse_count(optarg, &a->n) < 0) {
         fprintf(stderr, "braid tail: -n wants a number of entries from 0 to %d, not '%s'\n",
                 TAIL_MAX_ENTRIES, optarg);
         return 2;
       }
       break;
     case OPT_CONFIG:
-      opt_config = optarg;
+      a->config = optarg;
       break;
     case OPT_STORE:
-      opt_store = optarg;
+      a->store = optarg;
       break;
     case 'h':
       usage(stdout);
@@ -300,8 +305,16 @@ int cmd_tail(int argc, char **argv) {
             argv[optind]);
     return 2;
   }
+  return -1;
+}
+
+int cmd_tail(int argc, char **argv) {
+  struct tail_args a;
+  int r = parse_args(argc, argv, &a);
+  if (r >= 0)
+    return r;
   char *path;
-  int r = resolve_store_path(opt_store, opt_config, &path);
+  r = resolve_store_path(a.store, a.config, &path);
   if (r < 0) {
     if (r == -ENOMEM)
       fprintf(stderr, "braid tail: out of memory\n");
@@ -319,13 +332,13 @@ int cmd_tail(int argc, char **argv) {
   }
   /* The high-water mark first: anything committed after it is printed by follow. */
   if (store_max_seq(t.store, &t.last_seq) < 0 ||
-      (follow_mode && store_data_version(t.store, &t.data_version) < 0)) {
+      (a.follow && store_data_version(t.store, &t.data_version) < 0)) {
     fprintf(stderr, "braid tail: %s\n", store_errmsg(t.store));
     store_close(t.store);
     return 1;
   }
-  int status = n > 0 ? print_newest(&t, n) : 0;
-  if (status == 0 && follow_mode) {
+  int status = a.n > 0 ? print_newest(&t, a.n) : 0;
+  if (status == 0 && a.follow) {
     status = print_new(&t); /* catch up with what came meanwhile */
     if (status == 0)
       status = follow(&t);

@@ -98,7 +98,7 @@ static void probe_clear(struct probe *p) {
   free(p->content_type);
   free(p->final_url);
   feed_parser_free(p->parser);
-  buf_free(&p->page);
+  buf_clear(&p->page);
   memset(p, 0, sizeof *p);
 }
 

@@ -1,4 +1,4 @@
-/* config.c — braid.conf: defaults, parsing, validation (API in config.h). */
+/* config.c — braid.conf: defaults (from defaults.h), parsing, validation (API in config.h). */
 #include "config.h"
 
 #include <errno.h>
@@ -12,6 +12,7 @@
 #include <netinet/in.h>
 
 #include "bounds.h"
+#include "defaults.h"
 #include "ini_read.h"
 #include "listen.h"
 #include "log.h"
@@ -36,7 +37,7 @@ int msg_list_addf(struct msg_list *l, const char *fmt, ...) {
   return 0;
 }
 
-void msg_list_free(struct msg_list *l) {
+void msg_list_clear(struct msg_list *l) {
   for (size_t i = 0; i < l->n; i++)
     free(l->items[i]);
   free(l->items);
@@ -107,7 +108,7 @@ int config_choose_path(const char *cli_path, char **ret_path, bool *ret_explicit
   if (!p) {
     p = getenv(BRAID_CONFIG_ENV);
     if (!p || !*p) {
-      p = BRAID_CONFIG_DEFAULT_PATH;
+      p = BRAID_DEFAULT_CONFIG_PATH;
       explicit_path = false;
     }
   }
@@ -166,24 +167,24 @@ int config_defaults(const char *path, struct braid_config **ret) {
     return -ENOMEM;
   c->path = absolute_path(path);
   c->dir = c->path ? dir_of(c->path) : NULL;
-  c->store_path = strdup("/var/lib/braid/braid.db");
-  c->http_listen = strdup("127.0.0.1:8080");
+  c->store_path = strdup(BRAID_DEFAULT_STORE_PATH);
+  c->http_listen = strdup(BRAID_DEFAULT_LISTEN);
   c->user_agent = strdup(BRAID_DEFAULT_USER_AGENT);
-  c->feeds_dir = c->dir ? path_join(c->dir, "feeds.d") : NULL;
-  c->poll_interval_s = 15 * 60;
-  c->poll_concurrency = 8;
-  c->poll_per_host = 2;
-  c->poll_timeout_s = 60;
-  c->poll_connect_timeout_s = 15;
-  c->poll_low_speed_limit = 64;
-  c->poll_low_speed_time_s = 30;
-  c->poll_max_bytes = 10 * 1024 * 1024;
-  c->poll_max_redirects = 5;
-  c->stream_entries = 200;
-  c->stream_retention_s = 30 * 86400;
-  c->stream_per_feed = 1000;
-  c->stream_title = strdup("braid");
-  c->log_level = LOG_LEVEL_INFO;
+  c->feeds_dir = c->dir ? path_join(c->dir, BRAID_DEFAULT_FEEDS_DIR) : NULL;
+  c->poll_interval_s = BRAID_DEFAULT_POLL_INTERVAL_S;
+  c->poll_concurrency = BRAID_DEFAULT_POLL_CONCURRENCY;
+  c->poll_per_host = BRAID_DEFAULT_POLL_PER_HOST;
+  c->poll_timeout_s = BRAID_DEFAULT_POLL_TIMEOUT_S;
+  c->poll_connect_timeout_s = BRAID_DEFAULT_POLL_CONNECT_TIMEOUT_S;
+  c->poll_low_speed_limit = BRAID_DEFAULT_POLL_LOW_SPEED_LIMIT;
+  c->poll_low_speed_time_s = BRAID_DEFAULT_POLL_LOW_SPEED_TIME_S;
+  c->poll_max_bytes = BRAID_DEFAULT_POLL_MAX_BYTES;
+  c->poll_max_redirects = BRAID_DEFAULT_POLL_MAX_REDIRECTS;
+  c->stream_entries = BRAID_DEFAULT_STREAM_ENTRIES;
+  c->stream_retention_s = BRAID_DEFAULT_STREAM_RETENTION_S;
+  c->stream_per_feed = BRAID_DEFAULT_STREAM_PER_FEED;
+  c->stream_title = strdup(BRAID_DEFAULT_STREAM_TITLE);
+  c->log_level = BRAID_DEFAULT_LOG_LEVEL;
   if (!c->path || !c->dir || !c->store_path || !c->http_listen || !c->user_agent ||
       !c->feeds_dir || !c->stream_title) {
     config_free(c);
@@ -211,7 +212,7 @@ static const struct key_spec keys[] = {
     {"http", "token_file", K_PATH, OFF(http_token_file), 0, 0},
     {"http", "publish_feed_queries", K_BOOL, OFF(http_publish_feed_queries), 0, 0},
     {"http", "remote_images", K_BOOL, OFF(http_remote_images), 0, 0},
-    {"poll", "interval", K_DURATION, OFF(poll_interval_s), 1, 30 * 86400},
+    {"poll", "interval", K_DURATION, OFF(poll_interval_s), 1, BRAID_POLL_INTERVAL_MAX_S},
     {"poll", "concurrency", K_UINT, OFF(poll_concurrency), 1, 1024},
     {"poll", "per_host", K_UINT, OFF(poll_per_host), 1, 64},
     {"poll", "timeout", K_DURATION, OFF(poll_timeout_s), 1, 3600},
@@ -257,46 +258,54 @@ static int set_string(struct ini_read *r, char **slot, char *value) {
   return 0;
 }
 
-static int conf_kv(struct ini_read *r, const char *section, const char *key, const char *value) {
-  struct conf_parse *p = r->user;
-  const struct key_spec *k = NULL;
-  size_t idx = 0;
-  for (idx = 0; idx < NKEYS; idx++)
-    if (strcmp(keys[idx].section, section) == 0 && strcmp(keys[idx].key, key) == 0) {
-      k = &keys[idx];
-      break;
-    }
-  if (!k) {
-    if (!*section)
-      ini_read_error(r, "key '%s' outside any [section]", key);
+/* A number key: value read by the key's own parser, then held to k's range. */
+static void set_number(struct ini_read *r, const struct key_spec *k, char *field,
+                       const char *value) {
+  switch (k->kind) {
+  case K_DURATION: {
+    int64_t v;
+    if (config_parse_duration(value, &v) < 0)
+      ini_read_error(r, "%s: '%s' is not a duration (like 30s, 5m, 2h, 1d)", k->key, value);
+    else if (v < k->min || v > k->max)
+      ini_read_error(r, "%s: %s is out of range (%llds..%llds)", k->key, value,
+                     (long long)k->min, (long long)k->max);
     else
-      ini_read_error(r, "unknown key '%s' in [%s]", key, section);
-    return 0;
+      *(int64_t *)field = v;
+    return;
   }
-  if (p->line_of[idx]) {
-    ini_read_error(r, "duplicate key '%s' in [%s] (first on line %d)", key, section,
-                   p->line_of[idx]);
-    return 0;
+  case K_SIZE: {
+    uint64_t v;
+    if (config_parse_size(value, &v) < 0)
+      ini_read_error(r, "%s: '%s' is not a size (like 512K, 10M, 4096)", k->key, value);
+    else if (v < (uint64_t)k->min || v > (uint64_t)k->max)
+      ini_read_error(r, "%s: %s is out of range (%lld..%lld bytes)", k->key, value,
+                     (long long)k->min, (long long)k->max);
+    else
+      *(uint64_t *)field = v;
+    return;
   }
-  p->line_of[idx] = r->lineno;
-  char *field = (char *)p->c + k->offset;
-  if (!*value && k->offset == OFF(output_dir)) { /* "dir =" spells out the default: unset */
-    free(p->c->output_dir);
-    p->c->output_dir = NULL;
-    return 0;
+  default: { /* K_UINT */
+    char *end;
+    errno = 0;
+    long long v = strtoll(value, &end, 10);
+    if (errno || *end || value[0] == '-' || value[0] == '+' || v < k->min || v > k->max)
+      ini_read_error(r, "%s: '%s' is not a whole number in %lld..%lld", k->key, value,
+                     (long long)k->min, (long long)k->max);
+    else
+      *(unsigned *)field = (unsigned)v;
+    return;
   }
-  if (!*value) {
-    ini_read_error(r, "empty value for '%s'", key);
-    return 0;
   }
-  /* Values end up in paths, request headers, the listen address and log lines. */
-  if (text_has_control(value)) {
-    ini_read_error(r, "%s: control character in value", key);
-    return 0;
-  }
+}
+
+/* Stores value (non-empty, no control characters) into c's field for key k; a value k's
+ * parser refuses is reported on r and leaves the default. 0 or -ENOMEM. */
+static int set_value(struct ini_read *r, struct braid_config *c, const struct key_spec *k,
+                     const char *value) {
+  char *field = (char *)c + k->offset;
   switch (k->kind) {
   case K_PATH:
-    return set_string(r, (char **)field, path_join(p->c->dir, value));
+    return set_string(r, (char **)field, path_join(c->dir, value));
   case K_STRING:
     return set_string(r, (char **)field, strdup(value));
   case K_LISTEN:
@@ -319,54 +328,63 @@ static int conf_kv(struct ini_read *r, const char *section, const char *key, con
     else if (strcmp(value, "no") == 0 || strcmp(value, "false") == 0 || strcmp(value, "off") == 0)
       *(bool *)field = false;
     else
-      ini_read_error(r, "%s: '%s' is not yes or no", key, value);
+      ini_read_error(r, "%s: '%s' is not yes or no", k->key, value);
     return 0;
   case K_LOGLEVEL:
     if (log_level_parse(value, (int *)field) < 0)
       ini_read_error(r, "level: '%s' is not err, warning, notice, info or debug", value);
     return 0;
-  case K_DURATION: {
-    int64_t v;
-    if (config_parse_duration(value, &v) < 0) {
-      ini_read_error(r, "%s: '%s' is not a duration (like 30s, 5m, 2h, 1d)", key, value);
-      return 0;
-    }
-    if (v < k->min || v > k->max) {
-      ini_read_error(r, "%s: %s is out of range (%llds..%llds)", key, value,
-                     (long long)k->min, (long long)k->max);
-      return 0;
-    }
-    *(int64_t *)field = v;
+  case K_DURATION:
+  case K_SIZE:
+  case K_UINT:
+    set_number(r, k, field, value);
     return 0;
-  }
-  case K_SIZE: {
-    uint64_t v;
-    if (config_parse_size(value, &v) < 0) {
-      ini_read_error(r, "%s: '%s' is not a size (like 512K, 10M, 4096)", key, value);
-      return 0;
-    }
-    if (v < (uint64_t)k->min || v > (uint64_t)k->max) {
-      ini_read_error(r, "%s: %s is out of range (%lld..%lld bytes)", key, value,
-                     (long long)k->min, (long long)k->max);
-      return 0;
-    }
-    *(uint64_t *)field = v;
-    return 0;
-  }
-  case K_UINT: {
-    char *end;
-    errno = 0;
-    long long v = strtoll(value, &end, 10);
-    if (errno || *end || value[0] == '-' || value[0] == '+' || v < k->min || v > k->max) {
-      ini_read_error(r, "%s: '%s' is not a whole number in %lld..%lld", key, value,
-                     (long long)k->min, (long long)k->max);
-      return 0;
-    }
-    *(unsigned *)field = (unsigned)v;
-    return 0;
-  }
   }
   return 0;
+}
+
+/* The spec of [section] key and its index in keys, or NULL when braid.conf has no such key. */
+static const struct key_spec *find_key(const char *section, const char *key, size_t *ret_idx) {
+  for (size_t i = 0; i < NKEYS; i++)
+    if (strcmp(keys[i].section, section) == 0 && strcmp(keys[i].key, key) == 0) {
+      *ret_idx = i;
+      return &keys[i];
+    }
+  return NULL;
+}
+
+static int conf_kv(struct ini_read *r, const char *section, const char *key, const char *value) {
+  struct conf_parse *p = r->user;
+  size_t idx = 0;
+  const struct key_spec *k = find_key(section, key, &idx);
+  if (!k) {
+    if (!*section)
+      ini_read_error(r, "key '%s' outside any [section]", key);
+    else
+      ini_read_error(r, "unknown key '%s' in [%s]", key, section);
+    return 0;
+  }
+  if (p->line_of[idx]) {
+    ini_read_error(r, "duplicate key '%s' in [%s] (first on line %d)", key, section,
+                   p->line_of[idx]);
+    return 0;
+  }
+  p->line_of[idx] = r->lineno;
+  if (!*value && k->offset == OFF(output_dir)) { /* "dir =" spells out the default: unset */
+    free(p->c->output_dir);
+    p->c->output_dir = NULL;
+    return 0;
+  }
+  if (!*value) {
+    ini_read_error(r, "empty value for '%s'", key);
+    return 0;
+  }
+  /* Values end up in paths, request headers, the listen address and log lines. */
+  if (text_has_control(value)) {
+    ini_read_error(r, "%s: control character in value", key);
+    return 0;
+  }
+  return set_value(r, p->c, k, value);
 }
 
 static int conf_section(struct ini_read *r, const char *section) {

@@ -15,12 +15,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "defaults.h"
 #include "liveblog.h"
 
-#define BRAID_CONFIG_DEFAULT_PATH "/etc/braid/braid.conf"
 #define BRAID_CONFIG_ENV "BRAID_CONFIG"
-#define BRAID_PROJECT_URL "https://github.com/braid-feeds/braid"
-#define BRAID_DEFAULT_USER_AGENT "braid/" BRAID_VERSION " (+" BRAID_PROJECT_URL ")"
 
 /* A growable list of owned, NUL-terminated messages. Zero-initialise before use. */
 struct msg_list {
@@ -30,11 +28,13 @@ struct msg_list {
 };
 /* 0 or -ENOMEM (the message is then lost, but the list stays valid). */
 int msg_list_addf(struct msg_list *l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-void msg_list_free(struct msg_list *l);
+/* Frees the messages and leaves l empty (l itself is the caller's). */
+void msg_list_clear(struct msg_list *l);
 
 /* enum liveblog_mode (auto | always | never), its names and their parser: liveblog.h. */
 
-/* Everything braid.conf can say, defaults filled in. Strings are owned by the struct. */
+/* Everything braid.conf can say, defaults (defaults.h) filled in. Strings are owned by the
+ * struct. */
 struct braid_config {
   char *path;                  /* absolute path of the configuration file (read or defaulted) */
   char *dir;                   /* its directory: the base of relative paths */
@@ -71,7 +71,7 @@ struct braid_config {
 };
 
 /* Which file to read: cli_path (from --config) if not NULL, else $BRAID_CONFIG if set and
- * non-empty, else BRAID_CONFIG_DEFAULT_PATH. *ret_explicit says whether the user named it (an
+ * non-empty, else BRAID_DEFAULT_CONFIG_PATH. *ret_explicit says whether the user named it (an
  * explicitly named file must exist; the default one may be absent). *ret_path is malloc'ed.
  * 0 or -ENOMEM. */
 int config_choose_path(const char *cli_path, char **ret_path, bool *ret_explicit);
@@ -97,7 +97,7 @@ void config_format_duration(int64_t seconds, char *out, size_t size);
 /* "10M", "512K", "1G", "4096" (bytes; K = 1024); 0 or -EINVAL. */
 int config_parse_size(const char *s, uint64_t *ret_bytes);
 
-/* One feeds.d/NAME.feed. Strings owned by the struct (freed by feed_list_free). */
+/* One feeds.d/NAME.feed. Strings owned by the struct (freed by feed_list_clear). */
 struct feed_def {
   char *name;                 /* file name without .feed: [A-Za-z0-9._-]+, no leading dot */
   char *url;                  /* http://, https:// or file:// */
@@ -117,7 +117,8 @@ struct feed_list {
   struct feed_def *items;
   size_t n;
 };
-void feed_list_free(struct feed_list *l);
+/* Frees the definitions and leaves l empty (l itself is the caller's). */
+void feed_list_clear(struct feed_list *l);
 /* The feed called name, or NULL. */
 const struct feed_def *feed_list_find(const struct feed_list *l, const char *name);
 /* true when a and b say the same thing (every field but source). */

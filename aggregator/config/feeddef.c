@@ -57,7 +57,7 @@ void feed_def_clear(struct feed_def *d) {
   memset(d, 0, sizeof *d);
 }
 
-void feed_list_free(struct feed_list *l) {
+void feed_list_clear(struct feed_list *l) {
   for (size_t i = 0; i < l->n; i++)
     feed_def_clear(&l->items[i]);
   free(l->items);
@@ -148,7 +148,7 @@ static int feed_kv(struct ini_read *r, const char *section, const char *key, con
   }
   if (line == &p->line_interval) {
     int64_t v;
-    if (config_parse_duration(value, &v) < 0 || v < 1 || v > 30 * 86400) {
+    if (config_parse_duration(value, &v) < 0 || v < 1 || v > BRAID_POLL_INTERVAL_MAX_S) {
       ini_read_error(r, "interval: '%s' is not a duration from 1s to 30d (like 30s, 5m, 2h)",
                      value);
       return 0;
@@ -358,7 +358,7 @@ int feeds_reload(const char *dir, const struct feed_list *old, struct feed_list 
     free(names[i]);
   free(names);
   if (rc < 0) {
-    feed_list_free(ret);
+    feed_list_clear(ret);
     return rc;
   }
   if (ret->n > 0) /* qsort's pointer must be valid even for 0 items */

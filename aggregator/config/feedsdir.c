@@ -136,10 +136,6 @@ static int title_line(struct buf *b, const char *title) {
   return rc < 0 ? rc : buf_append_char(b, '\n');
 }
 
-int feedsdir_add(const char *dir, const char *name, const char *url, const char *title) {
-  return feedsdir_add_categories(dir, name, url, title, NULL);
-}
-
 int feedsdir_add_categories(const char *dir, const char *name, const char *url,
                             const char *title, const char *categories) {
   if (!feed_name_valid(name) || !feed_url_valid(url))
@@ -155,12 +151,12 @@ int feedsdir_add_categories(const char *dir, const char *name, const char *url,
   if (rc == 0 && categories && *categories)
     rc = buf_printf(&b, "categories = %s\n", categories);
   if (rc < 0) {
-    buf_free(&b);
+    buf_clear(&b);
     return rc == -E2BIG ? -EINVAL : rc;
   }
   rc = mkdir_p(dir);
   if (rc < 0) {
-    buf_free(&b);
+    buf_clear(&b);
     return rc;
   }
   char final[4096], tmp[4096];
@@ -169,7 +165,7 @@ int feedsdir_add_categories(const char *dir, const char *name, const char *url,
   int fd = mkostemp(tmp, O_CLOEXEC);
   if (fd < 0) {
     rc = -errno;
-    buf_free(&b);
+    buf_clear(&b);
     return rc;
   }
   errno = 0;
@@ -181,7 +177,7 @@ int feedsdir_add_categories(const char *dir, const char *name, const char *url,
   if (rc == 0 && link(tmp, final) < 0)
     rc = -errno;
   unlink(tmp);
-  buf_free(&b);
+  buf_clear(&b);
   if (rc == 0) {
     int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (dfd >= 0) {

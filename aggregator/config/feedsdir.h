@@ -13,12 +13,10 @@
  * "example.org-live". Written into out (size bytes). 0, or -EINVAL if nothing usable. */
 int feedsdir_name_from_url(const char *url, char *out, size_t size);
 
-/* Writes dir/NAME.feed with url and title (NULL for none). Creates dir if missing (mode
- * 0755). 0; -EEXIST if the file exists; -EINVAL for a bad name, URL or a title holding a
- * newline; other -errno. */
-int feedsdir_add(const char *dir, const char *name, const char *url, const char *title);
-/* feedsdir_add with a categories line too ("News/World, Sport"; NULL or "" for none; a control
- * character or a ';' in it is -EINVAL). */
+/* Writes dir/NAME.feed with url, title (NULL for none) and a categories line ("News/World,
+ * Sport"; NULL or "" for none). Creates dir if missing (mode 0755). 0; -EEXIST if the file
+ * exists; -EINVAL for a bad name, URL, a title holding a newline, or categories holding a
+ * control character or a ';'; other -errno. */
 int feedsdir_add_categories(const char *dir, const char *name, const char *url,
                             const char *title, const char *categories);
 

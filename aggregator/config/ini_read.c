@@ -35,6 +35,49 @@ static const char *comment_start(const char *s, const char *end) {
   return end;
 }
 
+/* A "[name]" line in s..cend (comment cut off): reported and 1 when it is bad, else handed
+ * to on_section (its result: 0, or negative to stop). */
+static int check_section(struct ini_read *r, const char *s, const char *cend, size_t room) {
+  const char *close = memchr(s, ']', (size_t)(cend - s));
+  if (!close) {
+    ini_read_error(r, "unterminated [section]");
+    return 1;
+  }
+  if ((size_t)(close - s) >= room) {
+    ini_read_error(r, "section name too long");
+    return 1;
+  }
+  if (!r->on_section) {
+    ini_read_error(r, "this file takes no [sections]");
+    return 1;
+  }
+  const char *a = s + 1, *z = close;
+  while (a < z && is_blank(*a))
+    a++;
+  while (z > a && is_blank(z[-1]))
+    z--;
+  char name[256];
+  snprintf(name, sizeof name, "%.*s", (int)(z - a), a);
+  int rc = r->on_section(r, name);
+  return rc < 0 ? rc : 0;
+}
+
+/* A "key = value" line: reported and 1 when it has no separator or inih cannot hold its key. */
+static int check_key(struct ini_read *r, const char *s, const char *cend, size_t room) {
+  const char *sep = s;
+  while (sep < cend && *sep != '=' && *sep != ':')
+    sep++;
+  if (sep == cend) {
+    ini_read_error(r, "expected 'key = value'");
+    return 1;
+  }
+  if ((size_t)(sep - s) >= room) {
+    ini_read_error(r, "key too long");
+    return 1;
+  }
+  return 0;
+}
+
 /* The fgets-like reader inih calls: hands it one checked, left-trimmed line at a time. */
 static char *reader(char *str, int num, void *stream) {
   struct ini_read *r = stream;
@@ -71,45 +114,13 @@ static char *reader(char *str, int num, void *stream) {
     }
     const char *cend = comment_start(s, end);
     size_t room = (size_t)num - 2; /* inih's buffer keeps a '\n' and a NUL */
-    if (*s == '[') {
-      const char *close = memchr(s, ']', (size_t)(cend - s));
-      if (!close) {
-        ini_read_error(r, "unterminated [section]");
-        continue;
-      }
-      if ((size_t)(close - s) >= room) {
-        ini_read_error(r, "section name too long");
-        continue;
-      }
-      if (!r->on_section) {
-        ini_read_error(r, "this file takes no [sections]");
-        continue;
-      }
-      const char *a = s + 1, *z = close;
-      while (a < z && is_blank(*a))
-        a++;
-      while (z > a && is_blank(z[-1]))
-        z--;
-      char name[256];
-      snprintf(name, sizeof name, "%.*s", (int)(z - a), a);
-      int rc = r->on_section(r, name);
-      if (rc < 0) {
-        r->fatal = rc;
-        return NULL;
-      }
-    } else {
-      const char *sep = s;
-      while (sep < cend && *sep != '=' && *sep != ':')
-        sep++;
-      if (sep == cend) {
-        ini_read_error(r, "expected 'key = value'");
-        continue;
-      }
-      if ((size_t)(sep - s) >= room) {
-        ini_read_error(r, "key too long");
-        continue;
-      }
+    int rc = *s == '[' ? check_section(r, s, cend, room) : check_key(r, s, cend, room);
+    if (rc < 0) {
+      r->fatal = rc;
+      return NULL;
     }
+    if (rc > 0)
+      continue;
     size_t give = r->raw_len;
     if (give > room) {
       give = room;
@@ -230,6 +241,6 @@ int read_small_file(const char *path, size_t max, char **ret, size_t *ret_len) {
     rc = -ENOMEM;
 out:
   close(fd);
-  buf_free(&b);
+  buf_clear(&b);
   return rc;
 }

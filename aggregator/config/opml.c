@@ -12,7 +12,7 @@
 #include "bounds.h"
 #include "ini_read.h"
 
-void opml_list_free(struct opml_list *l) {
+void opml_list_clear(struct opml_list *l) {
   for (size_t i = 0; i < l->n; i++) {
     free(l->items[i].url);
     free(l->items[i].title);
@@ -134,10 +134,35 @@ static int add_feed(struct opml_list *l, size_t *alloc, char *url, char *title) 
   return 0;
 }
 
-int opml_read_memory(const char *data, size_t len, const char *name, struct opml_list *ret,
-                     char *err, size_t err_size) {
+/* The <outline> the reader is on, at depth: a feed (it has a URL; added to ret under the
+ * open folders' path) or a folder (its title names the feeds inside). 0 or -ENOMEM. */
+static int read_outline(xmlTextReaderPtr r, int depth, struct folders *folders,
+                        struct opml_list *ret, size_t *alloc) {
   static const char *const url_names[] = {"xmlUrl", "xmlURL", "xmlurl", NULL};
   static const char *const title_names[] = {"title", "text", NULL};
+  folders_pop_to(folders, depth);
+  char *url = attr(r, url_names);
+  if (!url) {
+    char *t = xmlTextReaderIsEmptyElement(r) ? NULL : folder_title(attr(r, title_names));
+    if (t && folders->n <= BRAID_OPML_MAX_DEPTH) {
+      folders->title[folders->n] = t;
+      folders->depth[folders->n++] = depth;
+    } else {
+      free(t);
+    }
+    return 0;
+  }
+  int rc = add_feed(ret, alloc, url, attr(r, title_names));
+  if (rc < 0) {
+    free(url);
+    return rc;
+  }
+  ret->items[ret->n - 1].category = folders_path(folders);
+  return 0;
+}
+
+int opml_read_memory(const char *data, size_t len, const char *name, struct opml_list *ret,
+                     char *err, size_t err_size) {
   ret->items = NULL;
   ret->n = 0;
   err[0] = '\0';
@@ -185,25 +210,9 @@ int opml_read_memory(const char *data, size_t len, const char *name, struct opml
       rc = -E2BIG;
       break;
     }
-    folders_pop_to(&folders, depth);
-    char *url = attr(r, url_names);
-    if (!url) {
-      /* A folder: an outline with children. Its title names the feeds inside. */
-      char *t = xmlTextReaderIsEmptyElement(r) ? NULL : folder_title(attr(r, title_names));
-      if (t && folders.n <= BRAID_OPML_MAX_DEPTH) {
-        folders.title[folders.n] = t;
-        folders.depth[folders.n++] = depth;
-      } else {
-        free(t);
-      }
-      continue;
-    }
-    rc = add_feed(ret, &alloc, url, attr(r, title_names));
-    if (rc < 0) {
-      free(url);
+    rc = read_outline(r, depth, &folders, ret, &alloc);
+    if (rc < 0)
       break;
-    }
-    ret->items[ret->n - 1].category = folders_path(&folders);
   }
   folders_pop_to(&folders, 0);
   if (rc == 0 && st < 0) {
@@ -220,7 +229,7 @@ int opml_read_memory(const char *data, size_t len, const char *name, struct opml
   xmlFreeTextReader(r);
   xmlSetExternalEntityLoader(saved);
   if (rc < 0)
-    opml_list_free(ret);
+    opml_list_clear(ret);
   return rc;
 }
 

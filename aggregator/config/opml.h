@@ -24,7 +24,7 @@ struct opml_list {
   struct opml_feed *items;
   size_t n;
 };
-void opml_list_free(struct opml_list *l);
+void opml_list_clear(struct opml_list *l);
 
 /* Reads the OPML document at path. 0 with *ret filled (in document order), or a negative code
  * with a message in err ("FILE:LINE: ..."). */

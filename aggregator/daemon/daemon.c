@@ -16,6 +16,7 @@
 #include "loopctx.h"
 #include "notify.h"
 #include "pollerlock.h"
+#include "streamread.h"
 
 /* How often retention pruning and the static export run, in milliseconds. */
 #define UPKEEP_INTERVAL_MS (10 * 60 * 1000)
@@ -327,7 +328,7 @@ static int provider_get_stream(void *userdata, const char *feed, size_t n, int64
   struct daemon *d = userdata;
   if (feed && !find_rt(d, feed))
     return -ENOENT;
-  return export_query(d->store, feed, n, since, ret);
+  return stream_read(d->store, feed, n, since, ret);
 }
 
 static int provider_get_metrics(void *userdata, struct buf *out) {
@@ -461,12 +462,12 @@ void daemon_feeds_rescan(struct daemon *d, const char *event) {
   int rc = feeds_reload(d->cfg->feeds_dir, &d->feeds, &fresh, &errs);
   log_config_errors(d, &errs, LOG_LEVEL_WARNING);
   size_t n_errors = errs.n;
-  msg_list_free(&errs);
+  msg_list_clear(&errs);
   if (rc < 0 && rc != -EINVAL) {
     char dir[512];
     log_event(d->log, LOG_LEVEL_ERR, event, "dir=%s result=kept-old error=%s",
               log_value(dir, sizeof dir, d->cfg->feeds_dir), strerror(-rc));
-    feed_list_free(&fresh);
+    feed_list_clear(&fresh);
     return;
   }
   struct feed_diff *diff = NULL;
@@ -491,7 +492,7 @@ void daemon_feeds_rescan(struct daemon *d, const char *event) {
     }
   }
   free(diff);
-  feed_list_free(&d->feeds);
+  feed_list_clear(&d->feeds);
   d->feeds = fresh;
   /* The watch also fires for editors' temporary files: a rescan that found nothing to do
    * is not worth an info line. */
@@ -584,7 +585,7 @@ static void teardown(struct daemon *d) {
   sched_queue_free(d->queue);
   store_close(d->store);
   poller_lock_release(d->poller_lock);
-  feed_list_free(&d->feeds);
+  feed_list_clear(&d->feeds);
   config_free(d->cfg);
   free(d->watched_dir);
 }
@@ -698,7 +699,7 @@ int daemon_main(const struct daemon_options *opt, struct logger *lg) {
     rc = config_load(path, explicit_path, &d.cfg, &errs);
   free(path);
   log_config_errors(&d, &errs, LOG_LEVEL_ERR);
-  msg_list_free(&errs);
+  msg_list_clear(&errs);
   if (rc < 0)
     return 2;
   if (!opt->log_level_set)
@@ -706,7 +707,7 @@ int daemon_main(const struct daemon_options *opt, struct logger *lg) {
   rc = feeds_load(d.cfg->feeds_dir, &d.feeds, &errs);
   bool config_errors = errs.n > 0;
   log_config_errors(&d, &errs, LOG_LEVEL_ERR);
-  msg_list_free(&errs);
+  msg_list_clear(&errs);
   if (rc < 0 && rc != -EINVAL) {
     teardown(&d);
     return 2;

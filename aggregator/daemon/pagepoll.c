@@ -38,7 +38,7 @@ static void page_job_free(struct page_job *j) {
   free(j->feed);
   free(j->tz);
   store_page_state_clear(&j->st);
-  buf_free(&j->body);
+  buf_clear(&j->body);
   free(j->effective_url);
   free(j->etag);
   free(j->last_modified);

@@ -143,7 +143,7 @@ void daemon_config_reload(struct daemon *d) {
     log_event(d->log, LOG_LEVEL_ERR, "config", "error=%s",
               log_value(why, sizeof why, errs.items[i]));
   }
-  msg_list_free(&errs);
+  msg_list_clear(&errs);
   if (rc < 0) {
     log_event(d->log, LOG_LEVEL_ERR, "reload", "config=%s result=kept-old error=%s", where,
               rc == -EINVAL ? "invalid" : strerror(-rc));

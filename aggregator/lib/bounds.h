@@ -188,6 +188,8 @@
 /* Largest OPML file imported, in bytes, and deepest outline nesting. */
 #define BRAID_OPML_MAX_FILE_BYTES (8 * 1024 * 1024)
 #define BRAID_OPML_MAX_DEPTH 32
+/* Longest poll interval, in seconds: [poll] interval and a feed's own interval share it. */
+#define BRAID_POLL_INTERVAL_MAX_S (30 * 86400)
 
 
 /* ---- render and serve (render.c, serve.c) --------------------------------------------- */

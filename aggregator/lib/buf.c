@@ -14,7 +14,7 @@ void buf_init(struct buf *b, size_t cap) {
   b->cap = cap;
 }
 
-void buf_free(struct buf *b) {
+void buf_clear(struct buf *b) {
   if (!b)
     return;
   free(b->data);
@@ -64,7 +64,8 @@ int buf_append_str(struct buf *b, const char *s) { return buf_append(b, s, strle
 
 int buf_append_char(struct buf *b, char c) { return buf_append(b, &c, 1); }
 
-int buf_vprintf(struct buf *b, const char *fmt, va_list ap) {
+static __attribute__((format(printf, 2, 0))) int buf_vprintf(struct buf *b, const char *fmt,
+                                                              va_list ap) {
   va_list ap2;
   va_copy(ap2, ap);
   int n = vsnprintf(NULL, 0, fmt, ap2);

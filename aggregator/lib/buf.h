@@ -3,7 +3,7 @@
  * Promise: the contents are always NUL-terminated (so text can be handed to C string
  * functions), growth is geometric, and no append ever takes the buffer past `cap` bytes:
  * it fails with -E2BIG instead, leaving the buffer as it was. Zero-initialise a struct buf
- * (or call buf_init) before use; buf_free releases the memory and leaves an empty buffer.
+ * (or call buf_init) before use; buf_clear releases the memory and leaves an empty buffer.
  */
 #ifndef BRAID_BUF_H
 #define BRAID_BUF_H
@@ -19,7 +19,7 @@ struct buf {
 };
 
 void buf_init(struct buf *b, size_t cap);
-void buf_free(struct buf *b);
+void buf_clear(struct buf *b);
 /* Empties the buffer but keeps its memory for reuse. */
 void buf_reset(struct buf *b);
 /* 0, -ENOMEM, or -E2BIG when the cap would be exceeded. */
@@ -27,7 +27,6 @@ int buf_append(struct buf *b, const void *data, size_t len);
 int buf_append_str(struct buf *b, const char *s);
 int buf_append_char(struct buf *b, char c);
 int buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-int buf_vprintf(struct buf *b, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 /* Hands the contents to the caller (who frees them) and leaves the buffer empty.
  * Never NULL on success: an empty buffer yields an allocated "". NULL on -ENOMEM. */
 char *buf_steal(struct buf *b);

@@ -15,7 +15,6 @@
 /* Bytes needed for civil_format_utc's output, NUL included. */
 #define CIVIL_UTC_LEN 21
 
-bool civil_is_leap(int year);
 /* Days in the month (1..12) of year; 0 for a month out of range. */
 int civil_days_in_month(int year, int month);
 /* Days since 1970-01-01 of a proleptic Gregorian date; no range check. */

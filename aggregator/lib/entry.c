@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-void stream_source_clear(struct stream_source *s) {
+static void stream_source_clear(struct stream_source *s) {
   if (!s)
     return;
   free(s->feed);

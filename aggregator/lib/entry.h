@@ -47,7 +47,6 @@ struct stream_list {
   size_t n;
 };
 
-void stream_source_clear(struct stream_source *s);
 void stream_entry_clear(struct stream_entry *e);
 /* Frees every entry and the array; leaves an empty list. NULL is a no-op. */
 void stream_list_clear(struct stream_list *l);

@@ -128,6 +128,6 @@ int html_resolve_links(const char *html, size_t len, const char *base, char **re
     if (!*ret_html)
       r = -ENOMEM;
   }
-  buf_free(&out);
+  buf_clear(&out);
   return r < 0 ? r : 0;
 }

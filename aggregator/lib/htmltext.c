@@ -100,6 +100,47 @@ static size_t tag_end(const char *s, size_t len, size_t i) {
 
 static bool alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 
+/* A decoded entity: white space (and &nbsp;) separates words, anything else is text. */
+static void put_decoded(struct out *o, const char *u, size_t ulen) {
+  if (ulen == 1 && (u[0] == ' ' || u[0] == '\n' || u[0] == '\t' || u[0] == '\r'))
+    space(o, 1);
+  else if (ulen == 2 && (unsigned char)u[0] == 0xC2 && (unsigned char)u[1] == 0xA0)
+    space(o, 1); /* &nbsp; is a space in plain text */
+  else
+    put(o, u, ulen);
+}
+
+/* Markup starting at html[i] == '<': skips a comment, a tag, or a script/style/head/title
+ * element whole, notes the separator a block or cell tag makes; returns the index after. */
+static size_t markup(struct out *o, const char *html, size_t len, size_t i) {
+  if (html[i + 1] == '!' && i + 3 < len && html[i + 2] == '-' && html[i + 3] == '-') {
+    const char *e = memmem(html + i + 4, len - i - 4, "-->", 3);
+    return e ? (size_t)(e - html) + 3 : len;
+  }
+  bool closing = html[i + 1] == '/';
+  char name[16];
+  size_t after = tag_name(html, len, i + (closing ? 2 : 1), name);
+  i = tag_end(html, len, after);
+  if (!closing && (strcmp(name, "script") == 0 || strcmp(name, "style") == 0 ||
+                   strcmp(name, "head") == 0 || strcmp(name, "title") == 0)) {
+    /* skip to the matching end tag: its content is not text */
+    char endtag[20] = "</";
+    strcat(endtag, name);
+    size_t el = strlen(endtag);
+    size_t j = i;
+    while (j + el <= len && strncasecmp(html + j, endtag, el) != 0) {
+      const char *lt = memchr(html + j + 1, '<', len - j - 1);
+      j = lt ? (size_t)(lt - html) : len;
+    }
+    return j < len ? tag_end(html, len, j) : len;
+  }
+  if (is_block(name))
+    space(o, 2);
+  else if (strcmp(name, "img") == 0 || strcmp(name, "td") == 0)
+    space(o, 1);
+  return i;
+}
+
 int htmltext(const char *html, size_t len, int single_line, size_t cap, char **ret_text,
              int *ret_truncated) {
   struct out o = {.cap = cap ? cap : len, .single_line = single_line != 0};
@@ -124,33 +165,7 @@ int htmltext(const char *html, size_t len, int single_line, size_t cap, char **r
     if (c == '<' && i + 1 < len && (alpha(html[i + 1]) || html[i + 1] == '/' ||
                                     html[i + 1] == '!' || html[i + 1] == '?')) {
       FLUSH();
-      if (html[i + 1] == '!' && i + 3 < len && html[i + 2] == '-' && html[i + 3] == '-') {
-        const char *e = memmem(html + i + 4, len - i - 4, "-->", 3);
-        i = e ? (size_t)(e - html) + 3 : len;
-        continue;
-      }
-      bool closing = html[i + 1] == '/';
-      char name[16];
-      size_t after = tag_name(html, len, i + (closing ? 2 : 1), name);
-      i = tag_end(html, len, after);
-      if (!closing && (strcmp(name, "script") == 0 || strcmp(name, "style") == 0 ||
-                       strcmp(name, "head") == 0 || strcmp(name, "title") == 0)) {
-        /* skip to the matching end tag: its content is not text */
-        char endtag[20] = "</";
-        strcat(endtag, name);
-        size_t el = strlen(endtag);
-        size_t j = i;
-        while (j + el <= len && strncasecmp(html + j, endtag, el) != 0) {
-          const char *lt = memchr(html + j + 1, '<', len - j - 1);
-          j = lt ? (size_t)(lt - html) : len;
-        }
-        i = j < len ? tag_end(html, len, j) : len;
-        continue;
-      }
-      if (is_block(name))
-        space(&o, 2);
-      else if (strcmp(name, "img") == 0 || strcmp(name, "td") == 0)
-        space(&o, 1);
+      i = markup(&o, html, len, i);
       continue;
     }
     if (c == '&') {
@@ -159,12 +174,7 @@ int htmltext(const char *html, size_t len, int single_line, size_t cap, char **r
       size_t used = entity_decode(html + i, len - i, u, &ulen);
       if (used) {
         FLUSH();
-        if (ulen == 1 && (u[0] == ' ' || u[0] == '\n' || u[0] == '\t' || u[0] == '\r'))
-          space(&o, 1);
-        else if (ulen == 2 && (unsigned char)u[0] == 0xC2 && (unsigned char)u[1] == 0xA0)
-          space(&o, 1); /* &nbsp; is a space in plain text */
-        else
-          put(&o, u, ulen);
+        put_decoded(&o, u, ulen);
         i += used;
         continue;
       }

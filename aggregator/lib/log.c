@@ -64,8 +64,9 @@ static const char *level_name(int level) {
   }
 }
 
-void log_eventv(const struct logger *lg, int level, const char *event, const char *fmt,
-                va_list ap) {
+static __attribute__((format(printf, 4, 0))) void log_eventv(const struct logger *lg, int level,
+                                                               const char *event,
+                                                               const char *fmt, va_list ap) {
   if (!log_enabled(lg, level))
     return;
   char line[LOG_LINE_MAX];

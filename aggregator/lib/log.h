@@ -39,8 +39,6 @@ static inline bool log_enabled(const struct logger *lg, int level) {
  * come from outside (titles, URLs, error text) must go through log_value first. */
 void log_event(const struct logger *lg, int level, const char *event, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
-void log_eventv(const struct logger *lg, int level, const char *event, const char *fmt,
-                va_list ap) __attribute__((format(printf, 4, 0)));
 
 /* Makes an untrusted string safe as one field value: quoted with "..." when it holds spaces,
  * quotes, '=' or is empty; control characters and quotes escaped; cut to fit `size` bytes

@@ -118,7 +118,7 @@ static int find_candidates(struct split *s) {
       break;
     s->c[s->nc++] = c;
   }
-  buf_free(&tmp);
+  buf_clear(&tmp);
   return r;
 }
 
@@ -526,7 +526,7 @@ static int build_updates(struct split *s, struct liveblog *lb) {
     r = build_update(s, k, cut, &lb->updates[j], &tmp);
     lb->n = j + 1;
   }
-  buf_free(&tmp);
+  buf_clear(&tmp);
   free(cut);
   if (r < 0)
     return r;
@@ -639,8 +639,8 @@ int liveblog_split(const char *html, size_t len, const struct split_options *opt
     }
   }
   free(s.c);
-  blocks_free(&s.b);
-  buf_free(&plain);
+  blocks_clear(&s.b);
+  buf_clear(&plain);
   tzset_free(s.tzs);
   if (r < 0) {
     liveblog_free(lb);

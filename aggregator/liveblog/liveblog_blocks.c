@@ -430,7 +430,7 @@ int blocks_build(struct blocks *b, const char *html, size_t len, char *err, size
   return r;
 }
 
-void blocks_free(struct blocks *b) {
+void blocks_clear(struct blocks *b) {
   if (!b)
     return;
   if (b->doc)
@@ -439,7 +439,7 @@ void blocks_free(struct blocks *b) {
     xmlBufferFree(b->scratch);
   free(b->v);
   free(b->containers);
-  buf_free(&b->text);
+  buf_clear(&b->text);
   memset(b, 0, sizeof *b);
 }
 

@@ -67,7 +67,7 @@ static inline int grow_array(void **v, size_t *alloc, size_t n, size_t elem) {
 
 /* Parses html and fills *b (zero it first). 0, -E2BIG naming the cap in err, -ENOMEM. */
 int blocks_build(struct blocks *b, const char *html, size_t len, char *err, size_t errlen);
-void blocks_free(struct blocks *b);
+void blocks_clear(struct blocks *b);
 
 static inline const char *block_text(const struct blocks *b, size_t i) {
   return b->text.data ? b->text.data + b->v[i].text_off : "";

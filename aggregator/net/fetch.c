@@ -15,6 +15,7 @@
 
 #include "bounds.h"
 #include "config.h"
+#include "defaults.h"
 #include "fetch_internal.h"
 
 /* A socket curl asked us to watch. Never two on one fd: curl_multi_assign keeps the one. */
@@ -483,23 +484,23 @@ int fetcher_new(uv_loop_t *loop, const struct fetch_limits *limits, struct fetch
     f->lim = *limits;
   struct fetch_limits *l = &f->lim;
   if (!l->connect_timeout_ms)
-    l->connect_timeout_ms = 15000;
+    l->connect_timeout_ms = BRAID_DEFAULT_POLL_CONNECT_TIMEOUT_S * 1000;
   if (!l->total_timeout_ms)
-    l->total_timeout_ms = 60000;
+    l->total_timeout_ms = BRAID_DEFAULT_POLL_TIMEOUT_S * 1000;
   if (!l->low_speed_limit)
-    l->low_speed_limit = 64;
+    l->low_speed_limit = BRAID_DEFAULT_POLL_LOW_SPEED_LIMIT;
   if (!l->low_speed_time_s)
-    l->low_speed_time_s = 30;
+    l->low_speed_time_s = BRAID_DEFAULT_POLL_LOW_SPEED_TIME_S;
   if (!l->max_bytes)
-    l->max_bytes = 10 * 1024 * 1024;
+    l->max_bytes = BRAID_DEFAULT_POLL_MAX_BYTES;
   if (!l->max_redirects && !limits)
-    l->max_redirects = 5;
+    l->max_redirects = BRAID_DEFAULT_POLL_MAX_REDIRECTS;
   if (l->max_redirects > BRAID_FETCH_MAX_REDIRECTS_CAP)
     l->max_redirects = BRAID_FETCH_MAX_REDIRECTS_CAP;
   if (!l->max_total_connections)
-    l->max_total_connections = 16;
+    l->max_total_connections = BRAID_DEFAULT_POLL_CONCURRENCY;
   if (!l->max_host_connections)
-    l->max_host_connections = 2;
+    l->max_host_connections = BRAID_DEFAULT_POLL_PER_HOST;
   f->user_agent = strdup(l->user_agent ? l->user_agent : BRAID_DEFAULT_USER_AGENT);
   l->user_agent = f->user_agent;
   f->ca_file = l->ca_file ? strdup(l->ca_file) : NULL;

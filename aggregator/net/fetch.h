@@ -30,17 +30,18 @@
 struct fetcher;
 struct fetch_job;
 
-/* Caps and politeness for every job of one fetcher. Zero fields take the defaults below,
- * except max_redirects, where 0 means "follow none" (a NULL limits pointer gives 5). */
+/* Caps and politeness for every job of one fetcher. Zero fields take the [poll] defaults of
+ * defaults.h (the same braid.conf would give), except max_redirects, where 0 means "follow
+ * none" (a NULL limits pointer gives BRAID_DEFAULT_POLL_MAX_REDIRECTS). */
 struct fetch_limits {
-  int64_t connect_timeout_ms;   /* default 15000 */
-  int64_t total_timeout_ms;     /* whole job, all redirects included; default 60000 */
-  uint64_t low_speed_limit;     /* bytes/s; below it for low_speed_time_s aborts; default 64 */
-  int64_t low_speed_time_s;     /* default 30 */
-  uint64_t max_bytes;           /* decoded body bytes; default 10 MiB */
+  int64_t connect_timeout_ms;   /* default BRAID_DEFAULT_POLL_CONNECT_TIMEOUT_S */
+  int64_t total_timeout_ms;     /* whole job, all redirects included; BRAID_DEFAULT_POLL_TIMEOUT_S */
+  uint64_t low_speed_limit;     /* bytes/s; below it for low_speed_time_s aborts */
+  int64_t low_speed_time_s;
+  uint64_t max_bytes;           /* decoded body bytes */
   unsigned max_redirects;       /* hops beyond it end the job; capped at BRAID_FETCH_MAX_REDIRECTS_CAP */
-  unsigned max_total_connections; /* open connections, all hosts; default 16 */
-  unsigned max_host_connections;  /* open connections to one host; default 2 */
+  unsigned max_total_connections; /* open connections, all hosts; BRAID_DEFAULT_POLL_CONCURRENCY */
+  unsigned max_host_connections;  /* open connections to one host; BRAID_DEFAULT_POLL_PER_HOST */
   const char *user_agent;       /* copied; NULL: BRAID_DEFAULT_USER_AGENT */
   const char *ca_file;          /* PEM bundle to trust instead of the system's; NULL: system */
   bool allow_private_redirects; /* let a redirect lead to a more private address class */

@@ -148,7 +148,7 @@ static int body_to_html(const char *body, char **ret_html, char **ret_text) {
   }
   if (r == 0 && !(*ret_html = buf_steal(&b)))
     r = -ENOMEM;
-  buf_free(&b);
+  buf_clear(&b);
   if (r == 0)
     r = htmltext(*ret_html, strlen(*ret_html), 0, 0, ret_text, NULL) < 0 ? -ENOMEM : 0;
   return r < 0 ? -ENOMEM : 0;

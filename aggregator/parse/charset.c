@@ -192,9 +192,9 @@ void charset_decoder_free(struct charset_decoder *d) {
     return;
   if (d->cd != (iconv_t)-1)
     iconv_close(d->cd);
-  buf_free(&d->join);
-  buf_free(&d->out);
-  buf_free(&d->conv);
+  buf_clear(&d->join);
+  buf_clear(&d->out);
+  buf_clear(&d->conv);
   free(d);
 }
 

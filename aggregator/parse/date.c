@@ -136,94 +136,104 @@ static bool read_offset(const char **pp, struct fields *f) {
   return h <= 18 && m <= 59;
 }
 
+/* A word at *pp: a month, weekday, am/pm, filler or zone name (with an offset after it). */
+static int read_word(const char **pp, struct fields *f, char *err, size_t errn) {
+  const char *p = *pp;
+  char w[16];
+  size_t n = 0;
+  while (isalpha((unsigned char)*p)) {
+    if (n < sizeof w - 1)
+      w[n++] = (char)tolower((unsigned char)*p);
+    p++;
+  }
+  w[n] = '\0';
+  *pp = p;
+  int i;
+  if ((i = match_name(w, n, month_names, 12)) >= 0 && !f->have_month) {
+    f->month = i + 1;
+    f->have_month = true;
+    return 0;
+  }
+  if (match_name(w, n, day_names, 7) >= 0)
+    return 0; /* the weekday is ignored: feeds get it wrong often enough */
+  if (strcmp(w, "am") == 0 || strcmp(w, "pm") == 0) {
+    if (!f->have_time)
+      return -EINVAL;
+    *(w[0] == 'p' ? &f->pm : &f->am) = true;
+    return 0;
+  }
+  if (strcmp(w, "at") == 0 || strcmp(w, "on") == 0 || strcmp(w, "th") == 0 ||
+      strcmp(w, "st") == 0 || strcmp(w, "nd") == 0 || strcmp(w, "rd") == 0 ||
+      strcmp(w, "t") == 0 || strcmp(w, "etc") == 0)
+    return 0; /* filler: "at 21:30", "8th", the ISO 'T', "Etc/GMT" */
+  bool found = false;
+  for (size_t z = 0; z < sizeof zones / sizeof zones[0]; z++)
+    if (strcmp(zones[z].name, w) == 0) {
+      f->zone_minutes = zones[z].minutes;
+      f->have_zone = found = true;
+      break;
+    }
+  if (!found) {
+    set_err(err, errn, "unknown word \"%s\" in date", w);
+    return -EINVAL;
+  }
+  /* "GMT+0100": an offset right after the zone name adjusts it */
+  if ((*p == '+' || *p == '-') && isdigit((unsigned char)p[1])) {
+    int base = f->zone_minutes;
+    if (!read_offset(pp, f))
+      return -EINVAL;
+    f->zone_minutes += base;
+  }
+  return 0;
+}
+
+/* Digits at *pp: a time (when a ':' follows), else a day or a year. */
+static int read_number(const char **pp, struct fields *f) {
+  const char *p = *pp, *q = p;
+  int digits = 0;
+  while (isdigit((unsigned char)*q))
+    q++, digits++;
+  if (*q == ':')
+    return f->have_time || !read_time(pp, f) ? -EINVAL : 0;
+  if (digits > 6)
+    return -EINVAL;
+  int v = 0;
+  for (const char *d = p; d < q; d++)
+    v = v * 10 + (*d - '0');
+  *pp = q;
+  if (digits >= 3 || (f->have_day && !f->have_year) || v > 31) {
+    if (f->have_year)
+      return -EINVAL;
+    f->year = v;
+    f->year_digits = digits;
+    f->have_year = true;
+  } else if (!f->have_day) {
+    f->day = v;
+    f->have_day = true;
+  } else
+    return -EINVAL;
+  return 0;
+}
+
 static int parse_words(const char *s, struct fields *f, char *err, size_t errn) {
   const char *p = s;
   while (*p) {
     unsigned char c = (unsigned char)*p;
+    int r;
     if (isspace(c) || c == ',' || c == '.' || c == '/' || (c == '-' && !f->have_time)) {
       p++;
       continue;
     }
-    if (isalpha(c)) {
-      char w[16];
-      size_t n = 0;
-      while (isalpha((unsigned char)*p)) {
-        if (n < sizeof w - 1)
-          w[n++] = (char)tolower((unsigned char)*p);
-        p++;
-      }
-      w[n] = '\0';
-      int i;
-      if ((i = match_name(w, n, month_names, 12)) >= 0 && !f->have_month) {
-        f->month = i + 1;
-        f->have_month = true;
-      } else if (match_name(w, n, day_names, 7) >= 0) {
-        /* the weekday is ignored: feeds get it wrong often enough */
-      } else if (strcmp(w, "am") == 0 || strcmp(w, "pm") == 0) {
-        if (!f->have_time)
-          return -EINVAL;
-        *(w[0] == 'p' ? &f->pm : &f->am) = true;
-      } else if (strcmp(w, "at") == 0 || strcmp(w, "on") == 0 || strcmp(w, "th") == 0 ||
-                 strcmp(w, "st") == 0 || strcmp(w, "nd") == 0 || strcmp(w, "rd") == 0 ||
-                 strcmp(w, "t") == 0 || strcmp(w, "etc") == 0) {
-        /* filler: "at 21:30", "8th", the ISO 'T', "Etc/GMT" */
-      } else {
-        bool found = false;
-        for (size_t z = 0; z < sizeof zones / sizeof zones[0]; z++)
-          if (strcmp(zones[z].name, w) == 0) {
-            f->zone_minutes = zones[z].minutes;
-            f->have_zone = found = true;
-            break;
-          }
-        if (!found) {
-          set_err(err, errn, "unknown word \"%s\" in date", w);
-          return -EINVAL;
-        }
-        /* "GMT+0100": an offset right after the zone name adjusts it */
-        if ((*p == '+' || *p == '-') && isdigit((unsigned char)p[1])) {
-          int base = f->zone_minutes;
-          if (!read_offset(&p, f))
-            return -EINVAL;
-          f->zone_minutes += base;
-        }
-      }
-      continue;
-    }
-    if ((c == '+' || c == '-') && isdigit((unsigned char)p[1])) {
-      if (!read_offset(&p, f))
-        return -EINVAL;
-      continue;
-    }
-    if (isdigit(c)) {
-      const char *q = p;
-      int digits = 0;
-      while (isdigit((unsigned char)*q))
-        q++, digits++;
-      if (*q == ':') {
-        if (f->have_time || !read_time(&p, f))
-          return -EINVAL;
-        continue;
-      }
-      if (digits > 6)
-        return -EINVAL;
-      int v = 0;
-      for (const char *d = p; d < q; d++)
-        v = v * 10 + (*d - '0');
-      p = q;
-      if (digits >= 3 || (f->have_day && !f->have_year) || v > 31) {
-        if (f->have_year)
-          return -EINVAL;
-        f->year = v;
-        f->year_digits = digits;
-        f->have_year = true;
-      } else if (!f->have_day) {
-        f->day = v;
-        f->have_day = true;
-      } else
-        return -EINVAL;
-      continue;
-    }
-    return -EINVAL;
+    if (isalpha(c))
+      r = read_word(&p, f, err, errn);
+    else if ((c == '+' || c == '-') && isdigit((unsigned char)p[1]))
+      r = read_offset(&p, f) ? 0 : -EINVAL;
+    else if (isdigit(c))
+      r = read_number(&p, f);
+    else
+      r = -EINVAL;
+    if (r < 0)
+      return r;
   }
   return 0;
 }
@@ -259,6 +269,69 @@ static int check_fields(const struct fields *f, char *err, size_t n) {
   return 0;
 }
 
+/* An RFC 3339 date civil refused as out of range: name the field in err. */
+static int iso_range_error(const char *s, char *err, size_t err_size) {
+  struct fields f;
+  memset(&f, 0, sizeof f);
+  /* civil says only "out of range"; find the field to name it. */
+  sscanf(s, "%4d-%2d-%2d%*1[Tt ]%2d:%2d:%2d", &f.year, &f.month, &f.day, &f.hour, &f.minute,
+         &f.second);
+  if (check_fields(&f, err, err_size) == 0)
+    set_err(err, err_size, "impossible date \"%s\"", s);
+  return -ERANGE;
+}
+
+/* W3C-DTF's reduced forms: "2003-12" and "2003" mean the first day of that month or year.
+ * 1 with *ret_utc (or err) set when s is one, 0 when it is not, else the error. */
+static int reduced_form(const char *s, size_t len, int64_t *ret_utc, char *err,
+                        size_t err_size) {
+  int y, mo, used = 0;
+  bool year_month = sscanf(s, "%4d-%2d%n", &y, &mo, &used) == 2 && used == 7 &&
+                    (len == 7 || isspace((unsigned char)s[7]));
+  bool year_only = !year_month && sscanf(s, "%4d%n", &y, &used) == 1 && used == 4 &&
+                   (len == 4 || isspace((unsigned char)s[4]));
+  if (!year_month && !year_only)
+    return 0;
+  if (year_only)
+    mo = 1;
+  struct fields f;
+  memset(&f, 0, sizeof f);
+  f.year = y;
+  f.month = mo;
+  f.day = 1;
+  int r = check_fields(&f, err, err_size);
+  if (r == 0)
+    r = civil_to_utc(y, mo, 1, 0, 0, 0, 0, ret_utc);
+  return r < 0 ? r : 1;
+}
+
+/* Fields read in words (a numeric date possibly before them) to UTC seconds. */
+static int fields_to_utc(const char *s, struct fields *f, int64_t *ret_utc, char *err,
+                         size_t err_size) {
+  if (!f->have_year || !f->have_month || !f->have_day) {
+    set_err(err, err_size, "not a date (no %s): \"%s\"",
+            !f->have_year ? "year" : !f->have_month ? "month" : "day", s);
+    return -EINVAL;
+  }
+  if (f->year_digits <= 2) /* RFC 2822 4.3: 00-49 is 20xx, 50-99 is 19xx */
+    f->year += f->year < 50 ? 2000 : 1900;
+  if (f->pm || f->am) {
+    if (f->hour < 1 || f->hour > 12) {
+      set_err(err, err_size, "hour %d out of range for am/pm", f->hour);
+      return -ERANGE;
+    }
+    f->hour = f->hour % 12 + (f->pm ? 12 : 0);
+  }
+  int r = check_fields(f, err, err_size);
+  if (r < 0)
+    return r;
+  r = civil_to_utc(f->year, f->month, f->day, f->hour, f->minute, f->second,
+                   f->zone_minutes * 60, ret_utc);
+  if (r < 0)
+    set_err(err, err_size, "impossible date \"%s\"", s);
+  return r;
+}
+
 int date_parse(const char *s, int64_t *ret_utc, char *err, size_t err_size) {
   if (err && err_size)
     err[0] = '\0';
@@ -277,37 +350,17 @@ int date_parse(const char *s, int64_t *ret_utc, char *err, size_t err_size) {
     int r = civil_parse_iso8601(s, ret_utc, NULL);
     if (r == 0)
       return 0;
-    if (r == -ERANGE) {
-      struct fields f;
-      memset(&f, 0, sizeof f);
-      /* civil says only "out of range"; find the field to name it. */
-      sscanf(s, "%4d-%2d-%2d%*1[Tt ]%2d:%2d:%2d", &f.year, &f.month, &f.day, &f.hour, &f.minute,
-             &f.second);
-      if (check_fields(&f, err, err_size) == 0)
-        set_err(err, err_size, "impossible date \"%s\"", s);
-      return r;
-    }
+    if (r == -ERANGE)
+      return iso_range_error(s, err, err_size);
     /* else fall through: "2011-11-08 9:30 PM EST" and friends */
   }
+  int r = reduced_form(s, len, ret_utc, err, err_size);
+  if (r != 0)
+    return r < 0 ? r : 0;
   struct fields f;
   memset(&f, 0, sizeof f);
-  /* W3C-DTF's reduced forms: "2003-12" and "2003" mean the first day of that month or year */
-  int y, mo, d, used = 0;
-  bool year_month = sscanf(s, "%4d-%2d%n", &y, &mo, &used) == 2 && used == 7 &&
-                    (len == 7 || isspace((unsigned char)s[7]));
-  bool year_only = !year_month && sscanf(s, "%4d%n", &y, &used) == 1 && used == 4 &&
-                   (len == 4 || isspace((unsigned char)s[4]));
-  if (year_only)
-    mo = 1;
-  if (year_month || year_only) {
-    f.year = y;
-    f.month = mo;
-    f.day = 1;
-    int r = check_fields(&f, err, err_size);
-    return r < 0 ? r : civil_to_utc(y, mo, 1, 0, 0, 0, 0, ret_utc);
-  }
   const char *rest = s;
-  used = 0;
+  int y, mo, d, used = 0;
   if (sscanf(s, "%4d-%2d-%2d%n", &y, &mo, &d, &used) == 3 && used >= 8) {
     /* a numeric date, then a time the ISO reader refused ("2011-11-08 9:30 PM EST") */
     f.year = y;
@@ -317,31 +370,11 @@ int date_parse(const char *s, int64_t *ret_utc, char *err, size_t err_size) {
     f.have_year = f.have_month = f.have_day = true;
     rest = s + used;
   }
-  int r = parse_words(rest, &f, err, err_size);
+  r = parse_words(rest, &f, err, err_size);
   if (r < 0) {
     if (err && err_size && !err[0])
       set_err(err, err_size, "not a date: \"%s\"", s);
     return r;
   }
-  if (!f.have_year || !f.have_month || !f.have_day) {
-    set_err(err, err_size, "not a date (no %s): \"%s\"",
-            !f.have_year ? "year" : !f.have_month ? "month" : "day", s);
-    return -EINVAL;
-  }
-  if (f.year_digits <= 2) /* RFC 2822 4.3: 00-49 is 20xx, 50-99 is 19xx */
-    f.year += f.year < 50 ? 2000 : 1900;
-  if (f.pm || f.am) {
-    if (f.hour < 1 || f.hour > 12) {
-      set_err(err, err_size, "hour %d out of range for am/pm", f.hour);
-      return -ERANGE;
-    }
-    f.hour = f.hour % 12 + (f.pm ? 12 : 0);
-  }
-  if ((r = check_fields(&f, err, err_size)) < 0)
-    return r;
-  r = civil_to_utc(f.year, f.month, f.day, f.hour, f.minute, f.second, f.zone_minutes * 60,
-                   ret_utc);
-  if (r < 0)
-    set_err(err, err_size, "impossible date \"%s\"", s);
-  return r;
+  return fields_to_utc(s, &f, ret_utc, err, err_size);
 }

@@ -98,9 +98,9 @@ void feed_parser_free(struct feed_parser *p) {
   }
   sax_state_free(p->sax);
   charset_decoder_free(p->dec);
-  xml_repair_free(&p->repair);
-  buf_free(&p->sniff);
-  buf_free(&p->json);
+  xml_repair_clear(&p->repair);
+  buf_clear(&p->sniff);
+  buf_clear(&p->json);
   free(p->base_url);
   free(p->http_charset);
   struct feed_meta *m = &p->meta;
@@ -421,7 +421,7 @@ static int decide(struct feed_parser *p) {
   if (p->mode == MODE_XML && i + 5 <= p->sniff.len && memcmp(data + i, "<?xml", 5) == 0)
     start = i;
   r = feed_bytes(p, data + start, p->sniff.len - start, false);
-  buf_free(&p->sniff);
+  buf_clear(&p->sniff);
   return r;
 }
 

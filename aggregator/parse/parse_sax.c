@@ -79,7 +79,7 @@ void sax_state_free(struct sax_state *s) {
   free(s->author_name);
   free(s->author_email);
   free(s->meta_icon);
-  buf_free(&s->cap);
+  buf_clear(&s->cap);
   for (size_t i = 0; i < sizeof s->base / sizeof s->base[0]; i++)
     free(s->base[i]);
   attr_ent_clear(s);
@@ -95,7 +95,7 @@ struct feed_parser *sax_parser(struct sax_state *s) { return s->p; }
 unsigned long sax_events(const struct sax_state *s) { return s->events; }
 int sax_line(const struct sax_state *s) { return s->ctxt ? xmlSAX2GetLineNumber(s->ctxt) : 0; }
 
-enum ns parse__ns_of(struct sax_state *s, const xmlChar *uri, const xmlChar *prefix) {
+static enum ns ns_of(struct sax_state *s, const xmlChar *uri, const xmlChar *prefix) {
   if (!uri) {
     if (!prefix)
       return NS_NONE;
@@ -167,7 +167,7 @@ char *parse__attr(struct sax_state *s, int n, const xmlChar **a, const char *nam
     const xmlChar **at = a + i * 5;
     if (!parse__eq(at[0], name))
       continue;
-    enum ns ans = at[2] ? parse__ns_of(s, at[2], at[1]) : (at[1] ? parse__ns_of(s, NULL, at[1]) : NS_NONE);
+    enum ns ans = at[2] ? ns_of(s, at[2], at[1]) : (at[1] ? ns_of(s, NULL, at[1]) : NS_NONE);
     if (ans == ns)
       return parse__attr_value(s, a, i);
   }
@@ -276,6 +276,34 @@ static int close_item(struct sax_state *s) {
   return r;
 }
 
+/* xml:base and xml:lang on the element at depth d (the language only near the root). */
+static void xml_attrs(struct sax_state *s, int d, int na, const xmlChar **a) {
+  for (int i = 0; i < na; i++) {
+    const xmlChar **at = a + i * 5;
+    if (at[1] && parse__eq(at[1], "xml") && parse__eq(at[0], "base")) {
+      char *v = parse__attr_value(s, a, i);
+      const char *parent = xml_base(s, d - 1);
+      free(s->base[d]);
+      s->base[d] = parse__resolve(v, parent ? parent : parse__doc_url(s->p));
+      free(v);
+    } else if (at[1] && parse__eq(at[1], "xml") && parse__eq(at[0], "lang") && d <= 2) {
+      char *v = parse__attr_value(s, a, i);
+      for (char *c = v; c && *c; c++)
+        if (*c == '_')
+          *c = '-'; /* "en_US" is a locale name; the language tag is "en-US" */
+      parse__set_once(&parse__meta_mut(s->p)->language, v);
+    }
+  }
+}
+
+/* <name> or <email> inside an author (of the item, or of the feed when meta). */
+static void author_child(struct sax_state *s, const xmlChar *name, bool meta) {
+  if (parse__eq(name, "name"))
+    parse__start_capture(s, F_AUTHOR_NAME, TM_TEXT, meta);
+  else if (parse__eq(name, "email"))
+    parse__start_capture(s, F_AUTHOR_EMAIL, TM_TEXT, meta);
+}
+
 static void on_start(void *ctx, const xmlChar *name, const xmlChar *prefix, const xmlChar *uri,
                      int nb_ns, const xmlChar **namespaces_, int na, int nb_defaulted,
                      const xmlChar **a) {
@@ -302,23 +330,8 @@ static void on_start(void *ctx, const xmlChar *name, const xmlChar *prefix, cons
     attr_ent_clear(s);
     return;
   }
-  for (int i = 0; i < na; i++) {
-    const xmlChar **at = a + i * 5;
-    if (at[1] && parse__eq(at[1], "xml") && parse__eq(at[0], "base")) {
-      char *v = parse__attr_value(s, a, i);
-      const char *parent = xml_base(s, d - 1);
-      free(s->base[d]);
-      s->base[d] = parse__resolve(v, parent ? parent : parse__doc_url(s->p));
-      free(v);
-    } else if (at[1] && parse__eq(at[1], "xml") && parse__eq(at[0], "lang") && d <= 2) {
-      char *v = parse__attr_value(s, a, i);
-      for (char *c = v; c && *c; c++)
-        if (*c == '_')
-          *c = '-'; /* "en_US" is a locale name; the language tag is "en-US" */
-      parse__set_once(&parse__meta_mut(s->p)->language, v);
-    }
-  }
-  enum ns ns = parse__ns_of(s, uri, prefix);
+  xml_attrs(s, d, na, a);
+  enum ns ns = ns_of(s, uri, prefix);
   if (s->cap_field != F_NONE) {
     parse__cap_start_tag(s, name, ns, na, a);
   } else if (d == 1) {
@@ -328,12 +341,8 @@ static void on_start(void *ctx, const xmlChar *name, const xmlChar *prefix, cons
   } else if (s->item_depth) {
     if (d == s->item_depth + 1 || (s->group_depth && d == s->group_depth + 1 && ns == NS_MEDIA))
       parse__vocab_child(s, name, ns, na, a, false);
-    else if (s->author_depth && d == s->author_depth + 1 && parse__core_ns(ns)) {
-      if (parse__eq(name, "name"))
-        parse__start_capture(s, F_AUTHOR_NAME, TM_TEXT, false);
-      else if (parse__eq(name, "email"))
-        parse__start_capture(s, F_AUTHOR_EMAIL, TM_TEXT, false);
-    }
+    else if (s->author_depth && d == s->author_depth + 1 && parse__core_ns(ns))
+      author_child(s, name, false);
   } else if (parse__core_ns(ns) && (parse__eq(name, "item") || (parse__eq(name, "entry") && s->atom))) {
     if (ns == NS_RSS090)
       s->format = parse__meta_mut(s->p)->format = "rss0.9x";
@@ -346,10 +355,7 @@ static void on_start(void *ctx, const xmlChar *name, const xmlChar *prefix, cons
     if (parse__core_ns(ns) && parse__eq(name, "url"))
       parse__start_capture(s, F_IMAGE, TM_TEXT, true);
   } else if (s->author_depth && d == s->author_depth + 1 && parse__core_ns(ns)) {
-    if (parse__eq(name, "name"))
-      parse__start_capture(s, F_AUTHOR_NAME, TM_TEXT, true);
-    else if (parse__eq(name, "email"))
-      parse__start_capture(s, F_AUTHOR_EMAIL, TM_TEXT, true);
+    author_child(s, name, true);
   } else if (s->channel_depth > 0 && d == s->channel_depth + 1) {
     parse__vocab_child(s, name, ns, na, a, true);
   } else if (d == 2 && parse__core_ns(ns) && parse__eq(name, "image")) {

@@ -112,7 +112,6 @@ struct sax_state {
 };
 
 /* parse_sax.c */
-enum ns parse__ns_of(struct sax_state *s, const xmlChar *uri, const xmlChar *prefix);
 char *parse__attr_value(struct sax_state *s, const xmlChar **a, int i);
 char *parse__attr(struct sax_state *s, int n, const xmlChar **a, const char *name, enum ns ns);
 const char *parse__link_base(struct sax_state *s, bool for_feed_link);
@@ -124,7 +123,6 @@ bool parse__eq(const xmlChar *a, const char *b);
 bool parse__core_ns(enum ns ns);
 /* True when the table is in the order its binary search needs (asserted in debug builds). */
 bool parse__vocab_sorted(void);
-bool parse__atom_ns(enum ns ns);
 /* A child element of an item (meta false) or of the channel (meta true). */
 void parse__vocab_child(struct sax_state *s, const xmlChar *name, enum ns ns, int na,
                         const xmlChar **a, bool meta);

@@ -163,7 +163,7 @@ static void decode_base64_capture(struct sax_state *s) {
     }
   }
   char *text = buf_steal(&raw);
-  buf_free(&raw);
+  buf_clear(&raw);
   if (!text || utf8_make_valid(&text) < 0) {
     free(text);
     return;
@@ -427,6 +427,57 @@ static char *person_name(char *t) {
   return t;
 }
 
+/* <link>: the best-ranked link so far, resolved against the base. */
+static void end_link(struct sax_state *s, struct feed_meta *m, bool meta) {
+  char *t = cap_plain(s);
+  if (t && *t && (meta ? s->meta_link_rank : s->link_rank) < 3) {
+    char *abs = parse__resolve(t, parse__link_base(s, meta));
+    if (abs) {
+      char **dst = meta ? &m->link : &s->item.link;
+      free(*dst);
+      *dst = abs;
+      *(meta ? &s->meta_link_rank : &s->link_rank) = 3;
+    }
+  }
+  free(t);
+}
+
+/* <guid>/<id>: kept as the id; a permalink guid is also the item's link of last resort. */
+static void end_id(struct sax_state *s, struct feed_meta *m, bool meta) {
+  char *t = cap_plain(s);
+  if (t && *t && !meta && s->cap_permalink && !s->guid_link &&
+      (strncmp(t, "http://", 7) == 0 || strncmp(t, "https://", 8) == 0))
+    s->guid_link = strdup(t);
+  parse__set_once(meta ? &m->id : &s->item.id, t);
+}
+
+static void end_category(struct sax_state *s) {
+  char *t = cap_plain(s);
+  if (t && parse__add_category(s->p, &s->item, t) < 0)
+    parse__xml_stop(s->p, -ENOMEM);
+  free(t);
+}
+
+/* <image>/<icon>: an absolute URL, or nothing. */
+static void end_image(struct sax_state *s, struct feed_meta *m, enum field f) {
+  char *t = cap_plain(s);
+  char *abs = t && *t ? parse__resolve(t, parse__link_base(s, false)) : NULL;
+  parse__set_once(f == F_IMAGE ? &m->image : &s->meta_icon, abs);
+  free(t);
+}
+
+/* <ttl>: minutes, a whole number; the first one counts. */
+static void end_ttl(struct sax_state *s, struct feed_meta *m) {
+  char *t = cap_plain(s);
+  char *end;
+  long v = t ? strtol(t, &end, 10) : 0;
+  if (t && end != t && *end == '\0' && v >= 0 && !m->has_ttl) {
+    m->ttl = v;
+    m->has_ttl = true;
+  }
+  free(t);
+}
+
 void parse__end_capture(struct sax_state *s) {
   struct feed_meta *m = parse__meta_mut(s->p);
   if (s->cap_base64)
@@ -445,28 +496,12 @@ void parse__end_capture(struct sax_state *s) {
   case F_SUBTITLE:
     parse__set_once(&m->subtitle, cap_plain(s));
     break;
-  case F_LINK: {
-    char *t = cap_plain(s);
-    if (t && *t && (meta ? s->meta_link_rank : s->link_rank) < 3) {
-      char *abs = parse__resolve(t, parse__link_base(s, meta));
-      if (abs) {
-        char **dst = meta ? &m->link : &it->link;
-        free(*dst);
-        *dst = abs;
-        *(meta ? &s->meta_link_rank : &s->link_rank) = 3;
-      }
-    }
-    free(t);
+  case F_LINK:
+    end_link(s, m, meta);
     break;
-  }
-  case F_ID: {
-    char *t = cap_plain(s);
-    if (t && *t && !meta && s->cap_permalink && !s->guid_link &&
-        (strncmp(t, "http://", 7) == 0 || strncmp(t, "https://", 8) == 0))
-      s->guid_link = strdup(t);
-    parse__set_once(meta ? &m->id : &it->id, t);
+  case F_ID:
+    end_id(s, m, meta);
     break;
-  }
   case F_SUMMARY:
     parse__set_once(&it->summary, absolute_links(s, cap_html(s)));
     break;
@@ -500,35 +535,19 @@ void parse__end_capture(struct sax_state *s) {
     else
       set_date(s, &it->updated, &it->has_updated, &s->upd_rank, "updated");
     break;
-  case F_CATEGORY: {
-    char *t = cap_plain(s);
-    if (t && parse__add_category(s->p, it, t) < 0)
-      parse__xml_stop(s->p, -ENOMEM);
-    free(t);
+  case F_CATEGORY:
+    end_category(s);
     break;
-  }
   case F_LANGUAGE:
     parse__set_once(&m->language, cap_plain(s));
     break;
   case F_IMAGE:
-  case F_ICON: {
-    char *t = cap_plain(s);
-    char *abs = t && *t ? parse__resolve(t, parse__link_base(s, false)) : NULL;
-    parse__set_once(f == F_IMAGE ? &m->image : &s->meta_icon, abs);
-    free(t);
+  case F_ICON:
+    end_image(s, m, f);
     break;
-  }
-  case F_TTL: {
-    char *t = cap_plain(s);
-    char *end;
-    long v = t ? strtol(t, &end, 10) : 0;
-    if (t && end != t && *end == '\0' && v >= 0 && !m->has_ttl) {
-      m->ttl = v;
-      m->has_ttl = true;
-    }
-    free(t);
+  case F_TTL:
+    end_ttl(s, m);
     break;
-  }
   case F_NONE:
     break;
   }

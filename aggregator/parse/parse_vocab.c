@@ -122,7 +122,7 @@ bool parse__vocab_sorted(void) {
 bool parse__core_ns(enum ns ns) {
   return ns == NS_NONE || ns == NS_RSS10 || ns == NS_RSS090 || ns == NS_ATOM10 || ns == NS_ATOM03;
 }
-bool parse__atom_ns(enum ns ns) { return ns == NS_ATOM10 || ns == NS_ATOM03; }
+static bool atom_ns(enum ns ns) { return ns == NS_ATOM10 || ns == NS_ATOM03; }
 
 static int vocab_cmp(enum ns ns, const char *name, int scope, const struct vocab *v) {
   if (ns != v->ns)
@@ -162,7 +162,7 @@ static const struct vocab *vocab_find(struct sax_state *s, const xmlChar *name, 
     if (v->ns != key || strcmp(v->name, (const char *)name) != 0)
       break;
     if (v->scope & scope)
-      return v->atom_only && !parse__atom_ns(ns) && !s->atom ? NULL : v;
+      return v->atom_only && !atom_ns(ns) && !s->atom ? NULL : v;
   }
   return NULL;
 }
@@ -243,7 +243,7 @@ static void category(struct sax_state *s, enum ns ns, int na, const xmlChar **a)
     if (parse__add_category(s->p, &s->item, term) < 0)
       parse__xml_stop(s->p, -ENOMEM);
     free(term);
-  } else if (!parse__atom_ns(ns)) {
+  } else if (!atom_ns(ns)) {
     parse__start_capture(s, F_CATEGORY, TM_HTML, false);
   }
 }
@@ -255,7 +255,7 @@ void parse__vocab_child(struct sax_state *s, const xmlChar *name, enum ns ns, in
   const struct vocab *v = vocab_find(s, name, ns, meta ? IN_CHANNEL : IN_ITEM);
   if (!v)
     return;
-  bool atom = parse__atom_ns(ns) || s->atom;
+  bool atom = atom_ns(ns) || s->atom;
   switch ((enum kind)v->kind) {
   case K_TEXT:
     parse__start_capture(s, v->field, v->mode, meta);

@@ -21,9 +21,9 @@ void xml_repair_init(struct xml_repair *x) {
   buf_init(&x->out, 0);
 }
 
-void xml_repair_free(struct xml_repair *x) {
-  buf_free(&x->carry);
-  buf_free(&x->out);
+void xml_repair_clear(struct xml_repair *x) {
+  buf_clear(&x->carry);
+  buf_clear(&x->out);
 }
 
 static bool name_start(unsigned char c) {
@@ -101,188 +101,238 @@ static int emit(struct xml_repair *x, const unsigned char *s, size_t from, size_
   return to > from ? buf_append(&x->out, s + from, to - from) : 0;
 }
 
+/* Where one push's scan stands: the input, the next byte to look at (i) and the start of the
+ * bytes read but not yet copied to x->out (run). */
+struct cursor {
+  const unsigned char *s;
+  size_t n, i, run;
+  bool final; /* no more input follows: decide what would otherwise wait */
+};
+
+/* What a step tells the scan loop: go on, or stop until more input comes (negative: error). */
+enum { STEP_ON = 0, STEP_WAIT = 1 };
+
+/* Copies the pending run, then text in place of s[i] (the caller moves i and run on). */
+static int fix(struct xml_repair *x, struct cursor *c, const char *text) {
+  int r;
+  if ((r = emit(x, c->s, c->run, c->i)) < 0 || (r = buf_append_str(&x->out, text)) < 0)
+    return r;
+  x->repairs++;
+  return 0;
+}
+
+/* s[i] == '&', in text or in an attribute value: a reference, or a bare '&' to mend. */
+static int step_ampersand(struct xml_repair *x, struct cursor *c) {
+  int ref = is_reference(c->s + c->i, c->n - c->i);
+  if (ref < 0 && !c->final)
+    return STEP_WAIT;
+  if (ref <= 0) {
+    int r = fix(x, c, "&amp;");
+    c->run = ++c->i;
+    return r;
+  }
+  c->i += (size_t)ref; /* a reference holds no '&', '<' or quote: skip it whole */
+  return STEP_ON;
+}
+
+/* Enters state st after an opener of len bytes. */
+static void open_section(struct xml_repair *x, struct cursor *c, int st, size_t len) {
+  x->state = st;
+  x->section_bytes = 0;
+  x->subset_depth = 0;
+  x->quote = 0;
+  x->unquoted = false;
+  c->i += len;
+}
+
+/* s[i] == '<' in text: which markup it opens, or a stray '<' to mend. */
+static int step_open(struct xml_repair *x, struct cursor *c) {
+  const unsigned char *s = c->s;
+  size_t i = c->i, n = c->n;
+  int r;
+  if (n - i < 9 && !c->final) {
+    /* "<![CDATA[" is the longest opener to tell apart */
+    const char *cd = "<![CDATA[";
+    if (memcmp(s + i, cd, n - i) == 0 || memcmp(s + i, "<!--", n - i < 4 ? n - i : 4) == 0)
+      return STEP_WAIT;
+  }
+  if (i + 1 >= n) {
+    if (!c->final)
+      return STEP_WAIT;
+    r = fix(x, c, "&lt;");
+    c->run = ++c->i;
+    return r;
+  }
+  if (n - i >= 4 && memcmp(s + i, "<!--", 4) == 0)
+    open_section(x, c, ST_COMMENT, 4);
+  else if (n - i >= 9 && memcmp(s + i, "<![CDATA[", 9) == 0)
+    open_section(x, c, ST_CDATA, 9);
+  else if (s[i + 1] == '?')
+    open_section(x, c, ST_PI, 2);
+  else if (s[i + 1] == '!')
+    open_section(x, c, ST_DECL, 2);
+  else if (name_start(s[i + 1]) || s[i + 1] == '/')
+    open_section(x, c, ST_TAG, 2);
+  else {
+    r = fix(x, c, "&lt;");
+    c->run = ++c->i;
+    return r;
+  }
+  return STEP_ON;
+}
+
+/* The hot loop: plain text up to the next '&' or '<'. */
+static int step_text(struct xml_repair *x, struct cursor *c) {
+  const unsigned char *p = next_markup(c->s + c->i, c->s + c->n);
+  c->i = (size_t)(p - c->s);
+  if (c->i >= c->n)
+    return STEP_ON;
+  return *p == '&' ? step_ampersand(x, c) : step_open(x, c);
+}
+
+/* Inside an attribute value, quoted or one braid opened a quote for. */
+static int step_value(struct xml_repair *x, struct cursor *c) {
+  unsigned char ch = c->s[c->i];
+  int r;
+  if (x->unquoted) {
+    /* a value braid opened a quote for ends at white space or the tag's end */
+    if (space(ch) || ch == '>' || (ch == '/' && c->i + 1 < c->n && c->s[c->i + 1] == '>')) {
+      r = fix(x, c, "\"");
+      c->run = c->i;
+      x->unquoted = false;
+      return r;
+    }
+    if (ch == '/' && c->i + 1 >= c->n && !c->final)
+      return STEP_WAIT;
+    if (ch == '"') {
+      r = fix(x, c, "&quot;");
+      c->run = ++c->i;
+      return r;
+    }
+  }
+  if (ch == x->quote && !x->unquoted) {
+    x->quote = 0;
+    c->i++;
+    return STEP_ON;
+  }
+  if (ch == '&')
+    return step_ampersand(x, c);
+  if (ch == '<') {
+    /* '<' cannot be in an attribute value: the quote was never closed. Give the tag up here
+     * rather than read the rest of the document as one value. */
+    r = 0;
+    if (x->unquoted) {
+      r = fix(x, c, "\"");
+      c->run = c->i;
+    }
+    x->quote = 0;
+    x->unquoted = false;
+    x->state = ST_TEXT;
+    return r;
+  }
+  c->i++;
+  return STEP_ON;
+}
+
+/* Inside a tag, between attribute values: '=' not followed by a quote gets one. */
+static int step_tag(struct xml_repair *x, struct cursor *c) {
+  if (x->quote || x->unquoted)
+    return step_value(x, c);
+  const unsigned char *s = c->s;
+  size_t i = c->i, n = c->n;
+  unsigned char ch = s[i];
+  if (ch == '"' || ch == '\'') {
+    x->quote = (char)ch;
+  } else if (ch == '>') {
+    x->state = ST_TEXT;
+  } else if (ch == '=') {
+    size_t j = i + 1;
+    while (j < n && j - i < REF_NAME_MAX && space(s[j]))
+      j++;
+    if (j >= n && !c->final)
+      return STEP_WAIT;
+    if (j < n && s[j] != '"' && s[j] != '\'' && s[j] != '>') {
+      c->i = j;
+      int r = fix(x, c, "\"");
+      c->run = c->i;
+      x->unquoted = true;
+      return r;
+    }
+  }
+  c->i++;
+  return STEP_ON;
+}
+
+/* Inside a comment, CDATA section or PI: only its terminator matters. */
+static int step_section(struct xml_repair *x, struct cursor *c) {
+  const char *end = x->state == ST_COMMENT ? "-->" : x->state == ST_CDATA ? "]]>" : "?>";
+  size_t e = find_end(c->s, c->i, c->n, end);
+  if (e) {
+    c->i = e;
+    x->state = ST_TEXT;
+    x->section_bytes = 0;
+    return STEP_ON;
+  }
+  /* keep the last bytes: the terminator may be split across pushes */
+  size_t keep = strlen(end) - 1;
+  if (c->final)
+    c->i = c->n;
+  else if (c->n - c->i > keep) {
+    x->section_bytes += c->n - keep - c->i;
+    c->i = c->n - keep;
+  }
+  return STEP_WAIT;
+}
+
+/* Inside <!...>, internal subset included: quotes and brackets until the closing '>'. */
+static int step_decl(struct xml_repair *x, struct cursor *c) {
+  unsigned char ch = c->s[c->i];
+  if (x->quote) {
+    if (ch == x->quote)
+      x->quote = 0;
+  } else if (ch == '"' || ch == '\'') {
+    x->quote = (char)ch;
+  } else if (ch == '[') {
+    x->subset_depth++;
+  } else if (ch == ']') {
+    x->subset_depth--;
+  } else if (ch == '>' && x->subset_depth <= 0) {
+    x->state = ST_TEXT;
+  }
+  c->i++;
+  return STEP_ON;
+}
+
 /* Scans s[0..n); writes the repaired text to x->out; returns how many bytes it consumed
  * (the rest must wait for more data) or -ENOMEM. */
 static long scan(struct xml_repair *x, const unsigned char *s, size_t n, bool final) {
-  size_t i = 0, run = 0, repairs_before = x->repairs;
-  int r;
-#define FIX(text)                                                                                \
-  do {                                                                                           \
-    if ((r = emit(x, s, run, i)) < 0 || (r = buf_append_str(&x->out, text)) < 0)                 \
-      return r;                                                                                  \
-    x->repairs++;                                                                                \
-  } while (0)
-  while (i < n) {
-    unsigned char c = s[i];
+  struct cursor c = {.s = s, .n = n, .final = final};
+  size_t repairs_before = x->repairs;
+  int r = STEP_ON;
+  while (c.i < n && r == STEP_ON) {
     switch (x->state) {
-    case ST_TEXT: {
-      /* the hot loop: plain text up to the next '&' or '<' */
-      const unsigned char *p = next_markup(s + i, s + n);
-      i = (size_t)(p - s);
-      if (i >= n)
-        continue;
-      c = *p;
-    }
-      if (c == '&') {
-      ampersand: { /* in text or in an attribute value: a reference, or a bare '&' to mend */
-        int ref = is_reference(s + i, n - i);
-        if (ref < 0 && !final)
-          goto wait;
-        if (ref <= 0) {
-          FIX("&amp;");
-          run = ++i;
-          continue;
-        }
-        i += (size_t)ref; /* a reference holds no '&', '<' or quote: skip it whole */
-        continue;
-      }
-      }
-      /* '<' */
-      if (n - i < 9 && !final) {
-        /* "<![CDATA[" is the longest opener to tell apart */
-        const char *cd = "<![CDATA[";
-        if (memcmp(s + i, cd, n - i) == 0 || memcmp(s + i, "<!--", n - i < 4 ? n - i : 4) == 0)
-          goto wait;
-      }
-      if (i + 1 >= n) {
-        if (!final)
-          goto wait;
-        FIX("&lt;");
-        run = ++i;
-        continue;
-      }
-      if (n - i >= 4 && memcmp(s + i, "<!--", 4) == 0) {
-        x->state = ST_COMMENT;
-        x->section_bytes = 0;
-        i += 4;
-      } else if (n - i >= 9 && memcmp(s + i, "<![CDATA[", 9) == 0) {
-        x->state = ST_CDATA;
-        x->section_bytes = 0;
-        i += 9;
-      } else if (s[i + 1] == '?') {
-        x->state = ST_PI;
-        x->section_bytes = 0;
-        i += 2;
-      } else if (s[i + 1] == '!') {
-        x->state = ST_DECL;
-        x->subset_depth = 0;
-        x->quote = 0;
-        i += 2;
-      } else if (name_start(s[i + 1]) || s[i + 1] == '/') {
-        x->state = ST_TAG;
-        x->quote = 0;
-        x->unquoted = false;
-        i += 2;
-      } else {
-        FIX("&lt;");
-        run = ++i;
-      }
-      continue;
+    case ST_TEXT:
+      r = step_text(x, &c);
+      break;
     case ST_TAG:
-      if (x->unquoted) {
-        /* a value braid opened a quote for ends at white space or the tag's end */
-        if (space(c) || c == '>' || (c == '/' && i + 1 < n && s[i + 1] == '>')) {
-          FIX("\"");
-          run = i;
-          x->unquoted = false;
-          continue;
-        }
-        if (c == '/' && i + 1 >= n && !final)
-          goto wait;
-        if (c == '"') {
-          FIX("&quot;");
-          run = ++i;
-          continue;
-        }
-      }
-      if (x->quote || x->unquoted) {
-        if (c == x->quote && !x->unquoted) {
-          x->quote = 0;
-          i++;
-          continue;
-        }
-        if (c == '&')
-          goto ampersand;
-        if (c == '<') {
-          /* '<' cannot be in an attribute value: the quote was never closed. Give the tag up
-           * here rather than read the rest of the document as one value. */
-          if (x->unquoted) {
-            FIX("\"");
-            run = i;
-          }
-          x->quote = 0;
-          x->unquoted = false;
-          x->state = ST_TEXT;
-          continue;
-        }
-        i++;
-        continue;
-      }
-      if (c == '"' || c == '\'') {
-        x->quote = (char)c;
-      } else if (c == '>') {
-        x->state = ST_TEXT;
-      } else if (c == '=') {
-        size_t j = i + 1;
-        while (j < n && j - i < REF_NAME_MAX && space(s[j]))
-          j++;
-        if (j >= n && !final)
-          goto wait;
-        if (j < n && s[j] != '"' && s[j] != '\'' && s[j] != '>') {
-          i = j;
-          FIX("\"");
-          run = i;
-          x->unquoted = true;
-          continue;
-        }
-      }
-      i++;
-      continue;
+      r = step_tag(x, &c);
+      break;
     case ST_COMMENT:
     case ST_CDATA:
-    case ST_PI: {
-      const char *end = x->state == ST_COMMENT ? "-->" : x->state == ST_CDATA ? "]]>" : "?>";
-      size_t e = find_end(s, i, n, end);
-      if (e) {
-        i = e;
-        x->state = ST_TEXT;
-        x->section_bytes = 0;
-        continue;
-      }
-      /* keep the last bytes: the terminator may be split across pushes */
-      size_t keep = strlen(end) - 1;
-      if (final || n - i <= keep) {
-        if (final)
-          i = n;
-        goto wait;
-      }
-      x->section_bytes += n - keep - i;
-      i = n - keep;
-      goto wait;
-    }
-    case ST_DECL:
-      if (x->quote) {
-        if (c == x->quote)
-          x->quote = 0;
-      } else if (c == '"' || c == '\'') {
-        x->quote = (char)c;
-      } else if (c == '[') {
-        x->subset_depth++;
-      } else if (c == ']') {
-        x->subset_depth--;
-      } else if (c == '>' && x->subset_depth <= 0) {
-        x->state = ST_TEXT;
-      }
-      i++;
-      continue;
+    case ST_PI:
+      r = step_section(x, &c);
+      break;
+    default: /* ST_DECL */
+      r = step_decl(x, &c);
+      break;
     }
   }
-wait:
-#undef FIX
-  /* Nothing mended in this push: the caller hands on the input itself, uncopied. */
-  if (x->repairs != repairs_before && (r = emit(x, s, run, i)) < 0)
+  if (r < 0)
     return r;
-  return (long)i;
+  /* Nothing mended in this push: the caller hands on the input itself, uncopied. */
+  if (x->repairs != repairs_before && (r = emit(x, s, c.run, c.i)) < 0)
+    return r;
+  return (long)c.i;
 }
 
 int xml_repair(struct xml_repair *x, const char *in, size_t len, bool final,

@@ -30,7 +30,7 @@ struct xml_repair {
 };
 
 void xml_repair_init(struct xml_repair *x);
-void xml_repair_free(struct xml_repair *x);
+void xml_repair_clear(struct xml_repair *x);
 /* Repairs the next len bytes (UTF-8); *ret_data and *ret_len: what to hand to the XML parser,
  * valid until the next call. final: the document ends here. 0 or -ENOMEM. */
 int xml_repair(struct xml_repair *x, const char *in, size_t len, bool final,

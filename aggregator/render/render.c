@@ -95,10 +95,10 @@ void render_item_init(struct render_item *it) {
   buf_init(&it->html_buf, 0);
 }
 
-void render_item_free(struct render_item *it) {
-  buf_free(&it->id_buf);
-  buf_free(&it->title_buf);
-  buf_free(&it->html_buf);
+void render_item_clear(struct render_item *it) {
+  buf_clear(&it->id_buf);
+  buf_clear(&it->title_buf);
+  buf_clear(&it->html_buf);
 }
 
 /* The first UNTITLED_TEXT_CHARS characters of text, cut at a character boundary, with the

@@ -347,6 +347,6 @@ int render_html(const struct render_doc *doc, struct buf *out) {
   put(&p, "</main>\n<footer><p class=\"meta\">Braided by braid ");
   put_text(&p, doc->version);
   put(&p, "</p></footer>\n</body>\n</html>\n");
-  render_item_free(&p.it);
+  render_item_clear(&p.it);
   return p.err;
 }

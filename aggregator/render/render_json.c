@@ -189,7 +189,7 @@ int render_json(const struct render_doc *doc, struct buf *out) {
   }
   json_decref(feed);
 done:
-  render_item_free(&it);
-  buf_free(&b.text);
+  render_item_clear(&it);
+  buf_clear(&b.text);
   return b.err;
 }

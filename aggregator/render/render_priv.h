@@ -40,7 +40,7 @@ struct render_item {
 };
 
 void render_item_init(struct render_item *it);
-void render_item_free(struct render_item *it);
+void render_item_clear(struct render_item *it);
 /* Fills it from e. 0 or -ENOMEM / -E2BIG. */
 int render_item_fill(struct render_item *it, const struct stream_entry *e);
 

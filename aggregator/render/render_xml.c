@@ -136,7 +136,7 @@ static int xw_close(struct xw *x) {
       xw_check(x, xmlTextWriterFlush(x->w));
     xmlFreeTextWriter(x->w);
   }
-  buf_free(&x->text);
+  buf_clear(&x->text);
   return x->err;
 }
 
@@ -220,7 +220,7 @@ static void xw_items(struct xw *x, const struct render_doc *doc,
     else
       write_item(x, &doc->entries->entries[i], &it);
   }
-  render_item_free(&it);
+  render_item_clear(&it);
 }
 
 int render_atom(const struct render_doc *doc, struct buf *out) {

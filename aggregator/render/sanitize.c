@@ -299,7 +299,7 @@ int sanitize_text(const char *s, size_t len, struct buf *out) {
   int r = sanitize_utf8(s, len, &clean);
   if (r == 0)
     r = append_escaped(out, buf_str(&clean), true);
-  buf_free(&clean);
+  buf_clear(&clean);
   return r;
 }
 
@@ -684,7 +684,7 @@ int sanitize_html_flags(const char *html, size_t len, const char *base_url, unsi
   if (r == 0)
     r = sanitize_utf8(html, len, &clean);
   if (r < 0) {
-    buf_free(&clean);
+    buf_clear(&clean);
     return r;
   }
   /* IGNORE_ENC: a <meta charset> in the body must not switch the decoder away from UTF-8. */
@@ -692,7 +692,7 @@ int sanitize_html_flags(const char *html, size_t len, const char *base_url, unsi
                                   HTML_PARSE_RECOVER | HTML_PARSE_NONET | HTML_PARSE_NOERROR |
                                       HTML_PARSE_NOWARNING | HTML_PARSE_IGNORE_ENC |
                                       HTML_PARSE_NOIMPLIED);
-  buf_free(&clean);
+  buf_clear(&clean);
   if (!doc)
     return 0; /* nothing recoverable: an empty fragment */
   struct sanitizer s = {.base = base_url, .out = out,
@@ -703,8 +703,8 @@ int sanitize_html_flags(const char *html, size_t len, const char *base_url, unsi
   /* The whole tree, not just the body: text after a stray </body> lands beside it. html and
    * body are unwrapped, head dropped. */
   r = walk(&s, doc->children);
-  buf_free(&s.url);
-  buf_free(&s.attrs);
+  buf_clear(&s.url);
+  buf_clear(&s.attrs);
   xmlFreeDoc(doc);
   if (r < 0 && out->data) {
     out->len = mark;

@@ -10,28 +10,13 @@
 #include <unistd.h>
 
 #include "bounds.h"
+#include "defaults.h"
 #include "listen.h"
-
-int export_query(struct store *s, const char *feed, size_t n, int64_t since,
-                 struct stream_list *ret) {
-  int rc = feed ? store_stream_feed(s, feed, n, ret) : store_stream_newest(s, n, ret);
-  if (rc < 0 || since <= 0)
-    return rc;
-  size_t kept = 0;
-  for (size_t i = 0; i < ret->n; i++) {
-    if (ret->entries[i].time >= since)
-      ret->entries[kept++] = ret->entries[i];
-    else
-      stream_entry_clear(&ret->entries[i]);
-  }
-  ret->n = kept;
-  return 0;
-}
 
 void export_base_url(const char *base_url, const char *listen, char *out, size_t size) {
   /* The config check accepted both, so this fails only for an out too small. */
-  if (listen_base_url(base_url, listen && *listen ? listen : "127.0.0.1:8080", 0, out, size) < 0)
-    snprintf(out, size, "http://127.0.0.1:8080/");
+  if (listen_base_url(base_url, listen && *listen ? listen : BRAID_DEFAULT_LISTEN, 0, out, size) < 0)
+    snprintf(out, size, "http://" BRAID_DEFAULT_LISTEN "/");
 }
 
 static const struct {
@@ -53,7 +38,7 @@ static int render_list(enum render_format fmt, const struct stream_list *l, cons
                        const struct export_style *style, struct buf *out) {
   char self[1024];
   snprintf(self, sizeof self, "%s%s", base_url, document_name(fmt));
-  struct render_meta meta = {.title = style && style->title ? style->title : "braid",
+  struct render_meta meta = {.title = style && style->title ? style->title : BRAID_DEFAULT_STREAM_TITLE,
                              .self_url = self, .base_url = base_url};
   if (style)
     meta.policy = style->policy;
@@ -138,7 +123,7 @@ int export_write_dir(struct store *s, const char *dir, size_t n, const char *bas
     else
       rc = write_atomically(dir, documents[i].file, &out, err, errlen);
   }
-  buf_free(&out);
+  buf_clear(&out);
   stream_list_clear(&l);
   return rc;
 }

@@ -1,5 +1,6 @@
 /* export.h — the merged stream read from the store and written as documents: for
- * `braid export`, for the HTTP server's provider and for the static [output] dir.
+ * `braid export` and the static [output] dir (the HTTP server reads it through
+ * streamread.h).
  *
  * Promise: export_write_dir replaces each file atomically (written beside it, fsync'ed, then
  * renamed over it), so a static web server never serves half a document.
@@ -14,11 +15,6 @@
 #include "entry.h"
 #include "render.h"
 #include "store.h"
-
-/* The newest n entries of the whole stream (feed NULL) or of one feed, newest first, keeping
- * those whose time is at or after since (0: all). */
-int export_query(struct store *s, const char *feed, size_t n, int64_t since,
-                 struct stream_list *ret);
 
 /* The base URL documents link to: [http] base_url when set (base_url non-NULL), else
  * "http://HOST:PORT/" of the [http] listen string (see listen_base_url). Writes at most size

@@ -20,12 +20,10 @@
 #include <microhttpd.h>
 
 #include "bounds.h"
+#include "defaults.h"
 #include "listen.h"
 #include "serve_priv.h"
 
-#define DEFAULT_LISTEN "127.0.0.1:8080"
-#define DEFAULT_ENTRIES 50
-#define DEFAULT_MAX_AGE 60
 /* Longest message libmicrohttpd's logger may leave for serve_new's caller, in bytes. */
 #define SERVE_ERROR_BYTES 256
 /* How often connections are checked against the header deadline, in milliseconds. */
@@ -402,7 +400,7 @@ static enum MHD_Result serve_metrics(struct server *s, struct MHD_Connection *c)
     ret = respond_text(s, c, ROUTE_METRICS, MHD_HTTP_OK, "text/plain; version=0.0.4; charset=utf-8",
                        buf_str(&out));
   }
-  buf_free(&out);
+  buf_clear(&out);
   return ret;
 }
 
@@ -441,7 +439,7 @@ static enum MHD_Result serve_status(struct server *s, struct MHD_Connection *c) 
       r < 0 ? respond_error(s, c, ROUTE_STATUS, MHD_HTTP_INTERNAL_SERVER_ERROR,
                             "could not collect the status: %s\n", strerror(-r))
             : respond_text(s, c, ROUTE_STATUS, MHD_HTTP_OK, "application/json", buf_str(&out));
-  buf_free(&out);
+  buf_clear(&out);
   return ret;
 }
 
@@ -601,7 +599,7 @@ int serve_new(uv_loop_t *loop, const struct serve_options *opts,
   static const struct serve_options defaults = {0};
   if (!opts)
     opts = &defaults;
-  const char *listen = opts->listen ? opts->listen : DEFAULT_LISTEN;
+  const char *listen = opts->listen ? opts->listen : BRAID_DEFAULT_LISTEN;
   struct sockaddr_storage addr;
   socklen_t addr_len;
   if (!provider || !provider->get_stream) {
@@ -619,11 +617,11 @@ int serve_new(uv_loop_t *loop, const struct serve_options *opts,
   s->loop = loop;
   s->provider = provider;
   s->userdata = userdata;
-  s->entries = opts->entries ? opts->entries : DEFAULT_ENTRIES;
+  s->entries = opts->entries ? opts->entries : BRAID_DEFAULT_STREAM_ENTRIES;
   if (s->entries > BRAID_SERVE_MAX_ENTRIES)
     s->entries = BRAID_SERVE_MAX_ENTRIES;
-  s->max_age = opts->max_age ? opts->max_age : DEFAULT_MAX_AGE;
-  s->title = strdup(opts->title ? opts->title : "braid");
+  s->max_age = opts->max_age ? opts->max_age : BRAID_DEFAULT_HTTP_MAX_AGE_S;
+  s->title = strdup(opts->title ? opts->title : BRAID_DEFAULT_STREAM_TITLE);
   s->policy = opts->policy;
   s->base_url = opts->base_url ? strdup(opts->base_url) : NULL;
   s->token = opts->token ? strdup(opts->token) : NULL;
@@ -717,7 +715,7 @@ void serve_free(struct server *s) {
 int serve_set_style(struct server *s, const char *title, struct render_policy policy) {
   if (!s)
     return 0;
-  char *t = strdup(title ? title : "braid");
+  char *t = strdup(title ? title : BRAID_DEFAULT_STREAM_TITLE);
   if (!t)
     return -ENOMEM;
   free(s->title);
@@ -729,7 +727,7 @@ int serve_set_style(struct server *s, const char *title, struct render_policy po
 void serve_set_entries(struct server *s, unsigned entries) {
   if (!s)
     return;
-  s->entries = entries ? entries : DEFAULT_ENTRIES;
+  s->entries = entries ? entries : BRAID_DEFAULT_STREAM_ENTRIES;
   if (s->entries > BRAID_SERVE_MAX_ENTRIES)
     s->entries = BRAID_SERVE_MAX_ENTRIES;
 }

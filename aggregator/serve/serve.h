@@ -53,15 +53,15 @@ struct serve_provider {
 
 struct serve_options {
   const char *listen;   /* "HOST:PORT", "[IPV6]:PORT" (numeric hosts, or "localhost");
-                           NULL = 127.0.0.1:8080;
+                           NULL = BRAID_DEFAULT_LISTEN (defaults.h);
                            port 0 picks a free port (see serve_port) */
   const char *base_url; /* public URL of "/" for links in documents, ending in '/'; NULL =
                            "http://HOST/" from the request's Host header (else the bound
                            address), so links work under whatever name the client used */
-  const char *title;    /* the stream's title; NULL = "braid" */
+  const char *title;    /* the stream's title; NULL = BRAID_DEFAULT_STREAM_TITLE */
   struct render_policy policy; /* what documents may publish and load ([http] keys) */
-  unsigned entries;     /* entries when no ?n= is given; 0 = 50 */
-  unsigned max_age;     /* Cache-Control max-age in seconds; 0 = 60 */
+  unsigned entries;     /* entries when no ?n= is given; 0 = BRAID_DEFAULT_STREAM_ENTRIES */
+  unsigned max_age;     /* Cache-Control max-age in seconds; 0 = BRAID_DEFAULT_HTTP_MAX_AGE_S */
   const char *token;    /* when set, every route but /healthz wants "Authorization: Bearer
                            TOKEN" or ?token=TOKEN (else 401); NULL = open */
 };

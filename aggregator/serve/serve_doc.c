@@ -128,7 +128,7 @@ static int render_bounded(enum render_format fmt, const struct render_meta *meta
     r = render_stream(fmt, meta, list, body);
     if (r != -E2BIG || list->n == 0)
       return r;
-    buf_free(body);
+    buf_clear(body);
     buf_init(body, cap);
     size_t keep = list->n / 2;
     for (size_t i = keep; i < list->n; i++)
@@ -204,9 +204,9 @@ int serve_doc_new(const struct serve_provider *p, void *userdata,
   if (r == 0 && MHD_add_response_header(d->gzip, MHD_HTTP_HEADER_CONTENT_ENCODING, "gzip") != MHD_YES)
     r = -ENOMEM;
   stream_list_clear(&list);
-  buf_free(&body);
-  buf_free(&gz);
-  buf_free(&self);
+  buf_clear(&body);
+  buf_clear(&gz);
+  buf_clear(&self);
   if (r < 0) {
     serve_doc_free(d);
     return r;

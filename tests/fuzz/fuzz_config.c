@@ -50,7 +50,7 @@ static void fuzz_conf(const char *text, size_t len) {
   } else {
     FUZZ_CHECK(c == NULL && (errors.n > 0 || rc == -ENOMEM), "a refusal says why");
   }
-  msg_list_free(&errors);
+  msg_list_clear(&errors);
 }
 
 static void fuzz_feed(const char *text, size_t len) {
@@ -73,7 +73,7 @@ static void fuzz_feed(const char *text, size_t len) {
   } else {
     FUZZ_CHECK(errors.n > 0 || rc == -ENOMEM, "a refusal says why");
   }
-  msg_list_free(&errors);
+  msg_list_clear(&errors);
 }
 
 static void fuzz_opml(const char *text, size_t len) {
@@ -85,7 +85,7 @@ static void fuzz_opml(const char *text, size_t len) {
       FUZZ_CHECK(l.items[i].url && fuzz_utf8_valid(l.items[i].url), "an OPML feed has a URL");
       FUZZ_CHECK(!l.items[i].title || fuzz_utf8_valid(l.items[i].title), "UTF-8 title");
     }
-    opml_list_free(&l);
+    opml_list_clear(&l);
   } else {
     FUZZ_CHECK(strncmp(err, OPML_PATH, strlen(OPML_PATH)) == 0, "an OPML error names its file");
   }

@@ -51,8 +51,8 @@ static void fuzz_sanitize(const char *html, size_t len, unsigned flags) {
     if (sanitize_html(out.data ? out.data : "", out.len, BASE, &again) == 0)
       FUZZ_CHECK(!has_script(&again), "no script element after a second pass (mXSS)");
   }
-  buf_free(&again);
-  buf_free(&out);
+  buf_clear(&again);
+  buf_clear(&out);
 }
 
 /* The next field: bytes up to the next 0xfe; NULL once the input is used up. */
@@ -121,7 +121,7 @@ static void fuzz_entry(const uint8_t *data, size_t size, struct render_policy po
     check_rendered((enum render_format)f, &out);
     if (f == RENDER_HTML && !policy.remote_images)
       FUZZ_CHECK(!loads_remote(&out), "the default page loads nothing from another host");
-    buf_free(&out);
+    buf_clear(&out);
   }
   stream_entry_clear(&e);
 }

@@ -82,7 +82,7 @@ static void test_buf_cap(void **state) {
   assert_string_equal(s, "12345678");
   free(s);
   assert_string_equal(buf_str(&b), "");
-  buf_free(&b);
+  buf_clear(&b);
 }
 
 static void test_log_value(void **state) {

@@ -142,7 +142,7 @@ static void test_title_and_privacy_keys(void **state) {
   assert_null(c);
   expect_msg(&errs, "braid.conf:3: publish_feed_queries: '1' is not yes or no");
   assert_int_equal(errs.n, 1);
-  msg_list_free(&errs);
+  msg_list_clear(&errs);
 }
 
 static void test_missing_file(void **state) {
@@ -158,7 +158,7 @@ static void test_missing_file(void **state) {
   assert_int_equal(config_load(path, true, &c, &errs), -ENOENT);
   assert_null(c);
   expect_msg(&errs, "braid.conf: No such file or directory");
-  msg_list_free(&errs);
+  msg_list_clear(&errs);
 }
 
 static void test_every_key(void **state) {
@@ -228,7 +228,7 @@ static void test_bool_key(void **state) {
   struct braid_config *c = NULL;
   assert_int_equal(config_load(path, true, &c, &errs), -EINVAL);
   expect_msg(&errs, "braid.conf:2: allow_private_redirects: 'maybe' is not yes or no");
-  msg_list_free(&errs);
+  msg_list_clear(&errs);
   path = write_file("bool2/braid.conf", "[poll]\n");
   assert_int_equal(config_load(path, true, &c, &errs), 0);
   assert_false(c->poll_allow_private_redirects);
@@ -282,7 +282,7 @@ static void test_all_errors_reported_with_lines(void **state) {
   assert_int_equal(errs.n, 11);
   /* Messages name the file by the path it was read from. */
   assert_memory_equal(errs.items[0], path, strlen(path));
-  msg_list_free(&errs);
+  msg_list_clear(&errs);
 }
 
 static void test_choose_path(void **state) {
@@ -394,10 +394,10 @@ static void test_feed_errors(void **state) {
   expect_msg(&errs, "feeds.d/bbc.feed:8: this file takes no [sections]");
   assert_int_equal(errs.n, 6);
   assert_null(d.name);
-  msg_list_free(&errs);
+  msg_list_clear(&errs);
   assert_int_equal(parse_feed("title = no url\n", &d, &errs), -EINVAL);
   expect_msg(&errs, "feeds.d/bbc.feed: missing 'url'");
-  msg_list_free(&errs);
+  msg_list_clear(&errs);
   static const char *bad_urls[] = {"ftp://example.org/feed", "gopher://example.org/",
                                    "example.org/feed", "https://", "http://exa mple.org/"};
   for (size_t i = 0; i < sizeof bad_urls / sizeof bad_urls[0]; i++) {
@@ -407,7 +407,7 @@ static void test_feed_errors(void **state) {
       fail_msg("url '%s' accepted", bad_urls[i]);
   }
   expect_msg(&errs, "feeds.d/bbc.feed:1: url: 'ftp://example.org/feed' is not an http, https or file URL");
-  msg_list_free(&errs);
+  msg_list_clear(&errs);
 }
 
 static void test_file_caps(void **state) {
@@ -425,12 +425,12 @@ static void test_file_caps(void **state) {
   expect_msg(&errs, "f.feed:1: line longer than 8192 bytes (BRAID_CONFIG_MAX_LINE_BYTES)");
   expect_msg(&errs, "f.feed:3: unknown key 'bogus'");
   assert_int_equal(errs.n, 2);
-  msg_list_free(&errs);
+  msg_list_clear(&errs);
   free(text);
   static const char nul[] = "url = https://example.org/\ntitle = a\0b\n";
   assert_int_equal(feed_def_parse(nul, sizeof nul - 1, "f.feed", "f", &d, &errs), -EINVAL);
   expect_msg(&errs, "f.feed:2: NUL byte in line");
-  msg_list_free(&errs);
+  msg_list_clear(&errs);
   /* A file over BRAID_CONFIG_MAX_FILE_BYTES is refused whole. */
   char *big = malloc(BRAID_CONFIG_MAX_FILE_BYTES + 2);
   assert_non_null(big);
@@ -441,7 +441,7 @@ static void test_file_caps(void **state) {
   struct braid_config *c = NULL;
   assert_int_equal(config_load(path, true, &c, &errs), -EINVAL);
   expect_msg(&errs, "braid.conf: larger than 65536 bytes (BRAID_CONFIG_MAX_FILE_BYTES)");
-  msg_list_free(&errs);
+  msg_list_clear(&errs);
 }
 
 static void test_feed_names(void **state) {
@@ -474,7 +474,7 @@ static void test_feeds_dir_load_and_reload(void **state) {
   assert_int_equal(feeds_load(dir, &old, &errs), -EINVAL);
   expect_msg(&errs, "bad name.feed: 'bad name' is not a valid feed name (letters, digits, '.', '_', '-')");
   assert_int_equal(errs.n, 1);
-  msg_list_free(&errs);
+  msg_list_clear(&errs);
   assert_int_equal(old.n, 3);
   assert_string_equal(old.items[0].name, "a");
   assert_string_equal(old.items[1].name, "b");
@@ -511,9 +511,9 @@ static void test_feeds_dir_load_and_reload(void **state) {
   assert_null(diff[3].old_def);
   assert_string_equal(diff[3].new_def->name, "d");
   free(diff);
-  msg_list_free(&errs);
-  feed_list_free(&old);
-  feed_list_free(&cur);
+  msg_list_clear(&errs);
+  feed_list_clear(&old);
+  feed_list_clear(&cur);
 }
 
 static void test_feeds_dir_missing(void **state) {
@@ -525,7 +525,7 @@ static void test_feeds_dir_missing(void **state) {
   assert_int_equal(feeds_load(dir, &l, &errs), -ENOENT);
   assert_int_equal(l.n, 0);
   expect_msg(&errs, "feeds.d: No such file or directory");
-  msg_list_free(&errs);
+  msg_list_clear(&errs);
 }
 
 int main(void) {

@@ -299,7 +299,7 @@ static json_t *server_log(bool clear) {
   expect_outcome(&g, FETCH_OK, "/_requests");
   json_error_t err;
   json_t *j = json_loadb(g.body.data, g.body.len, 0, &err);
-  buf_free(&g.body);
+  buf_clear(&g.body);
   assert_non_null(j);
   return j;
 }
@@ -334,7 +334,7 @@ static void test_ok_body_and_headers(void **state) {
   assert_true(g.last_modified[0] != '\0');
   assert_string_equal(g.effective_url, url("/feeds/basic.rss"));
   assert_false(g.permanent);
-  buf_free(&g.body);
+  buf_clear(&g.body);
   /* The server saw a gzip-capable request naming braid. */
   json_t *log = server_log(true);
   const char *ua = logged_header(log, "/feeds/basic.rss", "user-agent");
@@ -356,7 +356,7 @@ static void test_elapsed_counts_a_busy_loop(void **state) {
   expect_outcome(&g, FETCH_OK, "basic.rss");
   if (g.elapsed_ms < 300)
     fail_msg("elapsed_ms %lld, but on_headers alone took 300 ms", (long long)g.elapsed_ms);
-  buf_free(&g.body);
+  buf_clear(&g.body);
 }
 
 static void test_cache_headers_and_charset(void **state) {
@@ -368,18 +368,18 @@ static void test_cache_headers_and_charset(void **state) {
   assert_int_equal(g.max_age, 300);
   /* Expires is measured against the server's Date, then placed on our clock. */
   assert_in_range(g.expires, before + 598, (int64_t)time(NULL) + 602);
-  buf_free(&g.body);
+  buf_clear(&g.body);
   /* The declared charset is reported as sent, even when the body says otherwise. */
   fetch_one(&test_limits, url("/charset"), NULL, NULL, &c);
   expect_outcome(&c, FETCH_OK, "charset");
   assert_string_equal(c.charset, "iso-8859-1");
   assert_non_null(memmem(c.body.data, c.body.len, "Caf\xc3\xa9", 5));
-  buf_free(&c.body);
+  buf_clear(&c.body);
   /* Not well-formed XML is still a successful transfer: judging it is the parser's job. */
   fetch_one(&test_limits, url("/invalid"), NULL, NULL, &x);
   expect_outcome(&x, FETCH_OK, "invalid XML");
   assert_true(x.body.len > 0);
-  buf_free(&x.body);
+  buf_clear(&x.body);
 }
 
 static void test_conditional_get(void **state) {
@@ -387,14 +387,14 @@ static void test_conditional_get(void **state) {
   struct got first = {0}, second = {0}, third = {0};
   fetch_one(&test_limits, url("/feeds/basic.atom"), NULL, NULL, &first);
   expect_outcome(&first, FETCH_OK, "first fetch");
-  buf_free(&first.body);
+  buf_clear(&first.body);
   json_decref(server_log(true));
   fetch_one(&test_limits, url("/feeds/basic.atom"), first.etag, first.last_modified, &second);
   expect_outcome(&second, FETCH_NOT_MODIFIED, "ETag revalidation");
   assert_int_equal(second.status, 304);
   assert_int_equal(second.delivered, 0);
   assert_int_equal(second.headers_calls, 1);
-  buf_free(&second.body);
+  buf_clear(&second.body);
   json_t *log = server_log(true);
   const char *inm = logged_header(log, "/feeds/basic.atom", "if-none-match");
   const char *ims = logged_header(log, "/feeds/basic.atom", "if-modified-since");
@@ -406,7 +406,7 @@ static void test_conditional_get(void **state) {
   /* Last-Modified alone revalidates too. */
   fetch_one(&test_limits, url("/feeds/basic.atom"), NULL, first.last_modified, &third);
   expect_outcome(&third, FETCH_NOT_MODIFIED, "Last-Modified revalidation");
-  buf_free(&third.body);
+  buf_clear(&third.body);
 }
 
 /* Issue 14 item 6: validators with control bytes are neither kept nor sent, whatever the
@@ -418,12 +418,12 @@ static void test_validators_not_echoed(void **state) {
   expect_outcome(&bad, FETCH_OK, "bad validators");
   assert_string_equal(bad.etag, "");
   assert_string_equal(bad.last_modified, "");
-  buf_free(&bad.body);
+  buf_clear(&bad.body);
   /* A store written before this check may hold raw values: they are not sent either. */
   json_decref(server_log(true));
   fetch_one(&test_limits, url("/feeds/basic.rss"), "\"v1\"\rHost: injected.example",
             "Tue, 01 Jan 2030 00:00:00 GMT\rAuthorization: Basic eDp5", &raw);
-  buf_free(&raw.body);
+  buf_clear(&raw.body);
   json_t *log = server_log(true);
   assert_null(logged_header(log, "/feeds/basic.rss", "if-none-match"));
   assert_null(logged_header(log, "/feeds/basic.rss", "if-modified-since"));
@@ -431,7 +431,7 @@ static void test_validators_not_echoed(void **state) {
   json_decref(log);
   /* A date in another format goes out re-formatted. */
   fetch_one(&test_limits, url("/feeds/basic.rss"), NULL, "Sunday, 06-Nov-94 08:49:37 GMT", &fmt);
-  buf_free(&fmt.body);
+  buf_clear(&fmt.body);
   log = server_log(true);
   const char *ims = logged_header(log, "/feeds/basic.rss", "if-modified-since");
   assert_non_null(ims);
@@ -443,7 +443,7 @@ static void test_validators_not_echoed(void **state) {
   expect_outcome(&hop, FETCH_OK, "302 with validators");
   assert_string_equal(hop.etag, "");
   assert_string_equal(hop.last_modified, "");
-  buf_free(&hop.body);
+  buf_clear(&hop.body);
   log = server_log(true);
   assert_non_null(logged_header(log, "/redirect/302/1", "if-none-match"));
   assert_null(logged_header(log, "/feeds/basic.rss", "if-none-match"));
@@ -466,13 +466,13 @@ static void test_retry_after(void **state) {
   /* Whole seconds: counted from the end of the second the answer came in, so that no
    * request can come before the 120 s the server asked for. */
   assert_in_range(g.retry_after, before + 121, after + 121);
-  buf_free(&g.body);
+  buf_clear(&g.body);
   fetch_one(&test_limits, url("/status/503?retry_date=3600"), NULL, NULL, &d);
   expect_outcome(&d, FETCH_HTTP_ERROR, "503");
   assert_int_equal(d.status, 503);
   /* An HTTP date has one-second resolution. */
   assert_in_range(d.retry_after, before + 3599, (int64_t)time(NULL) + 3601);
-  buf_free(&d.body);
+  buf_clear(&d.body);
 }
 
 static void test_http_errors(void **state) {
@@ -487,7 +487,7 @@ static void test_http_errors(void **state) {
     assert_int_equal(g.status, codes[i]);
     assert_int_equal(g.delivered, 0);
     assert_int_equal(g.retry_after, -1);
-    buf_free(&g.body);
+    buf_clear(&g.body);
   }
 }
 
@@ -501,14 +501,14 @@ static void test_redirects(void **state) {
   assert_string_equal(p.permanent_url, url("/feeds/basic.rss"));
   assert_string_equal(p.effective_url, url("/feeds/basic.rss"));
   assert_true(p.body.len > 0);
-  buf_free(&p.body);
+  buf_clear(&p.body);
 
   fetch_one(&test_limits, url("/redirect/302/1"), NULL, NULL, &t);
   expect_outcome(&t, FETCH_OK, "302");
   assert_false(t.permanent);
   assert_string_equal(t.permanent_url, "");
   assert_string_equal(t.effective_url, url("/feeds/basic.rss"));
-  buf_free(&t.body);
+  buf_clear(&t.body);
 
   /* 308 then 302: store the 308's target, not the temporary one's. */
   fetch_one(&test_limits, url("/redirect/308/1?to=%2Fredirect%2F302%2F1"), NULL, NULL, &m);
@@ -516,7 +516,7 @@ static void test_redirects(void **state) {
   assert_false(m.permanent);
   assert_int_equal(m.redirects, 2);
   assert_string_equal(m.permanent_url, url("/redirect/302/1"));
-  buf_free(&m.body);
+  buf_clear(&m.body);
 }
 
 /* Issue 14 item 9: a feed on a public address may not redirect braid into loopback (or
@@ -545,26 +545,26 @@ static void test_redirect_into_private_space(void **state) {
   assert_string_equal(a.permanent_url, ""); /* a refused 301 is not remembered */
   assert_false(a.permanent);
   assert_int_equal(a.body.len, 0);
-  buf_free(&a.body);
+  buf_clear(&a.body);
   fetch_one(&test_limits, spelled, NULL, NULL, &b);
   expect_outcome(&b, FETCH_REDIRECT_REFUSED, "public to 2130706433");
-  buf_free(&b.body);
+  buf_clear(&b.body);
   /* Within one class (public to public) a redirect is followed. */
   fetch_one(&test_limits, dec, NULL, NULL, &c);
   expect_outcome(&c, FETCH_OK, "public to public");
-  buf_free(&c.body);
+  buf_clear(&c.body);
   /* The operator's key lets it through. */
   struct fetch_limits allow = test_limits;
   allow.allow_private_redirects = true;
   fetch_one(&allow, u, NULL, NULL, &d);
   expect_outcome(&d, FETCH_OK, "allow_private_redirects");
-  buf_free(&d.body);
+  buf_clear(&d.body);
   unsetenv("BRAID_TEST_PUBLIC_NETS");
   /* A feed the operator put on loopback keeps redirecting within loopback. */
   fetch_one(&test_limits, u, NULL, NULL, &e);
   expect_outcome(&e, FETCH_OK, "loopback to loopback");
   assert_true(e.permanent);
-  buf_free(&e.body);
+  buf_clear(&e.body);
   kill(pid, SIGTERM);
   waitpid(pid, NULL, 0);
   hosts_pid = 0;
@@ -599,15 +599,15 @@ static void test_redirect_limits(void **state) {
   struct got loop = {0}, chain = {0}, file = {0};
   fetch_one(&test_limits, url("/loop/a"), NULL, NULL, &loop);
   expect_outcome(&loop, FETCH_REDIRECT_LOOP, "loop");
-  buf_free(&loop.body);
+  buf_clear(&loop.body);
   fetch_one(&test_limits, url("/redirect/302/5"), NULL, NULL, &chain);
   expect_outcome(&chain, FETCH_LIMIT_MAX_REDIRECTS, "5 redirects, max 3");
   assert_int_equal(chain.redirects, 3);
-  buf_free(&chain.body);
+  buf_clear(&chain.body);
   fetch_one(&test_limits, url("/redirect-file"), NULL, NULL, &file);
   expect_outcome(&file, FETCH_REDIRECT_REFUSED, "redirect to file://");
   assert_int_equal(file.delivered, 0);
-  buf_free(&file.body);
+  buf_clear(&file.body);
 }
 
 static void test_low_speed(void **state) {
@@ -615,11 +615,11 @@ static void test_low_speed(void **state) {
   struct got g = {0}, h = {0};
   fetch_one(&test_limits, url("/drip?bytes=60&interval=1"), NULL, NULL, &g);
   expect_outcome(&g, FETCH_LIMIT_LOW_SPEED, "drip");
-  buf_free(&g.body);
+  buf_clear(&g.body);
   fetch_one(&test_limits, url("/slowheaders?delay=30"), NULL, NULL, &h);
   expect_outcome(&h, FETCH_LIMIT_LOW_SPEED, "slow headers");
   assert_int_equal(h.headers_calls, 0);
-  buf_free(&h.body);
+  buf_clear(&h.body);
 }
 
 static void test_total_timeout(void **state) {
@@ -630,7 +630,7 @@ static void test_total_timeout(void **state) {
   struct got g = {0};
   fetch_one(&lim, url("/drip?bytes=60&interval=0.2"), NULL, NULL, &g);
   expect_outcome(&g, FETCH_LIMIT_TIMEOUT, "drip with 1.5 s total");
-  buf_free(&g.body);
+  buf_clear(&g.body);
 }
 
 static void test_max_bytes(void **state) {
@@ -640,14 +640,14 @@ static void test_max_bytes(void **state) {
   expect_outcome(&g, FETCH_LIMIT_MAX_BYTES, "endless");
   assert_true(g.delivered <= test_limits.max_bytes);
   assert_true(g.delivered > 0);
-  buf_free(&g.body);
+  buf_clear(&g.body);
   fetch_one(&test_limits, url("/gzipbomb"), NULL, NULL, &b);
   expect_outcome(&b, FETCH_LIMIT_MAX_BYTES, "gzip bomb");
   /* Inflated bytes are counted and handed over chunk by chunk, never collected. */
   assert_true(b.delivered <= test_limits.max_bytes);
   assert_true(b.max_chunk <= CURL_MAX_WRITE_SIZE);
   assert_non_null(strstr(b.error, "max_bytes"));
-  buf_free(&b.body);
+  buf_clear(&b.body);
 }
 
 static void test_network_errors(void **state) {
@@ -655,16 +655,16 @@ static void test_network_errors(void **state) {
   struct got r = {0}, c = {0}, m = {0};
   fetch_one(&test_limits, url("/reset"), NULL, NULL, &r);
   expect_outcome(&r, FETCH_NETWORK_ERROR, "reset");
-  buf_free(&r.body);
+  buf_clear(&r.body);
   /* Nothing listens on port 1. */
   fetch_one(&test_limits, "http://127.0.0.1:1/feed", NULL, NULL, &c);
   expect_outcome(&c, FETCH_NETWORK_ERROR, "connection refused");
   assert_int_equal(c.status, 0);
   assert_true(c.error[0] != '\0');
-  buf_free(&c.body);
+  buf_clear(&c.body);
   fetch_one(&test_limits, "file:///nonexistent/braid/feed.xml", NULL, NULL, &m);
   expect_outcome(&m, FETCH_NETWORK_ERROR, "missing file");
-  buf_free(&m.body);
+  buf_clear(&m.body);
 }
 
 static void test_file_url(void **state) {
@@ -684,14 +684,14 @@ static void test_file_url(void **state) {
   assert_int_equal(g.body.len, len);
   assert_memory_equal(g.body.data, want, len);
   assert_true(g.last_modified[0] != '\0');
-  buf_free(&g.body);
+  buf_clear(&g.body);
   /* Local feeds revalidate too: an unchanged file is "not modified". */
   struct got again = {0};
   fetch_one(&test_limits, u, NULL, g.last_modified, &again);
   expect_outcome(&again, FETCH_NOT_MODIFIED, "unchanged file");
   assert_int_equal(again.status, 304);
   assert_int_equal(again.delivered, 0);
-  buf_free(&again.body);
+  buf_clear(&again.body);
 }
 
 /* Issue 14 item 11: a file:// URL naming a FIFO (or a device) fails at once, naming the file,
@@ -711,11 +711,11 @@ static void test_file_not_regular(void **state) {
   assert_non_null(strstr(g.error, "not a regular file"));
   assert_non_null(strstr(g.error, fifo));
   assert_true(uv_hrtime() - t0 < 2000000000ull);
-  buf_free(&g.body);
+  buf_clear(&g.body);
   fetch_one(&test_limits, "file:///dev/zero", NULL, NULL, &d);
   expect_outcome(&d, FETCH_NETWORK_ERROR, "/dev/zero");
   assert_int_equal(d.body.len, 0);
-  buf_free(&d.body);
+  buf_clear(&d.body);
   unlink(fifo);
   rmdir(dir);
 }
@@ -736,7 +736,7 @@ static void test_file_written_just_now(void **state) {
   fetch_one(&test_limits, u, NULL, NULL, &g);
   expect_outcome(&g, FETCH_OK, u);
   assert_string_equal(g.last_modified, "");
-  buf_free(&g.body);
+  buf_clear(&g.body);
   unlink(path);
 }
 
@@ -773,7 +773,7 @@ static void test_many_concurrent(void **state) {
     assert_int_equal(g[i].done_calls, 1);
     expect_outcome(&g[i], FETCH_OK, "concurrent job");
     assert_int_equal(g[i].body.len, len);
-    buf_free(&g[i].body);
+    buf_clear(&g[i].body);
   }
   assert_int_equal(fetcher_active(e.f), 0);
   env_close(&e);
@@ -811,11 +811,11 @@ static void test_cancel(void **state) {
   assert_int_equal(other.done_calls, 1);
   expect_outcome(&other, FETCH_CANCELLED, "cancel from another job's on_data");
   expect_outcome(&canceller, FETCH_OK, "the job that cancelled another");
-  buf_free(&other.body);
-  buf_free(&canceller.body);
-  buf_free(&slow.body);
-  buf_free(&inh.body);
-  buf_free(&abrt.body);
+  buf_clear(&other.body);
+  buf_clear(&canceller.body);
+  buf_clear(&slow.body);
+  buf_clear(&inh.body);
+  buf_clear(&abrt.body);
   env_close(&e);
 }
 
@@ -841,8 +841,8 @@ static void test_free_in_flight(void **state) {
   expect_outcome(&a, FETCH_CANCELLED, "drip at fetcher_free");
   assert_int_equal(b.done_calls, 1);
   expect_outcome(&b, FETCH_CANCELLED, "slow headers at fetcher_free");
-  buf_free(&a.body);
-  buf_free(&b.body);
+  buf_clear(&a.body);
+  buf_clear(&b.body);
   assert_int_equal(uv_loop_close(&e.loop), 0);
 }
 
@@ -869,7 +869,7 @@ static void test_connect_timeout(void **state) {
   struct got g = {0};
   fetch_one(&lim, u, NULL, NULL, &g);
   expect_outcome(&g, FETCH_LIMIT_CONNECT_TIMEOUT, "full accept queue");
-  buf_free(&g.body);
+  buf_clear(&g.body);
   for (int i = 0; i < 4; i++)
     close(fillers[i]);
   close(ls);
@@ -906,8 +906,8 @@ static void test_free_from_on_done(void **state) {
   expect_outcome(&fast, FETCH_HTTP_ERROR, "first job");
   expect_outcome(&slow, FETCH_CANCELLED, "job in flight when on_done freed the fetcher");
   assert_int_equal(uv_loop_close(&e.loop), 0);
-  buf_free(&fast.body);
-  buf_free(&slow.body);
+  buf_clear(&fast.body);
+  buf_clear(&slow.body);
 }
 
 static void test_https(void **state) {
@@ -923,19 +923,19 @@ static void test_https(void **state) {
   const char *want = read_fixture("basic.rss", &len);
   assert_int_equal(g.body.len, len);
   assert_memory_equal(g.body.data, want, len);
-  buf_free(&g.body);
+  buf_clear(&g.body);
   /* Redirects over TLS keep the scheme and count as usual. */
   snprintf(u, sizeof u, "https://127.0.0.1:%d/redirect/301/1", tls_port);
   fetch_one(&lim, u, NULL, NULL, &r);
   expect_outcome(&r, FETCH_OK, "https redirect");
   assert_true(r.permanent);
-  buf_free(&r.body);
+  buf_clear(&r.body);
   /* A certificate nobody vouches for is a network error, not a silent success. */
   snprintf(u, sizeof u, "https://127.0.0.1:%d/feeds/basic.rss", tls_port);
   fetch_one(&test_limits, u, NULL, NULL, &untrusted);
   expect_outcome(&untrusted, FETCH_NETWORK_ERROR, "untrusted certificate");
   assert_int_equal(untrusted.delivered, 0);
-  buf_free(&untrusted.body);
+  buf_clear(&untrusted.body);
 }
 
 static void test_limits_from_config(void **state) {

@@ -56,7 +56,7 @@ static void test_escape(void **state) {
   buf_init(&b, 0);
   assert_int_equal(html_escape(&b, "a<b>&\"c\"", 9), 0);
   assert_string_equal(buf_str(&b), "a&lt;b&gt;&amp;&quot;c&quot;");
-  buf_free(&b);
+  buf_clear(&b);
 }
 
 static void links(const char *html, const char *want_html) {

@@ -51,7 +51,7 @@ static void test_read_opml2_nested(void **state) {
   assert_string_equal(l.items[2].title, "EA WorldView");
   assert_string_equal(l.items[3].title, "Duplicate of BBC");
   assert_string_equal(l.items[4].url, "gopher://example.org/feed");
-  opml_list_free(&l);
+  opml_list_clear(&l);
 }
 
 static void test_read_opml1(void **state) {
@@ -64,7 +64,7 @@ static void test_read_opml1(void **state) {
   assert_int_equal(l.n, 2);
   assert_string_equal(l.items[0].title, "Caf\xc3\xa9 news");
   assert_string_equal(l.items[1].url, "http://scripting.example.com/rss.xml");
-  opml_list_free(&l);
+  opml_list_clear(&l);
 }
 
 static void test_read_attribute_spellings(void **state) {
@@ -81,7 +81,7 @@ static void test_read_attribute_spellings(void **state) {
   assert_string_equal(l.items[0].url, "http://a.example/feed");
   assert_null(l.items[0].title);
   assert_string_equal(l.items[1].url, "http://b.example/feed");
-  opml_list_free(&l);
+  opml_list_clear(&l);
 }
 
 static void test_read_refuses_external_entities(void **state) {
@@ -108,7 +108,7 @@ static void test_read_refuses_external_entities(void **state) {
       fail_msg("external entity was loaded");
   }
   if (rc == 0)
-    opml_list_free(&l);
+    opml_list_clear(&l);
 }
 
 static void test_read_errors(void **state) {
@@ -156,7 +156,7 @@ static void test_read_folders_at_the_depth_cap(void **state) {
   assert_int_equal(l.n, 2);
   assert_int_equal(strlen(l.items[0].category), 2 * BRAID_OPML_MAX_DEPTH - 1); /* f/f/.../f */
   assert_null(l.items[1].category);
-  opml_list_free(&l);
+  opml_list_clear(&l);
 }
 
 static void test_write_round_trip(void **state) {
@@ -182,7 +182,7 @@ static void test_write_round_trip(void **state) {
   assert_string_equal(l.items[0].title, "A & <B>");
   assert_string_equal(l.items[1].url, "https://b.example/rss");
   assert_string_equal(l.items[1].title, "b"); /* no title: the name stands in */
-  opml_list_free(&l);
+  opml_list_clear(&l);
   free(text);
 }
 
@@ -211,11 +211,11 @@ static void test_add_and_remove(void **state) {
   (void)state;
   char dir[400];
   snprintf(dir, sizeof dir, "%s/conf/feeds.d", tmpdir);
-  assert_int_equal(feedsdir_add(dir, "live", "https://example.org/live.rss", "Live ; coverage"), 0);
-  assert_int_equal(feedsdir_add(dir, "live", "https://example.org/other.rss", NULL), -EEXIST);
-  assert_int_equal(feedsdir_add(dir, ".dot", "https://example.org/", NULL), -EINVAL);
-  assert_int_equal(feedsdir_add(dir, "x", "ftp://example.org/", NULL), -EINVAL);
-  assert_int_equal(feedsdir_add(dir, "y", "https://example.org/", "two\nlines"), -EINVAL);
+  assert_int_equal(feedsdir_add_categories(dir, "live", "https://example.org/live.rss", "Live ; coverage", NULL), 0);
+  assert_int_equal(feedsdir_add_categories(dir, "live", "https://example.org/other.rss", NULL, NULL), -EEXIST);
+  assert_int_equal(feedsdir_add_categories(dir, ".dot", "https://example.org/", NULL, NULL), -EINVAL);
+  assert_int_equal(feedsdir_add_categories(dir, "x", "ftp://example.org/", NULL, NULL), -EINVAL);
+  assert_int_equal(feedsdir_add_categories(dir, "y", "https://example.org/", "two\nlines", NULL), -EINVAL);
   /* What was written reads back as the same feed, and nothing else was left behind. */
   struct feed_list l = {0};
   struct msg_list errs = {0};
@@ -223,7 +223,7 @@ static void test_add_and_remove(void **state) {
   assert_int_equal(l.n, 1);
   assert_string_equal(l.items[0].url, "https://example.org/live.rss");
   assert_string_equal(l.items[0].title, "Live; coverage");
-  feed_list_free(&l);
+  feed_list_clear(&l);
   char cmd[600];
   snprintf(cmd, sizeof cmd, "test \"$(ls -A '%s')\" = live.feed", dir);
   assert_int_equal(system(cmd), 0);

@@ -138,7 +138,7 @@ static void test_caps(void **state) {
   assert_int_equal(p->n, BRAID_PAGE_MAX_UPDATES);
   assert_string_not_equal(p->updates[0].headline, "deep");
   page_updates_free(p);
-  buf_free(&b);
+  buf_clear(&b);
 }
 
 int main(void) {

@@ -131,7 +131,7 @@ static void test_field_cap(void **state) {
                     "item 1: summary exceeds BRAID_PARSE_MAX_FIELD_BYTES") != NULL;
   assert_true(named);
   feed_parser_free(p);
-  buf_free(&b);
+  buf_clear(&b);
 }
 
 /* Split UTF-8 sequences and a stray windows-1252 byte at a push boundary. */

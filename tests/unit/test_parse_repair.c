@@ -31,7 +31,7 @@ static char *repair(const char *doc, size_t chunk, size_t *ret_repairs) {
   }
   if (ret_repairs)
     *ret_repairs = x.repairs;
-  xml_repair_free(&x);
+  xml_repair_clear(&x);
   return buf_steal(&all);
 }
 

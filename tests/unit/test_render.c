@@ -40,7 +40,7 @@ static void render_doc(struct doc *d, enum render_format fmt, const char *self,
 
 static void doc_free(struct doc *d) {
   stream_list_clear(&d->list);
-  buf_free(&d->out);
+  buf_clear(&d->out);
 }
 
 static void assert_has(const struct doc *d, const char *want) {
@@ -307,7 +307,7 @@ static void test_empty_stream(void **state) {
   buf_reset(&out);
   assert_int_equal(render_stream(RENDER_HTML, &meta, &empty, &out), 0);
   assert_non_null(strstr(buf_str(&out), "<p>Nothing in the stream yet.</p>"));
-  buf_free(&out);
+  buf_clear(&out);
 }
 
 static void test_cap_and_arguments(void **state) {
@@ -321,14 +321,14 @@ static void test_cap_and_arguments(void **state) {
     int r = render_stream((enum render_format)fmt, &meta, &l, &out);
     if (r != -E2BIG)
       fail_msg("format %d into a 512-byte cap = %d, want -E2BIG", fmt, r);
-    buf_free(&out);
+    buf_clear(&out);
   }
   struct buf out;
   buf_init(&out, 0);
   assert_int_equal(render_stream((enum render_format)42, &meta, &l, &out), -EINVAL);
   struct render_meta no_self = {.base_url = BASE};
   assert_int_equal(render_stream(RENDER_ATOM, &no_self, &l, &out), -EINVAL);
-  buf_free(&out);
+  buf_clear(&out);
   stream_list_clear(&l);
 }
 
@@ -347,7 +347,7 @@ static void test_bad_bytes(void **state) {
                          "bad �� byte and ��� surrogate"));
   buf_reset(&out);
   assert_int_equal(render_stream(RENDER_JSON, &meta, &l, &out), 0);
-  buf_free(&out);
+  buf_clear(&out);
   stream_list_clear(&l);
 }
 

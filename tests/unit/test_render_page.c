@@ -106,7 +106,7 @@ static void test_groups_interleaved(void **state) {
   }
   if (strstr(page, "Blog A —"))
     fail_msg("an update repeats the blog's title:\n%s", page);
-  buf_free(&out);
+  buf_clear(&out);
   stream_list_clear(&l);
 }
 

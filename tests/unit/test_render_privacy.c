@@ -67,7 +67,7 @@ static char *render(enum render_format fmt, struct render_policy policy) {
     fail_msg("render_stream(%d) = %d", (int)fmt, r);
   stream_list_clear(&l);
   char *s = fixture_dup(buf_str(&out));
-  buf_free(&out);
+  buf_clear(&out);
   return s;
 }
 
@@ -195,7 +195,7 @@ static void test_sanitize_media_links(void **state) {
                 "class=\"media-link\">image</a>");
   assert_has(s, "<a href=\"https://t.example/a.mp3\" rel=\"noopener noreferrer\" "
                 "class=\"media-link\">media</a>");
-  buf_free(&out);
+  buf_clear(&out);
 }
 
 int main(void) {

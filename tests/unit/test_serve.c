@@ -235,8 +235,8 @@ static void fetch(struct reply *r, uint16_t port, const char *method, const char
 }
 
 static void reply_free(struct reply *r) {
-  buf_free(&r->body);
-  buf_free(&r->headers);
+  buf_clear(&r->body);
+  buf_clear(&r->headers);
 }
 
 /* The value of response header name (case-insensitive), copied into out; NULL if absent. */
@@ -435,7 +435,7 @@ static void test_gzip(void **state) {
   gunzip(&gz.body, &decoded);
   assert_int_equal(decoded.len, plain.body.len);
   assert_memory_equal(decoded.data, plain.body.data, decoded.len);
-  buf_free(&decoded);
+  buf_clear(&decoded);
   /* The gzip variant's own tag gets a 304 too, with that tag. */
   char h[200];
   snprintf(h, sizeof h, "If-None-Match: %s", etag_gz);
@@ -502,7 +502,7 @@ static void test_keep_alive(void **state) {
   curl_easy_getinfo(c, CURLINFO_NUM_CONNECTS, &connects);
   assert_int_equal(connects, 0); /* the second request reused the first's connection */
   curl_easy_cleanup(c);
-  buf_free(&sink);
+  buf_clear(&sink);
 }
 
 static void test_head(void **state) {
@@ -598,7 +598,7 @@ static void test_errors(void **state) {
   fetch_with_body(&r, port_full, "GET", "/feed.atom", NULL, &big);
   assert_status(&r, 400, "GET with a 100 KB body");
   reply_free(&r);
-  buf_free(&big);
+  buf_clear(&big);
   char path[BRAID_SERVE_MAX_URI_BYTES + 64] = "/feed.atom?pad=";
   memset(path + strlen(path), 'x', BRAID_SERVE_MAX_URI_BYTES);
   path[BRAID_SERVE_MAX_URI_BYTES + 20] = '\0';

@@ -255,7 +255,7 @@ static int run_row(const struct row *row) {
   if (bad)
     print_error("%s: got liveblog=%d [%s], want [%s]\n", row->what, lb->is_liveblog,
                 buf_str(&got), row->want);
-  buf_free(&got);
+  buf_clear(&got);
   liveblog_free(lb);
   return bad;
 }

@@ -14,6 +14,7 @@
 #include "feedsdir.h"
 #include "feedstate.h"
 #include "fetch.h"
+#include "fetchconf.h"
 #include "opml.h"
 #include "pollerlock.h"
 

@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "defaults.h"
+#include "feedurl.h"
 #include "liveblog.h"
 
 #define BRAID_CONFIG_ENV "BRAID_CONFIG"
@@ -126,8 +127,6 @@ bool feed_def_equal(const struct feed_def *a, const struct feed_def *b);
 
 /* true when name is a valid feed name (see struct feed_def). */
 bool feed_name_valid(const char *name);
-/* true when url is an absolute http, https or file URL that curl can parse. */
-bool feed_url_valid(const char *url);
 
 /* Parses one feed definition from text (file: the path used in messages and as source;
  * name: the feed's name). 0 with *ret filled (free its strings with feed_def_clear), or

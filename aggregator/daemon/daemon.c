@@ -13,6 +13,7 @@
 #include "civil.h"
 #include "export.h"
 #include "listen.h"
+#include "fetchconf.h"
 #include "loopctx.h"
 #include "notify.h"
 #include "pollerlock.h"

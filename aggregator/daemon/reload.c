@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fetchconf.h"
 #include "loopctx.h"
 
 /* How long the watch waits after the last change before it rescans: an editor's save is

@@ -14,8 +14,8 @@
 #include <unistd.h>
 
 #include "bounds.h"
-#include "config.h"
 #include "defaults.h"
+#include "feedurl.h"
 #include "fetch_internal.h"
 
 /* A socket curl asked us to watch. Never two on one fd: curl_multi_assign keeps the one. */
@@ -532,21 +532,6 @@ int fetcher_new(uv_loop_t *loop, const struct fetch_limits *limits, struct fetch
   f->defer.data = f;
   *ret = f;
   return 0;
-}
-
-void fetch_limits_from_config(struct fetch_limits *ret, const struct braid_config *c) {
-  *ret = (struct fetch_limits){
-      .connect_timeout_ms = c->poll_connect_timeout_s * 1000,
-      .total_timeout_ms = c->poll_timeout_s * 1000,
-      .low_speed_limit = c->poll_low_speed_limit,
-      .low_speed_time_s = c->poll_low_speed_time_s,
-      .max_bytes = c->poll_max_bytes,
-      .max_redirects = c->poll_max_redirects,
-      .max_total_connections = c->poll_concurrency,
-      .max_host_connections = c->poll_per_host,
-      .user_agent = c->user_agent,
-      .allow_private_redirects = c->poll_allow_private_redirects,
-  };
 }
 
 int fetcher_set_limits(struct fetcher *f, const struct fetch_limits *limits) {

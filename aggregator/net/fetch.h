@@ -114,10 +114,6 @@ struct fetch_callbacks {
   void (*on_done)(void *userdata, const struct fetch_result *r);
 };
 
-struct braid_config;
-/* The limits braid.conf's [poll] section asks for (timeouts, speed, size, redirects,
- * concurrency as the connection limits, user_agent). */
-void fetch_limits_from_config(struct fetch_limits *ret, const struct braid_config *c);
 
 /* Replaces f's limits (a reload) for jobs started from now on; jobs in flight keep theirs.
  * ca_file is kept as it was. 0 or -ENOMEM (the old limits then stay). */

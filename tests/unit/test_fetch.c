@@ -25,6 +25,7 @@
 #include "buf.h"
 #include "config.h"
 #include "fetch.h"
+#include "fetchconf.h"
 #include "fetch_internal.h"
 
 static pid_t server_pid;

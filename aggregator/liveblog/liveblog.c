@@ -117,6 +117,7 @@ static int find_candidates(struct split *s) {
       }
     }
     skip_repeated_stamp(text, len, &c);
+    c.pinned = c.st.start > 0 && strncasecmp(text, "pinned", 6) == 0;
     if (s->nc >= BRAID_SPLIT_MAX_UPDATES) {
       if (s->err)
         snprintf(s->err, s->errlen, "body has more than BRAID_SPLIT_MAX_UPDATES (%d) stamps",
@@ -156,6 +157,22 @@ void liveblog_compact(struct split *s) {
     if (!s->c[i].drop)
       s->c[k++] = s->c[i];
   s->nc = k;
+}
+
+/* An <aside> or <nav> with two stamps or more is a sidebar's list of other stories ("Latest
+ * news: 11:40 Ferry services cut ..."); one stamp in an <aside> is an update's own meta
+ * (the WordPress liveblog plugin puts each entry's time there). */
+static int aside_of(const struct split *s, size_t k) {
+  return k < s->nc ? s->b.v[s->c[k].block].aside : -1;
+}
+
+static void drop_sidebars(struct split *s) {
+  /* The blocks of one <aside> are contiguous, so are its candidates: compare neighbours. */
+  for (size_t k = 0; k < s->nc; k++) {
+    int a = aside_of(s, k);
+    s->c[k].drop = a >= 0 && ((k > 0 && aside_of(s, k - 1) == a) || aside_of(s, k + 1) == a);
+  }
+  liveblog_compact(s);
 }
 
 /* "Updated at 10.32am" closing a post that already has its stamp is an edit note, and so is
@@ -705,6 +722,7 @@ int liveblog_split(const char *html, size_t len, const struct split_options *opt
   if (r == 0 && opt->mode != LIVEBLOG_NEVER)
     r = find_candidates(&s);
   if (r == 0 && s.nc > 0) {
+    drop_sidebars(&s);
     drop_edit_notes(&s);
     drop_years(&s);
     r = drop_contents_list(&s);
@@ -719,13 +737,24 @@ int liveblog_split(const char *html, size_t len, const struct split_options *opt
       r = drop_quoted_copies(&s);
     apply_day_headings(&s);
   }
+  /* A post pinned on top stands outside the blog's order: the run is read without it. */
+  bool pinned = s.nc >= 3 && s.c[0].pinned;
+  if (pinned)
+    s.c++, s.nc--;
   if (r == 0 && s.nc > 0) {
     size_t disorder = liveblog_resolve_instants(&s);
+    if (pinned) {
+      liveblog_place_pinned(&s, &s.c[-1]);
+      s.c--, s.nc++;
+      pinned = false;
+    }
     if (liveblog_decide(&s, disorder, html, len)) {
       lb->is_liveblog = true;
       r = build_updates(&s, lb);
     }
   }
+  if (pinned)
+    s.c--, s.nc++;
   free(s.c);
   blocks_free(&s.b);
   buf_free(&plain);

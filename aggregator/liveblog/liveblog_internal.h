@@ -56,6 +56,7 @@ struct cand {
   int64_t t;               /* the resolved instant */
   bool trailing;           /* the stamp ENDS its block (a byline): the update is what precedes */
   bool twelve;             /* a 12-hour clock written without am/pm: either half of the day */
+  bool pinned;             /* "Pinned 13 hours ago (06:10 GMT)": kept on top out of order */
   bool drop;
 };
 
@@ -94,5 +95,9 @@ void liveblog_find_direction(struct split *s);
 void liveblog_find_reference(struct split *s);
 /* Places every stamp (c[i].t); returns how many pairs sit against the blog's order. */
 size_t liveblog_resolve_instants(struct split *s);
+/* Places a pinned stamp that is no part of the run s->c: its clock on the latest day that
+ * does not put it after the run's newest update (a summary pinned on top was written during
+ * the run, however far down it belongs). */
+void liveblog_place_pinned(const struct split *s, struct cand *pin);
 
 #endif

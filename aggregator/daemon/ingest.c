@@ -115,6 +115,18 @@ static int split_item(struct ingest_batch *b, struct ingest_item *it, const stru
     /* Titled by its own words: "Blog — 0510 GMT" ten times over tells a reader nothing. */
     if (uptitle(NULL, u->html, u->text, &it->titles[i]) < 0)
       return -ENOMEM;
+  }
+  const char **texts = calloc(lb->n ? lb->n : 1, sizeof *texts);
+  if (!texts)
+    return -ENOMEM;
+  for (size_t i = 0; i < lb->n; i++)
+    texts[i] = lb->updates[i].text;
+  r = uptitle_distinct(it->titles, texts, lb->n);
+  free(texts);
+  if (r < 0)
+    return r;
+  for (size_t i = 0; i < lb->n; i++) {
+    const struct liveblog_update *u = &lb->updates[i];
     it->updates[i] = (struct store_update){
         .stamp = u->stamp, .time = u->time, .html = u->html, .text = u->text,
         .anchor = u->anchor, .title = it->titles[i]};

@@ -380,6 +380,8 @@ static int add_block_updates(const char *html, size_t len, const struct page_opt
       same->url = q.updates[i].url, q.updates[i].url = NULL;
     if (!same && p->n + extra < BRAID_PAGE_MAX_UPDATES) {
       if (extra != i) {
+        /* Slot `extra` holds an update JSON-LD already had (skipped above): done with it. */
+        page_update_clear(&q.updates[extra]);
         q.updates[extra] = q.updates[i];
         memset(&q.updates[i], 0, sizeof q.updates[i]);
       }

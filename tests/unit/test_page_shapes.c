@@ -17,6 +17,7 @@
 
 #include "civil.h"
 #include "page.h"
+#include "uptitle.h"
 
 static char *slurp(const char *path, size_t *len) {
   FILE *f = fopen(path, "rb");
@@ -45,9 +46,18 @@ static bool starts_with_words(const char *s, const char *words) {
   return s && strncmp(s, words, strlen(words)) == 0;
 }
 
-/* Found updates of one page; *extra counts updates that were not expected. */
+/* At most 100 characters (UTF-8 lead bytes), "…" included. */
+static bool title_fits(const char *t) {
+  size_t chars = 0;
+  for (; *t; t++)
+    chars += ((unsigned char)*t & 0xC0) != 0x80;
+  return chars > 0 && chars <= 100;
+}
+
+/* Found updates of one page; *extra counts updates that were not expected, *bad_titles
+ * titles that do not open with the update's words, run long or repeat another's. */
 static size_t check_page(const char *dir, const char *name, json_t *e, size_t *expected,
-                         size_t *extra) {
+                         size_t *extra, size_t *bad_titles) {
   char path[512];
   snprintf(path, sizeof path, "%s/%s", dir, name);
   size_t len;
@@ -67,6 +77,22 @@ static size_t check_page(const char *dir, const char *name, json_t *e, size_t *e
     fail_msg("%s: page_read = %d (%s)", name, r, err);
   json_t *ups = json_object_get(e, "updates");
   bool used[256] = {false};
+  /* Titled as the daemon titles them: uptitle, then uptitle_distinct over the blog. */
+  char *titles[256] = {NULL};
+  const char *texts[256];
+  size_t n_titles = p->n < 256 ? p->n : 256;
+  for (size_t k = 0; k < n_titles; k++) {
+    assert_int_equal(uptitle(p->updates[k].headline, p->updates[k].html, p->updates[k].text,
+                             &titles[k]), 0);
+    texts[k] = p->updates[k].text;
+  }
+  assert_int_equal(uptitle_distinct(titles, texts, n_titles), 0);
+  for (size_t k = 0; k < n_titles; k++)
+    for (size_t j = 0; j < k; j++)
+      if (titles[k] && titles[j] && strcmp(titles[k], titles[j]) == 0) {
+        printf("  %s: title \"%s\" twice\n", name, titles[k]);
+        (*bad_titles)++;
+      }
   size_t found = 0, i;
   json_t *u;
   json_array_foreach(ups, i, u) {
@@ -82,6 +108,12 @@ static size_t check_page(const char *dir, const char *name, json_t *e, size_t *e
     if (k < p->n && k < 256) {
       used[k] = true;
       found++;
+      /* Its title (uptitle.h): its own words, headline first, never a stamp or a flag. */
+      if (!starts_with_words(titles[k], words) || !title_fits(titles[k])) {
+        printf("  %s: title \"%s\" does not open with \"%s\"\n", name,
+               titles[k] ? titles[k] : "", words);
+        (*bad_titles)++;
+      }
     } else {
       char when[CIVIL_UTC_LEN];
       civil_format_utc(want, when);
@@ -98,6 +130,8 @@ static size_t check_page(const char *dir, const char *name, json_t *e, size_t *e
     }
   printf("%-32s %-8s %zu/%zu\n", name, page_source_name(p->source), found, json_array_size(ups));
   *expected += json_array_size(ups);
+  for (size_t t = 0; t < n_titles; t++)
+    free(titles[t]);
   page_updates_free(p);
   return found;
 }
@@ -112,16 +146,17 @@ static void test_page_shapes(void **state) {
   json_t *all = json_load_file(path, 0, &jerr);
   if (!all)
     fail_msg("%s: %s", path, jerr.text);
-  size_t found = 0, expected = 0, extra = 0;
+  size_t found = 0, expected = 0, extra = 0, bad_titles = 0;
   const char *name;
   json_t *e;
-  json_object_foreach(all, name, e) found += check_page(dir, name, e, &expected, &extra);
+  json_object_foreach(all, name, e) found += check_page(dir, name, e, &expected, &extra, &bad_titles);
   printf("page reader: %zu pages, found %zu of %zu updates (%.1f %%), %zu not expected\n",
          json_object_size(all), found, expected, expected ? 100.0 * found / expected : 0.0,
          extra);
   json_decref(all);
   assert_int_equal(found, expected);
   assert_int_equal(extra, 0);
+  assert_int_equal(bad_titles, 0);
 }
 
 int main(void) {

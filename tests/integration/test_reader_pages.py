@@ -17,12 +17,11 @@ import json
 import os
 import shutil
 import socket
-import sqlite3
 import subprocess
 import time
 import urllib.request
 
-from braidtest import BRAID, FIXTURES, Suite
+from braidtest import BRAID, FIXTURES, Suite, newsboat_titles, wait_http
 
 s = Suite("reader_pages")
 with open(os.path.join(FIXTURES, "liveblog", "expected.json"), encoding="utf-8") as f:
@@ -76,29 +75,13 @@ for name, ups in want.items():
 
 daemon = subprocess.Popen([BRAID, "run", "--config", conf], stderr=subprocess.PIPE)
 try:
-    for _ in range(100):
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz").close()
-            break
-        except OSError:
-            time.sleep(0.1)
+    s.check("the daemon serves", wait_http(f"http://127.0.0.1:{port}/healthz"))
     newsboat = shutil.which("newsboat")
     if not newsboat:
         s.skip("newsboat is not installed (apt-get install newsboat)")
     else:
-        with open(os.path.join(tmp, "urls"), "w") as f:
-            f.write(f"http://127.0.0.1:{port}/feed.atom\n")
-        with open(os.path.join(tmp, "newsboat.conf"), "w") as f:
-            f.write("show-read-feeds yes\n")
-        env = dict(os.environ, HOME=tmp, XDG_CONFIG_HOME=tmp, XDG_DATA_HOME=tmp)
-        cache = os.path.join(tmp, "cache.db")
-        nb = subprocess.run([newsboat, "-u", os.path.join(tmp, "urls"), "-c", cache,
-                             "-C", os.path.join(tmp, "newsboat.conf"), "-x", "reload"],
-                            capture_output=True, timeout=60, env=env)
+        nb, shown = newsboat_titles(newsboat, f"http://127.0.0.1:{port}/feed.atom", tmp)
         s.check("newsboat -x reload succeeds", nb.returncode == 0, nb.stdout + nb.stderr)
-        db = sqlite3.connect(cache)
-        shown = [t for (t,) in db.execute("SELECT title FROM rss_item")]
-        db.close()
         for name, titles in titles_by_feed.items():
             s.check(f"newsboat shows each update of {name} under its own title",
                     titles and all(t in shown for t in titles), (titles, shown))

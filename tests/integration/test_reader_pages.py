@@ -18,7 +18,6 @@ import os
 import shutil
 import socket
 import subprocess
-import time
 import urllib.request
 
 from braidtest import BRAID, FIXTURES, Suite, newsboat_titles, wait_http

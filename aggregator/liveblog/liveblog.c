@@ -63,16 +63,28 @@ static bool time_element(struct split *s, size_t bi, struct cand *c, struct buf 
   return true;
 }
 
+/* Whether text opens with c's clock again (in either clock), as far as *ret_body. */
+static bool same_clock_at(const char *text, size_t len, const struct cand *c, size_t *ret_body) {
+  struct stamp again;
+  if (c->st.len == 0 || len == 0 || stamp_parse(text, len, &again) < 0 || again.start != 0 ||
+      again.minute != c->st.minute || again.hour % 12 != c->st.hour % 12)
+    return false;
+  *ret_body = again.body;
+  return true;
+}
+
+/* A block that is only c's clock again. */
+static bool same_clock(const char *text, size_t len, const struct cand *c) {
+  size_t body;
+  return same_clock_at(text, len, c, &body) && body >= len;
+}
+
 /* Templates that print a stamp twice, once per clock ("11.08am BST" then "11:08"), leave the
  * second at the head of the update's text: it is the same stamp, skipped with it. */
 static void skip_repeated_stamp(const char *text, size_t len, struct cand *c) {
-  if (c->st.len == 0 || c->body >= len)
-    return;
-  struct stamp again;
-  if (stamp_parse(text + c->body, len - c->body, &again) < 0 || again.start != 0 ||
-      again.minute != c->st.minute || again.hour % 12 != c->st.hour % 12)
-    return;
-  c->body += again.body;
+  size_t body;
+  if (c->body < len && same_clock_at(text + c->body, len - c->body, c, &body))
+    c->body += body;
 }
 
 static int find_candidates(struct split *s) {
@@ -477,13 +489,34 @@ static void find_cuts(const struct split *s, struct cut *cut) {
 
 /* What a block ending with a stamp says before it: its first n bytes, without the white space
  * before the stamp; nothing when it is only a byline ("by Name via twitter"). */
+/* A post's meta line before a dated stamp that ends it ("Staff Thu 24 Jul 2014 01:12"): at
+ * most this many capitalised words and no sentence in them is its author, and furniture. */
+#define TRAILING_AUTHOR_MAX_WORDS 4
+
+static bool only_names(const char *t, size_t n) {
+  size_t words = 0;
+  for (size_t i = 0; i < n; i++) {
+    if (t[i] == ' ')
+      continue;
+    if (!(t[i] >= 'A' && t[i] <= 'Z') || ++words > TRAILING_AUTHOR_MAX_WORDS)
+      return false;
+    while (i < n && t[i] != ' ') {
+      if (strchr(".!?:;\"0123456789", t[i]))
+        return false;
+      i++;
+    }
+  }
+  return words > 0;
+}
+
 static size_t trailing_text(const char *t, size_t n) {
   while (n > 0 && t[n - 1] == ' ')
     n--;
   if (n <= TRAILING_BYLINE_MAX_BYTES &&
       (strncasecmp(t, "by ", 3) == 0 || strncasecmp(t, "posted by ", 10) == 0 ||
        strncasecmp(t, "von ", 4) == 0 || strncasecmp(t, "par ", 4) == 0 ||
-       strncasecmp(t, "por ", 4) == 0 || strncasecmp(t, "door ", 5) == 0))
+       strncasecmp(t, "por ", 4) == 0 || strncasecmp(t, "door ", 5) == 0 ||
+       only_names(t, n)))
     return 0;
   return n;
 }
@@ -559,6 +592,9 @@ static int build_update(struct split *s, size_t k, const struct cut *cut,
       t += c->body, n -= c->body;
     else if (i < c->block && is_label(t, n))
       continue;
+    else if (i == c->block + 1 && c->body >= s->b.v[c->block].text_len && tmp->len == 0 &&
+             same_clock(t, n, c))
+      continue; /* "<p>3.40pm BST</p><p>15:40</p>": the stamp again, per clock */
     if (tmp->len == 0) {
       size_t flag = breaking_flag(t, n);
       t += flag, n -= flag;

@@ -371,6 +371,36 @@ static void test_page_furniture(void **state) {
   assert_string_equal(lb->updates[0].text, "9:41 was the opening price.");
   liveblog_free(lb);
 
+  /* ... also when the second clock is a paragraph of its own. */
+  lb = split_at("<div><p>3.40pm BST</p><p>15:40</p><h2>Wall Street flat</h2></div>"
+                "<div><p>2.05pm BST</p><p>14:05</p><p>Oil slips.</p></div>"
+                "<div><p>12.30pm BST</p><p>12:31</p><p>A different time opens this one.</p></div>",
+                "2016-07-18T07:00:00+01:00");
+  assert_int_equal(lb->n, 3);
+  assert_string_equal(lb->updates[2].text, "Wall Street flat");
+  assert_string_equal(lb->updates[1].text, "Oil slips.");
+  assert_string_equal(lb->updates[0].text, "12:31\n\nA different time opens this one.");
+  liveblog_free(lb);
+
+  /* A page dateline written like the posts' stamps, with no words of its own, is none; a
+   * post's meta line of author names before a dated stamp is furniture. */
+  lb = split_at("<p>Nov. 4, 2020, 1:05 a.m. ET</p>"
+                "<div><p>Nov. 4, 2020, 12:52 a.m. ET</p><h2>Too close to call</h2></div>"
+                "<div><p>Nov. 3, 2020, 11:40 p.m. ET</p><h2>Polls close</h2></div>"
+                "<div><p>Nov. 3, 2020, 9:15 p.m. ET</p><h2>First results</h2></div>",
+                "2020-11-03T23:00:00Z");
+  assert_int_equal(lb->n, 3);
+  assert_string_equal(lb->updates[2].text, "Too close to call");
+  liveblog_free(lb);
+  lb = split_at("<ul><li><div>Ann Lee Thu 24 Jul 2014 01:12</div><p>Handing over.</p></li>"
+                "<li><div>Staff Thu 24 Jul 2014 00:40</div><p>More video.</p></li>"
+                "<li><div>Staff Wed 23 Jul 2014 23:55</div><p>A march.</p></li></ul>",
+                "2014-07-23T12:00:00Z");
+  assert_int_equal(lb->n, 3);
+  assert_string_equal(lb->updates[2].text, "Handing over.");
+  assert_string_equal(lb->updates[0].text, "A march.");
+  liveblog_free(lb);
+
   /* A "BREAKING" flag or one glued on by the text walk is not the headline's; a sentence that
    * opens with the word keeps it. */
   lb = split_at("<div><p>22:05</p><h3><span>BREAKING</span> Gate opens</h3></div>"

@@ -422,41 +422,9 @@ struct cut {
   size_t before;    /* where the update before it ends: first, or a day heading before it */
 };
 
-/* A page's <title> is compared with headings only up to this many bytes. */
-#define TITLE_MAX_BYTES 512
-
-/* The text of the document's <title>, white space collapsed, into out (empty when none). */
-static void doc_title(const struct split *s, char *out, size_t outlen) {
-  out[0] = '\0';
-  xmlNodePtr root = s->b.doc ? xmlDocGetRootElement(s->b.doc) : NULL;
-  for (xmlNodePtr h = root ? root->children : NULL; h; h = h->next) {
-    if (h->type != XML_ELEMENT_NODE || strcasecmp((const char *)h->name, "head") != 0)
-      continue;
-    for (xmlNodePtr t = h->children; t; t = t->next) {
-      if (t->type != XML_ELEMENT_NODE || strcasecmp((const char *)t->name, "title") != 0)
-        continue;
-      struct buf b;
-      buf_init(&b, TITLE_MAX_BYTES * 8);
-      if (blocks_node_text(t, &b) == 0 && b.len > 0)
-        snprintf(out, outlen, "%s", buf_str(&b));
-      buf_free(&b);
-      return;
-    }
-  }
-}
-
-/* A heading that repeats the page's <title> ("<h3 class=post-title>" of a blog that holds
- * the whole live blog as one post) is the page's, not its first update's headline. */
-static bool is_page_title(const struct split *s, size_t bi, const char *title) {
-  size_t n = s->b.v[bi].text_len;
-  return title[0] && n > 0 && strlen(title) >= n &&
-         strncasecmp(block_text(&s->b, bi), title, n) == 0 &&
-         (title[n] == '\0' || title[n] == ' ' || title[n] == '|');
-}
-
 static void find_cuts(const struct split *s, struct cut *cut) {
   char title[TITLE_MAX_BYTES];
-  doc_title(s, title, sizeof title);
+  liveblog_doc_title(s, title, sizeof title);
   for (size_t k = 0; k < s->nc; k++) {
     const struct cand *c = &s->c[k];
     cut[k].own = own_container(s, k);
@@ -479,81 +447,12 @@ static void find_cuts(const struct split *s, struct cut *cut) {
       cut[k].before = h; /* the day heading belongs to neither update */
     /* A day heading ("Montag, 7. November") dates the updates after it; it is no headline. */
     if (c->block > 0 && s->b.v[h].heading >= 2 && !s->b.v[h].in_quote && s->b.v[h].text_len <= 200 &&
-        c->heading != h && !is_page_title(s, h, title) &&
+        c->heading != h && !liveblog_is_page_title(s, h, title) &&
         (k == 0 || (h > s->c[k - 1].block &&
                     (cut[k - 1].own < 0 || h > s->b.containers[cut[k - 1].own].last))))
       cut[k].first = cut[k].before = h;
     cut[k].from = s->b.v[cut[k].first].start;
   }
-}
-
-/* What a block ending with a stamp says before it: its first n bytes, without the white space
- * before the stamp; nothing when it is only a byline ("by Name via twitter"). */
-/* A post's meta line before a dated stamp that ends it ("Staff Thu 24 Jul 2014 01:12"): at
- * most this many capitalised words and no sentence in them is its author, and furniture. */
-#define TRAILING_AUTHOR_MAX_WORDS 4
-
-static bool only_names(const char *t, size_t n) {
-  size_t words = 0;
-  for (size_t i = 0; i < n; i++) {
-    if (t[i] == ' ')
-      continue;
-    if (!(t[i] >= 'A' && t[i] <= 'Z') || ++words > TRAILING_AUTHOR_MAX_WORDS)
-      return false;
-    while (i < n && t[i] != ' ') {
-      if (strchr(".!?:;\"0123456789", t[i]))
-        return false;
-      i++;
-    }
-  }
-  return words > 0;
-}
-
-static size_t trailing_text(const char *t, size_t n) {
-  while (n > 0 && t[n - 1] == ' ')
-    n--;
-  if (n <= TRAILING_BYLINE_MAX_BYTES &&
-      (strncasecmp(t, "by ", 3) == 0 || strncasecmp(t, "posted by ", 10) == 0 ||
-       strncasecmp(t, "von ", 4) == 0 || strncasecmp(t, "par ", 4) == 0 ||
-       strncasecmp(t, "por ", 4) == 0 || strncasecmp(t, "door ", 5) == 0 ||
-       only_names(t, n)))
-    return 0;
-  return n;
-}
-
-/* A label before the stamp in the update's box ("Timestamp:", "Posted:"): furniture. */
-#define LABEL_MAX_BYTES 24
-
-static bool is_label(const char *t, size_t n) {
-  if (n == 0 || n > LABEL_MAX_BYTES || t[n - 1] != ':')
-    return false;
-  size_t spaces = 0;
-  for (size_t i = 0; i < n; i++)
-    spaces += t[i] == ' ';
-  return spaces <= 1;
-}
-
-/* How many bytes a "BREAKING" / "Breaking:" flag takes at the head of an update's text, with
- * what separates it from the headline; a flag in its own element comes glued to the headline
- * ("BreakingCourt rules") from the text walk. A sentence that opens with the word ("Breaking
- * the deadlock, ...") keeps it: only capitals, a separator or the glue make it a flag. */
-static size_t breaking_flag(const char *t, size_t n) {
-  static const char *const FLAGS[] = {"breaking news", "breaking", "eilmeldung"};
-  for (size_t f = 0; f < sizeof FLAGS / sizeof FLAGS[0]; f++) {
-    size_t k = strlen(FLAGS[f]);
-    if (n <= k + 1 || strncasecmp(t, FLAGS[f], k) != 0)
-      continue;
-    bool caps = t[1] >= 'A' && t[1] <= 'Z';
-    bool glued = t[k] >= 'A' && t[k] <= 'Z' && !caps;
-    bool sep = t[k] == ':' || t[k] == '|' || t[k] == '-' || t[k] == '\n' ||
-               (caps && t[k] == ' ');
-    if (!glued && !sep)
-      continue;
-    while (k < n && (t[k] == ' ' || t[k] == ':' || t[k] == '|' || t[k] == '-' || t[k] == '\n'))
-      k++;
-    return k < n ? k : 0;
-  }
-  return 0;
 }
 
 static int build_update(struct split *s, size_t k, const struct cut *cut,
@@ -587,16 +486,16 @@ static int build_update(struct split *s, size_t k, const struct cut *cut,
     const char *t = block_text(&s->b, i);
     size_t n = s->b.v[i].text_len;
     if (i == c->block && c->trailing)
-      n = trailing_text(t, c->st.start);
+      n = liveblog_trailing_text(t, c->st.start);
     else if (i == c->block)
       t += c->body, n -= c->body;
-    else if (i < c->block && is_label(t, n))
+    else if (i < c->block && liveblog_is_label(t, n))
       continue;
     else if (i == c->block + 1 && c->body >= s->b.v[c->block].text_len && tmp->len == 0 &&
              same_clock(t, n, c))
       continue; /* "<p>3.40pm BST</p><p>15:40</p>": the stamp again, per clock */
     if (tmp->len == 0) {
-      size_t flag = breaking_flag(t, n);
+      size_t flag = liveblog_breaking_flag(t, n);
       t += flag, n -= flag;
     }
     if (n == 0)

@@ -162,12 +162,16 @@ static int add_jsonld_update(struct page_updates *p, size_t *alloc, bool *full, 
   if (!json_is_object(o))
     return 0;
   int64_t published = 0, modified = 0;
-  bool has_pub = json_time(o, "datePublished", &published);
+  /* Some pages date their updates dateCreated only (a CreativeWork's date, schema.org). */
+  const char *pub_key = json_str(o, "datePublished") ? "datePublished" : "dateCreated";
+  bool has_pub = json_time(o, pub_key, &published);
   bool has_mod = json_time(o, "dateModified", &modified);
   if (!has_pub && !has_mod)
     return 0;
   const char *headline = json_str(o, "headline");
   const char *body = json_str(o, "articleBody");
+  if (!body)
+    body = json_str(o, "text");
   if (!body)
     body = json_str(o, "description");
   if (!headline && !body)
@@ -177,7 +181,7 @@ static int add_jsonld_update(struct page_updates *p, size_t *alloc, bool *full, 
     return *full ? 0 : -ENOMEM;
   u->time = has_pub ? published : modified;
   /* The date as the page wrote it stands for the stamp: it marks the entry as an update. */
-  const char *written = json_str(o, has_pub ? "datePublished" : "dateModified");
+  const char *written = json_str(o, has_pub ? pub_key : "dateModified");
   u->modified = has_mod ? modified : 0;
   bool failed = !(u->stamp = strdup(written));
   if (!failed && headline && !(u->headline = strdup(headline)))

@@ -165,6 +165,18 @@ static void test_jsonld_partial(void **state) {
   assert_string_equal(p->updates[1].url, "https://news.example/2026/live/storm?ref=feed#p2");
   assert_string_equal(p->updates[2].text, "Trains stop.");
   page_updates_free(p);
+
+  /* Updates dated dateCreated only, their words in `text` (both schema.org CreativeWork). */
+  p = read_page("<script type=\"application/ld+json\">{\"@type\":[\"LiveBlogPosting\",\"NewsArticle\"],"
+                "\"liveBlogUpdate\":[{\"dateCreated\":\"2026-12-03T09:00:00Z\",\"text\":\"Gates shut.\"},"
+                "{\"dateCreated\":\"2026-12-03T10:00:00Z\",\"text\":\"Gates open.\"}]}</script>",
+                PAGE_URL);
+  assert_int_equal(p->source, PAGE_SOURCE_JSONLD);
+  assert_int_equal(p->n, 2);
+  assert_string_equal(p->updates[0].text, "Gates shut.");
+  assert_string_equal(p->updates[0].stamp, "2026-12-03T09:00:00Z");
+  assert_string_equal(p->updates[1].text, "Gates open.");
+  page_updates_free(p);
 }
 
 int main(void) {

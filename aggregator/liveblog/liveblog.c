@@ -494,6 +494,9 @@ static int build_update(struct split *s, size_t k, const struct cut *cut,
     else if (i == c->block + 1 && c->body >= s->b.v[c->block].text_len && tmp->len == 0 &&
              same_clock(t, n, c))
       continue; /* "<p>3.40pm BST</p><p>15:40</p>": the stamp again, per clock */
+    else if (i == c->block + 1 && tmp->len == 0 && s->b.v[i].heading == 0 && i + 1 < b1 &&
+             s->b.v[i + 1].heading >= 2 && liveblog_trailing_text(t, n) == 0)
+      continue; /* "<p>Nov 5, 9:12 PM EST</p><p>Network News</p><h3>…": the byline */
     if (tmp->len == 0) {
       size_t flag = liveblog_breaking_flag(t, n);
       t += flag, n -= flag;

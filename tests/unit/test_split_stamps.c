@@ -401,6 +401,18 @@ static void test_page_furniture(void **state) {
   assert_string_equal(lb->updates[0].text, "A march.");
   liveblog_free(lb);
 
+  /* A byline paragraph between the stamp and the headline is furniture; a short title-case
+   * paragraph with no heading after it is the update's words. */
+  lb = split_at("<div><p>Nov 5, 2024, 9:12 PM EST</p><p>Network News</p><h3>Polls close</h3></div>"
+                "<div><p>Nov 5, 2024, 7:45 PM EST</p><p>By Ann Lee</p><h3>Long lines</h3></div>"
+                "<div><p>Nov 5, 2024, 6:02 AM EST</p><p>First Polls Open</p><p>On time.</p></div>",
+                "2024-11-05T10:00:00Z");
+  assert_int_equal(lb->n, 3);
+  assert_string_equal(lb->updates[2].text, "Polls close");
+  assert_string_equal(lb->updates[1].text, "Long lines");
+  assert_string_equal(lb->updates[0].text, "First Polls Open\n\nOn time.");
+  liveblog_free(lb);
+
   /* A "BREAKING" flag or one glued on by the text walk is not the headline's; a sentence that
    * opens with the word keeps it. */
   lb = split_at("<div><p>22:05</p><h3><span>BREAKING</span> Gate opens</h3></div>"

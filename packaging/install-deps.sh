@@ -13,6 +13,9 @@ packages=(
   # What the integration tests read braid's output with: a real feed reader, Universal Feed
   # Parser, an HTML5 parser, and systemd's own unit checks.
   newsboat python3-feedparser python3-html5lib systemd man-db groff-base
+  # store/pg/ (several nodes on PostgreSQL, in progress): libpq to build, and the server whose
+  # initdb/postgres tests/pg/pgcluster.py runs as a private cluster for its tests.
+  libpq-dev postgresql
 )
 # Peers and tools the benchmarks and the slower tests use.
 if [ "${BRAID_DEPS_BENCH:-0}" = 1 ]; then

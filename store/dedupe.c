@@ -16,7 +16,9 @@
  * An entry the unit's own feed already carries is never a match: two updates of one blog
  * that share a minute stay two entries, and once a unit has become a source of an entry
  * the next unit of the same feed cannot join it too. Every lookup is an index range
- * (tests/unit/test_store.c checks the plans).
+ * (tests/unit/test_store.c checks the plans); fingerprints are looked up in the writer's
+ * in-memory band index (bandindex.h, bands.c), a binary search and a walk over one band's
+ * records of the window.
  */
 #include <errno.h>
 
@@ -25,25 +27,6 @@
 
 int store__bind_fingerprint(sqlite3_stmt *st, int col, const struct fingerprint *f) {
   return f->have ? sqlite3_bind_int64(st, col, (int64_t)f->fp) : sqlite3_bind_null(st, col);
-}
-
-int store__index_bands(struct put_ctx *c, int64_t seq, const struct fingerprint *f, bool add) {
-  if (!f->have)
-    return 0;
-  for (int b = 0; b < SIMHASH_BANDS; b++) {
-    sqlite3_stmt *st = store_stmt(c->s, add ? STMT_BAND_INSERT : STMT_BAND_DELETE);
-    if (!st)
-      return -EIO;
-    sqlite3_bind_int64(st, 1, simhash_band_key(f->fp, b));
-    sqlite3_bind_int64(st, 2, f->time);
-    sqlite3_bind_int64(st, 3, seq);
-    if (add)
-      sqlite3_bind_int64(st, 4, (int64_t)f->fp);
-    int rc = store_step_done(st);
-    if (rc != SQLITE_DONE)
-      return store_fail(c->s, rc, "saving feed %s", c->feed_name);
-  }
-  return 0;
 }
 
 /* Whether this unit's feed already carries entry seq. */
@@ -105,25 +88,15 @@ static bool titles_agree(const struct unit *u, const unsigned char *their_title)
 static int find_near_duplicate(struct put_ctx *c, const struct unit *u,
                                const struct fingerprint *f, int64_t *ret_seq,
                                int64_t *ret_time) {
+  if (f->have && !c->s->bands_ready)
+    return store_failf(c->s, -EINVAL, "saving feed %s: no fingerprint index outside a write "
+                       "transaction", c->feed_name);
   for (int b = 0; f->have && b < SIMHASH_BANDS; b++) {
-    sqlite3_stmt *st = store_stmt(c->s, STMT_BAND_CANDIDATES);
-    if (!st)
-      return -EIO;
-    sqlite3_bind_int64(st, 1, simhash_band_key(f->fp, b));
-    sqlite3_bind_int64(st, 2, f->time - SIMHASH_WINDOW_SECONDS);
-    sqlite3_bind_int64(st, 3, f->time + SIMHASH_WINDOW_SECONDS);
-    int rc;
     int64_t near[DEDUPE_MAX_NEAR];
     int64_t near_time[DEDUPE_MAX_NEAR];
-    size_t n_near = 0;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW && n_near < DEDUPE_MAX_NEAR)
-      if (simhash_distance(f->fp, (uint64_t)sqlite3_column_int64(st, 1)) <= SIMHASH_MAX_DISTANCE) {
-        near[n_near] = sqlite3_column_int64(st, 0);
-        near_time[n_near++] = sqlite3_column_int64(st, 2);
-      }
-    sqlite3_reset(st);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-      return store_fail(c->s, rc, "saving feed %s", c->feed_name);
+    size_t n_near = band_index_near(c->s->bands, f->fp, b, f->time - SIMHASH_WINDOW_SECONDS,
+                                    f->time + SIMHASH_WINDOW_SECONDS, SIMHASH_MAX_DISTANCE,
+                                    near, near_time, DEDUPE_MAX_NEAR);
     for (size_t i = 0; i < n_near; i++) {
       bool same_feed = true, same_text = false;
       int r = carried_by_feed(c, near[i], &same_feed);

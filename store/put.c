@@ -211,13 +211,12 @@ static int insert_entry(struct put_ctx *c, const struct unit *u, const struct fi
   free(uid);
   if (rc != SQLITE_DONE)
     return store_fail(c->s, rc, "saving feed %s", c->feed_name);
-  int64_t seq = sqlite3_last_insert_rowid(c->s->db);
-  int r = store__index_bands(c, seq, f, true);
-  return r < 0 ? r : insert_source(c, u, seq, u->time);
+  /* (the entry's fingerprint is filed by a trigger: bands.c) */
+  return insert_source(c, u, sqlite3_last_insert_rowid(c->s->db), u->time);
 }
 
 static int update_entry(struct put_ctx *c, const struct unit *u, int64_t seq,
-                        const struct fingerprint *old, const struct fingerprint *f) {
+                        const struct fingerprint *f) {
   sqlite3_stmt *st = store_stmt(c->s, STMT_ENTRY_UPDATE);
   if (!st)
     return -EIO;
@@ -226,14 +225,6 @@ static int update_entry(struct put_ctx *c, const struct unit *u, int64_t seq,
   int rc = store_step_done(st);
   if (rc != SQLITE_DONE)
     return store_fail(c->s, rc, "saving feed %s", c->feed_name);
-  int r = 0;
-  if (old->have != f->have || old->fp != f->fp || old->time != f->time) {
-    r = store__index_bands(c, seq, old, false);
-    if (!r)
-      r = store__index_bands(c, seq, f, true);
-  }
-  if (r < 0)
-    return r;
   if (!(st = store_stmt(c->s, STMT_SOURCES_SET_TIME)))
     return -EIO;
   sqlite3_bind_int64(st, 1, seq);
@@ -262,14 +253,10 @@ static int put_unit(struct put_ctx *c, const struct unit *u) {
   int rc = sqlite3_step(st);
   int64_t seq = 0, owner = 0;
   uint64_t old_hash = 0;
-  struct fingerprint old = {0};
   if (rc == SQLITE_ROW) {
     seq = sqlite3_column_int64(st, 0);
     old_hash = (uint64_t)sqlite3_column_int64(st, 1);
-    old.have = sqlite3_column_type(st, 2) != SQLITE_NULL;
-    old.fp = (uint64_t)sqlite3_column_int64(st, 2);
-    owner = sqlite3_column_int64(st, 3);
-    old.time = sqlite3_column_int64(st, 4);
+    owner = sqlite3_column_int64(st, 2);
   }
   sqlite3_reset(st);
   if (rc != SQLITE_ROW && rc != SQLITE_DONE)
@@ -286,7 +273,7 @@ static int put_unit(struct put_ctx *c, const struct unit *u) {
   f.have = shingles >= SIMHASH_MIN_SHINGLES;
   f.is_short = !f.have && shingles >= SIMHASH_MIN_SHORT_SHINGLES;
   if (seq) {
-    int r = update_entry(c, u, seq, &old, &f);
+    int r = update_entry(c, u, seq, &f);
     if (!r)
       r = set_source_link(c, u);
     if (!r)

@@ -53,8 +53,6 @@ struct fingerprint {
 };
 
 int store__bind_fingerprint(sqlite3_stmt *st, int col, const struct fingerprint *f);
-/* Adds (add = true) or removes the band keys of a fingerprint for entry seq. */
-int store__index_bands(struct put_ctx *c, int64_t seq, const struct fingerprint *f, bool add);
 /* An entry another feed carries that is this unit's story (dedupe.c): *ret_seq 0 if none,
  * else the entry and its time. */
 int store__find_duplicate(struct put_ctx *c, const struct unit *u, const struct fingerprint *f,

@@ -10,7 +10,7 @@
  *
  * The WAL is checkpointed every 4000 pages (16 MB, the size of the page cache) instead of
  * SQLite's 1000: one poll's transaction touches some 200 pages (an entry lands on random
- * leaves of its indexes and of simhash_bands), so at 1000 a first poll of 5,000 feeds ran
+ * leaves of its indexes), so at 1000 a first poll of 5,000 feeds ran
  * 2,600 checkpoints, each with two fdatasync calls that stall the loop (34 s wall for 20 s of
  * CPU; 26 s with 711 syncs at 4000). The price: a power cut may undo up to 16 MB of the
  * last commits instead of 4 MB, which the argument above covers (those polls are fetched and
@@ -62,7 +62,7 @@ static const char *const stmt_sql[STMT__COUNT] = {
     [STMT_ITEM_UPDATES] = "SELECT s.update_key, e.stamp FROM entry_sources s"
                           " JOIN entries e ON e.seq = s.entry_seq"
                           " WHERE s.item_id = ?1 AND s.update_key <> '' ORDER BY e.time, e.seq",
-    [STMT_SOURCE_FIND] = "SELECT s.entry_seq, e.content_hash, e.simhash, e.item_id, e.time"
+    [STMT_SOURCE_FIND] = "SELECT s.entry_seq, e.content_hash, e.item_id"
                          " FROM entry_sources s JOIN entries e ON e.seq = s.entry_seq"
                          " WHERE s.item_id = ?1 AND s.update_key = ?2",
     [STMT_SOURCE_SET_LINK] = "UPDATE entry_sources SET link = ?3"
@@ -85,12 +85,11 @@ static const char *const stmt_sql[STMT__COUNT] = {
     [STMT_ENTRY_BY_LINK] = "SELECT e.seq, e.time FROM entries e WHERE e.norm_link = ?1"
                            " AND NOT EXISTS (SELECT 1 FROM entry_sources s"
                            " WHERE s.entry_seq = e.seq AND +s.feed_id = ?2) LIMIT 1",
-    [STMT_BAND_INSERT] = "INSERT OR IGNORE INTO simhash_bands (band_key, time, entry_seq, simhash)"
-                         " VALUES (?1, ?2, ?3, ?4)",
-    [STMT_BAND_DELETE] = "DELETE FROM simhash_bands WHERE band_key = ?1 AND time = ?2"
-                         " AND entry_seq = ?3",
-    [STMT_BAND_CANDIDATES] = "SELECT entry_seq, simhash, time FROM simhash_bands"
-                             " WHERE band_key = ?1 AND time BETWEEN ?2 AND ?3",
+    /* The band index's records (bands.c), oldest first, the newest BAND_INDEX_MAX_ENTRIES of
+     * them: entries_simhash answers it without reading the entries' texts. */
+    [STMT_BANDS_LOAD] = "SELECT seq, time, simhash FROM entries WHERE simhash IS NOT NULL"
+                        " ORDER BY time, seq LIMIT -1 OFFSET (SELECT max(0, count(*) - ?1)"
+                        " FROM entries WHERE simhash IS NOT NULL)",
     /* The same words within SIMHASH_SHORT_WINDOW_SECONDS, the nearest in time (min() picks
      * its row without sorting; no match is one row of NULLs, read as seq 0). */
     [STMT_ENTRY_BY_TEXT] = "SELECT e.seq, e.time, min(abs(e.time - ?5)), e.title FROM entries e"
@@ -139,6 +138,15 @@ static const char *const stmt_sql[STMT__COUNT] = {
                               " WHERE s.item_id = i.id)"
                               " AND NOT EXISTS (SELECT 1 FROM entries e WHERE e.item_id = i.id)"
                               " LIMIT ?2)",
+#define PAGE_COLUMNS                                                                         \
+  "page_url, guid, title, published, etag, last_modified, live_until, last_fetched, updates"
+    [STMT_PAGE_GET] = "SELECT " PAGE_COLUMNS " FROM page_state WHERE feed_id = ?1"
+                      " AND page_url = ?2",
+    [STMT_PAGE_SET] = "INSERT OR REPLACE INTO page_state (feed_id, " PAGE_COLUMNS ")"
+                      " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+    [STMT_PAGES_LIVE] = "SELECT " PAGE_COLUMNS " FROM page_state WHERE feed_id = ?1"
+                        " AND live_until > ?2 ORDER BY live_until DESC LIMIT ?3",
+#undef PAGE_COLUMNS
 };
 
 /* How long a writer waits for another connection's lock before giving up, in ms. */
@@ -485,6 +493,8 @@ int store_open(const char *path, unsigned flags, struct store **ret, char *err, 
     e = open_fail(err, errlen, path, s->db, rc, "opening it");
   else
     e = prepare_connection(s->db, path, flags, err, errlen);
+  if (e == 0 && !readonly)
+    e = store__bands_setup(s, err, errlen);
   if (e < 0) {
     store_close(s);
     return e;
@@ -501,6 +511,7 @@ void store_close(struct store *s) {
   if (s->db && !sqlite3_get_autocommit(s->db))
     sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
   sqlite3_close(s->db);
+  band_index_free(s->bands);
   free(s->path);
   free(s);
 }
@@ -513,11 +524,15 @@ const char *store_path(const struct store *s) { return s->path; }
 int store_begin(struct store *s) {
   if (s->in_tx)
     return store_failf(s, -EINVAL, "store_begin inside a transaction");
-  if (s->in_group && sqlite3_get_autocommit(s->db))
+  if (s->in_group && !s->group_lost && sqlite3_get_autocommit(s->db)) {
     s->group_lost = true; /* rolled back under us: what follows is not the group's */
+    store__bands_end(s, false);
+  }
   int rc;
-  if (s->in_group && !s->group_lost) {
+  bool savepoint = s->in_group && !s->group_lost;
+  if (savepoint) {
     rc = sqlite3_exec(s->db, "SAVEPOINT poll", NULL, NULL, NULL);
+    s->bands_savepoint = s->bands ? band_index_mark(s->bands) : 0;
   } else {
     sqlite3_stmt *st = store_stmt(s, STMT_BEGIN);
     if (!st)
@@ -527,6 +542,13 @@ int store_begin(struct store *s) {
   }
   if (rc != SQLITE_OK)
     return store_fail(s, rc, "starting a transaction");
+  if (!savepoint) {
+    int r = store__bands_begin(s);
+    if (r < 0) {
+      sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+      return r;
+    }
+  }
   s->in_tx = true;
   s->tx_feed[0] = '\0';
   return 0;
@@ -551,11 +573,14 @@ int store_commit(struct store *s) {
     if (sqlite3_get_autocommit(s->db)) {
       s->in_tx = false;
       s->group_lost = s->in_group;
+      store__bands_end(s, false);
     }
     if (s->tx_feed[0])
       return store_fail(s, rc, "saving feed %s", s->tx_feed);
     return store_fail(s, rc, "committing");
   }
+  if (!savepoint)
+    store__bands_end(s, true);
   s->in_tx = false;
   return 0;
 }
@@ -565,12 +590,14 @@ void store_rollback(struct store *s) {
     if (s->in_tx && sqlite3_exec(s->db, "ROLLBACK TO poll; RELEASE poll", NULL, NULL, NULL) ==
                         SQLITE_OK) {
       s->in_tx = false;
+      store__bands_undo_savepoint(s);
       return;
     }
     s->group_lost = true;
   }
   if (!sqlite3_get_autocommit(s->db))
     sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+  store__bands_end(s, false);
   s->in_tx = false;
 }
 
@@ -583,6 +610,11 @@ int store_group_begin(struct store *s) {
   int rc = store_step_done(st);
   if (rc != SQLITE_DONE)
     return store_fail(s, rc, "starting a transaction");
+  int r = store__bands_begin(s);
+  if (r < 0) {
+    sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+    return r;
+  }
   s->in_group = true;
   s->group_lost = false;
   return 0;
@@ -594,6 +626,7 @@ int store_group_commit(struct store *s) {
   s->in_group = false;
   if (s->group_lost || sqlite3_get_autocommit(s->db)) {
     s->group_lost = false;
+    store__bands_end(s, false);
     return store_failf(s, -EIO, "a failed write rolled back the polls saved since the last "
                        "commit; they are fetched again");
   }
@@ -608,6 +641,7 @@ int store_group_commit(struct store *s) {
     store_rollback(s);
     return e;
   }
+  store__bands_end(s, true);
   return 0;
 }
 
@@ -617,6 +651,7 @@ void store_group_rollback(struct store *s) {
   s->in_tx = false;
   if (!sqlite3_get_autocommit(s->db))
     sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+  store__bands_end(s, false);
 }
 
 bool store_group_open(const struct store *s) { return s->in_group; }

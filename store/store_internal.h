@@ -10,6 +10,7 @@
 #include <sqlite3.h>
 #include <stdbool.h>
 
+#include "bandindex.h"
 #include "store.h"
 
 enum store_stmt {
@@ -37,9 +38,7 @@ enum store_stmt {
   STMT_ENTRY_BY_LINK,
   STMT_ENTRY_BY_TEXT,
   STMT_ENTRY_NEAR_TIME,
-  STMT_BAND_INSERT,
-  STMT_BAND_DELETE,
-  STMT_BAND_CANDIDATES,
+  STMT_BANDS_LOAD,
   STMT_ENTRY_HAS_FEED,
   STMT_ENTRY_TEXT,
   STMT_STREAM_NEWEST,
@@ -55,6 +54,9 @@ enum store_stmt {
   STMT_DELETE_SOURCE,
   STMT_DELETE_ORPHAN_ENTRY,
   STMT_PRUNE_TOMBSTONES,
+  STMT_PAGE_GET,
+  STMT_PAGE_SET,
+  STMT_PAGES_LIVE,
   STMT__COUNT
 };
 
@@ -67,6 +69,13 @@ struct store {
   bool group_lost; /* SQLite rolled the group's transaction back under it */
   char tx_feed[128]; /* the feed being saved in the open transaction, for error messages */
   sqlite3_stmt *stmt[STMT__COUNT];
+  /* The writer's SimHash band index (bands.c): NULL for a reader. Kept equal to the entries'
+   * fingerprints by temporary triggers; ready once built inside a write transaction, rebuilt
+   * when another connection has committed since (bands_data_version). */
+  struct band_index *bands;
+  bool bands_ready;
+  int64_t bands_data_version;
+  size_t bands_savepoint; /* the journal's mark at the open SAVEPOINT poll */
   char errmsg[512];
 };
 
@@ -82,6 +91,16 @@ int store_fail(struct store *s, int rc, const char *what_fmt, ...)
 /* Records an error that is not SQLite's: "store PATH: MESSAGE". Returns err. */
 int store_failf(struct store *s, int err, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+
+/* The band index's share of opening and of transactions (bands.c). setup: registers the
+ * index's triggers on a writer's connection (0 or an errno code, err set). begin: after a
+ * top-level BEGIN, (re)builds the index if it is not current and journals its changes.
+ * end: after a top-level COMMIT (committed) or ROLLBACK (undoes the journal). */
+int store__bands_setup(struct store *s, char *err, size_t errlen);
+int store__bands_begin(struct store *s);
+void store__bands_end(struct store *s, bool committed);
+/* After ROLLBACK TO poll: undoes the band changes made since SAVEPOINT poll. */
+void store__bands_undo_savepoint(struct store *s);
 
 /* Binds a string, or NULL for a NULL string. */
 int store_bind_text(sqlite3_stmt *st, int col, const char *text);

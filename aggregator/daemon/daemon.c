@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "bounds.h"
@@ -143,6 +144,7 @@ static void feed_rt_remove(struct daemon *d, struct feed_rt *f) {
 
 static void begin_stop(struct daemon *d, const char *why);
 static void on_tick(uv_timer_t *t);
+static void on_poll_done(struct daemon *d, struct feed_rt *f, const struct poll_report *r);
 static void on_export_timer(uv_timer_t *t);
 
 static void schedule_wakeup(struct daemon *d) {
@@ -156,7 +158,7 @@ static void schedule_wakeup(struct daemon *d) {
       struct feed_rt *f = find_rt(d, names[i]);
       if (!f)
         continue;
-      int rc = poll_start(d, f);
+      int rc = poll_start(d, f, on_poll_done);
       if (rc < 0) {
         char name[128];
         log_event(d->log, LOG_LEVEL_ERR, "poll", "feed=%s result=not-started error=%s",
@@ -194,10 +196,34 @@ void daemon_pages_idle(struct daemon *d) {
     schedule_wakeup(d);
 }
 
-void daemon_poll_finished(struct daemon *d, struct feed_rt *f, int64_t next_due, bool fetched) {
+int64_t daemon_now(void) { return (int64_t)time(NULL); }
+
+void daemon_store_errors(struct daemon *d, unsigned n) { d->stats.store_errors += n; }
+
+/* The one place a poll's end reaches the daemon: its counters, the stream's version, and
+ * the feed's next turn. */
+static void on_poll_done(struct daemon *d, struct feed_rt *f, const struct poll_report *r) {
   if (f->removed) {
     feed_rt_free(f);
     return;
+  }
+  int64_t next_due = r->next_due;
+  bool fetched = !r->cancelled && r->saved &&
+                 (r->outcome == FETCH_OK || r->outcome == FETCH_NOT_MODIFIED);
+  if (!r->cancelled) {
+    if (r->outcome == FETCH_OK)
+      d->stats.ok++;
+    else if (r->outcome == FETCH_NOT_MODIFIED)
+      d->stats.not_modified++;
+    else
+      d->stats.failed++;
+    d->stats.new_entries += (uint64_t)r->new_entries;
+    d->stats.updated_entries += (uint64_t)r->updated_entries;
+    d->stats.last_poll = r->finished;
+    if (r->new_entries || r->updated_entries) {
+      d->stream_version++;
+      d->export_pending = true;
+    }
   }
   if (next_due >= 0)
     sched_queue_done(d->queue, f->def.name, next_due);
@@ -510,6 +536,7 @@ static void on_stop_timer(uv_timer_t *t) {
   /* In-flight polls end now with FETCH_CANCELLED: nothing of them is stored. */
   fetcher_free(d->fetcher);
   d->fetcher = NULL;
+  poll_drain(d); /* fetched before the stop: saved, not fetched again */
   poll_group_commit(d);
   serve_free(d->server);
   d->server = NULL;
@@ -518,7 +545,8 @@ static void on_stop_timer(uv_timer_t *t) {
                             (uv_handle_t *)&d->upkeep,      (uv_handle_t *)&d->export_timer,
                             (uv_handle_t *)&d->round_timer, (uv_handle_t *)&d->feeds_debounce,
                             (uv_handle_t *)&d->feeds_watch, (uv_handle_t *)&d->group_timer,
-                            (uv_handle_t *)&d->stop_timer,  (uv_handle_t *)&d->sig_hup,
+                            (uv_handle_t *)&d->stop_timer,  (uv_handle_t *)&d->done_idle,
+                            (uv_handle_t *)&d->sig_hup,
                             (uv_handle_t *)&d->sig_term,    (uv_handle_t *)&d->sig_int};
   for (size_t i = 0; i < sizeof handles / sizeof handles[0]; i++)
     close_if_active(handles[i]);
@@ -573,6 +601,8 @@ static int start_loop(struct daemon *d) {
     uv_timer_init(&d->loop, timers[i]);
     timers[i]->data = d;
   }
+  uv_idle_init(&d->loop, &d->done_idle);
+  d->done_idle.data = d;
   struct {
     uv_signal_t *h;
     int signum;

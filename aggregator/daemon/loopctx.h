@@ -42,6 +42,9 @@ struct poll_counters {
 
 /* Polls saved in one transaction at most (poll.c, poll_group_commit). */
 #define POLL_GROUP_MAX_POLLS 64
+/* ... and entries written in one at most: a commit writes its pages to the WAL on the loop,
+ * some 0.1 ms an entry, and should not hold the loop past ~50 ms. */
+#define POLL_GROUP_MAX_ENTRIES 400
 
 struct daemon {
   uv_loop_t loop;
@@ -62,8 +65,11 @@ struct daemon {
   uv_timer_t export_timer;     /* writes the [output] dir a moment after new entries */
   uv_timer_t group_timer;      /* commits the open group of polls (poll.c) within its bound */
   unsigned group_polls;        /* polls saved in the open group, not yet committed */
+  unsigned group_entries;      /* entries they added or changed (POLL_GROUP_MAX_ENTRIES) */
   int64_t group_feeds[POLL_GROUP_MAX_POLLS]; /* their feeds' store ids: a failed commit lost
                                                 these polls */
+  uv_idle_t done_idle;         /* saves the polls of the done queue, one a loop turn (poll.c) */
+  struct poll_job *done_head, *done_tail; /* fetched polls waiting to be saved, oldest first */
   uv_timer_t stop_timer;       /* runs the stop outside any fetch callback */
   uv_signal_t sig_hup, sig_term, sig_int;
   uv_fs_event_t feeds_watch;   /* changes in the feeds.d directory */
@@ -89,12 +95,25 @@ struct daemon {
   size_t pages_active;             /* live-blog page reads in flight (pagepoll.c) */
 };
 
-/* Starts a poll of f (not in flight). 0 or negative (the caller reschedules). */
-int poll_start(struct daemon *d, struct feed_rt *f);
+/* How a poll ended, told once through its poll_done_fn. */
+struct poll_report {
+  bool cancelled;              /* dropped: nothing saved, no next due time (next_due -1) */
+  enum fetch_outcome outcome;  /* of the fetch, a body that is not a feed FETCH_ABORTED */
+  bool saved;                  /* its results are committed or in the open group */
+  int new_entries, updated_entries;
+  int64_t next_due;            /* UTC seconds, SCHED_NEVER for a retired feed */
+  int64_t finished;            /* UTC seconds */
+};
+typedef void poll_done_fn(struct daemon *d, struct feed_rt *f, const struct poll_report *r);
+/* Starts a poll of f (not in flight); done is called once when it has ended, from the loop
+ * (never from inside poll_start). 0 or negative (the caller reschedules; done not called). */
+int poll_start(struct daemon *d, struct feed_rt *f, poll_done_fn *done);
 /* Cancels f's poll in flight, if any (its result is dropped). */
 void poll_cancel(struct feed_rt *f);
-/* Called by poll.c when f's poll has ended and its next due time is known. */
-void daemon_poll_finished(struct daemon *d, struct feed_rt *f, int64_t next_due, bool fetched);
+/* Saves every fetched poll still waiting in the done queue (at stop). */
+void poll_drain(struct daemon *d);
+/* daemon.c: counts store writes that failed (a poll's, or a group commit's per poll lost). */
+void daemon_store_errors(struct daemon *d, unsigned n);
 /* Commits the open group of polls (poll.c; see store_group_begin); a no-op without one. A
  * failure is logged and marks the store failing. */
 void poll_group_commit(struct daemon *d);

@@ -10,7 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
 
 #include "bounds.h"
 #include "ingest.h"
@@ -20,17 +19,33 @@
 struct poll_job {
   struct daemon *d;
   struct feed_rt *f;
-  struct fetch_job *fetch;
+  struct fetch_job *fetch; /* the transfer while it runs, NULL once it has ended */
   struct feed_parser *parser;
   struct ingest_batch batch;
   int parse_rc;          /* a fatal parse error, 0 if none */
   char *etag;            /* validators of the 200 response, saved with its items */
   char *last_modified;
+  poll_done_fn *done;    /* told once, when the poll has ended */
+  /* Once fetched, a poll waits in the daemon's done queue for its turn to be saved, holding a
+   * copy of the fetch's result (its strings owned). */
+  struct poll_job *next_done;
+  bool held;
+  struct fetch_result result;
+  struct fetch_headers headers;
 };
 
-int64_t daemon_now(void) { return (int64_t)time(NULL); }
+/* The result's strings, for holding and freeing them. */
+#define HELD_STRINGS(job)                                                                   \
+  {&(job)->result.error, &(job)->headers.content_type, &(job)->headers.charset,            \
+   &(job)->headers.etag, &(job)->headers.last_modified, &(job)->headers.effective_url,     \
+   &(job)->headers.permanent_url}
 
 static void poll_job_free(struct poll_job *job) {
+  if (job->held) {
+    const char **strs[] = HELD_STRINGS(job);
+    for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++)
+      free((char *)*strs[i]);
+  }
   feed_parser_free(job->parser);
   ingest_batch_clear(&job->batch);
   free(job->etag);
@@ -256,6 +271,20 @@ static const char *not_a_feed_error(const struct fetch_headers *h, char *out, si
  * processes) within a quarter second. */
 #define POLL_GROUP_MAX_MS 250
 
+/* A store call on the loop longer than this is logged (info, "slow"): the loop answers
+ * nothing meanwhile, and /healthz should answer within 100 ms. */
+#define POLL_SLOW_STORE_MS 50
+
+static void log_if_slow(struct daemon *d, const char *what, const char *feed, uint64_t t0_ns,
+                        unsigned polls) {
+  uint64_t ms = (uv_hrtime() - t0_ns) / 1000000;
+  if (ms < POLL_SLOW_STORE_MS)
+    return;
+  char name[128];
+  log_event(d->log, LOG_LEVEL_INFO, "slow", "what=%s feed=%s polls=%u ms=%llu", what,
+            feed ? log_value(name, sizeof name, feed) : "-", polls, (unsigned long long)ms);
+}
+
 /* A poll whose results were not saved: said once per feed (then at debug level), and the
  * feed's next poll, which fetches everything again (the validators went too), waits longer each
  * time: interval x 2^(streak-1), at most the backoff bound. Returns that due time. */
@@ -264,7 +293,7 @@ static int64_t store_failed(struct daemon *d, struct feed_rt *f, int64_t now) {
   log_event(d->log, f->store_fail_streak ? LOG_LEVEL_DEBUG : LOG_LEVEL_ERR, "store",
             "feed=%s error=%s", log_value(name, sizeof name, f->def.name),
             log_value(why, sizeof why, store_errmsg(d->store)));
-  d->stats.store_errors++;
+  daemon_store_errors(d, 1);
   if (f->store_fail_streak < 32)
     f->store_fail_streak++;
   int64_t wait = f->interval_s;
@@ -289,7 +318,10 @@ void poll_group_commit(struct daemon *d) {
     return;
   unsigned polls = d->group_polls;
   d->group_polls = 0;
+  d->group_entries = 0;
+  uint64_t t0 = uv_hrtime();
   bool saved = store_group_commit(d->store) == 0;
+  log_if_slow(d, "commit", NULL, t0, polls);
   if (!saved) {
     char why[512];
     log_event(d->log, LOG_LEVEL_DEBUG, "store", "polls=%u error=%s", polls,
@@ -324,16 +356,23 @@ static void group_join(struct daemon *d) {
     uv_timer_start(&d->group_timer, on_group_timer, POLL_GROUP_MAX_MS, 0);
 }
 
-static void on_done(void *userdata, const struct fetch_result *r) {
-  struct poll_job *job = userdata;
+/* The end of a poll that saved nothing and has no next due time (cancelled, or its feed
+ * removed while it waited). */
+static void drop(struct poll_job *job) {
+  struct daemon *d = job->d;
+  struct feed_rt *f = job->f;
+  poll_done_fn *done = job->done;
+  f->job = NULL;
+  poll_job_free(job);
+  done(d, f, &(struct poll_report){.cancelled = true, .next_due = -1});
+}
+
+/* Parses the rest, stores, logs and reports a fetched poll: one store transaction (or
+ * savepoint of the open group) on the loop. */
+static void finish(struct poll_job *job, const struct fetch_result *r) {
   struct daemon *d = job->d;
   struct feed_rt *f = job->f;
   f->job = NULL;
-  if (r->outcome == FETCH_CANCELLED) {
-    poll_job_free(job);
-    daemon_poll_finished(d, f, -1, false);
-    return;
-  }
   int64_t now = daemon_now();
   struct fetch_result res = *r;
   char not_feed[BRAID_FETCH_MAX_HEADER_BYTES + 128];
@@ -372,6 +411,7 @@ static void on_done(void *userdata, const struct fetch_result *r) {
     poll_group_commit(d);
   else
     group_join(d);
+  uint64_t t0 = uv_hrtime();
   int rc = store_begin(d->store);
   if (rc == 0 && res.outcome == FETCH_OK)
     rc = pagepoll_mark_owned(d, f, &job->batch);
@@ -393,6 +433,7 @@ static void on_done(void *userdata, const struct fetch_result *r) {
     rc = save_state(job, &res, &so, now, &next_due);
   if (rc == 0)
     rc = store_commit(d->store);
+  log_if_slow(d, "save", f->def.name, t0, 1);
   if (rc < 0) {
     store_rollback(d->store);
     memset(&ps, 0, sizeof ps);
@@ -409,32 +450,89 @@ static void on_done(void *userdata, const struct fetch_result *r) {
   if (store_group_open(d->store)) {
     bool member = rc == 0 && store_group_pending(d->store);
     d->group_feeds[d->group_polls] = member ? f->feed_id : 0; /* ids start at 1 */
-    commit_now = ++d->group_polls >= POLL_GROUP_MAX_POLLS || sched_queue_in_flight(d->queue) <= 1;
+    d->group_entries += (unsigned)(ps.new_entries + ps.updated_entries);
+    commit_now = ++d->group_polls >= POLL_GROUP_MAX_POLLS ||
+                 d->group_entries >= POLL_GROUP_MAX_ENTRIES || sched_queue_in_flight(d->queue) <= 1;
   }
 
   log_done(job, &res, &ps, next_due, now);
   bool fetched = res.outcome == FETCH_OK || res.outcome == FETCH_NOT_MODIFIED;
-  if (res.outcome == FETCH_OK)
-    d->stats.ok++;
-  else if (res.outcome == FETCH_NOT_MODIFIED)
-    d->stats.not_modified++;
-  else
-    d->stats.failed++;
-  d->stats.new_entries += (uint64_t)ps.new_entries;
-  d->stats.updated_entries += (uint64_t)ps.updated_entries;
-  d->stats.last_poll = now;
-  if (ps.new_entries || ps.updated_entries) {
-    d->stream_version++;
-    d->export_pending = true;
-  }
   if (rc == 0 && fetched)
     pagepoll_after_feed(d, f, res.outcome == FETCH_OK ? &job->batch : NULL);
+  poll_done_fn *done = job->done;
   poll_job_free(job);
-  daemon_poll_finished(d, f, next_due, fetched && rc == 0);
+  done(d, f, &(struct poll_report){.outcome = res.outcome, .saved = rc == 0,
+                                   .new_entries = ps.new_entries,
+                                   .updated_entries = ps.updated_entries,
+                                   .next_due = next_due, .finished = now});
   if (commit_now)
     poll_group_commit(d); /* after the feed's next poll is scheduled: a failure moves it */
   else
     store_health_update(d);
+}
+
+/* Copies what finish needs of r into the job. 0 or -ENOMEM (nothing held). */
+static int hold(struct poll_job *job, const struct fetch_result *r) {
+  job->result = *r;
+  job->headers = *r->headers;
+  job->result.headers = &job->headers;
+  const char **strs[] = HELD_STRINGS(job);
+  size_t i;
+  for (i = 0; i < sizeof strs / sizeof strs[0]; i++)
+    if (*strs[i] && !(*strs[i] = strdup(*strs[i])))
+      break;
+  if (i < sizeof strs / sizeof strs[0]) {
+    while (i-- > 0)
+      free((char *)*strs[i]);
+    return -ENOMEM;
+  }
+  job->held = true;
+  return 0;
+}
+
+/* Saves the first poll of the done queue: one a loop turn, so that a burst of fetches that
+ * end together (a first poll) cannot hold the loop for the sum of their saves. */
+static void on_done_idle(uv_idle_t *h) {
+  struct daemon *d = h->data;
+  struct poll_job *job = d->done_head;
+  if (job) {
+    d->done_head = job->next_done;
+    if (!d->done_head)
+      d->done_tail = NULL;
+    if (job->f->removed)
+      drop(job);
+    else
+      finish(job, &job->result);
+  }
+  if (!d->done_head)
+    uv_idle_stop(h);
+}
+
+void poll_drain(struct daemon *d) {
+  while (d->done_head)
+    on_done_idle(&d->done_idle);
+}
+
+static void on_done(void *userdata, const struct fetch_result *r) {
+  struct poll_job *job = userdata;
+  struct daemon *d = job->d;
+  job->fetch = NULL;
+  if (r->outcome == FETCH_CANCELLED) {
+    drop(job);
+    return;
+  }
+  /* Without memory for a copy, the poll is saved now, as it is at once when the loop is
+   * otherwise idle. */
+  if (hold(job, r) < 0) {
+    finish(job, r);
+    return;
+  }
+  if (d->done_tail)
+    d->done_tail->next_done = job;
+  else
+    d->done_head = job;
+  d->done_tail = job;
+  uv_idle_start(&d->done_idle, on_done_idle);
 }
 
 /* Whether feed_id's last poll is saved in the open group, not yet committed. */
@@ -445,7 +543,7 @@ static bool pending_in_group(const struct daemon *d, int64_t feed_id) {
   return false;
 }
 
-int poll_start(struct daemon *d, struct feed_rt *f) {
+int poll_start(struct daemon *d, struct feed_rt *f, poll_done_fn *done) {
   /* The validators sent must be committed ones: sent from a save the group then loses, they
    * would earn a 304 for items never stored, and those would be lost for good. */
   if (store_group_pending(d->store) && pending_in_group(d, f->feed_id))
@@ -461,6 +559,7 @@ int poll_start(struct daemon *d, struct feed_rt *f) {
   }
   job->d = d;
   job->f = f;
+  job->done = done;
   struct fetch_request req = {.url = f->poll_url, .etag = st.etag,
                               .last_modified = st.last_modified};
   static const struct fetch_callbacks callbacks = {
@@ -476,6 +575,7 @@ int poll_start(struct daemon *d, struct feed_rt *f) {
 }
 
 void poll_cancel(struct feed_rt *f) {
-  if (f->job)
+  /* A poll waiting in the done queue is dropped when its turn comes (f->removed). */
+  if (f->job && f->job->fetch)
     fetcher_cancel(f->job->fetch);
 }

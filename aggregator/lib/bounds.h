@@ -87,6 +87,32 @@
  * and each start costs one scan of the body, so this bounds the work on a hostile body. */
 #define BRAID_STORE_REPEAT_MAX_STARTS 64
 
+/* ---- PostgreSQL connection and leases (store/pg/) -------------------------------------- */
+
+/* Queries waiting on one connection, in queries; one more is refused (-ENOBUFS). */
+#define BRAID_PG_MAX_QUEUED 256
+/* Parameters of one query, in parameters. */
+#define BRAID_PG_MAX_PARAMS 16
+/* SQL text plus parameter values of one query, in bytes; longer is refused (-E2BIG). */
+#define BRAID_PG_MAX_QUERY_BYTES (8 * 1024 * 1024)
+/* Channels one connection LISTENs on, in channels, and bytes of a channel name (PostgreSQL's
+ * identifier limit is 63). */
+#define BRAID_PG_MAX_CHANNELS 8
+#define BRAID_PG_MAX_CHANNEL_BYTES 63
+/* Bytes of a server or libpq error message kept for the caller; the rest is cut. */
+#define BRAID_PG_MAX_ERROR_BYTES 512
+/* Longest connection string accepted, in bytes. */
+#define BRAID_PG_MAX_CONNINFO_BYTES 4096
+/* Longest the client waits for an answer beyond the session's statement_timeout before it
+ * gives the connection up as dead, in milliseconds. */
+#define BRAID_PG_ANSWER_GRACE_MS 5000
+/* Most feeds one lease statement hands out, and lease lengths accepted, in seconds. */
+#define BRAID_PG_MAX_LEASE_BATCH 1000
+#define BRAID_PG_MIN_LEASE_S 1
+#define BRAID_PG_MAX_LEASE_S 86400
+/* Most parallel fetches one host may be given across all nodes, in slots. */
+#define BRAID_PG_MAX_HOST_SLOTS 64
+
 
 /* How far ahead of the clock an item's own date may be, in seconds: a date later than now
  * plus this is a feed's error (an item dated 2199 would sit on top of the stream for ever),

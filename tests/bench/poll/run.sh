@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # tests/bench/poll/run.sh [BRAID] — one poll of N feeds (default 5000, env N) served by a local
-# nginx, side by side: `braid poll --once`, the curl floor (xargs -P16 -n50 curl), sfeed_update and
+# nginx, side by side: `braid poll --once`, the floor (xargs -P16 -n50 curl, then `braid parse` on
+# every file, the ratio of braid's first poll to their sum printed), sfeed_update and
 # `newsboat -x reload`; then a second poll of the same, unchanged feeds by each, counting the 304s
 # nginx gave (and, for braid, the status=304 lines it logged). Prints markdown.
 # Needs nginx (nginx-light), curl, sfeed, newsboat, python3 and /usr/bin/time (package time).
@@ -27,13 +28,11 @@ if [ ! -x "$braid" ]; then
      cmake --build build/gcc -j2 > /dev/null)
 fi
 
+# shellcheck source=tests/bench/poll/nginx.sh
+. "$here/nginx.sh"
 tmp=$(mktemp -d)
-nginx_pid=
 cleanup() {
-  if [ -n "$nginx_pid" ]; then
-    kill "$nginx_pid" 2> /dev/null || true
-    wait "$nginx_pid" 2> /dev/null || true
-  fi
+  stop_nginx
   if [ "${KEEP:-0}" = 1 ]; then echo "run.sh: kept $tmp" >&2; else rm -rf "$tmp"; fi
 }
 trap cleanup EXIT
@@ -41,37 +40,10 @@ trap cleanup EXIT
 # ---- the feeds and the server ----------------------------------------------------------------
 mtime=1700000000
 http_date=$(python3 -c "import email.utils; print(email.utils.formatdate($mtime, usegmt=True))")
-port=$(python3 -c "import socket; s = socket.socket(); s.bind(('127.0.0.1', 0)); print(s.getsockname()[1])")
-python3 "$here/gen.py" "$tmp/www" "$n" "$mtime" | sed "s|^|http://127.0.0.1:$port|" > "$tmp/urls"
+python3 "$here/gen.py" "$tmp/www" "$n" "$mtime" > "$tmp/paths"
 feed_bytes=$(du -sb "$tmp/www" | cut -f1)
-
-mkdir -p "$tmp/nginx/logs"
-cat > "$tmp/nginx/nginx.conf" <<EOF
-daemon off;
-worker_processes 1;
-user root;
-pid $tmp/nginx/nginx.pid;
-error_log $tmp/nginx/logs/error.log warn;
-events { worker_connections 1024; }
-http {
-  log_format bench '\$status \$request_uri';
-  access_log $tmp/nginx/access.log bench;
-  types { application/rss+xml rss; application/atom+xml atom; }
-  sendfile on;
-  etag on;
-  keepalive_requests 100000;
-  server {
-    listen 127.0.0.1:$port;
-    root $tmp/www;
-  }
-}
-EOF
-nginx -p "$tmp/nginx" -c "$tmp/nginx/nginx.conf" &
-nginx_pid=$!
-for _ in $(seq 50); do
-  curl -sf -o /dev/null "$(head -1 "$tmp/urls")" && break
-  sleep 0.1
-done
+start_nginx "$tmp/nginx" "$tmp/www"
+sed "s|^|http://127.0.0.1:$nginx_port|" "$tmp/paths" > "$tmp/urls"
 : > "$tmp/nginx/access.log"
 
 # ---- the pollers' configurations ------------------------------------------------------------
@@ -144,6 +116,9 @@ if wanted curl; then
   # Bodies go to xargs's stdout, /dev/null: curl's -o would name only the first of 50 URLs.
   floor="xargs -P$jobs -n50 curl -s"
   measure curl 1 "$n" sh -c "$floor < '$tmp/urls' > /dev/null"
+  # The other half of the floor: `braid parse` on every file, as many at once as cores.
+  (cd "$tmp/www" && sed 's|^/||' "$tmp/paths") > "$tmp/files"
+  measure parse 1 "$n" sh -c "cd '$tmp/www' && xargs -P$(nproc) -n1 '$braid' parse < '$tmp/files' > /dev/null"
   # Every file has the same mtime, so one If-Modified-Since makes the floor's conditional poll.
   measure curl 2 "$n" sh -c "$floor -H 'If-Modified-Since: $http_date' < '$tmp/urls' > /dev/null"
 fi
@@ -168,6 +143,7 @@ braid_entries=$(sed -n 's/.* done .*new_entries=\([0-9]*\).*/\1/p' "$tmp/braid/l
 python3 - "$results" "$n" "$feed_bytes" "$jobs" "$braid200" "$braid304" "${braid_entries:-?}" <<'PY'
 import os, platform, sys
 path, n, feed_bytes, jobs, b200, b304, entries = sys.argv[1:8]
+nproc = os.cpu_count()
 n = int(n)
 rows = {}
 for line in open(path):
@@ -185,16 +161,18 @@ print("%d feeds (%.1f MB in all, %.1f KB on average, 1 in 10 a live blog) served
       "= %s: every feed is on one host), curl and newsboat; sfeed_update runs its own default of 8." % (
           n, int(feed_bytes) / 1e6, int(feed_bytes) / n / 1e3, jobs, jobs))
 print()
+results = os.environ.get("BENCH_RESULTS")
 names = {"braid": "braid poll --once", "curl": "curl floor: xargs -P%s -n50 curl -s" % jobs,
          "sfeed_update": "sfeed_update (maxjobs 8, a curl per feed)",
-         "newsboat": "newsboat -x reload (reload-threads %s)" % jobs}
+         "newsboat": "newsboat -x reload (reload-threads %s)" % jobs,
+         "parse": "parse floor: braid parse FILE, %d at once" % nproc}
 for p, title in ((1, "First poll (nothing cached)"), (2, "Second poll (every feed unchanged)")):
     print("**%s**" % title)
     print()
     print("| tool | feeds | wall s | CPU s | peak MB | wall × curl | CPU × curl | 200 | 304 | other |")
     print("|---|---|---|---|---|---|---|---|---|---|")
     floor = rows.get(("curl", p))
-    for tool in ("braid", "curl", "sfeed_update", "newsboat"):
+    for tool in ("braid", "curl", "parse", "sfeed_update", "newsboat"):
         r = rows.get((tool, p))
         if not r:
             continue
@@ -211,7 +189,6 @@ for p, title in ((1, "First poll (nothing cached)"), (2, "Second poll (every fee
             names[tool], r["feeds"], r["wall"], r["cpu"], r["mb"], ratio("wall"), ratio("cpu"),
             r["ok"], r["nm"], r["other"]))
     print()
-results = os.environ.get("BENCH_RESULTS")
 if results:
     with open(results, "a") as out:
         out.write("poll.n%d.feed_mb %.1f\npoll.n%d.jobs %s\n" % (n, int(feed_bytes) / 1e6, n, jobs))
@@ -220,6 +197,21 @@ if results:
         for (tool, p), r in sorted(rows.items()):
             for key, value in r.items():
                 out.write("poll.n%d.%s.p%d.%s %s\n" % (n, tool, p, key, round(float(value), 3)))
+b1, c1, p1 = rows.get(("braid", 1)), rows.get(("curl", 1)), rows.get(("parse", 1))
+if b1 and c1 and p1 and not b1["stopped"]:
+    floor_wall, floor_cpu = c1["wall"] + p1["wall"], c1["cpu"] + p1["cpu"]
+    n_entries = int(entries) if entries.isdigit() else 0
+    print("**Ratios, first poll** (issue 16's goal: wall at most 2x the floor): braid %.2f s wall, "
+          "%.2f s CPU; floor (curl + braid parse, run one after the other) %.2f s wall, %.2f s CPU: "
+          "**wall %.2fx, CPU %.2fx the floor**; %s entries stored, %.0f entries/s of CPU, %.0f/s "
+          "wall." % (b1["wall"], b1["cpu"], floor_wall, floor_cpu, b1["wall"] / floor_wall,
+                     b1["cpu"] / floor_cpu, entries, n_entries / b1["cpu"] if b1["cpu"] else 0,
+                     n_entries / b1["wall"] if b1["wall"] else 0))
+    print()
+    if results:
+        with open(results, "a") as out:
+            out.write("poll.n%d.ratio_wall %.3f\npoll.n%d.ratio_cpu %.3f\n" % (
+                n, b1["wall"] / floor_wall, n, b1["cpu"] / floor_cpu))
 b2 = rows.get(("braid", 2))
 if b2:
     print("braid, second poll: %s of %d feeds logged status=304 (%.1f%%); nginx answered %d of its %d "

@@ -1,10 +1,13 @@
 #!/bin/sh
 # tests/bench/store/run.sh — the store's insert rate and newest-100 query time.
 #
-# usage: tests/bench/store/run.sh [ENTRIES [ITEMS_PER_POLL [FEEDS]]]   (default 1000000 20 100)
+# usage: tests/bench/store/run.sh [ENTRIES [ITEMS_PER_POLL [FEEDS]]]   (default $ENTRIES 20 100)
+# ENTRIES (env or first argument) defaults to 100000; ENTRIES=1000000 is issue 16's "costs stay
+# flat at a million entries" run (about 1.8 GB of store, some minutes).
 # Builds bench_store.c against BUILD/libbraidcore.a (BUILD defaults to build/gcc; configured
-# and built first if needed), writes a fresh store in a temporary directory (about 2 GB for a
-# million entries, some 15 minutes) and removes it afterwards. Set BENCH_DIR to put the store
+# and built first if needed), writes a fresh store in a temporary directory and removes it
+# afterwards. Prints the rates of the first and last 10,000 entries side by side (flat ratio)
+# and issue 16's goal ratios. Set BENCH_DIR to put the store
 # elsewhere, BENCH_RESULTS to a file to append "key value" lines to (for tests/bench/run.sh).
 set -eu
 root=$(cd "$(dirname "$0")/../../.." && pwd)
@@ -22,14 +25,17 @@ trap 'rm -rf "$work"' EXIT INT TERM
 cc -O2 -std=gnu11 -D_GNU_SOURCE $braid_includes \
   -o "$work/bench_store" "$root/tests/bench/store/bench_store.c" "$lib" \
   $(pkg-config --libs sqlite3 libuv libcurl libxml-2.0 libmicrohttpd inih jansson zlib) -lm
-echo "braid store benchmark on $(nproc) cores, $(uname -m)"
+echo "braid store benchmark on $(nproc) cores, $(uname -m); load average at the start: $(cut -d' ' -f1-3 /proc/loadavg)"
+if [ $# -eq 0 ]; then set -- "${ENTRIES:-100000}"; fi
 "$work/bench_store" "$work/braid.db" "$@" | tee "$work/out"
+echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
 if [ -n "${BENCH_RESULTS:-}" ]; then
   # "insert rate:          1111 entries/s (900.0 s)" -> store.insert_per_s 1111 ...
   sed -n 's/^entries stored: *\([0-9]*\) in \([0-9]*\)-item polls over \([0-9]*\) feeds$/store.entries \1\nstore.per_poll \2\nstore.feeds \3/p
           s/^insert rate: *\([0-9.]*\) entries\/s (\([0-9.]*\) s)$/store.insert_per_s \1\nstore.insert_s \2/p
           s/^insert rate, CPU: *\([0-9.]*\) entries\/s (\([0-9.]*\) s user+sys)$/store.insert_per_cpu_s \1\nstore.insert_cpu_s \2/p
           s/^SQLite: *\(.*\)$/store.sqlite \1/p
+          s/^flat ratio: *\([0-9.]*\).*/store.flat_ratio \1/p
           s/^unchanged items: *\([0-9.]*\) items\/s.*/store.unchanged_per_s \1/p
           s/^newest 100, first: *\([0-9.]*\) ms.*/store.newest_first_ms \1/p
           s/^newest 100, average: *\([0-9.]*\) ms.*/store.newest_avg_ms \1/p

@@ -1,0 +1,202 @@
+/* pgschema.c — the numbered migrations of the shared PostgreSQL state. See pgschema.h.
+ *
+ * Never edit a released step: add a new one. The steps run inside one implicit transaction
+ * (a multi-statement simple query), so they must not use statements PostgreSQL refuses inside
+ * a transaction block (CREATE INDEX CONCURRENTLY, VACUUM). */
+#include "pgschema.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Version 1: feeds and their schedule, leases, per-host politeness slots. Times a node
+ * compares with another node's (expires) are timestamptz on the database's clock, so nodes'
+ * clocks need not agree; next_due and last_polled are Unix seconds, as in the SQLite store. */
+static const char schema_v1[] =
+    "CREATE TABLE feeds ("
+    "  id bigserial PRIMARY KEY,"
+    "  name text NOT NULL UNIQUE,"            /* feeds.d file name */
+    "  url text NOT NULL,"                    /* as configured */
+    "  host text NOT NULL,"                   /* the politeness key: the URL's host */
+    "  effective_url text,"                   /* after permanent redirects */
+    "  title text, site_url text,"
+    "  etag text, last_modified text,"        /* validators for conditional GET */
+    "  next_due bigint NOT NULL DEFAULT 0,"
+    "  last_polled bigint NOT NULL DEFAULT 0,"
+    "  error_count integer NOT NULL DEFAULT 0," /* consecutive failures: the backoff */
+    "  last_status integer NOT NULL DEFAULT 0,"
+    "  retired boolean NOT NULL DEFAULT false);"
+    "CREATE INDEX feeds_due ON feeds (next_due) WHERE NOT retired;"
+    "CREATE TABLE feed_leases ("
+    "  feed_id bigint PRIMARY KEY REFERENCES feeds (id) ON DELETE CASCADE,"
+    "  holder text,"                          /* the node polling it, NULL: none */
+    "  expires timestamptz,"
+    "  CHECK ((holder IS NULL) = (expires IS NULL)));"
+    "CREATE INDEX feed_leases_holder ON feed_leases (holder) WHERE holder IS NOT NULL;"
+    "CREATE TABLE hosts ("
+    "  host text PRIMARY KEY,"
+    "  max_parallel integer NOT NULL CHECK (max_parallel BETWEEN 1 AND 64));"
+    "CREATE TABLE host_slots ("
+    "  host text NOT NULL REFERENCES hosts (host) ON DELETE CASCADE,"
+    "  slot integer NOT NULL CHECK (slot BETWEEN 0 AND 63),"
+    "  feed_id bigint REFERENCES feeds (id) ON DELETE SET NULL,"
+    "  holder text, expires timestamptz,"     /* free when holder IS NULL or expired */
+    "  CHECK ((holder IS NULL) = (expires IS NULL)),"
+    "  PRIMARY KEY (host, slot));"
+    "CREATE INDEX host_slots_holder ON host_slots (holder) WHERE holder IS NOT NULL;";
+
+/* migrations[k] takes the database from version k to k + 1. */
+static const char *const migrations[PGSCHEMA_VERSION] = {schema_v1};
+
+/* Any constant both nodes agree on: the advisory lock that serialises migrations. */
+#define PGSCHEMA_LOCK_KEY "7263651801"
+/* Tries before a migration that keeps losing races gives up. */
+#define PGSCHEMA_MAX_TRIES 3
+
+struct migrate_op {
+  struct pgconn *conn;
+  pgschema_cb cb;
+  void *arg;
+  int tries;
+  int from; /* the version this call found first: what the caller is told */
+  int at;   /* the version the steps start from: the latest read */
+};
+
+static void on_tables(void *arg, int status, const PGresult *res, const char *message);
+static void on_version(void *arg, int status, const PGresult *res, const char *message);
+
+/* First which tables exist (a SELECT from a missing table does not even parse), then, if
+ * braid_schema does, what it holds. */
+static int read_version(struct migrate_op *op) {
+  return pgconn_query(op->conn,
+                      "SELECT to_regclass('braid_schema') IS NOT NULL,"
+                      " to_regclass('feeds') IS NOT NULL OR to_regclass('feed_leases') IS NOT NULL",
+                      0, NULL, on_tables, op);
+}
+
+static void finish(struct migrate_op *op, int status, const char *message) {
+  op->cb(op->arg, status, op->from, message);
+  free(op);
+}
+
+static void on_migrated(void *arg, int status, const PGresult *res, const char *message) {
+  struct migrate_op *op = arg;
+  const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+  /* 40001: another node migrated between our read and our lock; read again. */
+  if (status == -EIO && state && !strcmp(state, "40001") && ++op->tries < PGSCHEMA_MAX_TRIES) {
+    int rc = read_version(op);
+    if (rc < 0)
+      finish(op, rc, "reading the schema version again");
+    return;
+  }
+  finish(op, status, status == 0 ? "" : message);
+}
+
+/* The steps from op->at on, as one transaction. */
+static int send_steps(struct migrate_op *op) {
+  size_t size = 1024;
+  for (int v = op->at; v < PGSCHEMA_VERSION; v++)
+    size += strlen(migrations[v]);
+  char *sql = malloc(size);
+  if (!sql)
+    return -ENOMEM;
+  int n = snprintf(sql, size,
+                   "SELECT pg_advisory_xact_lock(" PGSCHEMA_LOCK_KEY ");"
+                   "CREATE TABLE IF NOT EXISTS braid_schema ("
+                   "  version integer NOT NULL CHECK (version > 0));"
+                   "DO $$ BEGIN IF (SELECT coalesce(max(version), 0) FROM braid_schema) <> %d"
+                   " OR (SELECT count(*) FROM braid_schema) > 1 THEN RAISE EXCEPTION"
+                   " 'braid schema changed during migration' USING ERRCODE = '40001';"
+                   " END IF; END $$;",
+                   op->at);
+  for (int v = op->at; v < PGSCHEMA_VERSION; v++)
+    n += snprintf(sql + n, size - (size_t)n, "%s", migrations[v]);
+  snprintf(sql + n, size - (size_t)n,
+           "DELETE FROM braid_schema; INSERT INTO braid_schema (version) VALUES (%d);",
+           PGSCHEMA_VERSION);
+  int rc = pgconn_query(op->conn, sql, 0, NULL, on_migrated, op);
+  free(sql);
+  return rc;
+}
+
+static void decide(struct migrate_op *op, long long version);
+
+static void on_tables(void *arg, int status, const PGresult *res, const char *message) {
+  struct migrate_op *op = arg;
+  if (status < 0) {
+    finish(op, status, message);
+    return;
+  }
+  bool has_version = !strcmp(PQgetvalue(res, 0, 0), "t");
+  bool has_tables = !strcmp(PQgetvalue(res, 0, 1), "t");
+  if (!has_version && has_tables) {
+    finish(op, -EPROTO, "braid's tables exist without braid_schema: not a braid database "
+                        "(or one damaged by hand); refusing to use it, nothing was changed");
+    return;
+  }
+  if (!has_version) {
+    decide(op, 0);
+    return;
+  }
+  int rc = pgconn_query(op->conn,
+                        "SELECT count(*), coalesce(min(version), 0), coalesce(max(version), 0)"
+                        " FROM braid_schema",
+                        0, NULL, on_version, op);
+  if (rc < 0)
+    finish(op, rc, "reading the schema version");
+}
+
+static void on_version(void *arg, int status, const PGresult *res, const char *message) {
+  struct migrate_op *op = arg;
+  if (status < 0) {
+    finish(op, status, message);
+    return;
+  }
+  long long rows = atoll(PQgetvalue(res, 0, 0));
+  long long version = atoll(PQgetvalue(res, 0, 2));
+  if (rows != 1 || version < 1) {
+    char msg[256];
+    snprintf(msg, sizeof msg,
+             "unknown schema state (braid_schema has %lld rows, version %lld; braid writes one "
+             "row, 1 to %d); refusing to use it, nothing was changed",
+             rows, version, PGSCHEMA_VERSION);
+    finish(op, -EPROTO, msg);
+    return;
+  }
+  decide(op, version);
+}
+
+/* Refuses a newer version, or migrates from an older one. */
+static void decide(struct migrate_op *op, long long version) {
+  char msg[256];
+  if (version > PGSCHEMA_VERSION) {
+    snprintf(msg, sizeof msg,
+             "written by a newer braid (schema version %lld, this braid knows up to %d); "
+             "refusing to use it, nothing was changed",
+             version, PGSCHEMA_VERSION);
+    finish(op, -EPROTO, msg);
+    return;
+  }
+  if (op->tries == 0)
+    op->from = (int)version;
+  op->at = (int)version;
+  if (version == PGSCHEMA_VERSION) {
+    finish(op, 0, "");
+    return;
+  }
+  int rc = send_steps(op);
+  if (rc < 0)
+    finish(op, rc, "queueing the migration");
+}
+
+int pgschema_migrate(struct pgconn *c, pgschema_cb cb, void *arg) {
+  struct migrate_op *op = calloc(1, sizeof *op);
+  if (!op)
+    return -ENOMEM;
+  *op = (struct migrate_op){.conn = c, .cb = cb, .arg = arg};
+  int rc = read_version(op);
+  if (rc < 0)
+    free(op);
+  return rc;
+}

@@ -1,0 +1,36 @@
+/* pgschema.h — the schema of the state braid nodes share in PostgreSQL, and its migrations.
+ *
+ * Promise: the same rules as the SQLite store's (store/schema.c): numbered steps, each fixed
+ * forever once released; a one-row table braid_schema holds the version; a database written by
+ * a newer braid (a version above PGSCHEMA_VERSION) or in a state braid never leaves (several
+ * rows, a version below 1, braid's tables without braid_schema) is refused with a message that
+ * says so and is left untouched. A migration is one transaction (one multi-statement query)
+ * that first takes a transaction-scoped advisory lock and re-checks the version, so nodes
+ * starting together migrate once: the one that loses the race finds the work done.
+ *
+ * What version 1 holds — the feed state that moves between nodes:
+ *   feeds        one row per feeds.d feed: URL, host, validators, schedule and backoff
+ *   feed_leases  one row per feed: which node polls it (holder) until when (expires, on the
+ *                database's clock); holder NULL when nobody does
+ *   hosts        each host's politeness limit (max_parallel fetches across all nodes)
+ *   host_slots   max_parallel rows per host: a fetch in progress occupies one (feed, holder,
+ *                expires), so a host can never have more than max_parallel live leases
+ * Entries, items and the stream are not here yet (see README "Several nodes on PostgreSQL").
+ */
+#ifndef BRAID_PGSCHEMA_H
+#define BRAID_PGSCHEMA_H
+
+#include "pgconn.h"
+
+#define PGSCHEMA_VERSION 1
+
+/* status 0: the database is at PGSCHEMA_VERSION (from_version is the version this call found
+ * first: 0 for a new database). Else -EPROTO (refused: message says why, nothing was changed),
+ * or a pgconn error (-EIO with the server's message, -ECONNRESET, ...). */
+typedef void (*pgschema_cb)(void *arg, int status, int from_version, const char *message);
+
+/* Brings the database c is connected to up to PGSCHEMA_VERSION; cb runs exactly once when
+ * this returns 0. Returns pgconn_query's refusal (-ENOTCONN, -ENOBUFS, ...) or -ENOMEM. */
+int pgschema_migrate(struct pgconn *c, pgschema_cb cb, void *arg);
+
+#endif

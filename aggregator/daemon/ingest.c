@@ -8,6 +8,7 @@
 
 #include "bounds.h"
 #include "entities.h"
+#include "htmllinks.h"
 #include "htmltext.h"
 #include "liveblog_signals.h"
 #include "uptitle.h"
@@ -64,6 +65,34 @@ static void ingest_item_clear(struct ingest_item *it) {
   memset(it, 0, sizeof *it);
 }
 
+/* *html with its relative links resolved against base (NULL: left as is). 0 or -ENOMEM. */
+static int resolve_links(char **html, const char *base) {
+  char *abs = NULL;
+  if (!*html || !base)
+    return 0;
+  if (html_resolve_links(*html, strlen(*html), base, &abs) < 0)
+    return -ENOMEM;
+  if (abs) {
+    free(*html);
+    *html = abs;
+  }
+  return 0;
+}
+
+/* A live blog's updates live on the item's page, not in the feed file: their relative links
+ * ("#block-c4", "/2024/live/x") resolve against the item's link, unless the feed set an
+ * xml:base for the content. Parsed with content_links_raw, src->content_base is what the
+ * parser would have used; without it the links are absolute already. */
+static int resolve_update_links(struct liveblog *lb, const struct feed_item *src) {
+  if (!src->content_base)
+    return 0;
+  const char *base = !src->content_base_explicit && src->link ? src->link : src->content_base;
+  for (size_t i = 0; i < lb->n; i++)
+    if (resolve_links(&lb->updates[i].html, base) < 0)
+      return -ENOMEM;
+  return 0;
+}
+
 /* Splits it->html into updates when the feed and the body say it is a live blog. A failed
  * split keeps the item whole: losing the body to a cap would be worse than not splitting. */
 static int split_item(struct ingest_batch *b, struct ingest_item *it, const struct feed_item *src,
@@ -96,6 +125,10 @@ static int split_item(struct ingest_batch *b, struct ingest_item *it, const stru
     liveblog_free(lb);
     return 0;
   }
+  if (resolve_update_links(lb, src) < 0) {
+    liveblog_free(lb);
+    return -ENOMEM;
+  }
   /* The store keeps at most BRAID_STORE_MAX_UPDATES per item and would refuse it whole. */
   if (lb->n > BRAID_STORE_MAX_UPDATES) {
     b->split_errors++;
@@ -115,6 +148,18 @@ static int split_item(struct ingest_batch *b, struct ingest_item *it, const stru
     /* Titled by its own words: "Blog — 0510 GMT" ten times over tells a reader nothing. */
     if (uptitle(NULL, u->html, u->text, &it->titles[i]) < 0)
       return -ENOMEM;
+  }
+  const char **texts = calloc(lb->n ? lb->n : 1, sizeof *texts);
+  if (!texts)
+    return -ENOMEM;
+  for (size_t i = 0; i < lb->n; i++)
+    texts[i] = lb->updates[i].text;
+  r = uptitle_distinct(it->titles, texts, lb->n);
+  free(texts);
+  if (r < 0)
+    return r;
+  for (size_t i = 0; i < lb->n; i++) {
+    const struct liveblog_update *u = &lb->updates[i];
     it->updates[i] = (struct store_update){
         .stamp = u->stamp, .time = u->time, .html = u->html, .text = u->text,
         .anchor = u->anchor, .title = it->titles[i]};
@@ -166,6 +211,9 @@ int ingest_add(struct ingest_batch *b, const struct feed_item *src,
   if (!failed && it->html && htmltext(it->html, strlen(it->html), 0, 0, &it->text, NULL) < 0)
     failed = true;
   int r = failed ? -ENOMEM : split_item(b, it, src, opt);
+  /* The item whole keeps the links parse would have given it (xml:base, else the feed). */
+  if (r == 0)
+    r = resolve_links(&it->html, src->content_base);
   if (r == 0)
     it->is_live = opt->mode != LIVEBLOG_NEVER && (opt->mode == LIVEBLOG_ALWAYS ||
                                                  it->liveblog || item_says_live(src));

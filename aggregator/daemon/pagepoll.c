@@ -108,6 +108,17 @@ static int store_updates(struct page_job *j, const struct page_updates *p, int64
   for (size_t i = 0; r == 0 && i < p->n; i++) {
     const struct page_update *u = &p->updates[i];
     r = uptitle(u->headline, u->html, u->text, &titles[i]);
+  }
+  const char **texts = r == 0 ? calloc(p->n ? p->n : 1, sizeof *texts) : NULL;
+  if (r == 0 && !texts)
+    r = -ENOMEM;
+  for (size_t i = 0; r == 0 && i < p->n; i++)
+    texts[i] = p->updates[i].text;
+  if (r == 0)
+    r = uptitle_distinct(titles, texts, p->n);
+  free(texts);
+  for (size_t i = 0; r == 0 && i < p->n; i++) {
+    const struct page_update *u = &p->updates[i];
     ups[i] = (struct store_update){.stamp = u->stamp, .time = u->time, .html = u->html,
                                    .text = u->text, .anchor = u->anchor, .title = titles[i],
                                    .link = u->url};

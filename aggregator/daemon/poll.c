@@ -84,7 +84,8 @@ static int on_headers(void *userdata, long status, const struct fetch_headers *h
     return 0;
   /* The document's own URL resolves its relative links. */
   struct parse_options po = {.base_url = h->effective_url,
-                             .charset = http_charset_trusted(h->charset) ? h->charset : NULL};
+                             .charset = http_charset_trusted(h->charset) ? h->charset : NULL,
+                             .content_links_raw = true};
   job->parser = feed_parser_new(&po, on_item, job);
   if (!job->parser) {
     job->parse_rc = -ENOMEM;

@@ -63,6 +63,30 @@ static bool time_element(struct split *s, size_t bi, struct cand *c, struct buf 
   return true;
 }
 
+/* Whether text opens with c's clock again (in either clock), as far as *ret_body. */
+static bool same_clock_at(const char *text, size_t len, const struct cand *c, size_t *ret_body) {
+  struct stamp again;
+  if (c->st.len == 0 || len == 0 || stamp_parse(text, len, &again) < 0 || again.start != 0 ||
+      again.minute != c->st.minute || again.hour % 12 != c->st.hour % 12)
+    return false;
+  *ret_body = again.body;
+  return true;
+}
+
+/* A block that is only c's clock again. */
+static bool same_clock(const char *text, size_t len, const struct cand *c) {
+  size_t body;
+  return same_clock_at(text, len, c, &body) && body >= len;
+}
+
+/* Templates that print a stamp twice, once per clock ("11.08am BST" then "11:08"), leave the
+ * second at the head of the update's text: it is the same stamp, skipped with it. */
+static void skip_repeated_stamp(const char *text, size_t len, struct cand *c) {
+  size_t body;
+  if (c->body < len && same_clock_at(text + c->body, len - c->body, c, &body))
+    c->body += body;
+}
+
 static int find_candidates(struct split *s) {
   struct buf tmp;
   buf_init(&tmp, 4096);
@@ -104,6 +128,8 @@ static int find_candidates(struct split *s) {
         c.abs = ep;
       }
     }
+    skip_repeated_stamp(text, len, &c);
+    c.pinned = c.st.start > 0 && strncasecmp(text, "pinned", 6) == 0;
     if (s->nc >= BRAID_SPLIT_MAX_UPDATES) {
       if (s->err)
         snprintf(s->err, s->errlen, "body has more than BRAID_SPLIT_MAX_UPDATES (%d) stamps",
@@ -143,6 +169,22 @@ void liveblog_compact(struct split *s) {
     if (!s->c[i].drop)
       s->c[k++] = s->c[i];
   s->nc = k;
+}
+
+/* An <aside> or <nav> with two stamps or more is a sidebar's list of other stories ("Latest
+ * news: 11:40 Ferry services cut ..."); one stamp in an <aside> is an update's own meta
+ * (the WordPress liveblog plugin puts each entry's time there). */
+static int aside_of(const struct split *s, size_t k) {
+  return k < s->nc ? s->b.v[s->c[k].block].aside : -1;
+}
+
+static void drop_sidebars(struct split *s) {
+  /* The blocks of one <aside> are contiguous, so are its candidates: compare neighbours. */
+  for (size_t k = 0; k < s->nc; k++) {
+    int a = aside_of(s, k);
+    s->c[k].drop = a >= 0 && ((k > 0 && aside_of(s, k - 1) == a) || aside_of(s, k + 1) == a);
+  }
+  liveblog_compact(s);
 }
 
 /* "Updated at 10.32am" closing a post that already has its stamp is an edit note, and so is
@@ -381,6 +423,8 @@ struct cut {
 };
 
 static void find_cuts(const struct split *s, struct cut *cut) {
+  char title[TITLE_MAX_BYTES];
+  liveblog_doc_title(s, title, sizeof title);
   for (size_t k = 0; k < s->nc; k++) {
     const struct cand *c = &s->c[k];
     cut[k].own = own_container(s, k);
@@ -403,25 +447,12 @@ static void find_cuts(const struct split *s, struct cut *cut) {
       cut[k].before = h; /* the day heading belongs to neither update */
     /* A day heading ("Montag, 7. November") dates the updates after it; it is no headline. */
     if (c->block > 0 && s->b.v[h].heading >= 2 && !s->b.v[h].in_quote && s->b.v[h].text_len <= 200 &&
-        c->heading != h &&
+        c->heading != h && !liveblog_is_page_title(s, h, title) &&
         (k == 0 || (h > s->c[k - 1].block &&
                     (cut[k - 1].own < 0 || h > s->b.containers[cut[k - 1].own].last))))
       cut[k].first = cut[k].before = h;
     cut[k].from = s->b.v[cut[k].first].start;
   }
-}
-
-/* What a block ending with a stamp says before it: its first n bytes, without the white space
- * before the stamp; nothing when it is only a byline ("by Name via twitter"). */
-static size_t trailing_text(const char *t, size_t n) {
-  while (n > 0 && t[n - 1] == ' ')
-    n--;
-  if (n <= TRAILING_BYLINE_MAX_BYTES &&
-      (strncasecmp(t, "by ", 3) == 0 || strncasecmp(t, "posted by ", 10) == 0 ||
-       strncasecmp(t, "von ", 4) == 0 || strncasecmp(t, "par ", 4) == 0 ||
-       strncasecmp(t, "por ", 4) == 0 || strncasecmp(t, "door ", 5) == 0))
-    return 0;
-  return n;
 }
 
 static int build_update(struct split *s, size_t k, const struct cut *cut,
@@ -455,9 +486,21 @@ static int build_update(struct split *s, size_t k, const struct cut *cut,
     const char *t = block_text(&s->b, i);
     size_t n = s->b.v[i].text_len;
     if (i == c->block && c->trailing)
-      n = trailing_text(t, c->st.start);
+      n = liveblog_trailing_text(t, c->st.start);
     else if (i == c->block)
       t += c->body, n -= c->body;
+    else if (i < c->block && liveblog_is_label(t, n))
+      continue;
+    else if (i == c->block + 1 && c->body >= s->b.v[c->block].text_len && tmp->len == 0 &&
+             same_clock(t, n, c))
+      continue; /* "<p>3.40pm BST</p><p>15:40</p>": the stamp again, per clock */
+    else if (i == c->block + 1 && tmp->len == 0 && s->b.v[i].heading == 0 && i + 1 < b1 &&
+             s->b.v[i + 1].heading >= 2 && liveblog_trailing_text(t, n) == 0)
+      continue; /* "<p>Nov 5, 9:12 PM EST</p><p>Network News</p><h3>…": the byline */
+    if (tmp->len == 0) {
+      size_t flag = liveblog_breaking_flag(t, n);
+      t += flag, n -= flag;
+    }
     if (n == 0)
       continue;
     if (tmp->len)
@@ -617,6 +660,7 @@ int liveblog_split(const char *html, size_t len, const struct split_options *opt
   if (r == 0 && opt->mode != LIVEBLOG_NEVER)
     r = find_candidates(&s);
   if (r == 0 && s.nc > 0) {
+    drop_sidebars(&s);
     drop_edit_notes(&s);
     drop_years(&s);
     r = drop_contents_list(&s);
@@ -631,13 +675,24 @@ int liveblog_split(const char *html, size_t len, const struct split_options *opt
       r = drop_quoted_copies(&s);
     apply_day_headings(&s);
   }
+  /* A post pinned on top stands outside the blog's order: the run is read without it. */
+  bool pinned = s.nc >= 3 && s.c[0].pinned;
+  if (pinned)
+    s.c++, s.nc--;
   if (r == 0 && s.nc > 0) {
     size_t disorder = liveblog_resolve_instants(&s);
+    if (pinned) {
+      liveblog_place_pinned(&s, &s.c[-1]);
+      s.c--, s.nc++;
+      pinned = false;
+    }
     if (liveblog_decide(&s, disorder, html, len)) {
       lb->is_liveblog = true;
       r = build_updates(&s, lb);
     }
   }
+  if (pinned)
+    s.c--, s.nc++;
   free(s.c);
   blocks_clear(&s.b);
   buf_clear(&plain);

@@ -176,6 +176,8 @@ struct walk {
   int depth;
   int container;
   int quotes;
+  int asides;                /* depth of <aside> and <nav> */
+  int aside_count;           /* outermost ones entered so far */
   char *err;
   size_t errlen;
 };
@@ -212,6 +214,7 @@ static int end_run(struct walk *w) {
   bl->anchor = w->anchor;
   bl->container = w->container;
   bl->in_quote = w->quotes > 0;
+  bl->aside = w->asides > 0 ? w->aside_count - 1 : -1;
   bl->heading = 0;
   bl->soft = w->run_soft;
   w->run_open = false;
@@ -307,6 +310,8 @@ static int enter(struct walk *w, xmlNodePtr node, enum el_kind kind) {
   }
   if (named(node, "blockquote"))
     w->quotes++;
+  if ((named(node, "aside") || named(node, "nav")) && w->asides++ == 0)
+    w->aside_count++;
   return 0;
 }
 
@@ -345,6 +350,8 @@ static int leave(struct walk *w) {
   }
   if (named(f->node, "blockquote"))
     w->quotes--;
+  if (named(f->node, "aside") || named(f->node, "nav"))
+    w->asides--;
   return 0;
 }
 

@@ -30,6 +30,7 @@ struct block {
   const char *anchor;        /* an id or <a name> on the block or at its start, or NULL */
   int container;             /* index into blocks.containers, or -1 */
   bool in_quote;             /* inside a <blockquote> */
+  int aside;                 /* which outermost <aside> or <nav> holds it (0, 1, ...), or -1 */
   int heading;               /* 1-6 for a whole h1-h6, else 0 */
   bool soft;                 /* follows a single <br>: the same paragraph's next line */
 };

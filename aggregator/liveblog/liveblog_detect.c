@@ -15,8 +15,11 @@ void liveblog_drop_headers(struct split *s) {
   if (c->has_abs || c->trailing || !c->st.month || !c->st.year || c->body < bl->text_len)
     return;
   bool headline_before = c->block > 0 && s->b.v[c->block - 1].heading >= 2;
-  if ((s->nc == 1 && !headline_before) || (s->nc > 1 && !s->c[1].st.month && !s->c[1].has_abs &&
-                                           !s->c[1].has_local))
+  /* A page's "Nov. 4, 2020, 1:05 a.m. ET" over posts dated the same way has no words of its
+   * own: the next stamp follows it at once. */
+  bool wordless = s->nc > 2 && s->c[1].block == c->block + 1 && !s->c[1].trailing;
+  if ((s->nc == 1 && !headline_before) || wordless ||
+      (s->nc > 1 && !s->c[1].st.month && !s->c[1].has_abs && !s->c[1].has_local))
     c->drop = true;
   liveblog_compact(s);
 }

@@ -1,5 +1,6 @@
 /* liveblog_internal.h — what liveblog.c (finding and cutting updates) and liveblog_time.c
- * (placing their stamps in time) share. Not an API: only these two files include it.
+ * (placing their stamps in time) share, with liveblog_detect.c and liveblog_text.c (what is
+ * furniture in an update's text). Not an API: only these files include it.
  */
 #ifndef BRAID_LIVEBLOG_INTERNAL_H
 #define BRAID_LIVEBLOG_INTERNAL_H
@@ -56,6 +57,7 @@ struct cand {
   int64_t t;               /* the resolved instant */
   bool trailing;           /* the stamp ENDS its block (a byline): the update is what precedes */
   bool twelve;             /* a 12-hour clock written without am/pm: either half of the day */
+  bool pinned;             /* "Pinned 13 hours ago (06:10 GMT)": kept on top out of order */
   bool drop;
 };
 
@@ -94,5 +96,25 @@ void liveblog_find_direction(struct split *s);
 void liveblog_find_reference(struct split *s);
 /* Places every stamp (c[i].t); returns how many pairs sit against the blog's order. */
 size_t liveblog_resolve_instants(struct split *s);
+/* Places a pinned stamp that is no part of the run s->c: its clock on the latest day that
+ * does not put it after the run's newest update (a summary pinned on top was written during
+ * the run, however far down it belongs). */
+void liveblog_place_pinned(const struct split *s, struct cand *pin);
+
+/* ---- furniture (liveblog_text.c) ---- */
+
+/* A page's <title> is compared with headings only up to this many bytes. */
+#define TITLE_MAX_BYTES 512
+/* What a block ending with a stamp says before the stamp (t[0..n)): n without the trailing
+ * white space, or 0 when it is only a byline or an author's name. */
+size_t liveblog_trailing_text(const char *t, size_t n);
+/* A short label block before a stamp ("Timestamp:"). */
+bool liveblog_is_label(const char *t, size_t n);
+/* Bytes a "BREAKING"/"Breaking:" flag takes at the head of an update's text, else 0. */
+size_t liveblog_breaking_flag(const char *t, size_t n);
+/* The document's <title> text into out (TITLE_MAX_BYTES; empty when none). */
+void liveblog_doc_title(const struct split *s, char *out, size_t outlen);
+/* Whether block bi repeats title (the page's, not an update's headline). */
+bool liveblog_is_page_title(const struct split *s, size_t bi, const char *title);
 
 #endif

@@ -69,7 +69,8 @@ static int64_t circular_diff(const struct split *s, const struct cand *a, const 
 
 void liveblog_find_direction(struct split *s) {
   size_t inc = 0, dec = 0;
-  for (size_t i = 1; i < s->nc; i++) {
+  /* A post pinned on top says nothing of the order (liveblog_split reads the run without it). */
+  for (size_t i = s->nc >= 3 && s->c[0].pinned ? 2 : 1; i < s->nc; i++) {
     int64_t d = circular_diff(s, &s->c[i - 1], &s->c[i]);
     if (d > 0)
       inc++;
@@ -246,6 +247,21 @@ size_t liveblog_resolve_instants(struct split *s) {
     }
   }
   return disorder;
+}
+
+void liveblog_place_pinned(const struct split *s, struct cand *pin) {
+  int64_t t;
+  if (fixed_instant(s, pin, &t)) {
+    pin->t = t;
+    return;
+  }
+  int64_t newest = s->ref;
+  for (size_t i = 0; i < s->nc; i++)
+    newest = i == 0 || s->c[i].t > newest ? s->c[i].t : newest;
+  int64_t day = local_day(&pin->zone, newest);
+  pin->t = at_half(pin, day, pin->twelve && at_half(pin, day, 1) <= newest);
+  if (pin->t > newest)
+    pin->t = at_half(pin, day - 1, pin->twelve);
 }
 
 /* The post's date, else a date line near the top of the body, else now. */

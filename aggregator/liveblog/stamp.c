@@ -162,7 +162,8 @@ static size_t meridiem(const struct cur *c, size_t i, bool *ret_pm) {
   j++;
   if (j < c->n && c->s[j] == '.')
     j++;
-  if (is_alpha(c, j))
+  /* "11:42 pmTom Reed": the next element (a byline) glued on by the text walk */
+  if (is_alpha(c, j) && !(islower((unsigned char)c->s[i]) && isupper((unsigned char)c->s[j])))
     return 0;
   *ret_pm = a == 'p';
   return j;
@@ -549,7 +550,9 @@ static int read_context(const struct cur *c, size_t e, struct stamp *st) {
       return -EINVAL;
     break;
   }
-  if (comma && only_a_name(c, j)) {
+  /* A name glued to the stamp came from the element after it: a byline, not a sentence. */
+  bool glued = !end && j == after && j == e && e > 0 && is_alpha(c, e - 1) && isupper(next);
+  if ((comma || glued) && only_a_name(c, j)) {
     st->byline = true; /* "03:42 , Name": the author is furniture */
     j = c->n;
   }

@@ -128,7 +128,8 @@ size_t stamp__label(const struct cur *c, size_t i, bool *ret_weak) {
   static const char *const strong[] = {
       "posted at", "published at", "update at", "update", "posted", "published", "breaking news",
       "breaking", "eilmeldung", "just in", "today", "aktualisierung", "mise à jour", "actualización",
-      "aggiornamento", "atualização", "última hora", "ultima ora", "live", "ore",
+      "aggiornamento", "atualização", "última hora", "ultima ora", "live", "ore", "pinned",
+      "key event",
   };
   static const char *const weak[] = {"last updated", "updated at", "updated on", "updated"};
   size_t e;

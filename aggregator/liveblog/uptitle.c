@@ -14,6 +14,7 @@
 
 #include "bounds.h"
 #include "htmltext.h"
+#include "stamp.h"
 
 /* Wrapper elements that may open an update's markup before its headline, at most this
  * many: beyond it the markup is not a headline-led update. */
@@ -91,12 +92,25 @@ static bool abbreviation(const char *s, size_t dot) {
   return false;
 }
 
-/* The first sentence of collapsed text, its closing "." dropped; s is modified. */
-static void first_sentence(char *s) {
+/* A first block shorter than this many words is no headline ("Syria.") but the text's start. */
+#define UPTITLE_MIN_WORDS 3
+
+static size_t count_words(const char *s, size_t n) {
+  size_t w = 0;
+  for (size_t i = 0; i < n; i++)
+    w += s[i] != ' ' && (i == 0 || s[i - 1] == ' ');
+  return w;
+}
+
+/* The first sentence of collapsed text (the first `sentences` of them), its closing "."
+ * dropped; s is modified. */
+static void first_sentence(char *s, int sentences) {
   for (size_t i = 0; s[i]; i++) {
     if (!strchr(".!?", s[i]) || (s[i + 1] != ' ' && s[i + 1] != '\0'))
       continue;
     if (s[i] == '.' && abbreviation(s, i))
+      continue;
+    if (--sentences > 0)
       continue;
     s[s[i] == '.' ? i : i + 1] = '\0';
     return;
@@ -122,6 +136,28 @@ static const char *find_ci(const char *s, const char *needle) {
     if (strncasecmp(s, needle, n) == 0)
       return s;
   return NULL;
+}
+
+/* A "headline" that is only the update's stamp ("<h4>11:35 AM, November 7</h4>") or a flag
+ * ("Breaking", "Updated", "Pinned") names no update: the title comes from its words. */
+static bool names_nothing(const char *c) {
+  static const char *const flags[] = {"breaking", "breaking news", "update", "updated", "pinned",
+                                      "live", "key event", "just in", "latest"};
+  size_t len = strlen(c);
+  while (len > 0 && strchr(" :.!-|", c[len - 1]))
+    len--;
+  if (len == 0)
+    return true;
+  for (size_t i = 0; i < sizeof flags / sizeof flags[0]; i++)
+    if (strlen(flags[i]) == len && strncasecmp(c, flags[i], len) == 0)
+      return true;
+  struct stamp st;
+  if (stamp_parse(c, len, &st) < 0)
+    return false;
+  size_t b = st.body;
+  while (b < len && strchr(" :.,-|", c[b]))
+    b++;
+  return b >= len;
 }
 
 int uptitle_html_headline(const char *html, char **ret) {
@@ -183,7 +219,7 @@ int uptitle_html_headline(const char *html, char **ret) {
         return -ENOMEM;
       /* "<strong>Update:</strong>" is a label, not a headline. */
       size_t len = strlen(c);
-      if (len == 0 || (len < 16 && c[len - 1] == ':')) {
+      if (len == 0 || (len < 16 && c[len - 1] == ':') || names_nothing(c)) {
         free(c);
         return 0;
       }
@@ -201,7 +237,7 @@ int uptitle(const char *headline, const char *html, const char *text, char **ret
   if (headline) {
     if (!(t = collapse(headline)))
       return -ENOMEM;
-    if (!*t) {
+    if (!*t || names_nothing(t)) {
       free(t);
       t = NULL;
     }
@@ -218,19 +254,110 @@ int uptitle(const char *headline, const char *html, const char *text, char **ret
         return -ENOMEM;
       text = plain;
     }
-    if (text && !(t = collapse(text))) {
+    /* The splitter's text parts its blocks with a blank line: a headline block that ends
+     * without a full stop ends there all the same. */
+    const char *para = text ? strstr(text, "\n\n") : NULL;
+    if (para && count_words(text, (size_t)(para - text)) >= UPTITLE_MIN_WORDS) {
+      char *first = strndup(text, (size_t)(para - text));
+      t = first ? collapse(first) : NULL;
+      free(first);
+      if (!t) {
+        free(plain);
+        return -ENOMEM;
+      }
+    } else if (text && !(t = collapse(text))) {
       free(plain);
       return -ENOMEM;
     }
     free(plain);
     if (!t)
       return 0;
-    first_sentence(t);
+    first_sentence(t, 1);
     if (!*t) {
       free(t);
       return 0;
     }
   }
+  /* "... still peaceful:" led into a quote or a list: the title ends at the words. */
+  size_t n = strlen(t);
+  while (n > 1 && strchr(" :;,-", t[n - 1]))
+    t[--n] = '\0';
   *ret = cut_words(t, BRAID_UPTITLE_MAX_CHARS);
   return *ret ? 0 : -ENOMEM;
+}
+
+struct titled {
+  const char *title;
+  size_t i;
+};
+
+static int titled_cmp(const void *a, const void *b) {
+  const struct titled *x = a, *y = b;
+  int c = strcmp(x->title ? x->title : "", y->title ? y->title : "");
+  return c ? c : (x->i > y->i) - (x->i < y->i);
+}
+
+/* order[] becomes the indexes of titles in the titles' sorted order. 0 or -ENOMEM. */
+static int sort_titles(char **titles, size_t *order, size_t n) {
+  struct titled *v = malloc((n ? n : 1) * sizeof *v);
+  if (!v)
+    return -ENOMEM;
+  for (size_t i = 0; i < n; i++)
+    v[i] = (struct titled){titles[i], i};
+  qsort(v, n, sizeof *v, titled_cmp);
+  for (size_t i = 0; i < n; i++)
+    order[i] = v[i].i;
+  free(v);
+  return 0;
+}
+
+/* A one-word first sentence that opens the text ("Syria. The opposition ...") tags the
+ * update's topic, which its neighbours share: it tells a reader nothing. */
+static bool topic_tag(const char *title, const char *text) {
+  size_t n = strlen(title);
+  return count_words(title, n) == 1 && strncmp(text, title, n) == 0 && text[n] == '.' &&
+         text[n + 1] == ' ';
+}
+
+/* Two titles alike within one blog ("Syria" four times over where every update opens with
+ * its country's name), or a lone topic tag, run on to their second sentence. */
+int uptitle_distinct(char **titles, const char *const *texts, size_t n) {
+  /* One blog's updates are capped by BRAID_STORE_MAX_UPDATES but may be thousands: sort
+   * rather than compare every pair. */
+  bool *dup = calloc(n ? n : 1, sizeof *dup);
+  size_t *order = malloc((n ? n : 1) * sizeof *order);
+  if (!dup || !order || sort_titles(titles, order, n) < 0) {
+    free(dup);
+    free(order);
+    return -ENOMEM;
+  }
+  for (size_t k = 1; k < n; k++)
+    if (titles[order[k]] && titles[order[k - 1]] &&
+        strcmp(titles[order[k]], titles[order[k - 1]]) == 0)
+      dup[order[k]] = dup[order[k - 1]] = true;
+  free(order);
+  int r = 0;
+  for (size_t i = 0; i < n && r == 0; i++) {
+    if (!texts[i] || !titles[i] || !(dup[i] || topic_tag(titles[i], texts[i])))
+      continue;
+    char *t = collapse(texts[i]);
+    if (!t) {
+      r = -ENOMEM;
+      break;
+    }
+    first_sentence(t, 2);
+    t = cut_words(t, BRAID_UPTITLE_MAX_CHARS);
+    if (!t) {
+      r = -ENOMEM;
+      break;
+    }
+    if (*t && strlen(t) > strlen(titles[i])) {
+      free(titles[i]);
+      titles[i] = t;
+    } else {
+      free(t);
+    }
+  }
+  free(dup);
+  return r;
 }

@@ -20,4 +20,10 @@ int uptitle(const char *headline, const char *html, const char *text, char **ret
  * update's <time> stamp and white space may come before it). 0 or -ENOMEM. */
 int uptitle_html_headline(const char *html, char **ret);
 
+/* Makes the titles of one blog's updates tell them apart: where two or more are the same
+ * (an update opening "Syria." like others), each of those runs on to its text's second
+ * sentence, and so does a one-word title that is the text's first sentence ("Egypt.") (texts[i] the update's plain text, may be NULL), cut as above. titles[i] may be
+ * NULL and is replaced in place. 0 or -ENOMEM. */
+int uptitle_distinct(char **titles, const char *const *texts, size_t n);
+
 #endif

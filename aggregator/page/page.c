@@ -2,8 +2,9 @@
  *
  * JSON-LD is trusted first because the publisher wrote it for machines: one object per
  * update with its own instant, headline and URL, none of which the HTML states as plainly.
- * The scripts are found with a byte scanner rather than an HTML parse so that a page the
- * splitter will parse anyway is not parsed twice when it carries JSON-LD.
+ * The scripts are found with a byte scanner rather than an HTML parse. The splitter reads the
+ * page's blocks as well: JSON-LD often lists only the newest updates, and the blocks fill in
+ * the rest (add_block_updates).
  */
 #include "page.h"
 
@@ -161,12 +162,16 @@ static int add_jsonld_update(struct page_updates *p, size_t *alloc, bool *full, 
   if (!json_is_object(o))
     return 0;
   int64_t published = 0, modified = 0;
-  bool has_pub = json_time(o, "datePublished", &published);
+  /* Some pages date their updates dateCreated only (a CreativeWork's date, schema.org). */
+  const char *pub_key = json_str(o, "datePublished") ? "datePublished" : "dateCreated";
+  bool has_pub = json_time(o, pub_key, &published);
   bool has_mod = json_time(o, "dateModified", &modified);
   if (!has_pub && !has_mod)
     return 0;
   const char *headline = json_str(o, "headline");
   const char *body = json_str(o, "articleBody");
+  if (!body)
+    body = json_str(o, "text");
   if (!body)
     body = json_str(o, "description");
   if (!headline && !body)
@@ -176,7 +181,7 @@ static int add_jsonld_update(struct page_updates *p, size_t *alloc, bool *full, 
     return *full ? 0 : -ENOMEM;
   u->time = has_pub ? published : modified;
   /* The date as the page wrote it stands for the stamp: it marks the entry as an update. */
-  const char *written = json_str(o, has_pub ? "datePublished" : "dateModified");
+  const char *written = json_str(o, has_pub ? pub_key : "dateModified");
   u->modified = has_mod ? modified : 0;
   bool failed = !(u->stamp = strdup(written));
   if (!failed && headline && !(u->headline = strdup(headline)))
@@ -349,6 +354,61 @@ static int read_blocks(const char *html, size_t len, const struct page_options *
   return 0;
 }
 
+/* JSON-LD and the page's blocks one minute apart or closer are the same update. */
+#define SAME_UPDATE_SECS 60
+
+static struct page_update *same_update(struct page_updates *p, int64_t t) {
+  for (size_t i = 0; i < p->n; i++)
+    if (p->updates[i].time - t <= SAME_UPDATE_SECS && t - p->updates[i].time <= SAME_UPDATE_SECS)
+      return &p->updates[i];
+  return NULL;
+}
+
+/* Many pages list only their newest updates in JSON-LD (search engines want few) while the
+ * HTML holds them all. The blocks fill in what JSON-LD left out, and lend their anchors to
+ * JSON-LD updates that carry no url; where both hold an update, JSON-LD's words stay. */
+static int add_block_updates(const char *html, size_t len, const struct page_options *opt,
+                             struct page_updates *p, char *err, size_t errlen) {
+  struct page_updates q = {0};
+  int r = read_blocks(html, len, opt, &q, err, errlen);
+  if (r < 0 && r != -ENOMEM) {
+    /* A splitter cap (too many stamps) leaves JSON-LD's reading standing. */
+    if (err && errlen)
+      err[0] = '\0';
+    r = 0;
+  }
+  size_t extra = 0;
+  for (size_t i = 0; r == 0 && i < q.n; i++) {
+    struct page_update *same = same_update(p, q.updates[i].time);
+    if (same && !same->url && q.updates[i].url)
+      same->url = q.updates[i].url, q.updates[i].url = NULL;
+    if (!same && p->n + extra < BRAID_PAGE_MAX_UPDATES) {
+      if (extra != i) {
+        /* Slot `extra` holds an update JSON-LD already had (skipped above): done with it. */
+        page_update_clear(&q.updates[extra]);
+        q.updates[extra] = q.updates[i];
+        memset(&q.updates[i], 0, sizeof q.updates[i]);
+      }
+      extra++;
+    }
+  }
+  if (r == 0 && extra > 0) {
+    struct page_update *v = realloc(p->updates, (p->n + extra) * sizeof *v);
+    if (!v) {
+      r = -ENOMEM;
+    } else {
+      p->updates = v;
+      memcpy(p->updates + p->n, q.updates, extra * sizeof *v);
+      p->n += extra;
+      memset(q.updates, 0, extra * sizeof *v);
+    }
+  }
+  for (size_t i = 0; i < q.n; i++)
+    page_update_clear(&q.updates[i]);
+  free(q.updates);
+  return r;
+}
+
 int page_read(const char *html, size_t len, const struct page_options *opt,
               struct page_updates **ret, char *err, size_t errlen) {
   *ret = NULL;
@@ -366,6 +426,9 @@ int page_read(const char *html, size_t len, const struct page_options *opt,
   int r = read_jsonld(html, len, opt->page_url, p);
   if (r == 0 && p->n > 0) {
     p->source = PAGE_SOURCE_JSONLD;
+    r = add_block_updates(html, len, opt, p, err, errlen);
+  }
+  if (r == 0 && p->n > 0) {
     qsort(p->updates, p->n, sizeof *p->updates, cmp_time);
   } else if (r == 0) {
     for (size_t i = 0; i < p->n; i++)

@@ -7,7 +7,9 @@
  * first. Sources, in order of trust: schema.org JSON-LD (`<script type="application/ld+json">`
  * holding a LiveBlogPosting, or a NewsArticle, with `liveBlogUpdate`; also inside `@graph`
  * and arrays), then blocks carrying `<time datetime>`, then text stamps — the last two by the
- * live-blog splitter (liveblog.h). Every size is capped (BRAID_PAGE_* in bounds.h, plus the
+ * live-blog splitter (liveblog.h). When a page has both, updates of the blocks that JSON-LD
+ * does not list (more than a minute from all of its own) are added, and a JSON-LD update
+ * without a url takes its block's anchor. Every size is capped (BRAID_PAGE_* in bounds.h, plus the
  * splitter's); nothing here touches the network, logs or keeps global state.
  */
 #ifndef BRAID_PAGE_H

@@ -31,6 +31,7 @@ enum mode { MODE_SNIFF, MODE_XML, MODE_JSON };
 
 struct feed_parser {
   char *base_url;
+  bool content_links_raw;
   char *http_charset;
   feed_item_cb cb;
   void *userdata;
@@ -73,6 +74,8 @@ struct feed_parser *feed_parser_new(const struct parse_options *opt, feed_item_c
   buf_init(&p->sniff, 0);
   buf_init(&p->json, BRAID_PARSE_MAX_JSON_BYTES);
   xml_repair_init(&p->repair);
+  if (opt)
+    p->content_links_raw = opt->content_links_raw;
   if (opt && opt->base_url && !(p->base_url = strdup(opt->base_url)))
     goto oom;
   if (opt && opt->charset && !(p->http_charset = strdup(opt->charset)))
@@ -145,6 +148,7 @@ void parse__error(struct feed_parser *p, const char *fmt, ...) {
 void parse__not_wellformed(struct feed_parser *p) { p->wellformed = false; }
 struct feed_meta *parse__meta_mut(struct feed_parser *p) { return &p->meta; }
 const char *parse__doc_url(const struct feed_parser *p) { return p->base_url; }
+bool parse__content_links_raw(const struct feed_parser *p) { return p->content_links_raw; }
 
 char *parse__resolve(const char *url, const char *base) {
   if (!url)
@@ -190,6 +194,7 @@ void parse__item_clear(struct feed_item *it) {
   free(it->author);
   free(it->summary);
   free(it->content);
+  free(it->content_base);
   for (size_t i = 0; i < it->n_categories; i++)
     free(it->categories[i]);
   free(it->categories);

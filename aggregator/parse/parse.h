@@ -46,6 +46,9 @@ struct parse_options {
   const char *charset;  /* charset from the HTTP Content-Type; may be NULL. Precedence (as in
                            browsers and feedparser's RFC 3023 handling): a byte-order mark wins,
                            then this, then the XML declaration, then UTF-8. */
+  bool content_links_raw; /* leave relative links in RSS/Atom summary and content as written
+                           and say in feed_item.content_base what they resolve against: the
+                           daemon resolves a live blog's updates against the item's own page */
 };
 
 /* Feed-level metadata. Owned by the parser; valid until feed_parser_free. Fields may be
@@ -83,6 +86,10 @@ struct feed_item {
   char *author;        /* plain text, or NULL */
   char *summary;       /* HTML, or NULL */
   char *content;       /* HTML, or NULL */
+  char *content_base;  /* with content_links_raw: the base the content's (else the summary's)
+                          relative links resolve against, xml:base in scope else the
+                          document's URL, or NULL */
+  bool content_base_explicit; /* that base is an xml:base the feed wrote */
   int64_t published, updated; /* UTC seconds; valid when has_published / has_updated */
   bool has_published, has_updated;
   char **categories;   /* plain text terms, n_categories of them */

@@ -4,6 +4,7 @@
 #ifndef BRAID_PARSE_CORE_H
 #define BRAID_PARSE_CORE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "parse.h"
@@ -16,6 +17,8 @@ void parse__not_wellformed(struct feed_parser *p);
 struct feed_meta *parse__meta_mut(struct feed_parser *p);
 /* The document's own URL (parse_options.base_url), or NULL. */
 const char *parse__doc_url(const struct feed_parser *p);
+/* parse_options.content_links_raw. */
+bool parse__content_links_raw(const struct feed_parser *p);
 /* url made absolute against base (NULL: keep as is), trimmed; a new string or NULL. */
 char *parse__resolve(const char *url, const char *base);
 /* A copy of s[0..len) cut at BRAID_PARSE_MAX_FIELD_BYTES (at a UTF-8 boundary), recording

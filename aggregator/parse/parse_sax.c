@@ -200,6 +200,10 @@ const char *parse__content_base(struct sax_state *s) {
   return b ? b : parse__doc_url(s->p);
 }
 
+bool parse__content_base_explicit(struct sax_state *s) {
+  return xml_base(s, s->depth) != NULL;
+}
+
 /* ---- elements --------------------------------------------------------------------------- */
 
 static void root_element(struct sax_state *s, const xmlChar *name, enum ns ns, int na,

@@ -117,6 +117,8 @@ char *parse__attr(struct sax_state *s, int n, const xmlChar **a, const char *nam
 const char *parse__link_base(struct sax_state *s, bool for_feed_link);
 /* Base for links inside content: xml:base in scope, else the document's URL. */
 const char *parse__content_base(struct sax_state *s);
+/* Whether that base is an xml:base. */
+bool parse__content_base_explicit(struct sax_state *s);
 bool parse__eq(const xmlChar *a, const char *b);
 
 /* parse_vocab.c: the feed vocabularies */

@@ -263,10 +263,23 @@ static char *cap_html(struct sax_state *s) {
 }
 
 /* Relative links in content resolve against the content's xml:base, else the document's
- * URL (as feedparser does). Takes html. */
-static char *absolute_links(struct sax_state *s, char *html) {
+ * URL (as feedparser does). Takes html. With content_links_raw they stay as written and the
+ * item records the base instead (the content's wins over the summary's). */
+static char *absolute_links(struct sax_state *s, char *html, bool content) {
+  const char *base = parse__content_base(s);
+  if (parse__content_links_raw(s->p) && html && base) {
+    if (!content && s->item.content_base)
+      return html;
+    char *copy = strdup(base);
+    if (copy) { /* else resolved here after all: out of memory must not leave links relative */
+      free(s->item.content_base);
+      s->item.content_base = copy;
+      s->item.content_base_explicit = parse__content_base_explicit(s);
+      return html;
+    }
+  }
   char *fixed = NULL;
-  if (html && html_resolve_links(html, strlen(html), parse__content_base(s), &fixed) == 0 && fixed) {
+  if (html && html_resolve_links(html, strlen(html), base, &fixed) == 0 && fixed) {
     free(html);
     return fixed;
   }
@@ -503,10 +516,10 @@ void parse__end_capture(struct sax_state *s) {
     end_id(s, m, meta);
     break;
   case F_SUMMARY:
-    parse__set_once(&it->summary, absolute_links(s, cap_html(s)));
+    parse__set_once(&it->summary, absolute_links(s, cap_html(s), false));
     break;
   case F_CONTENT:
-    parse__set_once(&it->content, absolute_links(s, cap_html(s)));
+    parse__set_once(&it->content, absolute_links(s, cap_html(s), true));
     break;
   case F_AUTHOR:
     parse__set_once(meta ? &m->author : &it->author, person_name(cap_plain(s)));
@@ -515,7 +528,7 @@ void parse__end_capture(struct sax_state *s) {
     parse__set_once(&s->media_title, cap_plain(s));
     break;
   case F_MEDIA_SUMMARY:
-    parse__set_once(&s->media_summary, absolute_links(s, cap_html(s)));
+    parse__set_once(&s->media_summary, absolute_links(s, cap_html(s), false));
     break;
   case F_AUTHOR_NAME:
     parse__set_once(&s->author_name, cap_plain(s));

@@ -82,3 +82,37 @@ def demo_feeds(tmp, conf_text="[store]\npath = braid.db\n"):
     with open(conf, "w") as f:
         f.write(conf_text)
     return conf
+
+
+def wait_http(url, tries=100):
+    """Polls url until it answers (a daemon that has just started), at most tries x 0.1 s."""
+    import time
+    import urllib.request
+    for _ in range(tries):
+        try:
+            urllib.request.urlopen(url).close()
+            return True
+        except OSError:
+            time.sleep(0.1)
+    return False
+
+
+def newsboat_titles(newsboat, feed_url, tmp):
+    """Runs `newsboat -x reload` on feed_url with its files in tmp; returns (CompletedProcess,
+    the titles in its cache)."""
+    import sqlite3
+    with open(os.path.join(tmp, "urls"), "w") as f:
+        f.write(feed_url + "\n")
+    with open(os.path.join(tmp, "newsboat.conf"), "w") as f:
+        f.write("show-read-feeds yes\n")
+    env = dict(os.environ, HOME=tmp, XDG_CONFIG_HOME=tmp, XDG_DATA_HOME=tmp)
+    cache = os.path.join(tmp, "cache.db")
+    nb = subprocess.run([newsboat, "-u", os.path.join(tmp, "urls"), "-c", cache,
+                         "-C", os.path.join(tmp, "newsboat.conf"), "-x", "reload"],
+                        capture_output=True, timeout=60, env=env)
+    titles = []
+    if os.path.exists(cache):
+        db = sqlite3.connect(cache)
+        titles = [t for (t,) in db.execute("SELECT title FROM rss_item")]
+        db.close()
+    return nb, titles

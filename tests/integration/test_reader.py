@@ -9,12 +9,11 @@ import json
 import os
 import shutil
 import socket
-import sqlite3
 import subprocess
 import time
 import urllib.request
 
-from braidtest import BRAID, FIXTURES, Suite
+from braidtest import BRAID, FIXTURES, Suite, newsboat_titles
 
 s = Suite("reader")
 newsboat = shutil.which("newsboat")
@@ -45,19 +44,8 @@ try:
             break
         except OSError:
             time.sleep(0.1)
-    with open(os.path.join(tmp, "urls"), "w") as f:
-        f.write(f"http://127.0.0.1:{port}/feed.atom\n")
-    with open(os.path.join(tmp, "newsboat.conf"), "w") as f:
-        f.write("show-read-feeds yes\n")
-    env = dict(os.environ, HOME=tmp, XDG_CONFIG_HOME=tmp, XDG_DATA_HOME=tmp)
-    cache = os.path.join(tmp, "cache.db")
-    nb = subprocess.run([newsboat, "-u", os.path.join(tmp, "urls"), "-c", cache,
-                         "-C", os.path.join(tmp, "newsboat.conf"), "-x", "reload"],
-                        capture_output=True, timeout=60, env=env)
+    nb, titles = newsboat_titles(newsboat, f"http://127.0.0.1:{port}/feed.atom", tmp)
     s.check("newsboat -x reload succeeds", nb.returncode == 0, nb.stdout + nb.stderr)
-    db = sqlite3.connect(cache)
-    titles = [t for (t,) in db.execute("SELECT title FROM rss_item")]
-    db.close()
     exp = subprocess.run([BRAID, "export", "--format", "json", "-n", "500", "--config", conf],
                          capture_output=True, timeout=60)
     stored = json.loads(exp.stdout)["items"] if exp.returncode == 0 else []

@@ -141,10 +141,49 @@ static void test_caps(void **state) {
   buf_clear(&b);
 }
 
+/* JSON-LD that lists only some of the page's updates: the blocks add the rest; an update
+ * both hold keeps JSON-LD's words and takes its block's anchor when JSON-LD gives no url. */
+static void test_jsonld_partial(void **state) {
+  (void)state;
+  struct page_updates *p = read_page(
+      "<html><head><script type=\"application/ld+json\">{\"@type\":\"LiveBlogPosting\","
+      "\"liveBlogUpdate\":[{\"@type\":\"BlogPosting\",\"headline\":\"Warning issued\","
+      "\"datePublished\":\"2026-12-03T09:00:00Z\",\"articleBody\":\"Red warning.\"}]}"
+      "</script></head><body>"
+      "<div id=\"p3\"><p><time datetime=\"2026-12-03T11:30:00Z\">11:30</time></p><p>Trains stop.</p></div>"
+      "<div id=\"p2\"><p><time datetime=\"2026-12-03T10:15:00Z\">10:15</time></p><p>Bridge shut.</p></div>"
+      "<div id=\"p1\"><p><time datetime=\"2026-12-03T09:00:30Z\">09:00</time></p><p>A warning.</p></div>"
+      "</body></html>",
+      PAGE_URL);
+  assert_int_equal(p->source, PAGE_SOURCE_JSONLD);
+  assert_int_equal(p->n, 3);
+  assert_string_equal(p->updates[0].headline, "Warning issued");
+  assert_string_equal(p->updates[0].text, "Red warning.");
+  assert_string_equal(p->updates[0].url, "https://news.example/2026/live/storm?ref=feed#p1");
+  assert_null(p->updates[1].headline);
+  assert_string_equal(p->updates[1].text, "Bridge shut.");
+  assert_string_equal(p->updates[1].url, "https://news.example/2026/live/storm?ref=feed#p2");
+  assert_string_equal(p->updates[2].text, "Trains stop.");
+  page_updates_free(p);
+
+  /* Updates dated dateCreated only, their words in `text` (both schema.org CreativeWork). */
+  p = read_page("<script type=\"application/ld+json\">{\"@type\":[\"LiveBlogPosting\",\"NewsArticle\"],"
+                "\"liveBlogUpdate\":[{\"dateCreated\":\"2026-12-03T09:00:00Z\",\"text\":\"Gates shut.\"},"
+                "{\"dateCreated\":\"2026-12-03T10:00:00Z\",\"text\":\"Gates open.\"}]}</script>",
+                PAGE_URL);
+  assert_int_equal(p->source, PAGE_SOURCE_JSONLD);
+  assert_int_equal(p->n, 2);
+  assert_string_equal(p->updates[0].text, "Gates shut.");
+  assert_string_equal(p->updates[0].stamp, "2026-12-03T09:00:00Z");
+  assert_string_equal(p->updates[1].text, "Gates open.");
+  page_updates_free(p);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_jsonld_graph),
       cmocka_unit_test(test_jsonld_newsarticle_array),
+      cmocka_unit_test(test_jsonld_partial),
       cmocka_unit_test(test_time_blocks),
       cmocka_unit_test(test_no_updates),
       cmocka_unit_test(test_caps),

@@ -355,7 +355,135 @@ static void test_update_parts(void **state) {
   liveblog_free(lb);
 }
 
+/* The page shapes of tests/fixtures/liveblog, one rule each, with the prose each rule must
+ * leave alone. */
+static void test_page_furniture(void **state) {
+  (void)state;
+  /* A stamp printed twice ("11.08am BST" then "11:08") is skipped whole; a time the text
+   * then speaks of is not. */
+  struct liveblog *lb = split_at(
+      "<div class=b><p>11.08am BST <span>11:08</span></p><p>Flats fall.</p></div>"
+      "<div class=b><p>10.25am BST <span>10:25</span></p><p>Economists react.</p></div>"
+      "<div class=b><p>9.40am BST</p><p>9:41 was the opening price.</p></div>",
+      "2016-07-18T07:00:00+01:00");
+  assert_int_equal(lb->n, 3);
+  assert_string_equal(lb->updates[2].text, "Flats fall.");
+  assert_string_equal(lb->updates[0].text, "9:41 was the opening price.");
+  liveblog_free(lb);
+
+  /* ... also when the second clock is a paragraph of its own. */
+  lb = split_at("<div><p>3.40pm BST</p><p>15:40</p><h2>Wall Street flat</h2></div>"
+                "<div><p>2.05pm BST</p><p>14:05</p><p>Oil slips.</p></div>"
+                "<div><p>12.30pm BST</p><p>12:31</p><p>A different time opens this one.</p></div>",
+                "2016-07-18T07:00:00+01:00");
+  assert_int_equal(lb->n, 3);
+  assert_string_equal(lb->updates[2].text, "Wall Street flat");
+  assert_string_equal(lb->updates[1].text, "Oil slips.");
+  assert_string_equal(lb->updates[0].text, "12:31\n\nA different time opens this one.");
+  liveblog_free(lb);
+
+  /* A page dateline written like the posts' stamps, with no words of its own, is none; a
+   * post's meta line of author names before a dated stamp is furniture. */
+  lb = split_at("<p>Nov. 4, 2020, 1:05 a.m. ET</p>"
+                "<div><p>Nov. 4, 2020, 12:52 a.m. ET</p><h2>Too close to call</h2></div>"
+                "<div><p>Nov. 3, 2020, 11:40 p.m. ET</p><h2>Polls close</h2></div>"
+                "<div><p>Nov. 3, 2020, 9:15 p.m. ET</p><h2>First results</h2></div>",
+                "2020-11-03T23:00:00Z");
+  assert_int_equal(lb->n, 3);
+  assert_string_equal(lb->updates[2].text, "Too close to call");
+  liveblog_free(lb);
+  lb = split_at("<ul><li><div>Ann Lee Thu 24 Jul 2014 01:12</div><p>Handing over.</p></li>"
+                "<li><div>Staff Thu 24 Jul 2014 00:40</div><p>More video.</p></li>"
+                "<li><div>Staff Wed 23 Jul 2014 23:55</div><p>A march.</p></li></ul>",
+                "2014-07-23T12:00:00Z");
+  assert_int_equal(lb->n, 3);
+  assert_string_equal(lb->updates[2].text, "Handing over.");
+  assert_string_equal(lb->updates[0].text, "A march.");
+  liveblog_free(lb);
+
+  /* A byline paragraph between the stamp and the headline is furniture; a short title-case
+   * paragraph with no heading after it is the update's words. */
+  lb = split_at("<div><p>Nov 5, 2024, 9:12 PM EST</p><p>Network News</p><h3>Polls close</h3></div>"
+                "<div><p>Nov 5, 2024, 7:45 PM EST</p><p>By Ann Lee</p><h3>Long lines</h3></div>"
+                "<div><p>Nov 5, 2024, 6:02 AM EST</p><p>First Polls Open</p><p>On time.</p></div>",
+                "2024-11-05T10:00:00Z");
+  assert_int_equal(lb->n, 3);
+  assert_string_equal(lb->updates[2].text, "Polls close");
+  assert_string_equal(lb->updates[1].text, "Long lines");
+  assert_string_equal(lb->updates[0].text, "First Polls Open\n\nOn time.");
+  liveblog_free(lb);
+
+  /* A "BREAKING" flag or one glued on by the text walk is not the headline's; a sentence that
+   * opens with the word keeps it. */
+  lb = split_at("<div><p>22:05</p><h3><span>BREAKING</span> Gate opens</h3></div>"
+                "<div><p>21:40</p><h3><span>Breaking</span><span>Talks end</span></h3></div>"
+                "<div><p>21:10</p><p>Breaking the deadlock took a week.</p></div>",
+                "2023-10-17T18:00:00Z");
+  assert_int_equal(lb->n, 3);
+  assert_string_equal(lb->updates[2].text, "Gate opens");
+  assert_string_equal(lb->updates[1].text, "Talks end");
+  assert_string_equal(lb->updates[0].text, "Breaking the deadlock took a week.");
+  liveblog_free(lb);
+
+  /* "Timestamp:" before the stamp is a label; the post title a blog repeats over its one
+   * post of updates is the page's, not the first update's headline. */
+  lb = split_at("<html><head><title>Shutdown - live</title></head><body>"
+                "<ul><li><div>Timestamp:<br>11:59pm</div><p>Closing.</p></li>"
+                "<li><div>Timestamp:<br>11:50pm</div><p>A clip.</p></li></ul>"
+                "<h3>Shutdown - live</h3><div>6:52pm: Ambassador resigns.<br>"
+                "6:46pm: Signal traced.<br></div></body></html>",
+                "2011-02-21T17:00:00Z");
+  assert_int_equal(lb->n, 4);
+  assert_string_equal(lb->updates[0].text, "Signal traced.");
+  assert_string_equal(lb->updates[1].text, "Ambassador resigns.");
+  assert_string_equal(lb->updates[3].text, "Closing.");
+  liveblog_free(lb);
+
+  /* A sidebar listing other stories by time is not a live blog ... */
+  lb = split_at("<p>The museum opened at 10am.</p><aside><ul><li>11:40 Ferry cut</li>"
+                "<li>11:05 School award</li><li>10:31 Road closed</li></ul></aside>",
+                "2026-12-03T09:12:00Z");
+  assert_false(lb->is_liveblog);
+  liveblog_free(lb);
+  /* ... while one stamp in each entry's <aside> is the entry's own time. */
+  lb = split_at("<div><aside>10:02am AEDT</aside><p>Crews hold the line.</p></div>"
+                "<div><aside>8:47am AEDT</aside><p>Centres open.</p></div>"
+                "<div><aside>7:30am AEDT</aside><p>Good morning.</p></div>",
+                "2020-01-10T00:00:00Z");
+  assert_int_equal(lb->n, 3);
+  liveblog_free(lb);
+
+  /* A pinned summary on top of a newest-first blog keeps its own day and leaves the rest in
+   * theirs. */
+  lb = split_at("<div><p>Pinned 13 hours ago (06:10 GMT)</p><p>What we know.</p></div>"
+                "<div><p>10 minutes ago (18:55 GMT)</p><p>Convoy crosses.</p></div>"
+                "<div><p>1 hour ago (17:40 GMT)</p><p>Girl rescued.</p></div>"
+                "<div><p>3 hours ago (15:20 GMT)</p><p>Team sent.</p></div>",
+                "2023-02-07T12:00:00Z");
+  assert_int_equal(lb->n, 4);
+  char when[CIVIL_UTC_LEN];
+  civil_format_utc(lb->updates[0].time, when);
+  assert_string_equal(when, "2023-02-07T06:10:00Z");
+  assert_string_equal(lb->updates[0].text, "What we know.");
+  civil_format_utc(lb->updates[1].time, when);
+  assert_string_equal(when, "2023-02-07T15:20:00Z");
+  assert_string_equal(lb->updates[1].text, "Team sent.");
+  civil_format_utc(lb->updates[3].time, when);
+  assert_string_equal(when, "2023-02-07T18:55:00Z");
+  liveblog_free(lb);
+  /* "11:42 pmTom Reed": a byline the text walk glued to the stamp. */
+  lb = split_at("<div><header><span>11:42 pm</span><span>Tom Reed</span></header><p>Final ward.</p></div>"
+                "<div><header><span>10:58 pm</span><span>Ana Cruz</span></header><p>Recount.</p></div>"
+                "<div><header><span>10:15 pm</span><span>Tom Reed</span></header><p>Counting.</p></div>",
+                "2025-05-01T20:00:00Z");
+  assert_int_equal(lb->n, 3);
+  assert_string_equal(lb->updates[2].text, "Final ward.");
+  assert_string_equal(lb->updates[2].stamp, "11:42 pm");
+  liveblog_free(lb);
+}
+
 int main(void) {
-  const struct CMUnitTest tests[] = {cmocka_unit_test(test_rows), cmocka_unit_test(test_update_parts)};
+  const struct CMUnitTest tests[] = {cmocka_unit_test(test_rows), cmocka_unit_test(test_update_parts),
+                                     cmocka_unit_test(test_page_furniture)};
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -80,11 +80,61 @@ static void test_cut(void **state) {
   free(t);
 }
 
+/* Real page shapes (tests/fixtures/liveblog): a "headline" that is only the stamp or a
+ * flag names nothing; the splitter's first block is a headline without a full stop. */
+static void test_page_shapes(void **state) {
+  (void)state;
+  want(NULL, "<div><h4><strong>11:35 AM, November 7</strong></h4><p>Networks call it.</p></div>",
+       "Networks call it.", "Networks call it");
+  want("Breaking", "<p>Court rules.</p>", "Court rules.", "Court rules");
+  want("10:15 GMT", NULL, "Ferries stop. More soon.", "Ferries stop");
+  want(NULL, "<div><p><time datetime=\"2023-10-17T22:30Z\">23:30</time> <span>23:30</span></p>"
+       "<h3>x</h3></div>", "Crossing to open at dawn\n\nOfficials say the gate opens at 7am.",
+       "Crossing to open at dawn");
+  /* A first block of one or two words is not taken for a headline. */
+  want(NULL, NULL, "Syria\n\nProtests in the capital.", "Syria Protests in the capital");
+  want(NULL, NULL, "The opposition is still peaceful:\n\nA quoted tweet", "The opposition is still peaceful");
+}
+
+static void distinct(const char *const *in, const char *const *texts, size_t n,
+                     const char *const *expect) {
+  char *t[8];
+  for (size_t i = 0; i < n; i++)
+    t[i] = in[i] ? strdup(in[i]) : NULL;
+  assert_int_equal(uptitle_distinct(t, texts, n), 0);
+  for (size_t i = 0; i < n; i++) {
+    if (expect[i] == NULL)
+      assert_null(t[i]);
+    else
+      assert_string_equal(t[i], expect[i]);
+    free(t[i]);
+  }
+}
+
+static void test_distinct(void **state) {
+  (void)state;
+  const char *in[] = {"Syria", "Egypt", "Syria", "Bridge closed", NULL};
+  const char *texts[] = {"Syria. Protests in the capital. More.", "Egypt. A court rules.",
+                         "Syria. Many marches. Later.", "Bridge closed\n\nTraffic diverted.", NULL};
+  const char *expect[] = {"Syria. Protests in the capital", "Egypt. A court rules",
+                          "Syria. Many marches", "Bridge closed", NULL};
+  distinct(in, texts, 5, expect);
+  /* Two updates with the same words stay as they are; a single title is left alone. */
+  const char *same[] = {"Quiet night", "Quiet night"};
+  const char *same_texts[] = {"Quiet night.", "Quiet night."};
+  distinct(same, same_texts, 2, same);
+  const char *one[] = {"Rain"};
+  const char *one_text[] = {"Rain, then sun."};
+  distinct(one, one_text, 1, one);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_headline_first),
       cmocka_unit_test(test_first_sentence),
       cmocka_unit_test(test_cut),
+      cmocka_unit_test(test_page_shapes),
+      cmocka_unit_test(test_distinct),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

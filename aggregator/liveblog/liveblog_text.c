@@ -92,7 +92,7 @@ void liveblog_doc_title(const struct split *s, char *out, size_t outlen) {
       buf_init(&b, TITLE_MAX_BYTES * 8);
       if (blocks_node_text(t, &b) == 0 && b.len > 0)
         snprintf(out, outlen, "%s", buf_str(&b));
-      buf_free(&b);
+      buf_clear(&b);
       return;
     }
   }

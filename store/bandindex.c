@@ -7,6 +7,7 @@
  * an operation needs is grown, so a failed allocation leaves the index as it was.
  */
 #include "bandindex.h"
+#include "grow.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -91,12 +92,10 @@ static int grow(void **p, uint32_t *cap, uint32_t want, size_t size) {
 static int grow_journal(struct band_index *bi) {
   if (!bi->journaling || bi->n_journal < bi->cap_journal)
     return 0;
-  size_t n = bi->cap_journal ? bi->cap_journal * 2 : 64;
-  struct band_op *q = realloc(bi->journal, n * sizeof *q);
+  struct band_op *q = grow_array(bi->journal, &bi->cap_journal, sizeof *q, 64);
   if (!q)
     return -ENOMEM;
   bi->journal = q;
-  bi->cap_journal = n;
   return 0;
 }
 

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "bounds.h"
+#include "grow.h"
 #include "store_internal.h"
 
 static const char feedlist_sql[] =
@@ -32,14 +33,12 @@ int store_feed_rows(struct store *s, struct store_feed_rows *ret) {
   int err = 0;
   while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
     if (ret->n == alloc) {
-      size_t na = alloc ? alloc * 2 : 32;
-      struct store_feed_row *v = realloc(ret->rows, na * sizeof *v);
+      struct store_feed_row *v = grow_array(ret->rows, &alloc, sizeof *v, 32);
       if (!v) {
         err = -ENOMEM;
         break;
       }
       ret->rows = v;
-      alloc = na;
     }
     const unsigned char *name = sqlite3_column_text(st, 0);
     struct store_feed_row *row = &ret->rows[ret->n];

@@ -16,15 +16,14 @@
 #include "ini_read.h"
 #include "listen.h"
 #include "log.h"
+#include "grow.h"
 
 int msg_list_addf(struct msg_list *l, const char *fmt, ...) {
   if (l->n == l->alloc) {
-    size_t na = l->alloc ? l->alloc * 2 : 8;
-    char **v = realloc(l->items, na * sizeof *v);
+    char **v = grow_array(l->items, &l->alloc, sizeof *v, 8);
     if (!v)
       return -ENOMEM;
     l->items = v;
-    l->alloc = na;
   }
   va_list ap;
   va_start(ap, fmt);

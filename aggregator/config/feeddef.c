@@ -10,6 +10,7 @@
 
 #include "bounds.h"
 #include "config.h"
+#include "grow.h"
 #include "ini_read.h"
 #include "tz.h"
 
@@ -219,8 +220,7 @@ static int list_feed_files(const char *dir, char ***ret, size_t *ret_n, struct m
       break;
     }
     if (n == alloc) {
-      alloc = alloc ? alloc * 2 : 16;
-      char **v = realloc(names, alloc * sizeof *v);
+      char **v = grow_array(names, &alloc, sizeof *v, 16);
       if (!v) {
         rc = -ENOMEM;
         break;

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "bounds.h"
+#include "grow.h"
 #include "entities.h"
 #include "htmllinks.h"
 #include "htmltext.h"
@@ -183,12 +184,10 @@ static bool item_says_live(const struct feed_item *src) {
 int ingest_add(struct ingest_batch *b, const struct feed_item *src,
                const struct ingest_options *opt) {
   if (b->n == b->alloc) {
-    size_t n = b->alloc ? b->alloc * 2 : 16;
-    struct ingest_item *p = realloc(b->items, n * sizeof *p);
+    struct ingest_item *p = grow_array(b->items, &b->alloc, sizeof *p, 16);
     if (!p)
       return -ENOMEM;
     b->items = p;
-    b->alloc = n;
   }
   struct ingest_item *it = &b->items[b->n];
   memset(it, 0, sizeof *it);

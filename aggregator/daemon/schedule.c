@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "bounds.h"
+#include "grow.h"
 
 void sched_prng_seed(struct sched_prng *r, uint64_t seed) { r->state = seed; }
 
@@ -259,14 +260,12 @@ static struct qhost *host_ref(struct sched_queue *q, const char *url) {
     return q->hosts[i];
   }
   if (q->n_hosts == q->alloc_hosts) {
-    size_t na = q->alloc_hosts ? q->alloc_hosts * 2 : 8;
-    struct qhost **v = realloc(q->hosts, na * sizeof *v);
+    struct qhost **v = grow_array(q->hosts, &q->alloc_hosts, sizeof *v, 8);
     if (!v) {
       free(name);
       return NULL;
     }
     q->hosts = v;
-    q->alloc_hosts = na;
   }
   struct qhost *h = calloc(1, sizeof *h);
   if (!h) {
@@ -327,12 +326,10 @@ int sched_queue_add(struct sched_queue *q, const char *name, const char *url, in
     return 0;
   }
   if (q->n == q->alloc) {
-    size_t na = q->alloc ? q->alloc * 2 : 16;
-    struct qent *v = realloc(q->v, na * sizeof *v);
+    struct qent *v = grow_array(q->v, &q->alloc, sizeof *v, 16);
     if (!v)
       return -ENOMEM;
     q->v = v;
-    q->alloc = na;
   }
   struct qent e = {.name = strdup(name), .due = due};
   if (!e.name)

@@ -202,6 +202,15 @@ int64_t daemon_now(void) { return (int64_t)time(NULL); }
 
 void daemon_store_errors(struct daemon *d, unsigned n) { d->stats.store_errors += n; }
 
+void daemon_entries_saved(struct daemon *d, int new_entries, int updated_entries) {
+  d->stats.new_entries += (uint64_t)new_entries;
+  d->stats.updated_entries += (uint64_t)updated_entries;
+  if (new_entries || updated_entries) {
+    d->stream_version++;
+    d->export_pending = true;
+  }
+}
+
 /* The one place a poll's end reaches the daemon: its counters, the stream's version, and
  * the feed's next turn. */
 static void on_poll_done(struct daemon *d, struct feed_rt *f, const struct poll_report *r) {
@@ -219,13 +228,8 @@ static void on_poll_done(struct daemon *d, struct feed_rt *f, const struct poll_
       d->stats.not_modified++;
     else
       d->stats.failed++;
-    d->stats.new_entries += (uint64_t)r->new_entries;
-    d->stats.updated_entries += (uint64_t)r->updated_entries;
     d->stats.last_poll = r->finished;
-    if (r->new_entries || r->updated_entries) {
-      d->stream_version++;
-      d->export_pending = true;
-    }
+    daemon_entries_saved(d, r->new_entries, r->updated_entries);
   }
   if (next_due >= 0)
     sched_queue_done(d->queue, f->def.name, next_due);

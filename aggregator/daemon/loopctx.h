@@ -114,6 +114,8 @@ void poll_cancel(struct feed_rt *f);
 void poll_drain(struct daemon *d);
 /* daemon.c: counts store writes that failed (a poll's, or a group commit's per poll lost). */
 void daemon_store_errors(struct daemon *d, unsigned n);
+/* Counts entries a save added or changed; any makes the stream's documents stale. */
+void daemon_entries_saved(struct daemon *d, int new_entries, int updated_entries);
 /* Commits the open group of polls (poll.c; see store_group_begin); a no-op without one. A
  * failure is logged and marks the store failing. */
 void poll_group_commit(struct daemon *d);

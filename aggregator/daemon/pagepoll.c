@@ -192,17 +192,12 @@ static void page_ok(struct page_job *j, const struct fetch_result *r, int64_t no
   if (rc < 0) {
     store_rollback(d->store);
     log_page(j, "200", p->n, 0, page_source_name(p->source), store_errmsg(d->store));
-    d->stats.store_errors++;
+    daemon_store_errors(d, 1);
   } else {
     char status[16];
     snprintf(status, sizeof status, "%ld", r->status);
     log_page(j, status, p->n, ps.new_entries, page_source_name(p->source), NULL);
-    d->stats.new_entries += (uint64_t)ps.new_entries;
-    d->stats.updated_entries += (uint64_t)ps.updated_entries;
-    if (ps.new_entries || ps.updated_entries) {
-      d->stream_version++;
-      d->export_pending = true;
-    }
+    daemon_entries_saved(d, ps.new_entries, ps.updated_entries);
   }
   page_updates_free(p);
 }

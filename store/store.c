@@ -371,21 +371,11 @@ static int copy_first_column(void *arg, int ncols, char **values, char **names) 
   return 0;
 }
 
-/* Sets the connection up and brings the schema up to date. 0 or an errno code, err set. */
-static int prepare_connection(sqlite3 *db, const char *path, unsigned flags, char *err,
-                              size_t errlen) {
-  bool readonly = flags & STORE_OPEN_READONLY;
-  sqlite3_busy_timeout(db, STORE_BUSY_TIMEOUT_MS);
-  sqlite3_extended_result_codes(db, 1);
-  if (!readonly && sqlite3_db_readonly(db, "main") == 1)
-    return open_failf(err, errlen, path, -EROFS,
-                      "the file is read-only for this user; braid needs to write it "
-                      "(check its owner and mode, and its directory's)");
-  /* Read the version before anything writes: a newer braid's store is not ours to touch. */
-  int64_t version = 0;
-  int rc = read_int_pragma(db, "PRAGMA user_version", &version);
-  if (rc != SQLITE_OK)
-    return open_fail(err, errlen, path, db, rc, "reading the schema version");
+/* Whether the file's schema version is one this braid may use as asked: a newer braid's store,
+ * another program's database or (read-only) a store not yet upgraded is refused untouched.
+ * 0 or an errno code, err set. */
+static int check_version(sqlite3 *db, const char *path, bool readonly, int64_t version,
+                         char *err, size_t errlen) {
   if (version > SCHEMA_VERSION)
     return open_failf(err, errlen, path, -EPROTO,
                       "written by a newer braid (schema version %lld, this braid knows up to "
@@ -407,16 +397,13 @@ static int prepare_connection(sqlite3 *db, const char *path, unsigned flags, cha
                         "schema version %lld is older than this braid's (%d); run the daemon "
                         "once to upgrade it",
                         (long long)version, SCHEMA_VERSION);
-    rc = sqlite3_exec(db, "PRAGMA query_only = 1", NULL, NULL, NULL);
-    if (rc != SQLITE_OK)
-      return open_fail(err, errlen, path, db, rc, "setting up the connection");
     return 0;
   }
   /* Version 0 with tables is another program's database: not ours to add tables to. (A
    * braid store is never left at version 0 with tables: migrations are transactions.) */
-  int64_t tables = 0;
   if (version == 0) {
-    rc = read_int_pragma(db, "SELECT count(*) FROM sqlite_master", &tables);
+    int64_t tables = 0;
+    int rc = read_int_pragma(db, "SELECT count(*) FROM sqlite_master", &tables);
     if (rc != SQLITE_OK)
       return open_fail(err, errlen, path, db, rc, "reading the schema");
     if (tables > 0)
@@ -424,8 +411,14 @@ static int prepare_connection(sqlite3 *db, const char *path, unsigned flags, cha
                         "not a braid store (an SQLite database of another program); "
                         "refusing to use it, the file is left untouched");
   }
+  return 0;
+}
+
+/* The writer's settings: WAL (refused where SQLite cannot use it), synchronous=NORMAL, foreign
+ * keys, cache and checkpoint sizes; incremental auto-vacuum on a new file. */
+static int set_writer_pragmas(sqlite3 *db, const char *path, char *err, size_t errlen) {
   int64_t pages = 0;
-  rc = read_int_pragma(db, "PRAGMA page_count", &pages);
+  int rc = read_int_pragma(db, "PRAGMA page_count", &pages);
   /* auto_vacuum can only be chosen before the first table exists. */
   if (rc == SQLITE_OK && pages == 0)
     rc = sqlite3_exec(db, "PRAGMA auto_vacuum = INCREMENTAL", NULL, NULL, NULL);
@@ -444,9 +437,12 @@ static int prepare_connection(sqlite3 *db, const char *path, unsigned flags, cha
     return open_failf(err, errlen, path, -EIO,
                       "cannot use write-ahead logging here (journal mode stays \"%s\"); "
                       "keep the store on a local file system", mode);
-  if (version == SCHEMA_VERSION)
-    return 0;
-  rc = sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+  return 0;
+}
+
+/* Brings a store at version up to SCHEMA_VERSION in one transaction, under the write lock. */
+static int migrate(sqlite3 *db, const char *path, int64_t version, char *err, size_t errlen) {
+  int rc = sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
   /* Another braid may have migrated while we waited for the lock. */
   if (rc == SQLITE_OK)
     rc = read_int_pragma(db, "PRAGMA user_version", &version);
@@ -469,6 +465,32 @@ static int prepare_connection(sqlite3 *db, const char *path, unsigned flags, cha
     return e;
   }
   return 0;
+}
+
+/* Sets the connection up and brings the schema up to date. 0 or an errno code, err set. */
+static int prepare_connection(sqlite3 *db, const char *path, unsigned flags, char *err,
+                              size_t errlen) {
+  bool readonly = flags & STORE_OPEN_READONLY;
+  sqlite3_busy_timeout(db, STORE_BUSY_TIMEOUT_MS);
+  sqlite3_extended_result_codes(db, 1);
+  if (!readonly && sqlite3_db_readonly(db, "main") == 1)
+    return open_failf(err, errlen, path, -EROFS,
+                      "the file is read-only for this user; braid needs to write it "
+                      "(check its owner and mode, and its directory's)");
+  /* Read the version before anything writes: a newer braid's store is not ours to touch. */
+  int64_t version = 0;
+  int rc = read_int_pragma(db, "PRAGMA user_version", &version);
+  if (rc != SQLITE_OK)
+    return open_fail(err, errlen, path, db, rc, "reading the schema version");
+  if ((rc = check_version(db, path, readonly, version, err, errlen)) < 0)
+    return rc;
+  if (readonly) {
+    rc = sqlite3_exec(db, "PRAGMA query_only = 1", NULL, NULL, NULL);
+    return rc == SQLITE_OK ? 0 : open_fail(err, errlen, path, db, rc, "setting up the connection");
+  }
+  if ((rc = set_writer_pragmas(db, path, err, errlen)) < 0)
+    return rc;
+  return version == SCHEMA_VERSION ? 0 : migrate(db, path, version, err, errlen);
 }
 
 int store_open(const char *path, unsigned flags, struct store **ret, char *err, size_t errlen) {

@@ -369,6 +369,62 @@ static void drop(struct poll_job *job) {
 
 /* Parses the rest, stores, logs and reports a fetched poll: one store transaction (or
  * savepoint of the open group) on the loop. */
+/* The outcome a poll counts as once its parser has finished: a 200 whose body the parser gave
+ * up on early still counts as fetched when it yielded items; one that yielded nothing is a
+ * failed poll (not_feed, of size BRAID_FETCH_MAX_HEADER_BYTES + 128, holds the reason). */
+static void settle_parse(struct poll_job *job, struct fetch_result *res, char *not_feed,
+                         size_t size) {
+  if (!job->parser || (res->outcome != FETCH_OK && res->outcome != FETCH_ABORTED))
+    return;
+  /* Also after a fatal push error: finish then repeats that error but still completes the
+   * feed's metadata (its title, link) from what was read. */
+  int finished = feed_parser_finish(job->parser);
+  if (job->parse_rc == 0)
+    job->parse_rc = finished;
+  log_parse_problems(job);
+  if (job->batch.n > 0 || (job->parse_rc == 0 && feed_parser_meta(job->parser)->format)) {
+    res->outcome = FETCH_OK;
+  } else {
+    res->outcome = FETCH_ABORTED;
+    res->error = not_a_feed_error(res->headers, not_feed, size);
+  }
+}
+
+/* One line each for items the split failed on, skipped, or cut. */
+static void log_batch_notes(struct daemon *d, const char *feed, const struct ingest_batch *b) {
+  char name[128];
+  log_value(name, sizeof name, feed);
+  if (b->split_errors) {
+    char why[256];
+    log_event(d->log, LOG_LEVEL_WARNING, "split", "feed=%s failed_items=%u error=%s", name,
+              b->split_errors, log_value(why, sizeof why, b->last_error));
+  }
+  if (b->skipped_items) {
+    char why[640];
+    log_event(d->log, LOG_LEVEL_WARNING, "skip", "feed=%s skipped_items=%u last=%s", name,
+              b->skipped_items, log_value(why, sizeof why, b->last_skipped));
+  }
+  if (b->cut_items) {
+    char what[384];
+    log_event(d->log, LOG_LEVEL_NOTICE, "cut", "feed=%s cut_items=%u last=%s", name,
+              b->cut_items, log_value(what, sizeof what, b->last_cut));
+  }
+}
+
+/* Counts a finished save into the open group; true when the group should commit now. The last
+ * poll in flight commits at once: a lone poll is never held back, only a burst (a first poll,
+ * a restart) shares commits. */
+static bool group_enrol(struct daemon *d, const struct feed_rt *f, int rc,
+                        const struct store_put_stats *ps) {
+  if (!store_group_open(d->store))
+    return false;
+  bool member = rc == 0 && store_group_pending(d->store);
+  d->group_feeds[d->group_polls] = member ? f->feed_id : 0; /* ids start at 1 */
+  d->group_entries += (unsigned)(ps->new_entries + ps->updated_entries);
+  return ++d->group_polls >= POLL_GROUP_MAX_POLLS || d->group_entries >= POLL_GROUP_MAX_ENTRIES ||
+         sched_queue_in_flight(d->queue) <= 1;
+}
+
 static void finish(struct poll_job *job, const struct fetch_result *r) {
   struct daemon *d = job->d;
   struct feed_rt *f = job->f;
@@ -376,28 +432,7 @@ static void finish(struct poll_job *job, const struct fetch_result *r) {
   int64_t now = daemon_now();
   struct fetch_result res = *r;
   char not_feed[BRAID_FETCH_MAX_HEADER_BYTES + 128];
-  /* A 200 whose body the parser gave up on early still counts as fetched when it yielded
-   * items; one that yielded nothing is a failed poll, retried with backoff. */
-  if (job->parser && (r->outcome == FETCH_OK || r->outcome == FETCH_ABORTED)) {
-    /* Also after a fatal push error: finish then repeats that error but still completes the
-     * feed's metadata (its title, link) from what was read. */
-    int finished = feed_parser_finish(job->parser);
-    if (job->parse_rc == 0)
-      job->parse_rc = finished;
-    log_parse_problems(job);
-    if (job->batch.n > 0 || (job->parse_rc == 0 && feed_parser_meta(job->parser)->format))
-      res.outcome = FETCH_OK;
-    else {
-      res.outcome = FETCH_ABORTED;
-      res.error = not_a_feed_error(r->headers, not_feed, sizeof not_feed);
-    }
-  }
-  if (job->batch.split_errors) {
-    char name[128], why[256];
-    log_event(d->log, LOG_LEVEL_WARNING, "split", "feed=%s failed_items=%u error=%s",
-              log_value(name, sizeof name, f->def.name), job->batch.split_errors,
-              log_value(why, sizeof why, job->batch.last_error));
-  }
+  settle_parse(job, &res, not_feed, sizeof not_feed);
   struct sched_outcome so;
   sched_outcome_from_fetch(&res, &so);
   if (res.outcome == FETCH_ABORTED)
@@ -417,18 +452,7 @@ static void finish(struct poll_job *job, const struct fetch_result *r) {
     rc = pagepoll_mark_owned(d, f, &job->batch);
   if (rc == 0 && res.outcome == FETCH_OK)
     rc = ingest_store(d->store, f->feed_id, &job->batch, now, &ps);
-  if (job->batch.skipped_items) {
-    char name[128], why[640];
-    log_event(d->log, LOG_LEVEL_WARNING, "skip", "feed=%s skipped_items=%u last=%s",
-              log_value(name, sizeof name, f->def.name), job->batch.skipped_items,
-              log_value(why, sizeof why, job->batch.last_skipped));
-  }
-  if (job->batch.cut_items) {
-    char name[128], what[384];
-    log_event(d->log, LOG_LEVEL_NOTICE, "cut", "feed=%s cut_items=%u last=%s",
-              log_value(name, sizeof name, f->def.name), job->batch.cut_items,
-              log_value(what, sizeof what, job->batch.last_cut));
-  }
+  log_batch_notes(d, f->def.name, &job->batch);
   if (rc == 0)
     rc = save_state(job, &res, &so, now, &next_due);
   if (rc == 0)
@@ -444,16 +468,7 @@ static void finish(struct poll_job *job, const struct fetch_result *r) {
       store_saved(d, f);
     follow_permanent_redirect(d, f, res.headers->permanent_url);
   }
-  /* The last poll in flight commits at once: a lone poll is never held back, only a
-   * burst (a first poll, a restart) shares commits. */
-  bool commit_now = false;
-  if (store_group_open(d->store)) {
-    bool member = rc == 0 && store_group_pending(d->store);
-    d->group_feeds[d->group_polls] = member ? f->feed_id : 0; /* ids start at 1 */
-    d->group_entries += (unsigned)(ps.new_entries + ps.updated_entries);
-    commit_now = ++d->group_polls >= POLL_GROUP_MAX_POLLS ||
-                 d->group_entries >= POLL_GROUP_MAX_ENTRIES || sched_queue_in_flight(d->queue) <= 1;
-  }
+  bool commit_now = group_enrol(d, f, rc, &ps);
 
   log_done(job, &res, &ps, next_due, now);
   bool fetched = res.outcome == FETCH_OK || res.outcome == FETCH_NOT_MODIFIED;

@@ -45,6 +45,8 @@ enum store_stmt {
   STMT_STREAM_NEWEST,
   STMT_STREAM_AFTER,
   STMT_STREAM_FEED,
+  STMT_STREAM_SEARCH,
+  STMT_STREAM_FILTER,
   STMT_SOURCES_OF,
   STMT_MAX_SEQ,
   STMT_DATA_VERSION,
@@ -82,6 +84,10 @@ int store_fail(struct store *s, int rc, const char *what_fmt, ...)
 /* Records an error that is not SQLite's: "store PATH: MESSAGE". Returns err. */
 int store_failf(struct store *s, int err, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+
+/* Reads the rows of a stream query (columns as ENTRY_COLUMNS in store.c) and their sources
+ * into ret (stream.c); on failure ret is left empty and s->errmsg set. */
+int store__read_entries(struct store *s, sqlite3_stmt *st, struct stream_list *ret);
 
 /* Binds a string, or NULL for a NULL string. */
 int store_bind_text(sqlite3_stmt *st, int col, const char *text);

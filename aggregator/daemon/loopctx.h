@@ -12,6 +12,7 @@
 #include <uv.h>
 
 #include "config.h"
+#include "export.h"
 #include "fetch.h"
 #include "log.h"
 #include "schedule.h"
@@ -31,6 +32,10 @@ struct feed_rt {
   struct poll_job *job;  /* the poll in flight, or NULL */
   bool removed;          /* dropped by a reload while its poll was in flight */
   unsigned store_fail_streak; /* store writes of its polls that failed in a row */
+  struct feed_counts {   /* its polls since start, for /metrics' per-feed series */
+    uint64_t ok, not_modified, failed;
+    int64_t last_success; /* UTC seconds of its last poll that fetched (200 or 304), 0 none */
+  } counts;
 };
 
 struct poll_counters {
@@ -85,6 +90,7 @@ struct daemon {
   int64_t startup_spread_s;    /* the first polls at start are spread over this many seconds */
   struct poll_counters stats;
   struct poll_counters round_base; /* stats when the last `round` line was written */
+  struct poll_counters counted;    /* stats when the last poll was counted to its feed */
   uint64_t round_started_ms;       /* uv_now of that moment */
   size_t pages_active;             /* live-blog page reads in flight (pagepoll.c) */
 };
@@ -119,6 +125,26 @@ int pagepoll_mark_owned(struct daemon *d, struct feed_rt *f, struct ingest_batch
 void pagepoll_after_feed(struct daemon *d, struct feed_rt *f, const struct ingest_batch *b);
 /* Called by pagepoll.c when its last page read in flight ended (for `run --once`). */
 void daemon_pages_idle(struct daemon *d);
+
+/* streams.c: the entries of a named stream and/or a search (serve_provider.get_query), the
+ * feed already checked. 0, -ENOENT (no such stream), -EINVAL (a search the store refused,
+ * why in err), or another negative code. */
+int daemon_stream_query(struct daemon *d, const struct serve_query *q, struct stream_list *ret,
+                        char *err, size_t errlen);
+/* streams.c: hands cfg's named streams to the server. 0 or negative (logged). */
+int daemon_streams_publish(struct daemon *d, const struct braid_config *cfg);
+/* streams.c: writes the [output] dir: the whole stream's documents (style, with links to
+ * the named streams added) and each named stream's four. 0 or negative with err set (the
+ * first failure; the others are still written). */
+int daemon_streams_export(struct daemon *d, const char *base_url,
+                          const struct export_style *style, char *err, size_t errlen);
+/* streams.c: the per-feed Prometheus series (polls by result, entries, last success), for at
+ * most DAEMON_METRICS_MAX_FEEDS feeds. 0 or negative. */
+#define DAEMON_METRICS_MAX_FEEDS 500
+int daemon_feed_metrics(struct daemon *d, struct buf *out);
+/* streams.c: counts the poll that just ended to f (NULL: a removed feed), from what poll.c
+ * added to d->stats since the last call. */
+void daemon_count_poll(struct daemon *d, struct feed_rt *f);
 
 /* Current time in UTC seconds. */
 int64_t daemon_now(void);

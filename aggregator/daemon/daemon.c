@@ -504,6 +504,8 @@ void daemon_feeds_rescan(struct daemon *d, const char *event) {
   log_event(d->log, n_errors ? LOG_LEVEL_WARNING : quiet ? LOG_LEVEL_DEBUG : LOG_LEVEL_INFO,
             event, "feeds=%zu added=%u removed=%u changed=%u errors=%zu", d->n_rt, added,
             removed, changed, n_errors);
+  if (removed)
+    daemon_streams_warn_missing(d);
   schedule_wakeup(d);
 }
 

@@ -138,6 +138,9 @@ int daemon_streams_publish(struct daemon *d, const struct braid_config *cfg);
  * first failure; the others are still written). */
 int daemon_streams_export(struct daemon *d, const char *base_url,
                           const struct export_style *style, char *err, size_t errlen);
+/* streams.c: after feeds.d lost feeds, a warning for each named stream that still names one
+ * (the stream goes on without it; the next braid.conf reload is refused until it is fixed). */
+void daemon_streams_warn_missing(struct daemon *d);
 /* streams.c: the per-feed Prometheus series (polls by result, entries, last success), for at
  * most DAEMON_METRICS_MAX_FEEDS feeds. 0 or negative. */
 #define DAEMON_METRICS_MAX_FEEDS 500

@@ -156,6 +156,17 @@ int daemon_streams_export(struct daemon *d, const char *base_url,
   return first;
 }
 
+void daemon_streams_warn_missing(struct daemon *d) {
+  struct msg_list errs = {0};
+  config_streams_check(d->cfg, &d->feeds, NULL, &errs);
+  for (size_t i = 0; i < errs.n; i++) {
+    char why[600];
+    log_event(d->log, LOG_LEVEL_WARNING, "streams", "warning=%s result=stream-goes-on-without-it",
+              log_value(why, sizeof why, errs.items[i]));
+  }
+  msg_list_free(&errs);
+}
+
 /* ---- per-feed metrics ------------------------------------------------------------------ */
 
 void daemon_count_poll(struct daemon *d, struct feed_rt *f) {

@@ -333,6 +333,15 @@ try:
         s.check("newsboat shows the stream's entries and nothing else", titles == syria, titles)
         s.check("newsboat names the feed by the stream's title", feed_titles == ["Syria desk"],
                 feed_titles)
+
+    # ---- a feed named by a stream leaves feeds.d ----
+    at = len(log())
+    os.remove(os.path.join(feeds_d, "wire.feed"))
+    s.check("a stream naming a removed feed is warned about, with file and line",
+            wait_log(r"warning streams warning=\"\S+braid\.conf:\d+: \[stream \\\"worldsyria\\\"\] "
+                     r"feeds: unknown feed 'wire'", 5, at), log()[at:])
+    s.check("and the stream goes on without it (empty, not an error)",
+            json_titles("/streams/worldsyria.json") == [], json_titles("/streams/worldsyria.json"))
 finally:
     if daemon.poll() is None:
         daemon.send_signal(signal.SIGTERM)

@@ -17,7 +17,7 @@ struct compile {
   const char *p;         /* next byte of the query */
   char *out;             /* the FTS5 expression so far */
   size_t len, cap;
-  unsigned terms, depth;
+  unsigned terms, depth, prefixes;
   bool want_operand;     /* the last token was an operator or '(' (or nothing yet) */
   bool any;              /* a term was written */
   char *err;
@@ -50,7 +50,11 @@ static int term(struct compile *c, const char *start, size_t n, bool prefix) {
     return fail(c, "too many terms (at most %d)", STORE_SEARCH_MAX_TERMS);
   }
   if (prefix && n < STORE_SEARCH_MIN_PREFIX_BYTES)
-    return fail(c, "a prefix needs at least two characters before '*'");
+    return fail(c, "a prefix needs at least %d characters before '*'",
+                STORE_SEARCH_MIN_PREFIX_BYTES);
+  if (prefix && ++c->prefixes > STORE_SEARCH_MAX_PREFIXES)
+    return fail(c, "too many prefixes (at most %d words ending in '*')",
+                STORE_SEARCH_MAX_PREFIXES);
   if (c->any && !c->want_operand)
     emit(c, " AND ", 5); /* FTS5's implicit AND, made explicit so '(' may follow a term */
   emit(c, "\"", 1);

@@ -5,8 +5,8 @@
  * word* prefix, AND, OR, NOT (upper case) and parentheses — and nothing else reaches FTS5:
  * every word is quoted before it is handed on, so column filters, NEAR, ^ and FTS5's own
  * syntax errors cannot be reached from outside. A query is bounded in length, terms and
- * nesting (the limits below), and a search is bounded in work (SQLite virtual-machine
- * steps); a query that breaks a rule or a limit is -EINVAL with a one-line message that says
+ * nesting and prefixes (the limits below), and a search is bounded in work (SQLite
+ * virtual-machine steps); a query that breaks a rule or a limit is -EINVAL with a one-line message that says
  * which, never a store failure. Words match case-insensitively, accents aside (FTS5's
  * unicode61 tokenizer), in entries' titles and text; the index is kept by triggers in the
  * same transactions as the entries (schema.c, version 5).
@@ -26,10 +26,14 @@
 #define STORE_SEARCH_MAX_TERMS 16
 /* Deepest nesting of parentheses. */
 #define STORE_SEARCH_MAX_DEPTH 8
-/* Fewest characters (bytes) before a prefix's '*': "a*" would match half the index. */
-#define STORE_SEARCH_MIN_PREFIX_BYTES 2
-/* SQLite virtual-machine steps one filtered read may take (checked every 1000): a few
- * hundred milliseconds of work at most, so no request holds the loop for long. */
+/* Fewest bytes before a prefix's '*', and most prefixes in one query: FTS5 merges the lists
+ * of every word a prefix stands for inside one call that nothing can interrupt, so these
+ * are what bounds its work. On a 50,000-entry store, "co*" took 117 ms and sixteen two-letter
+ * prefixes 0.9 s; four three-letter ones take 73 ms (README, Search). */
+#define STORE_SEARCH_MIN_PREFIX_BYTES 3
+#define STORE_SEARCH_MAX_PREFIXES 4
+/* SQLite virtual-machine steps one filtered read may take (checked every 1000): bounds the
+ * rows a read walks (FTS5's own merging is bounded by the prefix limits above). */
 #define STORE_SEARCH_MAX_VM_STEPS 20000000
 /* Most feed names a filter may list (a named stream's feeds and categories, resolved). */
 #define STORE_SEARCH_MAX_FEEDS 10000

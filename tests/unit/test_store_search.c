@@ -78,6 +78,7 @@ static void words_phrases_operators_and_prefixes_match(void **state) {
   search_is(f, "\"talks on aleppo\"", "Aleppo talks");
   search_is(f, "\"aleppo on talks\"", "");
   search_is(f, "bundes*", "Bundestag vote");
+  search_is(f, "ale* OR hom* OR ber* OR mun*", "Weather|Aleppo talks|Shelling in Homs");
   search_is(f, "(homs OR aleppo) NOT geneva", "Shelling in Homs");
   search_is(f, "in NOT homs", "Weather|Aleppo talks");
   search_is(f, "or", ""); /* lower-case operators are words */
@@ -102,8 +103,9 @@ static void bad_queries_say_why(void **state) {
       {"(homs", "'(' without ')'"},
       {"homs)", "')' without '('"},
       {"()", "nothing before ')'"},
-      {"a*", "at least two characters"},
-      {"*", "at least two characters"},
+      {"ab*", "at least 3 characters"},
+      {"*", "at least 3 characters"},
+      {"abc* abd* abe* abf* abg*", "too many prefixes (at most 4"},
       {"((((((((( x )))))))))", "nested too deep"},
       {"a b c d e f g h i j k l m n o p q", "too many terms"},
       {"homs\x01", "control character"},

@@ -20,7 +20,7 @@ import urllib.parse
 import urllib.request
 import xml.etree.ElementTree as ET
 
-from braidtest import BRAID, Suite, free_port, run_braid
+from braidtest import BRAID, DaemonLog, Suite, free_port, run_braid, stop_daemon
 from feedserver import start_server, stop_server
 
 s = Suite("streams")
@@ -77,18 +77,8 @@ def write_conf(streams):
                 f"[stream]\ntitle = Newsroom\n{streams}")
 
 
-def log():
-    with open(logpath) as f:
-        return f.read()
-
-
-def wait_log(pattern, timeout, after=0):
-    end = time.time() + timeout
-    while True:
-        m = re.search(pattern, log()[after:])
-        if m or time.time() > end:
-            return m
-        time.sleep(0.05)
+daemon_log = DaemonLog(logpath)
+log, wait_log = daemon_log.text, daemon_log.wait
 
 
 def get(path, headers=None):
@@ -343,13 +333,7 @@ try:
     s.check("and the stream goes on without it (empty, not an error)",
             json_titles("/streams/worldsyria.json") == [], json_titles("/streams/worldsyria.json"))
 finally:
-    if daemon.poll() is None:
-        daemon.send_signal(signal.SIGTERM)
-        try:
-            daemon.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            daemon.kill()
-            daemon.wait()
+    stop_daemon(daemon)
     logf.close()
     stop_server(server)
 s.check("the daemon stops cleanly", daemon.returncode == 0, (daemon.returncode, log()[-2000:]))

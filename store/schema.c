@@ -188,6 +188,27 @@ static const char schema_v5[] =
     "DROP TABLE simhash_bands;"
     "CREATE INDEX entries_simhash ON entries(time, seq, simhash) WHERE simhash IS NOT NULL;";
 
+/* Version 6: full-text search (search.c). An FTS5 index over the entries' titles and text,
+ * external-content (the words live only in entries), kept by triggers so it changes in the
+ * very transaction that changes an entry; the step indexes what the store already holds. */
+static const char schema_v6[] =
+    "CREATE VIRTUAL TABLE entries_fts USING fts5(title, text, content='entries',"
+    " content_rowid='seq');"
+    "CREATE TRIGGER entries_fts_insert AFTER INSERT ON entries BEGIN"
+    "  INSERT INTO entries_fts (rowid, title, text) VALUES (new.seq, new.title, new.text);"
+    "END;"
+    "CREATE TRIGGER entries_fts_delete AFTER DELETE ON entries BEGIN"
+    "  INSERT INTO entries_fts (entries_fts, rowid, title, text)"
+    "    VALUES ('delete', old.seq, old.title, old.text);"
+    "END;"
+    "CREATE TRIGGER entries_fts_update AFTER UPDATE OF title, text ON entries"
+    " WHEN old.title IS NOT new.title OR old.text IS NOT new.text BEGIN"
+    "  INSERT INTO entries_fts (entries_fts, rowid, title, text)"
+    "    VALUES ('delete', old.seq, old.title, old.text);"
+    "  INSERT INTO entries_fts (rowid, title, text) VALUES (new.seq, new.title, new.text);"
+    "END;"
+    "INSERT INTO entries_fts (entries_fts) VALUES ('rebuild');";
+
 struct migration {
   const char *sql;
   int (*after)(sqlite3 *db); /* data changes SQL alone cannot make, or NULL */
@@ -200,6 +221,7 @@ static const struct migration migrations[SCHEMA_VERSION] = {
     {schema_v3, backfill_text_key},
     {schema_v4, NULL},
     {schema_v5, NULL},
+    {schema_v6, NULL},
 };
 
 int schema_migrate(sqlite3 *db, int from_version) {

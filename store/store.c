@@ -116,6 +116,20 @@ static const char *const stmt_sql[STMT__COUNT] = {
                          " JOIN entries e ON e.seq = s.entry_seq JOIN items i ON i.id = e.item_id"
                          " WHERE s.feed_id = (SELECT id FROM feeds WHERE name = ?1)"
                          " ORDER BY s.time DESC, s.entry_seq DESC LIMIT ?2",
+    /* search.c: ?1 the FTS5 expression, ?2 since, ?3 a JSON array of feed names or NULL,
+     * ?4 the limit. The filter is the same without ?1. */
+#define STREAM_FILTER                                                                        \
+  " e.time >= ?2 AND (?3 IS NULL OR EXISTS (SELECT 1 FROM entry_sources s"                  \
+  " JOIN feeds f ON f.id = s.feed_id WHERE s.entry_seq = e.seq"                              \
+  " AND f.name IN (SELECT value FROM json_each(?3))))"                                       \
+  " ORDER BY e.time DESC, e.seq DESC LIMIT ?4"
+    [STMT_STREAM_SEARCH] = "SELECT " ENTRY_COLUMNS " FROM entries e"
+                           " JOIN items i ON i.id = e.item_id"
+                           " WHERE e.seq IN (SELECT rowid FROM entries_fts"
+                           " WHERE entries_fts MATCH ?1) AND" STREAM_FILTER,
+    [STMT_STREAM_FILTER] = "SELECT " ENTRY_COLUMNS " FROM entries e"
+                           " JOIN items i ON i.id = e.item_id WHERE" STREAM_FILTER,
+#undef STREAM_FILTER
 #undef ENTRY_COLUMNS
     [STMT_SOURCES_OF] = "SELECT f.name, f.title, f.site_url, coalesce(f.effective_url, f.url),"
                         " s.link FROM entry_sources s JOIN feeds f ON f.id = s.feed_id"

@@ -44,6 +44,8 @@ enum store_stmt {
   STMT_STREAM_NEWEST,
   STMT_STREAM_AFTER,
   STMT_STREAM_FEED,
+  STMT_STREAM_SEARCH,
+  STMT_STREAM_FILTER,
   STMT_SOURCES_OF,
   STMT_MAX_SEQ,
   STMT_DATA_VERSION,
@@ -101,6 +103,9 @@ int store__bands_begin(struct store *s);
 void store__bands_end(struct store *s, bool committed);
 /* After ROLLBACK TO poll: undoes the band changes made since SAVEPOINT poll. */
 void store__bands_undo_savepoint(struct store *s);
+/* Reads the rows of a stream query (columns as ENTRY_COLUMNS in store.c) and their sources
+ * into ret (stream.c); on failure ret is left empty and s->errmsg set. */
+int store__read_entries(struct store *s, sqlite3_stmt *st, struct stream_list *ret);
 
 /* Binds a string, or NULL for a NULL string. */
 int store_bind_text(sqlite3_stmt *st, int col, const char *text);

@@ -51,8 +51,7 @@ static int read_sources(struct store *s, struct stream_entry *e) {
   return 0;
 }
 
-/* Reads the rows of a stream query (columns as ENTRY_COLUMNS in store.c) into ret. */
-static int read_entries(struct store *s, sqlite3_stmt *st, struct stream_list *ret) {
+int store__read_entries(struct store *s, sqlite3_stmt *st, struct stream_list *ret) {
   size_t alloc = 0;
   int rc, r = 0;
   while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -103,7 +102,7 @@ int store_stream_newest(struct store *s, size_t n, struct stream_list *ret) {
   if (!st)
     return -EIO;
   sqlite3_bind_int64(st, 1, clamp_limit(n));
-  return read_entries(s, st, ret);
+  return store__read_entries(s, st, ret);
 }
 
 int store_stream_after(struct store *s, int64_t after_seq, size_t max, struct stream_list *ret) {
@@ -113,7 +112,7 @@ int store_stream_after(struct store *s, int64_t after_seq, size_t max, struct st
     return -EIO;
   sqlite3_bind_int64(st, 1, after_seq);
   sqlite3_bind_int64(st, 2, clamp_limit(max));
-  return read_entries(s, st, ret);
+  return store__read_entries(s, st, ret);
 }
 
 int store_stream_feed(struct store *s, const char *feed_name, size_t n, struct stream_list *ret) {
@@ -123,7 +122,7 @@ int store_stream_feed(struct store *s, const char *feed_name, size_t n, struct s
     return -EIO;
   store_bind_text(st, 1, feed_name);
   sqlite3_bind_int64(st, 2, clamp_limit(n));
-  return read_entries(s, st, ret);
+  return store__read_entries(s, st, ret);
 }
 
 /* ---- pruning ------------------------------------------------------------------------- */

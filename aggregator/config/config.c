@@ -13,6 +13,7 @@
 
 #include "bounds.h"
 #include "defaults.h"
+#include "config_internal.h"
 #include "ini_read.h"
 #include "listen.h"
 #include "log.h"
@@ -157,6 +158,7 @@ void config_free(struct braid_config *c) {
   free(c->user_agent);
   free(c->feeds_dir);
   free(c->output_dir);
+  config__streams_free(c);
   free(c);
 }
 
@@ -235,7 +237,12 @@ static const struct key_spec keys[] = {
 struct conf_parse {
   struct braid_config *c;
   int line_of[NKEYS]; /* where each key was set, for duplicate reports */
+  int stream;         /* the [stream "NAME"] being read (index into c->streams), or -1 */
 };
+
+static bool is_stream_section(const char *section) {
+  return strncmp(section, "stream \"", 8) == 0;
+}
 
 /* The server binds what listen_parse reads; port 0 (any free port) is for tests only. */
 static bool listen_valid(const char *v) {
@@ -354,6 +361,8 @@ static const struct key_spec *find_key(const char *section, const char *key, siz
 
 static int conf_kv(struct ini_read *r, const char *section, const char *key, const char *value) {
   struct conf_parse *p = r->user;
+  if (is_stream_section(section))
+    return config__stream_kv(r, p->c, p->stream, key, value);
   size_t idx = 0;
   const struct key_spec *k = find_key(section, key, &idx);
   if (!k) {
@@ -387,6 +396,10 @@ static int conf_kv(struct ini_read *r, const char *section, const char *key, con
 }
 
 static int conf_section(struct ini_read *r, const char *section) {
+  struct conf_parse *p = r->user;
+  int rc = config__stream_section(r, p->c, section, &p->stream);
+  if (rc != 0)
+    return rc < 0 ? rc : 0;
   for (size_t i = 0; i < NKEYS; i++)
     if (strcmp(keys[i].section, section) == 0)
       return 0;
@@ -401,10 +414,16 @@ int config_parse(const char *text, size_t len, const char *path, struct braid_co
   int rc = config_defaults(path, &c);
   if (rc < 0)
     return rc;
-  struct conf_parse p = {.c = c};
+  struct conf_parse p = {.c = c, .stream = -1};
   struct ini_read r = {.file = path, .errors = errors, .on_kv = conf_kv,
                        .on_section = conf_section, .user = &p};
   rc = ini_read_run(&r, text, len);
+  if (rc != -ENOMEM) {
+    unsigned before = r.nerrors;
+    config__streams_finish(&r, c);
+    if (r.nerrors > before)
+      rc = -EINVAL;
+  }
   if (rc < 0) {
     config_free(c);
     return rc;

@@ -34,6 +34,31 @@ void msg_list_clear(struct msg_list *l);
 
 /* enum liveblog_mode (auto | always | never), its names and their parser: liveblog.h. */
 
+struct feed_def;
+struct feed_list;
+
+/* Most [stream "NAME"] sections in braid.conf: each is four documents and a link on the page. */
+#define BRAID_CONFIG_MAX_STREAMS 64
+/* Longest stream name, in bytes (it is a path segment and a cache key). */
+#define BRAID_CONFIG_MAX_STREAM_NAME_BYTES 64
+/* Most names in one stream's feeds = or categories = list. */
+#define BRAID_CONFIG_MAX_STREAM_LIST 256
+
+/* One named stream, [stream "NAME"]: the entries that match every key it gives. Strings and
+ * arrays owned by the struct (freed with config_free). */
+struct stream_def {
+  char *name;          /* NAME: [A-Za-z0-9._-]+, no leading dot (like a feed name) */
+  char *title;         /* title =; NULL: "STREAM TITLE: NAME" */
+  char *query;         /* query =: full-text search (store/search.h's subset); NULL: none */
+  char **feeds;        /* feeds = a, b: feed names; NULL when the key is absent */
+  size_t n_feeds;
+  char **categories;   /* categories = x, y: a feed's category equal to one of these, or
+                          under it ("News" takes "News/World"), case aside */
+  size_t n_categories;
+  int line;            /* line of the [stream "NAME"] header */
+  int title_line, query_line, feeds_line, categories_line; /* 0: key absent */
+};
+
 /* Everything braid.conf can say, defaults (defaults.h) filled in. Strings are owned by the
  * struct. */
 struct braid_config {
@@ -69,6 +94,8 @@ struct braid_config {
   char *feeds_dir;             /* [feeds] dir; default feeds.d beside the configuration file */
   char *output_dir;            /* [output] dir: static export directory, NULL when unset */
   int log_level;               /* [log] level as an enum log_level; default info */
+  struct stream_def *streams;  /* [stream "NAME"] sections, in file order */
+  size_t n_streams;
 };
 
 /* Which file to read: cli_path (from --config) if not NULL, else $BRAID_CONFIG if set and
@@ -90,6 +117,21 @@ int config_parse(const char *text, size_t len, const char *path, struct braid_co
 /* The defaults alone, as if `path` were an empty file. */
 int config_defaults(const char *path, struct braid_config **ret);
 void config_free(struct braid_config *c);
+
+/* The named stream called name, or NULL. */
+const struct stream_def *config_stream_find(const struct braid_config *c, const char *name);
+/* Checks what braid.conf alone cannot: each stream's feeds = names a feed of feeds, and its
+ * query passes query_check (the search module's own rule, handed in by the caller; may be
+ * NULL). Every problem is appended to errors as "FILE:LINE: [stream \"NAME\"] ...".
+ * 0, or -EINVAL when there were problems. */
+int config_streams_check(const struct braid_config *c, const struct feed_list *feeds,
+                         int (*query_check)(const char *query, char *err, size_t errlen),
+                         struct msg_list *errors);
+/* Whether the feed d belongs to the stream sd by its feeds = and categories = (the query
+ * aside). true for every feed when sd gives neither. */
+bool stream_def_takes_feed(const struct stream_def *sd, const struct feed_def *d);
+/* true when the streams of a and b say the same (names, titles, queries, lists, order). */
+bool config_streams_equal(const struct braid_config *a, const struct braid_config *b);
 
 /* "30s", "5m", "2h", "1d", "90" (bare seconds); 0 or -EINVAL (also for negative, overflow). */
 int config_parse_duration(const char *s, int64_t *ret_seconds);

@@ -17,6 +17,7 @@
 #include "loopctx.h"
 #include "notify.h"
 #include "pollerlock.h"
+#include "search.h"
 #include "streamread.h"
 
 /* How often retention pruning and the static export run, in milliseconds. */
@@ -88,6 +89,8 @@ static int feed_rt_add(struct daemon *d, const struct feed_def *def, int64_t spr
                            .errors = (unsigned)(st.error_count > 0 ? st.error_count : 0),
                            .retired = st.retired,
                            .throttled = st.last_status == 429 || st.last_status == 503};
+  if (st.last_polled && st.error_count == 0 && !st.retired)
+    f->counts.last_success = st.last_polled; /* /metrics knows it across a restart */
   int64_t due = d->once ? (st.retired ? SCHED_NEVER : now)
                         : sched_initial_due(&ss, f->interval_s, spread_s, now, &d->rng);
   store_feed_state_clear(&st);
@@ -222,12 +225,19 @@ static void on_poll_done(struct daemon *d, struct feed_rt *f, const struct poll_
   bool fetched = !r->cancelled && r->saved &&
                  (r->outcome == FETCH_OK || r->outcome == FETCH_NOT_MODIFIED);
   if (!r->cancelled) {
-    if (r->outcome == FETCH_OK)
+    /* The feed's own counts feed /metrics' per-feed series. */
+    if (r->outcome == FETCH_OK) {
       d->stats.ok++;
-    else if (r->outcome == FETCH_NOT_MODIFIED)
+      f->counts.ok++;
+      f->counts.last_success = r->finished;
+    } else if (r->outcome == FETCH_NOT_MODIFIED) {
       d->stats.not_modified++;
-    else
+      f->counts.not_modified++;
+      f->counts.last_success = r->finished;
+    } else {
       d->stats.failed++;
+      f->counts.failed++;
+    }
     d->stats.last_poll = r->finished;
     daemon_entries_saved(d, r->new_entries, r->updated_entries);
   }
@@ -312,8 +322,7 @@ static void write_output_dir(struct daemon *d) {
       .title = d->cfg->stream_title,
       .policy = {.publish_feed_queries = d->cfg->http_publish_feed_queries,
                  .remote_images = d->cfg->http_remote_images}};
-  int rc = export_write_dir(d->store, d->cfg->output_dir, d->cfg->stream_entries, base, &style,
-                            err, sizeof err);
+  int rc = daemon_streams_export(d, base, &style, err, sizeof err);
   log_value(dir, sizeof dir, d->cfg->output_dir);
   if (rc < 0) {
     char why[600];
@@ -334,6 +343,14 @@ static int provider_get_stream(void *userdata, const char *feed, size_t n, int64
   if (feed && !find_rt(d, feed))
     return -ENOENT;
   return stream_read(d->store, feed, n, since, ret);
+}
+
+static int provider_get_query(void *userdata, const struct serve_query *q,
+                              struct stream_list *ret, char *err, size_t errlen) {
+  struct daemon *d = userdata;
+  if (q->feed && !find_rt(d, q->feed))
+    return -ENOENT;
+  return daemon_stream_query(d, q, ret, err, errlen);
 }
 
 static int provider_get_metrics(void *userdata, struct buf *out) {
@@ -361,7 +378,9 @@ static int provider_get_metrics(void *userdata, struct buf *out) {
                     d->n_rt, sched_queue_in_flight(d->queue), (unsigned long long)s->ok,
                     (unsigned long long)s->not_modified, (unsigned long long)s->failed,
                     (unsigned long long)s->new_entries, (unsigned long long)s->updated_entries,
-                    (unsigned long long)s->store_errors, (long long)s->last_poll);
+                    (unsigned long long)s->store_errors, (long long)s->last_poll) < 0
+             ? -ENOMEM
+             : daemon_feed_metrics(d, out);
 }
 
 /* A feed name as a JSON string's contents (names come from file names: anything but '/'). */
@@ -400,7 +419,25 @@ static int provider_get_status(void *userdata, struct buf *out) {
     store_feed_state_clear(&st);
   }
   if (r == 0)
-    r = buf_printf(out, "%s], \"in_trouble_total\": %zu}\n", listed ? "\n" : "", troubled);
+    r = buf_printf(out, "%s], \"in_trouble_total\": %zu, \"streams\": [", listed ? "\n" : "",
+                   troubled);
+  /* The named streams, so a dashboard (or a person) finds their addresses. */
+  char base[EXPORT_BASE_URL_BYTES];
+  export_base_url(d->cfg->http_base_url, d->cfg->http_listen, base, sizeof base);
+  for (size_t i = 0; r == 0 && i < d->cfg->n_streams; i++) {
+    const struct stream_def *sd = &d->cfg->streams[i];
+    r = buf_printf(out, "%s\n  {\"name\": \"%s\", \"title\": \"", i ? "," : "", sd->name);
+    if (r == 0)
+      r = json_name(out, sd->title ? sd->title : sd->name);
+    if (r == 0)
+      r = buf_printf(out, "\", \"url\": \"");
+    if (r == 0)
+      r = json_name(out, base);
+    if (r == 0)
+      r = buf_printf(out, "streams/%s.atom\"}", sd->name);
+  }
+  if (r == 0)
+    r = buf_printf(out, "%s]}\n", d->cfg->n_streams ? "\n" : "");
   return r;
 }
 
@@ -505,6 +542,8 @@ void daemon_feeds_rescan(struct daemon *d, const char *event) {
   log_event(d->log, n_errors ? LOG_LEVEL_WARNING : quiet ? LOG_LEVEL_DEBUG : LOG_LEVEL_INFO,
             event, "feeds=%zu added=%u removed=%u changed=%u errors=%zu", d->n_rt, added,
             removed, changed, n_errors);
+  if (removed)
+    daemon_streams_warn_missing(d);
   schedule_wakeup(d);
 }
 
@@ -644,7 +683,7 @@ static int start_serving(struct daemon *d) {
   static const struct serve_provider provider = {
       .get_stream = provider_get_stream, .get_metrics = provider_get_metrics,
       .get_health = provider_get_health, .get_version = provider_get_version,
-      .get_status = provider_get_status};
+      .get_status = provider_get_status, .get_query = provider_get_query};
   char base[EXPORT_BASE_URL_BYTES], err[512];
   export_base_url(d->cfg->http_base_url, d->cfg->http_listen, base, sizeof base);
   char *token = NULL;
@@ -675,6 +714,8 @@ static int start_serving(struct daemon *d) {
               log_value(why, sizeof why, err));
     return rc;
   }
+  if ((rc = daemon_streams_publish(d, d->cfg)) < 0)
+    return rc;
   uv_timer_start(&d->upkeep, on_upkeep, 0, UPKEEP_INTERVAL_MS);
   daemon_watch_feeds(d);
   d->round_started_ms = uv_now(&d->loop);
@@ -710,10 +751,15 @@ int daemon_main(const struct daemon_options *opt, struct logger *lg) {
   if (!opt->log_level_set)
     lg->max_level = d.cfg->log_level;
   rc = feeds_load(d.cfg->feeds_dir, &d.feeds, &errs);
+  /* A named stream that names a feed feeds.d lacks, or a query that cannot run, is a
+   * configuration error like any other (exit 2): found now, not at the first request. */
+  if ((rc == 0 || rc == -EINVAL) &&
+      config_streams_check(d.cfg, &d.feeds, store_search_check, &errs) < 0)
+    rc = -EPERM;
   bool config_errors = errs.n > 0;
   log_config_errors(&d, &errs, LOG_LEVEL_ERR);
   msg_list_clear(&errs);
-  if (rc < 0 && rc != -EINVAL) {
+  if ((rc < 0 && rc != -EINVAL) || rc == -EPERM) {
     teardown(&d);
     return 2;
   }

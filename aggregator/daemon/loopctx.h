@@ -12,6 +12,7 @@
 #include <uv.h>
 
 #include "config.h"
+#include "export.h"
 #include "fetch.h"
 #include "log.h"
 #include "schedule.h"
@@ -31,6 +32,10 @@ struct feed_rt {
   struct poll_job *job;  /* the poll in flight, or NULL */
   bool removed;          /* dropped by a reload while its poll was in flight */
   unsigned store_fail_streak; /* store writes of its polls that failed in a row */
+  struct feed_counts {   /* its polls since start, for /metrics' per-feed series */
+    uint64_t ok, not_modified, failed;
+    int64_t last_success; /* UTC seconds of its last poll that fetched (200 or 304), 0 none */
+  } counts;
 };
 
 struct poll_counters {
@@ -140,6 +145,26 @@ int pagepoll_mark_owned(struct daemon *d, struct feed_rt *f, struct ingest_batch
 void pagepoll_after_feed(struct daemon *d, struct feed_rt *f, const struct ingest_batch *b);
 /* Called by pagepoll.c when its last page read in flight ended (for `run --once`). */
 void daemon_pages_idle(struct daemon *d);
+
+/* streams.c: the entries of a named stream and/or a search (serve_provider.get_query), the
+ * feed already checked. 0, -ENOENT (no such stream), -EINVAL (a search the store refused,
+ * why in err), or another negative code. */
+int daemon_stream_query(struct daemon *d, const struct serve_query *q, struct stream_list *ret,
+                        char *err, size_t errlen);
+/* streams.c: hands cfg's named streams to the server. 0 or negative (logged). */
+int daemon_streams_publish(struct daemon *d, const struct braid_config *cfg);
+/* streams.c: writes the [output] dir: the whole stream's documents (style, with links to
+ * the named streams added) and each named stream's four. 0 or negative with err set (the
+ * first failure; the others are still written). */
+int daemon_streams_export(struct daemon *d, const char *base_url,
+                          const struct export_style *style, char *err, size_t errlen);
+/* streams.c: after feeds.d lost feeds, a warning for each named stream that still names one
+ * (the stream goes on without it; the next braid.conf reload is refused until it is fixed). */
+void daemon_streams_warn_missing(struct daemon *d);
+/* streams.c: the per-feed Prometheus series (polls by result, entries, last success), for at
+ * most DAEMON_METRICS_MAX_FEEDS feeds. 0 or negative. */
+#define DAEMON_METRICS_MAX_FEEDS 500
+int daemon_feed_metrics(struct daemon *d, struct buf *out);
 
 /* Current time in UTC seconds. */
 int64_t daemon_now(void);

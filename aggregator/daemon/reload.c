@@ -8,6 +8,7 @@
 
 #include "fetchconf.h"
 #include "loopctx.h"
+#include "search.h"
 
 /* How long the watch waits after the last change before it rescans: an editor's save is
  * several events (temporary file, rename, chmod), and one rescan should see them all. */
@@ -85,6 +86,7 @@ static void changed_keys(const struct braid_config *a, const struct braid_config
       {"feeds.dir", str_differs(a->feeds_dir, b->feeds_dir)},
       {"output.dir", str_differs(a->output_dir, b->output_dir)},
       {"log.level", a->log_level != b->log_level},
+      {"streams", !config_streams_equal(a, b)},
   };
   list[0] = '\0';
   for (size_t i = 0; i < sizeof k / sizeof k[0]; i++)
@@ -107,6 +109,24 @@ static void apply_interval(struct daemon *d, int64_t interval_s) {
   }
 }
 
+/* One line per named stream added, removed or changed. */
+static void log_stream_changes(struct daemon *d, const struct braid_config *old,
+                               const struct braid_config *fresh) {
+  for (size_t i = 0; i < fresh->n_streams; i++) {
+    const struct stream_def *now = &fresh->streams[i], *was = config_stream_find(old, now->name);
+    struct braid_config one_old = {.streams = (struct stream_def *)(uintptr_t)was,
+                                   .n_streams = was ? 1 : 0};
+    struct braid_config one_new = {.streams = (struct stream_def *)(uintptr_t)now, .n_streams = 1};
+    if (!was || !config_streams_equal(&one_old, &one_new))
+      log_event(d->log, LOG_LEVEL_INFO, "reload", "stream=%s change=%s", now->name,
+                was ? "changed" : "added");
+  }
+  for (size_t i = 0; i < old->n_streams; i++)
+    if (!config_stream_find(fresh, old->streams[i].name))
+      log_event(d->log, LOG_LEVEL_INFO, "reload", "stream=%s change=removed",
+                old->streams[i].name);
+}
+
 /* Hands fresh's live values to the parts that copied them at start-up. */
 static int apply_live(struct daemon *d, const struct braid_config *old,
                       const struct braid_config *fresh) {
@@ -122,6 +142,11 @@ static int apply_live(struct daemon *d, const struct braid_config *old,
                                        .remote_images = fresh->http_remote_images};
   if ((rc = serve_set_style(d->server, fresh->stream_title, policy)) < 0)
     return rc;
+  if (!config_streams_equal(old, fresh)) {
+    if ((rc = daemon_streams_publish(d, fresh)) < 0)
+      return rc;
+    log_stream_changes(d, old, fresh);
+  }
   if (!d->log_level_set)
     d->log->max_level = fresh->log_level;
   if (old->poll_interval_s != fresh->poll_interval_s)
@@ -139,6 +164,11 @@ void daemon_config_reload(struct daemon *d) {
   char where[512];
   log_value(where, sizeof where, d->cfg->path);
   int rc = config_load(d->cfg->path, d->config_explicit, &fresh, &errs);
+  if (rc == 0 && config_streams_check(fresh, &d->feeds, store_search_check, &errs) < 0) {
+    config_free(fresh);
+    fresh = NULL;
+    rc = -EINVAL;
+  }
   for (size_t i = 0; i < errs.n; i++) {
     char why[600];
     log_event(d->log, LOG_LEVEL_ERR, "config", "error=%s",

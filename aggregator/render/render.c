@@ -191,11 +191,13 @@ int render_stream(enum render_format fmt, const struct render_meta *meta,
                                                                    : "braid";
   doc.version = meta->generator_version ? meta->generator_version : BRAID_VERSION;
   doc.updated = meta->updated ? meta->updated : render_stream_updated(entries);
-  doc.home_url = meta->source && render_link(meta->source->site_url) ? meta->source->site_url
-                                                                     : meta->base_url;
+  doc.home_url = meta->home_url ? meta->home_url
+                 : meta->source && render_link(meta->source->site_url) ? meta->source->site_url
+                                                                       : meta->base_url;
   doc.feed_queries = meta->policy.publish_feed_queries;
-  doc.description = meta->source ? "One feed of the braid stream"
-                                 : "Every feed and live-blog update, braided into one stream";
+  doc.description = meta->description ? meta->description
+                    : meta->source   ? "One feed of the braid stream"
+                                     : "Every feed and live-blog update, braided into one stream";
   switch (fmt) {
   case RENDER_ATOM: return render_atom(&doc, out);
   case RENDER_RSS: return render_rss(&doc, out);

@@ -32,6 +32,12 @@ struct render_policy {
                                 from other hosts; false = they become links */
 };
 
+/* A link the HTML page lists in its header: a named stream. */
+struct render_nav {
+  const char *title; /* what the link says */
+  const char *path;  /* below base_url: "streams/NAME.html" */
+};
+
 /* What the document says about itself. Strings are borrowed for the call. */
 struct render_meta {
   const char *title;             /* the stream's title; NULL = "braid" (or the source's title) */
@@ -43,6 +49,15 @@ struct render_meta {
                                     `updated` among the entries (the epoch if none) */
   const struct stream_source *source; /* non-NULL for one feed's document (/feeds/NAME.atom) */
   struct render_policy policy;
+  const char *alternates_path;   /* below base_url, the documents' shared path before the
+                                    format's name: "streams/NAME." for a named stream's four;
+                                    NULL = "feed." (the whole stream) */
+  const char *home_url;          /* the page the document stands for; NULL = the one source's
+                                    site, else base_url */
+  const char *description;       /* one line saying what the document holds; NULL = the
+                                    stream's or the one feed's usual line */
+  const struct render_nav *nav;  /* links the HTML page's header lists (named streams) */
+  size_t n_nav;
 };
 
 /* Appends the document to out (out's cap bounds it). 0, -EINVAL for an unknown format or a

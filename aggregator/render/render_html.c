@@ -279,11 +279,12 @@ static void put_head(struct page *p, const struct render_doc *doc) {
   static const struct {
     const char *type, *name, *file;
   } alternates[] = {
-      {"application/atom+xml", "Atom", "feed.atom"},
-      {"application/rss+xml", "RSS", "feed.rss"},
-      {"application/feed+json", "JSON Feed", "feed.json"},
+      {"application/atom+xml", "Atom", "atom"},
+      {"application/rss+xml", "RSS", "rss"},
+      {"application/feed+json", "JSON Feed", "json"},
   };
   const char *base = doc->meta->base_url;
+  const char *docs = doc->meta->alternates_path ? doc->meta->alternates_path : "feed.";
   put(p, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
          "<meta http-equiv=\"Content-Security-Policy\" content=\"");
   put(p, render_html_csp(doc->meta->policy.remote_images));
@@ -303,6 +304,7 @@ static void put_head(struct page *p, const struct render_doc *doc) {
     put(p, alternates[i].name);
     put(p, ")\" href=\"");
     put_text(p, base);
+    put_text(p, docs);
     put(p, alternates[i].file);
     put(p, "\">\n");
   }
@@ -315,12 +317,26 @@ static void put_head(struct page *p, const struct render_doc *doc) {
   for (size_t i = 0; i < sizeof alternates / sizeof alternates[0]; i++) {
     put(p, " \xc2\xb7 <a href=\"");
     put_text(p, base);
+    put_text(p, docs);
     put(p, alternates[i].file);
     put(p, "\">");
     put(p, alternates[i].name);
     put(p, "</a>");
   }
-  put(p, "</p>\n</header>\n<main>\n");
+  put(p, "</p>\n");
+  /* Named streams: the page that lists them is where readers find their feeds. */
+  for (size_t i = 0; i < doc->meta->n_nav; i++) {
+    put(p, i ? " \xc2\xb7 " : "<nav class=\"meta\">Streams: ");
+    put(p, "<a href=\"");
+    put_text(p, base);
+    put_text(p, doc->meta->nav[i].path);
+    put(p, "\">");
+    put_text(p, doc->meta->nav[i].title);
+    put(p, "</a>");
+  }
+  if (doc->meta->n_nav)
+    put(p, "</nav>\n");
+  put(p, "</header>\n<main>\n");
 }
 
 int render_html(const struct render_doc *doc, struct buf *out) {

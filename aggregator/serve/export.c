@@ -34,14 +34,31 @@ static const char *document_name(enum render_format fmt) {
   return "feed";
 }
 
+/* Renders l as fmt: the whole stream's document, or (st non-NULL) a named stream's. */
 static int render_list(enum render_format fmt, const struct stream_list *l, const char *base_url,
-                       const struct export_style *style, struct buf *out) {
-  char self[1024];
-  snprintf(self, sizeof self, "%s%s", base_url, document_name(fmt));
+                       const struct export_style *style, const struct export_stream *st,
+                       struct buf *out) {
+  static const char *const ext[] = {[RENDER_ATOM] = "atom", [RENDER_RSS] = "rss",
+                                    [RENDER_JSON] = "json", [RENDER_HTML] = "html"};
+  char self[1024], alternates[256], home[1024];
+  if (st) {
+    snprintf(self, sizeof self, "%sstreams/%s.%s", base_url, st->name, ext[fmt]);
+    snprintf(alternates, sizeof alternates, "streams/%s.", st->name);
+    snprintf(home, sizeof home, "%sstreams/%s.html", base_url, st->name);
+  } else {
+    snprintf(self, sizeof self, "%s%s", base_url, document_name(fmt));
+  }
   struct render_meta meta = {.title = style && style->title ? style->title : BRAID_DEFAULT_STREAM_TITLE,
-                             .self_url = self, .base_url = base_url};
-  if (style)
+                             .self_url = self, .base_url = base_url,
+                             .alternates_path = st ? alternates : NULL,
+                             .home_url = st ? home : NULL};
+  if (st)
+    meta.title = st->title;
+  if (style) {
     meta.policy = style->policy;
+    meta.nav = style->nav;
+    meta.n_nav = style->n_nav;
+  }
   return render_stream(fmt, &meta, l, out);
 }
 
@@ -53,7 +70,7 @@ int export_render(struct store *s, enum render_format fmt, size_t n, const char 
     snprintf(err, errlen, "%s", store_errmsg(s));
     return rc;
   }
-  rc = render_list(fmt, &l, base_url, style, out);
+  rc = render_list(fmt, &l, base_url, style, NULL, out);
   stream_list_clear(&l);
   if (rc < 0)
     snprintf(err, errlen, "rendering %s: %s", document_name(fmt), strerror(-rc));
@@ -117,11 +134,52 @@ int export_write_dir(struct store *s, const char *dir, size_t n, const char *bas
   buf_init(&out, BRAID_EXPORT_MAX_DOC_BYTES);
   for (size_t i = 0; i < sizeof documents / sizeof documents[0] && rc == 0; i++) {
     buf_reset(&out);
-    rc = render_list(documents[i].fmt, &l, base_url, style, &out);
+    rc = render_list(documents[i].fmt, &l, base_url, style, NULL, &out);
     if (rc < 0)
       snprintf(err, errlen, "rendering %s: %s", documents[i].file, strerror(-rc));
     else
       rc = write_atomically(dir, documents[i].file, &out, err, errlen);
+  }
+  buf_clear(&out);
+  stream_list_clear(&l);
+  return rc;
+}
+
+int export_write_stream(struct store *s, const char *dir, const struct export_stream *st,
+                        size_t n, const char *base_url, const struct export_style *style,
+                        char *err, size_t errlen) {
+  char sub[4096];
+  if (snprintf(sub, sizeof sub, "%s/streams", dir) >= (int)sizeof sub) {
+    snprintf(err, errlen, "%s: path too long", dir);
+    return -ENAMETOOLONG;
+  }
+  if (mkdir(sub, 0755) < 0 && errno != EEXIST) {
+    int e = errno;
+    snprintf(err, errlen, "%s: %s", sub, strerror(e));
+    return -e;
+  }
+  struct stream_list l = {0};
+  int rc = store_stream_filter(s, &st->filter, n, &l);
+  if (rc < 0) {
+    snprintf(err, errlen, "stream %s: %s", st->name, store_errmsg(s));
+    return rc;
+  }
+  static const struct {
+    enum render_format fmt;
+    const char *ext;
+  } files[] = {{RENDER_ATOM, "atom"}, {RENDER_RSS, "rss"}, {RENDER_JSON, "json"},
+               {RENDER_HTML, "html"}};
+  struct buf out;
+  buf_init(&out, BRAID_EXPORT_MAX_DOC_BYTES);
+  for (size_t i = 0; i < sizeof files / sizeof files[0] && rc == 0; i++) {
+    char name[256];
+    snprintf(name, sizeof name, "%s.%s", st->name, files[i].ext);
+    buf_reset(&out);
+    rc = render_list(files[i].fmt, &l, base_url, style, st, &out);
+    if (rc < 0)
+      snprintf(err, errlen, "rendering streams/%s: %s", name, strerror(-rc));
+    else
+      rc = write_atomically(sub, name, &out, err, errlen);
   }
   buf_clear(&out);
   stream_list_clear(&l);

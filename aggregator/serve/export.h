@@ -14,6 +14,7 @@
 #include "buf.h"
 #include "entry.h"
 #include "render.h"
+#include "search.h"
 #include "store.h"
 
 /* The base URL documents link to: [http] base_url when set (base_url non-NULL), else
@@ -27,6 +28,8 @@ void export_base_url(const char *base_url, const char *listen, char *out, size_t
 struct export_style {
   const char *title;
   struct render_policy policy;
+  const struct render_nav *nav; /* the named streams the HTML pages link ("streams/NAME.html") */
+  size_t n_nav;
 };
 
 /* Renders the newest n entries as fmt into out. style NULL = the defaults. On failure err
@@ -37,5 +40,18 @@ int export_render(struct store *s, enum render_format fmt, size_t n, const char 
 /* Writes feed.atom, feed.rss, feed.json and index.html into dir, linking to base_url. */
 int export_write_dir(struct store *s, const char *dir, size_t n, const char *base_url,
                      const struct export_style *style, char *err, size_t errlen);
+
+/* One named stream to export: its name, title and which entries it holds. */
+struct export_stream {
+  const char *name;  /* a valid feed-style name: the files are streams/NAME.atom etc. */
+  const char *title;
+  struct store_filter filter;
+};
+
+/* Writes streams/NAME.atom, .rss, .json and .html into dir (creating dir/streams), the same
+ * paths the server answers, linking to base_url. */
+int export_write_stream(struct store *s, const char *dir, const struct export_stream *st,
+                        size_t n, const char *base_url, const struct export_style *style,
+                        char *err, size_t errlen);
 
 #endif

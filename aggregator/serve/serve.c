@@ -22,6 +22,7 @@
 #include "bounds.h"
 #include "defaults.h"
 #include "listen.h"
+#include "search.h"
 #include "serve_priv.h"
 
 /* Longest message libmicrohttpd's logger may leave for serve_new's caller, in bytes. */
@@ -39,6 +40,7 @@ enum route {
   ROUTE_RSS,
   ROUTE_JSON,
   ROUTE_FEED,
+  ROUTE_STREAM,
   ROUTE_HEALTHZ,
   ROUTE_METRICS,
   ROUTE_STATUS,
@@ -47,7 +49,7 @@ enum route {
 };
 
 static const char *const route_labels[ROUTE_COUNT] = {
-    "/", "/feed.atom", "/feed.rss", "/feed.json", "/feeds/NAME.atom", "/healthz", "/metrics",
+    "/", "/feed.atom", "/feed.rss", "/feed.json", "/feeds/NAME.atom", "/streams/NAME", "/healthz", "/metrics",
     "/status", "other"};
 
 /* Status codes the server answers with, for the request counters. */
@@ -83,6 +85,7 @@ struct server {
   unsigned max_age; /* Cache-Control max-age of feed responses, seconds */
   char *token;      /* access token every route but /healthz wants, or NULL */
   struct serve_cache cache; /* rendered documents, by route, parameters and store version */
+  struct serve_streams streams; /* the named streams: routes, titles, the page's links */
   bool have_version; /* seen_version holds the provider's version at the last request */
   int64_t seen_version;
   int64_t version_time; /* when seen_version was first seen, UTC seconds: Last-Modified */
@@ -191,6 +194,7 @@ static void on_close(uv_handle_t *h) {
     free(s->base_url);
     free(s->title);
     free(s->token);
+    serve_streams_clear(&s->streams);
     free(s);
   }
 }
@@ -299,10 +303,30 @@ static int64_t current_version(struct server *s) {
   return v;
 }
 
+/* What one document route serves: the whole stream, one feed or one named stream. */
+struct doc_target {
+  enum route route;
+  enum render_format fmt;
+  const char *feed;                 /* /feeds/NAME.atom's NAME, or NULL */
+  const struct serve_stream *stream; /* /streams/NAME.*'s stream, or NULL */
+  const char *path;                 /* below base_url: "feed.atom", "streams/NAME.rss", "" */
+};
+
+/* The documents' title: the stream's (or the named stream's), with the search it shows. */
+static int doc_title(struct server *s, const struct doc_target *t, const char *q, struct buf *out) {
+  int r = buf_append_str(out, t->stream ? t->stream->title : s->title);
+  if (r == 0 && q)
+    r = buf_printf(out, ": %s", q);
+  return r;
+}
+
 /* A feed document (or the HTML page): parameters checked, from the cache or rendered, then
  * 200 in the encoding the client accepts, or 304. */
-static enum MHD_Result serve_document(struct server *s, struct MHD_Connection *c, enum route route,
-                                      enum render_format fmt, const char *feed, const char *path) {
+static enum MHD_Result serve_document(struct server *s, struct MHD_Connection *c,
+                                      const struct doc_target *t) {
+  enum route route = t->route;
+  enum render_format fmt = t->fmt;
+  const char *feed = t->feed;
   unsigned n = s->entries;
   int64_t since = 0;
   const char *arg = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "n");
@@ -313,22 +337,50 @@ static enum MHD_Result serve_document(struct server *s, struct MHD_Connection *c
   if (arg && serve_parse_since(arg, &since) < 0)
     return respond_error(s, c, route, MHD_HTTP_BAD_REQUEST,
                          "bad parameter since: want an RFC 3339 time such as 2024-05-01T12:00:00Z\n");
+  const char *q = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "q");
+  char why[256];
+  if (q && store_search_check(q, why, sizeof why) < 0)
+    return respond_error(s, c, route, MHD_HTTP_BAD_REQUEST, "bad parameter q: %s\n", why);
   /* The key holds only what the request's path and query say: nothing a client can vary
-   * in its headers (such as Host) makes the server render again. */
-  char key[BRAID_SERVE_MAX_FEED_NAME_BYTES + 100];
-  snprintf(key, sizeof key, "%d|%s|%u|%" PRId64, (int)fmt, feed ? feed : "", n, since);
+   * in its headers (such as Host) makes the server render again. q comes last, so a '|' in
+   * it cannot make two requests' keys meet. */
+  char key[BRAID_SERVE_MAX_FEED_NAME_BYTES * 2 + STORE_SEARCH_MAX_QUERY_BYTES + 100];
+  snprintf(key, sizeof key, "%d|%s|%s|%u|%" PRId64 "|%s", (int)fmt, feed ? feed : "",
+           t->stream ? t->stream->name : "", n, since, q ? q : "");
   bool cacheable = s->provider->get_version != NULL;
   int64_t version = cacheable ? current_version(s) : 0;
   struct serve_doc *d = cacheable ? serve_cache_get(&s->cache, key, version) : NULL;
   if (!d) {
+    struct buf title, home;
+    buf_init(&title, 0);
+    buf_init(&home, 0);
+    char alternates[BRAID_SERVE_MAX_FEED_NAME_BYTES + 16];
+    snprintf(alternates, sizeof alternates, "streams/%s.", t->stream ? t->stream->name : "");
+    int r = doc_title(s, t, q, &title);
+    if (r == 0 && t->stream)
+      r = buf_printf(&home, "%sstreams/%s.html", s->base_url, t->stream->name);
     struct serve_doc_request rq = {
         .key = key, .version = version, .fmt = fmt, .feed = feed, .n = n, .since = since,
-        .base_url = s->base_url, .path = path, .title = s->title, .policy = s->policy,
+        .stream = t->stream ? t->stream->name : NULL, .q = q,
+        .base_url = s->base_url, .path = t->path, .title = buf_str(&title),
+        .alternates_path = t->stream ? alternates : NULL,
+        .home_url = t->stream ? buf_str(&home) : NULL,
+        .nav = s->streams.nav, .n_nav = s->streams.n, .policy = s->policy,
         .max_age = s->max_age, .last_modified = cacheable ? s->version_time : 0,
+        .err = why, .errlen = sizeof why,
     };
-    int r = serve_doc_new(s->provider, s->userdata, &rq, &d);
+    why[0] = '\0';
+    if (r == 0)
+      r = serve_doc_new(s->provider, s->userdata, &rq, &d);
+    buf_clear(&title);
+    buf_clear(&home);
     if (r == -ENOENT)
-      return respond_error(s, c, route, MHD_HTTP_NOT_FOUND, "no feed named %s\n", feed ? feed : "");
+      return respond_error(s, c, route, MHD_HTTP_NOT_FOUND, "no %s named %s\n",
+                           t->stream ? "stream" : "feed",
+                           t->stream ? t->stream->name : feed ? feed : "");
+    if (r == -EINVAL)
+      return respond_error(s, c, route, MHD_HTTP_BAD_REQUEST, "bad parameter q: %s\n",
+                           why[0] ? why : "the search was refused");
     if (r < 0) {
       /* Kept like a document, so a failing version costs one attempt, not one per request. */
       char msg[160];
@@ -443,8 +495,10 @@ static enum MHD_Result serve_status(struct server *s, struct MHD_Connection *c) 
   return ret;
 }
 
-/* Which route a path names; for /feeds/NAME.atom, *ret_feed and *ret_feed_len give NAME. */
-static enum route route_for(const char *url, const char **ret_feed, size_t *ret_feed_len) {
+/* Which route a path names; for /feeds/NAME.atom and /streams/NAME.EXT, *ret_feed and
+ * *ret_feed_len give NAME (and *ret_ext EXT). */
+static enum route route_for(const char *url, const char **ret_feed, size_t *ret_feed_len,
+                            const char **ret_ext) {
   static const struct {
     const char *path;
     enum route route;
@@ -463,6 +517,14 @@ static enum route route_for(const char *url, const char **ret_feed, size_t *ret_
     *ret_feed = url + sizeof prefix - 1;
     *ret_feed_len = len - (sizeof prefix - 1) - (sizeof suffix - 1);
     return ROUTE_FEED;
+  }
+  static const char streams[] = "/streams/";
+  const char *dot = strrchr(url, '.');
+  if (strncmp(url, streams, sizeof streams - 1) == 0 && dot && dot > url + sizeof streams - 1) {
+    *ret_feed = url + sizeof streams - 1;
+    *ret_feed_len = (size_t)(dot - *ret_feed);
+    *ret_ext = dot + 1;
+    return ROUTE_STREAM;
   }
   return ROUTE_OTHER;
 }
@@ -515,9 +577,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
   if (*req_cls == &request_marks[REQ_URI_TOO_LONG])
     return respond_error(s, c, ROUTE_OTHER, MHD_HTTP_URI_TOO_LONG,
                          "request URI longer than %d bytes\n", BRAID_SERVE_MAX_URI_BYTES);
-  const char *feed = NULL;
+  const char *feed = NULL, *ext = NULL;
   size_t feed_len = 0;
-  enum route route = route_for(url, &feed, &feed_len);
+  enum route route = route_for(url, &feed, &feed_len, &ext);
   if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 && strcmp(method, MHD_HTTP_METHOD_HEAD) != 0)
     return respond_error(s, c, route, MHD_HTTP_METHOD_NOT_ALLOWED, "method %s not allowed: use GET or HEAD\n",
                          strlen(method) > 32 ? "(long)" : method);
@@ -539,11 +601,17 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     count(s, route, MHD_HTTP_UNAUTHORIZED);
     return respond_unauthorized(s, c);
   }
+  struct doc_target t = {.route = route, .path = url + 1};
   switch (route) {
-  case ROUTE_HTML: return serve_document(s, c, route, RENDER_HTML, NULL, "");
-  case ROUTE_ATOM: return serve_document(s, c, route, RENDER_ATOM, NULL, "feed.atom");
-  case ROUTE_RSS: return serve_document(s, c, route, RENDER_RSS, NULL, "feed.rss");
-  case ROUTE_JSON: return serve_document(s, c, route, RENDER_JSON, NULL, "feed.json");
+  case ROUTE_HTML: t.fmt = RENDER_HTML; return serve_document(s, c, &t);
+  case ROUTE_ATOM: t.fmt = RENDER_ATOM; return serve_document(s, c, &t);
+  case ROUTE_RSS: t.fmt = RENDER_RSS; return serve_document(s, c, &t);
+  case ROUTE_JSON: t.fmt = RENDER_JSON; return serve_document(s, c, &t);
+  case ROUTE_STREAM:
+    t.stream = serve_streams_find(&s->streams, feed, feed_len);
+    if (t.stream && render_format_from_name(ext, &t.fmt) == 0)
+      return serve_document(s, c, &t);
+    break;
   case ROUTE_HEALTHZ: return serve_health(s, c);
   case ROUTE_METRICS: return serve_metrics(s, c);
   case ROUTE_STATUS:
@@ -556,7 +624,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
       memcpy(name, feed, feed_len);
       name[feed_len] = '\0';
       snprintf(path, sizeof path, "feeds/%s.atom", name);
-      return serve_document(s, c, route, RENDER_ATOM, name, path);
+      t = (struct doc_target){.route = route, .fmt = RENDER_ATOM, .feed = name, .path = path};
+      return serve_document(s, c, &t);
     }
     break;
   case ROUTE_OTHER:
@@ -722,6 +791,15 @@ int serve_set_style(struct server *s, const char *title, struct render_policy po
   s->title = t;
   s->policy = policy;
   return 0;
+}
+
+int serve_set_streams(struct server *s, const struct serve_stream *streams, size_t n) {
+  if (!s)
+    return 0;
+  int r = serve_streams_replace(&s->streams, streams, n);
+  if (r == 0)
+    serve_cache_clear(&s->cache); /* cached pages link the old streams */
+  return r;
 }
 
 void serve_set_entries(struct server *s, unsigned entries) {

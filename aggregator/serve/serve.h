@@ -5,10 +5,12 @@
  * every MHD_run. Routes (GET and HEAD; anything else is 405 with Allow):
  *   /                 HTML view          /feed.atom /feed.rss /feed.json   the stream
  *   /feeds/NAME.atom  one source (NAME is [A-Za-z0-9._-]+; unknown NAME is 404)
+ *   /streams/NAME.atom|.rss|.json|.html   a named stream (serve_set_streams; unknown is 404)
  *   /healthz          200 "ok" or 503 with the reason      /metrics   Prometheus text 0.0.4
  *   /status           JSON: the feeds in trouble (provider's get_status)
- * Query: ?n=1..BRAID_SERVE_MAX_ENTRIES (default serve_options.entries), ?since=RFC 3339;
- * bad values get 400 naming the parameter. Feed responses carry a strong ETag (a hash of the
+ * Query: ?n=1..BRAID_SERVE_MAX_ENTRIES (default serve_options.entries), ?since=RFC 3339,
+ * ?q=SEARCH on every stream route (store/search.h's query subset, checked here before the
+ * provider is asked); bad values get 400 naming the parameter and, for q, what is wrong. Feed responses carry a strong ETag (a hash of the
  * body; the gzip variant's differs), Last-Modified, Cache-Control and Vary: Accept-Encoding,
  * answer If-None-Match / If-Modified-Since with 304, and are gzipped when the client accepts
  * it. Rendered documents are cached per (route, feed, n, since, stream version) in a small
@@ -27,6 +29,21 @@
 #include "entry.h"
 #include "render.h"
 
+/* What a filtered document asks for: a named stream, a search, or both. */
+struct serve_query {
+  const char *feed;   /* one feed's name (/feeds/NAME.atom), or NULL */
+  const char *stream; /* a named stream's name (/streams/NAME.*), or NULL */
+  const char *q;      /* ?q=, already checked with store_search_check, or NULL */
+  size_t n;           /* at most this many entries, newest first */
+  int64_t since;      /* UTC seconds; 0 = all */
+};
+
+/* A named stream as the server lists it: its routes and its link on the HTML page. */
+struct serve_stream {
+  const char *name;  /* [A-Za-z0-9._-]+: /streams/NAME.atom */
+  const char *title; /* the documents' title */
+};
+
 /* What the daemon gives the server. Callbacks run on the loop's thread, inside MHD_run. */
 struct serve_provider {
   /* Fills *ret (zeroed by the caller, cleared by the server with stream_list_clear) with
@@ -36,6 +53,12 @@ struct serve_provider {
    * 0, -ENOENT for an unknown feed name, another negative code on failure (500). */
   int (*get_stream)(void *userdata, const char *feed, size_t n, int64_t since,
                     struct stream_list *ret);
+  /* Like get_stream, for a request with a named stream or ?q=: 0; -ENOENT for an unknown
+   * feed or stream; -EINVAL for a search the store refused (over its work bound), with the
+   * reason in err (400); another negative code on failure (500). May be NULL: such requests
+   * are then 404. */
+  int (*get_query)(void *userdata, const struct serve_query *q, struct stream_list *ret,
+                   char *err, size_t errlen);
   /* Appends Prometheus text lines (feeds, polls, entries, errors, last poll time) to out.
    * May be NULL. Negative return: 500. */
   int (*get_metrics)(void *userdata, struct buf *out);
@@ -84,6 +107,12 @@ void serve_set_entries(struct server *s, unsigned entries);
 /* The stream's title (NULL = "braid") and render policy from now on (a reload). 0, or -ENOMEM
  * and the old ones stay. */
 int serve_set_style(struct server *s, const char *title, struct render_policy policy);
+/* Most named streams a server holds. */
+#define SERVE_MAX_STREAMS 64
+/* The named streams from now on (copied; at most SERVE_MAX_STREAMS, names valid as feed
+ * names): their routes answer, the HTML page links them. 0, or -E2BIG/-EINVAL/-ENOMEM and
+ * the old ones stay. */
+int serve_set_streams(struct server *s, const struct serve_stream *streams, size_t n);
 /* The port actually bound (useful after port 0). */
 uint16_t serve_port(const struct server *s);
 /* Stops the daemon, closes every connection and starts closing the uv handles; the memory

@@ -163,10 +163,23 @@ int serve_doc_new(const struct serve_provider *p, void *userdata,
     d->status = MHD_HTTP_OK;
   if (r == 0 && !(d->key = strdup(rq->key)))
     r = -ENOMEM;
-  if (r == 0)
+  if (r == 0 && (rq->stream || rq->q)) {
+    const struct serve_query q = {.feed = rq->feed, .stream = rq->stream, .q = rq->q,
+                                  .n = rq->n, .since = rq->since};
+    char why[256] = "";
+    r = p->get_query ? p->get_query(userdata, &q, &list, why, sizeof why) : -ENOENT;
+    if (r == -EINVAL && rq->err)
+      snprintf(rq->err, rq->errlen, "%s", why);
+  } else if (r == 0) {
     r = p->get_stream(userdata, rq->feed, rq->n, rq->since, &list);
+  }
   if (r == 0)
     r = buf_printf(&self, "%s%s", rq->base_url, rq->path);
+  /* A search's documents name the search, so a reader that follows the self link keeps it. */
+  if (r == 0 && rq->q)
+    r = buf_append_str(&self, "?q=");
+  if (r == 0 && rq->q)
+    r = serve_query_escape(rq->q, &self);
   if (r == 0) {
     /* One feed's document is named after that feed; a feed with no entries yet still has
      * its name. */
@@ -180,6 +193,10 @@ int serve_doc_new(const struct serve_provider *p, void *userdata,
         .base_url = rq->base_url,
         .source = source,
         .policy = rq->policy,
+        .alternates_path = rq->alternates_path,
+        .home_url = rq->home_url,
+        .nav = rq->nav,
+        .n_nav = rq->n_nav,
     };
     d->version = rq->version;
     d->last_modified = rq->last_modified;

@@ -172,6 +172,18 @@ int serve_token_read(const char *path, char **ret, char *err, size_t errlen) {
   return 0;
 }
 
+int serve_query_escape(const char *s, struct buf *out) {
+  static const char hex[] = "0123456789ABCDEF";
+  int r = 0;
+  for (const unsigned char *p = (const unsigned char *)s; r == 0 && *p; p++) {
+    bool keep = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+                (*p >= '0' && *p <= '9') || *p == '-' || *p == '.' || *p == '_' || *p == '~';
+    char esc[3] = {'%', hex[*p >> 4], hex[*p & 15]};
+    r = keep ? buf_append(out, (const char *)p, 1) : buf_append(out, esc, 3);
+  }
+  return r;
+}
+
 bool serve_token_matches(const char *given, const char *token) {
   size_t gl = strlen(given), tl = strlen(token);
   /* Time independent of where the first difference is: no byte-by-byte guessing. */

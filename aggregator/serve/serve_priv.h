@@ -31,9 +31,29 @@ int serve_parse_since(const char *s, int64_t *ret_utc);
 /* NAME of /feeds/NAME.atom: [A-Za-z0-9._-]+, not "." or "..", at most
  * BRAID_SERVE_MAX_FEED_NAME_BYTES bytes. */
 bool serve_feed_name_valid(const char *s, size_t len);
+/* Appends s to out percent-encoded for a query string's value (unreserved bytes kept).
+ * 0 or buf's error. */
+int serve_query_escape(const char *s, struct buf *out);
 /* Whether a client's token equals the configured one, in time that does not depend on
  * where they differ. */
 bool serve_token_matches(const char *given, const char *token);
+
+/* ---- serve_streams.c ------------------------------------------------------------------- */
+
+/* The named streams the server answers for, with what their documents need. */
+struct serve_streams {
+  struct serve_stream *items; /* names and titles, owned */
+  char **pages;               /* "streams/NAME.html" of each, for the page's links */
+  struct render_nav *nav;     /* the HTML page's links, pointing into items and pages */
+  size_t n;
+};
+/* Replaces t's streams with copies of src. 0, or -E2BIG (over SERVE_MAX_STREAMS), -EINVAL
+ * (a bad name) or -ENOMEM, and t is unchanged. */
+int serve_streams_replace(struct serve_streams *t, const struct serve_stream *src, size_t n);
+void serve_streams_clear(struct serve_streams *t);
+/* The stream whose name is the len bytes at name, or NULL. */
+const struct serve_stream *serve_streams_find(const struct serve_streams *t, const char *name,
+                                              size_t len);
 
 /* ---- serve_doc.c ----------------------------------------------------------------------- */
 
@@ -61,19 +81,29 @@ struct serve_doc_request {
   int64_t version;       /* copied into the document */
   enum render_format fmt;
   const char *feed;      /* NULL for the whole stream */
+  const char *stream;    /* a named stream, or NULL */
+  const char *q;         /* ?q=, or NULL */
   unsigned n;
   int64_t since;
   const char *base_url;  /* ends in '/' */
   const char *path;      /* the path below base_url: "feed.atom", "feeds/NAME.atom", "" */
   const char *title;
+  const char *alternates_path; /* render_meta's: "streams/NAME." or NULL */
+  const char *home_url;  /* render_meta's, or NULL */
+  const struct render_nav *nav; /* the HTML page's links to named streams */
+  size_t n_nav;
   struct render_policy policy;
   unsigned max_age;      /* Cache-Control max-age, seconds */
   int64_t last_modified; /* Last-Modified, UTC seconds; 0 = none */
   size_t max_bytes;      /* the document's cap; 0 = BRAID_RENDER_MAX_BYTES (tests lower it) */
+  char *err;             /* where get_query's reason for -EINVAL goes (errlen bytes), or NULL */
+  size_t errlen;
 };
 
-/* Renders a document from the provider's stream. 0 and *ret (free with serve_doc_free),
- * -ENOENT for an unknown feed, other negative codes for failures. */
+/* Renders a document from the provider's stream (get_query when rq names a stream or a
+ * search, else get_stream). 0 and *ret (free with serve_doc_free), -ENOENT for an unknown
+ * feed or stream, -EINVAL for a search the store refused (why in rq->err), other negative codes
+ * for failures. */
 int serve_doc_new(const struct serve_provider *p, void *userdata,
                   const struct serve_doc_request *rq, struct serve_doc **ret);
 /* A document standing for a failed render: status 500 with text as its plain body.

@@ -12,6 +12,8 @@ import socket
 import subprocess
 import sys
 import tempfile
+import time
+import re
 
 BRAID = os.environ.get("BRAID", "braid")
 FIXTURES = os.environ.get("BRAID_FIXTURES", os.path.join(os.path.dirname(__file__), "..", "fixtures"))
@@ -116,3 +118,33 @@ def newsboat_titles(newsboat, feed_url, tmp):
         titles = [t for (t,) in db.execute("SELECT title FROM rss_item")]
         db.close()
     return nb, titles
+class DaemonLog:
+    """The stderr file of a `braid run` a test started: read it whole, or wait for a line."""
+
+    def __init__(self, path):
+        self.path = path
+
+    def text(self):
+        with open(self.path) as f:
+            return f.read()
+
+    def wait(self, pattern, timeout, after=0):
+        """The first match of pattern in the log from offset after, waiting up to timeout s."""
+        end = time.time() + timeout
+        while True:
+            m = re.search(pattern, self.text()[after:])
+            if m or time.time() > end:
+                return m
+            time.sleep(0.05)
+
+
+def stop_daemon(daemon, timeout=10):
+    """SIGTERM a daemon the test started (by its Popen), then SIGKILL after timeout s; the
+    caller checks daemon.returncode."""
+    if daemon.poll() is None:
+        daemon.terminate()
+        try:
+            daemon.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            daemon.kill()
+            daemon.wait()

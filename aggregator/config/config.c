@@ -195,7 +195,9 @@ int config_defaults(const char *path, struct braid_config **ret) {
   return 0;
 }
 
-enum key_kind { K_PATH, K_STRING, K_DURATION, K_SIZE, K_UINT, K_LISTEN, K_BASE_URL, K_LOGLEVEL, K_BOOL };
+enum key_kind {
+  K_PATH, K_STRING, K_DURATION, K_SIZE, K_UINT, K_LISTEN, K_BASE_URL, K_LOGLEVEL, K_BOOL
+};
 
 struct key_spec {
   const char *section;

@@ -15,7 +15,8 @@
 
 void export_base_url(const char *base_url, const char *listen, char *out, size_t size) {
   /* The config check accepted both, so this fails only for an out too small. */
-  if (listen_base_url(base_url, listen && *listen ? listen : BRAID_DEFAULT_LISTEN, 0, out, size) < 0)
+  const char *at = listen && *listen ? listen : BRAID_DEFAULT_LISTEN;
+  if (listen_base_url(base_url, at, 0, out, size) < 0)
     snprintf(out, size, "http://" BRAID_DEFAULT_LISTEN "/");
 }
 
@@ -48,7 +49,8 @@ static int render_list(enum render_format fmt, const struct stream_list *l, cons
   } else {
     snprintf(self, sizeof self, "%s%s", base_url, document_name(fmt));
   }
-  struct render_meta meta = {.title = style && style->title ? style->title : BRAID_DEFAULT_STREAM_TITLE,
+  const char *title = style && style->title ? style->title : BRAID_DEFAULT_STREAM_TITLE;
+  struct render_meta meta = {.title = title,
                              .self_url = self, .base_url = base_url,
                              .alternates_path = st ? alternates : NULL,
                              .home_url = st ? home : NULL};

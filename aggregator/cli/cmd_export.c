@@ -16,46 +16,55 @@ static void usage(FILE *out) {
                "to stdout as an Atom (default), RSS 2.0, JSON Feed 1.1 or HTML document.\n");
 }
 
-int cmd_export(int argc, char **argv) {
+/* Reads export's options: 0, 1 after --help (exit 0), or -1 after a message (exit 2). */
+static int read_options(int argc, char **argv, const char **format, long *n,
+                        const char **config_path) {
   static const struct option options[] = {{"format", required_argument, NULL, 'f'},
                                           {"config", required_argument, NULL, 'c'},
                                           {"help", no_argument, NULL, 'h'},
                                           {NULL, 0, NULL, 0}};
-  const char *config_path = NULL, *format = "atom";
-  long n = 0;
   int c;
   optind = 1;
   while ((c = getopt_long(argc, argv, "f:n:c:h", options, NULL)) != -1) {
     switch (c) {
     case 'f':
-      format = optarg;
+      *format = optarg;
       break;
     case 'n': {
       char *end;
       errno = 0;
-      n = strtol(optarg, &end, 10);
-      if (errno || *end || n < 1 || n > BRAID_EXPORT_MAX_ENTRIES) {
+      *n = strtol(optarg, &end, 10);
+      if (errno || *end || *n < 1 || *n > BRAID_EXPORT_MAX_ENTRIES) {
         fprintf(stderr, "braid export: -n: expected a number from 1 to %d, got '%s'\n",
                 BRAID_EXPORT_MAX_ENTRIES, optarg);
-        return 2;
+        return -1;
       }
       break;
     }
     case 'c':
-      config_path = optarg;
+      *config_path = optarg;
       break;
     case 'h':
       usage(stdout);
-      return 0;
+      return 1;
     default:
       usage(stderr);
-      return 2;
+      return -1;
     }
   }
   if (optind < argc) {
     fprintf(stderr, "braid export: unexpected argument '%s'\n", argv[optind]);
-    return 2;
+    return -1;
   }
+  return 0;
+}
+
+int cmd_export(int argc, char **argv) {
+  const char *config_path = NULL, *format = "atom";
+  long n = 0;
+  int opt = read_options(argc, argv, &format, &n, &config_path);
+  if (opt != 0)
+    return opt > 0 ? 0 : 2;
   enum render_format fmt;
   if (render_format_from_name(format, &fmt) < 0) {
     fprintf(stderr, "braid export: --format: expected atom, rss, json or html, got '%s'\n",

@@ -662,6 +662,60 @@ static int fail(struct server *s, int r, char *err, size_t errlen, const char *w
   return r;
 }
 
+/* A server's settings from opts, nothing started yet; NULL without memory. */
+static struct server *server_alloc(uv_loop_t *loop, const struct serve_options *opts,
+                                   const struct serve_provider *provider, void *userdata) {
+  struct server *s = calloc(1, sizeof *s);
+  if (!s)
+    return NULL;
+  s->loop = loop;
+  s->provider = provider;
+  s->userdata = userdata;
+  s->entries = opts->entries ? opts->entries : BRAID_DEFAULT_STREAM_ENTRIES;
+  if (s->entries > BRAID_SERVE_MAX_ENTRIES)
+    s->entries = BRAID_SERVE_MAX_ENTRIES;
+  s->max_age = opts->max_age ? opts->max_age : BRAID_DEFAULT_HTTP_MAX_AGE_S;
+  s->title = strdup(opts->title ? opts->title : BRAID_DEFAULT_STREAM_TITLE);
+  s->policy = opts->policy;
+  s->base_url = opts->base_url ? strdup(opts->base_url) : NULL;
+  s->token = opts->token ? strdup(opts->token) : NULL;
+  if (!s->title || (opts->base_url && !s->base_url) || (opts->token && !s->token)) {
+    free(s->title);
+    free(s->base_url);
+    free(s->token);
+    free(s);
+    return NULL;
+  }
+  return s;
+}
+
+/* libmicrohttpd listening on addr, polled through its epoll descriptor; NULL with errno. */
+static struct MHD_Daemon *start_mhd(struct server *s, const struct sockaddr_storage *addr) {
+  /* Headroom below the descriptor limit: a full server refuses connections, it does not
+   * starve the store and the poller of descriptors. */
+  unsigned max_conns = BRAID_SERVE_MAX_CONNECTIONS;
+  struct rlimit rl;
+  if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+      rl.rlim_cur < (rlim_t)max_conns + 2 * FD_HEADROOM)
+    max_conns = rl.rlim_cur > 2 * FD_HEADROOM ? (unsigned)(rl.rlim_cur - FD_HEADROOM)
+                                              : FD_HEADROOM / 2;
+  unsigned flags =
+      MHD_USE_EPOLL | MHD_USE_ERROR_LOG | (addr->ss_family == AF_INET6 ? MHD_USE_IPv6 : 0);
+  errno = 0;
+  return MHD_start_daemon(
+      flags, ntohs(((const struct sockaddr_in *)addr)->sin_port), NULL, NULL, on_request, s,
+      MHD_OPTION_SOCK_ADDR, (const struct sockaddr *)addr,
+      MHD_OPTION_CONNECTION_LIMIT, max_conns,
+      MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)BRAID_SERVE_MAX_CONNECTIONS_PER_IP,
+      MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)BRAID_SERVE_CONNECTION_TIMEOUT_SECONDS,
+      MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)BRAID_SERVE_CONNECTION_MEMORY_BYTES,
+      MHD_OPTION_URI_LOG_CALLBACK, on_uri, s,
+      MHD_OPTION_NOTIFY_CONNECTION, on_connection, s,
+      MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+      MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, s,
+      MHD_OPTION_END);
+}
+
 int serve_new(uv_loop_t *loop, const struct serve_options *opts,
               const struct serve_provider *provider, void *userdata, struct server **ret,
               char *err, size_t errlen) {
@@ -680,48 +734,10 @@ int serve_new(uv_loop_t *loop, const struct serve_options *opts,
              listen);
     return -EINVAL;
   }
-  struct server *s = calloc(1, sizeof *s);
+  struct server *s = server_alloc(loop, opts, provider, userdata);
   if (!s)
     return fail(NULL, -ENOMEM, err, errlen, "out of memory");
-  s->loop = loop;
-  s->provider = provider;
-  s->userdata = userdata;
-  s->entries = opts->entries ? opts->entries : BRAID_DEFAULT_STREAM_ENTRIES;
-  if (s->entries > BRAID_SERVE_MAX_ENTRIES)
-    s->entries = BRAID_SERVE_MAX_ENTRIES;
-  s->max_age = opts->max_age ? opts->max_age : BRAID_DEFAULT_HTTP_MAX_AGE_S;
-  s->title = strdup(opts->title ? opts->title : BRAID_DEFAULT_STREAM_TITLE);
-  s->policy = opts->policy;
-  s->base_url = opts->base_url ? strdup(opts->base_url) : NULL;
-  s->token = opts->token ? strdup(opts->token) : NULL;
-  if (!s->title || (opts->base_url && !s->base_url) || (opts->token && !s->token)) {
-    free(s->title);
-    free(s->base_url);
-    free(s->token);
-    free(s);
-    return fail(NULL, -ENOMEM, err, errlen, "out of memory");
-  }
-  /* Headroom below the descriptor limit: a full server refuses connections, it does not
-   * starve the store and the poller of descriptors. */
-  unsigned max_conns = BRAID_SERVE_MAX_CONNECTIONS;
-  struct rlimit rl;
-  if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
-      rl.rlim_cur < (rlim_t)max_conns + 2 * FD_HEADROOM)
-    max_conns = rl.rlim_cur > 2 * FD_HEADROOM ? (unsigned)(rl.rlim_cur - FD_HEADROOM) : FD_HEADROOM / 2;
-  unsigned flags = MHD_USE_EPOLL | MHD_USE_ERROR_LOG | (addr.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0);
-  errno = 0;
-  s->mhd = MHD_start_daemon(
-      flags, ntohs(((struct sockaddr_in *)&addr)->sin_port), NULL, NULL, on_request, s,
-      MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
-      MHD_OPTION_CONNECTION_LIMIT, max_conns,
-      MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)BRAID_SERVE_MAX_CONNECTIONS_PER_IP,
-      MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)BRAID_SERVE_CONNECTION_TIMEOUT_SECONDS,
-      MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)BRAID_SERVE_CONNECTION_MEMORY_BYTES,
-      MHD_OPTION_URI_LOG_CALLBACK, on_uri, s,
-      MHD_OPTION_NOTIFY_CONNECTION, on_connection, s,
-      MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
-      MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, s,
-      MHD_OPTION_END);
+  s->mhd = start_mhd(s, &addr);
   int r = 0;
   if (!s->mhd) {
     r = errno ? -errno : -EIO;

@@ -148,6 +148,32 @@ static const struct stream_source *find_source(const struct stream_list *l, cons
   return NULL;
 }
 
+/* The entries rq asks for: a named stream's or a search's through get_query (a refused
+ * query's reason into rq->err), else the stream or one feed's. */
+static int read_list(const struct serve_provider *p, void *userdata,
+                     const struct serve_doc_request *rq, struct stream_list *list) {
+  if (!rq->stream && !rq->q)
+    return p->get_stream(userdata, rq->feed, rq->n, rq->since, list);
+  const struct serve_query q = {.feed = rq->feed, .stream = rq->stream, .q = rq->q,
+                                .n = rq->n, .since = rq->since};
+  char why[256] = "";
+  int r = p->get_query ? p->get_query(userdata, &q, list, why, sizeof why) : -ENOENT;
+  if (r == -EINVAL && rq->err)
+    snprintf(rq->err, rq->errlen, "%s", why);
+  return r;
+}
+
+/* The document's own URL. A search's documents name the search, so a reader that follows the
+ * self link keeps it. */
+static int self_url(const struct serve_doc_request *rq, struct buf *self) {
+  int r = buf_printf(self, "%s%s", rq->base_url, rq->path);
+  if (r == 0 && rq->q)
+    r = buf_append_str(self, "?q=");
+  if (r == 0 && rq->q)
+    r = serve_query_escape(rq->q, self);
+  return r;
+}
+
 int serve_doc_new(const struct serve_provider *p, void *userdata,
                   const struct serve_doc_request *rq, struct serve_doc **ret) {
   struct stream_list list = {0};
@@ -163,23 +189,10 @@ int serve_doc_new(const struct serve_provider *p, void *userdata,
     d->status = MHD_HTTP_OK;
   if (r == 0 && !(d->key = strdup(rq->key)))
     r = -ENOMEM;
-  if (r == 0 && (rq->stream || rq->q)) {
-    const struct serve_query q = {.feed = rq->feed, .stream = rq->stream, .q = rq->q,
-                                  .n = rq->n, .since = rq->since};
-    char why[256] = "";
-    r = p->get_query ? p->get_query(userdata, &q, &list, why, sizeof why) : -ENOENT;
-    if (r == -EINVAL && rq->err)
-      snprintf(rq->err, rq->errlen, "%s", why);
-  } else if (r == 0) {
-    r = p->get_stream(userdata, rq->feed, rq->n, rq->since, &list);
-  }
   if (r == 0)
-    r = buf_printf(&self, "%s%s", rq->base_url, rq->path);
-  /* A search's documents name the search, so a reader that follows the self link keeps it. */
-  if (r == 0 && rq->q)
-    r = buf_append_str(&self, "?q=");
-  if (r == 0 && rq->q)
-    r = serve_query_escape(rq->q, &self);
+    r = read_list(p, userdata, rq, &list);
+  if (r == 0)
+    r = self_url(rq, &self);
   if (r == 0) {
     /* One feed's document is named after that feed; a feed with no entries yet still has
      * its name. */

@@ -90,7 +90,7 @@ try:
         "charset": f"{base}/charset",
         "reset": f"{base}/reset",
         "slow": f"{base}/slowheaders?delay=8",
-        "trickle": f"{base}/drip?bytes=2000&interval=0.01",
+        "trickle": f"{base}/drip?bytes=4000&interval=0.004",  # 250 B/s: 5x the low-speed limit, under load too
     }
     d, conf, _ = write_config("once", feeds)
     r = run_braid("poll", "--once", "--config", conf, timeout=60)

@@ -151,6 +151,7 @@ static void begin_stop(struct daemon *d, const char *why);
 static void on_tick(uv_timer_t *t);
 static void on_poll_done(struct daemon *d, struct feed_rt *f, const struct poll_report *r);
 static void on_export_timer(uv_timer_t *t);
+static void on_prune_next(uv_timer_t *t);
 
 static void schedule_wakeup(struct daemon *d) {
   if (d->stopping)
@@ -267,24 +268,40 @@ static void on_poll_done(struct daemon *d, struct feed_rt *f, const struct poll_
 
 /* ---- upkeep: retention and the static export ----------------------------------------------- */
 
-static void prune(struct daemon *d) {
+/* One batch of the pruning round; the next batch waits for the loop's next turn, so a round
+ * of tens of thousands of entries (a lowered per_feed, FTS5 deletes) never holds the loop for
+ * more than one batch. */
+static void prune_step(struct daemon *d) {
   poll_group_commit(d); /* pruning's small batches are not held by the polls' group */
-  int64_t older_than = daemon_now() - d->cfg->stream_retention_s;
-  size_t total = 0, deleted;
-  int rc;
-  do {
-    rc = store_prune(d->store, older_than, d->cfg->stream_per_feed, PRUNE_BATCH, &deleted);
-    total += rc == 0 ? deleted : 0;
-  } while (rc == 0 && deleted == PRUNE_BATCH);
+  size_t deleted = 0;
+  int rc = store_prune(d->store, d->prune_older_than, d->cfg->stream_per_feed, PRUNE_BATCH,
+                       &deleted);
+  if (rc == 0)
+    d->prune_deleted += deleted;
+  if (rc == 0 && deleted == PRUNE_BATCH && !d->stopping) {
+    uv_timer_start(&d->prune_next, on_prune_next, 0, 0);
+    return;
+  }
   if (rc < 0) {
     char why[512];
     log_event(d->log, LOG_LEVEL_ERR, "prune", "error=%s",
               log_value(why, sizeof why, store_errmsg(d->store)));
-  } else if (total > 0) {
-    log_event(d->log, LOG_LEVEL_INFO, "prune", "deleted_entries=%zu", total);
+  }
+  if (d->prune_deleted > 0) {
+    log_event(d->log, LOG_LEVEL_INFO, "prune", "deleted_entries=%zu", d->prune_deleted);
     d->stream_version++;
     d->export_pending = true;
   }
+}
+
+static void on_prune_next(uv_timer_t *t) { prune_step(t->data); }
+
+static void prune(struct daemon *d) {
+  if (uv_is_active((uv_handle_t *)&d->prune_next))
+    return; /* a round is still going */
+  d->prune_older_than = daemon_now() - d->cfg->stream_retention_s;
+  d->prune_deleted = 0;
+  prune_step(d);
 }
 
 static void on_upkeep(uv_timer_t *t) { prune(t->data); }
@@ -587,7 +604,8 @@ static void on_stop_timer(uv_timer_t *t) {
   d->server = NULL;
   write_output_dir(d);
   uv_handle_t *handles[] = {(uv_handle_t *)&d->tick,        (uv_handle_t *)&d->watchdog,
-                            (uv_handle_t *)&d->upkeep,      (uv_handle_t *)&d->export_timer,
+                            (uv_handle_t *)&d->upkeep,      (uv_handle_t *)&d->prune_next,
+                            (uv_handle_t *)&d->export_timer,
                             (uv_handle_t *)&d->round_timer, (uv_handle_t *)&d->feeds_debounce,
                             (uv_handle_t *)&d->feeds_watch, (uv_handle_t *)&d->group_timer,
                             (uv_handle_t *)&d->stop_timer,  (uv_handle_t *)&d->done_idle,
@@ -641,7 +659,7 @@ static int start_loop(struct daemon *d) {
   d->loop.data = d;
   uv_timer_t *timers[] = {&d->tick,        &d->watchdog,       &d->upkeep,
                           &d->export_timer, &d->stop_timer,     &d->round_timer,
-                          &d->feeds_debounce, &d->group_timer};
+                          &d->feeds_debounce, &d->group_timer, &d->prune_next};
   for (size_t i = 0; i < sizeof timers / sizeof timers[0]; i++) {
     uv_timer_init(&d->loop, timers[i]);
     timers[i]->data = d;

@@ -66,6 +66,9 @@ struct daemon {
   uv_timer_t tick;             /* wakes the scheduler at the next due time */
   uv_timer_t watchdog;         /* systemd watchdog pings */
   uv_timer_t upkeep;           /* retention pruning */
+  uv_timer_t prune_next;       /* the next batch of a pruning round, after the loop's I/O */
+  int64_t prune_older_than;    /* the round's retention horizon, UTC seconds */
+  size_t prune_deleted;        /* entries the round has deleted so far */
   uv_timer_t round_timer;      /* the `round` summary line, once a minute */
   uv_timer_t export_timer;     /* writes the [output] dir a moment after new entries */
   uv_timer_t group_timer;      /* commits the open group of polls (poll.c) within its bound */

@@ -169,6 +169,11 @@ void daemon_streams_warn_missing(struct daemon *d);
 #define DAEMON_METRICS_MAX_FEEDS 500
 int daemon_feed_metrics(struct daemon *d, struct buf *out);
 
+/* daemon.c: the running feed named name, or NULL. */
+struct feed_rt *daemon_find_feed(struct daemon *d, const char *name);
+/* provider.c: the server's callbacks; their userdata is the daemon. */
+extern const struct serve_provider daemon_serve_provider;
+
 /* Current time in UTC seconds. */
 int64_t daemon_now(void);
 

@@ -33,21 +33,6 @@
  * the connection limit stays this far below RLIMIT_NOFILE, so accept never runs out. */
 #define FD_HEADROOM 128
 
-/* What a request asked for; indexes the request counters. */
-enum route {
-  ROUTE_HTML,
-  ROUTE_ATOM,
-  ROUTE_RSS,
-  ROUTE_JSON,
-  ROUTE_FEED,
-  ROUTE_STREAM,
-  ROUTE_HEALTHZ,
-  ROUTE_METRICS,
-  ROUTE_STATUS,
-  ROUTE_OTHER,
-  ROUTE_COUNT
-};
-
 static const char *const route_labels[ROUTE_COUNT] = {
     "/", "/feed.atom", "/feed.rss", "/feed.json", "/feeds/NAME.atom", "/streams/NAME", "/healthz", "/metrics",
     "/status", "other"};
@@ -495,80 +480,6 @@ static enum MHD_Result serve_status(struct server *s, struct MHD_Connection *c) 
   return ret;
 }
 
-/* Which route a path names; for /feeds/NAME.atom and /streams/NAME.EXT, *ret_feed and
- * *ret_feed_len give NAME (and *ret_ext EXT). */
-static enum route route_for(const char *url, const char **ret_feed, size_t *ret_feed_len,
-                            const char **ret_ext) {
-  static const struct {
-    const char *path;
-    enum route route;
-  } fixed[] = {
-      {"/", ROUTE_HTML},           {"/feed.atom", ROUTE_ATOM}, {"/feed.rss", ROUTE_RSS},
-      {"/feed.json", ROUTE_JSON},  {"/healthz", ROUTE_HEALTHZ}, {"/metrics", ROUTE_METRICS},
-      {"/status", ROUTE_STATUS},
-  };
-  for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++)
-    if (strcmp(url, fixed[i].path) == 0)
-      return fixed[i].route;
-  static const char prefix[] = "/feeds/", suffix[] = ".atom";
-  size_t len = strlen(url);
-  if (len > sizeof prefix - 1 + sizeof suffix - 1 && strncmp(url, prefix, sizeof prefix - 1) == 0 &&
-      strcmp(url + len - (sizeof suffix - 1), suffix) == 0) {
-    *ret_feed = url + sizeof prefix - 1;
-    *ret_feed_len = len - (sizeof prefix - 1) - (sizeof suffix - 1);
-    return ROUTE_FEED;
-  }
-  static const char streams[] = "/streams/";
-  const char *dot = strrchr(url, '.');
-  if (strncmp(url, streams, sizeof streams - 1) == 0 && dot && dot > url + sizeof streams - 1) {
-    *ret_feed = url + sizeof streams - 1;
-    *ret_feed_len = (size_t)(dot - *ret_feed);
-    *ret_ext = dot + 1;
-    return ROUTE_STREAM;
-  }
-  return ROUTE_OTHER;
-}
-
-/* The request headers that make a GET ambiguous or give it a body. */
-struct framing {
-  unsigned hosts, lengths, encodings;
-  bool nonzero_length; /* a Content-Length other than 0 */
-};
-
-static enum MHD_Result count_framing(void *cls, enum MHD_ValueKind kind, const char *key,
-                                     const char *value) {
-  struct framing *f = cls;
-  (void)kind;
-  if (strcasecmp(key, MHD_HTTP_HEADER_HOST) == 0)
-    f->hosts++;
-  else if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0) {
-    f->lengths++;
-    f->nonzero_length |= !value || strspn(value, "0") != strlen(value) || !*value;
-  } else if (strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING) == 0)
-    f->encodings++;
-  return MHD_YES;
-}
-
-/* Why a GET or HEAD request must be refused with 400 (RFC 9112 3.2, 6.3: a body, two
- * lengths, a length beside a transfer coding, no Host in HTTP/1.1, two Hosts), or NULL.
- * Two servers in a row could read such a request differently (request smuggling), and a
- * feed server has no use for a body. */
-static const char *ambiguity(struct MHD_Connection *c, const char *version) {
-  struct framing f = {0};
-  MHD_get_connection_values(c, MHD_HEADER_KIND, count_framing, &f);
-  if (f.hosts > 1)
-    return "more than one Host header";
-  if (f.hosts == 0 && strcmp(version, MHD_HTTP_VERSION_1_0) != 0)
-    return "no Host header";
-  if (f.lengths && f.encodings)
-    return "both Content-Length and Transfer-Encoding";
-  if (f.lengths > 1)
-    return "more than one Content-Length header";
-  if (f.encodings || f.nonzero_length)
-    return "a body: GET and HEAD take none";
-  return NULL;
-}
-
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
                                   const char *method, const char *version, const char *upload_data,
                                   size_t *upload_data_size, void **req_cls) {
@@ -579,7 +490,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
                          "request URI longer than %d bytes\n", BRAID_SERVE_MAX_URI_BYTES);
   const char *feed = NULL, *ext = NULL;
   size_t feed_len = 0;
-  enum route route = route_for(url, &feed, &feed_len, &ext);
+  enum route route = serve_route_for(url, &feed, &feed_len, &ext);
   if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 && strcmp(method, MHD_HTTP_METHOD_HEAD) != 0)
     return respond_error(s, c, route, MHD_HTTP_METHOD_NOT_ALLOWED, "method %s not allowed: use GET or HEAD\n",
                          strlen(method) > 32 ? "(long)" : method);
@@ -587,7 +498,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     struct conn *k = conn_of(c);
     if (k)
       k->waiting_since = 0; /* the headers are in: the deadline is met */
-    const char *why = ambiguity(c, version);
+    const char *why = serve_ambiguity(c, version);
     if (why)
       return respond_error(s, c, route, MHD_HTTP_BAD_REQUEST, "bad request: %s\n", why);
     *req_cls = (void *)(uintptr_t)&request_marks[REQ_READ];

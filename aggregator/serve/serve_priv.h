@@ -126,4 +126,28 @@ struct serve_doc *serve_cache_get(struct serve_cache *c, const char *key, int64_
 void serve_cache_put(struct serve_cache *c, struct serve_doc *d);
 void serve_cache_clear(struct serve_cache *c);
 
+/* What a request asked for; indexes the request counters. */
+enum route {
+  ROUTE_HTML,
+  ROUTE_ATOM,
+  ROUTE_RSS,
+  ROUTE_JSON,
+  ROUTE_FEED,
+  ROUTE_STREAM,
+  ROUTE_HEALTHZ,
+  ROUTE_METRICS,
+  ROUTE_STATUS,
+  ROUTE_OTHER,
+  ROUTE_COUNT
+};
+
+/* Which route a path names; for /feeds/NAME.atom and /streams/NAME.EXT, *ret_feed and
+ * *ret_feed_len give NAME (and *ret_ext EXT). */
+enum route serve_route_for(const char *url, const char **ret_feed, size_t *ret_feed_len,
+                           const char **ret_ext);
+struct MHD_Connection;
+/* Why a GET or HEAD request must be refused with 400 (RFC 9112 3.2, 6.3: a body, two
+ * lengths, a length beside a transfer coding, no Host in HTTP/1.1, two Hosts), or NULL. */
+const char *serve_ambiguity(struct MHD_Connection *c, const char *version);
+
 #endif

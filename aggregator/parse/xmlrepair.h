@@ -10,14 +10,15 @@
  * so one broken tag cannot turn the rest of the document into an attribute value.
  *
  * With cdata_text set (the feed parser sets it), element text is also rewritten for speed,
- * not repair: a run of text holding the five predefined entities (&lt; &gt; &amp; &quot;
- * &apos;) goes on as one CDATA section with them decoded ("&lt;p&gt;" -> "<![CDATA[<p>]]>"),
- * the same characters to a SAX reader, which libxml2 reads in one piece instead of one
+ * not repair: the five predefined entities (&lt; &gt; &amp; &quot; &apos;) and the short
+ * runs of text between them go on as CDATA sections, decoded ("&lt;p&gt;" ->
+ * "<![CDATA[<p>]]>"): the same characters to a SAX reader, which libxml2 reads without one
  * callback and one name lookup per entity (escaped HTML has one every few bytes). Left to
  * libxml2: text outside the root element, all text after markup too broken to be sure what
- * libxml2 reads as text, other references (&#233; &nbsp;), and the text after a section's
- * last reference. A section is closed before any ']' (no "]]>" can appear in it), any CR
- * (libxml2 does not normalise line ends inside CDATA) and at the end of each push.
+ * libxml2 reads as text, other references (&#233; &nbsp;), and longer runs of text (after a
+ * section's last reference, or longer than REWRITE_TEXT_RUN_MAX). A section is closed
+ * before any ']' (no "]]>" can appear in it), any CR (libxml2 does not normalise line ends
+ * inside CDATA) and at the end of each push.
  */
 #ifndef BRAID_XMLREPAIR_H
 #define BRAID_XMLREPAIR_H

@@ -103,7 +103,8 @@ static const unsigned char *next_markup(const unsigned char *p, const unsigned c
 #else
   while (e - p >= 8) {
     uint64_t w = swar_load(p);
-    if (swar_has(w, '&') || swar_has(w, '<') || (section && (swar_has(w, ']') || swar_has(w, '\r'))))
+    if (swar_has(w, '&') || swar_has(w, '<') ||
+        (section && (swar_has(w, ']') || swar_has(w, '\r'))))
       break;
     p += 8;
   }
@@ -245,22 +246,20 @@ static int step_open(struct xml_repair *x, struct cursor *c) {
     c->run = ++c->i;
     return r;
   }
-  if (n - i >= 4 && memcmp(s + i, "<!--", 4) == 0)
+  if (n - i >= 4 && memcmp(s + i, "<!--", 4) == 0) {
     open_section(x, c, ST_COMMENT, 4);
-  else if (n - i >= 9 && memcmp(s + i, "<![CDATA[", 9) == 0)
+  } else if (n - i >= 9 && memcmp(s + i, "<![CDATA[", 9) == 0) {
     open_section(x, c, ST_CDATA, 9);
-  else if (s[i + 1] == '?')
+  } else if (s[i + 1] == '?') {
     open_section(x, c, ST_PI, 2);
-  else if (s[i + 1] == '!') {
+  } else if (s[i + 1] == '!') {
     open_section(x, c, ST_DECL, 2);
     x->lost |= x->depth > 0; /* no DOCTYPE in content: libxml2 recovers its own way */
-  }
-  else if (name_start(s[i + 1]) || s[i + 1] == '/') {
+  } else if (name_start(s[i + 1]) || s[i + 1] == '/') {
     open_section(x, c, ST_TAG, 2);
     x->end_tag = s[i + 1] == '/';
     x->slash = false;
-  }
-  else {
+  } else {
     r = fix(x, c, "&lt;");
     c->run = ++c->i;
     return r;

@@ -234,6 +234,28 @@ try:
     st, _, body = get("/feed.json?q=" + q("title:homs"))
     s.check("FTS5 syntax outside the subset is only words (no column filter, no 500)",
             st == 200 and json.loads(body)["items"] == [], (st, body))
+    # The HTML pages carry a search box that submits ?q= to themselves; the CSP lets it.
+    st, hdrs, body = get("/")
+    page = body.decode()
+    s.check("the main page has a search box submitting to itself",
+            f'<form class="search" role="search" method="get" action="{web}/">' in page
+            and '<input type="search" name="q"' in page, page[:2000])
+    csp = hdrs.get("Content-Security-Policy", "")
+    s.check("the served page's CSP admits a form to its own server only",
+            "form-action 'self'" in csp and f"form-action 'self'" in page, csp)
+    st, _, body = get("/streams/syria.html?q=" + q('geneva "x<y"'))
+    page = body.decode()
+    s.check("a named stream's search page keeps its box, the search shown escaped",
+            f'action="{web}/streams/syria.html"' in page
+            and 'value="geneva &quot;x&lt;y&quot;"' in page and '"x<y"' not in page, page[:2500])
+    st, _, body = get("/?q=geneva")
+    page = body.decode()
+    s.check("a search page says what it answers, links the whole stream, and its feed links "
+            "carry the search",
+            "Entries matching \u201cgeneva\u201d" in page
+            and f'<a href="{web}/">the whole stream</a>' in page
+            and f'href="{web}/feed.atom?q=geneva"' in page
+            and "Talks on Aleppo resume" in page and "Marathon record" not in page, page[:2500])
     st, _, body = get("/feed.atom?q=homs")
     s.check("a search's self link keeps the search",
             f'href="{web}/feed.atom?q=homs"'.encode() in body, body[:800])

@@ -289,6 +289,37 @@ try:
             s.check("the exported index links the named streams",
                     "streams/syria.html" in f.read())
 
+    # ---- braid export: a named stream, a search, both ----
+    def export_titles(*args):
+        r = run_braid("export", "--config", conf, "--format", "json", *args)
+        if r.returncode != 0:
+            return r.returncode, r.stderr.decode()
+        return sorted(i["title"] for i in json.loads(r.stdout)["items"])
+    s.check("braid export --stream writes the named stream",
+            export_titles("--stream", "syria") == syria, export_titles("--stream", "syria"))
+    s.check("braid export --stream of a category stream resolves feeds.d",
+            export_titles("--stream", "news") == sorted(
+                ["Shelling reported in Homs", "Talks on Aleppo resume", "Markets steady",
+                 "Council approves budget", "Aleppo soap maker opens shop"]),
+            export_titles("--stream", "news"))
+    s.check("braid export --query searches the whole stream",
+            export_titles("--query", "marathon OR derby") ==
+            ["Derby ends in a draw", "Marathon record"], export_titles("--query", "marathon OR derby"))
+    s.check("braid export --stream --query narrows the stream",
+            export_titles("--stream", "syria", "--query", "geneva") == ["Talks on Aleppo resume"],
+            export_titles("--stream", "syria", "--query", "geneva"))
+    r = run_braid("export", "--config", conf, "--stream", "syria")
+    s.check("an exported named stream names itself and links its own documents",
+            r.returncode == 0 and b"<title>Syria desk</title>" in r.stdout
+            and f"{web}/streams/syria.atom".encode() in r.stdout, r.stdout[:600])
+    r = run_braid("export", "--config", conf, "--stream", "nosuch")
+    s.check("an unknown stream is exit 2 naming the config file",
+            r.returncode == 2 and b'has no [stream "nosuch"]' in r.stderr
+            and conf.encode() in r.stderr, r.stderr)
+    r = run_braid("export", "--config", conf, "--query", "homs OR")
+    s.check("a bad search is exit 2 saying why",
+            r.returncode == 2 and b"--query: " in r.stderr and b"operator" in r.stderr, r.stderr)
+
     # ---- reload adds a stream, live ----
     at = len(log())
     write_conf(STREAMS + '[stream "sport2"]\ntitle = Sport desk\nquery = derby OR marathon\n')

@@ -45,6 +45,10 @@ static const char *const stmt_sql[STMT__COUNT] = {
     [STMT_FEED_NAME] = "SELECT name FROM feeds WHERE id = ?1",
     [STMT_BEGIN] = "BEGIN IMMEDIATE",
     [STMT_COMMIT] = "COMMIT",
+    [STMT_FTS_PENDING] = "SELECT 1 FROM entries_fts_pending LIMIT 1",
+    [STMT_FTS_FLUSH] = "INSERT INTO entries_fts (rowid, title, text) SELECT e.seq, e.title, e.text"
+                       " FROM entries_fts_pending p JOIN entries e ON e.seq = p.seq",
+    [STMT_FTS_CLEAR] = "DELETE FROM entries_fts_pending",
     [STMT_ITEM_FIND] = "SELECT id, content_hash, is_liveblog, first_seen FROM items"
                        " WHERE feed_id = ?1 AND ident = ?2",
     [STMT_ITEM_INSERT] = "INSERT INTO items (feed_id, ident, guid, link, norm_link, title, author,"
@@ -590,6 +594,25 @@ int store_begin(struct store *s) {
   return 0;
 }
 
+/* Indexes the entries added in the open transaction for search, in one statement (schema.c,
+ * version 7: FTS5 writes a segment per statement). An SQLite code. */
+static int fts_flush(struct store *s) {
+  sqlite3_stmt *st = store_stmt(s, STMT_FTS_PENDING);
+  if (!st)
+    return SQLITE_ERROR;
+  int rc = sqlite3_step(st);
+  sqlite3_reset(st);
+  if (rc != SQLITE_ROW)
+    return rc == SQLITE_DONE ? SQLITE_OK : rc;
+  st = store_stmt(s, STMT_FTS_FLUSH);
+  rc = st ? store_step_done(st) : SQLITE_ERROR;
+  if (rc == SQLITE_DONE) {
+    st = store_stmt(s, STMT_FTS_CLEAR);
+    rc = st ? store_step_done(st) : SQLITE_ERROR;
+  }
+  return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
 int store_commit(struct store *s) {
   if (!s->in_tx)
     return store_failf(s, -EINVAL, "store_commit outside a transaction");
@@ -598,10 +621,12 @@ int store_commit(struct store *s) {
   if (savepoint) {
     rc = sqlite3_exec(s->db, "RELEASE poll", NULL, NULL, NULL);
   } else {
-    sqlite3_stmt *st = store_stmt(s, STMT_COMMIT);
-    if (!st)
+    rc = fts_flush(s);
+    sqlite3_stmt *st = rc == SQLITE_OK ? store_stmt(s, STMT_COMMIT) : NULL;
+    if (rc == SQLITE_OK && !st)
       return -EIO;
-    rc = store_step_done(st);
+    if (rc == SQLITE_OK)
+      rc = store_step_done(st);
     rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
   }
   if (rc != SQLITE_OK) {
@@ -666,12 +691,18 @@ int store_group_commit(struct store *s) {
     return store_failf(s, -EIO, "a failed write rolled back the polls saved since the last "
                        "commit; they are fetched again");
   }
+  int rc = fts_flush(s);
+  if (rc != SQLITE_OK) {
+    int e = store_fail(s, rc, "indexing the new entries for search");
+    store_rollback(s);
+    return e;
+  }
   sqlite3_stmt *st = store_stmt(s, STMT_COMMIT);
   if (!st) {
     store_rollback(s);
     return -EIO;
   }
-  int rc = store_step_done(st);
+  rc = store_step_done(st);
   if (rc != SQLITE_DONE) {
     int e = store_fail(s, rc, "committing");
     store_rollback(s);

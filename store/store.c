@@ -9,11 +9,12 @@
  * undone poll is simply fetched and stored again at the next poll.
  *
  * The WAL is checkpointed every 4000 pages (16 MB, the size of the page cache) instead of
- * SQLite's 1000: one poll's transaction touches some 200 pages (an entry lands on random
- * leaves of its indexes), so at 1000 a first poll of 5,000 feeds ran
- * 2,600 checkpoints, each with two fdatasync calls that stall the loop (34 s wall for 20 s of
- * CPU; 26 s with 711 syncs at 4000). The price: a power cut may undo up to 16 MB of the
- * last commits instead of 4 MB, which the argument above covers (those polls are fetched and
+ * SQLite's 1000, and in the daemon off the loop (checkpoint.c): one poll's transaction touches
+ * some 200 pages (an entry lands on random leaves of its indexes), so at 1000 a first poll of
+ * 5,000 feeds ran 2,600 checkpoints, each with two fdatasync calls that stall the loop (34 s
+ * wall for 20 s of CPU; 26 s with 711 syncs at 4000). The price: a power cut may undo up to
+ * 16 MB of the last commits instead of 4 MB (up to BRAID_STORE_WAL_MAX_PAGES if background
+ * checkpoints fall behind), which the argument above covers (those polls are fetched and
  * stored again); a crash of the process still loses nothing.
  */
 #include <errno.h>
@@ -433,7 +434,7 @@ static int check_version(sqlite3 *db, const char *path, bool readonly, int64_t v
 }
 
 /* The writer's settings: WAL (refused where SQLite cannot use it), synchronous=NORMAL, foreign
- * keys, cache and checkpoint sizes; incremental auto-vacuum on a new file. */
+ * keys, cache size; incremental auto-vacuum on a new file. Checkpoints: checkpoint.c. */
 static int set_writer_pragmas(sqlite3 *db, const char *path, char *err, size_t errlen) {
   int64_t pages = 0;
   int rc = read_int_pragma(db, "PRAGMA page_count", &pages);
@@ -445,7 +446,7 @@ static int set_writer_pragmas(sqlite3 *db, const char *path, char *err, size_t e
     rc = sqlite3_exec(db, "PRAGMA journal_mode = WAL", copy_first_column, mode, NULL);
   if (rc == SQLITE_OK)
     rc = sqlite3_exec(db, "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;"
-                          " PRAGMA cache_size = -16384; PRAGMA wal_autocheckpoint = 4000",
+                          " PRAGMA cache_size = -16384",
                       NULL, NULL, NULL);
   if (rc != SQLITE_OK)
     return open_fail(err, errlen, path, db, rc, "setting up the connection");
@@ -535,6 +536,8 @@ int store_open(const char *path, unsigned flags, struct store **ret, char *err, 
     e = prepare_connection(s->db, path, flags, err, errlen);
   if (e == 0 && !readonly)
     e = store__bands_setup(s, err, errlen);
+  if (e == 0 && !readonly)
+    store__checkpoint_setup(s);
   if (e < 0) {
     store_close(s);
     return e;

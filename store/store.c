@@ -80,14 +80,16 @@ static const char *const stmt_sql[STMT__COUNT] = {
      * insert's first seen, the update's detection time. A new entry's `updated` (?13) is what
      * its source says (put.c, unit.own_updated); ?14 is the text key (dedupe.c). */
     [STMT_ENTRY_INSERT] = "INSERT INTO entries (uid, item_id, time, stamp, title, link, norm_link,"
-                          " html, text, content_hash, first_seen, updated, simhash, text_key)"
-                          " VALUES (?1, ?12, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?13, ?11, ?14)",
+                          " html, text, content_hash, first_seen, updated, simhash, text_key, link_hash)"
+                          " VALUES (?1, ?12, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?13, ?11, ?14,"
+                          " ?15)",
     [STMT_ENTRY_UPDATE] = "UPDATE entries SET time = ?2, stamp = ?3, title = ?4, link = ?5,"
                           " norm_link = ?6, html = ?7, text = ?8, content_hash = ?9,"
-                          " updated = ?10, simhash = ?11, text_key = ?14 WHERE seq = ?1",
+                          " updated = ?10, simhash = ?11, text_key = ?14, link_hash = ?15 WHERE seq = ?1",
     /* "+feed_id" keeps SQLite from answering "does this feed carry entry N" by walking the
      * feed's entries: an entry has a source or two, a feed thousands of entries. */
-    [STMT_ENTRY_BY_LINK] = "SELECT e.seq, e.time FROM entries e WHERE e.norm_link = ?1"
+    [STMT_ENTRY_BY_LINK] = "SELECT e.seq, e.time FROM entries e WHERE e.link_hash = ?3"
+                           " AND e.norm_link = ?1"
                            " AND NOT EXISTS (SELECT 1 FROM entry_sources s"
                            " WHERE s.entry_seq = e.seq AND +s.feed_id = ?2) LIMIT 1",
     /* The band index's records (bands.c), oldest first, the newest BAND_INDEX_MAX_ENTRIES of

@@ -242,7 +242,12 @@ static void migration_indexes_existing_entries(void **state) {
   assert_int_equal(sqlite3_exec(db,
                                 "DROP TRIGGER entries_fts_insert; DROP TRIGGER entries_fts_delete;"
                                 "DROP TRIGGER entries_fts_update; DROP TABLE entries_fts;"
-                                "DROP TABLE entries_fts_pending; PRAGMA user_version = 5;",
+                                /* and what version 7 changed */
+                                "DROP TABLE entries_fts_pending; DROP INDEX entries_link_hash;"
+                                "ALTER TABLE entries DROP COLUMN link_hash;"
+                                "CREATE INDEX entries_norm_link ON entries(norm_link)"
+                                " WHERE norm_link IS NOT NULL;"
+                                "PRAGMA user_version = 5;",
                                 NULL, NULL, NULL),
                    SQLITE_OK);
   sqlite3_close(db);

@@ -74,6 +74,7 @@ struct feed_parser *feed_parser_new(const struct parse_options *opt, feed_item_c
   buf_init(&p->sniff, 0);
   buf_init(&p->json, BRAID_PARSE_MAX_JSON_BYTES);
   xml_repair_init(&p->repair);
+  p->repair.cdata_text = true; /* escaped HTML reaches libxml2 as CDATA: see xmlrepair.h */
   if (opt)
     p->content_links_raw = opt->content_links_raw;
   if (opt && opt->base_url && !(p->base_url = strdup(opt->base_url)))

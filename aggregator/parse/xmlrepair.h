@@ -8,6 +8,17 @@
  * Streaming: a construct split across pushes is held back until it can be decided, so
  * memory is a small multiple of one push. An attribute quote left open ends at the next '<',
  * so one broken tag cannot turn the rest of the document into an attribute value.
+ *
+ * With cdata_text set (the feed parser sets it), element text is also rewritten for speed,
+ * not repair: the five predefined entities (&lt; &gt; &amp; &quot; &apos;) and the short
+ * runs of text between them go on as CDATA sections, decoded ("&lt;p&gt;" ->
+ * "<![CDATA[<p>]]>"): the same characters to a SAX reader, which libxml2 reads without one
+ * callback and one name lookup per entity (escaped HTML has one every few bytes). Left to
+ * libxml2: text outside the root element, all text after markup too broken to be sure what
+ * libxml2 reads as text, other references (&#233; &nbsp;), and longer runs of text (after a
+ * section's last reference, or longer than REWRITE_TEXT_RUN_MAX). A section is closed
+ * before any ']' (no "]]>" can appear in it), any CR (libxml2 does not normalise line ends
+ * inside CDATA) and at the end of each push.
  */
 #ifndef BRAID_XMLREPAIR_H
 #define BRAID_XMLREPAIR_H
@@ -25,6 +36,17 @@ struct xml_repair {
   struct buf carry;   /* bytes held back from the last push */
   struct buf out;     /* the repaired text of the last push */
   size_t repairs;     /* how many fixes so far */
+  size_t edits;       /* fixes and CDATA rewrites so far: none in a push means no copy */
+  bool cdata_text;    /* rewrite element text as CDATA (see above); set after init */
+  bool in_cdata;      /* a CDATA section braid opened is open in the output */
+  size_t section_at;  /* where in `out` that section's text began */
+  bool end_tag;       /* the tag being scanned is an end tag */
+  bool slash;         /* the tag's last byte outside values was '/' (an empty element) */
+  size_t depth;       /* open elements as libxml2 counts them: one per start tag, end tags
+                         pop one; text is only rewritten at depth > 0 */
+  bool lost;          /* the markup is broken where libxml2's recovery and this scan may
+                         disagree on what is text (a tag cut off by '<', "<!" in content):
+                         no more rewriting, libxml2 reads the rest as it is */
   size_t section_bytes; /* length so far of the CDATA section, comment or PI being read
                            (libxml2 buffers one whole; the caller caps it) */
 };

@@ -2,8 +2,9 @@
  *
  * The one thread braid adds (aggregator/README.md, design notes): the worker opens a second
  * connection to the store file and copies committed WAL pages into it (store_checkpoint). It
- * writes no rows; the store keeps its one writer, on the loop. The worker touches only its
- * path (the configuration's, unchanged while the loop runs) and d->ckpt_result; the loop
+ * writes no rows; the store keeps its one writer, on the loop. The worker touches only
+ * d->ckpt_path (the store's own copy of its path, not the configuration's, which a reload
+ * frees; it lives until store_close, after the loop has ended) and d->ckpt_result; the loop
  * reads the result in the after-work callback, once the worker is done.
  */
 #include <stdio.h>
@@ -15,7 +16,7 @@
 
 static void ckpt_work(uv_work_t *w) {
   struct daemon *d = w->data;
-  store_checkpoint(d->cfg->store_path, &d->ckpt_result);
+  store_checkpoint(d->ckpt_path, &d->ckpt_result);
 }
 
 static void ckpt_after(uv_work_t *w, int status) {
@@ -42,6 +43,7 @@ static void on_ckpt_check(uv_check_t *h) {
   if (d->ckpt_running || !d->store || !store_checkpoint_due(d->store))
     return;
   d->ckpt_work.data = d;
+  d->ckpt_path = store_path(d->store);
   d->ckpt_started_ns = uv_hrtime();
   if (uv_queue_work(&d->loop, &d->ckpt_work, ckpt_work, ckpt_after) == 0)
     d->ckpt_running = true;

@@ -168,6 +168,7 @@ int store__find_duplicate(struct put_ctx *c, const struct unit *u, const struct 
       return -EIO;
     store_bind_text(st, 1, u->link_key);
     sqlite3_bind_int64(st, 2, c->feed_id);
+    sqlite3_bind_int64(st, 3, store_link_hash(u->link_key));
     int r = lookup_seq(c, st, ret_seq, ret_time, NULL);
     if (r < 0 || *ret_seq)
       return r;

@@ -177,7 +177,8 @@ static int insert_source(struct put_ctx *c, const struct unit *u, int64_t seq, i
   return rc == SQLITE_DONE ? 0 : store_fail(c->s, rc, "saving feed %s", c->feed_name);
 }
 
-/* Binds what an entry holds as ?2..?11 and ?14 of STMT_ENTRY_INSERT or STMT_ENTRY_UPDATE. */
+/* Binds what an entry holds as ?2..?11, ?14 and ?15 of STMT_ENTRY_INSERT or
+ * STMT_ENTRY_UPDATE. */
 static void bind_entry_fields(sqlite3_stmt *st, const struct put_ctx *c, const struct unit *u,
                               const struct fingerprint *f) {
   sqlite3_bind_int64(st, 2, u->time);
@@ -192,6 +193,8 @@ static void bind_entry_fields(sqlite3_stmt *st, const struct put_ctx *c, const s
   store__bind_fingerprint(st, 11, f);
   if (u->text_key)
     sqlite3_bind_int64(st, 14, (int64_t)u->text_key);
+  if (u->link_key)
+    sqlite3_bind_int64(st, 15, store_link_hash(u->link_key));
 }
 
 static int insert_entry(struct put_ctx *c, const struct unit *u, const struct fingerprint *f) {

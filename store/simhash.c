@@ -40,6 +40,10 @@ void hash64_add_i64(struct hash64 *s, int64_t v) {
 
 uint64_t hash64_final(const struct hash64 *s) { return mix64(s->h); }
 
+int64_t store_link_hash(const char *link_key) {
+  return (int64_t)hash64_bytes(link_key, strlen(link_key));
+}
+
 uint64_t hash64_bytes(const void *data, size_t len) {
   struct hash64 s;
   hash64_init(&s);

@@ -56,6 +56,9 @@ void hash64_add_str(struct hash64 *s, const char *str);
 void hash64_add_i64(struct hash64 *s, int64_t v);
 uint64_t hash64_final(const struct hash64 *s);
 uint64_t hash64_bytes(const void *data, size_t len);
+/* The key entries are found by link under (entries.link_hash): hash64_bytes of the
+ * normalised link [# update key], as SQLite's signed integer. */
+int64_t store_link_hash(const char *link_key);
 
 /* The fingerprint of text in *ret, and the number of shingles it was made from in
  * *ret_shingles (below SIMHASH_MIN_SHINGLES: do not trust the fingerprint). */

@@ -9,11 +9,12 @@
  * undone poll is simply fetched and stored again at the next poll.
  *
  * The WAL is checkpointed every 4000 pages (16 MB, the size of the page cache) instead of
- * SQLite's 1000: one poll's transaction touches some 200 pages (an entry lands on random
- * leaves of its indexes), so at 1000 a first poll of 5,000 feeds ran
- * 2,600 checkpoints, each with two fdatasync calls that stall the loop (34 s wall for 20 s of
- * CPU; 26 s with 711 syncs at 4000). The price: a power cut may undo up to 16 MB of the
- * last commits instead of 4 MB, which the argument above covers (those polls are fetched and
+ * SQLite's 1000, and in the daemon off the loop (checkpoint.c): one poll's transaction touches
+ * some 200 pages (an entry lands on random leaves of its indexes), so at 1000 a first poll of
+ * 5,000 feeds ran 2,600 checkpoints, each with two fdatasync calls that stall the loop (34 s
+ * wall for 20 s of CPU; 26 s with 711 syncs at 4000). The price: a power cut may undo up to
+ * 16 MB of the last commits instead of 4 MB (up to BRAID_STORE_WAL_MAX_PAGES if background
+ * checkpoints fall behind), which the argument above covers (those polls are fetched and
  * stored again); a crash of the process still loses nothing.
  */
 #include <errno.h>
@@ -45,6 +46,10 @@ static const char *const stmt_sql[STMT__COUNT] = {
     [STMT_FEED_NAME] = "SELECT name FROM feeds WHERE id = ?1",
     [STMT_BEGIN] = "BEGIN IMMEDIATE",
     [STMT_COMMIT] = "COMMIT",
+    [STMT_FTS_PENDING] = "SELECT 1 FROM entries_fts_pending LIMIT 1",
+    [STMT_FTS_FLUSH] = "INSERT INTO entries_fts (rowid, title, text) SELECT e.seq, e.title, e.text"
+                       " FROM entries_fts_pending p JOIN entries e ON e.seq = p.seq",
+    [STMT_FTS_CLEAR] = "DELETE FROM entries_fts_pending",
     [STMT_ITEM_FIND] = "SELECT id, content_hash, is_liveblog, first_seen FROM items"
                        " WHERE feed_id = ?1 AND ident = ?2",
     [STMT_ITEM_INSERT] = "INSERT INTO items (feed_id, ident, guid, link, norm_link, title, author,"
@@ -75,14 +80,16 @@ static const char *const stmt_sql[STMT__COUNT] = {
      * insert's first seen, the update's detection time. A new entry's `updated` (?13) is what
      * its source says (put.c, unit.own_updated); ?14 is the text key (dedupe.c). */
     [STMT_ENTRY_INSERT] = "INSERT INTO entries (uid, item_id, time, stamp, title, link, norm_link,"
-                          " html, text, content_hash, first_seen, updated, simhash, text_key)"
-                          " VALUES (?1, ?12, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?13, ?11, ?14)",
+                          " html, text, content_hash, first_seen, updated, simhash, text_key, link_hash)"
+                          " VALUES (?1, ?12, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?13, ?11, ?14,"
+                          " ?15)",
     [STMT_ENTRY_UPDATE] = "UPDATE entries SET time = ?2, stamp = ?3, title = ?4, link = ?5,"
                           " norm_link = ?6, html = ?7, text = ?8, content_hash = ?9,"
-                          " updated = ?10, simhash = ?11, text_key = ?14 WHERE seq = ?1",
+                          " updated = ?10, simhash = ?11, text_key = ?14, link_hash = ?15 WHERE seq = ?1",
     /* "+feed_id" keeps SQLite from answering "does this feed carry entry N" by walking the
      * feed's entries: an entry has a source or two, a feed thousands of entries. */
-    [STMT_ENTRY_BY_LINK] = "SELECT e.seq, e.time FROM entries e WHERE e.norm_link = ?1"
+    [STMT_ENTRY_BY_LINK] = "SELECT e.seq, e.time FROM entries e WHERE e.link_hash = ?3"
+                           " AND e.norm_link = ?1"
                            " AND NOT EXISTS (SELECT 1 FROM entry_sources s"
                            " WHERE s.entry_seq = e.seq AND +s.feed_id = ?2) LIMIT 1",
     /* The band index's records (bands.c), oldest first, the newest BAND_INDEX_MAX_ENTRIES of
@@ -429,7 +436,7 @@ static int check_version(sqlite3 *db, const char *path, bool readonly, int64_t v
 }
 
 /* The writer's settings: WAL (refused where SQLite cannot use it), synchronous=NORMAL, foreign
- * keys, cache and checkpoint sizes; incremental auto-vacuum on a new file. */
+ * keys, cache size; incremental auto-vacuum on a new file. Checkpoints: checkpoint.c. */
 static int set_writer_pragmas(sqlite3 *db, const char *path, char *err, size_t errlen) {
   int64_t pages = 0;
   int rc = read_int_pragma(db, "PRAGMA page_count", &pages);
@@ -441,7 +448,7 @@ static int set_writer_pragmas(sqlite3 *db, const char *path, char *err, size_t e
     rc = sqlite3_exec(db, "PRAGMA journal_mode = WAL", copy_first_column, mode, NULL);
   if (rc == SQLITE_OK)
     rc = sqlite3_exec(db, "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;"
-                          " PRAGMA cache_size = -16384; PRAGMA wal_autocheckpoint = 4000",
+                          " PRAGMA cache_size = -16384",
                       NULL, NULL, NULL);
   if (rc != SQLITE_OK)
     return open_fail(err, errlen, path, db, rc, "setting up the connection");
@@ -531,6 +538,8 @@ int store_open(const char *path, unsigned flags, struct store **ret, char *err, 
     e = prepare_connection(s->db, path, flags, err, errlen);
   if (e == 0 && !readonly)
     e = store__bands_setup(s, err, errlen);
+  if (e == 0 && !readonly)
+    store__checkpoint_setup(s);
   if (e < 0) {
     store_close(s);
     return e;
@@ -590,6 +599,25 @@ int store_begin(struct store *s) {
   return 0;
 }
 
+/* Indexes the entries added in the open transaction for search, in one statement (schema.c,
+ * version 7: FTS5 writes a segment per statement). An SQLite code. */
+static int fts_flush(struct store *s) {
+  sqlite3_stmt *st = store_stmt(s, STMT_FTS_PENDING);
+  if (!st)
+    return SQLITE_ERROR;
+  int rc = sqlite3_step(st);
+  sqlite3_reset(st);
+  if (rc != SQLITE_ROW)
+    return rc == SQLITE_DONE ? SQLITE_OK : rc;
+  st = store_stmt(s, STMT_FTS_FLUSH);
+  rc = st ? store_step_done(st) : SQLITE_ERROR;
+  if (rc == SQLITE_DONE) {
+    st = store_stmt(s, STMT_FTS_CLEAR);
+    rc = st ? store_step_done(st) : SQLITE_ERROR;
+  }
+  return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
 int store_commit(struct store *s) {
   if (!s->in_tx)
     return store_failf(s, -EINVAL, "store_commit outside a transaction");
@@ -598,10 +626,12 @@ int store_commit(struct store *s) {
   if (savepoint) {
     rc = sqlite3_exec(s->db, "RELEASE poll", NULL, NULL, NULL);
   } else {
-    sqlite3_stmt *st = store_stmt(s, STMT_COMMIT);
-    if (!st)
+    rc = fts_flush(s);
+    sqlite3_stmt *st = rc == SQLITE_OK ? store_stmt(s, STMT_COMMIT) : NULL;
+    if (rc == SQLITE_OK && !st)
       return -EIO;
-    rc = store_step_done(st);
+    if (rc == SQLITE_OK)
+      rc = store_step_done(st);
     rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
   }
   if (rc != SQLITE_OK) {
@@ -666,12 +696,18 @@ int store_group_commit(struct store *s) {
     return store_failf(s, -EIO, "a failed write rolled back the polls saved since the last "
                        "commit; they are fetched again");
   }
+  int rc = fts_flush(s);
+  if (rc != SQLITE_OK) {
+    int e = store_fail(s, rc, "indexing the new entries for search");
+    store_rollback(s);
+    return e;
+  }
   sqlite3_stmt *st = store_stmt(s, STMT_COMMIT);
   if (!st) {
     store_rollback(s);
     return -EIO;
   }
-  int rc = store_step_done(st);
+  rc = store_step_done(st);
   if (rc != SQLITE_DONE) {
     int e = store_fail(s, rc, "committing");
     store_rollback(s);

@@ -39,7 +39,7 @@
 struct store;
 
 /* The schema version this braid writes (PRAGMA user_version). */
-#define STORE_SCHEMA_VERSION 6
+#define STORE_SCHEMA_VERSION 7
 
 enum store_open_flags {
   /* Opens an existing store for reading only: never creates, migrates or writes it
@@ -237,6 +237,31 @@ int store_prune(struct store *s, int64_t older_than, size_t max_per_feed, size_t
 /* PRAGMA data_version: changes when another connection commits, so a follower can check
  * cheaply whether to query again. */
 int store_data_version(struct store *s, int64_t *ret);
+
+/* ---- WAL checkpoints (checkpoint.c) ------------------------------------------------------ */
+
+/* A writer copies its WAL back into the database file (a checkpoint: two fdatasync calls,
+ * tens of ms) in the commit that takes the WAL past BRAID_STORE_WAL_CHECKPOINT_PAGES. After
+ * store_checkpoint_elsewhere(s, true) it leaves that to its owner, who runs store_checkpoint
+ * off the loop when store_checkpoint_due says so; the commit then checkpoints only past
+ * BRAID_STORE_WAL_MAX_PAGES. */
+void store_checkpoint_elsewhere(struct store *s, bool elsewhere);
+/* Whether the WAL has grown by BRAID_STORE_WAL_CHECKPOINT_PAGES since the last checkpoint
+ * store_checkpoint_done reported (or since it was last reset). */
+bool store_checkpoint_due(const struct store *s);
+/* Tells s that a store_checkpoint has run (so store_checkpoint_due is false until the WAL grows
+ * again); wal_pages from its result. */
+void store_checkpoint_done(struct store *s, int wal_pages);
+struct store_checkpoint_result {
+  int wal_pages;    /* frames in the WAL when it ran */
+  int copied_pages; /* of those, in the database file afterwards */
+  char err[256];    /* why it failed */
+};
+/* A PASSIVE checkpoint of the store file at path, on a connection of its own that it opens
+ * and closes: it writes no rows and touches no struct store, so it may run on another thread
+ * while the writer writes (it copies committed pages only, and never waits for a lock). 0, or
+ * an errno code with ret->err set. */
+int store_checkpoint(const char *path, struct store_checkpoint_result *ret);
 
 /* ---- helpers usable without a store --------------------------------------------------- */
 

@@ -23,6 +23,9 @@ enum store_stmt {
   STMT_FEED_NAME,
   STMT_BEGIN,
   STMT_COMMIT,
+  STMT_FTS_PENDING,
+  STMT_FTS_FLUSH,
+  STMT_FTS_CLEAR,
   STMT_ITEM_FIND,
   STMT_ITEM_INSERT,
   STMT_ITEM_UPDATE,
@@ -78,6 +81,11 @@ struct store {
   bool bands_ready;
   int64_t bands_data_version;
   size_t bands_savepoint; /* the journal's mark at the open SAVEPOINT poll */
+  /* WAL checkpoints (checkpoint.c): frames in the WAL after the last commit, and how many of
+   * them a checkpoint has already handled; whether the owner checkpoints off the loop. */
+  int wal_pages;
+  int wal_checkpointed;
+  bool checkpoint_elsewhere;
   char errmsg[512];
 };
 
@@ -101,6 +109,8 @@ int store_failf(struct store *s, int err, const char *fmt, ...)
 int store__bands_setup(struct store *s, char *err, size_t errlen);
 int store__bands_begin(struct store *s);
 void store__bands_end(struct store *s, bool committed);
+/* Registers the commit hook that checkpoints (checkpoint.c) on a writer's connection. */
+void store__checkpoint_setup(struct store *s);
 /* After ROLLBACK TO poll: undoes the band changes made since SAVEPOINT poll. */
 void store__bands_undo_savepoint(struct store *s);
 /* Reads the rows of a stream query (columns as ENTRY_COLUMNS in store.c) and their sources

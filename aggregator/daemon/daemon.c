@@ -474,7 +474,7 @@ static void on_stop_timer(uv_timer_t *t) {
                             (uv_handle_t *)&d->round_timer, (uv_handle_t *)&d->feeds_debounce,
                             (uv_handle_t *)&d->feeds_watch, (uv_handle_t *)&d->group_timer,
                             (uv_handle_t *)&d->stop_timer,  (uv_handle_t *)&d->done_idle,
-                            (uv_handle_t *)&d->sig_hup,
+                            (uv_handle_t *)&d->sig_hup,     (uv_handle_t *)&d->ckpt_check,
                             (uv_handle_t *)&d->sig_term,    (uv_handle_t *)&d->sig_int};
   for (size_t i = 0; i < sizeof handles / sizeof handles[0]; i++)
     close_if_active(handles[i]);
@@ -541,7 +541,7 @@ static int start_loop(struct daemon *d) {
     if ((rc = uv_signal_start(sigs[i].h, on_signal, sigs[i].signum)) < 0)
       return rc;
   }
-  return 0;
+  return walckpt_start(d);
 }
 
 static int start_fetching(struct daemon *d) {

@@ -101,6 +101,12 @@ struct daemon {
   struct poll_counters round_base; /* stats when the last `round` line was written */
   uint64_t round_started_ms;       /* uv_now of that moment */
   size_t pages_active;             /* live-blog page reads in flight (pagepoll.c) */
+  uv_check_t ckpt_check;           /* starts a WAL checkpoint when one is due (walckpt.c) */
+  uv_work_t ckpt_work;             /* ... on libuv's thread pool */
+  bool ckpt_running;               /* ckpt_work is queued or running */
+  uint64_t ckpt_started_ns;        /* uv_hrtime when it was queued */
+  const char *ckpt_path;           /* the store's path, which the worker reads */
+  struct store_checkpoint_result ckpt_result; /* written by the worker thread only */
 };
 
 /* How a poll ended, told once through its poll_done_fn. */
@@ -124,6 +130,11 @@ void poll_drain(struct daemon *d);
 void daemon_store_errors(struct daemon *d, unsigned n);
 /* Counts entries a save added or changed; any makes the stream's documents stale. */
 void daemon_entries_saved(struct daemon *d, int new_entries, int updated_entries);
+/* walckpt.c: checkpoints the store's WAL on libuv's thread pool instead of in the commits on
+ * the loop (store_checkpoint_elsewhere). Initialises and starts d->ckpt_check; 0 or a libuv
+ * error code. The check handle closes with the others at stop; a checkpoint in flight ends
+ * before uv_run returns. */
+int walckpt_start(struct daemon *d);
 /* Commits the open group of polls (poll.c; see store_group_begin); a no-op without one. A
  * failure is logged and marks the store failing. */
 void poll_group_commit(struct daemon *d);

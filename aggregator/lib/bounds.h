@@ -86,6 +86,13 @@
  * its text twice, in positions: a repeat starts near the top (after a title or page chrome),
  * and each start costs one scan of the body, so this bounds the work on a hostile body. */
 #define BRAID_STORE_REPEAT_MAX_STARTS 64
+/* WAL size, in pages (4 KiB), past which a checkpoint is due: 16 MB, the page cache's size.
+ * The daemon runs it on libuv's thread pool; other writers in the commit that passes it. */
+#define BRAID_STORE_WAL_CHECKPOINT_PAGES 4000
+/* WAL size, in pages, past which the writer checkpoints (TRUNCATE) in the commit itself even
+ * when the daemon checkpoints in the background: those checkpoints could not keep up (a
+ * reader held an old snapshot), and the file must not grow without end. 256 MB. */
+#define BRAID_STORE_WAL_MAX_PAGES 65536
 
 /* ---- PostgreSQL connection and leases (store/pg/) -------------------------------------- */
 

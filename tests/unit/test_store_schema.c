@@ -11,6 +11,7 @@
 
 #include "store.h"
 #include "test_store_util.h"
+#include "urlnorm.h"
 
 /* Schema version 1, as released. Never edit. */
 static const char schema_v1_as_released[] =
@@ -149,6 +150,39 @@ static void version_1_store_migrates_with_its_data(void **state) {
   scratch_remove(&fresh);
 }
 
+/* Version 7 finds entries by a hash of their link: an old entry's is computed when the store
+ * migrates, so the same link from another feed still merges into it. */
+static void old_entries_are_found_by_link_after_migrating(void **state) {
+  (void)state;
+  struct scratch sc;
+  scratch_make(&sc);
+  char *text = seed_text(2), *norm = NULL;
+  make_v1_store(sc.db, text);
+  assert_int_equal(url_normalise("https://old.example/homs", &norm), 0);
+  sqlite3 *db;
+  assert_int_equal(sqlite3_open(sc.db, &db), SQLITE_OK);
+  char sql[512];
+  snprintf(sql, sizeof sql, "UPDATE entries SET link = 'https://old.example/homs', norm_link = '%s'",
+           norm);
+  exec_or_die(db, sql);
+  sqlite3_close(db);
+  struct store *s = open_store(sc.db);
+  assert_int_equal(sql_int(sc.db, "SELECT count(*) FROM entries WHERE link_hash IS NOT NULL"), 1);
+  int64_t fid;
+  assert_int_equal(store_feed_ensure(s, "new", "https://new.example/rss", &fid), 0);
+  /* other words entirely: only the link makes it the same story */
+  struct store_item it = plain_item("new-1", "https://old.example/homs", "Homs", "Other words.",
+                                    1733572800 + 86400 * 30);
+  struct store_put_stats st = {0};
+  assert_int_equal(store_put_item(s, fid, &it, 1736000000, &st), 0);
+  assert_int_equal(st.merged_duplicates, 1);
+  assert_int_equal(st.new_entries, 0);
+  store_close(s);
+  free(norm);
+  free(text);
+  scratch_remove(&sc);
+}
+
 static void failed_migration_leaves_the_old_version(void **state) {
   (void)state;
   struct scratch sc;
@@ -223,6 +257,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(new_store_is_at_the_current_version),
       cmocka_unit_test(version_1_store_migrates_with_its_data),
+      cmocka_unit_test(old_entries_are_found_by_link_after_migrating),
       cmocka_unit_test(failed_migration_leaves_the_old_version),
       cmocka_unit_test(readonly_open_refuses_an_old_schema_without_touching_it),
       cmocka_unit_test(schema_fixture_matches_a_new_store),

@@ -169,6 +169,22 @@ static void filters_by_feed_since_and_a_second_query(void **state) {
   assert_string_equal(got, "");
 }
 
+/* FTS5's own check that the index agrees with its content table. */
+static void index_is_consistent(struct fx *f) {
+  sqlite3 *db;
+  assert_int_equal(sqlite3_open(f->sc.db, &db), SQLITE_OK);
+  assert_int_equal(sqlite3_exec(db, "INSERT INTO entries_fts(entries_fts) VALUES('integrity-check')",
+                                NULL, NULL, NULL),
+                   SQLITE_OK);
+  sqlite3_close(db);
+}
+
+/* After a commit nothing waits to be indexed, and the index is consistent. */
+static void index_is_current(struct fx *f) {
+  assert_int_equal(sql_int(f->sc.db, "SELECT count(*) FROM entries_fts_pending"), 0);
+  index_is_consistent(f);
+}
+
 /* The index follows the entries: an edit replaces the old words, pruning removes them. */
 static void the_index_follows_edits_and_pruning(void **state) {
   struct fx *f = *state;
@@ -179,13 +195,42 @@ static void the_index_follows_edits_and_pruning(void **state) {
   assert_int_equal(store_prune(f->s, 1700000000 + 1, 0, 100, &deleted), 0);
   assert_true(deleted >= 1);
   search_is(f, "ceasefire", "");
-  /* the FTS index agrees with its content table (FTS5's own check) */
-  sqlite3 *db;
-  assert_int_equal(sqlite3_open(f->sc.db, &db), SQLITE_OK);
-  assert_int_equal(sqlite3_exec(db, "INSERT INTO entries_fts(entries_fts) VALUES('integrity-check')",
-                                NULL, NULL, NULL),
-                   SQLITE_OK);
-  sqlite3_close(db);
+  index_is_consistent(f);
+}
+
+/* New entries are indexed at the commit (schema version 7), in one statement: one written in
+ * a transaction, then edited or pruned in it, is indexed as it is at the commit, and a
+ * rolled-back one not at all. Within a group, each poll's savepoint counts likewise. */
+static void entries_are_indexed_at_the_commit(void **state) {
+  struct fx *f = *state;
+  assert_int_equal(store_begin(f->s), 0);
+  put(f, f->bbc, "c1", "Curfew in Idlib", "A curfew was declared in Idlib.", 1700000400);
+  put(f, f->bbc, "c1", "Curfew lifted in Idlib", "The curfew in Idlib was lifted.", 1700000400);
+  put(f, f->dw, "c2", "Floods in Dresden", "The Elbe flooded Dresden.", 1700000500);
+  assert_int_equal(store_commit(f->s), 0);
+  index_is_current(f);
+  search_is(f, "declared", "");
+  search_is(f, "lifted", "Curfew lifted in Idlib");
+  search_is(f, "elbe", "Floods in Dresden");
+
+  assert_int_equal(store_group_begin(f->s), 0);
+  assert_int_equal(store_begin(f->s), 0);
+  put(f, f->dw, "g1", "Strike in Hamburg", "Dockers went on strike in Hamburg.", 1700000600);
+  assert_int_equal(store_commit(f->s), 0);
+  assert_int_equal(store_begin(f->s), 0);
+  put(f, f->dw, "g2", "Storm in Kiel", "A storm reached Kiel.", 1700000700);
+  store_rollback(f->s);
+  size_t deleted;
+  assert_int_equal(store_begin(f->s), 0);
+  put(f, f->bbc, "g3", "Snow in Bonn", "Snow fell in Bonn.", 1600000000);
+  assert_int_equal(store_commit(f->s), 0);
+  assert_int_equal(store_prune(f->s, 1650000000, 0, 100, &deleted), 0);
+  assert_int_equal(deleted, 1);
+  assert_int_equal(store_group_commit(f->s), 0);
+  index_is_current(f);
+  search_is(f, "hamburg", "Strike in Hamburg");
+  search_is(f, "kiel", "");
+  search_is(f, "bonn", "");
 }
 
 /* A store from before version 6 gets its existing entries indexed by the migration. */
@@ -197,6 +242,11 @@ static void migration_indexes_existing_entries(void **state) {
   assert_int_equal(sqlite3_exec(db,
                                 "DROP TRIGGER entries_fts_insert; DROP TRIGGER entries_fts_delete;"
                                 "DROP TRIGGER entries_fts_update; DROP TABLE entries_fts;"
+                                /* and what version 7 changed */
+                                "DROP TABLE entries_fts_pending; DROP INDEX entries_link_hash;"
+                                "ALTER TABLE entries DROP COLUMN link_hash;"
+                                "CREATE INDEX entries_norm_link ON entries(norm_link)"
+                                " WHERE norm_link IS NOT NULL;"
                                 "PRAGMA user_version = 5;",
                                 NULL, NULL, NULL),
                    SQLITE_OK);
@@ -234,6 +284,7 @@ int main(void) {
                                       setup, teardown),
       cmocka_unit_test_setup_teardown(filters_by_feed_since_and_a_second_query, setup, teardown),
       cmocka_unit_test_setup_teardown(the_index_follows_edits_and_pruning, setup, teardown),
+      cmocka_unit_test_setup_teardown(entries_are_indexed_at_the_commit, setup, teardown),
       cmocka_unit_test_setup_teardown(migration_indexes_existing_entries, setup, teardown),
       cmocka_unit_test_setup_teardown(many_matches_stay_within_the_work_bound, setup, teardown),
   };

@@ -1,15 +1,20 @@
 /* bench_store.c — how fast the store takes poll results and answers the newest-N query.
  *
  * usage: bench_store STORE_PATH [ENTRIES [ITEMS_PER_POLL [FEEDS]]]
- * Writes ENTRIES ordinary items (default 1,000,000), ITEMS_PER_POLL (default 20) per
- * transaction, round-robin over FEEDS feeds (default 100), each with a distinct ~60-word
+ * Writes ENTRIES ordinary items (default 1,000,000), ITEMS_PER_POLL (default 20) per poll,
+ * round-robin over FEEDS feeds (default 100), each with a distinct ~60-word
  * text (so every one is fingerprinted and looked up for near-duplicates) and a time 30 s
- * apart (a year of stream for a million entries). Then re-stores the last poll unchanged
+ * apart (a year of stream for a million entries). Polls are grouped into transactions the
+ * way the daemon groups a burst of them (poll.c: each poll a savepoint of a store_group_*
+ * transaction, committed after GROUP_MAX_POLLS polls or GROUP_MAX_ENTRIES entries, the
+ * bounds of daemon/loopctx.h); BENCH_GROUP=0 in the environment writes one transaction per
+ * poll instead. Then re-stores the last poll unchanged
  * 1000 times, and times store_stream_newest(100) on a freshly opened store. Also prints the
  * rate of the first RATE_BLOCK entries beside that of the last RATE_BLOCK (issue 16: ingest
  * at a million stored entries within 20 % of the rate at ten thousand). Built and run by
  * run.sh. */
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,6 +61,11 @@ static void make_text(char *out, size_t size, int words) {
   out[len ? len - 1 : 0] = '\0';
 }
 
+/* The daemon's group bounds (POLL_GROUP_MAX_POLLS, POLL_GROUP_MAX_ENTRIES in
+ * aggregator/daemon/loopctx.h, which this benchmark does not include). */
+#define GROUP_MAX_POLLS 64
+#define GROUP_MAX_ENTRIES 400
+
 /* Entries per block whose rate is compared, first against last. */
 #define RATE_BLOCK 10000
 
@@ -73,6 +83,8 @@ int main(int argc, char **argv) {
   long entries = argc > 2 ? atol(argv[2]) : 1000000;
   int per_poll = argc > 3 ? atoi(argv[3]) : 20;
   int feeds = argc > 4 ? atoi(argv[4]) : 100;
+  const char *group_env = getenv("BENCH_GROUP");
+  bool grouped = !group_env || strcmp(group_env, "0") != 0;
   struct store *s;
   char err[512];
   if (store_open(path, 0, &s, err, sizeof err) < 0) {
@@ -99,9 +111,12 @@ int main(int argc, char **argv) {
   double start = now_s(), last = start, cpu_start = cpu_s();
   double block_wall = start, block_cpu = cpu_start;
   double first_block_wall = 0, first_block_cpu = 0, last_block_wall = 0, last_block_cpu = 0;
-  long done = 0;
+  long done = 0, group_entries = 0, transactions = 0;
+  int group_polls = 0;
   for (long poll = 0; done < entries; poll++) {
     int f = (int)(poll % feeds);
+    if (grouped && !store_group_open(s) && store_group_begin(s) < 0)
+      die(s, "group begin");
     if (store_begin(s) < 0)
       die(s, "begin");
     int i;
@@ -120,6 +135,18 @@ int main(int argc, char **argv) {
     last_feed = f;
     if (store_commit(s) < 0)
       die(s, "commit");
+    group_polls++;
+    group_entries += i;
+    /* The rate blocks end on a commit: a group also closes where a block ends. */
+    bool block_end = done == RATE_BLOCK || done == entries - RATE_BLOCK || done == entries;
+    if (!grouped || group_polls >= GROUP_MAX_POLLS || group_entries >= GROUP_MAX_ENTRIES ||
+        block_end) {
+      if (grouped && store_group_commit(s) < 0)
+        die(s, "group commit");
+      group_polls = 0;
+      group_entries = 0;
+      transactions++;
+    }
     /* the first block, and the block that ends with the last entry */
     if (done == RATE_BLOCK || (entries >= 2 * RATE_BLOCK && done == entries - RATE_BLOCK)) {
       if (done == RATE_BLOCK) {
@@ -182,6 +209,9 @@ int main(int argc, char **argv) {
   stat(path, &sb);
   printf("SQLite:               %s\n", sqlite3_libversion());
   printf("entries stored:       %ld in %d-item polls over %d feeds\n", entries, per_poll, feeds);
+  printf("transactions:         %ld (%s)\n", transactions,
+         grouped ? "polls grouped as the daemon groups them: <= 64 polls, <= 400 entries"
+                 : "one per poll: BENCH_GROUP=0");
   printf("insert rate:          %.0f entries/s (%.1f s)\n", entries / insert_s, insert_s);
   printf("insert rate, CPU:     %.0f entries/s (%.1f s user+sys)\n", entries / insert_cpu_s,
          insert_cpu_s);

@@ -35,6 +35,7 @@ if [ -n "${BENCH_RESULTS:-}" ]; then
           s/^insert rate: *\([0-9.]*\) entries\/s (\([0-9.]*\) s)$/store.insert_per_s \1\nstore.insert_s \2/p
           s/^insert rate, CPU: *\([0-9.]*\) entries\/s (\([0-9.]*\) s user+sys)$/store.insert_per_cpu_s \1\nstore.insert_cpu_s \2/p
           s/^SQLite: *\(.*\)$/store.sqlite \1/p
+          s/^transactions: *\([0-9]*\) .*/store.transactions \1/p
           s/^flat ratio: *\([0-9.]*\).*/store.flat_ratio \1/p
           s/^unchanged items: *\([0-9.]*\) items\/s.*/store.unchanged_per_s \1/p
           s/^newest 100, first: *\([0-9.]*\) ms.*/store.newest_first_ms \1/p

@@ -177,7 +177,7 @@ static int insert_source(struct put_ctx *c, const struct unit *u, int64_t seq, i
   return rc == SQLITE_DONE ? 0 : store_fail(c->s, rc, "saving feed %s", c->feed_name);
 }
 
-/* Binds what an entry holds as ?2..?11, ?14 and ?15 of STMT_ENTRY_INSERT or
+/* Binds what an entry holds as ?2..?11 and ?14..?16 of STMT_ENTRY_INSERT or
  * STMT_ENTRY_UPDATE. */
 static void bind_entry_fields(sqlite3_stmt *st, const struct put_ctx *c, const struct unit *u,
                               const struct fingerprint *f) {
@@ -195,6 +195,9 @@ static void bind_entry_fields(sqlite3_stmt *st, const struct put_ctx *c, const s
     sqlite3_bind_int64(st, 14, (int64_t)u->text_key);
   if (u->link_key)
     sqlite3_bind_int64(st, 15, store_link_hash(u->link_key));
+  /* an update is found by its blog's title too (schema version 8) */
+  if (c->item->is_liveblog)
+    store_bind_text(st, 16, c->item->title);
 }
 
 static int insert_entry(struct put_ctx *c, const struct unit *u, const struct fingerprint *f) {
@@ -553,6 +556,18 @@ static int drop_other_kind(struct put_ctx *c) {
   return rc == SQLITE_DONE ? 0 : store_fail(c->s, rc, "saving feed %s", c->feed_name);
 }
 
+/* A live blog renamed ("Storm Ada – live" becomes "Storm Ada: the clean-up"): its updates,
+ * including those no longer on the page, are found by the new title. */
+static int retitle_updates(struct put_ctx *c) {
+  sqlite3_stmt *st = store_stmt(c->s, STMT_ENTRY_SET_STORY);
+  if (!st)
+    return -EIO;
+  sqlite3_bind_int64(st, 1, c->item_id);
+  store_bind_text(st, 2, c->item->title);
+  int rc = store_step_done(st);
+  return rc == SQLITE_DONE ? 0 : store_fail(c->s, rc, "saving feed %s", c->feed_name);
+}
+
 /* The part of store_put_item that writes; runs inside a transaction. */
 static int put_changed(struct put_ctx *c, const char *ident, bool found, bool was_liveblog,
                        int64_t first_seen, uint64_t hash) {
@@ -567,6 +582,8 @@ static int put_changed(struct put_ctx *c, const char *ident, bool found, bool wa
     r = write_item(c, ident, found, hash);
   if (!r && found && was_liveblog != it->is_liveblog)
     r = drop_other_kind(c);
+  if (!r && found && it->is_liveblog && was_liveblog)
+    r = retitle_updates(c);
   if (!r) {
     r = build_units(c, first_seen, html ? html : it->html, text ? text : it->text, &units, &n);
     if (!r && found && it->is_liveblog && was_liveblog)

@@ -255,6 +255,41 @@ static const char schema_v7[] =
     "  INSERT INTO entries_fts (rowid, title, text) VALUES (new.seq, new.title, new.text);"
     "END;";
 
+/* Version 8: a live blog's updates are found by the blog's title too. A reader who searches
+ * "storm ada", or a stream whose query names the story, wants the updates of "Storm Ada –
+ * live" whose own words never repeat the name. The title is copied onto each update (story;
+ * NULL for ordinary entries, whose title is the item's) so the index's external content holds
+ * every word it indexed, as FTS5's 'delete' needs; the index is rebuilt with the column. */
+static const char schema_v8[] =
+    "ALTER TABLE entries ADD COLUMN story TEXT;"
+    "UPDATE entries SET story = (SELECT i.title FROM items i WHERE i.id = entries.item_id)"
+    " WHERE item_id IN (SELECT id FROM items WHERE is_liveblog = 1);"
+    "DROP TRIGGER entries_fts_insert;"
+    "DROP TRIGGER entries_fts_delete;"
+    "DROP TRIGGER entries_fts_update;"
+    "DROP TABLE entries_fts;"
+    "DELETE FROM entries_fts_pending;"
+    "CREATE VIRTUAL TABLE entries_fts USING fts5(title, text, story, content='entries',"
+    " content_rowid='seq');"
+    "CREATE TRIGGER entries_fts_insert AFTER INSERT ON entries BEGIN"
+    "  INSERT INTO entries_fts_pending (seq) VALUES (new.seq);"
+    "END;"
+    "CREATE TRIGGER entries_fts_delete AFTER DELETE ON entries BEGIN"
+    "  INSERT INTO entries_fts (entries_fts, rowid, title, text, story)"
+    "    SELECT 'delete', old.seq, old.title, old.text, old.story"
+    "    WHERE NOT EXISTS (SELECT 1 FROM entries_fts_pending WHERE seq = old.seq);"
+    "  DELETE FROM entries_fts_pending WHERE seq = old.seq;"
+    "END;"
+    "CREATE TRIGGER entries_fts_update AFTER UPDATE OF title, text, story ON entries"
+    " WHEN (old.title IS NOT new.title OR old.text IS NOT new.text OR old.story IS NOT new.story)"
+    "  AND NOT EXISTS (SELECT 1 FROM entries_fts_pending WHERE seq = old.seq) BEGIN"
+    "  INSERT INTO entries_fts (entries_fts, rowid, title, text, story)"
+    "    VALUES ('delete', old.seq, old.title, old.text, old.story);"
+    "  INSERT INTO entries_fts (rowid, title, text, story)"
+    "    VALUES (new.seq, new.title, new.text, new.story);"
+    "END;"
+    "INSERT INTO entries_fts (entries_fts) VALUES ('rebuild');";
+
 static bool link_hash_of(const char *norm_link, int64_t *ret) {
   *ret = store_link_hash(norm_link);
   return true;
@@ -279,6 +314,7 @@ static const struct migration migrations[SCHEMA_VERSION] = {
     {schema_v5, NULL},
     {schema_v6, NULL},
     {schema_v7, backfill_link_hash},
+    {schema_v8, NULL},
 };
 
 int schema_migrate(sqlite3 *db, int from_version) {

@@ -47,7 +47,8 @@ static const char *const stmt_sql[STMT__COUNT] = {
     [STMT_BEGIN] = "BEGIN IMMEDIATE",
     [STMT_COMMIT] = "COMMIT",
     [STMT_FTS_PENDING] = "SELECT 1 FROM entries_fts_pending LIMIT 1",
-    [STMT_FTS_FLUSH] = "INSERT INTO entries_fts (rowid, title, text) SELECT e.seq, e.title, e.text"
+    [STMT_FTS_FLUSH] = "INSERT INTO entries_fts (rowid, title, text, story)"
+                       " SELECT e.seq, e.title, e.text, e.story"
                        " FROM entries_fts_pending p JOIN entries e ON e.seq = p.seq",
     [STMT_FTS_CLEAR] = "DELETE FROM entries_fts_pending",
     [STMT_ITEM_FIND] = "SELECT id, content_hash, is_liveblog, first_seen FROM items"
@@ -80,12 +81,15 @@ static const char *const stmt_sql[STMT__COUNT] = {
      * insert's first seen, the update's detection time. A new entry's `updated` (?13) is what
      * its source says (put.c, unit.own_updated); ?14 is the text key (dedupe.c). */
     [STMT_ENTRY_INSERT] = "INSERT INTO entries (uid, item_id, time, stamp, title, link, norm_link,"
-                          " html, text, content_hash, first_seen, updated, simhash, text_key, link_hash)"
+                          " html, text, content_hash, first_seen, updated, simhash, text_key, link_hash,"
+                          " story)"
                           " VALUES (?1, ?12, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?13, ?11, ?14,"
-                          " ?15)",
+                          " ?15, ?16)",
     [STMT_ENTRY_UPDATE] = "UPDATE entries SET time = ?2, stamp = ?3, title = ?4, link = ?5,"
                           " norm_link = ?6, html = ?7, text = ?8, content_hash = ?9,"
-                          " updated = ?10, simhash = ?11, text_key = ?14, link_hash = ?15 WHERE seq = ?1",
+                          " updated = ?10, simhash = ?11, text_key = ?14, link_hash = ?15,"
+                          " story = ?16 WHERE seq = ?1",
+    [STMT_ENTRY_SET_STORY] = "UPDATE entries SET story = ?2 WHERE item_id = ?1 AND story IS NOT ?2",
     /* "+feed_id" keeps SQLite from answering "does this feed carry entry N" by walking the
      * feed's entries: an entry has a source or two, a feed thousands of entries. */
     [STMT_ENTRY_BY_LINK] = "SELECT e.seq, e.time FROM entries e WHERE e.link_hash = ?3"

@@ -245,6 +245,8 @@ static void migration_indexes_existing_entries(void **state) {
                                 /* and what version 7 changed */
                                 "DROP TABLE entries_fts_pending; DROP INDEX entries_link_hash;"
                                 "ALTER TABLE entries DROP COLUMN link_hash;"
+                                /* and version 8 */
+                                "ALTER TABLE entries DROP COLUMN story;"
                                 "CREATE INDEX entries_norm_link ON entries(norm_link)"
                                 " WHERE norm_link IS NOT NULL;"
                                 "PRAGMA user_version = 5;",
@@ -254,6 +256,67 @@ static void migration_indexes_existing_entries(void **state) {
   f->s = open_store(f->sc.db);
   assert_int_equal(sql_int(f->sc.db, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
   search_is(f, "bundestag OR homs", "Bundestag vote|Shelling in Homs");
+}
+
+/* A live blog "Storm Ada – live" whose updates never say "storm". */
+static void put_storm_blog(struct fx *f, const char *title) {
+  static const struct store_update ups[] = {
+      {.stamp = "0645 GMT", .time = 1700000400, .html = "<p>Amber wind warning in force.</p>",
+       .text = "Amber wind warning in force.", .title = "Amber wind warning"},
+      {.stamp = "0810 GMT", .time = 1700005800, .html = "<p>The coast road is closed.</p>",
+       .text = "The coast road is closed.", .title = "Coast road closed"},
+  };
+  struct store_item it = {.guid = "ada", .link = "https://bbc.example/live/ada", .title = title,
+                          .text = "Follow the storm.", .html = "<p>Follow the storm.</p>",
+                          .published = 1700000400, .has_published = true, .is_liveblog = true,
+                          .updates = ups, .n_updates = 2};
+  assert_int_equal(store_put_item(f->s, f->bbc, &it, 1700006000, NULL), 0);
+}
+
+/* A live blog's updates are found by the blog's title as well as their own words; a renamed
+ * blog by its new title; an ordinary entry is not found by another item's title. */
+static void updates_are_found_by_their_blog_title(void **state) {
+  struct fx *f = *state;
+  put_storm_blog(f, "Storm Ada \xe2\x80\x93 live");
+  search_is(f, "\"storm ada\"", "Coast road closed|Amber wind warning");
+  search_is(f, "ada AND road", "Coast road closed");
+  search_is(f, "ada AND homs", "");
+  put_storm_blog(f, "Ada clean-up begins");
+  search_is(f, "clean*", "Coast road closed|Amber wind warning");
+  search_is(f, "\"storm ada\"", "");
+  index_is_current(f);
+}
+
+/* A store from before version 8 finds its live blogs' updates by title once migrated. */
+static void migration_titles_existing_updates(void **state) {
+  struct fx *f = *state;
+  put_storm_blog(f, "Storm Ada \xe2\x80\x93 live");
+  store_close(f->s);
+  sqlite3 *db;
+  assert_int_equal(sqlite3_open(f->sc.db, &db), SQLITE_OK);
+  assert_int_equal(sqlite3_exec(db,
+                                "DROP TRIGGER entries_fts_insert; DROP TRIGGER entries_fts_delete;"
+                                "DROP TRIGGER entries_fts_update; DROP TABLE entries_fts;"
+                                "ALTER TABLE entries DROP COLUMN story;"
+                                "CREATE VIRTUAL TABLE entries_fts USING fts5(title, text,"
+                                " content='entries', content_rowid='seq');"
+                                "INSERT INTO entries_fts (entries_fts) VALUES ('rebuild');"
+                                /* version 7's triggers by name (step 8 replaces them) */
+                                "CREATE TRIGGER entries_fts_insert AFTER INSERT ON entries"
+                                " BEGIN SELECT 1; END;"
+                                "CREATE TRIGGER entries_fts_delete AFTER DELETE ON entries"
+                                " BEGIN SELECT 1; END;"
+                                "CREATE TRIGGER entries_fts_update AFTER UPDATE ON entries"
+                                " BEGIN SELECT 1; END;"
+                                "PRAGMA user_version = 7;",
+                                NULL, NULL, NULL),
+                   SQLITE_OK);
+  sqlite3_close(db);
+  f->s = open_store(f->sc.db);
+  assert_int_equal(sql_int(f->sc.db, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
+  search_is(f, "\"storm ada\"", "Coast road closed|Amber wind warning");
+  search_is(f, "homs", "Shelling in Homs");
+  index_is_current(f);
 }
 
 /* A search through thousands of matching entries is ordinary work, well within the bound. */
@@ -286,6 +349,8 @@ int main(void) {
       cmocka_unit_test_setup_teardown(the_index_follows_edits_and_pruning, setup, teardown),
       cmocka_unit_test_setup_teardown(entries_are_indexed_at_the_commit, setup, teardown),
       cmocka_unit_test_setup_teardown(migration_indexes_existing_entries, setup, teardown),
+      cmocka_unit_test_setup_teardown(updates_are_found_by_their_blog_title, setup, teardown),
+      cmocka_unit_test_setup_teardown(migration_titles_existing_updates, setup, teardown),
       cmocka_unit_test_setup_teardown(many_matches_stay_within_the_work_bound, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

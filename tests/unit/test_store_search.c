@@ -233,28 +233,32 @@ static void entries_are_indexed_at_the_commit(void **state) {
   search_is(f, "bonn", "");
 }
 
-/* A store from before version 6 gets its existing entries indexed by the migration. */
-static void migration_indexes_existing_entries(void **state) {
-  struct fx *f = *state;
+/* Closes the store, turns it back into an older one with sql (which ends by setting the
+ * version), and opens it again: the migration runs, and the store ends at the current version. */
+static void reopen_as_older(struct fx *f, const char *sql) {
   store_close(f->s);
   sqlite3 *db;
   assert_int_equal(sqlite3_open(f->sc.db, &db), SQLITE_OK);
-  assert_int_equal(sqlite3_exec(db,
-                                "DROP TRIGGER entries_fts_insert; DROP TRIGGER entries_fts_delete;"
-                                "DROP TRIGGER entries_fts_update; DROP TABLE entries_fts;"
-                                /* and what version 7 changed */
-                                "DROP TABLE entries_fts_pending; DROP INDEX entries_link_hash;"
-                                "ALTER TABLE entries DROP COLUMN link_hash;"
-                                /* and version 8 */
-                                "ALTER TABLE entries DROP COLUMN story;"
-                                "CREATE INDEX entries_norm_link ON entries(norm_link)"
-                                " WHERE norm_link IS NOT NULL;"
-                                "PRAGMA user_version = 5;",
-                                NULL, NULL, NULL),
-                   SQLITE_OK);
+  assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
   sqlite3_close(db);
   f->s = open_store(f->sc.db);
   assert_int_equal(sql_int(f->sc.db, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
+}
+
+/* A store from before version 6 gets its existing entries indexed by the migration. */
+static void migration_indexes_existing_entries(void **state) {
+  struct fx *f = *state;
+  reopen_as_older(f,
+                 "DROP TRIGGER entries_fts_insert; DROP TRIGGER entries_fts_delete;"
+                 "DROP TRIGGER entries_fts_update; DROP TABLE entries_fts;"
+                 /* and what version 7 changed */
+                 "DROP TABLE entries_fts_pending; DROP INDEX entries_link_hash;"
+                 "ALTER TABLE entries DROP COLUMN link_hash;"
+                 /* and version 8 */
+                 "ALTER TABLE entries DROP COLUMN story;"
+                 "CREATE INDEX entries_norm_link ON entries(norm_link)"
+                 " WHERE norm_link IS NOT NULL;"
+                 "PRAGMA user_version = 5;");
   search_is(f, "bundestag OR homs", "Bundestag vote|Shelling in Homs");
 }
 
@@ -291,29 +295,21 @@ static void updates_are_found_by_their_blog_title(void **state) {
 static void migration_titles_existing_updates(void **state) {
   struct fx *f = *state;
   put_storm_blog(f, "Storm Ada \xe2\x80\x93 live");
-  store_close(f->s);
-  sqlite3 *db;
-  assert_int_equal(sqlite3_open(f->sc.db, &db), SQLITE_OK);
-  assert_int_equal(sqlite3_exec(db,
-                                "DROP TRIGGER entries_fts_insert; DROP TRIGGER entries_fts_delete;"
-                                "DROP TRIGGER entries_fts_update; DROP TABLE entries_fts;"
-                                "ALTER TABLE entries DROP COLUMN story;"
-                                "CREATE VIRTUAL TABLE entries_fts USING fts5(title, text,"
-                                " content='entries', content_rowid='seq');"
-                                "INSERT INTO entries_fts (entries_fts) VALUES ('rebuild');"
-                                /* version 7's triggers by name (step 8 replaces them) */
-                                "CREATE TRIGGER entries_fts_insert AFTER INSERT ON entries"
-                                " BEGIN SELECT 1; END;"
-                                "CREATE TRIGGER entries_fts_delete AFTER DELETE ON entries"
-                                " BEGIN SELECT 1; END;"
-                                "CREATE TRIGGER entries_fts_update AFTER UPDATE ON entries"
-                                " BEGIN SELECT 1; END;"
-                                "PRAGMA user_version = 7;",
-                                NULL, NULL, NULL),
-                   SQLITE_OK);
-  sqlite3_close(db);
-  f->s = open_store(f->sc.db);
-  assert_int_equal(sql_int(f->sc.db, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
+  reopen_as_older(f,
+                 "DROP TRIGGER entries_fts_insert; DROP TRIGGER entries_fts_delete;"
+                 "DROP TRIGGER entries_fts_update; DROP TABLE entries_fts;"
+                 "ALTER TABLE entries DROP COLUMN story;"
+                 "CREATE VIRTUAL TABLE entries_fts USING fts5(title, text,"
+                 " content='entries', content_rowid='seq');"
+                 "INSERT INTO entries_fts (entries_fts) VALUES ('rebuild');"
+                 /* version 7's triggers by name (step 8 replaces them) */
+                 "CREATE TRIGGER entries_fts_insert AFTER INSERT ON entries"
+                 " BEGIN SELECT 1; END;"
+                 "CREATE TRIGGER entries_fts_delete AFTER DELETE ON entries"
+                 " BEGIN SELECT 1; END;"
+                 "CREATE TRIGGER entries_fts_update AFTER UPDATE ON entries"
+                 " BEGIN SELECT 1; END;"
+                 "PRAGMA user_version = 7;");
   search_is(f, "\"storm ada\"", "Coast road closed|Amber wind warning");
   search_is(f, "homs", "Shelling in Homs");
   index_is_current(f);

@@ -209,6 +209,14 @@ static const char schema_v6[] =
     "END;"
     "INSERT INTO entries_fts (entries_fts) VALUES ('rebuild');";
 
+/* Version 7: a node of several on PostgreSQL keeps its store as a replica of the shared log
+ * of polled results (aggregator/daemon/pgnode.c): how far it has replayed that log, written
+ * in the transaction that replays it, so a crash can neither skip nor repeat a part. */
+static const char schema_v7[] =
+    "CREATE TABLE replica_state ("
+    "  source TEXT PRIMARY KEY,"
+    "  watermark INTEGER NOT NULL);";
+
 struct migration {
   const char *sql;
   int (*after)(sqlite3 *db); /* data changes SQL alone cannot make, or NULL */
@@ -222,6 +230,7 @@ static const struct migration migrations[SCHEMA_VERSION] = {
     {schema_v4, NULL},
     {schema_v5, NULL},
     {schema_v6, NULL},
+    {schema_v7, NULL},
 };
 
 int schema_migrate(sqlite3 *db, int from_version) {

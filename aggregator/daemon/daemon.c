@@ -15,6 +15,7 @@
 #include "fetchconf.h"
 #include "loopctx.h"
 #include "notify.h"
+#include "pgnode.h"
 #include "pollerlock.h"
 #include "search.h"
 
@@ -36,6 +37,8 @@ static void feed_rt_free(struct feed_rt *f) {
     return;
   feed_def_clear(&f->def);
   free(f->poll_url);
+  free(f->pg.etag);
+  free(f->pg.last_modified);
   free(f);
 }
 
@@ -89,8 +92,11 @@ static int feed_rt_add(struct daemon *d, const struct feed_def *def, int64_t spr
                            .throttled = st.last_status == 429 || st.last_status == 503};
   if (st.last_polled && st.error_count == 0 && !st.retired)
     f->counts.last_success = st.last_polled; /* /metrics knows it across a restart */
-  int64_t due = d->once ? (st.retired ? SCHED_NEVER : now)
-                        : sched_initial_due(&ss, f->interval_s, spread_s, now, &d->rng);
+  /* With [store] url the feed is polled when this node leases it (pgnode.c), never from
+   * the local schedule. */
+  int64_t due = d->cfg->store_url ? SCHED_NEVER
+                : d->once ? (st.retired ? SCHED_NEVER : now)
+                          : sched_initial_due(&ss, f->interval_s, spread_s, now, &d->rng);
   store_feed_state_clear(&st);
   if (!f->poll_url) {
     feed_rt_free(f);
@@ -147,13 +153,12 @@ static void feed_rt_remove(struct daemon *d, struct feed_rt *f) {
 
 static void begin_stop(struct daemon *d, const char *why);
 static void on_tick(uv_timer_t *t);
-static void on_poll_done(struct daemon *d, struct feed_rt *f, const struct poll_report *r);
 static void on_export_timer(uv_timer_t *t);
 static void on_prune_next(uv_timer_t *t);
 
 static void schedule_wakeup(struct daemon *d) {
-  if (d->stopping)
-    return;
+  if (d->stopping || d->cfg->store_url)
+    return; /* with [store] url, leases start the polls (pgnode.c) */
   int64_t now = daemon_now();
   const char *names[START_BATCH];
   size_t n;
@@ -162,7 +167,7 @@ static void schedule_wakeup(struct daemon *d) {
       struct feed_rt *f = daemon_find_feed(d, names[i]);
       if (!f)
         continue;
-      int rc = poll_start(d, f, on_poll_done);
+      int rc = poll_start(d, f, daemon_poll_done);
       if (rc < 0) {
         char name[128];
         log_event(d->log, LOG_LEVEL_ERR, "poll", "feed=%s result=not-started error=%s",
@@ -215,7 +220,9 @@ void daemon_entries_saved(struct daemon *d, int new_entries, int updated_entries
 
 /* The one place a poll's end reaches the daemon: its counters, the stream's version, and
  * the feed's next turn. */
-static void on_poll_done(struct daemon *d, struct feed_rt *f, const struct poll_report *r) {
+void daemon_poll_done(struct daemon *d, struct feed_rt *f, const struct poll_report *r) {
+  if (d->pg)
+    pgnode_poll_ended(d, f, r);
   if (f->removed) {
     feed_rt_free(f);
     return;
@@ -240,7 +247,7 @@ static void on_poll_done(struct daemon *d, struct feed_rt *f, const struct poll_
     d->stats.last_poll = r->finished;
     daemon_entries_saved(d, r->new_entries, r->updated_entries);
   }
-  if (next_due >= 0)
+  if (next_due >= 0 && !d->pg)
     sched_queue_done(d->queue, f->def.name, next_due);
   if (d->once && next_due >= 0) {
     if (!fetched)
@@ -426,6 +433,8 @@ void daemon_feeds_rescan(struct daemon *d, const char *event) {
             removed, changed, n_errors);
   if (removed)
     daemon_streams_warn_missing(d);
+  if (added || removed || changed)
+    pgnode_feeds_changed(d);
   schedule_wakeup(d);
 }
 
@@ -465,6 +474,7 @@ static void on_stop_timer(uv_timer_t *t) {
   d->fetcher = NULL;
   poll_drain(d); /* fetched before the stop: saved, not fetched again */
   poll_group_commit(d);
+  pgnode_stop(d);
   serve_free(d->server);
   d->server = NULL;
   write_output_dir(d);
@@ -479,6 +489,8 @@ static void on_stop_timer(uv_timer_t *t) {
   for (size_t i = 0; i < sizeof handles / sizeof handles[0]; i++)
     close_if_active(handles[i]);
 }
+
+void daemon_stop(struct daemon *d, const char *why) { begin_stop(d, why); }
 
 static void begin_stop(struct daemon *d, const char *why) {
   if (d->stopping)
@@ -643,6 +655,13 @@ int daemon_main(const struct daemon_options *opt, struct logger *lg) {
     return 2;
   }
 
+  if (d.once && d.cfg->store_url) {
+    log_event(lg, LOG_LEVEL_ERR, "config",
+              "error=\"braid poll --once polls alone; with [store] url run braid run, which "
+              "shares the polling with the other nodes\"");
+    teardown(&d);
+    return 2;
+  }
   char err[512], why[600], where[512];
   rc = store_open(d.cfg->store_path, 0, &d.store, err, sizeof err);
   /* After the store is opened, so what is wrong with the store itself is said first; before
@@ -659,6 +678,10 @@ int daemon_main(const struct daemon_options *opt, struct logger *lg) {
     log_event(lg, LOG_LEVEL_ERR, "start", "error=%s", strerror(-rc));
     teardown(&d);
     return 1;
+  }
+  if (d.cfg->store_url && (rc = pgnode_start(&d)) < 0) {
+    teardown(&d);
+    return rc == -EINVAL || rc == -ENOTSUP ? 2 : 1;
   }
   if (!d.once && (rc = start_serving(&d)) < 0) {
     teardown(&d);

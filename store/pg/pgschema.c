@@ -46,8 +46,38 @@ static const char schema_v1[] =
     "  PRIMARY KEY (host, slot));"
     "CREATE INDEX host_slots_holder ON host_slots (holder) WHERE holder IS NOT NULL;";
 
+/* Version 2: the log of polled results every node replays into its own SQLite store
+ * (pglog.h). seq orders it; braid_log_append is the only writer, and it takes an advisory
+ * lock before it draws a seq and holds it to commit, so the log's committed rows are always a
+ * prefix of seq order: a reader that has seen seq n never later finds a committed row below
+ * it. A bigserial alone does not promise that (two transactions draw 10 and 11, 11 commits
+ * first, a reader moves past 10 for good). The items go in their array order, one row each,
+ * and one NOTIFY braid_log tells the nodes once the transaction commits. */
+static const char schema_v2[] =
+    "CREATE TABLE items_log ("
+    "  seq bigserial PRIMARY KEY,"
+    "  feed text NOT NULL,"                    /* the feeds.d name */
+    "  polled_at bigint NOT NULL,"             /* Unix seconds: the `now` every replay uses */
+    "  item jsonb NOT NULL);"                  /* the store_item, see pglog.c */
+    "CREATE INDEX items_log_polled ON items_log (polled_at);"
+    "CREATE FUNCTION braid_log_append(p_feed text, p_polled_at bigint, p_items jsonb)"
+    " RETURNS bigint LANGUAGE plpgsql AS $f$"
+    " DECLARE x jsonb; n bigint := 0;"
+    " BEGIN"
+    "  IF jsonb_typeof(p_items) <> 'array' OR jsonb_array_length(p_items) = 0 THEN"
+    "   RETURN 0; END IF;"
+    "  PERFORM pg_advisory_xact_lock(" "7263651802" ");"
+    "  FOR x IN SELECT e FROM jsonb_array_elements(p_items) WITH ORDINALITY AS t(e, k)"
+    "   ORDER BY k LOOP"
+    "   INSERT INTO items_log (feed, polled_at, item) VALUES (p_feed, p_polled_at, x);"
+    "   n := n + 1;"
+    "  END LOOP;"
+    "  PERFORM pg_notify('braid_log', '');"
+    "  RETURN n;"
+    " END $f$;";
+
 /* migrations[k] takes the database from version k to k + 1. */
-static const char *const migrations[PGSCHEMA_VERSION] = {schema_v1};
+static const char *const migrations[PGSCHEMA_VERSION] = {schema_v1, schema_v2};
 
 /* Any constant both nodes agree on: the advisory lock that serialises migrations. */
 #define PGSCHEMA_LOCK_KEY "7263651801"

@@ -15,14 +15,17 @@
  *   hosts        each host's politeness limit (max_parallel fetches across all nodes)
  *   host_slots   max_parallel rows per host: a fetch in progress occupies one (feed, holder,
  *                expires), so a host can never have more than max_parallel live leases
- * Entries, items and the stream are not here yet (see README "Several nodes on PostgreSQL").
+ * Version 2 adds the log of polled results (pglog.h):
+ *   items_log         one row per item a poll found, in the order nodes replay them (seq)
+ *   braid_log_append  the one writer of items_log: appends in seq order = commit order
+ * Entries and the stream are each node's SQLite store, a replica replayed from items_log.
  */
 #ifndef BRAID_PGSCHEMA_H
 #define BRAID_PGSCHEMA_H
 
 #include "pgconn.h"
 
-#define PGSCHEMA_VERSION 1
+#define PGSCHEMA_VERSION 2
 
 /* status 0: the database is at PGSCHEMA_VERSION (from_version is the version this call found
  * first: 0 for a new database). Else -EPROTO (refused: message says why, nothing was changed),

@@ -1,0 +1,779 @@
+/* pgnode.c — one node of several on one PostgreSQL. See pgnode.h.
+ *
+ * Why a log replayed into each node's SQLite store, rather than the stream itself in
+ * PostgreSQL: the store's dedupe, live-blog merging, retention and every reader (serve, tail,
+ * search, export) stay the one tested implementation, and they are deterministic: every node
+ * replays the same rows in the same order with the same `now` (the row's polled_at), so every
+ * node builds the same stream, and two nodes that polled look-alike items are reconciled by
+ * the same dedupe on every node instead of racing at insert time.
+ */
+#include "pgnode.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "bounds.h"
+#include "log.h"
+
+#ifndef BRAID_HAVE_PG
+
+int pgnode_start(struct daemon *d) {
+  log_event(d->log, LOG_LEVEL_ERR, "pg",
+            "error=\"[store] url is set but this braid was built without PostgreSQL (libpq)\"");
+  return -ENOTSUP;
+}
+void pgnode_stop(struct daemon *d) { (void)d; }
+void pgnode_feeds_changed(struct daemon *d) { (void)d; }
+void pgnode_validators(const struct feed_rt *f, const char **etag, const char **last_modified) {
+  *etag = f->pg.etag;
+  *last_modified = f->pg.last_modified;
+}
+int64_t pgnode_poll_finished(struct daemon *d, struct feed_rt *f, struct ingest_batch *b,
+                             const struct fetch_result *r, const struct sched_outcome *so,
+                             int64_t now, const char *title, const char *site_url,
+                             const char *etag, const char *last_modified) {
+  return now + f->interval_s;
+}
+void pgnode_poll_ended(struct daemon *d, struct feed_rt *f, const struct poll_report *r) {}
+int pgnode_health(struct daemon *d, char *reason, size_t reasonlen) { return 0; }
+
+#else
+
+#include "pgconn.h"
+#include "pgfeeds.h"
+#include "pgitem.h"
+#include "pglog.h"
+#include "pgschema.h"
+
+/* Rows replayed per local transaction: one transaction on the loop, some 0.1 ms an entry. */
+#define PGNODE_REPLAY_BATCH 200
+/* The safety net behind NOTIFY (a notification lost with a connection). */
+#define PGNODE_REPLAY_EVERY_MS 5000
+/* How often a node with free places asks for due feeds. */
+#define PGNODE_LEASE_EVERY_MS 1000
+/* The source name of the watermark in the local store. */
+#define PGNODE_SOURCE "postgresql"
+
+
+/* A fetched poll's result waiting for its commit. */
+struct pending {
+  struct pending *next;
+  struct pgnode *node;
+  char *feed;
+  int64_t id;
+  struct pgfeeds_result r; /* its strings owned */
+  int64_t polled_at;
+  char *items;             /* JSON array */
+  bool sent;               /* in flight: its callback will come */
+};
+
+struct pgnode {
+  struct daemon *d;
+  struct pgconn *conn;
+  char holder[PGFEEDS_MAX_NAME_BYTES + 1];
+  char where[512];          /* the connection string, redacted, for the log */
+  bool connected, schema_ok, migrating, synced, stopping;
+  bool leasing, renewing, syncing, sync_again;
+  bool replaying, replay_again;
+  size_t sync_next;         /* the next feed to upsert */
+  size_t held;              /* feeds leased here: polls in flight and results pending */
+  struct pending *pending;  /* oldest first */
+  int64_t watermark;        /* the last seq replayed into the local store */
+  bool replay_failing;      /* the last replay could not write the local store */
+  char down_why[256];       /* why the database is unreachable, "" while connected */
+  uv_timer_t lease_timer, renew_timer, replay_timer;
+  int open_handles;         /* the three timers and the connection, until each has closed */
+};
+
+static void lease_more(struct pgnode *n);
+static void replay(struct pgnode *n);
+static void sync_step(struct pgnode *n);
+
+static void pending_free(struct pending *p) {
+  free(p->feed);
+  free((char *)p->r.etag);
+  free((char *)p->r.last_modified);
+  free((char *)p->r.effective_url);
+  free(p->items);
+  free(p);
+}
+
+static void pg_log_error(struct pgnode *n, int level, const char *what, int status,
+                         const char *message) {
+  char why[600];
+  log_event(n->d->log, level, "pg", "what=%s status=%d error=%s", what, status,
+            log_value(why, sizeof why, message && *message ? message : strerror(-status)));
+}
+
+static void maybe_free(struct pgnode *n) {
+  if (n->stopping && n->open_handles == 0 && !n->pending) {
+    n->d->pg = NULL;
+    free(n);
+  }
+}
+
+/* ---- results: committed with their lease, kept until then ------------------------------------ */
+
+/* Failures after which the statement did not run, or may not have: sent again once the
+ * connection is back. A repeat that finds the lease already released writes nothing. */
+static bool retry_later(int status) {
+  return status == -ENOTCONN || status == -ECONNRESET || status == -ETIMEDOUT ||
+         status == -ENOBUFS;
+}
+
+static void unlink_pending(struct pgnode *n, struct pending *p) {
+  for (struct pending **pp = &n->pending; *pp; pp = &(*pp)->next)
+    if (*pp == p) {
+      *pp = p->next;
+      return;
+    }
+}
+
+/* The feed's lease is over here (committed, lost, or given back). */
+static void lease_forget(struct feed_rt *f) {
+  f->pg.held = false;
+  free(f->pg.etag);
+  free(f->pg.last_modified);
+  f->pg.etag = f->pg.last_modified = NULL;
+}
+
+static void lease_done(struct pgnode *n, const char *feed) {
+  struct feed_rt *f = daemon_find_feed(n->d, feed);
+  if (f && f->pg.held)
+    lease_forget(f);
+  if (n->held > 0)
+    n->held--;
+}
+
+static void on_completed(void *arg, int status, int64_t count, const char *message) {
+  struct pending *p = arg;
+  struct pgnode *n = p->node;
+  p->sent = false;
+  if (!n->stopping && retry_later(status))
+    return; /* kept: sent again when the connection is back (on_state) */
+  char name[128];
+  log_value(name, sizeof name, p->feed);
+  if (status < 0) {
+    pg_log_error(n, n->stopping ? LOG_LEVEL_INFO : LOG_LEVEL_ERR, "commit-poll", status, message);
+    log_event(n->d->log, LOG_LEVEL_WARNING, "pg",
+              "feed=%s result=dropped hint=\"its lease expires and a node polls it again\"",
+              name);
+  } else if (count == 0) {
+    log_event(n->d->log, LOG_LEVEL_WARNING, "pg",
+              "feed=%s result=lease-lost hint=\"held past [store] lease; another node polls it\"",
+              name);
+  } else {
+    log_event(n->d->log, LOG_LEVEL_DEBUG, "pg", "feed=%s result=committed", name);
+  }
+  lease_done(n, p->feed);
+  unlink_pending(n, p);
+  pending_free(p);
+  if (n->stopping)
+    maybe_free(n);
+  else
+    lease_more(n);
+}
+
+static void send_pending(struct pgnode *n) {
+  for (struct pending *p = n->pending; p && n->connected; p = p->next) {
+    if (p->sent)
+      continue;
+    int rc = pglog_complete(n->conn, n->holder, p->id, &p->r, p->polled_at, p->items,
+                            on_completed, p);
+    if (rc == 0) {
+      p->sent = true;
+    } else if (!retry_later(rc)) {
+      /* Refused before it was sent (an argument over a cap): it can never commit. */
+      pg_log_error(n, LOG_LEVEL_ERR, "commit-poll", rc, p->feed);
+      struct pending *next = p->next;
+      lease_done(n, p->feed);
+      unlink_pending(n, p);
+      pending_free(p);
+      p = next;
+      if (!p)
+        break;
+    }
+  }
+}
+
+static char *dup_or_null(const char *s) { return s ? strdup(s) : NULL; }
+
+int64_t pgnode_poll_finished(struct daemon *d, struct feed_rt *f, struct ingest_batch *b,
+                             const struct fetch_result *r, const struct sched_outcome *so,
+                             int64_t now, const char *title, const char *site_url,
+                             const char *etag, const char *last_modified) {
+  struct pgnode *n = d->pg;
+  struct sched_state ss = {.next_due = f->pg.next_due,
+                           .errors = (unsigned)(f->pg.errors > 0 ? f->pg.errors : 0)};
+  int64_t next = sched_after_poll(&ss, f->interval_s, so, now, &d->rng);
+  struct pending *p = calloc(1, sizeof *p);
+  bool fetched_ok = so->kind == SCHED_OK;
+  /* After a 200 the response's validators; otherwise the ones the feed had. */
+  const char *et = fetched_ok ? etag : f->pg.etag;
+  const char *lm = fetched_ok ? last_modified : f->pg.last_modified;
+  const char *perm = r->headers->permanent_url;
+  size_t cut = 0;
+  int rc = p ? 0 : -ENOMEM;
+  if (rc == 0) {
+    *p = (struct pending){.node = n, .feed = strdup(f->def.name), .id = f->pg.id,
+                          .polled_at = now};
+    p->r = (struct pgfeeds_result){
+        .etag = dup_or_null(et), .last_modified = dup_or_null(lm),
+        .effective_url = perm && strcmp(perm, f->def.url) ? strdup(perm) : NULL,
+        .next_due = next, .error_count = (int)ss.errors,
+        .last_status = r->status ? (int)r->status : -(int)r->outcome};
+    if (fetched_ok && r->outcome == FETCH_OK)
+      rc = pgitem_encode(b, now, title, site_url, &p->items, &cut);
+    else
+      p->items = strdup("[]");
+    if (rc == 0 && (!p->feed || !p->items || (et && !p->r.etag) || (lm && !p->r.last_modified)))
+      rc = -ENOMEM;
+  }
+  char name[128];
+  log_value(name, sizeof name, f->def.name);
+  if (rc < 0) {
+    /* Without memory the poll is given up: the lease expires and the feed is polled again. */
+    log_event(d->log, LOG_LEVEL_ERR, "pg", "feed=%s result=dropped error=%s", name,
+              strerror(-rc));
+    if (p)
+      pending_free(p);
+    return next;
+  }
+  if (cut)
+    log_event(d->log, LOG_LEVEL_WARNING, "cut",
+              "feed=%s items_left_out=%zu reason=\"over the shared log's statement size\"", name,
+              cut);
+  lease_forget(f); /* the pending entry holds the lease from here */
+  struct pending **tail = &n->pending;
+  while (*tail)
+    tail = &(*tail)->next;
+  *tail = p;
+  send_pending(n);
+  return next;
+}
+
+/* ---- leases ------------------------------------------------------------------------------------ */
+
+static void on_released(void *arg, int status, int64_t count, const char *message) {
+  struct pgnode *n = arg;
+  if (status < 0 && !n->stopping)
+    pg_log_error(n, LOG_LEVEL_WARNING, "release", status, message);
+}
+
+static void release(struct pgnode *n, int64_t id) {
+  if (n->connected)
+    pgfeeds_release(n->conn, n->holder, id, on_released, n);
+}
+
+void pgnode_validators(const struct feed_rt *f, const char **etag, const char **last_modified) {
+  *etag = f->pg.etag;
+  *last_modified = f->pg.last_modified;
+}
+
+void pgnode_poll_ended(struct daemon *d, struct feed_rt *f, const struct poll_report *r) {
+  struct pgnode *n = d->pg;
+  if (!n)
+    return;
+  if (r->cancelled && f->pg.held) {
+    release(n, f->pg.id);
+    lease_done(n, f->def.name);
+  }
+  if (!n->stopping)
+    lease_more(n);
+}
+
+static int start_leased(struct pgnode *n, const struct pgfeeds_lease *l) {
+  struct daemon *d = n->d;
+  struct feed_rt *f = daemon_find_feed(d, l->name);
+  if (!f || f->job || f->pg.held || f->removed)
+    return -EBUSY;
+  lease_forget(f);
+  f->pg = (struct feed_pg_lease){.held = true, .id = l->id, .etag = dup_or_null(l->etag),
+                                 .last_modified = dup_or_null(l->last_modified),
+                                 .errors = l->error_count, .next_due = l->next_due};
+  n->held++;
+  int rc = poll_start(d, f, daemon_poll_done);
+  if (rc < 0) {
+    char name[128];
+    log_event(d->log, LOG_LEVEL_ERR, "poll", "feed=%s result=not-started error=%s",
+              log_value(name, sizeof name, f->def.name), strerror(-rc));
+    lease_done(n, f->def.name);
+  }
+  return rc;
+}
+
+static void on_leased(void *arg, int status, const struct pgfeeds_lease *feeds, size_t count,
+                      const char *message) {
+  struct pgnode *n = arg;
+  n->leasing = false;
+  if (status < 0) {
+    if (!n->stopping && !retry_later(status))
+      pg_log_error(n, LOG_LEVEL_WARNING, "lease", status, message);
+    return;
+  }
+  for (size_t i = 0; i < count; i++) {
+    if (n->stopping || start_leased(n, &feeds[i]) < 0)
+      release(n, feeds[i].id);
+  }
+}
+
+static void lease_more(struct pgnode *n) {
+  struct daemon *d = n->d;
+  unsigned limit = d->cfg->poll_concurrency;
+  if (n->stopping || !n->connected || !n->synced || n->leasing || n->held >= limit ||
+      pgconn_queued(n->conn) > BRAID_PG_MAX_QUEUED / 2)
+    return;
+  size_t want = limit - n->held;
+  if (want > BRAID_PG_MAX_LEASE_BATCH)
+    want = BRAID_PG_MAX_LEASE_BATCH;
+  int rc = pgfeeds_lease(n->conn, n->holder, (unsigned)want, (unsigned)d->cfg->store_lease_s,
+                         on_leased, n);
+  if (rc == 0)
+    n->leasing = true;
+}
+
+static void on_lease_timer(uv_timer_t *t) { lease_more(t->data); }
+
+static void on_renewed(void *arg, int status, int64_t count, const char *message) {
+  struct pgnode *n = arg;
+  n->renewing = false;
+  if (status < 0 && !n->stopping && !retry_later(status))
+    pg_log_error(n, LOG_LEVEL_WARNING, "renew", status, message);
+}
+
+/* Leases are renewed for polls in flight and for results not yet committed: a slow fetch or
+ * a short outage of the database should not hand the feed to another node. */
+static void on_renew_timer(uv_timer_t *t) {
+  struct pgnode *n = t->data;
+  if (n->held == 0 || !n->connected || n->renewing)
+    return;
+  if (pgfeeds_renew(n->conn, n->holder, (unsigned)n->d->cfg->store_lease_s, on_renewed, n) == 0)
+    n->renewing = true;
+}
+
+/* ---- feeds.d into the database ------------------------------------------------------------------- */
+
+static void on_retired(void *arg, int status, int64_t count, const char *message) {
+  struct pgnode *n = arg;
+  n->syncing = false;
+  if (status < 0) {
+    if (!n->stopping)
+      pg_log_error(n, LOG_LEVEL_ERR, "sync-feeds", status, message);
+    return; /* tried again on reconnect (on_state) */
+  }
+  if (!n->synced || count)
+    log_event(n->d->log, LOG_LEVEL_INFO, "pg", "synced=true feeds=%zu retired=%lld",
+              n->d->n_rt, (long long)count);
+  n->synced = true;
+  if (n->sync_again) {
+    n->sync_again = false;
+    n->sync_next = 0;
+    sync_step(n);
+    return;
+  }
+  lease_more(n);
+}
+
+static void on_upserted(void *arg, int status, int64_t count, const char *message) {
+  struct pgnode *n = arg;
+  if (status < 0) {
+    n->syncing = false;
+    if (!n->stopping)
+      pg_log_error(n, LOG_LEVEL_ERR, "sync-feeds", status, message);
+    return;
+  }
+  n->sync_next++;
+  sync_step(n);
+}
+
+/* One upsert at a time: feeds.d may hold more feeds than pgconn queues. */
+static void sync_step(struct pgnode *n) {
+  struct daemon *d = n->d;
+  n->syncing = true;
+  while (n->sync_next < d->n_rt) {
+    struct feed_rt *f = d->rt[n->sync_next];
+    char *host = sched_url_host(f->def.url);
+    if (!host) {
+      n->syncing = false;
+      return;
+    }
+    /* pgfeeds wants a host name; file:// feeds share one politeness key. */
+    int rc = pgfeeds_upsert(n->conn, f->def.name, f->def.url, *host ? host : "-",
+                            d->cfg->poll_per_host, on_upserted, n);
+    free(host);
+    if (rc == 0)
+      return;
+    if (rc != -EINVAL) {
+      n->syncing = false;
+      return;
+    }
+    char name[128];
+    log_event(d->log, LOG_LEVEL_WARNING, "pg", "feed=%s result=not-shared reason=\"name or URL "
+              "over the database's caps\"", log_value(name, sizeof name, f->def.name));
+    n->sync_next++;
+  }
+  const char **names = d->n_rt ? calloc(d->n_rt, sizeof *names) : NULL;
+  if (d->n_rt && !names) {
+    n->syncing = false;
+    return;
+  }
+  for (size_t i = 0; i < d->n_rt; i++)
+    names[i] = d->rt[i]->def.name;
+  int rc = pgfeeds_retire_absent(n->conn, names, d->n_rt, on_retired, n);
+  free(names);
+  if (rc < 0) {
+    n->syncing = false;
+    pg_log_error(n, LOG_LEVEL_ERR, "sync-feeds", rc, "retiring feeds absent from feeds.d");
+  }
+}
+
+void pgnode_feeds_changed(struct daemon *d) {
+  struct pgnode *n = d->pg;
+  if (!n || n->stopping || !n->schema_ok || !n->connected)
+    return;
+  if (n->syncing) {
+    n->sync_again = true;
+    return;
+  }
+  n->sync_next = 0;
+  sync_step(n);
+}
+
+/* ---- the log into the local store ----------------------------------------------------------- */
+
+/* A feed's title and site link as its last logged poll saw them: the stream names its
+ * sources with them. Only written when they differ, which is rare. */
+static int replay_feed_meta(struct store *s, const char *feed, const struct pgitem *it) {
+  if (!it->feed_title && !it->site_url)
+    return 0;
+  struct store_feed_state st = {0};
+  int rc = store_feed_get_state(s, feed, &st);
+  if (rc < 0)
+    return rc;
+  bool differs = (it->feed_title && (!st.title || strcmp(st.title, it->feed_title))) ||
+                 (it->site_url && (!st.site_url || strcmp(st.site_url, it->site_url)));
+  if (differs) {
+    if (it->feed_title) {
+      free(st.title);
+      st.title = strdup(it->feed_title);
+    }
+    if (it->site_url) {
+      free(st.site_url);
+      st.site_url = strdup(it->site_url);
+    }
+    rc = (it->feed_title && !st.title) || (it->site_url && !st.site_url)
+             ? -ENOMEM
+             : store_feed_set_state(s, feed, &st);
+  }
+  store_feed_state_clear(&st);
+  return rc;
+}
+
+/* One row into the local store. A row this node cannot use (a feed its feeds.d lacks, an
+ * item it cannot decode or the store refuses as over a cap) is skipped, counted and logged:
+ * stopping the replay there would stop this node's stream for good. */
+static int replay_row(struct pgnode *n, const struct pglog_row *row, struct store_put_stats *ps,
+                      unsigned *skipped) {
+  struct daemon *d = n->d;
+  struct feed_rt *f = daemon_find_feed(d, row->feed);
+  char err[256], name[128], why[512];
+  if (!f) {
+    (*skipped)++;
+    log_event(d->log, LOG_LEVEL_WARNING, "replay",
+              "seq=%lld feed=%s result=skipped reason=\"not in this node's feeds.d\"",
+              (long long)row->seq, log_value(name, sizeof name, row->feed));
+    return 0;
+  }
+  struct pgitem it;
+  int rc = pgitem_decode(row->item, &it, err, sizeof err);
+  if (rc == -EINVAL) {
+    (*skipped)++;
+    log_event(d->log, LOG_LEVEL_WARNING, "replay", "seq=%lld feed=%s result=skipped error=%s",
+              (long long)row->seq, log_value(name, sizeof name, row->feed),
+              log_value(why, sizeof why, err));
+    return 0;
+  }
+  if (rc < 0)
+    return rc;
+  rc = store_put_item(d->store, f->feed_id, &it.item, row->polled_at, ps);
+  if (rc == -E2BIG) {
+    (*skipped)++;
+    log_event(d->log, LOG_LEVEL_WARNING, "replay", "seq=%lld feed=%s result=skipped error=%s",
+              (long long)row->seq, log_value(name, sizeof name, row->feed),
+              log_value(why, sizeof why, store_errmsg(d->store)));
+    rc = 0;
+  }
+  if (rc == 0)
+    rc = replay_feed_meta(d->store, f->def.name, &it);
+  pgitem_clear(&it);
+  return rc;
+}
+
+static void replay_store_health(struct pgnode *n, bool failing) {
+  struct daemon *d = n->d;
+  if (failing != n->replay_failing) {
+    char why[512];
+    log_event(d->log, failing ? LOG_LEVEL_ERR : LOG_LEVEL_NOTICE, "replay", "state=%s%s%s",
+              failing ? "failing" : "ok", failing ? " error=" : "",
+              failing ? log_value(why, sizeof why, store_errmsg(d->store)) : "");
+  }
+  n->replay_failing = failing;
+}
+
+static void on_log_read(void *arg, int status, const struct pglog_row *rows, size_t count,
+                        const char *message) {
+  struct pgnode *n = arg;
+  struct daemon *d = n->d;
+  n->replaying = false;
+  if (n->stopping)
+    return;
+  if (status < 0) {
+    if (!retry_later(status))
+      pg_log_error(n, LOG_LEVEL_WARNING, "read-log", status, message);
+    return; /* the timer or the next NOTIFY tries again */
+  }
+  if (count == 0) {
+    if (n->replay_again) {
+      n->replay_again = false;
+      replay(n);
+    }
+    return;
+  }
+  struct store_put_stats ps = {0};
+  unsigned skipped = 0;
+  uint64_t t0 = uv_hrtime();
+  int rc = store_begin(d->store);
+  for (size_t i = 0; rc == 0 && i < count; i++)
+    rc = replay_row(n, &rows[i], &ps, &skipped);
+  if (rc == 0)
+    rc = store_replica_set(d->store, PGNODE_SOURCE, rows[count - 1].seq);
+  if (rc == 0)
+    rc = store_commit(d->store);
+  if (rc < 0) {
+    store_rollback(d->store);
+    replay_store_health(n, true);
+    return; /* the same rows again at the next timer */
+  }
+  replay_store_health(n, false);
+  n->watermark = rows[count - 1].seq;
+  log_event(d->log, LOG_LEVEL_DEBUG, "replay",
+            "rows=%zu to_seq=%lld new_entries=%d updated_entries=%d skipped=%u ms=%llu", count,
+            (long long)n->watermark, ps.new_entries, ps.updated_entries, skipped,
+            (unsigned long long)((uv_hrtime() - t0) / 1000000));
+  daemon_entries_saved(d, ps.new_entries, ps.updated_entries);
+  if (count == PGNODE_REPLAY_BATCH || n->replay_again) {
+    n->replay_again = false;
+    replay(n);
+  }
+}
+
+static void replay(struct pgnode *n) {
+  if (n->stopping || !n->connected || !n->schema_ok)
+    return;
+  if (n->replaying) {
+    n->replay_again = true; /* a NOTIFY during a read: read once more after it */
+    return;
+  }
+  if (pglog_read(n->conn, n->watermark, PGNODE_REPLAY_BATCH, on_log_read, n) == 0)
+    n->replaying = true;
+}
+
+static void on_replay_timer(uv_timer_t *t) { replay(t->data); }
+
+static void on_notify(void *arg, const char *channel, const char *payload, int sender_pid) {
+  struct pgnode *n = arg;
+  if (!strcmp(channel, PGLOG_CHANNEL))
+    replay(n);
+}
+
+/* ---- the connection ------------------------------------------------------------------------------ */
+
+static void on_migrated(void *arg, int status, int from_version, const char *message) {
+  struct pgnode *n = arg;
+  n->migrating = false;
+  if (n->stopping)
+    return;
+  if (status == -EPROTO) {
+    pg_log_error(n, LOG_LEVEL_ERR, "schema", status, message);
+    daemon_stop(n->d, "the PostgreSQL schema is refused");
+    return;
+  }
+  if (status < 0) {
+    if (!retry_later(status))
+      pg_log_error(n, LOG_LEVEL_ERR, "schema", status, message);
+    return; /* again on reconnect */
+  }
+  if (from_version != PGSCHEMA_VERSION)
+    log_event(n->d->log, LOG_LEVEL_NOTICE, "pg", "schema=migrated from=%d to=%d", from_version,
+              PGSCHEMA_VERSION);
+  n->schema_ok = true;
+  n->sync_next = 0;
+  sync_step(n);
+  replay(n);
+}
+
+static void on_state(void *arg, bool connected, int err, const char *message) {
+  struct pgnode *n = arg;
+  struct daemon *d = n->d;
+  if (n->stopping)
+    return;
+  char why[300];
+  if (!connected) {
+    bool was = n->connected || !n->down_why[0];
+    n->connected = false;
+    n->leasing = n->renewing = n->replaying = false;
+    if (n->syncing) {
+      n->syncing = false;
+      n->sync_again = false;
+    }
+    snprintf(n->down_why, sizeof n->down_why, "%s", message && *message ? message : "lost");
+    /* Said once per outage at error level; the retries in between at debug. */
+    log_event(d->log, was ? LOG_LEVEL_ERR : LOG_LEVEL_DEBUG, "pg",
+              "state=disconnected server=%s pending_results=%s error=%s "
+              "hint=\"retrying with backoff; /healthz answers 503 meanwhile\"",
+              n->where, n->pending ? "kept" : "none",
+              log_value(why, sizeof why, n->down_why));
+    return;
+  }
+  n->connected = true;
+  n->down_why[0] = '\0';
+  log_event(d->log, LOG_LEVEL_NOTICE, "pg", "state=connected server=%s holder=%s sessions=%u",
+            n->where, n->holder, pgconn_sessions(n->conn));
+  if (!n->schema_ok) {
+    if (!n->migrating && pgschema_migrate(n->conn, on_migrated, n) == 0)
+      n->migrating = true;
+    return;
+  }
+  send_pending(n);
+  if (!n->synced || n->sync_again) {
+    n->sync_next = 0;
+    n->sync_again = false;
+    sync_step(n);
+  }
+  replay(n);
+  lease_more(n);
+}
+
+int pgnode_health(struct daemon *d, char *reason, size_t reasonlen) {
+  struct pgnode *n = d->pg;
+  if (!n)
+    return 0;
+  if (!n->connected) {
+    snprintf(reason, reasonlen, "PostgreSQL unreachable (%s); reconnecting",
+             n->down_why[0] ? n->down_why : "connecting");
+    return -ENOTCONN;
+  }
+  if (n->replay_failing) {
+    snprintf(reason, reasonlen, "the local replica cannot be written: %s",
+             store_errmsg(d->store));
+    return -EIO;
+  }
+  return 0;
+}
+
+static void on_handle_closed(uv_handle_t *h) {
+  struct pgnode *n = h->data;
+  n->open_handles--;
+  maybe_free(n);
+}
+
+static void on_conn_closed(void *arg) {
+  struct pgnode *n = arg;
+  n->open_handles--;
+  maybe_free(n);
+}
+
+int pgnode_start(struct daemon *d) {
+  struct pgnode *n = calloc(1, sizeof *n);
+  if (!n)
+    return -ENOMEM;
+  n->d = d;
+  char host[128] = "";
+  if (gethostname(host, sizeof host) < 0 || !host[0])
+    snprintf(host, sizeof host, "braid");
+  host[sizeof host - 1] = '\0';
+  /* A restarted node is a new holder: the leases of the process that died run out. */
+  snprintf(n->holder, sizeof n->holder, "%s:%ld:%lld", host, (long)getpid(),
+           (long long)daemon_now());
+  if (pgconn_conninfo_redact(d->cfg->store_url, n->where, sizeof n->where) == -EINVAL) {
+    log_event(d->log, LOG_LEVEL_ERR, "pg",
+              "error=\"[store] url is not a connection string libpq can read\"");
+    free(n);
+    return -EINVAL;
+  }
+  int rc = store_replica_get(d->store, PGNODE_SOURCE, &n->watermark);
+  if (rc < 0) {
+    char why[512];
+    log_event(d->log, LOG_LEVEL_ERR, "store", "error=%s",
+              log_value(why, sizeof why, store_errmsg(d->store)));
+    free(n);
+    return rc;
+  }
+  static const char *const channels[] = {PGLOG_CHANNEL, NULL};
+  unsigned lease_ms = (unsigned)d->cfg->store_lease_s * 1000;
+  struct pgconn_config pc = {
+      .conninfo = d->cfg->store_url, .connect_timeout_ms = 10000,
+      /* A statement may not outlive a third of a lease, the renew period. */
+      .statement_timeout_ms = lease_ms / 3 < 30000 ? lease_ms / 3 : 30000,
+      .backoff_min_ms = 250, .backoff_max_ms = 10000, .channels = channels,
+      .on_state = on_state, .on_notify = on_notify, .arg = n};
+  uv_timer_t *timers[] = {&n->lease_timer, &n->renew_timer, &n->replay_timer};
+  for (size_t i = 0; i < 3; i++) {
+    uv_timer_init(&d->loop, timers[i]);
+    timers[i]->data = n;
+    n->open_handles++;
+  }
+  d->pg = n;
+  rc = pgconn_new(&d->loop, &pc, &n->conn);
+  if (rc < 0) {
+    log_event(d->log, LOG_LEVEL_ERR, "pg", "server=%s error=%s", n->where, strerror(-rc));
+    pgnode_stop(d);
+    return rc;
+  }
+  n->open_handles++;
+  uv_timer_start(&n->lease_timer, on_lease_timer, PGNODE_LEASE_EVERY_MS, PGNODE_LEASE_EVERY_MS);
+  uv_timer_start(&n->renew_timer, on_renew_timer, lease_ms / 3, lease_ms / 3);
+  uv_timer_start(&n->replay_timer, on_replay_timer, PGNODE_REPLAY_EVERY_MS,
+                 PGNODE_REPLAY_EVERY_MS);
+  log_event(d->log, LOG_LEVEL_INFO, "pg", "server=%s holder=%s lease=%llds watermark=%lld",
+            n->where, n->holder, (long long)d->cfg->store_lease_s, (long long)n->watermark);
+  return 0;
+}
+
+void pgnode_stop(struct daemon *d) {
+  struct pgnode *n = d->pg;
+  if (!n || n->stopping)
+    return;
+  n->stopping = true;
+  if (n->pending) {
+    size_t k = 0;
+    for (struct pending *p = n->pending; p; p = p->next)
+      k++;
+    log_event(d->log, LOG_LEVEL_WARNING, "pg",
+              "stop=true uncommitted_results=%zu hint=\"their leases expire; nodes poll them again\"",
+              k);
+  }
+  uv_timer_t *timers[] = {&n->lease_timer, &n->renew_timer, &n->replay_timer};
+  for (size_t i = 0; i < 3; i++)
+    uv_close((uv_handle_t *)timers[i], on_handle_closed);
+  /* Queued statements fail with -ECANCELED: their callbacks free the pending results. */
+  if (n->conn)
+    pgconn_close(n->conn, on_conn_closed, n);
+  /* Results never sent have no callback to come. */
+  struct pending **pp = &n->pending;
+  while (*pp) {
+    struct pending *p = *pp;
+    if (p->sent) {
+      pp = &p->next;
+      continue;
+    }
+    *pp = p->next;
+    pending_free(p);
+  }
+}
+
+#endif

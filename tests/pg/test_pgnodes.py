@@ -1,0 +1,386 @@
+#!/usr/bin/env python3
+"""test_pgnodes.py — several real `braid run` nodes on one PostgreSQL ([store] url).
+
+Run inside a private cluster:  tests/pg/pgcluster.py run -- python3 test_pgnodes.py SCENARIO [N]
+(CTest does: pg.nodes_round, pg.nodes_kill, pg.nodes_pgrestart). BRAID names the binary.
+
+The feeds come from HTTP servers this script starts on 127.0.0.1 .. 127.0.0.4 (four hosts for
+the per-host limit), each request recorded with its host and its start and end, so the checks
+read what the nodes really did:
+  round      N feeds (600 by default), 3 nodes: every feed fetched exactly once in the round,
+             no host ever had more requests in flight than [poll] per_host across all nodes,
+             the polling shared, and every node's /feed.atom is identical, with all items.
+  kill       3 nodes, slow answers; one node is killed with SIGKILL while it holds leases:
+             the feeds it held are fetched again by the others, only after its lease ran out,
+             and the survivors' streams hold every item exactly once and are identical.
+  pgrestart  3 nodes; PostgreSQL is stopped at once mid-round (pg_ctl -m immediate) and
+             started again: /healthz says 503 meanwhile, the nodes reconnect, and every item
+             reaches every node exactly once.
+Every process started here (the nodes, the servers) is stopped here, by its pid.
+"""
+import hashlib
+import http.server
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "integration"))
+from braidtest import BRAID, SKIP_CODE, Suite, free_port, stop_daemon  # noqa: E402
+
+HOSTS = 4
+PER_HOST = 2
+ITEMS = 2
+BASE = "http://braid.test/"
+
+
+class Record:
+    """What the feed servers saw: requests (feed, host, start, end, status), in flight per
+    host, and the most in flight per host at any moment."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.requests = []
+        self.in_flight = {}
+        self.max_in_flight = {}
+        self.delay = 0.05
+
+    def begin(self, host):
+        with self.lock:
+            n = self.in_flight.get(host, 0) + 1
+            self.in_flight[host] = n
+            self.max_in_flight[host] = max(self.max_in_flight.get(host, 0), n)
+            return time.time()
+
+    def end(self, host, feed, start, status):
+        with self.lock:
+            self.in_flight[host] -= 1
+            self.requests.append((feed, host, start, time.time(), status))
+
+    def fetched(self):
+        """feed -> list of (start, end) of its answered 200s."""
+        with self.lock:
+            out = {}
+            for feed, _host, start, end, status in self.requests:
+                if status == 200:
+                    out.setdefault(feed, []).append((start, end))
+            return out
+
+
+def words(seed, n):
+    """n distinct words from seed: items of different feeds must not look alike to the
+    store's near-duplicate detection."""
+    out = []
+    h = seed.encode()
+    while len(out) < n:
+        h = hashlib.sha256(h).digest()
+        out.extend(h.hex()[i:i + 7] for i in range(0, 56, 7))
+    return " ".join(out[:n])
+
+
+def feed_body(name):
+    items = []
+    for k in range(ITEMS):
+        t = 1700000000 + (int(hashlib.sha1(name.encode()).hexdigest()[:6], 16) % 86400) + k * 60
+        date = time.strftime("%a, %d %b %Y %H:%M:%S GMT", time.gmtime(t))
+        items.append(f"<item><guid>{name}-{k}</guid><title>{words(name + 't' + str(k), 4)}</title>"
+                     f"<link>http://news.test/{name}/{k}</link><pubDate>{date}</pubDate>"
+                     f"<description>{words(name + 'd' + str(k), 40)}</description></item>")
+    return (f'<?xml version="1.0"?><rss version="2.0"><channel><title>{name}</title>'
+            f"<link>http://news.test/{name}/</link>{''.join(items)}</channel></rss>").encode()
+
+
+def make_handler(rec):
+    class Handler(http.server.BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, *a):
+            pass
+
+        def do_GET(self):
+            host = self.server.server_address[0]
+            start = rec.begin(host)
+            status = 0
+            feed = None
+            try:
+                if not self.path.startswith("/f/") or not self.path.endswith(".rss"):
+                    status = 404
+                    self.send_response(404)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
+                feed = self.path[3:-4]
+                time.sleep(rec.delay)
+                body = feed_body(feed)
+                etag = '"' + hashlib.sha1(body).hexdigest() + '"'
+                if self.headers.get("If-None-Match") == etag:
+                    status = 304
+                    self.send_response(304)
+                    self.send_header("ETag", etag)
+                    self.end_headers()
+                    return
+                status = 200
+                self.send_response(200)
+                self.send_header("Content-Type", "application/rss+xml")
+                self.send_header("ETag", etag)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+            except OSError:
+                status = -1  # the client went away (a node killed mid-request)
+            finally:
+                rec.end(host, feed, start, status)
+    return Handler
+
+
+class Servers:
+    def __init__(self, rec):
+        self.servers = []
+        for k in range(1, HOSTS + 1):
+            srv = http.server.ThreadingHTTPServer((f"127.0.0.{k}", 0), make_handler(rec))
+            srv.daemon_threads = True
+            t = threading.Thread(target=srv.serve_forever, daemon=True)
+            t.start()
+            self.servers.append(srv)
+
+    def url(self, i, name):
+        srv = self.servers[i % HOSTS]
+        host, port = srv.server_address
+        return f"http://{host}:{port}/f/{name}.rss"
+
+    def stop(self):
+        for srv in self.servers:
+            srv.shutdown()
+            srv.server_close()
+
+
+def write_node(tmp, idx, n_feeds, servers, lease, concurrency):
+    d = os.path.join(tmp, f"node{idx}")
+    os.makedirs(os.path.join(d, "feeds.d"), exist_ok=True)
+    for i in range(n_feeds):
+        name = f"f{i:04d}"
+        with open(os.path.join(d, "feeds.d", name + ".feed"), "w") as f:
+            f.write(f"url = {servers.url(i, name)}\n")
+    port = free_port()
+    with open(os.path.join(d, "braid.conf"), "w") as f:
+        f.write(f"[store]\npath = braid.db\nurl = {os.environ['BRAID_PG_URI']}\nlease = {lease}s\n"
+                f"[http]\nlisten = 127.0.0.1:{port}\nbase_url = {BASE}\n"
+                f"[poll]\ninterval = 10m\nconcurrency = {concurrency}\nper_host = {PER_HOST}\n"
+                f"[stream]\nentries = 100000\n[log]\nlevel = info\n")
+    return d, port
+
+
+class Node:
+    def __init__(self, d, port):
+        self.dir, self.port = d, port
+        self.log = open(os.path.join(d, "braid.log"), "wb")
+        self.proc = subprocess.Popen([BRAID, "run", "--config", os.path.join(d, "braid.conf")],
+                                     stdout=self.log, stderr=subprocess.STDOUT)
+
+    def get(self, path):
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{self.port}{path}", timeout=10) as r:
+                return r.status, r.read()
+        except urllib.error.HTTPError as e:
+            return e.code, e.read()
+        except OSError:
+            return None, b""
+
+    def entries(self):
+        """The node's whole stream, from its replica (the documents stop at 1000 entries):
+        every entry's id, time, title, link and text, in stream order."""
+        try:
+            db = sqlite3.connect(f"file:{os.path.join(self.dir, 'braid.db')}?mode=ro", uri=True,
+                                 timeout=10)
+            try:
+                return db.execute("SELECT uid, time, title, link, text FROM entries"
+                                  " ORDER BY time, seq").fetchall()
+            finally:
+                db.close()
+        except sqlite3.Error:
+            return None
+
+    def log_text(self):
+        self.log.flush()
+        with open(os.path.join(self.dir, "braid.log"), "rb") as f:
+            return f.read().decode(errors="replace")
+
+    def polls(self):
+        return self.log_text().count(" poll feed=")
+
+    def stop(self):
+        stop_daemon(self.proc)
+        self.log.close()
+
+
+def wait_until(cond, timeout, step=0.2):
+    end = time.time() + timeout
+    while time.time() < end:
+        if cond():
+            return True
+        time.sleep(step)
+    return cond()
+
+
+def all_fetched(rec, n):
+    return lambda: len(rec.fetched()) >= n
+
+
+def streams_complete(nodes, n):
+    def cond():
+        for node in nodes:
+            e = node.entries()
+            if e is None or len(e) < n * ITEMS:
+                return False
+        return True
+    return cond
+
+
+def check_streams(s, nodes, n, what):
+    ids = [node.entries() for node in nodes]
+    for node, e in zip(nodes, ids):
+        s.check(f"{what}: node{node.dir[-1]} has every item", e is not None and len(e) == n * ITEMS,
+                f"{None if e is None else len(e)} entries, want {n * ITEMS}")
+        s.check(f"{what}: node{node.dir[-1]} holds each item once",
+                e is not None and len(set(r[0] for r in e)) == len(e), "duplicate entry ids")
+    s.check(f"{what}: every node's stream is identical (all entries)",
+            all(e == ids[0] for e in ids[1:]), "the replicas differ")
+    atoms = [node.get("/feed.atom")[1] for node in nodes]
+    s.check(f"{what}: every node's /feed.atom is identical", all(a == atoms[0] for a in atoms[1:])
+            and len(atoms[0]) > 0, "the documents differ")
+
+
+def scenario_round(s, tmp, n):
+    rec = Record()
+    servers = Servers(rec)
+    nodes = []
+    try:
+        for idx in range(3):
+            nodes.append(Node(*write_node(tmp, idx, n, servers, 30, 8)))
+        t0 = time.time()
+        ok = wait_until(all_fetched(rec, n), 240)
+        took = time.time() - t0
+        s.check("every feed fetched", ok, f"{len(rec.fetched())} of {n}")
+        ok = wait_until(streams_complete(nodes, n), 120)
+        print(f"round: {n} feeds fetched by 3 nodes in {took:.1f}s; streams complete "
+              f"{time.time() - t0:.1f}s after start")
+        time.sleep(2)  # a second fetch of a feed would show now
+        fetched = rec.fetched()
+        twice = [f for f, v in fetched.items() if len(v) != 1]
+        s.check("every feed fetched exactly once in the round", not twice and len(fetched) == n,
+                f"{len(twice)} fetched more than once, e.g. {twice[:5]}")
+        s.check(f"no host ever had more than per_host={PER_HOST} requests in flight",
+                all(v <= PER_HOST for v in rec.max_in_flight.values()), str(rec.max_in_flight))
+        s.check("the per-host limit was reached (the check can fail)",
+                any(v == PER_HOST for v in rec.max_in_flight.values()), str(rec.max_in_flight))
+        polls = [node.polls() for node in nodes]
+        # Which node gets a free slot first is a race; the work must be shared, not even.
+        print(f"round: polls per node {polls}")
+        s.check("more than one node polled", sum(1 for p in polls if p > 0) >= 2, str(polls))
+        s.check("the nodes' polls add up to the feeds", sum(polls) == n, str(polls))
+        check_streams(s, nodes, n, "round")
+        health = [node.get("/healthz")[0] for node in nodes]
+        s.check("every node is healthy", health == [200, 200, 200], str(health))
+    finally:
+        for node in nodes:
+            node.stop()
+        servers.stop()
+    for node in nodes:
+        s.check(f"node{node.dir[-1]} stopped cleanly on SIGTERM", node.proc.returncode == 0,
+                f"exit {node.proc.returncode}")
+
+
+def scenario_kill(s, tmp, n):
+    rec = Record()
+    rec.delay = 1.0
+    servers = Servers(rec)
+    lease = 6
+    nodes = []
+    try:
+        for idx in range(3):
+            nodes.append(Node(*write_node(tmp, idx, n, servers, lease, 4)))
+        victim = nodes[0]
+        # Kill the victim while it holds leases: once it has logged polls and more are in
+        # flight (each answer takes a second).
+        ok = wait_until(lambda: victim.polls() >= 2, 60)
+        s.check("the victim polled before it died", ok, "no poll line in its log")
+        killed_at = time.time()
+        victim.proc.send_signal(signal.SIGKILL)
+        victim.proc.wait()
+        survivors = nodes[1:]
+        ok = wait_until(all_fetched(rec, n), 240)
+        s.check("every feed fetched", ok, f"{len(rec.fetched())} of {n}")
+        ok = wait_until(streams_complete(survivors, n), 120)
+        fetched = rec.fetched()
+        again = {f: v for f, v in fetched.items() if len(v) > 1}
+        with rec.lock:
+            cut = [r for r in rec.requests if r[4] == -1 or (r[2] < killed_at < r[3] and r[4] != 200)]
+        print(f"kill: {len(again)} feeds fetched again after the kill, {len(cut)} requests cut")
+        # A feed the victim held is polled again only after its lease ran out on the
+        # database's clock: at least lease seconds after the victim's fetch began (1 s slack
+        # for the two clocks' reading).
+        early = [f for f, v in again.items() if v[1][0] - v[0][0] < lease - 1]
+        s.check("feeds held by the killed node were not fetched again before its lease expired",
+                not early, f"{early[:5]}")
+        s.check("feeds held by the killed node were polled by the others",
+                len(again) + len(cut) > 0, "the victim held nothing when killed: no check ran")
+        check_streams(s, survivors, n, "kill")
+    finally:
+        for node in nodes:
+            node.stop()
+        servers.stop()
+
+
+def scenario_pgrestart(s, tmp, n):
+    rec = Record()
+    rec.delay = 0.3
+    servers = Servers(rec)
+    nodes = []
+    try:
+        for idx in range(3):
+            nodes.append(Node(*write_node(tmp, idx, n, servers, 20, 4)))
+        ok = wait_until(lambda: len(rec.fetched()) >= n // 4, 120)
+        s.check("a quarter of the feeds fetched before the restart", ok, str(len(rec.fetched())))
+        rc = subprocess.run(os.environ["BRAID_PG_KILL"], shell=True).returncode
+        s.check("PostgreSQL stopped", rc == 0, f"exit {rc}")
+        ok = wait_until(lambda: all(node.get("/healthz")[0] == 503 for node in nodes), 20)
+        s.check("/healthz answers 503 on every node while PostgreSQL is down", ok,
+                str([node.get("/healthz")[0] for node in nodes]))
+        time.sleep(2)
+        rc = subprocess.run(os.environ["BRAID_PG_START"], shell=True).returncode
+        s.check("PostgreSQL started again", rc == 0, f"exit {rc}")
+        ok = wait_until(lambda: all(node.get("/healthz")[0] == 200 for node in nodes), 60)
+        s.check("every node is healthy again", ok, str([node.get("/healthz")[0] for node in nodes]))
+        ok = wait_until(all_fetched(rec, n), 240)
+        s.check("every feed fetched", ok, f"{len(rec.fetched())} of {n}")
+        wait_until(streams_complete(nodes, n), 120)
+        check_streams(s, nodes, n, "pgrestart")
+        logs = [node.log_text() for node in nodes]
+        s.check("each node logged the outage and the reconnect",
+                all("state=disconnected" in t and t.count("state=connected") >= 2 for t in logs),
+                "missing pg state lines")
+    finally:
+        for node in nodes:
+            node.stop()
+        servers.stop()
+
+
+def main():
+    if "BRAID_PG_URI" not in os.environ:
+        print("SKIP: BRAID_PG_URI not set: run under tests/pg/pgcluster.py run --")
+        return SKIP_CODE
+    scenario = sys.argv[1] if len(sys.argv) > 1 else "round"
+    n = int(sys.argv[2]) if len(sys.argv) > 2 else {"round": 600, "kill": 60, "pgrestart": 120}[scenario]
+    s = Suite(f"pgnodes-{scenario}")
+    {"round": scenario_round, "kill": scenario_kill, "pgrestart": scenario_pgrestart}[scenario](
+        s, s.tmp, n)
+    s.finish()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -259,9 +259,7 @@ void daemon_poll_done(struct daemon *d, struct feed_rt *f, const struct poll_rep
   }
   if (d->stopping)
     return;
-  /* Write the [output] dir a moment after a change, so a burst of polls writes it once. */
-  if (d->export_pending && d->cfg->output_dir && !uv_is_active((uv_handle_t *)&d->export_timer))
-    uv_timer_start(&d->export_timer, on_export_timer, 2000, 0);
+  daemon_export_soon(d);
   if (!d->once) {
     notify_status("%zu feeds; %llu polls ok, %llu not modified, %llu failed; %llu new entries",
                   d->n_rt, (unsigned long long)d->stats.ok,
@@ -492,6 +490,13 @@ static void on_stop_timer(uv_timer_t *t) {
 
 void daemon_stop(struct daemon *d, const char *why) { begin_stop(d, why); }
 
+/* Writes the [output] dir a moment after a change, so a burst of polls writes it once. */
+void daemon_export_soon(struct daemon *d) {
+  if (!d->stopping && d->export_pending && d->cfg->output_dir &&
+      !uv_is_active((uv_handle_t *)&d->export_timer))
+    uv_timer_start(&d->export_timer, on_export_timer, 2000, 0);
+}
+
 static void begin_stop(struct daemon *d, const char *why) {
   if (d->stopping)
     return;
@@ -567,7 +572,8 @@ static int start_fetching(struct daemon *d) {
     return rc;
   sched_prng_seed(&d->rng, (uint64_t)daemon_now() ^ ((uint64_t)getpid() << 32));
   int64_t now = daemon_now();
-  d->startup_spread_s = sched_startup_spread_s(d->feeds.n);
+  /* With [store] url the database's schedule decides: nothing is spread here. */
+  d->startup_spread_s = c->store_url ? 0 : sched_startup_spread_s(d->feeds.n);
   for (size_t i = 0; i < d->feeds.n; i++)
     if ((rc = feed_rt_add(d, &d->feeds.items[i], d->startup_spread_s, now)) < 0)
       return rc;

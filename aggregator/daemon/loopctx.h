@@ -130,6 +130,8 @@ int poll_start(struct daemon *d, struct feed_rt *f, poll_done_fn *done);
 void daemon_poll_done(struct daemon *d, struct feed_rt *f, const struct poll_report *r);
 /* daemon.c: stops the daemon from the loop; why names the reason in the log. */
 void daemon_stop(struct daemon *d, const char *why);
+/* daemon.c: writes the [output] dir a moment from now if new entries are waiting for it. */
+void daemon_export_soon(struct daemon *d);
 /* Cancels f's poll in flight, if any (its result is dropped). */
 void poll_cancel(struct feed_rt *f);
 /* Saves every fetched poll still waiting in the done queue (at stop). */

@@ -565,6 +565,7 @@ static void on_log_read(void *arg, int status, const struct pglog_row *rows, siz
             (long long)n->watermark, ps.new_entries, ps.updated_entries, skipped,
             (unsigned long long)((uv_hrtime() - t0) / 1000000));
   daemon_entries_saved(d, ps.new_entries, ps.updated_entries);
+  daemon_export_soon(d);
   if (count == PGNODE_REPLAY_BATCH || n->replay_again) {
     n->replay_again = false;
     replay(n);
@@ -582,7 +583,15 @@ static void replay(struct pgnode *n) {
     n->replaying = true;
 }
 
-static void on_replay_timer(uv_timer_t *t) { replay(t->data); }
+static void on_migrated(void *arg, int status, int from_version, const char *message);
+
+static void on_replay_timer(uv_timer_t *t) {
+  struct pgnode *n = t->data;
+  if (n->connected && !n->schema_ok && !n->migrating && !n->stopping &&
+      pgschema_migrate(n->conn, on_migrated, n) == 0)
+    n->migrating = true;
+  replay(n);
+}
 
 static void on_notify(void *arg, const char *channel, const char *payload, int sender_pid) {
   struct pgnode *n = arg;
@@ -605,7 +614,11 @@ static void on_migrated(void *arg, int status, int from_version, const char *mes
   if (status < 0) {
     if (!retry_later(status))
       pg_log_error(n, LOG_LEVEL_ERR, "schema", status, message);
-    return; /* again on reconnect */
+    /* Again on reconnect; if the connection already came back while this failure was on
+     * its way, now. */
+    if (retry_later(status) && n->connected && pgschema_migrate(n->conn, on_migrated, n) == 0)
+      n->migrating = true;
+    return; /* else the replay timer tries again */
   }
   if (from_version != PGSCHEMA_VERSION)
     log_event(n->d->log, LOG_LEVEL_NOTICE, "pg", "schema=migrated from=%d to=%d", from_version,
@@ -628,7 +641,7 @@ static void on_state(void *arg, bool connected, int err, const char *message) {
     n->leasing = n->renewing = n->replaying = false;
     if (n->syncing) {
       n->syncing = false;
-      n->sync_again = false;
+      n->sync_again = true; /* cut off: done again whole after the reconnect */
     }
     snprintf(n->down_why, sizeof n->down_why, "%s", message && *message ? message : "lost");
     /* Said once per outage at error level; the retries in between at debug. */
@@ -666,6 +679,10 @@ int pgnode_health(struct daemon *d, char *reason, size_t reasonlen) {
     snprintf(reason, reasonlen, "PostgreSQL unreachable (%s); reconnecting",
              n->down_why[0] ? n->down_why : "connecting");
     return -ENOTCONN;
+  }
+  if (!n->schema_ok) {
+    snprintf(reason, reasonlen, "the PostgreSQL schema is not ready (see the log)");
+    return -EAGAIN;
   }
   if (n->replay_failing) {
     snprintf(reason, reasonlen, "the local replica cannot be written: %s",

@@ -336,6 +336,9 @@ def scenario_kill(s, tmp, n):
         for node in nodes:
             node.stop()
         servers.stop()
+    for node in nodes[1:]:
+        s.check(f"node{node.dir[-1]} stopped cleanly on SIGTERM", node.proc.returncode == 0,
+                f"exit {node.proc.returncode}")
 
 
 def scenario_pgrestart(s, tmp, n):
@@ -375,6 +378,9 @@ def scenario_pgrestart(s, tmp, n):
         for node in nodes:
             node.stop()
         servers.stop()
+    for node in nodes:
+        s.check(f"node{node.dir[-1]} stopped cleanly on SIGTERM", node.proc.returncode == 0,
+                f"exit {node.proc.returncode}")
 
 
 def main():

@@ -130,6 +130,30 @@ int pgitem_encode(struct ingest_batch *b, int64_t now, const char *feed_title,
   return 0;
 }
 
+int pgitem_encode_page(const struct store_page_state *st, const struct store_item *si,
+                       char **ret) {
+  json_t *o = si ? encode_item(si, NULL, NULL) : json_object();
+  json_t *pg = json_object();
+  bool ok = o && pg && !set_str(pg, "url", st->page_url) && !set_str(pg, "g", st->guid) &&
+            !set_str(pg, "t", st->title) && !set_int(pg, "p", st->published) &&
+            !set_str(pg, "et", st->etag) && !set_str(pg, "lm", st->last_modified) &&
+            !set_int(pg, "until", st->live_until) && !set_int(pg, "at", st->last_fetched) &&
+            !set_int(pg, "n", st->updates);
+  if (ok) {
+    ok = json_object_set_new(o, "pg", pg) == 0; /* takes pg, even when it fails */
+    pg = NULL;
+  }
+  if (ok && !si)
+    ok = json_object_set_new(o, "noitem", json_true()) == 0;
+  json_decref(pg);
+  char *text = ok ? json_dumps(o, JSON_COMPACT) : NULL;
+  json_decref(o);
+  if (!text)
+    return -ENOMEM;
+  *ret = text;
+  return 0;
+}
+
 static const char *get_str(json_t *o, const char *key) {
   return json_string_value(json_object_get(o, key));
 }
@@ -177,6 +201,25 @@ int pgitem_decode(const char *text, struct pgitem *ret, char *err, size_t errlen
       .updated = json_integer_value(u), .has_updated = json_is_integer(u)};
   ret->feed_title = get_str(o, "ft");
   ret->site_url = get_str(o, "fs");
+  ret->has_item = !json_is_true(json_object_get(o, "noitem"));
+  json_t *pg = json_object_get(o, "pg");
+  if (pg) {
+    if (!json_is_object(pg) || !get_str(pg, "url")) {
+      snprintf(err, errlen, "page: not an object with a url");
+      pgitem_clear(ret);
+      return -EINVAL;
+    }
+    ret->has_page = true;
+    /* Views into the element, typed as the store's struct wants them: never freed through
+     * store_page_state_clear. */
+    ret->page = (struct store_page_state){
+        .page_url = (char *)get_str(pg, "url"), .guid = (char *)get_str(pg, "g"),
+        .title = (char *)get_str(pg, "t"), .published = json_integer_value(json_object_get(pg, "p")),
+        .etag = (char *)get_str(pg, "et"), .last_modified = (char *)get_str(pg, "lm"),
+        .live_until = json_integer_value(json_object_get(pg, "until")),
+        .last_fetched = json_integer_value(json_object_get(pg, "at")),
+        .updates = (int)json_integer_value(json_object_get(pg, "n"))};
+  }
   json_t *ups = json_object_get(o, "up");
   int rc = ups ? decode_updates(ups, ret, err, errlen) : 0;
   if (rc < 0)

@@ -10,6 +10,7 @@
 #ifndef BRAID_PGITEM_H
 #define BRAID_PGITEM_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -22,10 +23,19 @@
 int pgitem_encode(struct ingest_batch *b, int64_t now, const char *feed_title,
                   const char *site_url, char **ret, size_t *ret_cut);
 
+/* A live blog's page read with the feed's poll (pagepoll.c) as one element: the page's state
+ * and, when the page gave updates, the item they make (NULL: a 304, or none). *ret is the
+ * caller's. 0 or -ENOMEM. */
+int pgitem_encode_page(const struct store_page_state *st, const struct store_item *si,
+                       char **ret);
+
 /* One decoded element. Its pointers point into the element; valid until pgitem_clear. */
 struct pgitem {
   struct store_item item;
+  bool has_item;                     /* item is to be stored (a page read may carry none) */
   const char *feed_title, *site_url; /* NULL when the poll had none */
+  bool has_page;                     /* a page read: page is its state, to store_page_set */
+  struct store_page_state page;      /* its strings point into the element: never cleared */
   struct store_update *updates;
   void *json;
 };

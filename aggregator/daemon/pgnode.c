@@ -39,6 +39,9 @@ int64_t pgnode_poll_finished(struct daemon *d, struct feed_rt *f, struct ingest_
   return now + f->interval_s;
 }
 void pgnode_poll_ended(struct daemon *d, struct feed_rt *f, const struct poll_report *r) {}
+void pgnode_page_begin(struct daemon *d, const char *feed) {}
+void pgnode_page_end(struct daemon *d, const char *feed, char *element) { free(element); }
+void pgnode_poll_pages_started(struct daemon *d, struct feed_rt *f) {}
 int pgnode_health(struct daemon *d, char *reason, size_t reasonlen) { return 0; }
 
 #else
@@ -69,6 +72,8 @@ struct pending {
   int64_t polled_at;
   char *items;             /* JSON array */
   bool sent;               /* in flight: its callback will come */
+  bool hold;               /* its live-blog page reads may still start (pagepoll.c) */
+  unsigned pages;          /* page reads of this poll still running: sent once all ended */
 };
 
 struct pgnode {
@@ -180,7 +185,7 @@ static void on_completed(void *arg, int status, int64_t count, const char *messa
 
 static void send_pending(struct pgnode *n) {
   for (struct pending *p = n->pending; p && n->connected; p = p->next) {
-    if (p->sent)
+    if (p->sent || p->hold || p->pages)
       continue;
     int rc = pglog_complete(n->conn, n->holder, p->id, &p->r, p->polled_at, p->items,
                             on_completed, p);
@@ -220,7 +225,7 @@ int64_t pgnode_poll_finished(struct daemon *d, struct feed_rt *f, struct ingest_
   int rc = p ? 0 : -ENOMEM;
   if (rc == 0) {
     *p = (struct pending){.node = n, .feed = strdup(f->def.name), .id = f->pg.id,
-                          .polled_at = now};
+                          .polled_at = now, .hold = true};
     p->r = (struct pgfeeds_result){
         .etag = dup_or_null(et), .last_modified = dup_or_null(lm),
         .effective_url = perm && strcmp(perm, f->def.url) ? strdup(perm) : NULL,
@@ -254,6 +259,66 @@ int64_t pgnode_poll_finished(struct daemon *d, struct feed_rt *f, struct ingest_
   *tail = p;
   send_pending(n);
   return next;
+}
+
+/* The result of feed's poll that its page reads join: not yet sent, so at most one. */
+static struct pending *waiting_for_pages(struct pgnode *n, const char *feed) {
+  for (struct pending *p = n ? n->pending : NULL; p; p = p->next)
+    if ((p->hold || p->pages) && !strcmp(p->feed, feed))
+      return p;
+  return NULL;
+}
+
+void pgnode_poll_pages_started(struct daemon *d, struct feed_rt *f) {
+  struct pending *p = waiting_for_pages(d->pg, f->def.name);
+  if (!p)
+    return;
+  p->hold = false;
+  if (!p->pages)
+    send_pending(d->pg);
+}
+
+void pgnode_page_begin(struct daemon *d, const char *feed) {
+  struct pending *p = waiting_for_pages(d->pg, feed);
+  if (p)
+    p->pages++;
+}
+
+/* Appends element to the array p->items, unless that would pass what one statement carries. */
+static int append_element(struct pending *p, const char *element) {
+  size_t have = strlen(p->items), add = strlen(element);
+  if (have + add + 2 > BRAID_PG_MAX_QUERY_BYTES - 64 * 1024)
+    return -E2BIG;
+  char *items = realloc(p->items, have + add + 2);
+  if (!items)
+    return -ENOMEM;
+  /* "[...]" becomes "[...,element]" ("[element]" when it was empty). */
+  items[have - 1] = have > 2 ? ',' : '\0';
+  if (have == 2)
+    items[1] = '\0', have = 1;
+  memcpy(items + have, element, add);
+  items[have + add] = ']';
+  items[have + add + 1] = '\0';
+  p->items = items;
+  return 0;
+}
+
+void pgnode_page_end(struct daemon *d, const char *feed, char *element) {
+  struct pgnode *n = d->pg;
+  struct pending *p = waiting_for_pages(n, feed);
+  if (p && element) {
+    int rc = append_element(p, element);
+    if (rc < 0) {
+      char name[128];
+      log_event(d->log, LOG_LEVEL_WARNING, "page", "feed=%s result=left-out error=%s",
+                log_value(name, sizeof name, feed), strerror(-rc));
+    }
+  }
+  free(element);
+  if (!p || !p->pages)
+    return;
+  if (--p->pages == 0 && !p->hold)
+    send_pending(n);
 }
 
 /* ---- leases ------------------------------------------------------------------------------------ */
@@ -499,7 +564,7 @@ static int replay_row(struct pgnode *n, const struct pglog_row *row, struct stor
   }
   if (rc < 0)
     return rc;
-  rc = store_put_item(d->store, f->feed_id, &it.item, row->polled_at, ps);
+  rc = it.has_item ? store_put_item(d->store, f->feed_id, &it.item, row->polled_at, ps) : 0;
   if (rc == -E2BIG) {
     (*skipped)++;
     log_event(d->log, LOG_LEVEL_WARNING, "replay", "seq=%lld feed=%s result=skipped error=%s",
@@ -507,6 +572,8 @@ static int replay_row(struct pgnode *n, const struct pglog_row *row, struct stor
               log_value(why, sizeof why, store_errmsg(d->store)));
     rc = 0;
   }
+  if (rc == 0 && it.has_page)
+    rc = store_page_set(d->store, f->feed_id, &it.page);
   if (rc == 0)
     rc = replay_feed_meta(d->store, f->def.name, &it);
   pgitem_clear(&it);

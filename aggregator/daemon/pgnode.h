@@ -10,6 +10,7 @@
  *    the lease is live (pglog_complete); until it is, the result stays in memory and is sent
  *    again after a reconnect; a result whose lease expired meanwhile is dropped (the next
  *    holder fetches with the validators the database still has, so nothing is lost);
+ *  - live-blog pages are read by the node that polled the feed, and join its result;
  *  - the log is replayed on start, on each NOTIFY braid_log and on a timer, in seq order, in
  *    batches of one local transaction each that also records the watermark;
  *  - while the database is unreachable /healthz answers 503 and the log says so, once.
@@ -42,6 +43,13 @@ int64_t pgnode_poll_finished(struct daemon *d, struct feed_rt *f, struct ingest_
                              const struct fetch_result *r, const struct sched_outcome *so,
                              int64_t now, const char *title, const char *site_url,
                              const char *etag, const char *last_modified);
+/* Live-blog pages read after f's poll (pagepoll.c) join its result: pgnode_page_begin for each
+ * page read started, pgnode_page_end when it ended with its log element (pgitem_encode_page,
+ * taken; NULL: nothing to log), and pgnode_poll_pages_started once every read has started.
+ * The result is committed when the last of them ended; the lease is renewed meanwhile. */
+void pgnode_page_begin(struct daemon *d, const char *feed);
+void pgnode_page_end(struct daemon *d, const char *feed, char *element);
+void pgnode_poll_pages_started(struct daemon *d, struct feed_rt *f);
 /* A poll of f ended (daemon_poll_done): a cancelled one gives its lease back; any frees a
  * place for the next lease. */
 void pgnode_poll_ended(struct daemon *d, struct feed_rt *f, const struct poll_report *r);

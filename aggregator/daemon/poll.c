@@ -427,20 +427,27 @@ static bool group_enrol(struct daemon *d, const struct feed_rt *f, int rc,
 }
 
 /* With [store] url: the result goes to PostgreSQL (pgnode.c) and reaches the local store when
- * the node replays the shared log, like every other node's results. Live-blog pages are not
- * read on this path yet (README "Several nodes on PostgreSQL"). */
+ * the node replays the shared log, like every other node's results; the pages of its live
+ * blogs are read now and join it (pagepoll.c). */
 static void finish_shared(struct poll_job *job, struct fetch_result *res,
                           const struct sched_outcome *so, int64_t now) {
   struct daemon *d = job->d;
   struct feed_rt *f = job->f;
   const struct feed_meta *m = job->parser ? feed_parser_meta(job->parser) : NULL;
   const char *title = f->def.title ? f->def.title : m ? m->title : NULL;
+  /* From the replica, which may lag the log by a replay: a page read in that gap is read
+   * again, and its entries are the same. */
+  if (res->outcome == FETCH_OK)
+    pagepoll_mark_owned(d, f, &job->batch);
   int64_t next_due = pgnode_poll_finished(d, f, &job->batch, res, so, now, title,
                                           m ? m->link : NULL, job->etag, job->last_modified);
   log_batch_notes(d, f->def.name, &job->batch);
   struct store_put_stats ps = {0};
   log_done(job, res, &ps, next_due, now);
   follow_permanent_redirect(d, f, res->headers->permanent_url);
+  if (res->outcome == FETCH_OK || res->outcome == FETCH_NOT_MODIFIED)
+    pagepoll_after_feed(d, f, res->outcome == FETCH_OK ? &job->batch : NULL);
+  pgnode_poll_pages_started(d, f);
   poll_done_fn *done = job->done;
   poll_job_free(job);
   done(d, f, &(struct poll_report){.outcome = res->outcome, .saved = true,

@@ -31,12 +31,22 @@ import urllib.error
 import urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "integration"))
-from braidtest import BRAID, SKIP_CODE, Suite, free_port, stop_daemon  # noqa: E402
+from braidtest import BRAID, SKIP_CODE, SOURCE, Suite, free_port, stop_daemon  # noqa: E402
 
 HOSTS = 4
 PER_HOST = 2
 ITEMS = 2
 BASE = "http://braid.test/"
+# The demo's live blog: a feed whose one item is a summary, and the page (schema.org JSON-LD)
+# that holds its six updates, which the node that polled the feed reads.
+LIVE = "storm"
+LIVE_PAGE = "storm-live.html"
+LIVE_UPDATES = 6
+
+
+def demo(name):
+    with open(os.path.join(SOURCE, "feeds.d", "demo", name), "rb") as f:
+        return f.read()
 
 
 class Record:
@@ -108,6 +118,16 @@ def make_handler(rec):
             status = 0
             feed = None
             try:
+                if self.path == f"/f/{LIVE_PAGE}":
+                    feed = LIVE_PAGE
+                    body = demo(LIVE_PAGE)
+                    status = 200
+                    self.send_response(200)
+                    self.send_header("Content-Type", "text/html; charset=utf-8")
+                    self.send_header("Content-Length", str(len(body)))
+                    self.end_headers()
+                    self.wfile.write(body)
+                    return
                 if not self.path.startswith("/f/") or not self.path.endswith(".rss"):
                     status = 404
                     self.send_response(404)
@@ -116,7 +136,7 @@ def make_handler(rec):
                     return
                 feed = self.path[3:-4]
                 time.sleep(rec.delay)
-                body = feed_body(feed)
+                body = feed_body(feed) if feed != LIVE else demo("storm-live.rss")
                 etag = '"' + hashlib.sha1(body).hexdigest() + '"'
                 if self.headers.get("If-None-Match") == etag:
                     status = 304
@@ -159,11 +179,11 @@ class Servers:
             srv.server_close()
 
 
-def write_node(tmp, idx, n_feeds, servers, lease, concurrency):
+def write_node(tmp, idx, n_feeds, servers, lease, concurrency, live=False):
     d = os.path.join(tmp, f"node{idx}")
     os.makedirs(os.path.join(d, "feeds.d"), exist_ok=True)
-    for i in range(n_feeds):
-        name = f"f{i:04d}"
+    names = [f"f{i:04d}" for i in range(n_feeds)] + ([LIVE] if live else [])
+    for i, name in enumerate(names):
         with open(os.path.join(d, "feeds.d", name + ".feed"), "w") as f:
             f.write(f"url = {servers.url(i, name)}\n")
     port = free_port()
@@ -205,6 +225,16 @@ class Node:
         except sqlite3.Error:
             return None
 
+    def page_updates(self):
+        """The updates the replica's page state says the live blog's page gave."""
+        db = sqlite3.connect(f"file:{os.path.join(self.dir, 'braid.db')}?mode=ro", uri=True)
+        try:
+            row = db.execute("SELECT updates FROM page_state WHERE page_url LIKE ?",
+                             (f"%{LIVE_PAGE}",)).fetchone()
+            return row[0] if row else None
+        finally:
+            db.close()
+
     def log_text(self):
         self.log.flush()
         with open(os.path.join(self.dir, "braid.log"), "rb") as f:
@@ -231,21 +261,21 @@ def all_fetched(rec, n):
     return lambda: len(rec.fetched()) >= n
 
 
-def streams_complete(nodes, n):
+def streams_complete(nodes, want):
     def cond():
         for node in nodes:
             e = node.entries()
-            if e is None or len(e) < n * ITEMS:
+            if e is None or len(e) < want:
                 return False
         return True
     return cond
 
 
-def check_streams(s, nodes, n, what):
+def check_streams(s, nodes, want, what):
     ids = [node.entries() for node in nodes]
     for node, e in zip(nodes, ids):
-        s.check(f"{what}: node{node.dir[-1]} has every item", e is not None and len(e) == n * ITEMS,
-                f"{None if e is None else len(e)} entries, want {n * ITEMS}")
+        s.check(f"{what}: node{node.dir[-1]} has every item", e is not None and len(e) == want,
+                f"{None if e is None else len(e)} entries, want {want}")
         s.check(f"{what}: node{node.dir[-1]} holds each item once",
                 e is not None and len(set(r[0] for r in e)) == len(e), "duplicate entry ids")
     s.check(f"{what}: every node's stream is identical (all entries)",
@@ -261,18 +291,20 @@ def scenario_round(s, tmp, n):
     nodes = []
     try:
         for idx in range(3):
-            nodes.append(Node(*write_node(tmp, idx, n, servers, 30, 8)))
+            nodes.append(Node(*write_node(tmp, idx, n, servers, 30, 8, live=True)))
         t0 = time.time()
-        ok = wait_until(all_fetched(rec, n), 240)
+        ok = wait_until(all_fetched(rec, n + 2), 240)  # and the live blog's feed and page
         took = time.time() - t0
-        s.check("every feed fetched", ok, f"{len(rec.fetched())} of {n}")
-        ok = wait_until(streams_complete(nodes, n), 120)
+        s.check("every feed fetched", ok, f"{len(rec.fetched())} of {n + 2}")
+        want = n * ITEMS + LIVE_UPDATES
+        ok = wait_until(streams_complete(nodes, want), 120)
         print(f"round: {n} feeds fetched by 3 nodes in {took:.1f}s; streams complete "
               f"{time.time() - t0:.1f}s after start")
         time.sleep(2)  # a second fetch of a feed would show now
         fetched = rec.fetched()
         twice = [f for f, v in fetched.items() if len(v) != 1]
-        s.check("every feed fetched exactly once in the round", not twice and len(fetched) == n,
+        s.check("every feed (and the live blog's page) fetched exactly once in the round",
+                not twice and len(fetched) == n + 2,
                 f"{len(twice)} fetched more than once, e.g. {twice[:5]}")
         s.check(f"no host ever had more than per_host={PER_HOST} requests in flight",
                 all(v <= PER_HOST for v in rec.max_in_flight.values()), str(rec.max_in_flight))
@@ -282,8 +314,15 @@ def scenario_round(s, tmp, n):
         # Which node gets a free slot first is a race; the work must be shared, not even.
         print(f"round: polls per node {polls}")
         s.check("more than one node polled", sum(1 for p in polls if p > 0) >= 2, str(polls))
-        s.check("the nodes' polls add up to the feeds", sum(polls) == n, str(polls))
-        check_streams(s, nodes, n, "round")
+        s.check("the nodes' polls add up to the feeds", sum(polls) == n + 1, str(polls))
+        check_streams(s, nodes, want, "round")
+        for node in nodes:
+            e = node.entries() or []
+            s.check(f"round: node{node.dir[-1]} has the live blog's updates from its page",
+                    sum(1 for r in e if LIVE_PAGE in (r[3] or "")) == LIVE_UPDATES,
+                    str([r[3] for r in e if "storm" in (r[3] or "")]))
+            s.check(f"round: node{node.dir[-1]} knows the page was read (its state replayed)",
+                    node.page_updates() == LIVE_UPDATES, str(node.page_updates()))
         health = [node.get("/healthz")[0] for node in nodes]
         s.check("every node is healthy", health == [200, 200, 200], str(health))
     finally:
@@ -314,7 +353,7 @@ def scenario_kill(s, tmp, n):
         survivors = nodes[1:]
         ok = wait_until(all_fetched(rec, n), 240)
         s.check("every feed fetched", ok, f"{len(rec.fetched())} of {n}")
-        ok = wait_until(streams_complete(survivors, n), 120)
+        ok = wait_until(streams_complete(survivors, n * ITEMS), 120)
         with rec.lock:
             tried = {}
             for feed, _host, start, _end, _status in rec.requests:
@@ -331,7 +370,7 @@ def scenario_kill(s, tmp, n):
                 "the victim held nothing when killed: no check ran")
         s.check("every feed was fetched whole (a 200) by a node",
                 len(rec.fetched()) == n, f"{len(rec.fetched())} of {n}")
-        check_streams(s, survivors, n, "kill")
+        check_streams(s, survivors, n * ITEMS, "kill")
     finally:
         for node in nodes:
             node.stop()
@@ -363,8 +402,8 @@ def scenario_pgrestart(s, tmp, n):
         s.check("every node is healthy again", ok, str([node.get("/healthz")[0] for node in nodes]))
         ok = wait_until(all_fetched(rec, n), 240)
         s.check("every feed fetched", ok, f"{len(rec.fetched())} of {n}")
-        wait_until(streams_complete(nodes, n), 120)
-        check_streams(s, nodes, n, "pgrestart")
+        wait_until(streams_complete(nodes, n * ITEMS), 120)
+        check_streams(s, nodes, n * ITEMS, "pgrestart")
         logs = [node.log_text() for node in nodes]
         print("pgrestart: results kept over the outage and committed after: lease-lost "
               f"{sum(t.count('result=lease-lost') for t in logs)}, dropped "

@@ -189,6 +189,50 @@ static void test_encode_cuts_to_the_statement(void **state) {
   ingest_batch_clear(&b);
 }
 
+/* A live blog's page read travels as its state and, when it gave updates, their item. */
+static void test_page_roundtrip(void **state) {
+  struct store_page_state st = {.page_url = "http://news.test/live.html", .guid = "g1",
+                                .title = "Live", .published = 1699990000, .etag = "\"e\"",
+                                .live_until = 1700086400, .last_fetched = NOW, .updates = 2};
+  struct store_update ups[2] = {{.stamp = "0900", .time = NOW - 60, .html = "<p>a</p>",
+                                 .text = "a", .anchor = "u1"},
+                                {.time = NOW, .html = "<p>b</p>", .text = "b", .link = "http://x/"}};
+  struct store_item si = {.guid = "g1", .link = st.page_url, .title = "Live", .is_liveblog = true,
+                          .updates = ups, .n_updates = 2};
+  char *with = NULL, *without = NULL;
+  assert_int_equal(pgitem_encode_page(&st, &si, &with), 0);
+  assert_int_equal(pgitem_encode_page(&st, NULL, &without), 0);
+  struct pgitem it;
+  char err[256];
+  assert_int_equal(pgitem_decode(with, &it, err, sizeof err), 0);
+  assert_true(it.has_item && it.has_page);
+  assert_string_equal(it.page.page_url, st.page_url);
+  assert_string_equal(it.page.etag, "\"e\"");
+  assert_null(it.page.last_modified);
+  assert_int_equal(it.page.live_until, st.live_until);
+  assert_int_equal(it.page.last_fetched, NOW);
+  assert_int_equal(it.page.updates, 2);
+  assert_int_equal(it.item.n_updates, 2);
+  assert_true(it.item.is_liveblog);
+  assert_string_equal(it.item.updates[0].anchor, "u1");
+  assert_null(it.item.updates[1].stamp);
+  assert_string_equal(it.item.updates[1].link, "http://x/");
+  pgitem_clear(&it);
+  assert_int_equal(pgitem_decode(without, &it, err, sizeof err), 0);
+  assert_true(it.has_page);
+  assert_false(it.has_item);
+  assert_int_equal(it.page.published, 1699990000);
+  pgitem_clear(&it);
+  /* An element of a feed's item has no page. */
+  assert_int_equal(pgitem_decode("{\"g\":\"x\"}", &it, err, sizeof err), 0);
+  assert_true(it.has_item);
+  assert_false(it.has_page);
+  pgitem_clear(&it);
+  assert_int_equal(pgitem_decode("{\"pg\":{\"g\":\"x\"}}", &it, err, sizeof err), -EINVAL);
+  free(with);
+  free(without);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_liveblog_roundtrip),
@@ -196,6 +240,7 @@ int main(void) {
       cmocka_unit_test(test_rdf_roundtrip),
       cmocka_unit_test(test_decode_refuses),
       cmocka_unit_test(test_encode_cuts_to_the_statement),
+      cmocka_unit_test(test_page_roundtrip),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

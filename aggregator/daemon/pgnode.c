@@ -58,6 +58,8 @@ int pgnode_health(struct daemon *d, char *reason, size_t reasonlen) { return 0; 
 #define PGNODE_REPLAY_EVERY_MS 5000
 /* How often a node with free places asks for due feeds. */
 #define PGNODE_LEASE_EVERY_MS 1000
+/* How long a stopping node waits for its fetched results to commit. */
+#define PGNODE_STOP_GRACE_MS 3000
 /* The source name of the watermark in the local store. */
 #define PGNODE_SOURCE "postgresql"
 
@@ -81,7 +83,7 @@ struct pgnode {
   struct pgconn *conn;
   char holder[PGFEEDS_MAX_NAME_BYTES + 1];
   char where[512];          /* the connection string, redacted, for the log */
-  bool connected, schema_ok, migrating, synced, stopping;
+  bool connected, schema_ok, migrating, synced, stopping, conn_closing;
   bool leasing, renewing, syncing, sync_again;
   bool replaying, replay_again;
   size_t sync_next;         /* the next feed to upsert */
@@ -115,7 +117,7 @@ static void pg_log_error(struct pgnode *n, int level, const char *what, int stat
 }
 
 static void maybe_free(struct pgnode *n) {
-  if (n->stopping && n->open_handles == 0 && !n->pending) {
+  if (n->stopping && n->conn_closing && n->open_handles == 0 && !n->pending) {
     n->d->pg = NULL;
     free(n);
   }
@@ -154,6 +156,8 @@ static void lease_done(struct pgnode *n, const char *feed) {
     n->held--;
 }
 
+static void close_conn(struct pgnode *n);
+
 static void on_completed(void *arg, int status, int64_t count, const char *message) {
   struct pending *p = arg;
   struct pgnode *n = p->node;
@@ -177,6 +181,8 @@ static void on_completed(void *arg, int status, int64_t count, const char *messa
   lease_done(n, p->feed);
   unlink_pending(n, p);
   pending_free(p);
+  if (n->stopping && !n->pending)
+    close_conn(n); /* the last result the stop waited for */
   if (n->stopping)
     maybe_free(n);
   else
@@ -327,6 +333,9 @@ static void on_released(void *arg, int status, int64_t count, const char *messag
   struct pgnode *n = arg;
   if (status < 0 && !n->stopping)
     pg_log_error(n, LOG_LEVEL_WARNING, "release", status, message);
+  /* At stop, the last lease given back lets the connection go. */
+  if (n->stopping && !n->conn_closing && !n->pending && pgconn_queued(n->conn) == 0)
+    close_conn(n);
 }
 
 static void release(struct pgnode *n, int64_t id) {
@@ -828,22 +837,15 @@ int pgnode_start(struct daemon *d) {
   return 0;
 }
 
-void pgnode_stop(struct daemon *d) {
-  struct pgnode *n = d->pg;
-  if (!n || n->stopping)
+/* The connection closes once the results sent at stop have their answer, or the grace ran
+ * out; a second call is a no-op. */
+static void close_conn(struct pgnode *n) {
+  if (n->conn_closing)
     return;
-  n->stopping = true;
-  if (n->pending) {
-    size_t k = 0;
-    for (struct pending *p = n->pending; p; p = p->next)
-      k++;
-    log_event(d->log, LOG_LEVEL_WARNING, "pg",
-              "stop=true uncommitted_results=%zu hint=\"their leases expire; nodes poll them again\"",
-              k);
-  }
-  uv_timer_t *timers[] = {&n->lease_timer, &n->renew_timer, &n->replay_timer};
-  for (size_t i = 0; i < 3; i++)
-    uv_close((uv_handle_t *)timers[i], on_handle_closed);
+  n->conn_closing = true;
+  uv_timer_stop(&n->replay_timer);
+  if (!uv_is_closing((uv_handle_t *)&n->replay_timer))
+    uv_close((uv_handle_t *)&n->replay_timer, on_handle_closed);
   /* Queued statements fail with -ECANCELED: their callbacks free the pending results. */
   if (n->conn)
     pgconn_close(n->conn, on_conn_closed, n);
@@ -856,8 +858,37 @@ void pgnode_stop(struct daemon *d) {
       continue;
     }
     *pp = p->next;
+    char name[128];
+    log_event(n->d->log, LOG_LEVEL_WARNING, "pg",
+              "feed=%s result=dropped-at-stop hint=\"its lease expires; a node polls it again\"",
+              log_value(name, sizeof name, p->feed));
     pending_free(p);
   }
+}
+
+static void on_grace_timer(uv_timer_t *t) { close_conn(t->data); }
+
+void pgnode_stop(struct daemon *d) {
+  struct pgnode *n = d->pg;
+  if (!n || n->stopping)
+    return;
+  n->stopping = true;
+  uv_close((uv_handle_t *)&n->lease_timer, on_handle_closed);
+  uv_close((uv_handle_t *)&n->renew_timer, on_handle_closed);
+  /* Fetched results (and the leases of cancelled polls, given back by pgnode_poll_ended) are
+   * worth a moment: committed, the other nodes need not poll those feeds again. */
+  send_pending(n);
+  bool waiting = false;
+  for (struct pending *p = n->pending; p; p = p->next)
+    waiting = waiting || p->sent;
+  if (n->connected && n->conn && (waiting || pgconn_queued(n->conn) > 0)) {
+    uv_timer_stop(&n->replay_timer);
+    uv_timer_start(&n->replay_timer, on_grace_timer, PGNODE_STOP_GRACE_MS, 0);
+    log_event(d->log, LOG_LEVEL_INFO, "pg", "stop=true committing_results=%s grace_ms=%d",
+              waiting ? "yes" : "no", PGNODE_STOP_GRACE_MS);
+    return;
+  }
+  close_conn(n);
 }
 
 #endif

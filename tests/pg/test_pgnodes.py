@@ -2,7 +2,7 @@
 """test_pgnodes.py — several real `braid run` nodes on one PostgreSQL ([store] url).
 
 Run inside a private cluster:  tests/pg/pgcluster.py run -- python3 test_pgnodes.py SCENARIO [N]
-(CTest does: pg.nodes_round, pg.nodes_kill, pg.nodes_pgrestart). BRAID names the binary.
+(CTest does: pg.nodes_round, pg.nodes_kill, pg.nodes_stop, pg.nodes_pgrestart). BRAID names the binary.
 
 The feeds come from HTTP servers this script starts on 127.0.0.1 .. 127.0.0.4 (four hosts for
 the per-host limit), each request recorded with its host and its start and end, so the checks
@@ -13,6 +13,9 @@ read what the nodes really did:
   kill       3 nodes, slow answers; one node is killed with SIGKILL while it holds leases:
              the feeds it held are fetched again by the others, only after its lease ran out,
              and the survivors' streams hold every item exactly once and are identical.
+  stop       2 nodes, slow answers; one is stopped with SIGTERM mid-round: it exits 0 within
+             seconds, commits what it fetched and gives its leases back, so the other polls the
+             rest at once rather than after the lease time.
   pgrestart  3 nodes; PostgreSQL is stopped at once mid-round (pg_ctl -m immediate) and
              started again: /healthz says 503 meanwhile, the nodes reconnect, and every item
              reaches every node exactly once.
@@ -380,6 +383,40 @@ def scenario_kill(s, tmp, n):
                 f"exit {node.proc.returncode}")
 
 
+def scenario_stop(s, tmp, n):
+    """A node stopped with SIGTERM mid-round gives its leases back: the other node polls those
+    feeds at once, long before the lease would have run out."""
+    rec = Record()
+    rec.delay = 1.0
+    servers = Servers(rec)
+    lease = 60
+    nodes = []
+    try:
+        for idx in range(2):
+            nodes.append(Node(*write_node(tmp, idx, n, servers, lease, 4)))
+        leaving = nodes[0]
+        ok = wait_until(lambda: leaving.polls() >= 2, 60)
+        s.check("the node polled before it was stopped", ok, "no poll line in its log")
+        stopped_at = time.time()
+        stop_daemon(leaving.proc)
+        s.check("the stopped node exited 0", leaving.proc.returncode == 0,
+                f"exit {leaving.proc.returncode}")
+        s.check("the stopped node exited within its stop grace",
+                time.time() - stopped_at < 8, f"{time.time() - stopped_at:.1f}s")
+        ok = wait_until(all_fetched(rec, n), lease - 10)
+        s.check("every feed fetched well within the lease time: the leases were given back", ok,
+                f"{len(rec.fetched())} of {n} after {time.time() - stopped_at:.1f}s")
+        ok = wait_until(streams_complete(nodes[1:], n * ITEMS), 60)
+        check_streams(s, nodes[1:], n * ITEMS, "stop")
+        log = leaving.log_text()
+        s.check("the stopped node committed what it had fetched", "dropped" not in log,
+                [line for line in log.splitlines() if "dropped" in line][:3])
+    finally:
+        for node in nodes:
+            node.stop()
+        servers.stop()
+
+
 def scenario_pgrestart(s, tmp, n):
     rec = Record()
     rec.delay = 0.3
@@ -427,9 +464,11 @@ def main():
         print("SKIP: BRAID_PG_URI not set: run under tests/pg/pgcluster.py run --")
         return SKIP_CODE
     scenario = sys.argv[1] if len(sys.argv) > 1 else "round"
-    n = int(sys.argv[2]) if len(sys.argv) > 2 else {"round": 600, "kill": 60, "pgrestart": 120}[scenario]
+    n = int(sys.argv[2]) if len(sys.argv) > 2 else {"round": 600, "kill": 60, "stop": 40,
+                                                      "pgrestart": 120}[scenario]
     s = Suite(f"pgnodes-{scenario}")
-    {"round": scenario_round, "kill": scenario_kill, "pgrestart": scenario_pgrestart}[scenario](
+    {"round": scenario_round, "kill": scenario_kill, "stop": scenario_stop,
+     "pgrestart": scenario_pgrestart}[scenario](
         s, s.tmp, n)
     s.finish()
 

@@ -189,6 +189,10 @@ int store_replica_get(struct store *s, const char *source, int64_t *ret_watermar
 /* Records it; inside the transaction that replayed up to it, so both commit or neither. */
 int store_replica_set(struct store *s, const char *source, int64_t watermark);
 
+/* Reads every page of the store (PRAGMA quick_check): 0 and "ok" in report, -EUCLEAN and the
+ * first problem SQLite found, or another error (store_errmsg). */
+int store_check(struct store *s, char *report, size_t size);
+
 /* ---- live-blog pages (pagestate.c) ---------------------------------------------------- */
 
 /* What braid remembers about one live blog's web page between reads. Strings may be NULL. */

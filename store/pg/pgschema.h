@@ -23,6 +23,8 @@
 #ifndef BRAID_PGSCHEMA_H
 #define BRAID_PGSCHEMA_H
 
+#include <stdint.h>
+
 #include "pgconn.h"
 
 #define PGSCHEMA_VERSION 2
@@ -35,5 +37,23 @@ typedef void (*pgschema_cb)(void *arg, int status, int from_version, const char 
 /* Brings the database c is connected to up to PGSCHEMA_VERSION; cb runs exactly once when
  * this returns 0. Returns pgconn_query's refusal (-ENOTCONN, -ENOBUFS, ...) or -ENOMEM. */
 int pgschema_migrate(struct pgconn *c, pgschema_cb cb, void *arg);
+
+/* What pgschema_check found. Counts are 0 unless the version is current. */
+struct pgschema_report {
+  int version;                 /* found (0: no braid schema) */
+  int64_t feeds;               /* not retired */
+  int64_t feeds_without_lease; /* each should have its lease row */
+  int64_t leases_without_slot; /* a live lease always holds one of its host's slots */
+  int64_t hosts_over_limit;    /* hosts with more live slots than max_parallel */
+  int64_t log_rows, log_max_seq;
+};
+/* status 0: current and every invariant holds; -ESTALE: an older version or none (message
+ * says to migrate); -EPROTO: refused as pgschema_migrate would; -EUCLEAN: an invariant broken
+ * (the counts say which); or a pgconn error. */
+typedef void (*pgschema_check_cb)(void *arg, int status, const struct pgschema_report *r,
+                                  const char *message);
+
+/* Reads the version and, when current, checks the invariants; changes nothing. */
+int pgschema_check(struct pgconn *c, pgschema_check_cb cb, void *arg);
 
 #endif

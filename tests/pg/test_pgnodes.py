@@ -2,7 +2,7 @@
 """test_pgnodes.py — several real `braid run` nodes on one PostgreSQL ([store] url).
 
 Run inside a private cluster:  tests/pg/pgcluster.py run -- python3 test_pgnodes.py SCENARIO [N]
-(CTest does: pg.nodes_round, pg.nodes_kill, pg.nodes_stop, pg.nodes_pgrestart). BRAID names the binary.
+(CTest does: pg.nodes_SCENARIO for each). BRAID names the binary.
 
 The feeds come from HTTP servers this script starts on 127.0.0.1 .. 127.0.0.4 (four hosts for
 the per-host limit), each request recorded with its host and its start and end, so the checks
@@ -16,14 +16,19 @@ read what the nodes really did:
   stop       2 nodes, slow answers; one is stopped with SIGTERM mid-round: it exits 0 within
              seconds, commits what it fetched and gives its leases back, so the other polls the
              rest at once rather than after the lease time.
+  cli        braid store migrate|check: a new database (check says to migrate), migrate twice,
+             check after a round (log and replica agree), an invariant broken by hand and a
+             replica ahead of the log (both found, exit 1), a password in url (exit 2).
   pgrestart  3 nodes; PostgreSQL is stopped at once mid-round (pg_ctl -m immediate) and
              started again: /healthz says 503 meanwhile, the nodes reconnect, and every item
              reaches every node exactly once.
 Every process started here (the nodes, the servers) is stopped here, by its pid.
 """
+import glob
 import hashlib
 import http.server
 import os
+import shutil
 import signal
 import sqlite3
 import subprocess
@@ -417,6 +422,73 @@ def scenario_stop(s, tmp, n):
         servers.stop()
 
 
+def psql(sql):
+    """Runs sql on the test database over the cluster's socket, with the server's own psql."""
+    d = os.environ["BRAID_PG_DIR"]
+    bindirs = sorted(glob.glob("/usr/lib/postgresql/*/bin"))
+    exe = shutil.which("psql") or (os.path.join(bindirs[-1], "psql") if bindirs else "psql")
+    return subprocess.run([exe, os.environ["BRAID_PG_SOCKET_CONNINFO"], "-v", "ON_ERROR_STOP=1",
+                           "-Atc", sql], capture_output=True, text=True, timeout=30, cwd=d)
+
+
+def braid_store(node, *args):
+    return subprocess.run([BRAID, "store", *args, "--config", os.path.join(node.dir if
+                           isinstance(node, Node) else node, "braid.conf")],
+                          capture_output=True, text=True, timeout=60)
+
+
+def scenario_cli(s, tmp, n):
+    """braid store migrate|check on both stores: a new database, one a node filled, one whose
+    invariants were broken by hand, and a replica pointed at another database."""
+    rec = Record()
+    servers = Servers(rec)
+    d, port = write_node(tmp, 0, n, servers, 30, 4)
+    try:
+        r = braid_store(d, "check")
+        s.check("check on a new database: exit 1, says to migrate",
+                r.returncode == 1 and "braid store migrate creates it" in r.stderr,
+                f"{r.returncode} {r.stderr!r}")
+        s.check("check names the server without a password",
+                "postgresql user=braid" in r.stderr and "password" not in r.stderr, r.stderr)
+        r = braid_store(d, "migrate")
+        s.check("migrate: exit 0, schema version 2 from 0",
+                r.returncode == 0 and "schema version 2 (migrated from 0)" in r.stdout,
+                f"{r.returncode} {r.stdout!r} {r.stderr!r}")
+        r = braid_store(d, "migrate")
+        s.check("migrate again: nothing to do", r.returncode == 0 and "(already)" in r.stdout,
+                f"{r.returncode} {r.stdout!r}")
+        node = Node(d, port)
+        try:
+            ok = wait_until(all_fetched(rec, n), 60) and \
+                wait_until(streams_complete([node], n * ITEMS), 60)
+            s.check("a node polled every feed", ok, str(len(rec.fetched())))
+        finally:
+            node.stop()
+        r = braid_store(d, "check")
+        s.check("check after a round: exit 0, the log and the replica agree",
+                r.returncode == 0 and f"{n * ITEMS} log rows" in r.stdout and
+                f"replayed up to seq {n * ITEMS} of {n * ITEMS}" in r.stdout and
+                "pages ok" in r.stdout, f"{r.returncode} {r.stdout!r} {r.stderr!r}")
+        q = psql("DELETE FROM feed_leases WHERE feed_id = (SELECT min(id) FROM feeds)")
+        s.check("psql ran", q.returncode == 0, q.stderr)
+        r = braid_store(d, "check")
+        s.check("check finds a feed without its lease row",
+                r.returncode == 1 and "feeds without a lease row 1," in r.stderr,
+                f"{r.returncode} {r.stderr!r}")
+        psql("TRUNCATE items_log")
+        r = braid_store(d, "check")
+        s.check("check finds a replica ahead of the database's log",
+                r.returncode == 1 and "filled from another database" in r.stderr,
+                f"{r.returncode} {r.stderr!r}")
+        with open(os.path.join(d, "braid.conf"), "a") as f:
+            f.write("[store]\nurl = postgresql://braid:secret@127.0.0.1/x\n")
+        r = braid_store(d, "check")
+        s.check("a password in url is refused as a config error (exit 2), never echoed",
+                r.returncode == 2 and "secret" not in r.stderr + r.stdout, r.stderr)
+    finally:
+        servers.stop()
+
+
 def scenario_pgrestart(s, tmp, n):
     rec = Record()
     rec.delay = 0.3
@@ -465,10 +537,10 @@ def main():
         return SKIP_CODE
     scenario = sys.argv[1] if len(sys.argv) > 1 else "round"
     n = int(sys.argv[2]) if len(sys.argv) > 2 else {"round": 600, "kill": 60, "stop": 40,
-                                                      "pgrestart": 120}[scenario]
+                                                      "pgrestart": 120, "cli": 20}[scenario]
     s = Suite(f"pgnodes-{scenario}")
     {"round": scenario_round, "kill": scenario_kill, "stop": scenario_stop,
-     "pgrestart": scenario_pgrestart}[scenario](
+     "pgrestart": scenario_pgrestart, "cli": scenario_cli}[scenario](
         s, s.tmp, n)
     s.finish()
 

@@ -197,6 +197,7 @@ static void migration_indexes_existing_entries(void **state) {
   assert_int_equal(sqlite3_exec(db,
                                 "DROP TRIGGER entries_fts_insert; DROP TRIGGER entries_fts_delete;"
                                 "DROP TRIGGER entries_fts_update; DROP TABLE entries_fts;"
+                                "DROP TABLE replica_state;" /* version 7's */
                                 "PRAGMA user_version = 5;",
                                 NULL, NULL, NULL),
                    SQLITE_OK);

@@ -24,29 +24,6 @@ static void usage(FILE *f) {
         f);
 }
 
-/* The offset written at the end of an RFC 3339 date: "Z", "+01:00", "-0500". */
-static bool date_offset(const char *s, int *ret) {
-  size_t n = strlen(s);
-  while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\n'))
-    n--;
-  if (n && (s[n - 1] == 'Z' || s[n - 1] == 'z')) {
-    *ret = 0;
-    return true;
-  }
-  int h, m;
-  if (n >= 6 && (s[n - 6] == '+' || s[n - 6] == '-') && s[n - 3] == ':' &&
-      sscanf(s + n - 5, "%2d:%2d", &h, &m) == 2) {
-    *ret = (s[n - 6] == '-' ? -1 : 1) * (h * 3600 + m * 60);
-    return true;
-  }
-  if (n >= 5 && (s[n - 5] == '+' || s[n - 5] == '-') && s[n - 8] == ':' &&
-      sscanf(s + n - 4, "%2d%2d", &h, &m) == 2) {
-    *ret = (s[n - 5] == '-' ? -1 : 1) * (h * 3600 + m * 60);
-    return true;
-  }
-  return false;
-}
-
 static int read_all(const char *path, struct buf *out) {
   FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
   if (!f)
@@ -134,14 +111,15 @@ static int read_options(int argc, char **argv, struct split_options *opt, const 
   }
   *ret_path = argv[optind];
   if (date) {
-    int r = civil_parse_iso8601(date, &opt->post_date, NULL);
+    bool had_zone = false;
+    int r = civil_parse_iso8601_zone(date, &opt->post_date, &had_zone, &opt->post_offset);
     if (r < 0) {
       fprintf(stderr, "braid split: --date: \"%s\" is not an RFC 3339 date%s\n", date,
               r == -ERANGE ? " (out of range)" : "");
       return 2;
     }
     opt->has_post_date = true;
-    opt->has_post_offset = date_offset(date, &opt->post_offset);
+    opt->has_post_offset = had_zone;
   }
   if (opt->tz && !tz_name_known(opt->tz)) {
     fprintf(stderr, "braid split: --tz: unknown time zone \"%s\"\n", opt->tz);

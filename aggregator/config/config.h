@@ -18,19 +18,10 @@
 #include "defaults.h"
 #include "feedurl.h"
 #include "liveblog.h"
+#include "msglist.h" /* every reader here reports problems into a msg_list */
 
 #define BRAID_CONFIG_ENV "BRAID_CONFIG"
 
-/* A growable list of owned, NUL-terminated messages. Zero-initialise before use. */
-struct msg_list {
-  char **items;
-  size_t n;
-  size_t alloc;
-};
-/* 0 or -ENOMEM (the message is then lost, but the list stays valid). */
-int msg_list_addf(struct msg_list *l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* Frees the messages and leaves l empty (l itself is the caller's). */
-void msg_list_clear(struct msg_list *l);
 
 /* enum liveblog_mode (auto | always | never), its names and their parser: liveblog.h. */
 

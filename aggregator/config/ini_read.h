@@ -13,7 +13,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "config.h"
+#include "msglist.h"
 
 struct ini_read;
 /* Called per key; report problems with ini_read_error. Return 0, or -ENOMEM to stop. */

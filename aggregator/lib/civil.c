@@ -95,6 +95,11 @@ static int read_digits(const char **p, int n) {
 }
 
 int civil_parse_iso8601(const char *s, int64_t *ret_utc, bool *ret_had_zone) {
+  return civil_parse_iso8601_zone(s, ret_utc, ret_had_zone, NULL);
+}
+
+int civil_parse_iso8601_zone(const char *s, int64_t *ret_utc, bool *ret_had_zone,
+                             int *ret_offset) {
   const char *p = s;
   while (isspace((unsigned char)*p))
     p++;
@@ -163,5 +168,7 @@ int civil_parse_iso8601(const char *s, int64_t *ret_utc, bool *ret_had_zone) {
     return r;
   if (ret_had_zone)
     *ret_had_zone = had_zone;
+  if (ret_offset)
+    *ret_offset = offset;
   return 0;
 }

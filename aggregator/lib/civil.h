@@ -38,5 +38,8 @@ void civil_format_utc(int64_t utc, char out[CIVIL_UTC_LEN]);
  * *ret_had_zone (if not NULL) says so. Leading and trailing white space is allowed.
  * 0, -EINVAL if the text is not such a date, -ERANGE if it names an impossible one. */
 int civil_parse_iso8601(const char *s, int64_t *ret_utc, bool *ret_had_zone);
+/* The same, also giving the offset written (seconds east of UTC; 0 for "Z" or none). */
+int civil_parse_iso8601_zone(const char *s, int64_t *ret_utc, bool *ret_had_zone,
+                             int *ret_offset);
 
 #endif

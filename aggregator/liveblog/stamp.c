@@ -572,6 +572,57 @@ static int parse_at(const struct cur *c, size_t from, struct stamp *ret) {
   return 0;
 }
 
+/* A post's byline before its stamp: "By Jane Roe, CNN 4:05 p.m. ET, December 2, 2026",
+ * "by Ann Lee | 21:05", glued or not ("CNN4:05": the text walk joins a byline element and a
+ * <time>). Tries each word of at most BYLINE_MAX_WORDS after "By" (a capitalised name, an
+ * outlet) as the stamp's start: 0 and *ret there, or -EINVAL. A sentence ends the search, so
+ * "By noon, 300 had fled." stays prose. Whether such a stamp is an update is the detector's call: one
+ * dated byline over an article is a dateline. */
+#define BYLINE_MAX_WORDS 8
+
+/* Whether the word at i can be part of a byline's name or outlet: capitalised and not a day
+ * or month, or a particle of a name ("de", "van") or of an outlet ("the", "for"). */
+static bool name_word(const struct cur *c, size_t i) {
+  static const char *const particles[] = {"and", "of", "the", "de", "da", "del", "la", "le",
+                                          "du", "di", "der", "den", "van", "von", "bin", "al",
+                                          "for", "at", "in", "on"};
+  int month;
+  if (isupper((unsigned char)c->s[i]) || (unsigned char)c->s[i] >= 0x80)
+    return !stamp__weekday(c, i) && !stamp__month_name(c, i, &month);
+  for (size_t k = 0; k < sizeof particles / sizeof particles[0]; k++)
+    if (word(c, i, particles[k]))
+      return true;
+  return false;
+}
+
+static int byline_stamp(const struct cur *c, struct stamp *ret) {
+  size_t e = word(c, skip_space(c, 0), "by");
+  if (!e || e >= c->n || c->s[e] != ' ')
+    return -EINVAL;
+  size_t name = skip_space(c, e), words = 1;
+  struct stamp probe;
+  if (name >= c->n || !isupper((unsigned char)c->s[name]) || !name_word(c, name) ||
+      parse_at(c, name, &probe) == 0)
+    return -EINVAL; /* "By Monday 4pm, the roads…", "By 9 p.m.": a sentence about a time */
+  for (size_t j = name; j < c->n && j - name < 2 * BRAID_SPLIT_MAX_STAMP_BYTES; j++) {
+    unsigned char ch = (unsigned char)c->s[j], prev = (unsigned char)c->s[j - 1];
+    bool start = j > name && ch != ' ' &&
+                 (prev == ' ' || prev == ',' || prev == '|' || (isdigit(ch) && isalpha(prev)));
+    if (start && parse_at(c, j, ret) == 0)
+      return 0;
+    if (start && (isalpha(ch) || ch >= 0x80) && !name_word(c, j))
+      return -EINVAL; /* "By Monday 6am, the river…", "By then 300 had fled" */
+    if (ch == '!' || ch == '?' || ch == ':' || ch == ';')
+      return -EINVAL;
+    /* "J. Smith" has an initial; "fled. Then" ends a sentence */
+    if (ch == '.' && !(isupper(prev) && (j < 2 || !isalpha((unsigned char)c->s[j - 2]))))
+      return -EINVAL;
+    if (ch == ' ' && ++words > BYLINE_MAX_WORDS)
+      return -EINVAL;
+  }
+  return -EINVAL;
+}
+
 int stamp_parse(const char *text, size_t len, struct stamp *ret) {
   struct cur c = {text, len};
   if (len == 0)
@@ -579,7 +630,7 @@ int stamp_parse(const char *text, size_t len, struct stamp *ret) {
   if (parse_at(&c, 0, ret) == 0)
     return 0;
   size_t li = lead_in(&c);
-  if (li && parse_at(&c, li, ret) == 0) {
+  if ((li && parse_at(&c, li, ret) == 0) || byline_stamp(&c, ret) == 0) {
     ret->lead_in = true;
     return 0;
   }

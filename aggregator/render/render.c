@@ -58,7 +58,9 @@ void render_rfc822_date(int64_t utc, char out[RENDER_RFC822_LEN]) {
 
 const char *render_link(const char *url) { return sanitize_link_ok(url) ? url : NULL; }
 
-const char *render_html_csp(bool remote_images) {
+const char *render_html_csp(bool remote_images, bool search_form) {
+  if (search_form)
+    return remote_images ? RENDER_HTML_CSP_REMOTE_SEARCH : RENDER_HTML_CSP_SEARCH;
   return remote_images ? RENDER_HTML_CSP_REMOTE : RENDER_HTML_CSP;
 }
 

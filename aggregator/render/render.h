@@ -58,6 +58,12 @@ struct render_meta {
                                     stream's or the one feed's usual line */
   const struct render_nav *nav;  /* links the HTML page's header lists (named streams) */
   size_t n_nav;
+  bool search_form;              /* the HTML page has a search box (a page the server answers:
+                                    it submits ?q= to the page's own address) */
+  const char *search;            /* the search this document answers (?q=), or NULL: the box
+                                    shows it, the page says so and offers the whole stream */
+  const char *search_suffix;     /* "?q=" and the search URL-escaped, appended to the page's
+                                    feed links so a reader can subscribe to the search; NULL */
 };
 
 /* Appends the document to out (out's cap bounds it). 0, -EINVAL for an unknown format or a
@@ -75,23 +81,29 @@ const char *render_content_type(enum render_format fmt);
 /* "atom", "rss", "json", "html" -> format. 0, or -EINVAL for any other name. */
 int render_format_from_name(const char *name, enum render_format *ret_fmt);
 
-/* The Content-Security-Policy of the HTML page: no script, no plug-ins, no forms. By default
+/* The Content-Security-Policy of the HTML page: no script, no plug-ins. By default
  * nothing is loaded from another host (a feed could otherwise count and follow its readers
  * with an image): images only from data: URLs and the page's own server, remote images and
- * media written as links. RENDER_HTML_CSP_REMOTE is the policy with [http] remote_images =
- * yes: images and media from the web, frames only from the embed hosts the sanitiser keeps.
- * The page carries its policy in a <meta> (so an exported file is covered too) and the server
- * sends it as a header (render_html_csp). */
-#define RENDER_HTML_CSP                                                                          \
+ * media written as links. The _REMOTE policies are those with [http] remote_images = yes:
+ * images and media from the web, frames only from the embed hosts the sanitiser keeps. A page
+ * the server answers has a search box that submits to the same server (form-action 'self',
+ * the _SEARCH policies); an exported file has no form and allows none. The page carries its
+ * policy in a <meta> (so an exported file is covered too) and the server sends it as a header
+ * (render_html_csp). */
+#define RENDER_HTML_CSP_LOCAL_                                                                   \
   "default-src 'none'; img-src 'self' data:; media-src 'self'; "                                 \
-  "style-src 'unsafe-inline'; frame-src 'none'; base-uri 'none'; form-action 'none'"
-#define RENDER_HTML_CSP_REMOTE                                                                   \
+  "style-src 'unsafe-inline'; frame-src 'none'; base-uri 'none'; "
+#define RENDER_HTML_CSP_REMOTE_                                                                  \
   "default-src 'none'; img-src http: https: data:; media-src http: https:; "                     \
   "style-src 'unsafe-inline'; frame-src https://www.youtube.com https://youtube.com "            \
   "https://www.youtube-nocookie.com https://youtube-nocookie.com https://player.vimeo.com; "     \
-  "base-uri 'none'; form-action 'none'"
-/* The policy for the page as render_policy.remote_images says. */
-const char *render_html_csp(bool remote_images);
+  "base-uri 'none'; "
+#define RENDER_HTML_CSP RENDER_HTML_CSP_LOCAL_ "form-action 'none'"
+#define RENDER_HTML_CSP_REMOTE RENDER_HTML_CSP_REMOTE_ "form-action 'none'"
+#define RENDER_HTML_CSP_SEARCH RENDER_HTML_CSP_LOCAL_ "form-action 'self'"
+#define RENDER_HTML_CSP_REMOTE_SEARCH RENDER_HTML_CSP_REMOTE_ "form-action 'self'"
+/* The policy for the page as render_policy.remote_images and the search box say. */
+const char *render_html_csp(bool remote_images, bool search_form);
 
 /* The URL a document may publish for the feed s: its feed_url when that is an http(s) URL
  * with no user:password@ and, unless allow_query, no query (a query is where tokens live);

@@ -19,6 +19,7 @@ static const char page_css[] =
     "body{font:16px/1.5 system-ui,sans-serif;max-width:46em;margin:0 auto;padding:0 1em;"
     "color:#222;background:#fff}"
     "header.page{border-bottom:1px solid #ddd;margin-bottom:1em}"
+    "form.search{margin:.5em 0}form.search input{width:min(30em,70%);font:inherit}"
     "article,section.live{border-bottom:1px solid #eee;padding:.5em 0 1em}"
     "h2{font-size:1.2em;margin:.3em 0}"
     ".meta{color:#666;font-size:.9em;margin:0}"
@@ -275,6 +276,36 @@ static void put_live_blog(struct page *p, const struct stream_list *l, size_t fi
 }
 
 /* Doctype, head (title, alternates, CSS) and the page header. */
+/* The search box: a GET form to this page's own address (the stream's root, or a named
+ * stream's .html), so the CSP's form-action 'self' admits it and the answer is the same page
+ * with ?q=. When the page answers a search it says so and links back to the whole stream. */
+static void put_search(struct page *p, const struct render_doc *doc) {
+  const char *base = doc->meta->base_url;
+  const char *named = doc->meta->alternates_path;
+  put(p, "<form class=\"search\" role=\"search\" method=\"get\" action=\"");
+  put_text(p, base);
+  if (named) {
+    put_text(p, named);
+    put(p, "html");
+  }
+  put(p, "\"><input type=\"search\" name=\"q\" aria-label=\"Search the stream\" "
+         "placeholder=\"words, &quot;a phrase&quot;, OR, NOT\" maxlength=\"256\" value=\"");
+  if (doc->meta->search)
+    put_text(p, doc->meta->search);
+  put(p, "\"> <button type=\"submit\">Search</button></form>\n");
+  if (doc->meta->search) {
+    put(p, "<p class=\"meta\">Entries matching \xe2\x80\x9c");
+    put_text(p, doc->meta->search);
+    put(p, "\xe2\x80\x9d, newest first \xc2\xb7 <a href=\"");
+    put_text(p, base);
+    if (named) {
+      put_text(p, named);
+      put(p, "html");
+    }
+    put(p, "\">the whole stream</a></p>\n");
+  }
+}
+
 static void put_head(struct page *p, const struct render_doc *doc) {
   static const struct {
     const char *type, *name, *file;
@@ -285,9 +316,10 @@ static void put_head(struct page *p, const struct render_doc *doc) {
   };
   const char *base = doc->meta->base_url;
   const char *docs = doc->meta->alternates_path ? doc->meta->alternates_path : "feed.";
+  const char *suffix = doc->meta->search_suffix ? doc->meta->search_suffix : "";
   put(p, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
          "<meta http-equiv=\"Content-Security-Policy\" content=\"");
-  put(p, render_html_csp(doc->meta->policy.remote_images));
+  put(p, render_html_csp(doc->meta->policy.remote_images, doc->meta->search_form));
   put(p, "\">\n"
          "<meta name=\"referrer\" content=\"no-referrer\">\n"
          "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>");
@@ -306,6 +338,7 @@ static void put_head(struct page *p, const struct render_doc *doc) {
     put_text(p, base);
     put_text(p, docs);
     put(p, alternates[i].file);
+    put_text(p, suffix);
     put(p, "\">\n");
   }
   put(p, "<style>");
@@ -319,11 +352,14 @@ static void put_head(struct page *p, const struct render_doc *doc) {
     put_text(p, base);
     put_text(p, docs);
     put(p, alternates[i].file);
+    put_text(p, suffix);
     put(p, "\">");
     put(p, alternates[i].name);
     put(p, "</a>");
   }
   put(p, "</p>\n");
+  if (doc->meta->search_form)
+    put_search(p, doc);
   /* Named streams: the page that lists them is where readers find their feeds. */
   for (size_t i = 0; i < doc->meta->n_nav; i++) {
     put(p, i ? " \xc2\xb7 " : "<nav class=\"meta\">Streams: ");

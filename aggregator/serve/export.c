@@ -12,6 +12,7 @@
 #include "bounds.h"
 #include "defaults.h"
 #include "listen.h"
+#include "serve_priv.h"
 
 void export_base_url(const char *base_url, const char *listen, char *out, size_t size) {
   /* The config check accepted both, so this fails only for an out too small. */
@@ -35,44 +36,62 @@ static const char *document_name(enum render_format fmt) {
   return "feed";
 }
 
-/* Renders l as fmt: the whole stream's document, or (st non-NULL) a named stream's. */
+/* Renders l as fmt: the whole stream's document, or (st with a name) a named stream's; st's
+ * title, when it has one, names either. */
 static int render_list(enum render_format fmt, const struct stream_list *l, const char *base_url,
                        const struct export_style *style, const struct export_stream *st,
                        struct buf *out) {
   static const char *const ext[] = {[RENDER_ATOM] = "atom", [RENDER_RSS] = "rss",
                                     [RENDER_JSON] = "json", [RENDER_HTML] = "html"};
-  char self[1024], alternates[256], home[1024];
-  if (st) {
+  char self[2048], alternates[256], home[1024];
+  if (st && st->name) {
     snprintf(self, sizeof self, "%sstreams/%s.%s", base_url, st->name, ext[fmt]);
     snprintf(alternates, sizeof alternates, "streams/%s.", st->name);
     snprintf(home, sizeof home, "%sstreams/%s.html", base_url, st->name);
   } else {
     snprintf(self, sizeof self, "%s%s", base_url, document_name(fmt));
   }
+  /* A search's documents name the search, as the server's do, so their links keep it. */
+  struct buf suffix;
+  buf_init(&suffix, 0);
+  int r = 0;
+  if (st && st->filter.query) {
+    r = buf_append_str(&suffix, "?q=");
+    if (r == 0)
+      r = serve_query_escape(st->filter.query, &suffix);
+    if (r == 0 && strlen(self) + suffix.len < sizeof self)
+      strcat(self, buf_str(&suffix));
+  }
   const char *title = style && style->title ? style->title : BRAID_DEFAULT_STREAM_TITLE;
   struct render_meta meta = {.title = title,
                              .self_url = self, .base_url = base_url,
-                             .alternates_path = st ? alternates : NULL,
-                             .home_url = st ? home : NULL};
-  if (st)
+                             .alternates_path = st && st->name ? alternates : NULL,
+                             .home_url = st && st->name ? home : NULL};
+  if (st && st->title)
     meta.title = st->title;
   if (style) {
     meta.policy = style->policy;
     meta.nav = style->nav;
     meta.n_nav = style->n_nav;
   }
-  return render_stream(fmt, &meta, l, out);
+  meta.search = st ? st->filter.query : NULL;
+  meta.search_suffix = suffix.len ? buf_str(&suffix) : NULL;
+  if (r == 0)
+    r = render_stream(fmt, &meta, l, out);
+  buf_clear(&suffix);
+  return r;
 }
 
 int export_render(struct store *s, enum render_format fmt, size_t n, const char *base_url,
-                  const struct export_style *style, struct buf *out, char *err, size_t errlen) {
+                  const struct export_style *style, const struct export_stream *st,
+                  struct buf *out, char *err, size_t errlen) {
   struct stream_list l = {0};
-  int rc = store_stream_newest(s, n, &l);
+  int rc = st ? store_stream_filter(s, &st->filter, n, &l) : store_stream_newest(s, n, &l);
   if (rc < 0) {
     snprintf(err, errlen, "%s", store_errmsg(s));
     return rc;
   }
-  rc = render_list(fmt, &l, base_url, style, NULL, out);
+  rc = render_list(fmt, &l, base_url, style, st, out);
   stream_list_clear(&l);
   if (rc < 0)
     snprintf(err, errlen, "rendering %s: %s", document_name(fmt), strerror(-rc));

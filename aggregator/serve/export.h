@@ -32,21 +32,24 @@ struct export_style {
   size_t n_nav;
 };
 
-/* Renders the newest n entries as fmt into out. style NULL = the defaults. On failure err
- * says why. */
+/* One named stream to export: its name, title and which entries it holds. */
+struct export_stream {
+  const char *name;  /* a valid feed-style name: the files are streams/NAME.atom etc.; NULL =
+                        the whole stream's documents, filtered (a search) */
+  const char *title;
+  struct store_filter filter;
+};
+
+/* Renders the newest n entries as fmt into out: the whole stream (st NULL) or those st's
+ * filter passes, named as st says. style NULL = the defaults. On failure err says why (a
+ * refused search: -EINVAL and the reason). */
 int export_render(struct store *s, enum render_format fmt, size_t n, const char *base_url,
-                  const struct export_style *style, struct buf *out, char *err, size_t errlen);
+                  const struct export_style *style, const struct export_stream *st,
+                  struct buf *out, char *err, size_t errlen);
 
 /* Writes feed.atom, feed.rss, feed.json and index.html into dir, linking to base_url. */
 int export_write_dir(struct store *s, const char *dir, size_t n, const char *base_url,
                      const struct export_style *style, char *err, size_t errlen);
-
-/* One named stream to export: its name, title and which entries it holds. */
-struct export_stream {
-  const char *name;  /* a valid feed-style name: the files are streams/NAME.atom etc. */
-  const char *title;
-  struct store_filter filter;
-};
 
 /* Writes streams/NAME.atom, .rss, .json and .html into dir (creating dir/streams), the same
  * paths the server answers, linking to base_url. */

@@ -305,6 +305,36 @@ static int doc_title(struct server *s, const struct doc_target *t, const char *q
   return r;
 }
 
+/* Renders t's document for n, since and q into *ret (key and version go into it). 0,
+ * -ENOENT (no such feed or stream), -EINVAL (a search refused: why says), other codes. */
+static int render_document(struct server *s, const struct doc_target *t, const char *key,
+                           int64_t version, bool cacheable, unsigned n, int64_t since,
+                           const char *q, char *why, size_t whylen, struct serve_doc **ret) {
+  struct buf title, home;
+  buf_init(&title, 0);
+  buf_init(&home, 0);
+  char alternates[BRAID_SERVE_MAX_FEED_NAME_BYTES + 16];
+  snprintf(alternates, sizeof alternates, "streams/%s.", t->stream ? t->stream->name : "");
+  int r = doc_title(s, t, q, &title);
+  if (r == 0 && t->stream)
+    r = buf_printf(&home, "%sstreams/%s.html", s->base_url, t->stream->name);
+  struct serve_doc_request rq = {
+      .key = key, .version = version, .fmt = t->fmt, .feed = t->feed, .n = n, .since = since,
+      .stream = t->stream ? t->stream->name : NULL, .q = q,
+      .base_url = s->base_url, .path = t->path, .title = buf_str(&title),
+      .alternates_path = t->stream ? alternates : NULL,
+      .home_url = t->stream ? buf_str(&home) : NULL,
+      .nav = s->streams.nav, .n_nav = s->streams.n, .policy = s->policy,
+      .max_age = s->max_age, .last_modified = cacheable ? s->version_time : 0,
+      .err = why, .errlen = whylen,
+  };
+  if (r == 0)
+    r = serve_doc_new(s->provider, s->userdata, &rq, ret);
+  buf_clear(&title);
+  buf_clear(&home);
+  return r;
+}
+
 /* A feed document (or the HTML page): parameters checked, from the cache or rendered, then
  * 200 in the encoding the client accepts, or 304. */
 static enum MHD_Result serve_document(struct server *s, struct MHD_Connection *c,
@@ -336,29 +366,8 @@ static enum MHD_Result serve_document(struct server *s, struct MHD_Connection *c
   int64_t version = cacheable ? current_version(s) : 0;
   struct serve_doc *d = cacheable ? serve_cache_get(&s->cache, key, version) : NULL;
   if (!d) {
-    struct buf title, home;
-    buf_init(&title, 0);
-    buf_init(&home, 0);
-    char alternates[BRAID_SERVE_MAX_FEED_NAME_BYTES + 16];
-    snprintf(alternates, sizeof alternates, "streams/%s.", t->stream ? t->stream->name : "");
-    int r = doc_title(s, t, q, &title);
-    if (r == 0 && t->stream)
-      r = buf_printf(&home, "%sstreams/%s.html", s->base_url, t->stream->name);
-    struct serve_doc_request rq = {
-        .key = key, .version = version, .fmt = fmt, .feed = feed, .n = n, .since = since,
-        .stream = t->stream ? t->stream->name : NULL, .q = q,
-        .base_url = s->base_url, .path = t->path, .title = buf_str(&title),
-        .alternates_path = t->stream ? alternates : NULL,
-        .home_url = t->stream ? buf_str(&home) : NULL,
-        .nav = s->streams.nav, .n_nav = s->streams.n, .policy = s->policy,
-        .max_age = s->max_age, .last_modified = cacheable ? s->version_time : 0,
-        .err = why, .errlen = sizeof why,
-    };
     why[0] = '\0';
-    if (r == 0)
-      r = serve_doc_new(s->provider, s->userdata, &rq, &d);
-    buf_clear(&title);
-    buf_clear(&home);
+    int r = render_document(s, t, key, version, cacheable, n, since, q, why, sizeof why, &d);
     if (r == -ENOENT)
       return respond_error(s, c, route, MHD_HTTP_NOT_FOUND, "no %s named %s\n",
                            t->stream ? "stream" : "feed",

@@ -55,7 +55,7 @@ static int add_common_headers(struct MHD_Response *resp, const struct serve_doc 
   /* The HTML view shows feed content: even sanitised, it gets no script and no plug-ins. */
   if (ok && rq->fmt == RENDER_HTML)
     ok = MHD_add_response_header(resp, "Content-Security-Policy",
-                                    render_html_csp(rq->policy.remote_images)) == MHD_YES &&
+                                    render_html_csp(rq->policy.remote_images, true)) == MHD_YES &&
          MHD_add_response_header(resp, "Referrer-Policy", "no-referrer") == MHD_YES;
   return ok ? 0 : -ENOMEM;
 }
@@ -174,15 +174,22 @@ static int self_url(const struct serve_doc_request *rq, struct buf *self) {
   return r;
 }
 
+/* "?q=" and the search escaped: the HTML page's feed links carry the search it answers. */
+static int search_suffix(const char *q, struct buf *out) {
+  int r = buf_append_str(out, "?q=");
+  return r ? r : serve_query_escape(q, out);
+}
+
 int serve_doc_new(const struct serve_provider *p, void *userdata,
                   const struct serve_doc_request *rq, struct serve_doc **ret) {
   struct stream_list list = {0};
-  struct buf body, gz, self;
+  struct buf body, gz, self, suffix;
   size_t cap = rq->max_bytes && rq->max_bytes < BRAID_RENDER_MAX_BYTES ? rq->max_bytes
                                                                       : BRAID_RENDER_MAX_BYTES;
   buf_init(&body, cap);
   buf_init(&gz, BRAID_RENDER_MAX_BYTES);
   buf_init(&self, 0);
+  buf_init(&suffix, 0);
   struct serve_doc *d = calloc(1, sizeof *d);
   int r = d ? 0 : -ENOMEM;
   if (d)
@@ -193,6 +200,8 @@ int serve_doc_new(const struct serve_provider *p, void *userdata,
     r = read_list(p, userdata, rq, &list);
   if (r == 0)
     r = self_url(rq, &self);
+  if (r == 0 && rq->q)
+    r = search_suffix(rq->q, &suffix);
   if (r == 0) {
     /* One feed's document is named after that feed; a feed with no entries yet still has
      * its name. */
@@ -210,6 +219,9 @@ int serve_doc_new(const struct serve_provider *p, void *userdata,
         .home_url = rq->home_url,
         .nav = rq->nav,
         .n_nav = rq->n_nav,
+        .search_form = true,
+        .search = rq->q,
+        .search_suffix = rq->q ? buf_str(&suffix) : NULL,
     };
     d->version = rq->version;
     d->last_modified = rq->last_modified;
@@ -237,6 +249,7 @@ int serve_doc_new(const struct serve_provider *p, void *userdata,
   buf_clear(&body);
   buf_clear(&gz);
   buf_clear(&self);
+  buf_clear(&suffix);
   if (r < 0) {
     serve_doc_free(d);
     return r;

@@ -234,6 +234,28 @@ try:
     st, _, body = get("/feed.json?q=" + q("title:homs"))
     s.check("FTS5 syntax outside the subset is only words (no column filter, no 500)",
             st == 200 and json.loads(body)["items"] == [], (st, body))
+    # The HTML pages carry a search box that submits ?q= to themselves; the CSP lets it.
+    st, hdrs, body = get("/")
+    page = body.decode()
+    s.check("the main page has a search box submitting to itself",
+            f'<form class="search" role="search" method="get" action="{web}/">' in page
+            and '<input type="search" name="q"' in page, page[:2000])
+    csp = hdrs.get("Content-Security-Policy", "")
+    s.check("the served page's CSP admits a form to its own server only",
+            "form-action 'self'" in csp and f"form-action 'self'" in page, csp)
+    st, _, body = get("/streams/syria.html?q=" + q('geneva "x<y"'))
+    page = body.decode()
+    s.check("a named stream's search page keeps its box, the search shown escaped",
+            f'action="{web}/streams/syria.html"' in page
+            and 'value="geneva &quot;x&lt;y&quot;"' in page and '"x<y"' not in page, page[:2500])
+    st, _, body = get("/?q=geneva")
+    page = body.decode()
+    s.check("a search page says what it answers, links the whole stream, and its feed links "
+            "carry the search",
+            "Entries matching \u201cgeneva\u201d" in page
+            and f'<a href="{web}/">the whole stream</a>' in page
+            and f'href="{web}/feed.atom?q=geneva"' in page
+            and "Talks on Aleppo resume" in page and "Marathon record" not in page, page[:2500])
     st, _, body = get("/feed.atom?q=homs")
     s.check("a search's self link keeps the search",
             f'href="{web}/feed.atom?q=homs"'.encode() in body, body[:800])
@@ -266,6 +288,37 @@ try:
         with open(os.path.join(out_dir, "index.html")) as f:
             s.check("the exported index links the named streams",
                     "streams/syria.html" in f.read())
+
+    # ---- braid export: a named stream, a search, both ----
+    def export_titles(*args):
+        r = run_braid("export", "--config", conf, "--format", "json", *args)
+        if r.returncode != 0:
+            return r.returncode, r.stderr.decode()
+        return sorted(i["title"] for i in json.loads(r.stdout)["items"])
+    s.check("braid export --stream writes the named stream",
+            export_titles("--stream", "syria") == syria, export_titles("--stream", "syria"))
+    s.check("braid export --stream of a category stream resolves feeds.d",
+            export_titles("--stream", "news") == sorted(
+                ["Shelling reported in Homs", "Talks on Aleppo resume", "Markets steady",
+                 "Council approves budget", "Aleppo soap maker opens shop"]),
+            export_titles("--stream", "news"))
+    s.check("braid export --query searches the whole stream",
+            export_titles("--query", "marathon OR derby") ==
+            ["Derby ends in a draw", "Marathon record"], export_titles("--query", "marathon OR derby"))
+    s.check("braid export --stream --query narrows the stream",
+            export_titles("--stream", "syria", "--query", "geneva") == ["Talks on Aleppo resume"],
+            export_titles("--stream", "syria", "--query", "geneva"))
+    r = run_braid("export", "--config", conf, "--stream", "syria")
+    s.check("an exported named stream names itself and links its own documents",
+            r.returncode == 0 and b"<title>Syria desk</title>" in r.stdout
+            and f"{web}/streams/syria.atom".encode() in r.stdout, r.stdout[:600])
+    r = run_braid("export", "--config", conf, "--stream", "nosuch")
+    s.check("an unknown stream is exit 2 naming the config file",
+            r.returncode == 2 and b'has no [stream "nosuch"]' in r.stderr
+            and conf.encode() in r.stderr, r.stderr)
+    r = run_braid("export", "--config", conf, "--query", "homs OR")
+    s.check("a bad search is exit 2 saying why",
+            r.returncode == 2 and b"--query: " in r.stderr and b"operator" in r.stderr, r.stderr)
 
     # ---- reload adds a stream, live ----
     at = len(log())

@@ -143,6 +143,7 @@ static void test_html_loads_nothing_remote(void **state) {
   char *html = render(RENDER_HTML, (struct render_policy){0});
   assert_has(html, "content=\"" RENDER_HTML_CSP "\"");
   assert_has(html, "img-src 'self' data:;");
+  assert_lacks(html, "<form"); /* a document on its own has nowhere to send a search */
   assert_has(html, "<a href=\"https://tracker.example/pixel.gif\" rel=\"noopener noreferrer\" "
                    "class=\"media-link\">a chart</a>");
   assert_has(html, "<a href=\"https://cdn.example/v.mp4\" rel=\"noopener noreferrer\" "
@@ -169,8 +170,13 @@ static void test_html_remote_images_allowed(void **state) {
   assert_has(html, "<video src=\"https://cdn.example/v.mp4\">no video</video>");
   assert_lacks(html, "media-link");
   free(html);
-  assert_string_equal(render_html_csp(false), RENDER_HTML_CSP);
-  assert_string_equal(render_html_csp(true), RENDER_HTML_CSP_REMOTE);
+  assert_string_equal(render_html_csp(false, false), RENDER_HTML_CSP);
+  assert_string_equal(render_html_csp(true, false), RENDER_HTML_CSP_REMOTE);
+  /* Only a page with a search box may submit a form, and only to its own server. */
+  assert_string_equal(render_html_csp(false, true), RENDER_HTML_CSP_SEARCH);
+  assert_string_equal(render_html_csp(true, true), RENDER_HTML_CSP_REMOTE_SEARCH);
+  assert_has(RENDER_HTML_CSP, "form-action 'none'");
+  assert_has(RENDER_HTML_CSP_REMOTE_SEARCH, "form-action 'self'");
 }
 
 /* The sanitiser alone: srcset candidates and <source> elements load nothing either. */

@@ -313,7 +313,8 @@ static void test_routes(void **state) {
   /* The HTML page may show feed content: the browser is told to run none of it. */
   struct reply r;
   fetch(&r, port_full, NULL, "/", NULL);
-  assert_header(&r, "Content-Security-Policy", RENDER_HTML_CSP);
+  assert_header(&r, "Content-Security-Policy", RENDER_HTML_CSP_SEARCH);
+  assert_non_null(strstr(buf_str(&r.body), "<form class=\"search\" role=\"search\" method=\"get\""));
   assert_header(&r, "X-Content-Type-Options", "nosniff");
   reply_free(&r);
   /* Default n is the options' 3; links are built from the Host the client used. */

@@ -58,6 +58,18 @@ static const struct row ROWS[] = {
     {"\xe2\x80\xa2 14:52 GMT: bullet", "14:52 GMT", "bullet", 14, 52, "GMT", 0, 0, 0},
     {"Noon ET: Polls open", "Noon ET", "Polls open", 12, 0, "ET", 0, 0, 0},
     {"midnight: Curfew", "midnight", "Curfew", 0, 0, "", 0, 0, 0},
+    /* a post's byline before its stamp, glued by the text walk or not */
+    {"By Jane Roe, CNN4:05 p.m. ET, December 2, 2026", "4:05 p.m. ET, December 2, 2026", "", 16, 5,
+     "ET", 2026, 12, 2},
+    {"By R. Okafor | 21:05 GMT Vote", "21:05 GMT", "Vote", 21, 5, "GMT", 0, 0, 0},
+    {"by Ana de la Cruz, March 4, 2026 2:15 PM ET", "March 4, 2026 2:15 PM ET", "", 14, 15, "ET", 2026,
+     3, 4},
+    /* sentences that open with "By" and a time are prose */
+    {"By Monday 6am, the river had crested", NULL, NULL, 0, 0, NULL, 0, 0, 0},
+    {"By 9 p.m. the chamber had voted", NULL, NULL, 0, 0, NULL, 0, 0, 0},
+    {"By then 300 people had fled by 9pm", NULL, NULL, 0, 0, NULL, 0, 0, 0},
+    {"By March 4, 2026 2:15 PM the roads had closed", NULL, NULL, 0, 0, NULL, 0, 0, 0},
+    {"By noon. Then at 4pm the rain", NULL, NULL, 0, 0, NULL, 0, 0, 0},
     {"Midnight deadline passes", NULL, NULL, 0, 0, NULL, 0, 0, 0},
     {"Nov 8, 2023, 2:52 PM ET", "Nov 8, 2023, 2:52 PM ET", "", 14, 52, "ET", 2023, 11, 8},
     {"2023-11-08T14:52:00Z Text", "2023-11-08T14:52:00Z", "Text", 14, 52, "Z", 2023, 11, 8},

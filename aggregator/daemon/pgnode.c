@@ -52,52 +52,9 @@ int pgnode_health(struct daemon *d, char *reason, size_t reasonlen) { return 0; 
 #include "pglog.h"
 #include "pgschema.h"
 
-/* Rows replayed per local transaction: one transaction on the loop, some 0.1 ms an entry. */
-#define PGNODE_REPLAY_BATCH 200
-/* The safety net behind NOTIFY (a notification lost with a connection). */
-#define PGNODE_REPLAY_EVERY_MS 5000
-/* How often a node with free places asks for due feeds. */
-#define PGNODE_LEASE_EVERY_MS 1000
-/* How long a stopping node waits for its fetched results to commit. */
-#define PGNODE_STOP_GRACE_MS 3000
-/* The source name of the watermark in the local store. */
-#define PGNODE_SOURCE "postgresql"
-
-
-/* A fetched poll's result waiting for its commit. */
-struct pending {
-  struct pending *next;
-  struct pgnode *node;
-  char *feed;
-  int64_t id;
-  struct pgfeeds_result r; /* its strings owned */
-  int64_t polled_at;
-  char *items;             /* JSON array */
-  bool sent;               /* in flight: its callback will come */
-  bool hold;               /* its live-blog page reads may still start (pagepoll.c) */
-  unsigned pages;          /* page reads of this poll still running: sent once all ended */
-};
-
-struct pgnode {
-  struct daemon *d;
-  struct pgconn *conn;
-  char holder[PGFEEDS_MAX_NAME_BYTES + 1];
-  char where[512];          /* the connection string, redacted, for the log */
-  bool connected, schema_ok, migrating, synced, stopping, conn_closing;
-  bool leasing, renewing, syncing, sync_again;
-  bool replaying, replay_again;
-  size_t sync_next;         /* the next feed to upsert */
-  size_t held;              /* feeds leased here: polls in flight and results pending */
-  struct pending *pending;  /* oldest first */
-  int64_t watermark;        /* the last seq replayed into the local store */
-  bool replay_failing;      /* the last replay could not write the local store */
-  char down_why[256];       /* why the database is unreachable, "" while connected */
-  uv_timer_t lease_timer, renew_timer, replay_timer;
-  int open_handles;         /* the three timers and the connection, until each has closed */
-};
+#include "pgnode_internal.h"
 
 static void lease_more(struct pgnode *n);
-static void replay(struct pgnode *n);
 static void sync_step(struct pgnode *n);
 
 static void pending_free(struct pending *p) {
@@ -109,8 +66,8 @@ static void pending_free(struct pending *p) {
   free(p);
 }
 
-static void pg_log_error(struct pgnode *n, int level, const char *what, int status,
-                         const char *message) {
+void pgnode_log_error(struct pgnode *n, int level, const char *what, int status,
+                      const char *message) {
   char why[600];
   log_event(n->d->log, level, "pg", "what=%s status=%d error=%s", what, status,
             log_value(why, sizeof why, message && *message ? message : strerror(-status)));
@@ -127,7 +84,7 @@ static void maybe_free(struct pgnode *n) {
 
 /* Failures after which the statement did not run, or may not have: sent again once the
  * connection is back. A repeat that finds the lease already released writes nothing. */
-static bool retry_later(int status) {
+bool pgnode_retry_later(int status) {
   return status == -ENOTCONN || status == -ECONNRESET || status == -ETIMEDOUT ||
          status == -ENOBUFS;
 }
@@ -162,12 +119,12 @@ static void on_completed(void *arg, int status, int64_t count, const char *messa
   struct pending *p = arg;
   struct pgnode *n = p->node;
   p->sent = false;
-  if (!n->stopping && retry_later(status))
+  if (!n->stopping && pgnode_retry_later(status))
     return; /* kept: sent again when the connection is back (on_state) */
   char name[128];
   log_value(name, sizeof name, p->feed);
   if (status < 0) {
-    pg_log_error(n, n->stopping ? LOG_LEVEL_INFO : LOG_LEVEL_ERR, "commit-poll", status, message);
+    pgnode_log_error(n, n->stopping ? LOG_LEVEL_INFO : LOG_LEVEL_ERR, "commit-poll", status, message);
     log_event(n->d->log, LOG_LEVEL_WARNING, "pg",
               "feed=%s result=dropped hint=\"its lease expires and a node polls it again\"",
               name);
@@ -190,23 +147,21 @@ static void on_completed(void *arg, int status, int64_t count, const char *messa
 }
 
 static void send_pending(struct pgnode *n) {
-  for (struct pending *p = n->pending; p && n->connected; p = p->next) {
+  struct pending *next;
+  for (struct pending *p = n->pending; p && n->connected; p = next) {
+    next = p->next;
     if (p->sent || p->hold || p->pages)
       continue;
     int rc = pglog_complete(n->conn, n->holder, p->id, &p->r, p->polled_at, p->items,
                             on_completed, p);
     if (rc == 0) {
       p->sent = true;
-    } else if (!retry_later(rc)) {
+    } else if (!pgnode_retry_later(rc)) {
       /* Refused before it was sent (an argument over a cap): it can never commit. */
-      pg_log_error(n, LOG_LEVEL_ERR, "commit-poll", rc, p->feed);
-      struct pending *next = p->next;
+      pgnode_log_error(n, LOG_LEVEL_ERR, "commit-poll", rc, p->feed);
       lease_done(n, p->feed);
       unlink_pending(n, p);
       pending_free(p);
-      p = next;
-      if (!p)
-        break;
     }
   }
 }
@@ -252,6 +207,7 @@ int64_t pgnode_poll_finished(struct daemon *d, struct feed_rt *f, struct ingest_
               strerror(-rc));
     if (p)
       pending_free(p);
+    lease_done(n, f->def.name);
     return next;
   }
   if (cut)
@@ -332,7 +288,7 @@ void pgnode_page_end(struct daemon *d, const char *feed, char *element) {
 static void on_released(void *arg, int status, int64_t count, const char *message) {
   struct pgnode *n = arg;
   if (status < 0 && !n->stopping)
-    pg_log_error(n, LOG_LEVEL_WARNING, "release", status, message);
+    pgnode_log_error(n, LOG_LEVEL_WARNING, "release", status, message);
   /* At stop, the last lease given back lets the connection go. */
   if (n->stopping && !n->conn_closing && !n->pending && pgconn_queued(n->conn) == 0)
     close_conn(n);
@@ -385,8 +341,8 @@ static void on_leased(void *arg, int status, const struct pgfeeds_lease *feeds, 
   struct pgnode *n = arg;
   n->leasing = false;
   if (status < 0) {
-    if (!n->stopping && !retry_later(status))
-      pg_log_error(n, LOG_LEVEL_WARNING, "lease", status, message);
+    if (!n->stopping && !pgnode_retry_later(status))
+      pgnode_log_error(n, LOG_LEVEL_WARNING, "lease", status, message);
     return;
   }
   for (size_t i = 0; i < count; i++) {
@@ -410,13 +366,17 @@ static void lease_more(struct pgnode *n) {
     n->leasing = true;
 }
 
-static void on_lease_timer(uv_timer_t *t) { lease_more(t->data); }
+/* Also the retry of results pgconn's full queue refused (-ENOBUFS). */
+static void on_lease_timer(uv_timer_t *t) {
+  send_pending(t->data);
+  lease_more(t->data);
+}
 
 static void on_renewed(void *arg, int status, int64_t count, const char *message) {
   struct pgnode *n = arg;
   n->renewing = false;
-  if (status < 0 && !n->stopping && !retry_later(status))
-    pg_log_error(n, LOG_LEVEL_WARNING, "renew", status, message);
+  if (status < 0 && !n->stopping && !pgnode_retry_later(status))
+    pgnode_log_error(n, LOG_LEVEL_WARNING, "renew", status, message);
 }
 
 /* Leases are renewed for polls in flight and for results not yet committed: a slow fetch or
@@ -436,7 +396,7 @@ static void on_retired(void *arg, int status, int64_t count, const char *message
   n->syncing = false;
   if (status < 0) {
     if (!n->stopping)
-      pg_log_error(n, LOG_LEVEL_ERR, "sync-feeds", status, message);
+      pgnode_log_error(n, LOG_LEVEL_ERR, "sync-feeds", status, message);
     return; /* tried again on reconnect (on_state) */
   }
   if (!n->synced || count)
@@ -457,7 +417,7 @@ static void on_upserted(void *arg, int status, int64_t count, const char *messag
   if (status < 0) {
     n->syncing = false;
     if (!n->stopping)
-      pg_log_error(n, LOG_LEVEL_ERR, "sync-feeds", status, message);
+      pgnode_log_error(n, LOG_LEVEL_ERR, "sync-feeds", status, message);
     return;
   }
   n->sync_next++;
@@ -501,7 +461,7 @@ static void sync_step(struct pgnode *n) {
   free(names);
   if (rc < 0) {
     n->syncing = false;
-    pg_log_error(n, LOG_LEVEL_ERR, "sync-feeds", rc, "retiring feeds absent from feeds.d");
+    pgnode_log_error(n, LOG_LEVEL_ERR, "sync-feeds", rc, "retiring feeds absent from feeds.d");
   }
 }
 
@@ -517,148 +477,6 @@ void pgnode_feeds_changed(struct daemon *d) {
   sync_step(n);
 }
 
-/* ---- the log into the local store ----------------------------------------------------------- */
-
-/* A feed's title and site link as its last logged poll saw them: the stream names its
- * sources with them. Only written when they differ, which is rare. */
-static int replay_feed_meta(struct store *s, const char *feed, const struct pgitem *it) {
-  if (!it->feed_title && !it->site_url)
-    return 0;
-  struct store_feed_state st = {0};
-  int rc = store_feed_get_state(s, feed, &st);
-  if (rc < 0)
-    return rc;
-  bool differs = (it->feed_title && (!st.title || strcmp(st.title, it->feed_title))) ||
-                 (it->site_url && (!st.site_url || strcmp(st.site_url, it->site_url)));
-  if (differs) {
-    if (it->feed_title) {
-      free(st.title);
-      st.title = strdup(it->feed_title);
-    }
-    if (it->site_url) {
-      free(st.site_url);
-      st.site_url = strdup(it->site_url);
-    }
-    rc = (it->feed_title && !st.title) || (it->site_url && !st.site_url)
-             ? -ENOMEM
-             : store_feed_set_state(s, feed, &st);
-  }
-  store_feed_state_clear(&st);
-  return rc;
-}
-
-/* One row into the local store. A row this node cannot use (a feed its feeds.d lacks, an
- * item it cannot decode or the store refuses as over a cap) is skipped, counted and logged:
- * stopping the replay there would stop this node's stream for good. */
-static int replay_row(struct pgnode *n, const struct pglog_row *row, struct store_put_stats *ps,
-                      unsigned *skipped) {
-  struct daemon *d = n->d;
-  struct feed_rt *f = daemon_find_feed(d, row->feed);
-  char err[256], name[128], why[512];
-  if (!f) {
-    (*skipped)++;
-    log_event(d->log, LOG_LEVEL_WARNING, "replay",
-              "seq=%lld feed=%s result=skipped reason=\"not in this node's feeds.d\"",
-              (long long)row->seq, log_value(name, sizeof name, row->feed));
-    return 0;
-  }
-  struct pgitem it;
-  int rc = pgitem_decode(row->item, &it, err, sizeof err);
-  if (rc == -EINVAL) {
-    (*skipped)++;
-    log_event(d->log, LOG_LEVEL_WARNING, "replay", "seq=%lld feed=%s result=skipped error=%s",
-              (long long)row->seq, log_value(name, sizeof name, row->feed),
-              log_value(why, sizeof why, err));
-    return 0;
-  }
-  if (rc < 0)
-    return rc;
-  rc = it.has_item ? store_put_item(d->store, f->feed_id, &it.item, row->polled_at, ps) : 0;
-  if (rc == -E2BIG) {
-    (*skipped)++;
-    log_event(d->log, LOG_LEVEL_WARNING, "replay", "seq=%lld feed=%s result=skipped error=%s",
-              (long long)row->seq, log_value(name, sizeof name, row->feed),
-              log_value(why, sizeof why, store_errmsg(d->store)));
-    rc = 0;
-  }
-  if (rc == 0 && it.has_page)
-    rc = store_page_set(d->store, f->feed_id, &it.page);
-  if (rc == 0)
-    rc = replay_feed_meta(d->store, f->def.name, &it);
-  pgitem_clear(&it);
-  return rc;
-}
-
-static void replay_store_health(struct pgnode *n, bool failing) {
-  struct daemon *d = n->d;
-  if (failing != n->replay_failing) {
-    char why[512];
-    log_event(d->log, failing ? LOG_LEVEL_ERR : LOG_LEVEL_NOTICE, "replay", "state=%s%s%s",
-              failing ? "failing" : "ok", failing ? " error=" : "",
-              failing ? log_value(why, sizeof why, store_errmsg(d->store)) : "");
-  }
-  n->replay_failing = failing;
-}
-
-static void on_log_read(void *arg, int status, const struct pglog_row *rows, size_t count,
-                        const char *message) {
-  struct pgnode *n = arg;
-  struct daemon *d = n->d;
-  n->replaying = false;
-  if (n->stopping)
-    return;
-  if (status < 0) {
-    if (!retry_later(status))
-      pg_log_error(n, LOG_LEVEL_WARNING, "read-log", status, message);
-    return; /* the timer or the next NOTIFY tries again */
-  }
-  if (count == 0) {
-    if (n->replay_again) {
-      n->replay_again = false;
-      replay(n);
-    }
-    return;
-  }
-  struct store_put_stats ps = {0};
-  unsigned skipped = 0;
-  uint64_t t0 = uv_hrtime();
-  int rc = store_begin(d->store);
-  for (size_t i = 0; rc == 0 && i < count; i++)
-    rc = replay_row(n, &rows[i], &ps, &skipped);
-  if (rc == 0)
-    rc = store_replica_set(d->store, PGNODE_SOURCE, rows[count - 1].seq);
-  if (rc == 0)
-    rc = store_commit(d->store);
-  if (rc < 0) {
-    store_rollback(d->store);
-    replay_store_health(n, true);
-    return; /* the same rows again at the next timer */
-  }
-  replay_store_health(n, false);
-  n->watermark = rows[count - 1].seq;
-  log_event(d->log, LOG_LEVEL_DEBUG, "replay",
-            "rows=%zu to_seq=%lld new_entries=%d updated_entries=%d skipped=%u ms=%llu", count,
-            (long long)n->watermark, ps.new_entries, ps.updated_entries, skipped,
-            (unsigned long long)((uv_hrtime() - t0) / 1000000));
-  daemon_entries_saved(d, ps.new_entries, ps.updated_entries);
-  daemon_export_soon(d);
-  if (count == PGNODE_REPLAY_BATCH || n->replay_again) {
-    n->replay_again = false;
-    replay(n);
-  }
-}
-
-static void replay(struct pgnode *n) {
-  if (n->stopping || !n->connected || !n->schema_ok)
-    return;
-  if (n->replaying) {
-    n->replay_again = true; /* a NOTIFY during a read: read once more after it */
-    return;
-  }
-  if (pglog_read(n->conn, n->watermark, PGNODE_REPLAY_BATCH, on_log_read, n) == 0)
-    n->replaying = true;
-}
-
 static void on_migrated(void *arg, int status, int from_version, const char *message);
 
 static void on_replay_timer(uv_timer_t *t) {
@@ -666,13 +484,13 @@ static void on_replay_timer(uv_timer_t *t) {
   if (n->connected && !n->schema_ok && !n->migrating && !n->stopping &&
       pgschema_migrate(n->conn, on_migrated, n) == 0)
     n->migrating = true;
-  replay(n);
+  pgnode_replay(n);
 }
 
 static void on_notify(void *arg, const char *channel, const char *payload, int sender_pid) {
   struct pgnode *n = arg;
   if (!strcmp(channel, PGLOG_CHANNEL))
-    replay(n);
+    pgnode_replay(n);
 }
 
 /* ---- the connection ------------------------------------------------------------------------------ */
@@ -683,16 +501,16 @@ static void on_migrated(void *arg, int status, int from_version, const char *mes
   if (n->stopping)
     return;
   if (status == -EPROTO) {
-    pg_log_error(n, LOG_LEVEL_ERR, "schema", status, message);
+    pgnode_log_error(n, LOG_LEVEL_ERR, "schema", status, message);
     daemon_stop(n->d, "the PostgreSQL schema is refused");
     return;
   }
   if (status < 0) {
-    if (!retry_later(status))
-      pg_log_error(n, LOG_LEVEL_ERR, "schema", status, message);
+    if (!pgnode_retry_later(status))
+      pgnode_log_error(n, LOG_LEVEL_ERR, "schema", status, message);
     /* Again on reconnect; if the connection already came back while this failure was on
      * its way, now. */
-    if (retry_later(status) && n->connected && pgschema_migrate(n->conn, on_migrated, n) == 0)
+    if (pgnode_retry_later(status) && n->connected && pgschema_migrate(n->conn, on_migrated, n) == 0)
       n->migrating = true;
     return; /* else the replay timer tries again */
   }
@@ -702,7 +520,7 @@ static void on_migrated(void *arg, int status, int from_version, const char *mes
   n->schema_ok = true;
   n->sync_next = 0;
   sync_step(n);
-  replay(n);
+  pgnode_replay(n);
 }
 
 static void on_state(void *arg, bool connected, int err, const char *message) {
@@ -743,7 +561,7 @@ static void on_state(void *arg, bool connected, int err, const char *message) {
     n->sync_again = false;
     sync_step(n);
   }
-  replay(n);
+  pgnode_replay(n);
   lease_more(n);
 }
 

@@ -300,6 +300,14 @@ static int backfill_link_hash(sqlite3 *db) {
                       "UPDATE entries SET link_hash = ?2 WHERE seq = ?1", link_hash_of);
 }
 
+/* Version 9: a node of several on PostgreSQL keeps its store as a replica of the shared log
+ * of polled results (aggregator/daemon/pgnode.c): how far it has replayed that log, written
+ * in the transaction that replays it, so a crash can neither skip nor repeat a part. */
+static const char schema_v9[] =
+    "CREATE TABLE replica_state ("
+    "  source TEXT PRIMARY KEY,"
+    "  watermark INTEGER NOT NULL);";
+
 struct migration {
   const char *sql;
   int (*after)(sqlite3 *db); /* data changes SQL alone cannot make, or NULL */
@@ -315,6 +323,7 @@ static const struct migration migrations[SCHEMA_VERSION] = {
     {schema_v6, NULL},
     {schema_v7, backfill_link_hash},
     {schema_v8, NULL},
+    {schema_v9, NULL},
 };
 
 int schema_migrate(sqlite3 *db, int from_version) {

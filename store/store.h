@@ -39,7 +39,7 @@
 struct store;
 
 /* The schema version this braid writes (PRAGMA user_version). */
-#define STORE_SCHEMA_VERSION 8
+#define STORE_SCHEMA_VERSION 9
 
 enum store_open_flags {
   /* Opens an existing store for reading only: never creates, migrates or writes it
@@ -180,6 +180,18 @@ struct store_put_stats {
  * rolled back, and acc may then count what was rolled back. */
 int store_put_item(struct store *s, int64_t feed_id, const struct store_item *item, int64_t now,
                    struct store_put_stats *acc);
+
+/* ---- a replica's watermark (replica.c) ------------------------------------------------ */
+
+/* How far this store has replayed the log of `source` (a node of several on PostgreSQL: see
+ * aggregator/daemon/pgnode.c); 0 when it never did. */
+int store_replica_get(struct store *s, const char *source, int64_t *ret_watermark);
+/* Records it; inside the transaction that replayed up to it, so both commit or neither. */
+int store_replica_set(struct store *s, const char *source, int64_t watermark);
+
+/* Reads every page of the store (PRAGMA quick_check): 0 and "ok" in report, -EUCLEAN and the
+ * first problem SQLite found, or another error (store_errmsg). */
+int store_check(struct store *s, char *report, size_t size);
 
 /* ---- live-blog pages (pagestate.c) ---------------------------------------------------- */
 

@@ -12,6 +12,7 @@ int cmd_parse(int argc, char **argv);       /* parse FILE|- (cmd_parse.c) */
 int cmd_split(int argc, char **argv);       /* split [--date T] [--tz Z] FILE|- (cmd_split.c) */
 int cmd_tail(int argc, char **argv);        /* tail [-f] [-n N] (cmd_tail.c) */
 int cmd_export(int argc, char **argv);      /* export [--format F] [-n N] (cmd_export.c) */
-int cmd_feeds(int argc, char **argv);       /* feeds, import FILE.opml, export-opml (cmd_feeds.c) */
+int cmd_feeds(int argc, char **argv);
+int cmd_store(int argc, char **argv);       /* store migrate|check (cmd_store.c) */       /* feeds, import FILE.opml, export-opml (cmd_feeds.c) */
 
 #endif

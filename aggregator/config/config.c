@@ -1,6 +1,7 @@
 /* config.c — braid.conf: defaults (from defaults.h), parsing, validation (API in config.h). */
 #include "config.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -124,6 +125,7 @@ void config_free(struct braid_config *c) {
   free(c->path);
   free(c->dir);
   free(c->store_path);
+  free(c->store_url);
   free(c->http_listen);
   free(c->http_base_url);
   free(c->http_token_file);
@@ -159,6 +161,7 @@ int config_defaults(const char *path, struct braid_config **ret) {
   c->stream_per_feed = BRAID_DEFAULT_STREAM_PER_FEED;
   c->stream_title = strdup(BRAID_DEFAULT_STREAM_TITLE);
   c->log_level = BRAID_DEFAULT_LOG_LEVEL;
+  c->store_lease_s = BRAID_DEFAULT_STORE_LEASE_S;
   if (!c->path || !c->dir || !c->store_path || !c->http_listen || !c->user_agent ||
       !c->feeds_dir || !c->stream_title) {
     config_free(c);
@@ -169,7 +172,7 @@ int config_defaults(const char *path, struct braid_config **ret) {
 }
 
 enum key_kind {
-  K_PATH, K_STRING, K_DURATION, K_SIZE, K_UINT, K_LISTEN, K_BASE_URL, K_LOGLEVEL, K_BOOL
+  K_PATH, K_STRING, K_DURATION, K_SIZE, K_UINT, K_LISTEN, K_BASE_URL, K_LOGLEVEL, K_BOOL, K_PG_URL
 };
 
 struct key_spec {
@@ -183,6 +186,9 @@ struct key_spec {
 #define OFF(field) offsetof(struct braid_config, field)
 static const struct key_spec keys[] = {
     {"store", "path", K_PATH, OFF(store_path), 0, 0},
+    {"store", "url", K_PG_URL, OFF(store_url), 0, 0},
+    {"store", "lease", K_DURATION, OFF(store_lease_s), BRAID_PG_MIN_LEASE_S * 5,
+     BRAID_PG_MAX_LEASE_S},
     {"http", "listen", K_LISTEN, OFF(http_listen), 0, 0},
     {"http", "base_url", K_BASE_URL, OFF(http_base_url), 0, 0},
     {"http", "token_file", K_PATH, OFF(http_token_file), 0, 0},
@@ -279,6 +285,52 @@ static void set_number(struct ini_read *r, const struct key_spec *k, char *field
   }
 }
 
+/* Whether a libpq connection string names a password: a URI's user info "user:secret@" or
+ * a password= in its query, or a (ssl)password key of a keyword string. A quoted value that
+ * merely contains "password=" is refused too: the message says where the password goes. */
+static bool pg_url_has_password(const char *v) {
+  const char *rest = NULL;
+  if (!strncmp(v, "postgresql://", 13))
+    rest = v + 13;
+  else if (!strncmp(v, "postgres://", 11))
+    rest = v + 11;
+  if (rest) {
+    size_t auth = strcspn(rest, "/?");
+    const char *at = memchr(rest, '@', auth);
+    if (at && memchr(rest, ':', (size_t)(at - rest)))
+      return true;
+    const char *q = strchr(rest, '?');
+    for (const char *p = q; p; p = strchr(p + 1, '&')) {
+      const char *k = p + 1;
+      if (!strncmp(k, "ssl", 3))
+        k += 3;
+      if (!strncmp(k, "password=", 9))
+        return true;
+    }
+    return false;
+  }
+  for (const char *p = v; *p; p++) {
+    if (p != v && !isspace((unsigned char)p[-1]))
+      continue;
+    const char *k = p;
+    if (!strncmp(k, "ssl", 3))
+      k += 3;
+    if (strncmp(k, "password", 8))
+      continue;
+    k += 8;
+    while (isspace((unsigned char)*k))
+      k++;
+    if (*k == '=')
+      return true;
+  }
+  return false;
+}
+
+/* A URI, or a keyword string (at least one key=value); libpq checks the rest at start. */
+static bool pg_url_plausible(const char *v) {
+  return !strncmp(v, "postgresql://", 13) || !strncmp(v, "postgres://", 11) || strchr(v, '=');
+}
+
 /* Stores value (non-empty, no control characters) into c's field for key k; a value k's
  * parser refuses is reported on r and leaves the default. 0 or -ENOMEM. */
 static int set_value(struct ini_read *r, struct braid_config *c, const struct key_spec *k,
@@ -288,6 +340,19 @@ static int set_value(struct ini_read *r, struct braid_config *c, const struct ke
   case K_PATH:
     return set_string(r, (char **)field, path_join(c->dir, value));
   case K_STRING:
+    return set_string(r, (char **)field, strdup(value));
+  case K_PG_URL:
+    if (pg_url_has_password(value)) {
+      /* braid.conf is often world-readable and its values reach the log: the password
+       * belongs in PGPASSFILE or ~/.pgpass, which libpq reads itself. */
+      ini_read_error(r, "url: holds a password; put it in PGPASSFILE or ~/.pgpass instead");
+      return 0;
+    }
+    if (!pg_url_plausible(value)) {
+      ini_read_error(r, "url: neither a postgresql:// URI nor a libpq keyword string "
+                        "(host=... dbname=...)");
+      return 0;
+    }
     return set_string(r, (char **)field, strdup(value));
   case K_LISTEN:
     if (!listen_valid(value)) {

@@ -56,6 +56,9 @@ struct braid_config {
   char *path;                  /* absolute path of the configuration file (read or defaulted) */
   char *dir;                   /* its directory: the base of relative paths */
   char *store_path;            /* [store] path; default /var/lib/braid/braid.db */
+  char *store_url;             /* [store] url: the shared PostgreSQL (libpq URI or keyword
+                                  string, never a password), NULL: this node stands alone */
+  int64_t store_lease_s;       /* [store] lease: how long a node holds a leased feed */
   char *http_listen;           /* [http] listen, "HOST:PORT"; default 127.0.0.1:8080 */
   char *http_base_url;         /* [http] base_url: the public URL of "/", NULL when unset */
   char *http_token_file;       /* [http] token_file: the access token's file, NULL when unset */

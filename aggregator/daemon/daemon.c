@@ -15,6 +15,7 @@
 #include "fetchconf.h"
 #include "loopctx.h"
 #include "notify.h"
+#include "pgnode.h"
 #include "pollerlock.h"
 #include "search.h"
 
@@ -36,6 +37,8 @@ static void feed_rt_free(struct feed_rt *f) {
     return;
   feed_def_clear(&f->def);
   free(f->poll_url);
+  free(f->pg.etag);
+  free(f->pg.last_modified);
   free(f);
 }
 
@@ -89,8 +92,11 @@ static int feed_rt_add(struct daemon *d, const struct feed_def *def, int64_t spr
                            .throttled = st.last_status == 429 || st.last_status == 503};
   if (st.last_polled && st.error_count == 0 && !st.retired)
     f->counts.last_success = st.last_polled; /* /metrics knows it across a restart */
-  int64_t due = d->once ? (st.retired ? SCHED_NEVER : now)
-                        : sched_initial_due(&ss, f->interval_s, spread_s, now, &d->rng);
+  /* With [store] url the feed is polled when this node leases it (pgnode.c), never from
+   * the local schedule. */
+  int64_t due = d->cfg->store_url ? SCHED_NEVER
+                : d->once ? (st.retired ? SCHED_NEVER : now)
+                          : sched_initial_due(&ss, f->interval_s, spread_s, now, &d->rng);
   store_feed_state_clear(&st);
   if (!f->poll_url) {
     feed_rt_free(f);
@@ -147,13 +153,12 @@ static void feed_rt_remove(struct daemon *d, struct feed_rt *f) {
 
 static void begin_stop(struct daemon *d, const char *why);
 static void on_tick(uv_timer_t *t);
-static void on_poll_done(struct daemon *d, struct feed_rt *f, const struct poll_report *r);
 static void on_export_timer(uv_timer_t *t);
 static void on_prune_next(uv_timer_t *t);
 
 static void schedule_wakeup(struct daemon *d) {
-  if (d->stopping)
-    return;
+  if (d->stopping || d->cfg->store_url)
+    return; /* with [store] url, leases start the polls (pgnode.c) */
   int64_t now = daemon_now();
   const char *names[START_BATCH];
   size_t n;
@@ -162,7 +167,7 @@ static void schedule_wakeup(struct daemon *d) {
       struct feed_rt *f = daemon_find_feed(d, names[i]);
       if (!f)
         continue;
-      int rc = poll_start(d, f, on_poll_done);
+      int rc = poll_start(d, f, daemon_poll_done);
       if (rc < 0) {
         char name[128];
         log_event(d->log, LOG_LEVEL_ERR, "poll", "feed=%s result=not-started error=%s",
@@ -215,7 +220,9 @@ void daemon_entries_saved(struct daemon *d, int new_entries, int updated_entries
 
 /* The one place a poll's end reaches the daemon: its counters, the stream's version, and
  * the feed's next turn. */
-static void on_poll_done(struct daemon *d, struct feed_rt *f, const struct poll_report *r) {
+void daemon_poll_done(struct daemon *d, struct feed_rt *f, const struct poll_report *r) {
+  if (d->pg)
+    pgnode_poll_ended(d, f, r);
   if (f->removed) {
     feed_rt_free(f);
     return;
@@ -240,7 +247,7 @@ static void on_poll_done(struct daemon *d, struct feed_rt *f, const struct poll_
     d->stats.last_poll = r->finished;
     daemon_entries_saved(d, r->new_entries, r->updated_entries);
   }
-  if (next_due >= 0)
+  if (next_due >= 0 && !d->pg)
     sched_queue_done(d->queue, f->def.name, next_due);
   if (d->once && next_due >= 0) {
     if (!fetched)
@@ -252,9 +259,7 @@ static void on_poll_done(struct daemon *d, struct feed_rt *f, const struct poll_
   }
   if (d->stopping)
     return;
-  /* Write the [output] dir a moment after a change, so a burst of polls writes it once. */
-  if (d->export_pending && d->cfg->output_dir && !uv_is_active((uv_handle_t *)&d->export_timer))
-    uv_timer_start(&d->export_timer, on_export_timer, 2000, 0);
+  daemon_export_soon(d);
   if (!d->once) {
     notify_status("%zu feeds; %llu polls ok, %llu not modified, %llu failed; %llu new entries",
                   d->n_rt, (unsigned long long)d->stats.ok,
@@ -426,6 +431,8 @@ void daemon_feeds_rescan(struct daemon *d, const char *event) {
             removed, changed, n_errors);
   if (removed)
     daemon_streams_warn_missing(d);
+  if (added || removed || changed)
+    pgnode_feeds_changed(d);
   schedule_wakeup(d);
 }
 
@@ -465,6 +472,7 @@ static void on_stop_timer(uv_timer_t *t) {
   d->fetcher = NULL;
   poll_drain(d); /* fetched before the stop: saved, not fetched again */
   poll_group_commit(d);
+  pgnode_stop(d);
   serve_free(d->server);
   d->server = NULL;
   write_output_dir(d);
@@ -478,6 +486,15 @@ static void on_stop_timer(uv_timer_t *t) {
                             (uv_handle_t *)&d->sig_term,    (uv_handle_t *)&d->sig_int};
   for (size_t i = 0; i < sizeof handles / sizeof handles[0]; i++)
     close_if_active(handles[i]);
+}
+
+void daemon_stop(struct daemon *d, const char *why) { begin_stop(d, why); }
+
+/* Writes the [output] dir a moment after a change, so a burst of polls writes it once. */
+void daemon_export_soon(struct daemon *d) {
+  if (!d->stopping && d->export_pending && d->cfg->output_dir &&
+      !uv_is_active((uv_handle_t *)&d->export_timer))
+    uv_timer_start(&d->export_timer, on_export_timer, 2000, 0);
 }
 
 static void begin_stop(struct daemon *d, const char *why) {
@@ -555,7 +572,8 @@ static int start_fetching(struct daemon *d) {
     return rc;
   sched_prng_seed(&d->rng, (uint64_t)daemon_now() ^ ((uint64_t)getpid() << 32));
   int64_t now = daemon_now();
-  d->startup_spread_s = sched_startup_spread_s(d->feeds.n);
+  /* With [store] url the database's schedule decides: nothing is spread here. */
+  d->startup_spread_s = c->store_url ? 0 : sched_startup_spread_s(d->feeds.n);
   for (size_t i = 0; i < d->feeds.n; i++)
     if ((rc = feed_rt_add(d, &d->feeds.items[i], d->startup_spread_s, now)) < 0)
       return rc;
@@ -643,6 +661,13 @@ int daemon_main(const struct daemon_options *opt, struct logger *lg) {
     return 2;
   }
 
+  if (d.once && d.cfg->store_url) {
+    log_event(lg, LOG_LEVEL_ERR, "config",
+              "error=\"braid poll --once polls alone; with [store] url run braid run, which "
+              "shares the polling with the other nodes\"");
+    teardown(&d);
+    return 2;
+  }
   char err[512], why[600], where[512];
   rc = store_open(d.cfg->store_path, 0, &d.store, err, sizeof err);
   /* After the store is opened, so what is wrong with the store itself is said first; before
@@ -659,6 +684,10 @@ int daemon_main(const struct daemon_options *opt, struct logger *lg) {
     log_event(lg, LOG_LEVEL_ERR, "start", "error=%s", strerror(-rc));
     teardown(&d);
     return 1;
+  }
+  if (d.cfg->store_url && (rc = pgnode_start(&d)) < 0) {
+    teardown(&d);
+    return rc == -EINVAL || rc == -ENOTSUP ? 2 : 1;
   }
   if (!d.once && (rc = start_serving(&d)) < 0) {
     teardown(&d);

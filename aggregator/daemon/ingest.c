@@ -241,7 +241,7 @@ void ingest_item_view(const struct ingest_item *it, struct store_item *ret) {
 }
 
 /* Dates more than BRAID_INGEST_FUTURE_SLACK_S ahead become "no date": first-seen time. */
-static void clamp_future(struct ingest_item *it, int64_t now) {
+void ingest_clamp_future(struct ingest_item *it, int64_t now) {
   int64_t limit = now + BRAID_INGEST_FUTURE_SLACK_S;
   if (it->has_published && it->published > limit)
     it->has_published = false, it->published = 0;
@@ -258,7 +258,7 @@ int ingest_store(struct store *s, int64_t feed_id, struct ingest_batch *b, int64
     struct ingest_item *it = &b->items[i];
     if (it->page_owned)
       continue;
-    clamp_future(it, now);
+    ingest_clamp_future(it, now);
     struct store_item si;
     ingest_item_view(it, &si);
     int r = store_put_item(s, feed_id, &si, now, acc);

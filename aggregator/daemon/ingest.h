@@ -58,6 +58,9 @@ int ingest_add(struct ingest_batch *b, const struct feed_item *it, const struct 
 size_t ingest_update_count(const struct ingest_batch *b);
 /* Fills a store_item that points into it (valid while the batch lives). */
 void ingest_item_view(const struct ingest_item *it, struct store_item *ret);
+/* Dates more than BRAID_INGEST_FUTURE_SLACK_S after now become "no date" (ingest_store does
+ * it; pgitem.c before it logs an item). */
+void ingest_clamp_future(struct ingest_item *it, int64_t now);
 /* store_put_item for every item of b not page_owned, in order. An item the store refuses as over a cap of
  * bounds.h (-E2BIG: nothing of it was written) is skipped, counted in b->skipped_items and
  * described in b->last_skipped, so one hostile item does not cost the feed its other items;

@@ -21,6 +21,7 @@
 
 struct poll_job;
 struct ingest_batch;
+struct pgnode;
 
 /* One configured feed while the daemon runs. Its definition is a private copy, so a reload
  * can swap feed lists while a poll of this feed is in flight. */
@@ -36,6 +37,13 @@ struct feed_rt {
     uint64_t ok, not_modified, failed;
     int64_t last_success; /* UTC seconds of its last poll that fetched (200 or 304), 0 none */
   } counts;
+  struct feed_pg_lease { /* with [store] url: its lease from PostgreSQL (pgnode.c) */
+    bool held;           /* leased to this node, its result not yet committed */
+    int64_t id;          /* the feed's id in PostgreSQL */
+    char *etag, *last_modified; /* the validators the database had when leased */
+    int errors;          /* consecutive failures, for the backoff */
+    int64_t next_due;    /* the due time it was leased at */
+  } pg;
 };
 
 struct poll_counters {
@@ -107,6 +115,8 @@ struct daemon {
   uint64_t ckpt_started_ns;        /* uv_hrtime when it was queued */
   const char *ckpt_path;           /* the store's path, which the worker reads */
   struct store_checkpoint_result ckpt_result; /* written by the worker thread only */
+  struct pgnode *pg;               /* with [store] url: this node's share of PostgreSQL
+                                      (pgnode.c), else NULL */
 };
 
 /* How a poll ended, told once through its poll_done_fn. */
@@ -122,6 +132,12 @@ typedef void poll_done_fn(struct daemon *d, struct feed_rt *f, const struct poll
 /* Starts a poll of f (not in flight); done is called once when it has ended, from the loop
  * (never from inside poll_start). 0 or negative (the caller reschedules; done not called). */
 int poll_start(struct daemon *d, struct feed_rt *f, poll_done_fn *done);
+/* daemon.c: the one place a poll's end reaches the daemon (poll_start's done for every poll). */
+void daemon_poll_done(struct daemon *d, struct feed_rt *f, const struct poll_report *r);
+/* daemon.c: stops the daemon from the loop; why names the reason in the log. */
+void daemon_stop(struct daemon *d, const char *why);
+/* daemon.c: writes the [output] dir a moment from now if new entries are waiting for it. */
+void daemon_export_soon(struct daemon *d);
 /* Cancels f's poll in flight, if any (its result is dropped). */
 void poll_cancel(struct feed_rt *f);
 /* Saves every fetched poll still waiting in the done queue (at stop). */

@@ -19,6 +19,8 @@
 #include "ingest.h"
 #include "loopctx.h"
 #include "page.h"
+#include "pgitem.h"
+#include "pgnode.h"
 #include "uptitle.h"
 
 struct page_job {
@@ -99,9 +101,10 @@ static int on_data(void *userdata, const char *data, size_t len) {
   return buf_append(&j->body, data, len) < 0 ? 1 : 0;
 }
 
-/* The page's updates as the store takes them, with their titles. */
+/* The page's updates as the store takes them, with their titles; with element, encoded with
+ * the page's state for the shared log instead (a node of several, pgnode.h). */
 static int store_updates(struct page_job *j, const struct page_updates *p, int64_t now,
-                         struct store_put_stats *ps) {
+                         struct store_put_stats *ps, char **element) {
   struct store_update *ups = calloc(p->n, sizeof *ups);
   char **titles = calloc(p->n, sizeof *titles);
   int r = ups && titles ? 0 : -ENOMEM;
@@ -128,7 +131,8 @@ static int store_updates(struct page_job *j, const struct page_updates *p, int64
                           .published = j->st.published, .has_published = j->st.published != 0,
                           .is_liveblog = true, .updates = ups, .n_updates = p->n};
   if (r == 0)
-    r = store_put_item(j->d->store, j->feed_id, &si, now, ps);
+    r = element ? pgitem_encode_page(&j->st, &si, element)
+                : store_put_item(j->d->store, j->feed_id, &si, now, ps);
   for (size_t i = 0; titles && i < p->n; i++)
     free(titles[i]);
   free(titles);
@@ -149,6 +153,40 @@ static int64_t live_until(const struct page_updates *p, int64_t now) {
   return p->has_coverage_end && p->coverage_end > until ? p->coverage_end : until;
 }
 
+/* The page's state after a read that gave p. */
+static void page_state_after_read(struct page_job *j, const struct page_updates *p, int64_t now) {
+  if (p->n > 0) {
+    free(j->st.etag);
+    free(j->st.last_modified);
+    j->st.etag = j->etag;
+    j->st.last_modified = j->last_modified;
+    j->etag = j->last_modified = NULL;
+  }
+  /* A page without updates is not read again (the feed's item stands). One that gave
+   * updates before and none now (a maintenance page, a redesign) keeps what it gave: its
+   * entries stay, and it is tried again while it was live. */
+  bool lost = p->n == 0 && j->known && j->st.updates > 0;
+  if (!lost) {
+    j->st.live_until = p->n > 0 ? live_until(p, now) : 0;
+    j->st.updates = (int)p->n;
+  }
+  j->st.last_fetched = now;
+}
+
+/* With [store] url: the read joins its feed's poll result, committed to the shared log with
+ * it (pgnode.c); every node then stores it by replaying the log. */
+static void page_ok_shared(struct page_job *j, const struct fetch_result *r,
+                           const struct page_updates *p, int64_t now) {
+  page_state_after_read(j, p, now);
+  char *element = NULL;
+  int rc = p->n > 0 ? store_updates(j, p, now, NULL, &element)
+                    : pgitem_encode_page(&j->st, NULL, &element);
+  char status[16];
+  snprintf(status, sizeof status, "%ld", r->status);
+  log_page(j, status, p->n, 0, page_source_name(p->source), rc < 0 ? strerror(-rc) : NULL);
+  pgnode_page_end(j->d, j->feed, rc == 0 ? element : NULL);
+}
+
 /* A 200: read the page, store its updates and its state in one transaction. */
 static void page_ok(struct page_job *j, const struct fetch_result *r, int64_t now) {
   struct daemon *d = j->d;
@@ -162,29 +200,21 @@ static void page_ok(struct page_job *j, const struct fetch_result *r, int64_t no
   int rc = page_read(buf_str(&j->body), j->body.len, &po, &p, err, sizeof err);
   if (rc < 0) {
     log_page(j, "200", 0, 0, "none", rc == -ENOMEM ? "out of memory" : err);
+    if (d->pg)
+      pgnode_page_end(d, j->feed, NULL);
+    return;
+  }
+  if (d->pg) {
+    page_ok_shared(j, r, p, now);
+    page_updates_free(p);
     return;
   }
   struct store_put_stats ps = {0};
   rc = store_begin(d->store);
   if (rc == 0 && p->n > 0)
-    rc = store_updates(j, p, now, &ps);
+    rc = store_updates(j, p, now, &ps, NULL);
   if (rc == 0) {
-    if (p->n > 0) {
-      free(j->st.etag);
-      free(j->st.last_modified);
-      j->st.etag = j->etag;
-      j->st.last_modified = j->last_modified;
-      j->etag = j->last_modified = NULL;
-    }
-    /* A page without updates is not read again (the feed's item stands). One that gave
-     * updates before and none now (a maintenance page, a redesign) keeps what it gave: its
-     * entries stay, and it is tried again while it was live. */
-    bool lost = p->n == 0 && j->known && j->st.updates > 0;
-    if (!lost) {
-      j->st.live_until = p->n > 0 ? live_until(p, now) : 0;
-      j->st.updates = (int)p->n;
-    }
-    j->st.last_fetched = now;
+    page_state_after_read(j, p, now);
     rc = store_page_set(d->store, j->feed_id, &j->st);
   }
   if (rc == 0)
@@ -210,6 +240,19 @@ static void on_done(void *userdata, const struct fetch_result *r) {
     int64_t now = daemon_now();
     if (r->outcome == FETCH_OK) {
       page_ok(j, r, now);
+    } else if (d->pg) {
+      /* A 304 moves only when the page was last read; a failure changes nothing. */
+      char *element = NULL;
+      j->st.last_fetched = now;
+      bool keep = r->outcome == FETCH_NOT_MODIFIED &&
+                  pgitem_encode_page(&j->st, NULL, &element) == 0;
+      char status[32];
+      snprintf(status, sizeof status, "%ld", r->status);
+      log_page(j, r->outcome == FETCH_NOT_MODIFIED ? "304" : r->status ? status
+                  : fetch_outcome_name(r->outcome), 0, 0, "none",
+               r->outcome == FETCH_NOT_MODIFIED ? NULL
+               : r->error && *r->error ? r->error : fetch_outcome_name(r->outcome));
+      pgnode_page_end(d, j->feed, keep ? element : NULL);
     } else if (r->outcome == FETCH_NOT_MODIFIED) {
       j->st.last_fetched = now;
       int rc = store_page_set(d->store, j->feed_id, &j->st);
@@ -220,6 +263,8 @@ static void on_done(void *userdata, const struct fetch_result *r) {
       log_page(j, r->status ? status : fetch_outcome_name(r->outcome), 0, 0, "none",
                r->error && *r->error ? r->error : fetch_outcome_name(r->outcome));
     }
+  } else if (d->pg) {
+    pgnode_page_end(d, j->feed, NULL);
   }
   page_job_free(j);
   if (d->pages_active == 0)
@@ -260,6 +305,8 @@ static void start_page(struct daemon *d, struct feed_rt *f, struct store_page_st
     return;
   }
   d->pages_active++;
+  if (d->pg)
+    pgnode_page_begin(d, f->def.name);
 }
 
 /* Whether the page of it is worth reading after this poll: new to braid (a page read

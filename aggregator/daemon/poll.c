@@ -15,6 +15,7 @@
 #include "ingest.h"
 #include "loopctx.h"
 #include "parse.h"
+#include "pgnode.h"
 
 struct poll_job {
   struct daemon *d;
@@ -425,6 +426,34 @@ static bool group_enrol(struct daemon *d, const struct feed_rt *f, int rc,
          sched_queue_in_flight(d->queue) <= 1;
 }
 
+/* With [store] url: the result goes to PostgreSQL (pgnode.c) and reaches the local store when
+ * the node replays the shared log, like every other node's results; the pages of its live
+ * blogs are read now and join it (pagepoll.c). */
+static void finish_shared(struct poll_job *job, struct fetch_result *res,
+                          const struct sched_outcome *so, int64_t now) {
+  struct daemon *d = job->d;
+  struct feed_rt *f = job->f;
+  const struct feed_meta *m = job->parser ? feed_parser_meta(job->parser) : NULL;
+  const char *title = f->def.title ? f->def.title : m ? m->title : NULL;
+  /* From the replica, which may lag the log by a replay: a page read in that gap is read
+   * again, and its entries are the same. */
+  if (res->outcome == FETCH_OK)
+    pagepoll_mark_owned(d, f, &job->batch);
+  int64_t next_due = pgnode_poll_finished(d, f, &job->batch, res, so, now, title,
+                                          m ? m->link : NULL, job->etag, job->last_modified);
+  log_batch_notes(d, f->def.name, &job->batch);
+  struct store_put_stats ps = {0};
+  log_done(job, res, &ps, next_due, now);
+  follow_permanent_redirect(d, f, res->headers->permanent_url);
+  if (res->outcome == FETCH_OK || res->outcome == FETCH_NOT_MODIFIED)
+    pagepoll_after_feed(d, f, res->outcome == FETCH_OK ? &job->batch : NULL);
+  pgnode_poll_pages_started(d, f);
+  poll_done_fn *done = job->done;
+  poll_job_free(job);
+  done(d, f, &(struct poll_report){.outcome = res->outcome, .saved = true,
+                                   .next_due = next_due, .finished = now});
+}
+
 static void finish(struct poll_job *job, const struct fetch_result *r) {
   struct daemon *d = job->d;
   struct feed_rt *f = job->f;
@@ -438,6 +467,10 @@ static void finish(struct poll_job *job, const struct fetch_result *r) {
   if (res.outcome == FETCH_ABORTED)
     so.kind = SCHED_ERROR;
 
+  if (d->pg) {
+    finish_shared(job, &res, &so, now);
+    return;
+  }
   struct store_put_stats ps = {0};
   int64_t next_due = now + f->interval_s;
   /* A feed whose last save failed saves alone, so its failure (a full disk, an oversized
@@ -564,9 +597,12 @@ int poll_start(struct daemon *d, struct feed_rt *f, poll_done_fn *done) {
   if (store_group_pending(d->store) && pending_in_group(d, f->feed_id))
     poll_group_commit(d);
   struct store_feed_state st = {0};
-  int rc = store_feed_get_state(d->store, f->def.name, &st);
+  /* On PostgreSQL the validators are the database's, handed over with the lease. */
+  int rc = d->pg ? 0 : store_feed_get_state(d->store, f->def.name, &st);
   if (rc < 0)
     return rc;
+  if (d->pg)
+    pgnode_validators(f, (const char **)&st.etag, (const char **)&st.last_modified);
   struct poll_job *job = calloc(1, sizeof *job);
   if (!job) {
     store_feed_state_clear(&st);
@@ -581,7 +617,8 @@ int poll_start(struct daemon *d, struct feed_rt *f, poll_done_fn *done) {
       .on_headers = on_headers, .on_data = on_data, .on_done = on_done};
   f->job = job;
   rc = fetcher_start(d->fetcher, &req, &callbacks, job, &job->fetch);
-  store_feed_state_clear(&st);
+  if (!d->pg)
+    store_feed_state_clear(&st);
   if (rc < 0) {
     f->job = NULL;
     free(job);

@@ -7,6 +7,7 @@
 #include "civil.h"
 #include "export.h"
 #include "loopctx.h"
+#include "pgnode.h"
 #include "streamread.h"
 
 static int provider_get_stream(void *userdata, const char *feed, size_t n, int64_t since,
@@ -115,6 +116,9 @@ static int provider_get_status(void *userdata, struct buf *out) {
 
 static int provider_get_health(void *userdata, char *reason, size_t reasonlen) {
   struct daemon *d = userdata;
+  int rc = pgnode_health(d, reason, reasonlen);
+  if (rc < 0)
+    return rc;
   if (d->store_failing) {
     snprintf(reason, reasonlen, "the store cannot save poll results: %s",
              store_errmsg(d->store));

@@ -40,6 +40,7 @@ static void keep_restart_keys(struct daemon *d, struct braid_config *fresh) {
     const char *key;
     char **old_v, **new_v;
   } fixed[] = {{"[store] path", &d->cfg->store_path, &fresh->store_path},
+               {"[store] url", &d->cfg->store_url, &fresh->store_url},
                {"[http] listen", &d->cfg->http_listen, &fresh->http_listen},
                {"[http] base_url", &d->cfg->http_base_url, &fresh->http_base_url},
                {"[http] token_file", &d->cfg->http_token_file, &fresh->http_token_file}};

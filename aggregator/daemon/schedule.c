@@ -228,7 +228,7 @@ static struct qent *find(const struct sched_queue *q, const char *name) {
   return found ? &q->v[i] : NULL;
 }
 
-static char *host_of(const char *url) {
+char *sched_url_host(const char *url) {
   CURLU *u = curl_url();
   if (!u)
     return NULL;
@@ -249,7 +249,7 @@ static char *host_of(const char *url) {
 
 /* The shared record of url's host, created on first use, with one more feed counted on it. */
 static struct qhost *host_ref(struct sched_queue *q, const char *url) {
-  char *name = host_of(url);
+  char *name = sched_url_host(url);
   if (!name)
     return NULL;
   bool found;

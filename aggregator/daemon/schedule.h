@@ -84,6 +84,10 @@ int64_t sched_initial_due(const struct sched_state *st, int64_t interval_s, int6
  * documentation and tests). */
 int64_t sched_backoff_s(int64_t interval_s, unsigned errors);
 
+/* The lower-case host of url, what per_host limits ("" for none, file://); NULL without
+ * memory. The caller frees it. */
+char *sched_url_host(const char *url);
+
 /* ---- the ready queue ---- */
 
 struct sched_queue;

@@ -119,6 +119,10 @@
 #define BRAID_PG_MAX_LEASE_S 86400
 /* Most parallel fetches one host may be given across all nodes, in slots. */
 #define BRAID_PG_MAX_HOST_SLOTS 64
+/* Most rows of the shared log one read answers: libpq buffers a result whole, and an item's
+ * row is bounded by the store's caps (BRAID_STORE_MAX_BODY_BYTES and the updates), so a read
+ * is bounded too; the replay of a batch is one local transaction on the loop. */
+#define BRAID_PG_MAX_LOG_BATCH 1000
 
 
 /* How far ahead of the clock an item's own date may be, in seconds: a date later than now

@@ -15,6 +15,8 @@
 #define BRAID_DEFAULT_CONFIG_PATH "/etc/braid/braid.conf"
 /* [store] path; also `braid tail`'s store when no braid.conf says otherwise. */
 #define BRAID_DEFAULT_STORE_PATH "/var/lib/braid/braid.db"
+/* [store] lease: a node that dies holds its feeds this long; a live one renews at a third. */
+#define BRAID_DEFAULT_STORE_LEASE_S 60
 /* [feeds] dir, relative to braid.conf's directory. */
 #define BRAID_DEFAULT_FEEDS_DIR "feeds.d"
 

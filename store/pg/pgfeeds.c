@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "bounds.h"
+#include "pgfeeds_sql.h"
 
 struct op {
   pgfeeds_done_cb done;
@@ -243,16 +244,7 @@ int pgfeeds_complete(struct pgconn *c, const char *holder, int64_t id,
     return -EINVAL;
   /* The feed is written only through the lease row this statement releases: no live lease of
    * holder's, no row in l, nothing written. */
-  static const char sql[] =
-      "WITH l AS (UPDATE feed_leases SET holder = NULL, expires = NULL"
-      "   WHERE feed_id = $2 AND holder = $1 AND expires > now() RETURNING feed_id),"
-      " s AS (UPDATE host_slots SET feed_id = NULL, holder = NULL, expires = NULL"
-      "   WHERE feed_id = $2 AND holder = $1 AND EXISTS (SELECT 1 FROM l)),"
-      " f AS (UPDATE feeds SET etag = $3, last_modified = $4,"
-      "   effective_url = coalesce($5, effective_url), next_due = $6, error_count = $7,"
-      "   last_status = $8, last_polled = extract(epoch FROM now())::bigint"
-      "   WHERE id = (SELECT feed_id FROM l) RETURNING id)"
-      " SELECT count(*) FROM f";
+  static const char sql[] = PGFEEDS_COMPLETE_CTES " SELECT count(*) FROM f";
   char ibuf[24], due[24], errs[16], st[16];
   snprintf(ibuf, sizeof ibuf, "%" PRId64, id);
   snprintf(due, sizeof due, "%" PRId64, r->next_due);

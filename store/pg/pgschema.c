@@ -46,8 +46,38 @@ static const char schema_v1[] =
     "  PRIMARY KEY (host, slot));"
     "CREATE INDEX host_slots_holder ON host_slots (holder) WHERE holder IS NOT NULL;";
 
+/* Version 2: the log of polled results every node replays into its own SQLite store
+ * (pglog.h). seq orders it; braid_log_append is the only writer, and it takes an advisory
+ * lock before it draws a seq and holds it to commit, so the log's committed rows are always a
+ * prefix of seq order: a reader that has seen seq n never later finds a committed row below
+ * it. A bigserial alone does not promise that (two transactions draw 10 and 11, 11 commits
+ * first, a reader moves past 10 for good). The items go in their array order, one row each,
+ * and one NOTIFY braid_log tells the nodes once the transaction commits. */
+static const char schema_v2[] =
+    "CREATE TABLE items_log ("
+    "  seq bigserial PRIMARY KEY,"
+    "  feed text NOT NULL,"                    /* the feeds.d name */
+    "  polled_at bigint NOT NULL,"             /* Unix seconds: the `now` every replay uses */
+    "  item jsonb NOT NULL);"                  /* the store_item, see pglog.c */
+    "CREATE INDEX items_log_polled ON items_log (polled_at);"
+    "CREATE FUNCTION braid_log_append(p_feed text, p_polled_at bigint, p_items jsonb)"
+    " RETURNS bigint LANGUAGE plpgsql AS $f$"
+    " DECLARE x jsonb; n bigint := 0;"
+    " BEGIN"
+    "  IF jsonb_typeof(p_items) <> 'array' OR jsonb_array_length(p_items) = 0 THEN"
+    "   RETURN 0; END IF;"
+    "  PERFORM pg_advisory_xact_lock(" "7263651802" ");"
+    "  FOR x IN SELECT e FROM jsonb_array_elements(p_items) WITH ORDINALITY AS t(e, k)"
+    "   ORDER BY k LOOP"
+    "   INSERT INTO items_log (feed, polled_at, item) VALUES (p_feed, p_polled_at, x);"
+    "   n := n + 1;"
+    "  END LOOP;"
+    "  PERFORM pg_notify('braid_log', '');"
+    "  RETURN n;"
+    " END $f$;";
+
 /* migrations[k] takes the database from version k to k + 1. */
-static const char *const migrations[PGSCHEMA_VERSION] = {schema_v1};
+static const char *const migrations[PGSCHEMA_VERSION] = {schema_v1, schema_v2};
 
 /* Any constant both nodes agree on: the advisory lock that serialises migrations. */
 #define PGSCHEMA_LOCK_KEY "7263651801"
@@ -57,6 +87,7 @@ static const char *const migrations[PGSCHEMA_VERSION] = {schema_v1};
 struct migrate_op {
   struct pgconn *conn;
   pgschema_cb cb;
+  pgschema_check_cb check_cb; /* set: check, never migrate */
   void *arg;
   int tries;
   int from; /* the version this call found first: what the caller is told */
@@ -76,9 +107,16 @@ static int read_version(struct migrate_op *op) {
 }
 
 static void finish(struct migrate_op *op, int status, const char *message) {
-  op->cb(op->arg, status, op->from, message);
+  if (op->check_cb) {
+    struct pgschema_report r = {.version = op->from};
+    op->check_cb(op->arg, status, &r, message);
+  } else {
+    op->cb(op->arg, status, op->from, message);
+  }
   free(op);
 }
+
+static void check_invariants(struct migrate_op *op);
 
 static void on_migrated(void *arg, int status, const PGresult *res, const char *message) {
   struct migrate_op *op = arg;
@@ -181,8 +219,22 @@ static void decide(struct migrate_op *op, long long version) {
   if (op->tries == 0)
     op->from = (int)version;
   op->at = (int)version;
+  if (version == PGSCHEMA_VERSION && op->check_cb) {
+    check_invariants(op);
+    return;
+  }
   if (version == PGSCHEMA_VERSION) {
     finish(op, 0, "");
+    return;
+  }
+  if (op->check_cb) {
+    if (version == 0)
+      snprintf(msg, sizeof msg, "no braid schema in this database (braid store migrate "
+                                "creates it)");
+    else
+      snprintf(msg, sizeof msg, "schema version %lld, this braid uses %d: run braid store "
+                                "migrate", version, PGSCHEMA_VERSION);
+    finish(op, -ESTALE, msg);
     return;
   }
   int rc = send_steps(op);
@@ -190,13 +242,58 @@ static void decide(struct migrate_op *op, long long version) {
     finish(op, rc, "queueing the migration");
 }
 
-int pgschema_migrate(struct pgconn *c, pgschema_cb cb, void *arg) {
+static int start(struct pgconn *c, pgschema_cb cb, pgschema_check_cb check_cb, void *arg) {
   struct migrate_op *op = calloc(1, sizeof *op);
   if (!op)
     return -ENOMEM;
-  *op = (struct migrate_op){.conn = c, .cb = cb, .arg = arg};
+  *op = (struct migrate_op){.conn = c, .cb = cb, .check_cb = check_cb, .arg = arg};
   int rc = read_version(op);
   if (rc < 0)
     free(op);
   return rc;
+}
+
+int pgschema_migrate(struct pgconn *c, pgschema_cb cb, void *arg) {
+  return start(c, cb, NULL, arg);
+}
+
+/* What braid never leaves behind, counted: a feed without its lease row, a live lease without
+ * its host slot, a host with more live slots than its limit. */
+static void on_invariants(void *arg, int status, const PGresult *res, const char *message) {
+  struct migrate_op *op = arg;
+  if (status < 0) {
+    finish(op, status, message);
+    return;
+  }
+  struct pgschema_report r = {.version = op->from};
+  int64_t *v[] = {&r.feeds, &r.feeds_without_lease, &r.leases_without_slot,
+                  &r.hosts_over_limit, &r.log_rows, &r.log_max_seq};
+  for (int i = 0; i < 6; i++)
+    *v[i] = strtoll(PQgetvalue(res, 0, i), NULL, 10);
+  bool bad = r.feeds_without_lease || r.leases_without_slot || r.hosts_over_limit;
+  op->check_cb(op->arg, bad ? -EUCLEAN : 0, &r,
+               bad ? "the shared state breaks braid's invariants (see the counts)" : "");
+  free(op);
+}
+
+static void check_invariants(struct migrate_op *op) {
+  int rc = pgconn_query(
+      op->conn,
+      "SELECT (SELECT count(*) FROM feeds WHERE NOT retired),"
+      " (SELECT count(*) FROM feeds f WHERE NOT EXISTS"
+      "   (SELECT 1 FROM feed_leases l WHERE l.feed_id = f.id)),"
+      " (SELECT count(*) FROM feed_leases l WHERE l.holder IS NOT NULL AND l.expires > now()"
+      "   AND NOT EXISTS (SELECT 1 FROM host_slots s WHERE s.feed_id = l.feed_id"
+      "     AND s.holder = l.holder AND s.expires > now())),"
+      " (SELECT count(*) FROM (SELECT s.host FROM host_slots s JOIN hosts h ON h.host = s.host"
+      "   WHERE s.holder IS NOT NULL AND s.expires > now()"
+      "   GROUP BY s.host, h.max_parallel HAVING count(*) > h.max_parallel) x),"
+      " (SELECT count(*) FROM items_log), (SELECT coalesce(max(seq), 0) FROM items_log)",
+      0, NULL, on_invariants, op);
+  if (rc < 0)
+    finish(op, rc, "queueing the check");
+}
+
+int pgschema_check(struct pgconn *c, pgschema_check_cb cb, void *arg) {
+  return start(c, NULL, cb, arg);
 }

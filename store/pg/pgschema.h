@@ -15,14 +15,19 @@
  *   hosts        each host's politeness limit (max_parallel fetches across all nodes)
  *   host_slots   max_parallel rows per host: a fetch in progress occupies one (feed, holder,
  *                expires), so a host can never have more than max_parallel live leases
- * Entries, items and the stream are not here yet (see README "Several nodes on PostgreSQL").
+ * Version 2 adds the log of polled results (pglog.h):
+ *   items_log         one row per item a poll found, in the order nodes replay them (seq)
+ *   braid_log_append  the one writer of items_log: appends in seq order = commit order
+ * Entries and the stream are each node's SQLite store, a replica replayed from items_log.
  */
 #ifndef BRAID_PGSCHEMA_H
 #define BRAID_PGSCHEMA_H
 
+#include <stdint.h>
+
 #include "pgconn.h"
 
-#define PGSCHEMA_VERSION 1
+#define PGSCHEMA_VERSION 2
 
 /* status 0: the database is at PGSCHEMA_VERSION (from_version is the version this call found
  * first: 0 for a new database). Else -EPROTO (refused: message says why, nothing was changed),
@@ -32,5 +37,23 @@ typedef void (*pgschema_cb)(void *arg, int status, int from_version, const char 
 /* Brings the database c is connected to up to PGSCHEMA_VERSION; cb runs exactly once when
  * this returns 0. Returns pgconn_query's refusal (-ENOTCONN, -ENOBUFS, ...) or -ENOMEM. */
 int pgschema_migrate(struct pgconn *c, pgschema_cb cb, void *arg);
+
+/* What pgschema_check found. Counts are 0 unless the version is current. */
+struct pgschema_report {
+  int version;                 /* found (0: no braid schema) */
+  int64_t feeds;               /* not retired */
+  int64_t feeds_without_lease; /* each should have its lease row */
+  int64_t leases_without_slot; /* a live lease always holds one of its host's slots */
+  int64_t hosts_over_limit;    /* hosts with more live slots than max_parallel */
+  int64_t log_rows, log_max_seq;
+};
+/* status 0: current and every invariant holds; -ESTALE: an older version or none (message
+ * says to migrate); -EPROTO: refused as pgschema_migrate would; -EUCLEAN: an invariant broken
+ * (the counts say which); or a pgconn error. */
+typedef void (*pgschema_check_cb)(void *arg, int status, const struct pgschema_report *r,
+                                  const char *message);
+
+/* Reads the version and, when current, checks the invariants; changes nothing. */
+int pgschema_check(struct pgconn *c, pgschema_check_cb cb, void *arg);
 
 #endif

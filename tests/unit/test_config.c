@@ -235,6 +235,64 @@ static void test_bool_key(void **state) {
   config_free(c);
 }
 
+/* [store] url: a libpq URI or keyword string, never one that holds a password (braid.conf is
+ * often world-readable and its values reach the log); lease bounded. */
+static void test_store_url(void **state) {
+  (void)state;
+  static const char *const good[] = {
+      "postgresql://braid@db.example:5432/braid",
+      "postgres://db.example/braid?sslmode=require",
+      "host=db.example dbname=braid user=braid",
+      "postgresql://braid@db/braid?application_name=passwordless",
+  };
+  for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+    char text[256];
+    snprintf(text, sizeof text, "[store]\nurl = %s\nlease = 30s\n", good[i]);
+    const char *path = write_file("pgurl/braid.conf", text);
+    struct msg_list errs = {0};
+    struct braid_config *c = NULL;
+    if (config_load(path, true, &c, &errs) != 0)
+      fail_msg("refused %s: %s", good[i], errs.n ? errs.items[0] : "?");
+    assert_string_equal(c->store_url, good[i]);
+    assert_int_equal(c->store_lease_s, 30);
+    config_free(c);
+  }
+  static const char *const secret[] = {
+      "postgresql://braid:hunter2@db/braid",
+      "postgresql://db/braid?sslmode=require&password=hunter2",
+      "postgres://db/braid?password=hunter2",
+      "host=db password=hunter2 dbname=braid",
+      "host=db sslpassword = hunter2",
+      "password=hunter2",
+  };
+  for (size_t i = 0; i < sizeof secret / sizeof secret[0]; i++) {
+    char text[256];
+    snprintf(text, sizeof text, "[store]\nurl = %s\n", secret[i]);
+    const char *path = write_file("pgurl/braid.conf", text);
+    struct msg_list errs = {0};
+    struct braid_config *c = NULL;
+    assert_int_equal(config_load(path, true, &c, &errs), -EINVAL);
+    expect_msg(&errs, "braid.conf:2: url: holds a password; put it in PGPASSFILE or ~/.pgpass "
+                      "instead");
+    for (size_t k = 0; k < errs.n; k++)
+      assert_null(strstr(errs.items[k], "hunter2"));
+    msg_list_clear(&errs);
+  }
+  const char *path = write_file("pgurl/braid.conf", "[store]\nurl = db.example\nlease = 1s\n");
+  struct msg_list errs = {0};
+  struct braid_config *c = NULL;
+  assert_int_equal(config_load(path, true, &c, &errs), -EINVAL);
+  expect_msg(&errs, "braid.conf:2: url: neither a postgresql:// URI nor a libpq keyword string "
+                    "(host=... dbname=...)");
+  assert_int_equal(errs.n, 2); /* the lease below 5s too */
+  msg_list_clear(&errs);
+  path = write_file("pgurl/braid.conf", "[store]\n");
+  assert_int_equal(config_load(path, true, &c, &errs), 0);
+  assert_null(c->store_url);
+  assert_int_equal(c->store_lease_s, 60);
+  config_free(c);
+}
+
 static void test_empty_output_dir_means_unset(void **state) {
   (void)state;
   const char *path = write_file("outdir/braid.conf", "[output]\ndir =\n");
@@ -533,6 +591,7 @@ int main(void) {
       cmocka_unit_test(test_durations_and_sizes),
       cmocka_unit_test(test_empty_file_gives_defaults),
       cmocka_unit_test(test_missing_file),
+      cmocka_unit_test(test_store_url),
       cmocka_unit_test(test_every_key),
       cmocka_unit_test(test_bool_key),
       cmocka_unit_test(test_empty_output_dir_means_unset),

@@ -256,6 +256,8 @@ static void migration_indexes_existing_entries(void **state) {
                  "ALTER TABLE entries DROP COLUMN link_hash;"
                  /* and version 8 */
                  "ALTER TABLE entries DROP COLUMN story;"
+                 /* and version 9 */
+                 "DROP TABLE replica_state;"
                  "CREATE INDEX entries_norm_link ON entries(norm_link)"
                  " WHERE norm_link IS NOT NULL;"
                  "PRAGMA user_version = 5;");
@@ -309,6 +311,7 @@ static void migration_titles_existing_updates(void **state) {
                  " BEGIN SELECT 1; END;"
                  "CREATE TRIGGER entries_fts_update AFTER UPDATE ON entries"
                  " BEGIN SELECT 1; END;"
+                 "DROP TABLE replica_state;" /* version 9's */
                  "PRAGMA user_version = 7;");
   search_is(f, "\"storm ada\"", "Coast road closed|Amber wind warning");
   search_is(f, "homs", "Shelling in Homs");

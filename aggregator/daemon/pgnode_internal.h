@@ -1,0 +1,66 @@
+/* pgnode_internal.h — what pgnode.c (leases, results, the connection) and pgreplay.c (the
+ * log into the local store) share. Daemon-private; see pgnode.h for the promises. */
+#ifndef BRAID_PGNODE_INTERNAL_H
+#define BRAID_PGNODE_INTERNAL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <uv.h>
+
+#include "loopctx.h"
+#include "pgconn.h"
+#include "pgfeeds.h"
+
+/* Rows replayed per local transaction: one transaction on the loop, some 0.1 ms an entry. */
+#define PGNODE_REPLAY_BATCH 200
+/* The safety net behind NOTIFY (a notification lost with a connection). */
+#define PGNODE_REPLAY_EVERY_MS 5000
+/* How often a node with free places asks for due feeds. */
+#define PGNODE_LEASE_EVERY_MS 1000
+/* How long a stopping node waits for its fetched results to commit. */
+#define PGNODE_STOP_GRACE_MS 3000
+/* The source name of the watermark in the local store. */
+#define PGNODE_SOURCE "postgresql"
+
+/* A fetched poll's result waiting for its commit. */
+struct pending {
+  struct pending *next;
+  struct pgnode *node;
+  char *feed;
+  int64_t id;
+  struct pgfeeds_result r; /* its strings owned */
+  int64_t polled_at;
+  char *items;             /* JSON array */
+  bool sent;               /* in flight: its callback will come */
+  bool hold;               /* its live-blog page reads may still start (pagepoll.c) */
+  unsigned pages;          /* page reads of this poll still running: sent once all ended */
+};
+
+struct pgnode {
+  struct daemon *d;
+  struct pgconn *conn;
+  char holder[PGFEEDS_MAX_NAME_BYTES + 1];
+  char where[512];          /* the connection string, redacted, for the log */
+  bool connected, schema_ok, migrating, synced, stopping, conn_closing;
+  bool leasing, renewing, syncing, sync_again;
+  bool replaying, replay_again;
+  size_t sync_next;         /* the next feed to upsert */
+  size_t held;              /* feeds leased here: polls in flight and results pending */
+  struct pending *pending;  /* oldest first */
+  int64_t watermark;        /* the last seq replayed into the local store */
+  bool replay_failing;      /* the last replay could not write the local store */
+  char down_why[256];       /* why the database is unreachable, "" while connected */
+  uv_timer_t lease_timer, renew_timer, replay_timer;
+  int open_handles;         /* the three timers and the connection, until each has closed */
+};
+
+/* The next batch of the log after n->watermark (or once more after the one in flight). */
+void pgnode_replay(struct pgnode *n);
+/* Logs a failed statement: what, its status and the server's or libpq's message. */
+void pgnode_log_error(struct pgnode *n, int level, const char *what, int status,
+                      const char *message);
+/* Failures after which a statement did not run, or may not have: tried again later. */
+bool pgnode_retry_later(int status);
+
+#endif

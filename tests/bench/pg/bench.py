@@ -100,6 +100,19 @@ def createdb(name):
     return f"postgresql://braid@127.0.0.1:{pg_port()}/{name}"
 
 
+def pg_waits(db, into):
+    """One sample of what the database's active backends wait on (pg_stat_activity), added to
+    into: {"Lock:advisory": n, "running": n, ...}."""
+    sql = ("SELECT coalesce(wait_event_type || ':' || wait_event, 'running') FROM pg_stat_activity"
+           " WHERE datname = current_database() AND state = 'active' AND pid <> pg_backend_pid()")
+    r = subprocess.run([os.path.join(pgcluster.find_bindir(), "psql"), "-XAtq", "-h",
+                        os.environ["BRAID_PG_DIR"], "-p", pg_port(), "-U", "braid", "-d", db,
+                        "-c", sql], capture_output=True, text=True)
+    for w in r.stdout.split():
+        into[w] = into.get(w, 0) + 1
+    into["samples"] = into.get("samples", 0) + 1
+
+
 class Nginx:
     """nginx on one port of 127.0.0.1 .. 127.0.0.HOSTS; access log "status addr uri"."""
 
@@ -242,7 +255,7 @@ def poll_once(braid, tmp, www, port, feeds):
             db.close()
         return dict(name="once", k=1, url=None, wall=wall, fetched=ok, distinct=distinct,
                     other=other, cpu=ru.ru_utime + ru.ru_stime, pg=0.0, entries=count,
-                    sync=wall, cpu_sync=ru.ru_utime + ru.ru_stime, pg_sync=0.0, polls=[ok],
+                    sync=wall, cpu_sync=ru.ru_utime + ru.ru_stime, pg_sync=0.0, polls=[ok], waits={},
                     load=open("/proc/loadavg").read().split()[0])
     finally:
         nginx.stop()
@@ -276,9 +289,13 @@ def round_(braid, tmp, www, port, feeds, name, k, url):
         t0 = time.time()
         nodes = [Node(braid, os.path.join(tmp, name, f"node{i}"), feeds, url) for i in range(k)]
         end = t0 + LIMIT
+        waits, next_sample = {}, t0
         while time.time() < end and nginx.counts()[0] < N:
             if any(n.proc.poll() is not None for n in nodes):
                 raise SystemExit(f"bench: a node of {name} exited; see {tmp} (KEEP=1)")
+            if url and time.time() >= next_sample:
+                pg_waits(url.rsplit("/", 1)[1], waits)
+                next_sample = time.time() + 0.5
             time.sleep(0.05)
         ok, distinct, other, first, last = nginx.counts()
         t_round = (last or time.time()) - t0
@@ -293,7 +310,7 @@ def round_(braid, tmp, www, port, feeds, name, k, url):
         return dict(name=name, k=k, url=url, wall=t_round, span=(last or 0) - (first or 0),
                     fetched=ok, distinct=distinct,
                     other=other, cpu=cpu_round, pg=pg_round, entries=count, sync=t_sync,
-                    cpu_sync=cpu_sync, pg_sync=pg_sync, polls=polls,
+                    cpu_sync=cpu_sync, pg_sync=pg_sync, polls=polls, waits=waits,
                     load=open("/proc/loadavg").read().split()[0])
     finally:
         for n in nodes:
@@ -396,6 +413,15 @@ def report(results, ing, load0):
           "is user+sys over the whole round, until every replica held every entry (so replay "
           "included), divided by the feeds; cores busy: braid's and PostgreSQL's CPU over that "
           "time. The nodes, PostgreSQL and nginx share the machine's cores.")
+    print()
+    for r in results:
+        w = dict(r["waits"])
+        n = w.pop("samples", 0)
+        if n:
+            top = sorted(w.items(), key=lambda kv: -kv[1])[:4]
+            print(f"- {r['k']} node(s) on PostgreSQL: the database's active statements, sampled "
+                  f"every 0.5 s ({n} samples): " + ", ".join(
+                      f"{k} {v / n:.2f}" for k, v in top) + " on average (none: idle).")
     print()
     if ing is None:
         return

@@ -15,6 +15,7 @@ Env: N feeds (1000), HOSTS (4), PER_HOST per host across all nodes (8), CONCURRE
 (16), NODES the PostgreSQL node counts ("1 2 3"), LIMIT seconds a round may take (600),
 KEEP=1 keeps the temporary directory.
 """
+import ctypes
 import os
 import shutil
 import signal
@@ -44,6 +45,13 @@ PER_HOST = env_int("PER_HOST", 8)
 CONCURRENCY = env_int("CONCURRENCY", 16)
 LIMIT = env_int("LIMIT", 600)
 NODE_COUNTS = [int(x) for x in os.environ.get("NODES", "1 2 3").split()]
+
+
+def die_with_parent():
+    """preexec_fn of every process started here: it gets SIGTERM if this script is killed
+    before its `finally` could stop it (pgcluster.py kills its program on a timeout)."""
+    PR_SET_PDEATHSIG = 1
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
 
 
 def free_port():
@@ -141,7 +149,8 @@ http {{
   }}
 }}
 """)
-        self.proc = subprocess.Popen(["nginx", "-p", d, "-c", os.path.join(d, "nginx.conf")])
+        self.proc = subprocess.Popen(["nginx", "-p", d, "-c", os.path.join(d, "nginx.conf")],
+                                     preexec_fn=die_with_parent)
         for _ in range(100):
             try:
                 socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
@@ -192,7 +201,8 @@ class Node:
                     f"[stream]\nentries = 1000\nper_feed = 0\n[feeds]\ndir = {feeds}\n[log]\nlevel = info\n")
         self.log = open(os.path.join(d, "braid.log"), "wb")
         self.proc = subprocess.Popen([braid, "run", "--config", os.path.join(d, "braid.conf")],
-                                     cwd=d, stdout=self.log, stderr=subprocess.STDOUT)
+                                     cwd=d, stdout=self.log, stderr=subprocess.STDOUT,
+                                     preexec_fn=die_with_parent)
 
     def cpu(self):
         return cpu_s(self.proc.pid)
@@ -240,7 +250,7 @@ def poll_once(braid, tmp, www, port, feeds):
         with open(os.path.join(d, "braid.log"), "wb") as log:
             proc = subprocess.Popen([braid, "poll", "--once", "--config",
                                      os.path.join(d, "braid.conf")], cwd=d, stdout=log,
-                                    stderr=subprocess.STDOUT)
+                                    stderr=subprocess.STDOUT, preexec_fn=die_with_parent)
             _, status, ru = os.wait4(proc.pid, 0)
             proc.returncode = os.waitstatus_to_exitcode(status)
         wall = time.time() - t0
@@ -348,6 +358,10 @@ def ingest(braid, tmp, www, port, feeds, url, want):
 
 
 def main():
+    def on_signal(signum, frame):
+        raise SystemExit(128 + signum)  # through every `finally`: the nodes and nginx stop
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, on_signal)
     braid = os.path.abspath(sys.argv[1])
     tmp = tempfile.mkdtemp(prefix="braid-pgbench-")
     try:

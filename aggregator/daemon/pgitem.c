@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "bounds.h"
+#include "buf.h"
 
 /* Room left in a query for everything but the items: the statement and its other
  * parameters. */
@@ -69,16 +70,9 @@ static json_t *encode_item(const struct store_item *si, const char *feed_title,
 int pgitem_encode(struct ingest_batch *b, int64_t now, const char *feed_title,
                   const char *site_url, char **ret, size_t *ret_cut) {
   size_t cut = 0, total = 2;
-  struct buf_like {
-    char *s;
-    size_t len, cap;
-  } out = {0};
-  int rc = 0;
-  out.cap = 4096;
-  out.s = malloc(out.cap);
-  if (!out.s)
-    return -ENOMEM;
-  out.s[out.len++] = '[';
+  struct buf out;
+  buf_init(&out, 0);
+  int rc = buf_append_char(&out, '[');
   for (size_t i = 0; i < b->n && rc == 0; i++) {
     struct ingest_item *it = &b->items[i];
     if (it->page_owned)
@@ -99,33 +93,20 @@ int pgitem_encode(struct ingest_batch *b, int64_t now, const char *feed_title,
       free(text);
       continue;
     }
-    if (out.len + len + 3 > out.cap) {
-      size_t cap = out.cap;
-      while (out.len + len + 3 > cap)
-        cap *= 2;
-      char *s = realloc(out.s, cap);
-      if (!s) {
-        free(text);
-        rc = -ENOMEM;
-        break;
-      }
-      out.s = s;
-      out.cap = cap;
-    }
     if (out.len > 1)
-      out.s[out.len++] = ',';
-    memcpy(out.s + out.len, text, len);
-    out.len += len;
+      rc = buf_append_char(&out, ',');
+    if (rc == 0)
+      rc = buf_append(&out, text, len);
     total += len + 1;
     free(text);
   }
-  if (rc < 0) {
-    free(out.s);
-    return rc;
-  }
-  out.s[out.len++] = ']';
-  out.s[out.len] = '\0';
-  *ret = out.s;
+  if (rc == 0)
+    rc = buf_append_char(&out, ']');
+  char *json = rc == 0 ? buf_steal(&out) : NULL;
+  buf_clear(&out);
+  if (!json)
+    return rc < 0 ? rc : -ENOMEM;
+  *ret = json;
   *ret_cut = cut;
   return 0;
 }

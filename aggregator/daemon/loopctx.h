@@ -134,6 +134,10 @@ typedef void poll_done_fn(struct daemon *d, struct feed_rt *f, const struct poll
 int poll_start(struct daemon *d, struct feed_rt *f, poll_done_fn *done);
 /* daemon.c: the one place a poll's end reaches the daemon (poll_start's done for every poll). */
 void daemon_poll_done(struct daemon *d, struct feed_rt *f, const struct poll_report *r);
+/* Logs "EVENT state=failing error=<the store's message>" or "EVENT state=ok" when the store's
+ * writes start or stop failing (was_failing differs from failing); nothing otherwise. */
+void daemon_log_store_state(struct daemon *d, const char *event, bool was_failing,
+                            bool failing);
 /* daemon.c: stops the daemon from the loop; why names the reason in the log. */
 void daemon_stop(struct daemon *d, const char *why);
 /* daemon.c: writes the [output] dir a moment from now if new entries are waiting for it. */

@@ -90,13 +90,7 @@ static int replay_row(struct pgnode *n, const struct pglog_row *row, struct stor
 }
 
 static void replay_store_health(struct pgnode *n, bool failing) {
-  struct daemon *d = n->d;
-  if (failing != n->replay_failing) {
-    char why[512];
-    log_event(d->log, failing ? LOG_LEVEL_ERR : LOG_LEVEL_NOTICE, "replay", "state=%s%s%s",
-              failing ? "failing" : "ok", failing ? " error=" : "",
-              failing ? log_value(why, sizeof why, store_errmsg(d->store)) : "");
-  }
+  daemon_log_store_state(n->d, "replay", n->replay_failing, failing);
   n->replay_failing = failing;
 }
 

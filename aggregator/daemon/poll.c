@@ -190,13 +190,18 @@ static void store_health_update(struct daemon *d) {
   bool failing = false;
   for (size_t i = 0; i < d->n_rt && !failing; i++)
     failing = d->rt[i]->store_fail_streak > 0;
-  if (failing != d->store_failing) {
-    char why[512];
-    log_event(d->log, failing ? LOG_LEVEL_ERR : LOG_LEVEL_NOTICE, "store", "state=%s%s%s",
-              failing ? "failing" : "ok", failing ? " error=" : "",
-              failing ? log_value(why, sizeof why, store_errmsg(d->store)) : "");
-  }
+  daemon_log_store_state(d, "store", d->store_failing, failing);
   d->store_failing = failing;
+}
+
+void daemon_log_store_state(struct daemon *d, const char *event, bool was_failing,
+                            bool failing) {
+  if (failing == was_failing)
+    return;
+  char why[512];
+  log_event(d->log, failing ? LOG_LEVEL_ERR : LOG_LEVEL_NOTICE, event, "state=%s%s%s",
+            failing ? "failing" : "ok", failing ? " error=" : "",
+            failing ? log_value(why, sizeof why, store_errmsg(d->store)) : "");
 }
 
 static void log_done(struct poll_job *job, const struct fetch_result *r,

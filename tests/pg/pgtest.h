@@ -116,4 +116,35 @@ static inline int pgtest_query(struct pgtest *t, struct pgconn *c, const char *s
   return r->status;
 }
 
+/* The settings the tests' connections share, on conninfo. */
+static inline struct pgconn_config pgtest_config(const char *conninfo) {
+  return (struct pgconn_config){.conninfo = conninfo, .connect_timeout_ms = 5000,
+                                .statement_timeout_ms = 10000, .backoff_min_ms = 50,
+                                .backoff_max_ms = 400};
+}
+
+static inline bool pgtest_zero(void *arg) { return *(int *)arg == 0; }
+static inline void pgtest_count_down(void *arg) { (*(int *)arg)--; }
+
+/* A fresh schema named schema (dropped and created through a short-lived connection) and, in
+ * conninfo, a connection string whose search_path is that schema, so each test has tables of
+ * its own. 0, or -1 when the schema could not be made. */
+static inline int pgtest_schema(struct pgtest *t, const char *schema, char *conninfo,
+                                size_t size) {
+  snprintf(conninfo, size, "%s options='-c search_path=%s'", pgtest_conninfo(), schema);
+  struct pgconn_config cfg = pgtest_config(pgtest_conninfo());
+  struct pgconn *admin;
+  if (pgconn_new(&t->loop, &cfg, &admin) != 0)
+    return -1;
+  char sql[256];
+  snprintf(sql, sizeof sql, "DROP SCHEMA IF EXISTS %s CASCADE; CREATE SCHEMA %s", schema, schema);
+  struct pgtest_result r;
+  int rc = pgtest_query(t, admin, sql, 0, NULL, &r);
+  int open = 1;
+  pgconn_close(admin, pgtest_count_down, &open);
+  if (!pgtest_until(t, pgtest_zero, &open, 5000))
+    rc = -1;
+  return rc == 0 ? 0 : -1;
+}
+
 #endif

@@ -32,25 +32,10 @@ static void closed(void *arg) { (*(int *)arg)--; }
 /* A fresh schema named after the test, and two nodes whose search_path is that schema. */
 static void env_open(struct env *e, const char *schema) {
   assert_int_equal(pgtest_init(&e->t), 0);
-  snprintf(e->conninfo, sizeof e->conninfo, "%s options='-c search_path=%s'",
-           pgtest_conninfo(), schema);
-  struct pgconn_config cfg = {
-      .conninfo = pgtest_conninfo(), .connect_timeout_ms = 5000, .statement_timeout_ms = 10000,
-      .backoff_min_ms = 50, .backoff_max_ms = 400,
-  };
-  struct pgconn *admin;
-  assert_int_equal(pgconn_new(&e->t.loop, &cfg, &admin), 0);
-  char sql[256];
-  snprintf(sql, sizeof sql, "DROP SCHEMA IF EXISTS %s CASCADE; CREATE SCHEMA %s", schema,
-           schema);
-  struct pgtest_result r;
-  assert_int_equal(pgtest_query(&e->t, admin, sql, 0, NULL, &r), 0);
-  int open = 1;
-  pgconn_close(admin, closed, &open);
-  cfg.conninfo = e->conninfo;
+  assert_int_equal(pgtest_schema(&e->t, schema, e->conninfo, sizeof e->conninfo), 0);
+  struct pgconn_config cfg = pgtest_config(e->conninfo);
   assert_int_equal(pgconn_new(&e->t.loop, &cfg, &e->a), 0);
   assert_int_equal(pgconn_new(&e->t.loop, &cfg, &e->b), 0);
-  assert_true(pgtest_until(&e->t, never_closed, &open, 5000));
 }
 
 static void env_close(struct env *e) {

@@ -36,27 +36,14 @@ static void on_notify(void *arg, const char *channel, const char *payload, int p
 static void env_open(struct env *e, const char *schema) {
   memset(e, 0, sizeof *e);
   assert_int_equal(pgtest_init(&e->t), 0);
-  snprintf(e->conninfo, sizeof e->conninfo, "%s options='-c search_path=%s'",
-           pgtest_conninfo(), schema);
+  assert_int_equal(pgtest_schema(&e->t, schema, e->conninfo, sizeof e->conninfo), 0);
   static const char *const channels[] = {PGLOG_CHANNEL, NULL};
-  struct pgconn_config cfg = {.conninfo = pgtest_conninfo(), .connect_timeout_ms = 5000,
-                              .statement_timeout_ms = 10000, .backoff_min_ms = 50,
-                              .backoff_max_ms = 400};
-  struct pgconn *admin;
-  assert_int_equal(pgconn_new(&e->t.loop, &cfg, &admin), 0);
-  char sql[256];
-  snprintf(sql, sizeof sql, "DROP SCHEMA IF EXISTS %s CASCADE; CREATE SCHEMA %s", schema, schema);
-  struct pgtest_result r;
-  assert_int_equal(pgtest_query(&e->t, admin, sql, 0, NULL, &r), 0);
-  int open = 1;
-  pgconn_close(admin, closed, &open);
-  cfg.conninfo = e->conninfo;
+  struct pgconn_config cfg = pgtest_config(e->conninfo);
   assert_int_equal(pgconn_new(&e->t.loop, &cfg, &e->a), 0);
   cfg.channels = channels;
   cfg.on_notify = on_notify;
   cfg.arg = e;
   assert_int_equal(pgconn_new(&e->t.loop, &cfg, &e->b), 0);
-  assert_true(pgtest_until(&e->t, zero, &open, 5000));
 }
 
 static void env_close(struct env *e) {

@@ -20,21 +20,22 @@
 static int on_wal_commit(void *arg, sqlite3 *db, const char *name, int pages) {
   struct store *s = arg;
   if (pages < s->wal_checkpointed) /* the WAL started over from its beginning */
-    s->wal_checkpointed = 0;
+    s->wal_checkpointed = s->wal_copied = 0;
   s->wal_pages = pages;
   int mode = -1;
   if (pages >= BRAID_STORE_WAL_MAX_PAGES)
     mode = SQLITE_CHECKPOINT_TRUNCATE;
-  else if (!s->checkpoint_elsewhere && pages >= BRAID_STORE_WAL_CHECKPOINT_PAGES)
-    mode = SQLITE_CHECKPOINT_PASSIVE;
+  else if (pages >= (s->checkpoint_elsewhere ? BRAID_STORE_WAL_FINISH_PAGES
+                                             : BRAID_STORE_WAL_CHECKPOINT_PAGES))
+    mode = SQLITE_CHECKPOINT_PASSIVE; /* elsewhere: only what the background one left */
   if (mode < 0)
     return SQLITE_OK;
   int log = 0, copied = 0;
   /* The transaction is committed already; a checkpoint that cannot finish now (a reader's
-   * snapshot) is tried again at the next commit. */
+   * snapshot, or the background one running: SQLITE_BUSY) is tried again at the next commit. */
   if (sqlite3_wal_checkpoint_v2(db, name, mode, &log, &copied) == SQLITE_OK) {
     s->wal_pages = log; /* 0 after TRUNCATE */
-    s->wal_checkpointed = copied;
+    s->wal_checkpointed = s->wal_copied = copied;
   }
   return SQLITE_OK;
 }
@@ -49,11 +50,21 @@ bool store_checkpoint_due(const struct store *s) {
   return !s->readonly && s->wal_pages - s->wal_checkpointed >= BRAID_STORE_WAL_CHECKPOINT_PAGES;
 }
 
-void store_checkpoint_done(struct store *s, int wal_pages) {
+void store_checkpoint_done(struct store *s, const struct store_checkpoint_result *r) {
   /* What was in the WAL when it ran is handled, copied or not: a reader that kept the rest
    * from being copied is waited out until the WAL grows by a checkpoint's worth again. */
-  if (wal_pages > s->wal_checkpointed && wal_pages <= s->wal_pages)
-    s->wal_checkpointed = wal_pages;
+  if (r->wal_pages > s->wal_checkpointed && r->wal_pages <= s->wal_pages) {
+    s->wal_checkpointed = r->wal_pages;
+    s->wal_copied = r->copied_pages;
+  }
+}
+
+bool store_checkpoint_unfinished(const struct store *s) {
+  /* SQLite starts the WAL over only at a write that begins once every frame is copied; a
+   * checkpoint that ran beside the writer's commits (or behind a reader's snapshot) leaves
+   * the last frames, and without another one the file grows by a checkpoint's worth each
+   * time, up to BRAID_STORE_WAL_MAX_PAGES. */
+  return !s->readonly && s->wal_copied > 0 && s->wal_pages > s->wal_copied;
 }
 
 int store_checkpoint(const char *path, struct store_checkpoint_result *ret) {

@@ -28,6 +28,7 @@
 #include <sys/statvfs.h>
 
 #include "schema.h"
+#include "bounds.h"
 #include "store_internal.h"
 
 /* Every query the store runs, indexed by enum store_stmt. */
@@ -440,7 +441,7 @@ static int check_version(sqlite3 *db, const char *path, bool readonly, int64_t v
 }
 
 /* The writer's settings: WAL (refused where SQLite cannot use it), synchronous=NORMAL, foreign
- * keys, cache size; incremental auto-vacuum on a new file. Checkpoints: checkpoint.c. */
+ * keys, cache size, the WAL's size limit; incremental auto-vacuum on a new file. Checkpoints: checkpoint.c. */
 static int set_writer_pragmas(sqlite3 *db, const char *path, char *err, size_t errlen) {
   int64_t pages = 0;
   int rc = read_int_pragma(db, "PRAGMA page_count", &pages);
@@ -454,6 +455,12 @@ static int set_writer_pragmas(sqlite3 *db, const char *path, char *err, size_t e
     rc = sqlite3_exec(db, "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;"
                           " PRAGMA cache_size = -16384",
                       NULL, NULL, NULL);
+  /* A WAL that a burst of writes grew is cut back to this when it starts over. */
+  char limit[64];
+  snprintf(limit, sizeof limit, "PRAGMA journal_size_limit = %lld",
+           (long long)BRAID_STORE_WAL_FINISH_PAGES * 4096);
+  if (rc == SQLITE_OK)
+    rc = sqlite3_exec(db, limit, NULL, NULL, NULL);
   if (rc != SQLITE_OK)
     return open_fail(err, errlen, path, db, rc, "setting up the connection");
   /* Without WAL a reader blocks the daemon's writes and the durability argument above

@@ -255,20 +255,26 @@ int store_data_version(struct store *s, int64_t *ret);
 /* A writer copies its WAL back into the database file (a checkpoint: two fdatasync calls,
  * tens of ms) in the commit that takes the WAL past BRAID_STORE_WAL_CHECKPOINT_PAGES. After
  * store_checkpoint_elsewhere(s, true) it leaves that to its owner, who runs store_checkpoint
- * off the loop when store_checkpoint_due says so; the commit then checkpoints only past
- * BRAID_STORE_WAL_MAX_PAGES. */
+ * off the loop when store_checkpoint_due says so; the commit then only finishes what those
+ * left once the WAL passes BRAID_STORE_WAL_FINISH_PAGES (so that it can start over), and
+ * truncates it past BRAID_STORE_WAL_MAX_PAGES. */
 void store_checkpoint_elsewhere(struct store *s, bool elsewhere);
 /* Whether the WAL has grown by BRAID_STORE_WAL_CHECKPOINT_PAGES since the last checkpoint
  * store_checkpoint_done reported (or since it was last reset). */
 bool store_checkpoint_due(const struct store *s);
-/* Tells s that a store_checkpoint has run (so store_checkpoint_due is false until the WAL grows
- * again); wal_pages from its result. */
-void store_checkpoint_done(struct store *s, int wal_pages);
 struct store_checkpoint_result {
   int wal_pages;    /* frames in the WAL when it ran */
   int copied_pages; /* of those, in the database file afterwards */
   char err[256];    /* why it failed */
 };
+/* Tells s that a store_checkpoint has run, with its result (so store_checkpoint_due is false
+ * until the WAL grows again). */
+void store_checkpoint_done(struct store *s, const struct store_checkpoint_result *r);
+/* Whether the last checkpoint left frames behind (commits that came while it ran, or a
+ * reader's snapshot): the WAL starts over from its beginning, instead of growing, only at a
+ * write that begins after a checkpoint copied all of it. The owner runs one more, paced (it
+ * is cheap: only those frames), until this is false. */
+bool store_checkpoint_unfinished(const struct store *s);
 /* A PASSIVE checkpoint of the store file at path, on a connection of its own that it opens
  * and closes: it writes no rows and touches no struct store, so it may run on another thread
  * while the writer writes (it copies committed pages only, and never waits for a lock). 0, or

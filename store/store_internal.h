@@ -86,6 +86,7 @@ struct store {
    * them a checkpoint has already handled; whether the owner checkpoints off the loop. */
   int wal_pages;
   int wal_checkpointed;
+  int wal_copied; /* of those, copied by the last checkpoint (0: none since the WAL began) */
   bool checkpoint_elsewhere;
   char errmsg[512];
 };

@@ -13,6 +13,11 @@
 
 /* A checkpoint that takes longer than this is logged (it ran off the loop: not a stall). */
 #define WALCKPT_SLOW_NS (1000ull * 1000 * 1000)
+/* How soon after a checkpoint another one copies what commits added while it ran
+ * (store_checkpoint_unfinished). Under a steady stream of commits each such round may leave a
+ * few frames again; at this pace that costs a connection and two fdatasync calls a second on
+ * the thread pool, and the WAL starts over at the first lull. */
+#define WALCKPT_CATCH_UP_MS 1000
 
 static void ckpt_work(uv_work_t *w) {
   struct daemon *d = w->data;
@@ -32,7 +37,8 @@ static void ckpt_after(uv_work_t *w, int status) {
               log_value(why, sizeof why, r->err));
     return;
   }
-  store_checkpoint_done(d->store, r->wal_pages);
+  store_checkpoint_done(d->store, r);
+  d->ckpt_ended_ms = uv_now(&d->loop);
   log_event(d->log, ms * 1000000 >= WALCKPT_SLOW_NS ? LOG_LEVEL_NOTICE : LOG_LEVEL_DEBUG,
             "checkpoint", "wal_pages=%d copied_pages=%d ms=%llu", r->wal_pages, r->copied_pages,
             (unsigned long long)ms);
@@ -40,7 +46,11 @@ static void ckpt_after(uv_work_t *w, int status) {
 
 static void on_ckpt_check(uv_check_t *h) {
   struct daemon *d = h->data;
-  if (d->ckpt_running || !d->store || !store_checkpoint_due(d->store))
+  if (d->ckpt_running || !d->store)
+    return;
+  if (!store_checkpoint_due(d->store) &&
+      !(store_checkpoint_unfinished(d->store) &&
+        uv_now(&d->loop) - d->ckpt_ended_ms >= WALCKPT_CATCH_UP_MS))
     return;
   d->ckpt_work.data = d;
   d->ckpt_path = store_path(d->store);

@@ -89,6 +89,13 @@
 /* WAL size, in pages (4 KiB), past which a checkpoint is due: 16 MB, the page cache's size.
  * The daemon runs it on libuv's thread pool; other writers in the commit that passes it. */
 #define BRAID_STORE_WAL_CHECKPOINT_PAGES 4000
+/* WAL size, in pages, past which the writer finishes in the commit (PASSIVE) what the daemon's
+ * background checkpoints left: under a steady stream of commits each of those ends with the
+ * frames committed while it ran, and the WAL starts over only after a checkpoint that copied
+ * everything. The commit copies just that remainder (the background ones did the bulk), and
+ * nothing can commit meanwhile. It is also the size a WAL file is cut back to when it starts
+ * over (journal_size_limit). 32 MB. */
+#define BRAID_STORE_WAL_FINISH_PAGES (2 * BRAID_STORE_WAL_CHECKPOINT_PAGES)
 /* WAL size, in pages, past which the writer checkpoints (TRUNCATE) in the commit itself even
  * when the daemon checkpoints in the background: those checkpoints could not keep up (a
  * reader held an old snapshot), and the file must not grow without end. 256 MB. */

@@ -290,4 +290,19 @@ int store_checkpoint(const char *path, struct store_checkpoint_result *ret);
  * 0 or -ENOMEM. */
 int store_dedupe_repeated_body(const char *body, char **ret);
 
+/* ---- a whole store read out as the polls that built it (copyread.c) ----------------------- */
+
+/* One version of an item, as seen by a poll at seen_at (strings valid during the call). */
+typedef int (*store_copy_item_fn)(void *arg, const char *feed, int64_t seen_at,
+                                  const struct store_item *item);
+/* One live-blog page's state (strings valid during the call). */
+typedef int (*store_copy_page_fn)(void *arg, const char *feed, const struct store_page_state *st);
+/* In one read snapshot: item_fn for every item not pruned, once per poll time at which its
+ * entries changed (first seen, a live-blog update added, an entry edited), in the order the
+ * store first wrote those entries, so that store_put_item of each, at seen_at, into an empty
+ * store rebuilds the same entries, sources and dedupe; then page_fn for every live-blog page.
+ * A callback's non-zero return stops the walk and is returned; else 0 or an error (store_errmsg). */
+int store_copy_read(struct store *s, store_copy_item_fn item_fn, store_copy_page_fn page_fn,
+                    void *arg);
+
 #endif

@@ -111,6 +111,17 @@ int pgitem_encode(struct ingest_batch *b, int64_t now, const char *feed_title,
   return 0;
 }
 
+int pgitem_encode_item(const struct store_item *si, const char *feed_title, const char *site_url,
+                       char **ret) {
+  json_t *o = encode_item(si, feed_title, site_url);
+  char *text = o ? json_dumps(o, JSON_COMPACT) : NULL;
+  json_decref(o);
+  if (!text)
+    return -EINVAL;
+  *ret = text;
+  return 0;
+}
+
 int pgitem_encode_page(const struct store_page_state *st, const struct store_item *si,
                        char **ret) {
   json_t *o = si ? encode_item(si, NULL, NULL) : json_object();

@@ -23,6 +23,11 @@
 int pgitem_encode(struct ingest_batch *b, int64_t now, const char *feed_title,
                   const char *site_url, char **ret, size_t *ret_cut);
 
+/* One item as one element (`braid store copy`). *ret is the caller's. 0, or -EINVAL when it
+ * cannot be encoded (a string that is not UTF-8, or no memory). */
+int pgitem_encode_item(const struct store_item *si, const char *feed_title, const char *site_url,
+                       char **ret);
+
 /* A live blog's page read with the feed's poll (pagepoll.c) as one element: the page's state
  * and, when the page gave updates, the item they make (NULL: a 304, or none). *ret is the
  * caller's. 0 or -ENOMEM. */

@@ -349,12 +349,14 @@ static void on_leased(void *arg, int status, const struct pgfeeds_lease *feeds, 
     if (n->stopping || start_leased(n, &feeds[i]) < 0)
       release(n, feeds[i].id);
   }
+  pgnode_once_leased(n, count);
 }
 
 static void lease_more(struct pgnode *n) {
   struct daemon *d = n->d;
   unsigned limit = d->cfg->poll_concurrency;
   if (n->stopping || !n->connected || !n->synced || n->leasing || n->held >= limit ||
+      n->once_done ||
       pgconn_queued(n->conn) > BRAID_PG_MAX_QUEUED / 2)
     return;
   size_t want = limit - n->held;
@@ -539,6 +541,10 @@ static void on_state(void *arg, bool connected, int err, const char *message) {
     }
     snprintf(n->down_why, sizeof n->down_why, "%s", message && *message ? message : "lost");
     /* Said once per outage at error level; the retries in between at debug. */
+    if (d->once) {
+      pgnode_once_unreachable(n, n->down_why);
+      return;
+    }
     log_event(d->log, was ? LOG_LEVEL_ERR : LOG_LEVEL_DEBUG, "pg",
               "state=disconnected server=%s pending_results=%s error=%s "
               "hint=\"retrying with backoff; /healthz answers 503 meanwhile\"",

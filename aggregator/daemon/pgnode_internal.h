@@ -45,6 +45,7 @@ struct pgnode {
   bool connected, schema_ok, migrating, synced, stopping, conn_closing;
   bool leasing, renewing, syncing, sync_again;
   bool replaying, replay_again;
+  bool once_checking, once_done; /* poll --once: asking whether all is polled; it is */
   size_t sync_next;         /* the next feed to upsert */
   size_t held;              /* feeds leased here: polls in flight and results pending */
   struct pending *pending;  /* oldest first */
@@ -60,6 +61,11 @@ void pgnode_replay(struct pgnode *n);
 /* Logs a failed statement: what, its status and the server's or libpq's message. */
 void pgnode_log_error(struct pgnode *n, int level, const char *what, int status,
                       const char *message);
+/* `braid poll --once` (pgonce.c): a lease answered count feeds; the log replayed to its end
+ * (a read found nothing more); the database is unreachable (the run ends, exit 1). */
+void pgnode_once_leased(struct pgnode *n, size_t count);
+void pgnode_once_replayed(struct pgnode *n);
+void pgnode_once_unreachable(struct pgnode *n, const char *why);
 /* Failures after which a statement did not run, or may not have: tried again later. */
 bool pgnode_retry_later(int status);
 

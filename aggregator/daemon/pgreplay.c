@@ -110,6 +110,8 @@ static void on_log_read(void *arg, int status, const struct pglog_row *rows, siz
     if (n->replay_again) {
       n->replay_again = false;
       pgnode_replay(n);
+    } else {
+      pgnode_once_replayed(n);
     }
     return;
   }
@@ -136,7 +138,8 @@ static void on_log_read(void *arg, int status, const struct pglog_row *rows, siz
             (unsigned long long)((uv_hrtime() - t0) / 1000000));
   daemon_entries_saved(d, ps.new_entries, ps.updated_entries);
   daemon_export_soon(d);
-  if (count == PGNODE_REPLAY_BATCH || n->replay_again) {
+  /* poll --once reads until a read finds nothing: then the replica is level with the log. */
+  if (count == PGNODE_REPLAY_BATCH || n->replay_again || n->once_done) {
     n->replay_again = false;
     pgnode_replay(n);
   }

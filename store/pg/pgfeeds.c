@@ -269,3 +269,11 @@ int pgfeeds_release(struct pgconn *c, const char *holder, int64_t id, pgfeeds_do
   const char *p[] = {holder, ibuf};
   return run(c, sql, 2, p, cb, NULL, arg, on_done);
 }
+
+int pgfeeds_outstanding(struct pgconn *c, pgfeeds_done_cb cb, void *arg) {
+  static const char sql[] =
+      "SELECT count(*) FROM feeds f JOIN feed_leases l ON l.feed_id = f.id WHERE NOT f.retired"
+      " AND (f.next_due <= extract(epoch FROM now())::bigint"
+      "   OR (l.holder IS NOT NULL AND l.expires > now()))";
+  return run(c, sql, 0, NULL, cb, NULL, arg, on_done);
+}

@@ -89,4 +89,8 @@ int pgfeeds_complete(struct pgconn *c, const char *holder, int64_t id,
 int pgfeeds_release(struct pgconn *c, const char *holder, int64_t id, pgfeeds_done_cb cb,
                     void *arg);
 
+/* count: feeds not retired that are due now or leased (a poll in flight somewhere): 0 when
+ * every feed has had its poll (`braid poll --once`). */
+int pgfeeds_outstanding(struct pgconn *c, pgfeeds_done_cb cb, void *arg);
+
 #endif

@@ -56,7 +56,8 @@ class FeedServer:
     """One HTTP server: /f/NAME.rss from self.bodies (ETag = body's hash, 304 on a match),
     the demo live blog's page; every request recorded (name, status, If-None-Match)."""
 
-    def __init__(self):
+    def __init__(self, delay=0.0):
+        self.delay = delay
         self.bodies = {}
         self.lock = threading.Lock()
         self.requests = []
@@ -81,6 +82,7 @@ class FeedServer:
                     self.send_header("Content-Length", "0")
                     self.end_headers()
                     return
+                time.sleep(server.delay)
                 etag = '"' + hashlib.sha1(body).hexdigest() + '"'
                 inm = self.headers.get("If-None-Match")
                 status = 304 if inm == etag else 200
@@ -165,7 +167,8 @@ class Node:
                                      stdout=self.log, stderr=subprocess.STDOUT)
 
     def log_text(self):
-        self.log.flush()
+        if not self.log.closed:
+            self.log.flush()
         with open(os.path.join(self.dir, "braid.log"), "rb") as f:
             return f.read().decode(errors="replace")
 
@@ -278,13 +281,61 @@ def scenario_copy(s, tmp):
                 f"exit {n.proc.returncode}")
 
 
+def scenario_pollonce(s, tmp):
+    srv = FeedServer(delay=0.05)
+    names = [f"f{i:03d}" for i in range(40)]
+    for name in names:
+        srv.set(name, rss(name, [plain(name, 0), plain(name, 1)]))
+    dirs = [os.path.join(tmp, f"poller{i}") for i in range(2)]
+    for d in dirs:
+        write_conf(d, srv, names, os.environ["BRAID_PG_URI"])
+    pollers = [Node(d, 0, "poll", "--once") for d in dirs]
+    try:
+        for p in pollers:
+            p.proc.wait(timeout=120)
+    finally:
+        for p in pollers:
+            p.stop()
+    codes = [p.proc.returncode for p in pollers]
+    s.check("two concurrent braid poll --once on one database: both exit 0", codes == [0, 0],
+            f"{codes} {pollers[0].log_text()[-800:]}")
+    reqs = srv.taken()
+    per_feed = {}
+    for name, st, _inm in reqs:
+        per_feed[name] = per_feed.get(name, 0) + 1
+    s.check("every feed fetched exactly once between them",
+            sorted(per_feed) == sorted(names) and set(per_feed.values()) == {1},
+            str({k: v for k, v in per_feed.items() if v != 1}) + f" {len(per_feed)} feeds")
+    polls = [p.log_text().count(" poll feed=") for p in pollers]
+    print(f"pollonce: polls per process {polls}")
+    s.check("the processes' polls add up to the feeds", sum(polls) == len(names), str(polls))
+    rows = [db_rows(d, ENTRIES) for d in dirs]
+    s.check("each replica holds the whole stream when its poll --once exits",
+            all(len(r) == 2 * len(names) for r in rows), str([len(r) for r in rows]))
+    s.check("the two replicas are identical", rows[0] == rows[1], "they differ")
+    s.check("poll --once logged that all was polled", all("once=polled" in p.log_text()
+                                                          for p in pollers), "no once=polled")
+    again = braid(dirs[0], "poll", "--once")
+    s.check("a second poll --once with nothing due: exit 0, nothing fetched",
+            again.returncode == 0 and not srv.taken(), f"{again.returncode} {again.stderr[-500:]}")
+    bad = os.path.join(tmp, "unreachable")
+    write_conf(bad, srv, names[:2], f"postgresql://braid@127.0.0.1:{free_port()}/braidtest")
+    t0 = time.time()
+    r = braid(bad, "poll", "--once", timeout=60)
+    s.check("poll --once on an unreachable database: exit 1 at once, not a wait",
+            r.returncode == 1 and time.time() - t0 < 20, f"{r.returncode} {time.time() - t0:.1f}s")
+    s.check("... with a line that says the database is unreachable",
+            "state=unreachable" in r.stderr + r.stdout, r.stderr[-600:])
+    srv.stop()
+
+
 def main():
     if "BRAID_PG_URI" not in os.environ:
         print("SKIP: BRAID_PG_URI not set: run under tests/pg/pgcluster.py run --")
         return SKIP_CODE
     scenario = sys.argv[1] if len(sys.argv) > 1 else "copy"
     s = Suite(f"pgops-{scenario}")
-    {"copy": scenario_copy}[scenario](s, s.tmp)
+    {"copy": scenario_copy, "pollonce": scenario_pollonce}[scenario](s, s.tmp)
     s.finish()
 
 

@@ -107,9 +107,10 @@ static void on_checked(void *arg, int status, const struct pgschema_report *rep,
     close_run(r);
     return;
   }
-  printf("postgresql %s: schema version %d, %lld feeds, %lld log rows (up to seq %lld)\n",
+  printf("postgresql %s: schema version %d, %lld feeds, %lld log rows (up to seq %lld, "
+         "pruned up to seq %lld)\n",
          r->where, rep->version, (long long)rep->feeds, (long long)rep->log_rows,
-         (long long)rep->log_max_seq);
+         (long long)rep->log_max_seq, (long long)rep->log_pruned_upto);
   if (status == -EUCLEAN) {
     fprintf(stderr,
             "braid store: postgresql %s: %s: feeds without a lease row %lld, live leases "
@@ -124,9 +125,18 @@ static void on_checked(void *arg, int status, const struct pgschema_report *rep,
             "log ends at %lld: it was filled from another database\n",
             (long long)r->watermark, (long long)rep->log_max_seq);
     r->status = 1;
+  } else if (r->watermark < rep->log_pruned_upto) {
+    fprintf(stderr,
+            "braid store: the local store replayed the log up to seq %lld but the database "
+            "pruned it up to seq %lld: this replica misses rows that are gone; stop its node, "
+            "replace [store] path with a copy of a level node's store (sqlite3 ITS.db "
+            "'.backup COPY.db': a node whose check says \"level\") and start it again\n",
+            (long long)r->watermark, (long long)rep->log_pruned_upto);
+    r->status = 1;
   } else {
-    printf("replica: replayed up to seq %lld of %lld\n", (long long)r->watermark,
-           (long long)rep->log_max_seq);
+    printf("replica: replayed up to seq %lld of %lld (%s)\n", (long long)r->watermark,
+           (long long)rep->log_max_seq,
+           r->watermark == rep->log_max_seq ? "level" : "behind, catching up by replay");
   }
   close_run(r);
 }

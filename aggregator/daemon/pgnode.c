@@ -489,6 +489,8 @@ static void on_replay_timer(uv_timer_t *t) {
   pgnode_replay(n);
 }
 
+static void on_prune_timer(uv_timer_t *t) { pgnode_prune_round(t->data); }
+
 static void on_notify(void *arg, const char *channel, const char *payload, int sender_pid) {
   struct pgnode *n = arg;
   if (!strcmp(channel, PGLOG_CHANNEL))
@@ -584,6 +586,11 @@ int pgnode_health(struct daemon *d, char *reason, size_t reasonlen) {
     snprintf(reason, reasonlen, "the PostgreSQL schema is not ready (see the log)");
     return -EAGAIN;
   }
+  if (n->behind) {
+    snprintf(reason, reasonlen, "the local replica is behind the pruned shared log (%s): "
+             "replace it with a level node's store", n->behind_why);
+    return -ERANGE;
+  }
   if (n->replay_failing) {
     snprintf(reason, reasonlen, "the local replica cannot be written: %s",
              store_errmsg(d->store));
@@ -638,8 +645,8 @@ int pgnode_start(struct daemon *d) {
       .statement_timeout_ms = lease_ms / 3 < 30000 ? lease_ms / 3 : 30000,
       .backoff_min_ms = 250, .backoff_max_ms = 10000, .channels = channels,
       .on_state = on_state, .on_notify = on_notify, .arg = n};
-  uv_timer_t *timers[] = {&n->lease_timer, &n->renew_timer, &n->replay_timer};
-  for (size_t i = 0; i < 3; i++) {
+  uv_timer_t *timers[] = {&n->lease_timer, &n->renew_timer, &n->replay_timer, &n->prune_timer};
+  for (size_t i = 0; i < 4; i++) {
     uv_timer_init(&d->loop, timers[i]);
     timers[i]->data = n;
     n->open_handles++;
@@ -656,6 +663,10 @@ int pgnode_start(struct daemon *d) {
   uv_timer_start(&n->renew_timer, on_renew_timer, lease_ms / 3, lease_ms / 3);
   uv_timer_start(&n->replay_timer, on_replay_timer, PGNODE_REPLAY_EVERY_MS,
                  PGNODE_REPLAY_EVERY_MS);
+  /* A test-only override, as BRAID_TEST_PUBLIC_NETS: tests cannot wait ten minutes. */
+  const char *every = getenv("BRAID_TEST_PG_PRUNE_MS");
+  uint64_t prune_ms = every && atoi(every) > 0 ? (uint64_t)atoi(every) : PGNODE_PRUNE_EVERY_MS;
+  uv_timer_start(&n->prune_timer, on_prune_timer, prune_ms, prune_ms);
   log_event(d->log, LOG_LEVEL_INFO, "pg", "server=%s holder=%s lease=%llds watermark=%lld",
             n->where, n->holder, (long long)d->cfg->store_lease_s, (long long)n->watermark);
   return 0;
@@ -699,6 +710,7 @@ void pgnode_stop(struct daemon *d) {
   n->stopping = true;
   uv_close((uv_handle_t *)&n->lease_timer, on_handle_closed);
   uv_close((uv_handle_t *)&n->renew_timer, on_handle_closed);
+  uv_close((uv_handle_t *)&n->prune_timer, on_handle_closed);
   /* Fetched results (and the leases of cancelled polls, given back by pgnode_poll_ended) are
    * worth a moment: committed, the other nodes need not poll those feeds again. */
   send_pending(n);

@@ -101,6 +101,10 @@ static void on_log_read(void *arg, int status, const struct pglog_row *rows, siz
   n->replaying = false;
   if (n->stopping)
     return;
+  if (status == -ERANGE) {
+    pgnode_replica_behind(n, message);
+    return;
+  }
   if (status < 0) {
     if (!pgnode_retry_later(status))
       pgnode_log_error(n, LOG_LEVEL_WARNING, "read-log", status, message);

@@ -81,10 +81,10 @@ static void test_migrate_new_then_current(void **state) {
   struct migrated m = migrate(&e, e.a);
   assert_int_equal(m.status, 0);
   assert_int_equal(m.from, 0);
-  sql_ok(&e, "SELECT version FROM braid_schema", "2");
+  sql_ok(&e, "SELECT version FROM braid_schema", "3");
   m = migrate(&e, e.b);
   assert_int_equal(m.status, 0);
-  assert_int_equal(m.from, 2);
+  assert_int_equal(m.from, 3);
   sql_ok(&e, "SELECT count(*) FROM braid_schema", "1");
   env_close(&e);
 }
@@ -100,7 +100,7 @@ static void test_migrate_race(void **state) {
   assert_true(pgtest_until(&e.t, migrated_done, &mb, 10000));
   if (ma.status != 0 || mb.status != 0)
     fail_msg("a: %d %s / b: %d %s", ma.status, ma.message, mb.status, mb.message);
-  sql_ok(&e, "SELECT count(*) || ':' || max(version) FROM braid_schema", "1:2");
+  sql_ok(&e, "SELECT count(*) || ':' || max(version) FROM braid_schema", "1:3");
   env_close(&e);
 }
 
@@ -111,7 +111,7 @@ static void test_refuse_newer_and_unknown(void **state) {
   sql_ok(&e, "UPDATE braid_schema SET version = 99", NULL);
   struct migrated m = migrate(&e, e.b);
   assert_int_equal(m.status, -EPROTO);
-  assert_non_null(strstr(m.message, "newer braid (schema version 99, this braid knows up to 2)"));
+  assert_non_null(strstr(m.message, "newer braid (schema version 99, this braid knows up to 3)"));
   sql_ok(&e, "SELECT version FROM braid_schema", "99"); /* untouched */
   sql_ok(&e, "UPDATE braid_schema SET version = 1; INSERT INTO braid_schema VALUES (1)", NULL);
   m = migrate(&e, e.b);

@@ -329,13 +329,101 @@ def scenario_pollonce(s, tmp):
     srv.stop()
 
 
+OLD_ROWS = 3000
+
+
+def scenario_prune(s, tmp):
+    """[stream] retention 1h; 3000 rows polled 2h ago (put in the log by hand, before the first
+    node starts), then real polls; the prune runs every 6 s (BRAID_TEST_PG_PRUNE_MS)."""
+    srv = FeedServer()
+    names = [f"f{i}" for i in range(5)]
+    for name in names:
+        srv.set(name, rss(name, [plain(name, 0), plain(name, 1)]))
+    a, b = os.path.join(tmp, "nodea"), os.path.join(tmp, "nodeb")
+    ports = [write_conf(d, srv, names, os.environ["BRAID_PG_URI"], "retention = 1h\n")
+             for d in (a, b)]
+    os.environ["BRAID_TEST_PG_PRUNE_MS"] = "6000"
+    r = braid(a, "store", "migrate")
+    s.check("migrate", r.returncode == 0, r.stderr)
+    q = psql("SELECT braid_log_append('f0', extract(epoch FROM now())::bigint - 7200,"
+             " (SELECT jsonb_agg(jsonb_build_object('g', 'old-' || i, 't', 'old ' || i,"
+             f" 'l', 'http://news.test/old/' || i, 'x', 'old item ' || i)) FROM generate_series(1, {OLD_ROWS}) i))")
+    s.check("old rows appended", q.stdout.strip() == str(OLD_ROWS), q.stdout + q.stderr)
+    nodes = [Node(a, ports[0])]
+    try:
+        ok = wait_until(lambda: "log=pruned" in nodes[0].log_text(), 30)
+        s.check("a node pruned the log", ok, nodes[0].log_text()[-1500:])
+        s.check(f"it deleted the {OLD_ROWS} old rows in batches of 2000",
+                f"log=pruned rows={OLD_ROWS} batches=2 retention=3600s" in nodes[0].log_text(),
+                [x for x in nodes[0].log_text().splitlines() if "pruned" in x])
+        wait_until(lambda: psql("SELECT count(*) FROM items_log").stdout.strip() ==
+                   str(2 * len(names)), 30)
+        q = psql("SELECT count(*), min(seq), (SELECT upto_seq FROM items_log_pruned)"
+                 " FROM items_log")
+        s.check("the log keeps the recent rows only, and records how far it was pruned",
+                q.stdout.strip() == f"{2 * len(names)}|{OLD_ROWS + 1}|{OLD_ROWS}", q.stdout)
+        s.check("the pruning node had replayed the rows first (it is not behind)",
+                "behind" not in nodes[0].log_text(), nodes[0].log_text()[-800:])
+        r = braid(a, "store", "check")
+        s.check("store check on the pruning node: exit 0, level",
+                r.returncode == 0 and "(level)" in r.stdout and
+                f"pruned up to seq {OLD_ROWS}" in r.stdout, f"{r.returncode} {r.stdout} {r.stderr}")
+        nodes.append(Node(b, ports[1]))
+        ok = wait_until(lambda: "state=behind-pruned-log" in nodes[1].log_text(), 30)
+        s.check("a new node whose replica is behind the pruned log says so", ok,
+                nodes[1].log_text()[-1500:])
+        st = [None]
+
+        def health():
+            import urllib.request
+            import urllib.error
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{ports[1]}/healthz", timeout=5) as x:
+                    st[0] = x.status
+            except urllib.error.HTTPError as e:
+                st[0] = e.code
+            except OSError:
+                st[0] = None
+            return st[0]
+        s.check("... and /healthz answers 503", wait_until(lambda: health() == 503, 10), str(st))
+        s.check("... and nothing of the log is replayed into it", db_rows(b, ENTRIES) == [],
+                str(len(db_rows(b, ENTRIES))))
+        nodes[1].stop()
+        r = braid(b, "store", "check")
+        s.check("store check on the node behind: exit 1, says what to do",
+                r.returncode == 1 and "pruned it up to seq" in r.stderr and
+                "copy of a level node's store" in r.stderr, f"{r.returncode} {r.stderr}")
+        # The remedy the message gives: a level node's store copied in.
+        src = sqlite3.connect(os.path.join(a, "braid.db"))
+        dst = sqlite3.connect(os.path.join(b, "braid.db"))
+        src.backup(dst)
+        src.close()
+        dst.close()
+        nodes[1] = Node(b, ports[1])
+        s.check("after the copy the node is healthy", wait_until(lambda: health() == 200, 20),
+                str(st) + nodes[1].log_text()[-800:])
+        # Within the retention: the level node prunes its replica's old entries on its own
+        # upkeep timer, the copy did at its start.
+        recent = ENTRIES.replace(" ORDER BY", f" WHERE first_seen > {int(time.time()) - 3000}"
+                                 " ORDER BY")
+        s.check("... and serves the same entries as the level node",
+                wait_until(lambda: db_rows(b, recent) == db_rows(a, recent) and
+                           len(db_rows(a, recent)) == 2 * len(names), 10),
+                f"{len(db_rows(b, recent))} vs {len(db_rows(a, recent))}")
+    finally:
+        for n in nodes:
+            n.stop()
+        srv.stop()
+
+
 def main():
     if "BRAID_PG_URI" not in os.environ:
         print("SKIP: BRAID_PG_URI not set: run under tests/pg/pgcluster.py run --")
         return SKIP_CODE
     scenario = sys.argv[1] if len(sys.argv) > 1 else "copy"
     s = Suite(f"pgops-{scenario}")
-    {"copy": scenario_copy, "pollonce": scenario_pollonce}[scenario](s, s.tmp)
+    {"copy": scenario_copy, "pollonce": scenario_pollonce, "prune": scenario_prune}[scenario](
+        s, s.tmp)
     s.finish()
 
 

@@ -17,6 +17,19 @@ struct op {
   int64_t after; /* pglog_read's after_seq */
 };
 
+/* Queues sql with a copy of how its answer is to be handed back. */
+static int queue_op(struct pgconn *c, const char *sql, int n, const char *const *p,
+                    pgconn_result_cb on_result, struct op how) {
+  struct op *op = malloc(sizeof *op);
+  if (!op)
+    return -ENOMEM;
+  *op = how;
+  int rc = pgconn_query(c, sql, n, p, on_result, op);
+  if (rc < 0)
+    free(op);
+  return rc;
+}
+
 static bool value_ok(const char *s, size_t max) { return !s || strnlen(s, max + 1) <= max; }
 
 static void on_completed(void *arg, int status, const PGresult *res, const char *message) {
@@ -52,14 +65,7 @@ int pglog_complete(struct pgconn *c, const char *holder, int64_t id,
   snprintf(at, sizeof at, "%" PRId64, polled_at);
   const char *p[] = {holder, ibuf, r->etag, r->last_modified, r->effective_url, due, errs, st,
                      at, items_json};
-  struct op *op = malloc(sizeof *op);
-  if (!op)
-    return -ENOMEM;
-  *op = (struct op){.done = cb, .arg = arg};
-  int rc = pgconn_query(c, complete_sql, 10, p, on_completed, op);
-  if (rc < 0)
-    free(op);
-  return rc;
+  return queue_op(c, complete_sql, 10, p, on_completed, (struct op){.done = cb, .arg = arg});
 }
 
 static void on_pruned(void *arg, int status, const PGresult *res, const char *message) {
@@ -112,19 +118,12 @@ int pglog_read(struct pgconn *c, int64_t after_seq, unsigned max, pglog_read_cb 
   snprintf(after, sizeof after, "%" PRId64, after_seq);
   snprintf(lim, sizeof lim, "%u", max);
   const char *p[] = {after, lim};
-  struct op *op = malloc(sizeof *op);
-  if (!op)
-    return -ENOMEM;
-  *op = (struct op){.read = cb, .arg = arg, .after = after_seq};
-  int rc = pgconn_query(c,
-                        "SELECT l.seq, l.feed, l.polled_at, l.item::text, p.upto_seq"
-                        " FROM items_log_pruned p LEFT JOIN LATERAL (SELECT * FROM items_log"
-                        "   WHERE seq > $1::bigint ORDER BY seq LIMIT $2::int) l ON true"
-                        " ORDER BY l.seq",
-                        2, p, on_read, op);
-  if (rc < 0)
-    free(op);
-  return rc;
+  return queue_op(c,
+              "SELECT l.seq, l.feed, l.polled_at, l.item::text, p.upto_seq"
+              " FROM items_log_pruned p LEFT JOIN LATERAL (SELECT * FROM items_log"
+              "   WHERE seq > $1::bigint ORDER BY seq LIMIT $2::int) l ON true"
+              " ORDER BY l.seq",
+              2, p, on_read, (struct op){.read = cb, .arg = arg, .after = after_seq});
 }
 
 /* The prefix of the log before its first row polled within retention_s of the database's
@@ -151,12 +150,5 @@ int pglog_prune(struct pgconn *c, int64_t retention_s, unsigned max, pgfeeds_don
   snprintf(ret, sizeof ret, "%" PRId64, retention_s);
   snprintf(lim, sizeof lim, "%u", max);
   const char *p[] = {ret, lim};
-  struct op *op = malloc(sizeof *op);
-  if (!op)
-    return -ENOMEM;
-  *op = (struct op){.done = cb, .arg = arg};
-  int rc = pgconn_query(c, sql, 2, p, on_pruned, op);
-  if (rc < 0)
-    free(op);
-  return rc;
+  return queue_op(c, sql, 2, p, on_pruned, (struct op){.done = cb, .arg = arg});
 }

@@ -1,7 +1,7 @@
 /* test_pglog.c — the shared log of polled results against a real PostgreSQL: a poll's items
  * are appended with its lease's completion or not at all, in order, read back in bounded
- * batches, announced by NOTIFY on commit, and the schema step that adds them migrates a
- * version 1 database. Two connections play two nodes; each test has its own schema. */
+ * batches, announced by NOTIFY on commit, pruned as a prefix that later readers are held to,
+ * and the schema step that adds them migrates a version 1 database. Two connections play two nodes; each test has its own schema. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>

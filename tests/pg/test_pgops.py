@@ -6,7 +6,7 @@ Run inside a private cluster:  tests/pg/pgcluster.py run -- python3 test_pgops.p
 
   copy      a single-node store filled by two real `braid poll --once` rounds from a local
             feed server (plain feeds, an edited item, a live blog with its page, look-alike
-            items across feeds that the store merged), moved with `braid store copy` into a new
+            items across three feeds that the store merged, by link and by text), moved with `braid store copy` into a new
             database; two `braid run` nodes on it rebuild exactly the original's entries,
             sources and export; their first polls send the copied validators (every request
             conditional, every answer 304); a second copy is refused, nothing changed.
@@ -17,6 +17,7 @@ Run inside a private cluster:  tests/pg/pgcluster.py run -- python3 test_pgops.p
             time) are deleted from items_log by one node, in batches; a node whose replica is
             behind the oldest remaining row says so and `braid store check` fails with what
             to do.
+  copybench FEEDS ITEMS   by hand: times `braid store copy` and one node's replay of it.
 Every process started here (nodes, pollers, the feed server) is stopped here, by its pid.
 """
 import hashlib
@@ -35,6 +36,7 @@ from test_pgnodes import LIVE_PAGE, LIVE_UPDATES, demo, psql, wait_until, words 
 
 BASE = "http://braid.test/"
 SHARED_LINK = "http://news.test/shared/story"
+SIMILAR_LINK = "http://other.test/harbour"
 
 
 def rss(name, items):
@@ -186,6 +188,9 @@ def fill_single(srv, d, names):
               words("shared story", 60))
     srv.set("dupa", rss("dupa", [shared, plain("dupa", 0)]))
     srv.set("dupb", rss("dupb", [plain("dupb", 0)]))
+    # The same text under another link and title: merged by its SimHash, not its link.
+    srv.set("dupc", rss("dupc", [("c-shared", "Harbour shut as storm hits", SIMILAR_LINK,
+                                  1700001060, shared[4])]))
     srv.set("storm", demo("storm-live.rss"))
     write_conf(d, srv, names)
     r1 = braid(d, "poll", "--once")
@@ -199,9 +204,13 @@ def fill_single(srv, d, names):
     return r1, r2
 
 
+def shared_uid(sources):
+    return next((r[0] for r in sources if r[3] == SHARED_LINK), None)
+
+
 def scenario_copy(s, tmp):
     srv = FeedServer()
-    names = ["f0", "f1", "f2", "dupa", "dupb", "storm"]
+    names = ["f0", "f1", "f2", "dupa", "dupb", "dupc", "storm"]
     single = os.path.join(tmp, "single")
     nodes = []
     try:
@@ -210,9 +219,9 @@ def scenario_copy(s, tmp):
                 f"{r1.returncode} {r2.returncode} {r2.stderr[-500:]}")
         want = db_rows(single, ENTRIES)
         want_src = db_rows(single, SOURCES)
-        s.check("the original merged the look-alike item (one entry, two sources)",
-                sum(1 for r in want_src if r[3] == SHARED_LINK) == 2 and
-                sum(1 for r in want if r[4] == SHARED_LINK) == 1, str(want_src))
+        s.check("the original merged the look-alike items (one entry, three sources: by link, "
+                "by text)", sum(1 for r in want_src if r[0] == shared_uid(want_src)) == 3 and
+                sum(1 for r in want if r[4] in (SHARED_LINK, SIMILAR_LINK)) == 1, str(want_src))
         s.check("the original holds an edited entry (updated after first seen)",
                 any(r[8] > r[7] for r in want), "no edit in the original")
         s.check("the original holds the live blog's updates from its page",
@@ -228,10 +237,10 @@ def scenario_copy(s, tmp):
                            capture_output=True, text=True, timeout=120)
         s.check("store copy (to [store] url): exit 0", r.returncode == 0,
                 f"{r.returncode} {r.stdout!r} {r.stderr!r}")
-        s.check("store copy says what it copied", "copied" in r.stdout and "6 feeds" in r.stdout,
+        s.check("store copy says what it copied", "copied" in r.stdout and "7 feeds" in r.stdout,
                 r.stdout)
         q = psql("SELECT count(*), count(etag) FROM feeds")
-        s.check("every feed and its validator is in the database", q.stdout.strip() == "6|6",
+        s.check("every feed and its validator is in the database", q.stdout.strip() == "7|7",
                 q.stdout + q.stderr)
         r = subprocess.run([BRAID, "store", "copy", "--from", f"sqlite:{single}/braid.db",
                             "--to", os.environ["BRAID_PG_URI"], "--config",
@@ -329,6 +338,41 @@ def scenario_pollonce(s, tmp):
     srv.stop()
 
 
+def scenario_copybench(s, tmp, feeds=300, items=30):
+    """By hand, not in CTest: `braid store copy` of a store of feeds x items filled by `braid
+    poll --once`, then one node's replay of it; prints the times."""
+    srv = FeedServer()
+    names = [f"b{i:04d}" for i in range(feeds)]
+    for name in names:
+        srv.set(name, rss(name, [plain(name, k) for k in range(items)]))
+    single, node = os.path.join(tmp, "single"), os.path.join(tmp, "node")
+    write_conf(single, srv, names)
+    t0 = time.time()
+    r = braid(single, "poll", "--once", timeout=1200)
+    fill = time.time() - t0
+    want = db_rows(single, ENTRIES)
+    s.check("filled", r.returncode == 0 and len(want) == feeds * items, f"{len(want)}")
+    port = write_conf(node, srv, names, os.environ["BRAID_PG_URI"])
+    t0 = time.time()
+    r = subprocess.run([BRAID, "store", "copy", "--from", f"sqlite:{single}/braid.db", "--config",
+                        os.path.join(node, "braid.conf")], capture_output=True, text=True,
+                       timeout=1200)
+    copy = time.time() - t0
+    s.check("copied", r.returncode == 0, r.stderr)
+    n = Node(node, port)
+    t0 = time.time()
+    try:
+        ok = wait_until(lambda: len(db_rows(node, ENTRIES)) >= len(want), 600, step=0.5)
+        replay = time.time() - t0
+    finally:
+        n.stop()
+    s.check("replayed, the same entries", ok and db_rows(node, ENTRIES) == want, "differ")
+    size = os.path.getsize(os.path.join(single, "braid.db"))
+    print(f"copybench: {feeds} feeds x {items} items ({size / 1e6:.1f} MB store): poll --once "
+          f"{fill:.1f}s, store copy {copy:.1f}s ({r.stdout.strip()}), one node's replay "
+          f"{replay:.1f}s")
+
+
 OLD_ROWS = 3000
 
 
@@ -422,8 +466,9 @@ def main():
         return SKIP_CODE
     scenario = sys.argv[1] if len(sys.argv) > 1 else "copy"
     s = Suite(f"pgops-{scenario}")
-    {"copy": scenario_copy, "pollonce": scenario_pollonce, "prune": scenario_prune}[scenario](
-        s, s.tmp)
+    args = [int(a) for a in sys.argv[2:]]
+    {"copy": scenario_copy, "pollonce": scenario_pollonce, "prune": scenario_prune,
+     "copybench": scenario_copybench}[scenario](s, s.tmp, *args)
     s.finish()
 
 

@@ -341,7 +341,9 @@ static void on_leased(void *arg, int status, const struct pgfeeds_lease *feeds, 
   struct pgnode *n = arg;
   n->leasing = false;
   if (status < 0) {
-    if (!n->stopping && !pgnode_retry_later(status))
+    if (!n->stopping && !pgnode_retry_later(status) && n->d->once)
+      pgnode_once_failed(n, "lease", status, message);
+    else if (!n->stopping && !pgnode_retry_later(status))
       pgnode_log_error(n, LOG_LEVEL_WARNING, "lease", status, message);
     return;
   }
@@ -398,7 +400,7 @@ static void on_retired(void *arg, int status, int64_t count, const char *message
   n->syncing = false;
   if (status < 0) {
     if (!n->stopping)
-      pgnode_log_error(n, LOG_LEVEL_ERR, "sync-feeds", status, message);
+      pgnode_once_failed(n, "sync-feeds", status, message); /* run: again on reconnect */
     return; /* tried again on reconnect (on_state) */
   }
   if (!n->synced || count)
@@ -419,7 +421,7 @@ static void on_upserted(void *arg, int status, int64_t count, const char *messag
   if (status < 0) {
     n->syncing = false;
     if (!n->stopping)
-      pgnode_log_error(n, LOG_LEVEL_ERR, "sync-feeds", status, message);
+      pgnode_once_failed(n, "sync-feeds", status, message); /* run: again on reconnect */
     return;
   }
   n->sync_next++;
@@ -506,6 +508,8 @@ static void on_migrated(void *arg, int status, int from_version, const char *mes
     return;
   if (status == -EPROTO) {
     pgnode_log_error(n, LOG_LEVEL_ERR, "schema", status, message);
+    if (n->d->once)
+      n->d->once_failed++; /* poll --once: exit 1 */
     daemon_stop(n->d, "the PostgreSQL schema is refused");
     return;
   }

@@ -74,6 +74,8 @@ void pgnode_log_error(struct pgnode *n, int level, const char *what, int status,
 void pgnode_once_leased(struct pgnode *n, size_t count);
 void pgnode_once_replayed(struct pgnode *n);
 void pgnode_once_unreachable(struct pgnode *n, const char *why);
+/* Logs a statement the server refused; with poll --once, ends the run (exit 1). */
+void pgnode_once_failed(struct pgnode *n, const char *what, int status, const char *message);
 /* pgprune.c: one round of pruning the shared log, in batches; the log was pruned past this
  * replica (said once; /healthz 503; poll --once fails). */
 void pgnode_prune_round(struct pgnode *n);

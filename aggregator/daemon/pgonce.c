@@ -24,7 +24,7 @@ static void on_outstanding(void *arg, int status, int64_t count, const char *mes
     return;
   if (status < 0) {
     if (!pgnode_retry_later(status))
-      pgnode_log_error(n, LOG_LEVEL_WARNING, "once-check", status, message);
+      pgnode_once_failed(n, "once-check", status, message);
     return; /* the lease timer asks again */
   }
   if (count > 0)
@@ -33,6 +33,15 @@ static void on_outstanding(void *arg, int status, int64_t count, const char *mes
   log_event(n->d->log, LOG_LEVEL_INFO, "pg", "once=polled hint=\"no feed due or leased; "
             "replaying the log to its end\"");
   pgnode_replay(n);
+}
+
+/* A statement the server refused: asking again would only repeat it, so poll --once ends. */
+void pgnode_once_failed(struct pgnode *n, const char *what, int status, const char *message) {
+  pgnode_log_error(n, LOG_LEVEL_ERR, what, status, message);
+  if (n->d->once && !n->stopping) {
+    n->d->once_failed++;
+    daemon_stop(n->d, "a statement failed");
+  }
 }
 
 void pgnode_once_leased(struct pgnode *n, size_t count) {

@@ -65,12 +65,9 @@ void pgnode_prune_round(struct pgnode *n) {
   prune_step(n);
 }
 
-/* Said once, at error level: the node keeps serving what it has, and /healthz says 503. */
+/* Said once, at error level: the node keeps serving what it has, and /healthz says 503;
+ * poll --once ends with exit status 1. */
 void pgnode_replica_behind(struct pgnode *n, const char *why) {
-  if (n->d->once) {
-    pgnode_once_unreachable(n, why);
-    return;
-  }
   if (n->behind)
     return;
   n->behind = true;
@@ -82,6 +79,10 @@ void pgnode_replica_behind(struct pgnode *n, const char *why) {
             "is level (sqlite3 ITS.db '.backup COPY.db'), start it again; braid store check "
             "tells which are level\"",
             log_value(text, sizeof text, why));
+  if (n->d->once) {
+    n->d->once_failed++;
+    daemon_stop(n->d, "the replica is behind the pruned log");
+  }
 }
 
 #endif

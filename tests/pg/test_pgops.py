@@ -12,7 +12,8 @@ Run inside a private cluster:  tests/pg/pgcluster.py run -- python3 test_pgops.p
             conditional, every answer 304); a second copy is refused, nothing changed.
   pollonce  `braid poll --once` with [store] url: two at once on one database fetch every
             feed exactly once between them, each exits 0 with the whole stream in its replica;
-            an unreachable database is a clear error (exit 1), not a wait.
+            a second run with nothing due fetches nothing; an unreachable database, a replica
+            behind the pruned log and a newer braid's schema are each exit 1 with what it is.
   prune     [stream] retention on the log: rows older than the retention (by their poll
             time) are deleted from items_log by one node, in batches; a node whose replica is
             behind the oldest remaining row says so and `braid store check` fails with what
@@ -327,6 +328,19 @@ def scenario_pollonce(s, tmp):
     again = braid(dirs[0], "poll", "--once")
     s.check("a second poll --once with nothing due: exit 0, nothing fetched",
             again.returncode == 0 and not srv.taken(), f"{again.returncode} {again.stderr[-500:]}")
+    fresh = os.path.join(tmp, "fresh")
+    write_conf(fresh, srv, names, os.environ["BRAID_PG_URI"])
+    psql("UPDATE items_log_pruned SET upto_seq = 1")  # as if the log's first row were pruned
+    r = braid(fresh, "poll", "--once")
+    s.check("poll --once into an empty replica of a pruned log: exit 1, says it is behind",
+            r.returncode == 1 and "state=behind-pruned-log" in r.stderr,
+            f"{r.returncode} {r.stderr[-600:]}")
+    psql("UPDATE items_log_pruned SET upto_seq = 0")
+    psql("UPDATE braid_schema SET version = 99")
+    r = braid(dirs[0], "poll", "--once")
+    s.check("poll --once on a database of a newer braid: exit 1, says so",
+            r.returncode == 1 and "newer braid" in r.stderr, f"{r.returncode} {r.stderr[-600:]}")
+    psql("UPDATE braid_schema SET version = 3")
     bad = os.path.join(tmp, "unreachable")
     write_conf(bad, srv, names[:2], f"postgresql://braid@127.0.0.1:{free_port()}/braidtest")
     t0 = time.time()

@@ -400,7 +400,7 @@ static void on_retired(void *arg, int status, int64_t count, const char *message
   n->syncing = false;
   if (status < 0) {
     if (!n->stopping)
-      pgnode_once_failed(n, "sync-feeds", status, message); /* run: again on reconnect */
+      pgnode_once_failed(n, "sync-feeds", status, message);
     return; /* tried again on reconnect (on_state) */
   }
   if (!n->synced || count)

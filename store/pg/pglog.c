@@ -137,8 +137,11 @@ int pglog_prune(struct pgconn *c, int64_t retention_s, unsigned max, pgfeeds_don
     return -EINVAL;
   static const char sql[] =
       "WITH lk AS (SELECT pg_try_advisory_xact_lock(" PGLOG_PRUNE_LOCK ") AS ok),"
-      " lim AS (SELECT coalesce((SELECT min(seq) FROM items_log"
-      "   WHERE polled_at >= extract(epoch FROM now())::bigint - $1::bigint),"
+      /* the first recent row by the seq index: a walk over the prefix to cut, not a scan
+       * of every recent row */
+      " lim AS (SELECT coalesce((SELECT seq FROM items_log"
+      "   WHERE polled_at >= extract(epoch FROM now())::bigint - $1::bigint"
+      "   ORDER BY seq LIMIT 1),"
       "   (SELECT max(seq) + 1 FROM items_log), 0) AS below),"
       " cut AS (SELECT seq FROM items_log, lim, lk WHERE lk.ok AND seq < lim.below"
       "   ORDER BY seq LIMIT $2::int),"

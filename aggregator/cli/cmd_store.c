@@ -28,7 +28,7 @@ static void usage(FILE *out) {
           "         database's version and invariants (leases, per-host slots, the log)\n"
           "copy     moves a single-node store into the shared database (--to, else [store] url),\n"
           "         feeds' state and every item, in one transaction; refused unless the\n"
-          "         database's log never held a row\n"
+          "         database's log is empty and was never pruned\n"
           "Exit status: 0 all well, 1 a problem found or a store unreachable, 2 usage.\n");
 }
 

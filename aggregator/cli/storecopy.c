@@ -213,25 +213,27 @@ static int copy_feed(struct copy *c, const struct copy_feed *f, unsigned per_hos
   return rc;
 }
 
-/* The log must never have held a row: a node that replayed an earlier log would otherwise
- * take the copy as news on top of its stream. Live leases mean nodes are running. */
+/* The log must never have held a row (none now, none pruned): a node that replayed an
+ * earlier log would otherwise take the copy as news on top of its stream. Live leases mean
+ * nodes are running. */
 static int check_empty(struct copy *c) {
   PGresult *res = NULL;
   int rc = exec(c, "checking the log",
                 "SELECT (SELECT count(*) FROM items_log),"
-                " (SELECT is_called FROM items_log_seq_seq),"
+                " (SELECT upto_seq FROM items_log_pruned),"
                 " (SELECT count(*) FROM feed_leases WHERE holder IS NOT NULL AND expires > now())",
                 0, NULL, &res);
   if (rc < 0)
     return rc;
-  long long rows = atoll(PQgetvalue(res, 0, 0)), leases = atoll(PQgetvalue(res, 0, 2));
-  bool used = !strcmp(PQgetvalue(res, 0, 1), "t");
+  long long rows = atoll(PQgetvalue(res, 0, 0)), pruned = atoll(PQgetvalue(res, 0, 1));
+  long long leases = atoll(PQgetvalue(res, 0, 2));
   PQclear(res);
-  if (rows || used) {
+  /* Not the sequence's is_called: a copy that failed and rolled back drew numbers too, and
+   * must be possible to run again. */
+  if (rows || pruned) {
     snprintf(c->err, sizeof c->err,
-             "the database's log is not empty (%lld rows; it has held rows before: %s): a copy "
-             "goes into a database no node has written to; nothing was changed",
-             rows, used ? "yes" : "no");
+             "the database's log is not empty (%lld rows, pruned up to seq %lld): a copy goes "
+             "into a database no node has written to; nothing was changed", rows, pruned);
     return -EEXIST;
   }
   if (leases) {

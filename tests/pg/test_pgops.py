@@ -9,7 +9,8 @@ Run inside a private cluster:  tests/pg/pgcluster.py run -- python3 test_pgops.p
             items across three feeds that the store merged, by link and by text), moved with `braid store copy` into a new
             database; two `braid run` nodes on it rebuild exactly the original's entries,
             sources and export; their first polls send the copied validators (every request
-            conditional, every answer 304); a second copy is refused, nothing changed.
+            conditional, every answer 304); a copy the server fails half-way leaves nothing
+            and can be run again; a second copy is refused, nothing changed.
   pollonce  `braid poll --once` with [store] url: two at once on one database fetch every
             feed exactly once between them, each exits 0 with the whole stream in its replica;
             a second run with nothing due fetches nothing; an unreachable database, a replica
@@ -233,6 +234,24 @@ def scenario_copy(s, tmp):
 
         node_dirs = [os.path.join(tmp, f"node{i}") for i in range(2)]
         ports = [write_conf(d, srv, names, os.environ["BRAID_PG_URI"]) for d in node_dirs]
+        # A copy that fails half-way (the server refuses one item) leaves nothing behind.
+        r = subprocess.run([BRAID, "store", "migrate", "--config",
+                            os.path.join(node_dirs[0], "braid.conf")], capture_output=True,
+                           text=True, timeout=60)
+        q = psql("CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+                 " IF NEW.item->>'g' = 'f2-1' THEN RAISE EXCEPTION 'refused by the test'; END IF;"
+                 " RETURN NEW; END $$; CREATE TRIGGER refuse BEFORE INSERT ON items_log"
+                 " FOR EACH ROW EXECUTE FUNCTION refuse()")
+        s.check("a trigger that fails the copy half-way", r.returncode == 0 and q.returncode == 0,
+                r.stderr + q.stderr)
+        r = subprocess.run([BRAID, "store", "copy", "--from", f"sqlite:{single}/braid.db",
+                            "--config", os.path.join(node_dirs[0], "braid.conf")],
+                           capture_output=True, text=True, timeout=120)
+        q = psql("SELECT (SELECT count(*) FROM items_log) || '|' || (SELECT count(*) FROM feeds)")
+        s.check("a copy that fails half-way: exit 1, the server's reason, nothing left behind",
+                r.returncode == 1 and "refused by the test" in r.stderr and
+                q.stdout.strip() == "0|0", f"{r.returncode} {r.stderr!r} {q.stdout!r}")
+        psql("DROP TRIGGER refuse ON items_log; DROP FUNCTION refuse()")
         r = subprocess.run([BRAID, "store", "copy", "--from", f"sqlite:{single}/braid.db",
                             "--config", os.path.join(node_dirs[0], "braid.conf")],
                            capture_output=True, text=True, timeout=120)

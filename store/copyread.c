@@ -9,8 +9,10 @@
  * version at the edit's time differs and the replay's store_put_item writes the edit at that
  * time, as the original did. The events are put in the order the store first wrote their
  * entries (entry seq is insertion order), so the replay's dedupe meets the same entries in
- * the same order. Pruned items (tombstones: no body, no entry) are not handed over: their
- * bodies are gone. (An item whose entries a live blog's page wrote has no body but entries.)
+ * the same order. Pruned items (tombstones: no body, no entry) are handed over first, as the
+ * rows the store keeps of them (identity and content hash), so a feed that still carries one
+ * does not make it new again on the replica. (An item whose entries a live blog's page wrote
+ * has no body but entries: it is not a tombstone.)
  */
 #include <errno.h>
 #include <stdio.h>
@@ -296,41 +298,80 @@ static int emit_items(struct copy_ctx *c, store_copy_item_fn item_fn, void *arg)
   return err;
 }
 
-static int emit_pages(struct store *s, store_copy_page_fn page_fn, void *arg) {
+/* Runs sql and hands each row to row_fn (with arg) until it returns non-zero. */
+static int walk(struct store *s, const char *sql, const char *what,
+                int (*row_fn)(sqlite3_stmt *st, void *arg), void *arg) {
   sqlite3_stmt *st = NULL;
-  int rc = sqlite3_prepare_v2(s->db,
-                              "SELECT f.name, p.page_url, p.guid, p.title, p.published, p.etag,"
-                              " p.last_modified, p.live_until, p.last_fetched, p.updates"
-                              " FROM page_state p JOIN feeds f ON f.id = p.feed_id"
-                              " ORDER BY p.last_fetched, f.name, p.page_url",
-                              -1, &st, NULL);
+  int rc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
   int err = 0;
   while (rc == SQLITE_OK && err == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
     rc = SQLITE_OK;
-    const char *t[10];
-    for (int i = 0; i < 10; i++)
-      t[i] = (const char *)sqlite3_column_text(st, i);
-    struct store_page_state ps = {
-        .page_url = (char *)t[1], .guid = (char *)t[2], .title = (char *)t[3],
-        .published = sqlite3_column_int64(st, 4), .etag = (char *)t[5],
-        .last_modified = (char *)t[6], .live_until = sqlite3_column_int64(st, 7),
-        .last_fetched = sqlite3_column_int64(st, 8), .updates = sqlite3_column_int(st, 9)};
-    err = page_fn(arg, t[0], &ps);
+    err = row_fn(st, arg);
   }
   if (err == 0 && rc != SQLITE_DONE)
-    err = store_fail(s, rc, "reading the live-blog pages to copy");
+    err = store_fail(s, rc, "%s", what);
   sqlite3_finalize(st);
   return err;
 }
 
-int store_copy_read(struct store *s, store_copy_item_fn item_fn, store_copy_page_fn page_fn,
-                    void *arg) {
+struct emit {
+  store_copy_tombstone_fn tomb_fn;
+  store_copy_page_fn page_fn;
+  void *arg;
+};
+
+static const char *text_col(sqlite3_stmt *st, int i) {
+  return (const char *)sqlite3_column_text(st, i);
+}
+
+static int page_row(sqlite3_stmt *st, void *arg) {
+  struct emit *e = arg;
+  struct store_page_state ps = {
+      .page_url = (char *)text_col(st, 1), .guid = (char *)text_col(st, 2),
+      .title = (char *)text_col(st, 3), .published = sqlite3_column_int64(st, 4),
+      .etag = (char *)text_col(st, 5), .last_modified = (char *)text_col(st, 6),
+      .live_until = sqlite3_column_int64(st, 7), .last_fetched = sqlite3_column_int64(st, 8),
+      .updates = sqlite3_column_int(st, 9)};
+  return e->page_fn(e->arg, text_col(st, 0), &ps);
+}
+
+static int tombstone_row(sqlite3_stmt *st, void *arg) {
+  struct emit *e = arg;
+  struct store_tombstone ts = {
+      .ident = text_col(st, 1), .guid = text_col(st, 2), .link = text_col(st, 3),
+      .norm_link = text_col(st, 4), .title = text_col(st, 5), .author = text_col(st, 6),
+      .published = sqlite3_column_int64(st, 7),
+      .has_published = sqlite3_column_type(st, 7) != SQLITE_NULL,
+      .updated = sqlite3_column_int64(st, 8),
+      .has_updated = sqlite3_column_type(st, 8) != SQLITE_NULL,
+      .is_liveblog = sqlite3_column_int(st, 9) != 0,
+      .content_hash = sqlite3_column_int64(st, 10), .first_seen = sqlite3_column_int64(st, 11),
+      .changed = sqlite3_column_int64(st, 12)};
+  return e->tomb_fn(e->arg, text_col(st, 0), &ts);
+}
+
+static const char pages_sql[] =
+    "SELECT f.name, p.page_url, p.guid, p.title, p.published, p.etag, p.last_modified,"
+    " p.live_until, p.last_fetched, p.updates FROM page_state p JOIN feeds f ON f.id = p.feed_id"
+    " ORDER BY p.last_fetched, f.name, p.page_url";
+static const char tombstones_sql[] =
+    "SELECT f.name, i.ident, i.guid, i.link, i.norm_link, i.title, i.author, i.published,"
+    " i.updated, i.is_liveblog, i.content_hash, i.first_seen, i.changed FROM items i"
+    " JOIN feeds f ON f.id = i.feed_id WHERE i.content IS NULL"
+    " AND NOT EXISTS (SELECT 1 FROM entry_sources x WHERE x.item_id = i.id)"
+    " ORDER BY i.first_seen, i.id";
+
+int store_copy_read(struct store *s, store_copy_tombstone_fn tomb_fn, store_copy_item_fn item_fn,
+                    store_copy_page_fn page_fn, void *arg) {
   struct copy_ctx c = {.s = s};
   /* One snapshot: a daemon still writing cannot tear the copy. */
   int rc = sqlite3_exec(s->db, "BEGIN", NULL, NULL, NULL);
   if (rc != SQLITE_OK)
     return store_fail(s, rc, "reading the store to copy");
-  int err = load_items(&c);
+  struct emit e = {.tomb_fn = tomb_fn, .page_fn = page_fn, .arg = arg};
+  int err = walk(s, tombstones_sql, "reading the pruned items to copy", tombstone_row, &e);
+  if (err == 0)
+    err = load_items(&c);
   if (err == 0)
     err = load_events(&c);
   if (err == 0) {
@@ -340,7 +381,7 @@ int store_copy_read(struct store *s, store_copy_item_fn item_fn, store_copy_page
   free(c.items);
   free(c.ev);
   if (err == 0)
-    err = emit_pages(s, page_fn, arg);
+    err = walk(s, pages_sql, "reading the live-blog pages to copy", page_row, &e);
   sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
   return err;
 }

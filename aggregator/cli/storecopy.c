@@ -50,7 +50,7 @@ struct copy {
   int64_t seen_at;
   struct buf batch;   /* a JSON array being built, without its closing bracket */
   size_t batch_items;
-  int64_t items, rows;
+  int64_t items, tombstones, rows;
   char err[600];
 };
 
@@ -143,6 +143,21 @@ static int on_item(void *arg, const char *feed, int64_t seen_at, const struct st
   free(el);
   if (rc == 0)
     c->items++;
+  return rc;
+}
+
+static int on_tombstone(void *arg, const char *feed, const struct store_tombstone *t) {
+  struct copy *c = arg;
+  char *el = NULL;
+  int rc = pgitem_encode_tombstone(t, &el);
+  if (rc < 0)
+    snprintf(c->err, sizeof c->err, "feed %s: a pruned item (%s) cannot be encoded", feed,
+             t->ident);
+  if (rc == 0)
+    rc = add_element(c, feed, t->first_seen, el);
+  free(el);
+  if (rc == 0)
+    c->tombstones++;
   return rc;
 }
 
@@ -258,7 +273,7 @@ static int copy_all(struct copy *c, struct store *s, unsigned per_host) {
   for (size_t i = 0; rc == 0 && i < c->n_feeds; i++)
     rc = copy_feed(c, &c->feeds[i], per_host);
   if (rc == 0) {
-    rc = store_copy_read(s, on_item, on_page, c);
+    rc = store_copy_read(s, on_tombstone, on_item, on_page, c);
     if (rc < 0 && !c->err[0])
       snprintf(c->err, sizeof c->err, "%s", store_errmsg(s));
   }
@@ -324,8 +339,9 @@ int store_copy_run(const struct braid_config *cfg, const char *from, const char 
     }
   }
   if (status == 0)
-    printf("copied %s into postgresql %s: %zu feeds, %lld item versions, %lld log rows\n", path,
-           where, c.n_feeds, (long long)c.items, (long long)c.rows);
+    printf("copied %s into postgresql %s: %zu feeds, %lld item versions, %lld pruned items, "
+           "%lld log rows\n", path, where, c.n_feeds, (long long)c.items,
+           (long long)c.tombstones, (long long)c.rows);
   else if (c.err[0])
     fprintf(stderr, "braid store copy: postgresql %s: %s\n", where, c.err);
   PQfinish(c.pg); /* an open transaction is rolled back: nothing was changed */

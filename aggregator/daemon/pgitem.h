@@ -28,6 +28,9 @@ int pgitem_encode(struct ingest_batch *b, int64_t now, const char *feed_title,
 int pgitem_encode_item(const struct store_item *si, const char *feed_title, const char *site_url,
                        char **ret);
 
+/* An item the copied store had pruned, as one element (`braid store copy`). 0 or -EINVAL. */
+int pgitem_encode_tombstone(const struct store_tombstone *t, char **ret);
+
 /* A live blog's page read with the feed's poll (pagepoll.c) as one element: the page's state
  * and, when the page gave updates, the item they make (NULL: a 304, or none). *ret is the
  * caller's. 0 or -ENOMEM. */
@@ -41,6 +44,8 @@ struct pgitem {
   const char *feed_title, *site_url; /* NULL when the poll had none */
   bool has_page;                     /* a page read: page is its state, to store_page_set */
   struct store_page_state page;      /* its strings point into the element: never cleared */
+  bool has_tomb;                     /* a pruned item (store copy): tomb, to store_put_tombstone */
+  struct store_tombstone tomb;
   struct store_update *updates;
   void *json;
 };

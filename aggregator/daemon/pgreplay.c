@@ -81,6 +81,8 @@ static int replay_row(struct pgnode *n, const struct pglog_row *row, struct stor
               log_value(why, sizeof why, store_errmsg(d->store)));
     rc = 0;
   }
+  if (rc == 0 && it.has_tomb)
+    rc = store_put_tombstone(d->store, f->feed_id, &it.tomb);
   if (rc == 0 && it.has_page)
     rc = store_page_set(d->store, f->feed_id, &it.page);
   if (rc == 0)

@@ -133,7 +133,8 @@ static int on_item(void *arg, const char *feed, int64_t seen_at, const struct st
   struct copy *c = arg;
   const struct copy_feed *f = find_feed(c, feed);
   char *el = NULL;
-  int rc = pgitem_encode_item(item, f ? f->st.title : NULL, f ? f->st.site_url : NULL, &el);
+  int rc = pgitem_encode_item(item, f ? f->st.title : NULL, f ? f->st.site_url : NULL,
+                              f ? f->st.effective_url : NULL, &el);
   if (rc < 0) {
     snprintf(c->err, sizeof c->err, "feed %s: an item (guid %s) cannot be encoded", feed,
              item->guid ? item->guid : "none");

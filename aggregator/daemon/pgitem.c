@@ -47,13 +47,13 @@ static json_t *encode_updates(const struct store_item *si) {
 }
 
 static json_t *encode_item(const struct store_item *si, const char *feed_title,
-                           const char *site_url) {
+                           const char *site_url, const char *feed_url) {
   json_t *o = json_object();
   if (!o || set_str(o, "g", si->guid) || set_str(o, "l", si->link) || set_str(o, "t", si->title) ||
       set_str(o, "a", si->author) || set_str(o, "h", si->html) || set_str(o, "x", si->text) ||
       (si->has_published && set_int(o, "p", si->published)) ||
       (si->has_updated && set_int(o, "u", si->updated)) || set_str(o, "ft", feed_title) ||
-      set_str(o, "fs", site_url)) {
+      set_str(o, "fs", site_url) || set_str(o, "fu", feed_url)) {
     json_decref(o);
     return NULL;
   }
@@ -68,7 +68,7 @@ static json_t *encode_item(const struct store_item *si, const char *feed_title,
 }
 
 int pgitem_encode(struct ingest_batch *b, int64_t now, const char *feed_title,
-                  const char *site_url, char **ret, size_t *ret_cut) {
+                  const char *site_url, const char *feed_url, char **ret, size_t *ret_cut) {
   size_t cut = 0, total = 2;
   struct buf out;
   buf_init(&out, 0);
@@ -80,7 +80,7 @@ int pgitem_encode(struct ingest_batch *b, int64_t now, const char *feed_title,
     ingest_clamp_future(it, now);
     struct store_item si;
     ingest_item_view(it, &si);
-    json_t *o = encode_item(&si, feed_title, site_url);
+    json_t *o = encode_item(&si, feed_title, site_url, feed_url);
     char *text = o ? json_dumps(o, JSON_COMPACT) : NULL;
     json_decref(o);
     if (!text) {
@@ -122,8 +122,8 @@ static int dump(json_t *o, bool ok, int err, char **ret) {
 }
 
 int pgitem_encode_item(const struct store_item *si, const char *feed_title, const char *site_url,
-                       char **ret) {
-  json_t *o = encode_item(si, feed_title, site_url);
+                       const char *feed_url, char **ret) {
+  json_t *o = encode_item(si, feed_title, site_url, feed_url);
   return dump(o, true, -EINVAL, ret);
 }
 
@@ -146,7 +146,7 @@ int pgitem_encode_tombstone(const struct store_tombstone *t, char **ret) {
 
 int pgitem_encode_page(const struct store_page_state *st, const struct store_item *si,
                        char **ret) {
-  json_t *o = si ? encode_item(si, NULL, NULL) : json_object();
+  json_t *o = si ? encode_item(si, NULL, NULL, NULL) : json_object();
   json_t *pg = json_object();
   bool ok = o && pg && !set_str(pg, "url", st->page_url) && !set_str(pg, "g", st->guid) &&
             !set_str(pg, "t", st->title) && !set_int(pg, "p", st->published) &&
@@ -230,6 +230,7 @@ int pgitem_decode(const char *text, struct pgitem *ret, char *err, size_t errlen
       .updated = json_integer_value(u), .has_updated = json_is_integer(u)};
   ret->feed_title = get_str(o, "ft");
   ret->site_url = get_str(o, "fs");
+  ret->feed_url = get_str(o, "fu");
   ret->has_item = !json_is_true(json_object_get(o, "noitem"));
   json_t *pg = json_object_get(o, "pg");
   if (pg) {

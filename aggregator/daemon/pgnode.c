@@ -193,7 +193,7 @@ int64_t pgnode_poll_finished(struct daemon *d, struct feed_rt *f, struct ingest_
         .next_due = next, .error_count = (int)ss.errors,
         .last_status = r->status ? (int)r->status : -(int)r->outcome};
     if (fetched_ok && r->outcome == FETCH_OK)
-      rc = pgitem_encode(b, now, title, site_url, &p->items, &cut);
+      rc = pgitem_encode(b, now, title, site_url, p->r.effective_url, &p->items, &cut);
     else
       p->items = strdup("[]");
     if (rc == 0 && (!p->feed || !p->items || (et && !p->r.etag) || (lm && !p->r.last_modified)))
@@ -321,6 +321,17 @@ static int start_leased(struct pgnode *n, const struct pgfeeds_lease *l) {
   struct feed_rt *f = daemon_find_feed(d, l->name);
   if (!f || f->job || f->pg.held || f->removed)
     return -EBUSY;
+  /* Where the database says to poll (a permanent redirect's target, which the validators
+   * came from); without memory the configured URL still redirects there. */
+  if (l->url && strcmp(l->url, f->poll_url)) {
+    char *url = strdup(l->url);
+    if (url && sched_queue_set_url(d->queue, f->def.name, url) == 0) {
+      free(f->poll_url);
+      f->poll_url = url;
+    } else {
+      free(url);
+    }
+  }
   lease_forget(f);
   f->pg = (struct feed_pg_lease){.held = true, .id = l->id, .etag = dup_or_null(l->etag),
                                  .last_modified = dup_or_null(l->last_modified),

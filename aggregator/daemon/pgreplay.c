@@ -19,30 +19,36 @@
 #include "pglog.h"
 #include "pgnode_internal.h"
 
-/* A feed's title and site link as its last logged poll saw them: the stream names its
- * sources with them. Only written when they differ, which is rare. */
+/* *field becomes v when v is given and differs; *differs then says so. */
+static int take(char **field, const char *v, bool *differs) {
+  if (!v || (*field && !strcmp(*field, v)))
+    return 0;
+  char *copy = strdup(v);
+  if (!copy)
+    return -ENOMEM;
+  free(*field);
+  *field = copy;
+  *differs = true;
+  return 0;
+}
+
+/* A feed's title, site link and permanent address as its last logged poll saw them: the
+ * stream names its sources with them. Only written when they differ, which is rare. */
 static int replay_feed_meta(struct store *s, const char *feed, const struct pgitem *it) {
-  if (!it->feed_title && !it->site_url)
+  if (!it->feed_title && !it->site_url && !it->feed_url)
     return 0;
   struct store_feed_state st = {0};
   int rc = store_feed_get_state(s, feed, &st);
   if (rc < 0)
     return rc;
-  bool differs = (it->feed_title && (!st.title || strcmp(st.title, it->feed_title))) ||
-                 (it->site_url && (!st.site_url || strcmp(st.site_url, it->site_url)));
-  if (differs) {
-    if (it->feed_title) {
-      free(st.title);
-      st.title = strdup(it->feed_title);
-    }
-    if (it->site_url) {
-      free(st.site_url);
-      st.site_url = strdup(it->site_url);
-    }
-    rc = (it->feed_title && !st.title) || (it->site_url && !st.site_url)
-             ? -ENOMEM
-             : store_feed_set_state(s, feed, &st);
-  }
+  bool differs = false;
+  rc = take(&st.title, it->feed_title, &differs);
+  if (rc == 0)
+    rc = take(&st.site_url, it->site_url, &differs);
+  if (rc == 0)
+    rc = take(&st.effective_url, it->feed_url, &differs);
+  if (rc == 0 && differs)
+    rc = store_feed_set_state(s, feed, &st);
   store_feed_state_clear(&st);
   return rc;
 }

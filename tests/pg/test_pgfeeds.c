@@ -515,6 +515,36 @@ static void test_retire_absent(void **state) {
   env_close(&e);
 }
 
+/* A permanent redirect's target is where the next holder polls, with the validators it gave;
+ * a feed whose configured URL changes forgets both (they belonged to the old address). */
+static void test_redirect_target_and_url_change(void **state) {
+  struct env e;
+  env_open(&e, "t_redirect");
+  assert_int_equal(migrate(&e, e.a).status, 0);
+  int64_t id = upsert(&e, "r", "u.test", 4);
+  struct leased l = lease(&e, e.a, "node-a", 10, 60);
+  assert_int_equal(l.n, 1);
+  assert_string_equal(l.hosts[0], "u.test");
+  struct done d = {0};
+  struct pgfeeds_result r = {.etag = "\"m\"", .effective_url = "http://moved.test/r.xml",
+                             .next_due = 0, .last_status = 200};
+  assert_int_equal(pgfeeds_complete(e.a, "node-a", id, &r, on_done, &d), 0);
+  assert_true(pgtest_until(&e.t, done_done, &d, 10000));
+  assert_int_equal(d.count, 1);
+  upsert(&e, "r", "u.test", 4); /* a node's sync, the same URL: nothing forgotten */
+  l = lease(&e, e.b, "node-b", 10, 60);
+  assert_int_equal(l.n, 1);
+  assert_string_equal(l.hosts[0], "moved.test");
+  assert_string_equal(l.etag0, "\"m\"");
+  complete(&e, e.b, "node-b", id, "\"m\"", 0);
+  upsert(&e, "r", "new.test", 4); /* feeds.d now names another URL */
+  l = lease(&e, e.a, "node-a", 10, 60);
+  assert_int_equal(l.n, 1);
+  assert_string_equal(l.hosts[0], "new.test");
+  assert_string_equal(l.etag0, "");
+  env_close(&e);
+}
+
 static void test_bad_arguments(void **state) {
   struct env e;
   env_open(&e, "t_args");
@@ -546,6 +576,7 @@ int main(void) {
       cmocka_unit_test(test_lease_scale),
       cmocka_unit_test(test_retire_absent),
       cmocka_unit_test(test_lease_across_server_restart),
+      cmocka_unit_test(test_redirect_target_and_url_change),
       cmocka_unit_test(test_bad_arguments),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -75,6 +75,14 @@ class FeedServer:
                 pass
 
             def do_GET(self):
+                if self.path == "/f/moved.rss":  # moved for good
+                    with server.lock:
+                        server.requests.append(("moved", 301, self.headers.get("If-None-Match")))
+                    self.send_response(301)
+                    self.send_header("Location", "/f/moved-new.rss")
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
                 if self.path == f"/f/{LIVE_PAGE}":
                     body, ctype, name = demo(LIVE_PAGE), "text/html; charset=utf-8", LIVE_PAGE
                 else:
@@ -196,6 +204,7 @@ def fill_single(srv, d, names):
     srv.set("dupc", rss("dupc", [("c-shared", "Harbour shut as storm hits", SIMILAR_LINK,
                                   1700001060, shared[4])]))
     srv.set("storm", demo("storm-live.rss"))
+    srv.set("moved-new", rss("moved", [plain("moved", 0)]))
     write_conf(d, srv, names)
     r1 = braid(d, "poll", "--once")
     time.sleep(1.5)  # the second round's poll time differs from the first's
@@ -214,7 +223,7 @@ def shared_uid(sources):
 
 def scenario_copy(s, tmp):
     srv = FeedServer()
-    names = ["f0", "f1", "f2", "dupa", "dupb", "dupc", "storm"]
+    names = ["f0", "f1", "f2", "dupa", "dupb", "dupc", "storm", "moved"]
     single = os.path.join(tmp, "single")
     nodes = []
     try:
@@ -272,10 +281,10 @@ def scenario_copy(s, tmp):
                            capture_output=True, text=True, timeout=120)
         s.check("store copy (to [store] url): exit 0", r.returncode == 0,
                 f"{r.returncode} {r.stdout!r} {r.stderr!r}")
-        s.check("store copy says what it copied", "copied" in r.stdout and "7 feeds" in r.stdout,
+        s.check("store copy says what it copied", "copied" in r.stdout and "8 feeds" in r.stdout,
                 r.stdout)
         q = psql("SELECT count(*), count(etag) FROM feeds")
-        s.check("every feed and its validator is in the database", q.stdout.strip() == "7|7",
+        s.check("every feed and its validator is in the database", q.stdout.strip() == "8|8",
                 q.stdout + q.stderr)
         r = subprocess.run([BRAID, "store", "copy", "--from", f"sqlite:{single}/braid.db",
                             "--to", os.environ["BRAID_PG_URI"], "--config",
@@ -305,12 +314,14 @@ def scenario_copy(s, tmp):
         s.check("the nodes fetched nothing while the copied feeds were not due",
                 not [x for x in srv.taken() if x[0] != LIVE_PAGE], "a feed was fetched early")
         psql("UPDATE feeds SET next_due = 0")
-        fetched = set(names)
+        # The moved feed is polled where it moved to, with the validators that address gave.
+        fetched = set(names) - {"moved"} | {"moved-new"}
         ok = wait_until(lambda: fetched <= set(x[0] for x in srv.requests), 30)
         time.sleep(1)
         reqs = [x for x in srv.taken() if x[0] != LIVE_PAGE]
         s.check("the first round after the copy polled every feed", ok, str(reqs))
-        s.check("every poll sent the copied ETag and got 304 (no full refetch)",
+        s.check("every poll sent the copied ETag and got 304 (no full refetch; the moved feed "
+                "straight at its new address)",
                 reqs and all(st == 304 and inm for _n, st, inm in reqs), str(reqs))
         s.check("each feed polled once by the two nodes", len(reqs) == len(names), str(reqs))
         for d in node_dirs:

@@ -6,10 +6,11 @@ Run inside a private cluster:  tests/pg/pgcluster.py run -- python3 test_pgops.p
 
   copy      a single-node store filled by two real `braid poll --once` rounds from a local
             feed server (plain feeds, an edited item, a live blog with its page, look-alike
-            items across three feeds that the store merged, by link and by text), moved with `braid store copy` into a new
+            items across three feeds that the store merged, by link and by text, a feed that
+            moved for good), moved with `braid store copy` into a new
             database; two `braid run` nodes on it rebuild exactly the original's entries,
             sources and export; their first polls send the copied validators (every request
-            conditional, every answer 304); a pruned item stays pruned on the nodes when its
+            conditional, every answer 304, the moved feed's at its new address); a pruned item stays pruned on the nodes when its
             feed, still carrying it, changes; a copy the server fails half-way leaves nothing
             and can be run again; a second copy is refused, nothing changed.
   pollonce  `braid poll --once` with [store] url: two at once on one database fetch every

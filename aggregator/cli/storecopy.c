@@ -282,6 +282,8 @@ static int copy_all(struct copy *c, struct store *s, unsigned per_host) {
     rc = flush(c);
   if (rc == 0)
     rc = exec(c, "committing", "COMMIT", 0, NULL, NULL);
+  if (rc < 0 && !c->err[0])
+    snprintf(c->err, sizeof c->err, "%s; nothing was changed", strerror(-rc));
   return rc;
 }
 
@@ -334,6 +336,7 @@ int store_copy_run(const struct braid_config *cfg, const char *from, const char 
     c.pg = PQconnectdbParams(keys, vals, 1);
     if (PQstatus(c.pg) != CONNECTION_OK) {
       snprintf(c.err, sizeof c.err, "connecting: %s", PQerrorMessage(c.pg));
+      c.err[strcspn(c.err, "\n")] = '\0';
       status = 1;
     } else if (copy_all(&c, s, cfg->poll_per_host) < 0) {
       status = 1;

@@ -259,6 +259,17 @@ def scenario_copy(s, tmp):
 
         node_dirs = [os.path.join(tmp, f"node{i}") for i in range(2)]
         ports = [write_conf(d, srv, names, os.environ["BRAID_PG_URI"]) for d in node_dirs]
+        conf = os.path.join(node_dirs[0], "braid.conf")
+        r = subprocess.run([BRAID, "store", "copy", "--from", f"{single}/braid.db", "--config",
+                            conf], capture_output=True, text=True, timeout=60)
+        s.check("store copy without sqlite: in --from: exit 2, says what it wants",
+                r.returncode == 2 and "--from sqlite:PATH" in r.stderr, r.stderr)
+        r = subprocess.run([BRAID, "store", "copy", "--from", f"sqlite:{single}/braid.db", "--to",
+                            "postgresql://braid:hunter2@127.0.0.1:1/x", "--config", conf],
+                           capture_output=True, text=True, timeout=60)
+        s.check("a password in --to: exit 2, refused and never echoed",
+                r.returncode == 2 and "PGPASSFILE" in r.stderr and
+                "hunter2" not in r.stderr + r.stdout, r.stderr)
         # A copy that fails half-way (the server refuses one item) leaves nothing behind.
         r = subprocess.run([BRAID, "store", "migrate", "--config",
                             os.path.join(node_dirs[0], "braid.conf")], capture_output=True,

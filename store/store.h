@@ -294,4 +294,35 @@ int store_checkpoint(const char *path, struct store_checkpoint_result *ret);
  * 0 or -ENOMEM. */
 int store_dedupe_repeated_body(const char *body, char **ret);
 
+/* ---- a whole store read out as the polls that built it (copyread.c) ----------------------- */
+
+/* An item whose entries were pruned: what the store keeps to know it again (strings may be
+ * NULL but ident). */
+struct store_tombstone {
+  const char *ident, *guid, *link, *norm_link, *title, *author;
+  int64_t published, updated;
+  bool has_published, has_updated, is_liveblog;
+  int64_t content_hash, first_seen, changed;
+};
+typedef int (*store_copy_tombstone_fn)(void *arg, const char *feed,
+                                       const struct store_tombstone *t);
+
+/* One version of an item, as seen by a poll at seen_at (strings valid during the call). */
+typedef int (*store_copy_item_fn)(void *arg, const char *feed, int64_t seen_at,
+                                  const struct store_item *item);
+/* One live-blog page's state (strings valid during the call). */
+typedef int (*store_copy_page_fn)(void *arg, const char *feed, const struct store_page_state *st);
+/* In one read snapshot: tomb_fn for every pruned item the store still remembers (oldest
+ * first); item_fn for every item not pruned, once per poll time at which its entries changed
+ * (first seen, a live-blog update added, an entry edited), in the order the store first wrote
+ * those entries, so that store_put_item of each, at seen_at, into an empty store (after
+ * store_put_tombstone of the pruned ones) rebuilds the same entries, sources and dedupe; then
+ * page_fn for every live-blog page. A callback's non-zero return stops the walk and is
+ * returned; else 0 or an error (store_errmsg). */
+int store_copy_read(struct store *s, store_copy_tombstone_fn tomb_fn, store_copy_item_fn item_fn,
+                    store_copy_page_fn page_fn, void *arg);
+/* Writes t as a pruned item of feed_id (copywrite.c), unless the feed has an item with its
+ * identity already. */
+int store_put_tombstone(struct store *s, int64_t feed_id, const struct store_tombstone *t);
+
 #endif

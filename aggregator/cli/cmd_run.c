@@ -11,7 +11,11 @@ static void usage(FILE *out, const char *cmd) {
   if (strcmp(cmd, "poll") == 0)
     fprintf(out, "usage: braid poll --once [--config FILE] [--log-level LEVEL]\n\n"
                  "Polls every configured feed once, stores the results and exits:\n"
-                 "0 when every feed was fetched, 1 when some could not be, 2 for a config error.\n");
+                 "0 when every feed was fetched, 1 when some could not be, 2 for a config error.\n"
+                 "With [store] url it polls as one node of several: the feeds that are due and\n"
+                 "that no other node holds, until none is due or leased anywhere; then it\n"
+                 "replays the shared log into [store] path and exits (1 at once when the\n"
+                 "database cannot be reached).\n");
   else
     fprintf(out, "usage: braid run [--config FILE] [--log-level LEVEL]\n\n"
                  "Runs the daemon in the foreground (what systemd starts): polls every feed on\n"

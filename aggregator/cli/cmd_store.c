@@ -9,6 +9,7 @@
 #include "cli.h"
 #include "commands.h"
 #include "store.h"
+#include "storecopy.h"
 
 #ifdef BRAID_HAVE_PG
 #include <uv.h>
@@ -19,11 +20,15 @@
 
 static void usage(FILE *out) {
   fprintf(out,
-          "usage: braid store migrate|check [--config FILE]\n\n"
+          "usage: braid store migrate|check [--config FILE]\n"
+          "       braid store copy --from sqlite:PATH [--to postgresql://...] [--config FILE]\n\n"
           "migrate  brings the store ([store] path) and, with [store] url, the shared PostgreSQL\n"
           "         schema up to this braid's version (what `braid run` also does at start)\n"
           "check    changes nothing: reads every page of the store, and checks the shared\n"
           "         database's version and invariants (leases, per-host slots, the log)\n"
+          "copy     moves a single-node store into the shared database (--to, else [store] url),\n"
+          "         feeds' state and every item, in one transaction; refused unless the\n"
+          "         database's log is empty and was never pruned\n"
           "Exit status: 0 all well, 1 a problem found or a store unreachable, 2 usage.\n");
 }
 
@@ -102,9 +107,10 @@ static void on_checked(void *arg, int status, const struct pgschema_report *rep,
     close_run(r);
     return;
   }
-  printf("postgresql %s: schema version %d, %lld feeds, %lld log rows (up to seq %lld)\n",
+  printf("postgresql %s: schema version %d, %lld feeds, %lld log rows (up to seq %lld, "
+         "pruned up to seq %lld)\n",
          r->where, rep->version, (long long)rep->feeds, (long long)rep->log_rows,
-         (long long)rep->log_max_seq);
+         (long long)rep->log_max_seq, (long long)rep->log_pruned_upto);
   if (status == -EUCLEAN) {
     fprintf(stderr,
             "braid store: postgresql %s: %s: feeds without a lease row %lld, live leases "
@@ -119,9 +125,18 @@ static void on_checked(void *arg, int status, const struct pgschema_report *rep,
             "log ends at %lld: it was filled from another database\n",
             (long long)r->watermark, (long long)rep->log_max_seq);
     r->status = 1;
+  } else if (r->watermark < rep->log_pruned_upto) {
+    fprintf(stderr,
+            "braid store: the local store replayed the log up to seq %lld but the database "
+            "pruned it up to seq %lld: this replica misses rows that are gone; stop its node, "
+            "replace [store] path with a copy of a level node's store (sqlite3 ITS.db "
+            "'.backup COPY.db': a node whose check says \"level\") and start it again\n",
+            (long long)r->watermark, (long long)rep->log_pruned_upto);
+    r->status = 1;
   } else {
-    printf("replica: replayed up to seq %lld of %lld\n", (long long)r->watermark,
-           (long long)rep->log_max_seq);
+    printf("replica: replayed up to seq %lld of %lld (%s)\n", (long long)r->watermark,
+           (long long)rep->log_max_seq,
+           r->watermark == rep->log_max_seq ? "level" : "behind, catching up by replay");
   }
   close_run(r);
 }
@@ -149,15 +164,15 @@ static void on_state(void *arg, bool connected, int err, const char *message) {
   }
 }
 
-static int pg_part(const struct braid_config *cfg, bool migrate, int64_t watermark) {
+static int pg_part(const char *url, bool migrate, int64_t watermark) {
   struct pg_run r = {.migrate = migrate, .watermark = watermark};
-  if (pgconn_conninfo_redact(cfg->store_url, r.where, sizeof r.where) == -EINVAL) {
+  if (pgconn_conninfo_redact(url, r.where, sizeof r.where) == -EINVAL) {
     fprintf(stderr, "braid store: [store] url is not a connection string libpq can read\n");
     return 2;
   }
   if (uv_loop_init(&r.loop) < 0)
     return 1;
-  struct pgconn_config pc = {.conninfo = cfg->store_url, .connect_timeout_ms = 10000,
+  struct pgconn_config pc = {.conninfo = url, .connect_timeout_ms = 10000,
                              .statement_timeout_ms = 60000, .backoff_min_ms = 1000,
                              .backoff_max_ms = 1000, .on_state = on_state, .arg = &r};
   int rc = pgconn_new(&r.loop, &pc, &r.conn);
@@ -173,23 +188,31 @@ static int pg_part(const struct braid_config *cfg, bool migrate, int64_t waterma
   return r.status;
 }
 #else
-static int pg_part(const struct braid_config *cfg, bool migrate, int64_t watermark) {
+static int pg_part(const char *url, bool migrate, int64_t watermark) {
   fprintf(stderr, "braid store: [store] url is set but this braid was built without "
                   "PostgreSQL (libpq)\n");
   return 1;
 }
 #endif
 
+int store_cli_migrate_pg(const char *url) { return pg_part(url, true, 0); }
+
 int cmd_store(int argc, char **argv) {
   static const struct option options[] = {{"config", required_argument, NULL, 'c'},
                                           {"help", no_argument, NULL, 'h'},
+                                          {"from", required_argument, NULL, 'f'},
+                                          {"to", required_argument, NULL, 't'},
                                           {NULL, 0, NULL, 0}};
-  const char *config_path = NULL;
+  const char *config_path = NULL, *from = NULL, *to = NULL;
   int c;
   optind = 1;
   while ((c = getopt_long(argc, argv, "c:h", options, NULL)) != -1) {
     if (c == 'c') {
       config_path = optarg;
+    } else if (c == 'f') {
+      from = optarg;
+    } else if (c == 't') {
+      to = optarg;
     } else if (c == 'h') {
       usage(stdout);
       return 0;
@@ -199,19 +222,30 @@ int cmd_store(int argc, char **argv) {
     }
   }
   if (optind != argc - 1 ||
-      (strcmp(argv[optind], "migrate") != 0 && strcmp(argv[optind], "check") != 0)) {
-    fprintf(stderr, "braid store: expected migrate or check\n");
+      (strcmp(argv[optind], "migrate") != 0 && strcmp(argv[optind], "check") != 0 &&
+       strcmp(argv[optind], "copy") != 0)) {
+    fprintf(stderr, "braid store: expected migrate, check or copy\n");
     usage(stderr);
+    return 2;
+  }
+  bool copy = strcmp(argv[optind], "copy") == 0;
+  if (!copy && (from || to)) {
+    fprintf(stderr, "braid store: --from and --to belong to braid store copy\n");
     return 2;
   }
   bool migrate = strcmp(argv[optind], "migrate") == 0;
   struct braid_config *cfg = NULL;
   if (cli_load_config("store", config_path, &cfg) < 0)
     return 2;
+  if (copy) {
+    int st = store_copy_run(cfg, from, to);
+    config_free(cfg);
+    return st;
+  }
   int64_t watermark = 0;
   int status = sqlite_part(cfg, migrate, &watermark);
   if (cfg->store_url) {
-    int pg = pg_part(cfg, migrate, watermark);
+    int pg = pg_part(cfg->store_url, migrate, watermark);
     status = pg > status ? pg : status;
   }
   config_free(cfg);

@@ -13,6 +13,6 @@ int cmd_split(int argc, char **argv);       /* split [--date T] [--tz Z] FILE|- 
 int cmd_tail(int argc, char **argv);        /* tail [-f] [-n N] (cmd_tail.c) */
 int cmd_export(int argc, char **argv);      /* export [--format F] [-n N] (cmd_export.c) */
 int cmd_feeds(int argc, char **argv);
-int cmd_store(int argc, char **argv);       /* store migrate|check (cmd_store.c) */       /* feeds, import FILE.opml, export-opml (cmd_feeds.c) */
+int cmd_store(int argc, char **argv);       /* store migrate|check|copy (cmd_store.c) */       /* feeds, import FILE.opml, export-opml (cmd_feeds.c) */
 
 #endif

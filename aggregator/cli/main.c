@@ -18,7 +18,7 @@ static const struct command {
     {"feeds", cmd_feeds, "feeds   [list|add URL|remove NAME]   manage feeds.d"},
     {"import", cmd_feeds, "import  FILE.opml                write feeds.d files from OPML"},
     {"export-opml", cmd_feeds, "export-opml                     write feeds.d as OPML"},
-    {"store", cmd_store, "store   migrate|check            the store's schema and health"},
+    {"store", cmd_store, "store   migrate|check|copy       schema, health, copy into PostgreSQL"},
 };
 
 static void usage(FILE *out) {

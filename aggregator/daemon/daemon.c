@@ -121,7 +121,9 @@ static int feed_rt_add(struct daemon *d, const struct feed_def *def, int64_t spr
   memmove(&d->rt[at + 1], &d->rt[at], (d->n_rt - at) * sizeof *d->rt);
   d->rt[at] = f;
   d->n_rt++;
-  if (d->once && due == SCHED_NEVER) {
+  if (d->once && d->cfg->store_url) {
+    /* leased from the database like braid run's polls; pgonce.c says when all are done */
+  } else if (d->once && due == SCHED_NEVER) {
     char name[128];
     log_event(d->log, LOG_LEVEL_NOTICE, "skip", "feed=%s reason=retired",
               log_value(name, sizeof name, f->def.name));
@@ -661,13 +663,6 @@ int daemon_main(const struct daemon_options *opt, struct logger *lg) {
     return 2;
   }
 
-  if (d.once && d.cfg->store_url) {
-    log_event(lg, LOG_LEVEL_ERR, "config",
-              "error=\"braid poll --once polls alone; with [store] url run braid run, which "
-              "shares the polling with the other nodes\"");
-    teardown(&d);
-    return 2;
-  }
   char err[512], why[600], where[512];
   rc = store_open(d.cfg->store_path, 0, &d.store, err, sizeof err);
   /* After the store is opened, so what is wrong with the store itself is said first; before

@@ -47,13 +47,13 @@ static json_t *encode_updates(const struct store_item *si) {
 }
 
 static json_t *encode_item(const struct store_item *si, const char *feed_title,
-                           const char *site_url) {
+                           const char *site_url, const char *feed_url) {
   json_t *o = json_object();
   if (!o || set_str(o, "g", si->guid) || set_str(o, "l", si->link) || set_str(o, "t", si->title) ||
       set_str(o, "a", si->author) || set_str(o, "h", si->html) || set_str(o, "x", si->text) ||
       (si->has_published && set_int(o, "p", si->published)) ||
       (si->has_updated && set_int(o, "u", si->updated)) || set_str(o, "ft", feed_title) ||
-      set_str(o, "fs", site_url)) {
+      set_str(o, "fs", site_url) || set_str(o, "fu", feed_url)) {
     json_decref(o);
     return NULL;
   }
@@ -68,7 +68,7 @@ static json_t *encode_item(const struct store_item *si, const char *feed_title,
 }
 
 int pgitem_encode(struct ingest_batch *b, int64_t now, const char *feed_title,
-                  const char *site_url, char **ret, size_t *ret_cut) {
+                  const char *site_url, const char *feed_url, char **ret, size_t *ret_cut) {
   size_t cut = 0, total = 2;
   struct buf out;
   buf_init(&out, 0);
@@ -80,7 +80,7 @@ int pgitem_encode(struct ingest_batch *b, int64_t now, const char *feed_title,
     ingest_clamp_future(it, now);
     struct store_item si;
     ingest_item_view(it, &si);
-    json_t *o = encode_item(&si, feed_title, site_url);
+    json_t *o = encode_item(&si, feed_title, site_url, feed_url);
     char *text = o ? json_dumps(o, JSON_COMPACT) : NULL;
     json_decref(o);
     if (!text) {
@@ -111,9 +111,42 @@ int pgitem_encode(struct ingest_batch *b, int64_t now, const char *feed_title,
   return 0;
 }
 
+/* o as compact text into *ret when ok (o is released either way); else err. */
+static int dump(json_t *o, bool ok, int err, char **ret) {
+  char *text = ok && o ? json_dumps(o, JSON_COMPACT) : NULL;
+  json_decref(o);
+  if (!text)
+    return err;
+  *ret = text;
+  return 0;
+}
+
+int pgitem_encode_item(const struct store_item *si, const char *feed_title, const char *site_url,
+                       const char *feed_url, char **ret) {
+  json_t *o = encode_item(si, feed_title, site_url, feed_url);
+  return dump(o, true, -EINVAL, ret);
+}
+
+int pgitem_encode_tombstone(const struct store_tombstone *t, char **ret) {
+  json_t *o = json_object(), *tb = json_object();
+  bool ok = o && tb && !set_str(tb, "i", t->ident) && !set_str(tb, "g", t->guid) &&
+            !set_str(tb, "l", t->link) && !set_str(tb, "nl", t->norm_link) &&
+            !set_str(tb, "t", t->title) && !set_str(tb, "a", t->author) &&
+            !(t->has_published && set_int(tb, "p", t->published)) &&
+            !(t->has_updated && set_int(tb, "u", t->updated)) &&
+            !set_int(tb, "lb", t->is_liveblog) && !set_int(tb, "h", t->content_hash) &&
+            !set_int(tb, "fs", t->first_seen) && !set_int(tb, "ch", t->changed);
+  if (ok) {
+    ok = json_object_set_new(o, "tomb", tb) == 0; /* takes tb, even when it fails */
+    tb = NULL;
+  }
+  json_decref(tb);
+  return dump(o, ok, -EINVAL, ret);
+}
+
 int pgitem_encode_page(const struct store_page_state *st, const struct store_item *si,
                        char **ret) {
-  json_t *o = si ? encode_item(si, NULL, NULL) : json_object();
+  json_t *o = si ? encode_item(si, NULL, NULL, NULL) : json_object();
   json_t *pg = json_object();
   bool ok = o && pg && !set_str(pg, "url", st->page_url) && !set_str(pg, "g", st->guid) &&
             !set_str(pg, "t", st->title) && !set_int(pg, "p", st->published) &&
@@ -127,12 +160,7 @@ int pgitem_encode_page(const struct store_page_state *st, const struct store_ite
   if (ok && !si)
     ok = json_object_set_new(o, "noitem", json_true()) == 0;
   json_decref(pg);
-  char *text = ok ? json_dumps(o, JSON_COMPACT) : NULL;
-  json_decref(o);
-  if (!text)
-    return -ENOMEM;
-  *ret = text;
-  return 0;
+  return dump(o, ok, -ENOMEM, ret);
 }
 
 static const char *get_str(json_t *o, const char *key) {
@@ -164,6 +192,26 @@ static int decode_updates(json_t *a, struct pgitem *it, char *err, size_t errlen
   return 0;
 }
 
+static int decode_tombstone(json_t *tb, struct pgitem *it, char *err, size_t errlen) {
+  json_t *p = json_object_get(tb, "p"), *u = json_object_get(tb, "u");
+  if (!json_is_object(tb) || !get_str(tb, "i") || !json_is_integer(json_object_get(tb, "h"))) {
+    snprintf(err, errlen, "pruned item: not an object with an identity and a hash");
+    return -EINVAL;
+  }
+  it->has_tomb = true;
+  it->has_item = false;
+  it->tomb = (struct store_tombstone){
+      .ident = get_str(tb, "i"), .guid = get_str(tb, "g"), .link = get_str(tb, "l"),
+      .norm_link = get_str(tb, "nl"), .title = get_str(tb, "t"), .author = get_str(tb, "a"),
+      .published = json_integer_value(p), .has_published = json_is_integer(p),
+      .updated = json_integer_value(u), .has_updated = json_is_integer(u),
+      .is_liveblog = json_integer_value(json_object_get(tb, "lb")) != 0,
+      .content_hash = json_integer_value(json_object_get(tb, "h")),
+      .first_seen = json_integer_value(json_object_get(tb, "fs")),
+      .changed = json_integer_value(json_object_get(tb, "ch"))};
+  return 0;
+}
+
 int pgitem_decode(const char *text, struct pgitem *ret, char *err, size_t errlen) {
   memset(ret, 0, sizeof *ret);
   json_error_t je;
@@ -182,6 +230,7 @@ int pgitem_decode(const char *text, struct pgitem *ret, char *err, size_t errlen
       .updated = json_integer_value(u), .has_updated = json_is_integer(u)};
   ret->feed_title = get_str(o, "ft");
   ret->site_url = get_str(o, "fs");
+  ret->feed_url = get_str(o, "fu");
   ret->has_item = !json_is_true(json_object_get(o, "noitem"));
   json_t *pg = json_object_get(o, "pg");
   if (pg) {
@@ -200,6 +249,11 @@ int pgitem_decode(const char *text, struct pgitem *ret, char *err, size_t errlen
         .live_until = json_integer_value(json_object_get(pg, "until")),
         .last_fetched = json_integer_value(json_object_get(pg, "at")),
         .updates = (int)json_integer_value(json_object_get(pg, "n"))};
+  }
+  json_t *tb = json_object_get(o, "tomb");
+  if (tb && decode_tombstone(tb, ret, err, errlen) < 0) {
+    pgitem_clear(ret);
+    return -EINVAL;
   }
   json_t *ups = json_object_get(o, "up");
   int rc = ups ? decode_updates(ups, ret, err, errlen) : 0;

@@ -18,10 +18,18 @@
 #include "store.h"
 
 /* The items of b (dates clamped against now, as ingest_store does), in order, as one JSON
- * array; feed_title and site_url may be NULL. *ret is the caller's (free); *ret_cut counts
+ * array; feed_title, site_url and feed_url (a permanent redirect's target) may be NULL. *ret is the caller's (free); *ret_cut counts
  * the items left out for size. 0 or -ENOMEM. */
 int pgitem_encode(struct ingest_batch *b, int64_t now, const char *feed_title,
-                  const char *site_url, char **ret, size_t *ret_cut);
+                  const char *site_url, const char *feed_url, char **ret, size_t *ret_cut);
+
+/* One item as one element (`braid store copy`). *ret is the caller's. 0, or -EINVAL when it
+ * cannot be encoded (a string that is not UTF-8, or no memory). */
+int pgitem_encode_item(const struct store_item *si, const char *feed_title, const char *site_url,
+                       const char *feed_url, char **ret);
+
+/* An item the copied store had pruned, as one element (`braid store copy`). 0 or -EINVAL. */
+int pgitem_encode_tombstone(const struct store_tombstone *t, char **ret);
 
 /* A live blog's page read with the feed's poll (pagepoll.c) as one element: the page's state
  * and, when the page gave updates, the item they make (NULL: a 304, or none). *ret is the
@@ -34,8 +42,11 @@ struct pgitem {
   struct store_item item;
   bool has_item;                     /* item is to be stored (a page read may carry none) */
   const char *feed_title, *site_url; /* NULL when the poll had none */
+  const char *feed_url;              /* where the feed moved for good, NULL: unchanged */
   bool has_page;                     /* a page read: page is its state, to store_page_set */
   struct store_page_state page;      /* its strings point into the element: never cleared */
+  bool has_tomb;                     /* a pruned item (store copy): tomb, to store_put_tombstone */
+  struct store_tombstone tomb;
   struct store_update *updates;
   void *json;
 };

@@ -193,7 +193,7 @@ int64_t pgnode_poll_finished(struct daemon *d, struct feed_rt *f, struct ingest_
         .next_due = next, .error_count = (int)ss.errors,
         .last_status = r->status ? (int)r->status : -(int)r->outcome};
     if (fetched_ok && r->outcome == FETCH_OK)
-      rc = pgitem_encode(b, now, title, site_url, &p->items, &cut);
+      rc = pgitem_encode(b, now, title, site_url, p->r.effective_url, &p->items, &cut);
     else
       p->items = strdup("[]");
     if (rc == 0 && (!p->feed || !p->items || (et && !p->r.etag) || (lm && !p->r.last_modified)))
@@ -321,6 +321,17 @@ static int start_leased(struct pgnode *n, const struct pgfeeds_lease *l) {
   struct feed_rt *f = daemon_find_feed(d, l->name);
   if (!f || f->job || f->pg.held || f->removed)
     return -EBUSY;
+  /* Where the database says to poll (a permanent redirect's target, which the validators
+   * came from); without memory the configured URL still redirects there. */
+  if (l->url && strcmp(l->url, f->poll_url)) {
+    char *url = strdup(l->url);
+    if (url && sched_queue_set_url(d->queue, f->def.name, url) == 0) {
+      free(f->poll_url);
+      f->poll_url = url;
+    } else {
+      free(url);
+    }
+  }
   lease_forget(f);
   f->pg = (struct feed_pg_lease){.held = true, .id = l->id, .etag = dup_or_null(l->etag),
                                  .last_modified = dup_or_null(l->last_modified),
@@ -341,7 +352,9 @@ static void on_leased(void *arg, int status, const struct pgfeeds_lease *feeds, 
   struct pgnode *n = arg;
   n->leasing = false;
   if (status < 0) {
-    if (!n->stopping && !pgnode_retry_later(status))
+    if (!n->stopping && !pgnode_retry_later(status) && n->d->once)
+      pgnode_once_failed(n, "lease", status, message);
+    else if (!n->stopping && !pgnode_retry_later(status))
       pgnode_log_error(n, LOG_LEVEL_WARNING, "lease", status, message);
     return;
   }
@@ -349,12 +362,14 @@ static void on_leased(void *arg, int status, const struct pgfeeds_lease *feeds, 
     if (n->stopping || start_leased(n, &feeds[i]) < 0)
       release(n, feeds[i].id);
   }
+  pgnode_once_leased(n, count);
 }
 
 static void lease_more(struct pgnode *n) {
   struct daemon *d = n->d;
   unsigned limit = d->cfg->poll_concurrency;
   if (n->stopping || !n->connected || !n->synced || n->leasing || n->held >= limit ||
+      n->once_done ||
       pgconn_queued(n->conn) > BRAID_PG_MAX_QUEUED / 2)
     return;
   size_t want = limit - n->held;
@@ -396,7 +411,7 @@ static void on_retired(void *arg, int status, int64_t count, const char *message
   n->syncing = false;
   if (status < 0) {
     if (!n->stopping)
-      pgnode_log_error(n, LOG_LEVEL_ERR, "sync-feeds", status, message);
+      pgnode_once_failed(n, "sync-feeds", status, message);
     return; /* tried again on reconnect (on_state) */
   }
   if (!n->synced || count)
@@ -417,7 +432,7 @@ static void on_upserted(void *arg, int status, int64_t count, const char *messag
   if (status < 0) {
     n->syncing = false;
     if (!n->stopping)
-      pgnode_log_error(n, LOG_LEVEL_ERR, "sync-feeds", status, message);
+      pgnode_once_failed(n, "sync-feeds", status, message); /* run: again on reconnect */
     return;
   }
   n->sync_next++;
@@ -487,6 +502,8 @@ static void on_replay_timer(uv_timer_t *t) {
   pgnode_replay(n);
 }
 
+static void on_prune_timer(uv_timer_t *t) { pgnode_prune_round(t->data); }
+
 static void on_notify(void *arg, const char *channel, const char *payload, int sender_pid) {
   struct pgnode *n = arg;
   if (!strcmp(channel, PGLOG_CHANNEL))
@@ -502,6 +519,8 @@ static void on_migrated(void *arg, int status, int from_version, const char *mes
     return;
   if (status == -EPROTO) {
     pgnode_log_error(n, LOG_LEVEL_ERR, "schema", status, message);
+    if (n->d->once)
+      n->d->once_failed++; /* poll --once: exit 1 */
     daemon_stop(n->d, "the PostgreSQL schema is refused");
     return;
   }
@@ -539,6 +558,10 @@ static void on_state(void *arg, bool connected, int err, const char *message) {
     }
     snprintf(n->down_why, sizeof n->down_why, "%s", message && *message ? message : "lost");
     /* Said once per outage at error level; the retries in between at debug. */
+    if (d->once) {
+      pgnode_once_unreachable(n, n->down_why);
+      return;
+    }
     log_event(d->log, was ? LOG_LEVEL_ERR : LOG_LEVEL_DEBUG, "pg",
               "state=disconnected server=%s pending_results=%s error=%s "
               "hint=\"retrying with backoff; /healthz answers 503 meanwhile\"",
@@ -577,6 +600,11 @@ int pgnode_health(struct daemon *d, char *reason, size_t reasonlen) {
   if (!n->schema_ok) {
     snprintf(reason, reasonlen, "the PostgreSQL schema is not ready (see the log)");
     return -EAGAIN;
+  }
+  if (n->behind) {
+    snprintf(reason, reasonlen, "the local replica is behind the pruned shared log (%s): "
+             "replace it with a level node's store", n->behind_why);
+    return -ERANGE;
   }
   if (n->replay_failing) {
     snprintf(reason, reasonlen, "the local replica cannot be written: %s",
@@ -632,8 +660,8 @@ int pgnode_start(struct daemon *d) {
       .statement_timeout_ms = lease_ms / 3 < 30000 ? lease_ms / 3 : 30000,
       .backoff_min_ms = 250, .backoff_max_ms = 10000, .channels = channels,
       .on_state = on_state, .on_notify = on_notify, .arg = n};
-  uv_timer_t *timers[] = {&n->lease_timer, &n->renew_timer, &n->replay_timer};
-  for (size_t i = 0; i < 3; i++) {
+  uv_timer_t *timers[] = {&n->lease_timer, &n->renew_timer, &n->replay_timer, &n->prune_timer};
+  for (size_t i = 0; i < 4; i++) {
     uv_timer_init(&d->loop, timers[i]);
     timers[i]->data = n;
     n->open_handles++;
@@ -650,6 +678,10 @@ int pgnode_start(struct daemon *d) {
   uv_timer_start(&n->renew_timer, on_renew_timer, lease_ms / 3, lease_ms / 3);
   uv_timer_start(&n->replay_timer, on_replay_timer, PGNODE_REPLAY_EVERY_MS,
                  PGNODE_REPLAY_EVERY_MS);
+  /* A test-only override, as BRAID_TEST_PUBLIC_NETS: tests cannot wait ten minutes. */
+  const char *every = getenv("BRAID_TEST_PG_PRUNE_MS");
+  uint64_t prune_ms = every && atoi(every) > 0 ? (uint64_t)atoi(every) : PGNODE_PRUNE_EVERY_MS;
+  uv_timer_start(&n->prune_timer, on_prune_timer, prune_ms, prune_ms);
   log_event(d->log, LOG_LEVEL_INFO, "pg", "server=%s holder=%s lease=%llds watermark=%lld",
             n->where, n->holder, (long long)d->cfg->store_lease_s, (long long)n->watermark);
   return 0;
@@ -693,6 +725,7 @@ void pgnode_stop(struct daemon *d) {
   n->stopping = true;
   uv_close((uv_handle_t *)&n->lease_timer, on_handle_closed);
   uv_close((uv_handle_t *)&n->renew_timer, on_handle_closed);
+  uv_close((uv_handle_t *)&n->prune_timer, on_handle_closed);
   /* Fetched results (and the leases of cancelled polls, given back by pgnode_poll_ended) are
    * worth a moment: committed, the other nodes need not poll those feeds again. */
   send_pending(n);

@@ -13,7 +13,11 @@
  *  - live-blog pages are read by the node that polled the feed, and join its result;
  *  - the log is replayed on start, on each NOTIFY braid_log and on a timer, in seq order, in
  *    batches of one local transaction each that also records the watermark;
- *  - while the database is unreachable /healthz answers 503 and the log says so, once.
+ *  - while the database is unreachable /healthz answers 503 and the log says so, once;
+ *  - the log is pruned by [stream] retention, one node at a time (pgprune.c); a replica the
+ *    pruning left behind is never replayed around the gap: said once, /healthz 503;
+ *  - with `braid poll --once` (pgonce.c) the node polls until no feed is due or leased
+ *    anywhere, replays the log to its end and stops; an unreachable database ends it at once.
  * Serving, named streams, tail -f and ETag read the local store as on a single node.
  * Without libpq at build time pgnode_start refuses with -ENOTSUP.
  */

@@ -19,30 +19,36 @@
 #include "pglog.h"
 #include "pgnode_internal.h"
 
-/* A feed's title and site link as its last logged poll saw them: the stream names its
- * sources with them. Only written when they differ, which is rare. */
+/* *field becomes v when v is given and differs; *differs then says so. */
+static int take(char **field, const char *v, bool *differs) {
+  if (!v || (*field && !strcmp(*field, v)))
+    return 0;
+  char *copy = strdup(v);
+  if (!copy)
+    return -ENOMEM;
+  free(*field);
+  *field = copy;
+  *differs = true;
+  return 0;
+}
+
+/* A feed's title, site link and permanent address as its last logged poll saw them: the
+ * stream names its sources with them. Only written when they differ, which is rare. */
 static int replay_feed_meta(struct store *s, const char *feed, const struct pgitem *it) {
-  if (!it->feed_title && !it->site_url)
+  if (!it->feed_title && !it->site_url && !it->feed_url)
     return 0;
   struct store_feed_state st = {0};
   int rc = store_feed_get_state(s, feed, &st);
   if (rc < 0)
     return rc;
-  bool differs = (it->feed_title && (!st.title || strcmp(st.title, it->feed_title))) ||
-                 (it->site_url && (!st.site_url || strcmp(st.site_url, it->site_url)));
-  if (differs) {
-    if (it->feed_title) {
-      free(st.title);
-      st.title = strdup(it->feed_title);
-    }
-    if (it->site_url) {
-      free(st.site_url);
-      st.site_url = strdup(it->site_url);
-    }
-    rc = (it->feed_title && !st.title) || (it->site_url && !st.site_url)
-             ? -ENOMEM
-             : store_feed_set_state(s, feed, &st);
-  }
+  bool differs = false;
+  rc = take(&st.title, it->feed_title, &differs);
+  if (rc == 0)
+    rc = take(&st.site_url, it->site_url, &differs);
+  if (rc == 0)
+    rc = take(&st.effective_url, it->feed_url, &differs);
+  if (rc == 0 && differs)
+    rc = store_feed_set_state(s, feed, &st);
   store_feed_state_clear(&st);
   return rc;
 }
@@ -81,6 +87,8 @@ static int replay_row(struct pgnode *n, const struct pglog_row *row, struct stor
               log_value(why, sizeof why, store_errmsg(d->store)));
     rc = 0;
   }
+  if (rc == 0 && it.has_tomb)
+    rc = store_put_tombstone(d->store, f->feed_id, &it.tomb);
   if (rc == 0 && it.has_page)
     rc = store_page_set(d->store, f->feed_id, &it.page);
   if (rc == 0)
@@ -101,6 +109,10 @@ static void on_log_read(void *arg, int status, const struct pglog_row *rows, siz
   n->replaying = false;
   if (n->stopping)
     return;
+  if (status == -ERANGE) {
+    pgnode_replica_behind(n, message);
+    return;
+  }
   if (status < 0) {
     if (!pgnode_retry_later(status))
       pgnode_log_error(n, LOG_LEVEL_WARNING, "read-log", status, message);
@@ -110,6 +122,8 @@ static void on_log_read(void *arg, int status, const struct pglog_row *rows, siz
     if (n->replay_again) {
       n->replay_again = false;
       pgnode_replay(n);
+    } else {
+      pgnode_once_replayed(n);
     }
     return;
   }
@@ -136,7 +150,8 @@ static void on_log_read(void *arg, int status, const struct pglog_row *rows, siz
             (unsigned long long)((uv_hrtime() - t0) / 1000000));
   daemon_entries_saved(d, ps.new_entries, ps.updated_entries);
   daemon_export_soon(d);
-  if (count == PGNODE_REPLAY_BATCH || n->replay_again) {
+  /* poll --once reads until a read finds nothing: then the replica is level with the log. */
+  if (count == PGNODE_REPLAY_BATCH || n->replay_again || n->once_done) {
     n->replay_again = false;
     pgnode_replay(n);
   }

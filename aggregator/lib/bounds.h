@@ -130,6 +130,8 @@
  * row is bounded by the store's caps (BRAID_STORE_MAX_BODY_BYTES and the updates), so a read
  * is bounded too; the replay of a batch is one local transaction on the loop. */
 #define BRAID_PG_MAX_LOG_BATCH 1000
+/* Log rows one prune statement deletes at most: one short transaction on the shared log. */
+#define BRAID_PG_MAX_PRUNE_BATCH 10000
 
 
 /* How far ahead of the clock an item's own date may be, in seconds: a date later than now

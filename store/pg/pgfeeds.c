@@ -72,9 +72,15 @@ int pgfeeds_upsert(struct pgconn *c, const char *name, const char *url, const ch
       /* Slots above a lowered limit go once free; busy ones end with their lease. */
       " d AS (DELETE FROM host_slots WHERE host = $3 AND slot >= $4"
       "   AND (holder IS NULL OR expires <= now())),"
+      /* A changed URL forgets the validators and the redirect target: they belonged to the
+       * old address (as the SQLite store's store_feed_ensure does). */
       " f AS (INSERT INTO feeds (name, url, host) VALUES ($1, $2, $3)"
       "   ON CONFLICT (name) DO UPDATE SET url = excluded.url, host = excluded.host,"
-      "   retired = false RETURNING id),"
+      "   retired = false,"
+      "   effective_url = CASE WHEN feeds.url = excluded.url THEN feeds.effective_url END,"
+      "   etag = CASE WHEN feeds.url = excluded.url THEN feeds.etag END,"
+      "   last_modified = CASE WHEN feeds.url = excluded.url THEN feeds.last_modified END"
+      "   RETURNING id),"
       " l AS (INSERT INTO feed_leases (feed_id) SELECT id FROM f ON CONFLICT DO NOTHING)"
       " SELECT id FROM f";
   char limit[16];
@@ -169,7 +175,8 @@ static const char lease_sql[] =
     " take_lease AS (UPDATE feed_leases l SET holder = $1,"
     "   expires = now() + make_interval(secs => $3::int)"
     "   FROM pick p WHERE l.feed_id = p.feed_id RETURNING l.feed_id)"
-    " SELECT f.id, f.name, f.url, f.etag, f.last_modified, f.next_due, f.error_count,"
+    " SELECT f.id, f.name, coalesce(f.effective_url, f.url), f.etag, f.last_modified,"
+    "   f.next_due, f.error_count,"
     "   (SELECT count(*) FROM take_slot)"
     " FROM feeds f JOIN take_lease t ON t.feed_id = f.id ORDER BY f.next_due, f.id";
 
@@ -268,4 +275,12 @@ int pgfeeds_release(struct pgconn *c, const char *holder, int64_t id, pgfeeds_do
   snprintf(ibuf, sizeof ibuf, "%" PRId64, id);
   const char *p[] = {holder, ibuf};
   return run(c, sql, 2, p, cb, NULL, arg, on_done);
+}
+
+int pgfeeds_outstanding(struct pgconn *c, pgfeeds_done_cb cb, void *arg) {
+  static const char sql[] =
+      "SELECT count(*) FROM feeds f JOIN feed_leases l ON l.feed_id = f.id WHERE NOT f.retired"
+      " AND (f.next_due <= extract(epoch FROM now())::bigint"
+      "   OR (l.holder IS NOT NULL AND l.expires > now()))";
+  return run(c, sql, 0, NULL, cb, NULL, arg, on_done);
 }

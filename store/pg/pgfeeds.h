@@ -31,7 +31,7 @@
 struct pgfeeds_lease {
   int64_t id;
   const char *name;
-  const char *url;
+  const char *url;      /* where to poll: a permanent redirect's target, else the feed's url */
   const char *etag;
   const char *last_modified;
   int64_t next_due;   /* Unix seconds */
@@ -57,7 +57,8 @@ typedef void (*pgfeeds_lease_cb)(void *arg, int status, const struct pgfeeds_lea
 
 /* Creates or updates the feed `name` (a feeds.d file), its lease row, its host with
  * max_parallel slots (1..BRAID_PG_MAX_HOST_SLOTS; the host's limit becomes this; slots above a
- * lowered limit go once free). A retired feed comes back. count: the feed's id.
+ * lowered limit go once free). A retired feed comes back. A changed url forgets the feed's
+ * validators and redirect target (they belonged to the old address). count: the feed's id.
  * -EINVAL for a bad argument (nothing queued), else as pgconn_query. */
 int pgfeeds_upsert(struct pgconn *c, const char *name, const char *url, const char *host,
                    unsigned max_parallel, pgfeeds_done_cb cb, void *arg);
@@ -88,5 +89,9 @@ int pgfeeds_complete(struct pgconn *c, const char *holder, int64_t id,
  * take it at once. count 1 when released, 0 when holder had no live lease on it. */
 int pgfeeds_release(struct pgconn *c, const char *holder, int64_t id, pgfeeds_done_cb cb,
                     void *arg);
+
+/* count: feeds not retired that are due now or leased (a poll in flight somewhere): 0 when
+ * every feed has had its poll (`braid poll --once`). */
+int pgfeeds_outstanding(struct pgconn *c, pgfeeds_done_cb cb, void *arg);
 
 #endif

@@ -45,7 +45,19 @@ struct pglog_row {
 typedef void (*pglog_read_cb)(void *arg, int status, const struct pglog_row *rows, size_t n,
                               const char *message);
 
-/* The rows after after_seq, oldest first, at most max (1..BRAID_PG_MAX_LOG_BATCH). */
+/* The rows after after_seq, oldest first, at most max (1..BRAID_PG_MAX_LOG_BATCH). Status
+ * -ERANGE (message says how far) when the log was pruned past after_seq: rows this reader
+ * never saw are gone, and it must not carry on as if it had them. */
 int pglog_read(struct pgconn *c, int64_t after_seq, unsigned max, pglog_read_cb cb, void *arg);
+
+/* The advisory lock that lets one node at a time prune the log. */
+#define PGLOG_PRUNE_LOCK "7263651803"
+
+/* Deletes, in one transaction, at most max (1..BRAID_PG_MAX_PRUNE_BATCH) rows of the log's
+ * prefix polled more than retention_s seconds before the database's clock, and records the
+ * highest seq deleted (items_log_pruned), which pglog_read holds every later reader to. count:
+ * rows deleted (0 also when another node holds the prune lock); call again while it is max. */
+int pglog_prune(struct pgconn *c, int64_t retention_s, unsigned max, pgfeeds_done_cb cb,
+                void *arg);
 
 #endif

@@ -76,8 +76,18 @@ static const char schema_v2[] =
     "  RETURN n;"
     " END $f$;";
 
+/* Version 3: the log is pruned (pglog_prune), always a prefix in seq order, and
+ * items_log_pruned remembers how far: a replica that replayed less than upto_seq missed rows
+ * that are gone, which pglog_read then refuses to hide. One row, 0 until the first prune. */
+static const char schema_v3[] =
+    "CREATE TABLE items_log_pruned ("
+    "  one boolean PRIMARY KEY DEFAULT true CHECK (one),"
+    "  upto_seq bigint NOT NULL,"              /* every row up to it is deleted */
+    "  at timestamptz);"                       /* the last prune that deleted rows */
+    "INSERT INTO items_log_pruned (upto_seq) VALUES (0);";
+
 /* migrations[k] takes the database from version k to k + 1. */
-static const char *const migrations[PGSCHEMA_VERSION] = {schema_v1, schema_v2};
+static const char *const migrations[PGSCHEMA_VERSION] = {schema_v1, schema_v2, schema_v3};
 
 /* Any constant both nodes agree on: the advisory lock that serialises migrations. */
 #define PGSCHEMA_LOCK_KEY "7263651801"
@@ -267,8 +277,8 @@ static void on_invariants(void *arg, int status, const PGresult *res, const char
   }
   struct pgschema_report r = {.version = op->from};
   int64_t *v[] = {&r.feeds, &r.feeds_without_lease, &r.leases_without_slot,
-                  &r.hosts_over_limit, &r.log_rows, &r.log_max_seq};
-  for (int i = 0; i < 6; i++)
+                  &r.hosts_over_limit, &r.log_rows, &r.log_max_seq, &r.log_pruned_upto};
+  for (int i = 0; i < 7; i++)
     *v[i] = strtoll(PQgetvalue(res, 0, i), NULL, 10);
   bool bad = r.feeds_without_lease || r.leases_without_slot || r.hosts_over_limit;
   op->check_cb(op->arg, bad ? -EUCLEAN : 0, &r,
@@ -288,7 +298,8 @@ static void check_invariants(struct migrate_op *op) {
       " (SELECT count(*) FROM (SELECT s.host FROM host_slots s JOIN hosts h ON h.host = s.host"
       "   WHERE s.holder IS NOT NULL AND s.expires > now()"
       "   GROUP BY s.host, h.max_parallel HAVING count(*) > h.max_parallel) x),"
-      " (SELECT count(*) FROM items_log), (SELECT coalesce(max(seq), 0) FROM items_log)",
+      " (SELECT count(*) FROM items_log), (SELECT coalesce(max(seq), 0) FROM items_log),"
+      " (SELECT upto_seq FROM items_log_pruned)",
       0, NULL, on_invariants, op);
   if (rc < 0)
     finish(op, rc, "queueing the check");

@@ -18,6 +18,8 @@
  * Version 2 adds the log of polled results (pglog.h):
  *   items_log         one row per item a poll found, in the order nodes replay them (seq)
  *   braid_log_append  the one writer of items_log: appends in seq order = commit order
+ * Version 3 adds how far the log was pruned (pglog_prune):
+ *   items_log_pruned  one row: upto_seq, the highest seq deleted (0: none)
  * Entries and the stream are each node's SQLite store, a replica replayed from items_log.
  */
 #ifndef BRAID_PGSCHEMA_H
@@ -27,7 +29,7 @@
 
 #include "pgconn.h"
 
-#define PGSCHEMA_VERSION 2
+#define PGSCHEMA_VERSION 3
 
 /* status 0: the database is at PGSCHEMA_VERSION (from_version is the version this call found
  * first: 0 for a new database). Else -EPROTO (refused: message says why, nothing was changed),
@@ -46,6 +48,7 @@ struct pgschema_report {
   int64_t leases_without_slot; /* a live lease always holds one of its host's slots */
   int64_t hosts_over_limit;    /* hosts with more live slots than max_parallel */
   int64_t log_rows, log_max_seq;
+  int64_t log_pruned_upto;     /* rows up to it were pruned: a replica below it missed them */
 };
 /* status 0: current and every invariant holds; -ESTALE: an older version or none (message
  * says to migrate); -EPROTO: refused as pgschema_migrate would; -EUCLEAN: an invariant broken

@@ -81,10 +81,10 @@ static void test_migrate_new_then_current(void **state) {
   struct migrated m = migrate(&e, e.a);
   assert_int_equal(m.status, 0);
   assert_int_equal(m.from, 0);
-  sql_ok(&e, "SELECT version FROM braid_schema", "2");
+  sql_ok(&e, "SELECT version FROM braid_schema", "3");
   m = migrate(&e, e.b);
   assert_int_equal(m.status, 0);
-  assert_int_equal(m.from, 2);
+  assert_int_equal(m.from, 3);
   sql_ok(&e, "SELECT count(*) FROM braid_schema", "1");
   env_close(&e);
 }
@@ -100,7 +100,7 @@ static void test_migrate_race(void **state) {
   assert_true(pgtest_until(&e.t, migrated_done, &mb, 10000));
   if (ma.status != 0 || mb.status != 0)
     fail_msg("a: %d %s / b: %d %s", ma.status, ma.message, mb.status, mb.message);
-  sql_ok(&e, "SELECT count(*) || ':' || max(version) FROM braid_schema", "1:2");
+  sql_ok(&e, "SELECT count(*) || ':' || max(version) FROM braid_schema", "1:3");
   env_close(&e);
 }
 
@@ -111,7 +111,7 @@ static void test_refuse_newer_and_unknown(void **state) {
   sql_ok(&e, "UPDATE braid_schema SET version = 99", NULL);
   struct migrated m = migrate(&e, e.b);
   assert_int_equal(m.status, -EPROTO);
-  assert_non_null(strstr(m.message, "newer braid (schema version 99, this braid knows up to 2)"));
+  assert_non_null(strstr(m.message, "newer braid (schema version 99, this braid knows up to 3)"));
   sql_ok(&e, "SELECT version FROM braid_schema", "99"); /* untouched */
   sql_ok(&e, "UPDATE braid_schema SET version = 1; INSERT INTO braid_schema VALUES (1)", NULL);
   m = migrate(&e, e.b);
@@ -515,6 +515,36 @@ static void test_retire_absent(void **state) {
   env_close(&e);
 }
 
+/* A permanent redirect's target is where the next holder polls, with the validators it gave;
+ * a feed whose configured URL changes forgets both (they belonged to the old address). */
+static void test_redirect_target_and_url_change(void **state) {
+  struct env e;
+  env_open(&e, "t_redirect");
+  assert_int_equal(migrate(&e, e.a).status, 0);
+  int64_t id = upsert(&e, "r", "u.test", 4);
+  struct leased l = lease(&e, e.a, "node-a", 10, 60);
+  assert_int_equal(l.n, 1);
+  assert_string_equal(l.hosts[0], "u.test");
+  struct done d = {0};
+  struct pgfeeds_result r = {.etag = "\"m\"", .effective_url = "http://moved.test/r.xml",
+                             .next_due = 0, .last_status = 200};
+  assert_int_equal(pgfeeds_complete(e.a, "node-a", id, &r, on_done, &d), 0);
+  assert_true(pgtest_until(&e.t, done_done, &d, 10000));
+  assert_int_equal(d.count, 1);
+  upsert(&e, "r", "u.test", 4); /* a node's sync, the same URL: nothing forgotten */
+  l = lease(&e, e.b, "node-b", 10, 60);
+  assert_int_equal(l.n, 1);
+  assert_string_equal(l.hosts[0], "moved.test");
+  assert_string_equal(l.etag0, "\"m\"");
+  complete(&e, e.b, "node-b", id, "\"m\"", 0);
+  upsert(&e, "r", "new.test", 4); /* feeds.d now names another URL */
+  l = lease(&e, e.a, "node-a", 10, 60);
+  assert_int_equal(l.n, 1);
+  assert_string_equal(l.hosts[0], "new.test");
+  assert_string_equal(l.etag0, "");
+  env_close(&e);
+}
+
 static void test_bad_arguments(void **state) {
   struct env e;
   env_open(&e, "t_args");
@@ -546,6 +576,7 @@ int main(void) {
       cmocka_unit_test(test_lease_scale),
       cmocka_unit_test(test_retire_absent),
       cmocka_unit_test(test_lease_across_server_restart),
+      cmocka_unit_test(test_redirect_target_and_url_change),
       cmocka_unit_test(test_bad_arguments),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

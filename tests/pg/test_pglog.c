@@ -1,7 +1,7 @@
 /* test_pglog.c — the shared log of polled results against a real PostgreSQL: a poll's items
  * are appended with its lease's completion or not at all, in order, read back in bounded
- * batches, announced by NOTIFY on commit, and the schema step that adds them migrates a
- * version 1 database. Two connections play two nodes; each test has its own schema. */
+ * batches, announced by NOTIFY on commit, pruned as a prefix that later readers are held to,
+ * and the schema step that adds them migrates a version 1 database. Two connections play two nodes; each test has its own schema. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -209,19 +209,69 @@ static void test_lost_lease_writes_nothing(void **state) {
   env_close(&e);
 }
 
-/* A version 1 database (feed state, no log) is brought to version 2 with its feeds kept. */
+/* A version 1 database (feed state, no log) is brought to the current version with its feeds
+ * kept. */
 static void test_migrate_from_v1(void **state) {
   struct env e;
   env_open(&e, "t_log_v1");
   migrate(&e);
   upsert(&e, "alpha");
-  sql_ok(&e, "DROP FUNCTION braid_log_append; DROP TABLE items_log;"
+  sql_ok(&e, "DROP FUNCTION braid_log_append; DROP TABLE items_log, items_log_pruned;"
              " UPDATE braid_schema SET version = 1", NULL);
   struct migrated m = migrate(&e);
   assert_int_equal(m.from, 1);
-  sql_ok(&e, "SELECT version FROM braid_schema", "2");
+  sql_ok(&e, "SELECT version FROM braid_schema", "3");
+  sql_ok(&e, "SELECT upto_seq FROM items_log_pruned", "0");
   sql_ok(&e, "SELECT count(*) FROM feeds", "1");
   sql_ok(&e, "SELECT count(*) FROM items_log", "0");
+  env_close(&e);
+}
+
+static struct done prune(struct env *e, int64_t retention_s, unsigned max) {
+  struct done d = {0};
+  assert_int_equal(pglog_prune(e->a, retention_s, max, on_done, &d), 0);
+  assert_true(pgtest_until(&e->t, done_done, &d, 10000));
+  if (d.status != 0)
+    fail_msg("prune: %s", d.message);
+  return d;
+}
+
+/* Pruning cuts the log's prefix older than the retention, in batches, never past a recent row
+ * (an old row after it stays), only under the prune lock, and records how far: a reader that
+ * had not replayed that far is refused, one that had reads on. */
+static void test_prune_prefix(void **state) {
+  struct env e;
+  env_open(&e, "t_log_prune");
+  migrate(&e);
+  sql_ok(&e, "SELECT braid_log_append('a', extract(epoch FROM now())::bigint - 7200,"
+             " '[{\"g\":\"1\"},{\"g\":\"2\"},{\"g\":\"3\"}]');"
+             "SELECT braid_log_append('a', extract(epoch FROM now())::bigint, '[{\"g\":\"4\"}]');"
+             "SELECT braid_log_append('a', extract(epoch FROM now())::bigint - 7200,"
+             " '[{\"g\":\"5\"}]')", NULL);
+  struct pgtest_result r;
+  assert_int_equal(pgtest_query(&e.t, e.b, "SELECT pg_advisory_lock(" PGLOG_PRUNE_LOCK ")", 0,
+                                NULL, &r), 0);
+  assert_int_equal(prune(&e, 3600, 2).count, 0); /* another node is pruning */
+  assert_int_equal(pgtest_query(&e.t, e.b, "SELECT pg_advisory_unlock(" PGLOG_PRUNE_LOCK ")",
+                                0, NULL, &r), 0);
+  sql_ok(&e, "SELECT upto_seq FROM items_log_pruned", "0");
+  assert_int_equal(prune(&e, 3600, 2).count, 2);
+  sql_ok(&e, "SELECT upto_seq FROM items_log_pruned", "2");
+  assert_int_equal(prune(&e, 3600, 2).count, 1);
+  assert_int_equal(prune(&e, 3600, 2).count, 0);
+  sql_ok(&e, "SELECT string_agg(item->>'g', ',' ORDER BY seq) FROM items_log", "4,5");
+  sql_ok(&e, "SELECT upto_seq FROM items_log_pruned", "3");
+  struct rows behind = {0};
+  assert_int_equal(pglog_read(e.a, 2, 10, on_rows, &behind), 0);
+  assert_true(pgtest_until(&e.t, rows_done, &behind, 10000));
+  assert_int_equal(behind.status, -ERANGE);
+  assert_int_equal(behind.n, 0);
+  assert_int_equal(read_log(&e, 3, 10).n, 2);
+  assert_int_equal(read_log(&e, 5, 10).n, 0);
+  sql_ok(&e, "UPDATE items_log SET polled_at = polled_at - 86400", NULL); /* a day later */
+  assert_int_equal(prune(&e, 3600, 10).count, 2);
+  sql_ok(&e, "SELECT upto_seq FROM items_log_pruned", "5");
+  assert_int_equal(read_log(&e, 5, 10).n, 0);
   env_close(&e);
 }
 
@@ -245,6 +295,7 @@ int main(void) {
       cmocka_unit_test(test_lost_lease_writes_nothing),
       cmocka_unit_test(test_migrate_from_v1),
       cmocka_unit_test(test_bad_arguments),
+      cmocka_unit_test(test_prune_prefix),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -451,8 +451,8 @@ def scenario_cli(s, tmp, n):
         s.check("check names the server without a password",
                 "postgresql user=braid" in r.stderr and "password" not in r.stderr, r.stderr)
         r = braid_store(d, "migrate")
-        s.check("migrate: exit 0, schema version 2 from 0",
-                r.returncode == 0 and "schema version 2 (migrated from 0)" in r.stdout,
+        s.check("migrate: exit 0, schema version 3 from 0",
+                r.returncode == 0 and "schema version 3 (migrated from 0)" in r.stdout,
                 f"{r.returncode} {r.stdout!r} {r.stderr!r}")
         r = braid_store(d, "migrate")
         s.check("migrate again: nothing to do", r.returncode == 0 and "(already)" in r.stdout,

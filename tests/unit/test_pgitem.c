@@ -93,7 +93,9 @@ static void check_roundtrip(const char *fixture) {
 
   char *json = NULL;
   size_t cut = 99;
-  assert_int_equal(pgitem_encode(&logged, NOW, "Feed title", "http://news.test/", &json, &cut), 0);
+  assert_int_equal(pgitem_encode(&logged, NOW, "Feed title", "http://news.test/",
+                                 "http://moved.test/feed.xml", &json, &cut),
+                   0);
   assert_int_equal(cut, 0);
   /* The array's elements, as PostgreSQL hands them back one row each. */
   json_t *arr = json_loads(json, 0, NULL);
@@ -107,6 +109,7 @@ static void check_roundtrip(const char *fixture) {
     assert_int_equal(pgitem_decode(row, &it, err, sizeof err), 0);
     assert_string_equal(it.feed_title, "Feed title");
     assert_string_equal(it.site_url, "http://news.test/");
+    assert_string_equal(it.feed_url, "http://moved.test/feed.xml");
     assert_int_equal(store_put_item(b, fb, &it.item, NOW, NULL), 0);
     pgitem_clear(&it);
     free(row);
@@ -176,7 +179,7 @@ static void test_encode_cuts_to_the_statement(void **state) {
   }
   char *json = NULL;
   size_t cut = 0;
-  assert_int_equal(pgitem_encode(&b, NOW, NULL, NULL, &json, &cut), 0);
+  assert_int_equal(pgitem_encode(&b, NOW, NULL, NULL, NULL, &json, &cut), 0);
   assert_true(strlen(json) < BRAID_PG_MAX_QUERY_BYTES);
   assert_int_equal(cut, 2);
   json_t *arr = json_loads(json, 0, NULL);

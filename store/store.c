@@ -103,9 +103,11 @@ static const char *const stmt_sql[STMT__COUNT] = {
                         " ORDER BY time, seq LIMIT -1 OFFSET (SELECT max(0, count(*) - ?1)"
                         " FROM entries WHERE simhash IS NOT NULL)",
     /* The same words within SIMHASH_SHORT_WINDOW_SECONDS, the nearest in time (min() picks
-     * its row without sorting; no match is one row of NULLs, read as seq 0). */
+     * its row without sorting; no match is one row of NULLs, read as seq 0). The window's
+     * two 256-second buckets are the index's first column (schema.c, version 10). */
     [STMT_ENTRY_BY_TEXT] = "SELECT e.seq, e.time, min(abs(e.time - ?5)), e.title FROM entries e"
-                           " WHERE e.text_key = ?1 AND e.time BETWEEN ?3 AND ?4 AND NOT EXISTS"
+                           " WHERE (e.time >> 8) IN (?3 >> 8, ?4 >> 8) AND e.text_key = ?1"
+                           " AND e.time BETWEEN ?3 AND ?4 AND NOT EXISTS"
                            " (SELECT 1 FROM entry_sources s WHERE s.entry_seq = e.seq"
                            " AND +s.feed_id = ?2)",
     /* Short texts' candidates: the entries of the same minutes another feed carries. */

@@ -615,6 +615,17 @@ static void queries_use_indexes(void **state) {
     }
     sqlite3_finalize(st);
   }
+  /* the text key is looked up by its time bucket and key, both index columns (schema v10) */
+  char sql[2048];
+  snprintf(sql, sizeof sql, "EXPLAIN QUERY PLAN %s", store_stmt_sql(STMT_ENTRY_BY_TEXT));
+  sqlite3_stmt *st;
+  assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+  bool seeks = false;
+  while (sqlite3_step(st) == SQLITE_ROW)
+    seeks |= strstr((const char *)sqlite3_column_text(st, 3),
+                    "USING INDEX entries_text_key (<expr>=? AND text_key=?)") != NULL;
+  sqlite3_finalize(st);
+  assert_true(seeks);
   sqlite3_close(db);
 }
 

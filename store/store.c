@@ -443,7 +443,12 @@ static int check_version(sqlite3 *db, const char *path, bool readonly, int64_t v
 }
 
 /* The writer's settings: WAL (refused where SQLite cannot use it), synchronous=NORMAL, foreign
- * keys, cache size, the WAL's size limit; incremental auto-vacuum on a new file. Checkpoints: checkpoint.c. */
+ * keys, cache size, the WAL's size limit; incremental auto-vacuum on a new file. Checkpoints: checkpoint.c.
+ * temp_store=MEMORY keeps the savepoint journals in memory: every poll of a group is a
+ * savepoint and every statement with a trigger has one, and SQLite wrote what they saved to a
+ * temporary file once past 64 KiB: 40 KB of write(2) per stored entry, more than the WAL
+ * (README, issue 16). They hold the old image of each page a poll changes that existed before
+ * it (new pages are not saved), so their size is bounded by one poll's writes. */
 static int set_writer_pragmas(sqlite3 *db, const char *path, char *err, size_t errlen) {
   int64_t pages = 0;
   int rc = read_int_pragma(db, "PRAGMA page_count", &pages);
@@ -455,7 +460,7 @@ static int set_writer_pragmas(sqlite3 *db, const char *path, char *err, size_t e
     rc = sqlite3_exec(db, "PRAGMA journal_mode = WAL", copy_first_column, mode, NULL);
   if (rc == SQLITE_OK)
     rc = sqlite3_exec(db, "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;"
-                          " PRAGMA cache_size = -16384",
+                          " PRAGMA cache_size = -16384; PRAGMA temp_store = MEMORY",
                       NULL, NULL, NULL);
   /* A WAL that a burst of writes grew is cut back to this when it starts over. */
   char limit[64];

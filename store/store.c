@@ -748,6 +748,8 @@ bool store_group_open(const struct store *s) { return s->in_group; }
 
 bool store_group_pending(const struct store *s) { return s->in_group && !s->group_lost; }
 
+int64_t store_sqlite_heap_bytes(void) { return sqlite3_memory_used(); }
+
 int store_data_version(struct store *s, int64_t *ret) {
   sqlite3_stmt *st = store_stmt(s, STMT_DATA_VERSION);
   if (!st)

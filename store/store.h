@@ -250,6 +250,10 @@ int store_prune(struct store *s, int64_t older_than, size_t max_per_feed, size_t
  * cheaply whether to query again. */
 int store_data_version(struct store *s, int64_t *ret);
 
+/* Bytes of heap SQLite holds in this process, page caches included (sqlite3_memory_used):
+ * bounded by the connections' cache_size, so it rises until the cache is full, then stays. */
+int64_t store_sqlite_heap_bytes(void);
+
 /* ---- WAL checkpoints (checkpoint.c) ------------------------------------------------------ */
 
 /* A writer copies its WAL back into the database file (a checkpoint: two fdatasync calls,

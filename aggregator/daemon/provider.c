@@ -6,6 +6,7 @@
 #include "bounds.h"
 #include "civil.h"
 #include "export.h"
+#include "heapstat.h"
 #include "loopctx.h"
 #include "pgnode.h"
 #include "streamread.h"
@@ -47,11 +48,16 @@ static int provider_get_metrics(void *userdata, struct buf *out) {
                     "# TYPE braid_store_errors_total counter\nbraid_store_errors_total %llu\n"
                     "# HELP braid_last_poll_timestamp_seconds When the last poll ended.\n"
                     "# TYPE braid_last_poll_timestamp_seconds gauge\n"
-                    "braid_last_poll_timestamp_seconds %lld\n",
+                    "braid_last_poll_timestamp_seconds %lld\n"
+                    "# HELP braid_heap_bytes Heap in use, as the allocator counts it.\n"
+                    "# TYPE braid_heap_bytes gauge\nbraid_heap_bytes %zu\n"
+                    "# HELP braid_sqlite_heap_bytes Of that, SQLite's (page cache included).\n"
+                    "# TYPE braid_sqlite_heap_bytes gauge\nbraid_sqlite_heap_bytes %lld\n",
                     d->n_rt, sched_queue_in_flight(d->queue), (unsigned long long)s->ok,
                     (unsigned long long)s->not_modified, (unsigned long long)s->failed,
                     (unsigned long long)s->new_entries, (unsigned long long)s->updated_entries,
-                    (unsigned long long)s->store_errors, (long long)s->last_poll) < 0
+                    (unsigned long long)s->store_errors, (long long)s->last_poll,
+                    heap_bytes_in_use(), (long long)store_sqlite_heap_bytes()) < 0
              ? -ENOMEM
              : daemon_feed_metrics(d, out);
 }

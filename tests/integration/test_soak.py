@@ -15,7 +15,8 @@ Round 1 (every feed's first poll, which stores all its items and fills the store
 is warm-up; the soak proper is the BRAID_SOAK_SECONDS that follow it. All along, the daemon's
 VmRSS is sampled every second and its HTTP server is read every 5 s. Then SIGTERM. Checked,
 each for one reason:
-  (a) memory is flat in the soak proper: the mean VmRSS of its second half is within
+  (a) memory is flat in the soak proper: the heap in use (/metrics braid_heap_bytes, the
+      allocator's count) and, without a sanitizer, VmRSS: the mean of its second half is within
       MEM_GROWTH of its first half, and so is the rise of a least-squares line through it;
   (b) no feed starves: every feed that answers was polled at least K times (60% of the
       median feed; the median at least a third of what the interval allows), with no gap
@@ -185,6 +186,7 @@ try:
                              stderr=logf, env=env)
     samples = []  # (seconds since start, VmRSS in KiB)
     wal_bytes = []  # the store's WAL file, every second
+    heap_samples = []  # (seconds since start, braid_heap_bytes, braid_sqlite_heap_bytes)
     in_flight_samples = []  # braid_polls_in_flight every 5 s
     reads = read_fails = 0
     first_polled = set()  # feeds with a poll line so far
@@ -216,6 +218,14 @@ try:
                 break
         elif now >= round1 + STEADY_S:
             break
+        try:  # the allocator's count, every second
+            body = get(f"http://127.0.0.1:{http_port}/metrics")
+            heap = re.search(rb"^braid_heap_bytes (\d+)", body, re.M)
+            sqlite_heap = re.search(rb"^braid_sqlite_heap_bytes (\d+)", body, re.M)
+            if heap and sqlite_heap:
+                heap_samples.append((now, int(heap.group(1)), int(sqlite_heap.group(1))))
+        except OSError:
+            pass
         if len(samples) % 5 == 0:  # a reader follows the stream, a monitor the metrics
             for path in ("/feed.atom", "/metrics"):
                 try:
@@ -479,9 +489,13 @@ s.check("a failing feed is polled again after its backoff, a 410 never", not for
 s.check("Retry-After honoured, a 301 followed once", not impolite, "; ".join(impolite[:5]))
 
 # ---------------------------------------------------------------- (a) memory is flat
-print("VmRSS MB every 10 s: " + ", ".join(f"{t:.0f}:{kb / 1024:.1f}" for t, kb in samples[9::10]))
-steady = [(t, kb / 1024) for t, kb in samples if t >= round1]
-if len(steady) >= 20:
+def flat(what, series, checked):
+    """The verdict on one memory series [(t, MB)] over the soak proper: its halves' means and
+    its least-squares line, each within MEM_GROWTH; checked or only printed."""
+    steady = [(t, mb) for t, mb in series if t >= round1]
+    if len(steady) < 20:
+        s.check(f"enough {what} samples after round 1", False, f"{len(steady)} samples")
+        return
     half = len(steady) // 2
     first = statistics.mean(mb for _, mb in steady[:half])
     second = statistics.mean(mb for _, mb in steady[half:])
@@ -489,15 +503,25 @@ if len(steady) >= 20:
     span = steady[-1][0] - steady[0][0]
     rise = slope * span
     rate = sum(len(steady_polls[n]) for n in feeds) / span
-    print(f"memory, soak proper ({span:.0f} s, {rate:.0f} polls/s): mean {first:.1f} MB, then {second:.1f} MB"
-          f" ({100 * (second - first) / first:+.1f}%); least-squares rise {rise:+.2f} MB"
-          f" ({100 * rise / first:+.1f}%); at most {100 * MEM_GROWTH:.0f}% allowed, which a leak of"
-          f" {MEM_GROWTH * first * 2**20 / (rate * span):.0f} bytes per poll would reach;"
-          f" peak {max(kb for _, kb in samples) / 1024:.1f} MB")
-    s.check("memory flat: the second half's mean within 5% of the first's",
-            second - first <= MEM_GROWTH * first, f"{first:.1f} MB -> {second:.1f} MB")
-    s.check("memory flat: the least-squares line rises less than 5%", rise <= MEM_GROWTH * first,
-            f"{rise:+.2f} MB over {span:.0f} s")
-else:
-    s.check("enough VmRSS samples after round 1", False, f"{len(steady)} samples")
+    print(f"{what}, soak proper ({span:.0f} s, {rate:.0f} polls/s): mean {first:.1f} MB, then"
+          f" {second:.1f} MB ({100 * (second - first) / first:+.1f}%); least-squares rise"
+          f" {rise:+.2f} MB ({100 * rise / first:+.1f}%); at most {100 * MEM_GROWTH:.0f}% allowed,"
+          f" which a leak of {MEM_GROWTH * first * 2**20 / (rate * span):.0f} bytes per poll would"
+          f" reach; peak {max(mb for _, mb in series):.1f} MB" + ("" if checked else " (not checked)"))
+    if checked:
+        s.check(f"{what} flat: the second half's mean within 5% of the first's",
+                second - first <= MEM_GROWTH * first, f"{first:.1f} MB -> {second:.1f} MB")
+        s.check(f"{what} flat: the least-squares line rises less than 5%",
+                rise <= MEM_GROWTH * first, f"{rise:+.2f} MB over {span:.0f} s")
+
+
+print("VmRSS MB every 10 s: " + ", ".join(f"{t:.0f}:{kb / 1024:.1f}" for t, kb in samples[9::10]))
+print("heap in use MB (SQLite's) every 10 s: " + ", ".join(
+    f"{t:.0f}:{h / 2**20:.1f} ({q / 2**20:.1f})" for t, h, q in heap_samples[9::10]))
+# The heap in use is what a leak grows, in both builds. The resident size is checked too
+# without a sanitizer; under ASan it is mostly the sanitizer's allocator (an 8 MB quarantine,
+# redzones, per-size-class caches) and swings by ±6 MB with the bursts of new entries every
+# 30 s, where the gcc build's stays within 0.2% over 360 s.
+flat("heap in use", [(t, h / 2**20) for t, h, _ in heap_samples], True)
+flat("VmRSS", [(t, kb / 1024) for t, kb in samples], not asan)
 s.finish()

@@ -25,6 +25,11 @@
 #include "put_internal.h"
 #include "simhash.h"
 
+/* STMT_ENTRY_BY_TEXT looks in the two 256-second buckets (time >> 8, the index of schema
+ * version 10) of the window's ends: a wider window would span a third one unseen. */
+_Static_assert(2 * SIMHASH_SHORT_WINDOW_SECONDS < 256,
+               "the text-key window must fit in two of entries_text_key's time buckets");
+
 int store__bind_fingerprint(sqlite3_stmt *st, int col, const struct fingerprint *f) {
   return f->have ? sqlite3_bind_int64(st, col, (int64_t)f->fp) : sqlite3_bind_null(st, col);
 }

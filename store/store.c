@@ -103,9 +103,11 @@ static const char *const stmt_sql[STMT__COUNT] = {
                         " ORDER BY time, seq LIMIT -1 OFFSET (SELECT max(0, count(*) - ?1)"
                         " FROM entries WHERE simhash IS NOT NULL)",
     /* The same words within SIMHASH_SHORT_WINDOW_SECONDS, the nearest in time (min() picks
-     * its row without sorting; no match is one row of NULLs, read as seq 0). */
+     * its row without sorting; no match is one row of NULLs, read as seq 0). The window's
+     * two 256-second buckets are the index's first column (schema.c, version 10). */
     [STMT_ENTRY_BY_TEXT] = "SELECT e.seq, e.time, min(abs(e.time - ?5)), e.title FROM entries e"
-                           " WHERE e.text_key = ?1 AND e.time BETWEEN ?3 AND ?4 AND NOT EXISTS"
+                           " WHERE (e.time >> 8) IN (?3 >> 8, ?4 >> 8) AND e.text_key = ?1"
+                           " AND e.time BETWEEN ?3 AND ?4 AND NOT EXISTS"
                            " (SELECT 1 FROM entry_sources s WHERE s.entry_seq = e.seq"
                            " AND +s.feed_id = ?2)",
     /* Short texts' candidates: the entries of the same minutes another feed carries. */
@@ -441,7 +443,12 @@ static int check_version(sqlite3 *db, const char *path, bool readonly, int64_t v
 }
 
 /* The writer's settings: WAL (refused where SQLite cannot use it), synchronous=NORMAL, foreign
- * keys, cache size, the WAL's size limit; incremental auto-vacuum on a new file. Checkpoints: checkpoint.c. */
+ * keys, cache size, the WAL's size limit; incremental auto-vacuum on a new file. Checkpoints: checkpoint.c.
+ * temp_store=MEMORY keeps the savepoint journals in memory: every poll of a group is a
+ * savepoint and every statement with a trigger has one, and SQLite wrote what they saved to a
+ * temporary file once past 64 KiB: 40 KB of write(2) per stored entry, more than the WAL
+ * (README, issue 16). They hold the old image of each page a poll changes that existed before
+ * it (new pages are not saved), so their size is bounded by one poll's writes. */
 static int set_writer_pragmas(sqlite3 *db, const char *path, char *err, size_t errlen) {
   int64_t pages = 0;
   int rc = read_int_pragma(db, "PRAGMA page_count", &pages);
@@ -453,7 +460,7 @@ static int set_writer_pragmas(sqlite3 *db, const char *path, char *err, size_t e
     rc = sqlite3_exec(db, "PRAGMA journal_mode = WAL", copy_first_column, mode, NULL);
   if (rc == SQLITE_OK)
     rc = sqlite3_exec(db, "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;"
-                          " PRAGMA cache_size = -16384",
+                          " PRAGMA cache_size = -16384; PRAGMA temp_store = MEMORY",
                       NULL, NULL, NULL);
   /* A WAL that a burst of writes grew is cut back to this when it starts over. */
   char limit[64];

@@ -61,6 +61,12 @@ static void open_sets_up_wal_incremental_vacuum_and_schema(void **state) {
   free(mode);
   assert_int_equal(sql_int(f->sc.db, "PRAGMA auto_vacuum"), 2); /* INCREMENTAL */
   assert_int_equal(sql_int(f->sc.db, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
+  /* the writer's savepoint journals stay in memory (store.c, set_writer_pragmas) */
+  sqlite3_stmt *st;
+  assert_int_equal(sqlite3_prepare_v2(f->s->db, "PRAGMA temp_store", -1, &st, NULL), SQLITE_OK);
+  assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+  assert_int_equal(sqlite3_column_int(st, 0), 2); /* MEMORY */
+  sqlite3_finalize(st);
 }
 
 /* ---- feeds ------------------------------------------------------------------------------ */
@@ -615,6 +621,17 @@ static void queries_use_indexes(void **state) {
     }
     sqlite3_finalize(st);
   }
+  /* the text key is looked up by its time bucket and key, both index columns (schema v10) */
+  char sql[2048];
+  snprintf(sql, sizeof sql, "EXPLAIN QUERY PLAN %s", store_stmt_sql(STMT_ENTRY_BY_TEXT));
+  sqlite3_stmt *st;
+  assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+  bool seeks = false;
+  while (sqlite3_step(st) == SQLITE_ROW)
+    seeks |= strstr((const char *)sqlite3_column_text(st, 3),
+                    "USING INDEX entries_text_key (<expr>=? AND text_key=?)") != NULL;
+  sqlite3_finalize(st);
+  assert_true(seeks);
   sqlite3_close(db);
 }
 

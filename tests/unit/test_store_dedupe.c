@@ -13,6 +13,7 @@
 #include "civil.h"
 #include "simhash.h"
 #include "store.h"
+#include "store_internal.h"
 #include "test_store_util.h"
 #include "urlnorm.h"
 
@@ -584,6 +585,55 @@ static void same_minute_updates_and_quotes_stay_apart(void **state) {
   scratch_remove(&sc);
 }
 
+/* The seq STMT_ENTRY_BY_TEXT answers for text key `key` around time `at`, asked for feed
+ * `feed` (0: no match). */
+static long long text_key_match(const char *db_path, long long key, int64_t feed, int64_t at) {
+  sqlite3 *db;
+  sqlite3_stmt *st;
+  assert_int_equal(sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+  assert_int_equal(sqlite3_prepare_v2(db, store_stmt_sql(STMT_ENTRY_BY_TEXT), -1, &st, NULL),
+                   SQLITE_OK);
+  sqlite3_bind_int64(st, 1, key);
+  sqlite3_bind_int64(st, 2, feed);
+  sqlite3_bind_int64(st, 3, at - SIMHASH_SHORT_WINDOW_SECONDS);
+  sqlite3_bind_int64(st, 4, at + SIMHASH_SHORT_WINDOW_SECONDS);
+  sqlite3_bind_int64(st, 5, at);
+  assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+  long long seq = sqlite3_column_int64(st, 0);
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+  return seq;
+}
+
+/* The text-key index files entries by 256-second buckets of their time (schema version 10):
+ * the lookup finds the same words on either side of a bucket's edge, and nothing outside
+ * the window or carried by the asking feed. */
+static void same_words_are_found_across_a_time_bucket_edge(void **state) {
+  (void)state;
+  struct scratch sc;
+  scratch_make(&sc);
+  struct store *s = open_store(sc.db);
+  int64_t fa, fb;
+  assert_int_equal(store_feed_ensure(s, "paper", "https://paper.example/rss", &fa), 0);
+  assert_int_equal(store_feed_ensure(s, "wire", "https://wire.example/rss", &fb), 0);
+  const int64_t edge = 6771770LL * 256; /* a bucket starts here */
+  const int64_t t = edge - 6;
+  struct store_item a = plain_item("a1", NULL, "Vote", "Polls have closed in the capital.", t);
+  assert_int_equal(store_put_item(s, fa, &a, t + 1000, NULL), 0);
+  store_close(s);
+  long long key = sql_int(sc.db, "SELECT text_key FROM entries");
+  assert_true(key != 0);
+  const int w = SIMHASH_SHORT_WINDOW_SECONDS;
+  assert_int_equal(text_key_match(sc.db, key, fb, t), 1);
+  assert_int_equal(text_key_match(sc.db, key, fb, t + w), 1);     /* from the next bucket */
+  assert_int_equal(text_key_match(sc.db, key, fb, t - w), 1);     /* from the one before */
+  assert_int_equal(text_key_match(sc.db, key, fb, t + w + 1), 0); /* outside the window */
+  assert_int_equal(text_key_match(sc.db, key, fb, t - w - 1), 0);
+  assert_int_equal(text_key_match(sc.db, key, fa, t), 0);         /* its own feed's */
+  assert_int_equal(text_key_match(sc.db, key + 1, fb, t), 0);
+  scratch_remove(&sc);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(links_normalise_to_one_key),
@@ -600,6 +650,7 @@ int main(void) {
       cmocka_unit_test(short_boilerplate_under_other_titles_stays_apart),
       cmocka_unit_test(short_updates_of_two_feeds_merge_and_stay_merged),
       cmocka_unit_test(same_minute_updates_and_quotes_stay_apart),
+      cmocka_unit_test(same_words_are_found_across_a_time_bucket_edge),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -183,6 +183,34 @@ static void old_entries_are_found_by_link_after_migrating(void **state) {
   scratch_remove(&sc);
 }
 
+/* Version 10 files text keys by time bucket and merges search segments 8 at a time: a
+ * migrated store's old entry is still found by its words, through the new index. */
+static void old_entries_are_found_by_words_after_migrating(void **state) {
+  (void)state;
+  struct scratch sc;
+  scratch_make(&sc);
+  char *text = seed_text(2);
+  make_v1_store(sc.db, text);
+  struct store *s = open_store(sc.db);
+  assert_int_equal(sql_int(sc.db, "SELECT count(*) FROM sqlite_master WHERE name ="
+                                  " 'entries_text_key' AND sql LIKE '%(time >> 8, text_key)%'"),
+                   1);
+  assert_int_equal(sql_int(sc.db, "SELECT v FROM entries_fts_config WHERE k = 'automerge'"), 8);
+  assert_int_equal(sql_int(sc.db, "SELECT count(*) FROM entries WHERE text_key IS NOT NULL"), 1);
+  int64_t fid;
+  assert_int_equal(store_feed_ensure(s, "new", "https://new.example/rss", &fid), 0);
+  /* the same words a minute later, under the same title and no link */
+  struct store_item it = plain_item("new-1", NULL, "Homs", text, 1733572800 + 60);
+  struct store_put_stats st = {0};
+  assert_int_equal(store_put_item(s, fid, &it, 1733600000, &st), 0);
+  assert_int_equal(st.merged_duplicates, 1);
+  assert_int_equal(st.new_entries, 0);
+  store_close(s);
+  assert_int_equal(sql_int(sc.db, "SELECT count(*) FROM entries"), 1);
+  free(text);
+  scratch_remove(&sc);
+}
+
 static void failed_migration_leaves_the_old_version(void **state) {
   (void)state;
   struct scratch sc;
@@ -261,6 +289,7 @@ int main(void) {
       cmocka_unit_test(failed_migration_leaves_the_old_version),
       cmocka_unit_test(readonly_open_refuses_an_old_schema_without_touching_it),
       cmocka_unit_test(schema_fixture_matches_a_new_store),
+      cmocka_unit_test(old_entries_are_found_by_words_after_migrating),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

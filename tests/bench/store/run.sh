@@ -37,6 +37,7 @@ if [ -n "${BENCH_RESULTS:-}" ]; then
           s/^SQLite: *\(.*\)$/store.sqlite \1/p
           s/^transactions: *\([0-9]*\) .*/store.transactions \1/p
           s/^flat ratio: *\([0-9.]*\).*/store.flat_ratio \1/p
+          s/^written per entry: *\([0-9.]*\) KB in the first [0-9]*, \([0-9.]*\) KB .*/store.written_first_kb \1\nstore.written_last_kb \2/p
           s/^unchanged items: *\([0-9.]*\) items\/s.*/store.unchanged_per_s \1/p
           s/^newest 100, first: *\([0-9.]*\) ms.*/store.newest_first_ms \1/p
           s/^newest 100, average: *\([0-9.]*\) ms.*/store.newest_avg_ms \1/p

@@ -706,8 +706,9 @@ int daemon_main(const struct daemon_options *opt, struct logger *lg) {
   int status = 0;
   if (d.once) {
     log_event(lg, d.once_failed ? LOG_LEVEL_WARNING : LOG_LEVEL_INFO, "done",
-              "feeds=%zu failed=%u new_entries=%llu", d.n_rt, d.once_failed,
-              (unsigned long long)d.stats.new_entries);
+              "feeds=%zu failed=%u new_entries=%llu fetched=%llu not_modified=%llu", d.n_rt,
+              d.once_failed, (unsigned long long)d.stats.new_entries,
+              (unsigned long long)d.stats.ok, (unsigned long long)d.stats.not_modified);
     status = d.once_failed ? 1 : config_errors ? 2 : 0;
   }
   teardown(&d);

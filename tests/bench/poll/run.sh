@@ -135,7 +135,9 @@ if wanted newsboat; then
   done
 fi
 
-braid304=$(grep -c ' poll feed=[^ ]* status=304 ' "$tmp/braid/log2" || true)
+# 304s are logged at debug; the run's last line counts them at info.
+braid304=$(sed -n 's/.* done .*not_modified=\([0-9]*\).*/\1/p' "$tmp/braid/log2" | tail -1)
+braid304=${braid304:-0}
 braid200=$(grep -c ' poll feed=[^ ]* status=200 ' "$tmp/braid/log1" || true)
 braid_entries=$(sed -n 's/.* done .*new_entries=\([0-9]*\).*/\1/p' "$tmp/braid/log1" | tail -1)
 
@@ -214,7 +216,7 @@ if b1 and c1 and p1 and not b1["stopped"]:
                 n, b1["wall"] / floor_wall, n, b1["cpu"] / floor_cpu))
 b2 = rows.get(("braid", 2))
 if b2:
-    print("braid, second poll: %s of %d feeds logged status=304 (%.1f%%); nginx answered %d of its %d "
+    print("braid, second poll: %s of %d feeds counted not_modified (%.1f%%); nginx answered %d of its %d "
           "requests with 304 (%.1f%%). First poll: %s feeds logged status=200, %s new entries stored." % (
               b304, n, 100 * int(b304) / n, b2["nm"], b2["req"],
               100 * b2["nm"] / b2["req"] if b2["req"] else 0, b200, entries))

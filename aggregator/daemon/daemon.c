@@ -627,6 +627,38 @@ static int start_serving(struct daemon *d) {
   return 0;
 }
 
+/* Reads braid.conf and feeds.d into d, logging every error with its file and line. 0, or -1
+ * when the daemon cannot start (exit 2). *config_errors: some feed file was broken (its feed is
+ * left out; the others run, and poll --once then exits 2). */
+static int load_configuration(struct daemon *d, const struct daemon_options *opt,
+                              bool *config_errors) {
+  char *path = NULL;
+  bool explicit_path = false;
+  struct msg_list errs = {0};
+  d->log_level_set = opt->log_level_set;
+  int rc = config_choose_path(opt->config_path, &path, &explicit_path);
+  d->config_explicit = explicit_path;
+  if (rc == 0)
+    rc = config_load(path, explicit_path, &d->cfg, &errs);
+  free(path);
+  log_config_errors(d, &errs, LOG_LEVEL_ERR);
+  msg_list_clear(&errs);
+  if (rc < 0)
+    return -1;
+  if (!opt->log_level_set)
+    d->log->max_level = d->cfg->log_level;
+  rc = feeds_load(d->cfg->feeds_dir, &d->feeds, &errs);
+  /* A named stream that names a feed feeds.d lacks, or a query that cannot run, is a
+   * configuration error like any other (exit 2): found now, not at the first request. */
+  if ((rc == 0 || rc == -EINVAL) &&
+      config_streams_check(d->cfg, &d->feeds, store_search_check, &errs) < 0)
+    rc = -EPERM;
+  *config_errors = errs.n > 0;
+  log_config_errors(d, &errs, LOG_LEVEL_ERR);
+  msg_list_clear(&errs);
+  return (rc < 0 && rc != -EINVAL) || rc == -EPERM ? -1 : 0;
+}
+
 int daemon_main(const struct daemon_options *opt, struct logger *lg) {
   struct daemon d;
   memset(&d, 0, sizeof d);
@@ -634,37 +666,14 @@ int daemon_main(const struct daemon_options *opt, struct logger *lg) {
   d.once = opt->once;
   d.poller_lock = -1;
 
-  char *path = NULL;
-  bool explicit_path = false;
-  struct msg_list errs = {0};
-  d.log_level_set = opt->log_level_set;
-  int rc = config_choose_path(opt->config_path, &path, &explicit_path);
-  d.config_explicit = explicit_path;
-  if (rc == 0)
-    rc = config_load(path, explicit_path, &d.cfg, &errs);
-  free(path);
-  log_config_errors(&d, &errs, LOG_LEVEL_ERR);
-  msg_list_clear(&errs);
-  if (rc < 0)
-    return 2;
-  if (!opt->log_level_set)
-    lg->max_level = d.cfg->log_level;
-  rc = feeds_load(d.cfg->feeds_dir, &d.feeds, &errs);
-  /* A named stream that names a feed feeds.d lacks, or a query that cannot run, is a
-   * configuration error like any other (exit 2): found now, not at the first request. */
-  if ((rc == 0 || rc == -EINVAL) &&
-      config_streams_check(d.cfg, &d.feeds, store_search_check, &errs) < 0)
-    rc = -EPERM;
-  bool config_errors = errs.n > 0;
-  log_config_errors(&d, &errs, LOG_LEVEL_ERR);
-  msg_list_clear(&errs);
-  if ((rc < 0 && rc != -EINVAL) || rc == -EPERM) {
+  bool config_errors = false;
+  if (load_configuration(&d, opt, &config_errors) < 0) {
     teardown(&d);
     return 2;
   }
 
   char err[512], why[600], where[512];
-  rc = store_open(d.cfg->store_path, 0, &d.store, err, sizeof err);
+  int rc = store_open(d.cfg->store_path, 0, &d.store, err, sizeof err);
   /* After the store is opened, so what is wrong with the store itself is said first; before
    * anything is polled. */
   if (rc == 0)

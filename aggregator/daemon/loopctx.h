@@ -114,6 +114,7 @@ struct daemon {
   bool ckpt_running;               /* ckpt_work is queued or running */
   uint64_t ckpt_started_ns;        /* uv_hrtime when it was queued */
   uint64_t ckpt_ended_ms;          /* uv_now when the last one's result came back */
+  bool ckpt_failed;                /* the last one reported an error */
   const char *ckpt_path;           /* the store's path, which the worker reads */
   struct store_checkpoint_result ckpt_result; /* written by the worker thread only */
   struct pgnode *pg;               /* with [store] url: this node's share of PostgreSQL

@@ -31,14 +31,15 @@ static void ckpt_after(uv_work_t *w, int status) {
     return;
   const struct store_checkpoint_result *r = &d->ckpt_result;
   uint64_t ms = (uv_hrtime() - d->ckpt_started_ns) / 1000000;
-  if (r->err[0]) {
+  d->ckpt_ended_ms = uv_now(&d->loop);
+  d->ckpt_failed = r->err[0] != '\0';
+  if (d->ckpt_failed) {
     char why[300];
     log_event(d->log, LOG_LEVEL_WARNING, "checkpoint", "error=%s",
               log_value(why, sizeof why, r->err));
     return;
   }
   store_checkpoint_done(d->store, r);
-  d->ckpt_ended_ms = uv_now(&d->loop);
   log_event(d->log, ms * 1000000 >= WALCKPT_SLOW_NS ? LOG_LEVEL_NOTICE : LOG_LEVEL_DEBUG,
             "checkpoint", "wal_pages=%d copied_pages=%d ms=%llu", r->wal_pages, r->copied_pages,
             (unsigned long long)ms);
@@ -48,9 +49,11 @@ static void on_ckpt_check(uv_check_t *h) {
   struct daemon *d = h->data;
   if (d->ckpt_running || !d->store)
     return;
-  if (!store_checkpoint_due(d->store) &&
-      !(store_checkpoint_unfinished(d->store) &&
-        uv_now(&d->loop) - d->ckpt_ended_ms >= WALCKPT_CATCH_UP_MS))
+  /* A catch-up, and any attempt after a failed one (still due: at once it would fail again
+   * and log again at every loop turn), waits WALCKPT_CATCH_UP_MS after the last. */
+  bool paced = uv_now(&d->loop) - d->ckpt_ended_ms >= WALCKPT_CATCH_UP_MS;
+  bool due = store_checkpoint_due(d->store);
+  if (!(due && (paced || !d->ckpt_failed)) && !(store_checkpoint_unfinished(d->store) && paced))
     return;
   d->ckpt_work.data = d;
   d->ckpt_path = store_path(d->store);

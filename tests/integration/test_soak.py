@@ -218,25 +218,25 @@ try:
                 break
         elif now >= round1 + STEADY_S:
             break
-        try:  # the allocator's count, every second
-            body = get(f"http://127.0.0.1:{http_port}/metrics")
+        # A monitor reads the metrics every second (the allocator's count; polls in flight
+        # every 5 s), a reader follows the stream every 5 s.
+        paths = ("/metrics", "/feed.atom") if len(samples) % 5 == 0 else ("/metrics",)
+        for path in paths:
+            try:
+                body = get(f"http://127.0.0.1:{http_port}{path}")
+                reads += 1
+            except OSError:
+                read_fails += 1
+                continue
+            if path != "/metrics":
+                continue
             heap = re.search(rb"^braid_heap_bytes (\d+)", body, re.M)
             sqlite_heap = re.search(rb"^braid_sqlite_heap_bytes (\d+)", body, re.M)
             if heap and sqlite_heap:
                 heap_samples.append((now, int(heap.group(1)), int(sqlite_heap.group(1))))
-        except OSError:
-            pass
-        if len(samples) % 5 == 0:  # a reader follows the stream, a monitor the metrics
-            for path in ("/feed.atom", "/metrics"):
-                try:
-                    body = get(f"http://127.0.0.1:{http_port}{path}")
-                    reads += 1
-                except OSError:
-                    read_fails += 1
-                    continue
-                mm = re.search(rb"^braid_polls_in_flight (\d+)", body, re.M)
-                if mm:
-                    in_flight_samples.append(int(mm.group(1)))
+            mm = re.search(rb"^braid_polls_in_flight (\d+)", body, re.M)
+            if mm and len(samples) % 5 == 0:
+                in_flight_samples.append(int(mm.group(1)))
     tail.close()
     s.check("the daemon kept running", braid.poll() is None, f"exit status {braid.poll()}")
     try:
@@ -274,8 +274,8 @@ if keep:  # for a human: the log, the server's record and the samples
 print(f"soak: {len(feeds)} feeds on {HOSTS} hosts, interval {INTERVAL}s, "
       f"{'ASan+UBSan' if asan else 'no sanitizer'}; ran {run_s:.0f} s, round 1 "
       + (f"{round1:.0f} s" if round1 else "unfinished")
-      + f"; {len(record)} requests answered, {len(log.splitlines())} log lines; the stream read "
-      f"{reads} times ({read_fails} failed); CPU s: braid {cpu['braid']:.1f}, server {cpu['server']:.1f}")
+      + f"; {len(record)} requests answered, {len(log.splitlines())} log lines;"
+      f" the stream and the metrics read {reads} times ({read_fails} failed); CPU s: braid {cpu['braid']:.1f}, server {cpu['server']:.1f}")
 for line in metrics.splitlines():
     if line.startswith(("braid_polls_total", "braid_entries_total")):
         print("  " + line)

@@ -90,19 +90,13 @@ static int flush(struct copy *c) {
   return rc;
 }
 
+static int feed_name_cmp(const void *key, const void *elem) {
+  return strcmp(key, ((const struct copy_feed *)elem)->name);
+}
+
+/* c->feeds is in the store's feed-list order, by name. */
 static const struct copy_feed *find_feed(const struct copy *c, const char *name) {
-  size_t lo = 0, hi = c->n_feeds;
-  while (lo < hi) {
-    size_t mid = lo + (hi - lo) / 2;
-    int d = strcmp(c->feeds[mid].name, name);
-    if (d == 0)
-      return &c->feeds[mid];
-    if (d < 0)
-      lo = mid + 1;
-    else
-      hi = mid;
-  }
-  return NULL;
+  return bsearch(name, c->feeds, c->n_feeds, sizeof *c->feeds, feed_name_cmp);
 }
 
 /* Appends one log element; consecutive elements of one feed and poll time share a row set

@@ -61,7 +61,8 @@ struct sax_state {
   int item_depth;      /* depth of the open <item>/<entry>, 0 if none */
   int author_depth;    /* depth of an open atom:author, 0 if none */
   int image_depth;     /* depth of the channel's <image>, 0 if none */
-  int group_depth;     /* depth of the item's media:group, 0 if none */
+  int group_depth;     /* depth of the item's media:group or itunes:category, 0 if none */
+  enum ns group_ns;    /* the namespace of the children read as the item's there */
   int cap_rank;        /* the rank of the date being collected (parse_vocab.c) */
   int pub_rank, upd_rank;           /* rank of the item's published / updated, if set */
   int meta_pub_rank, meta_upd_rank; /* the same for the feed */

@@ -188,13 +188,28 @@ static bool is_void(const xmlChar *name) {
   return false;
 }
 
+/* Atom's xhtml <div> wrapper, which is not content. TypePad wrote it inside type="html" too
+ * (escaped markup in an xhtml div): there it is a wrapper when it is all the field holds. */
+static bool wrapper_div(const struct sax_state *s, const xmlChar *name, enum ns ns) {
+  if (s->depth != s->cap_depth + 1 || ns != NS_XHTML || !parse__eq(name, "div") ||
+      s->cap_wrapper_depth != 0)
+    return false;
+  if (s->cap_mode == TM_XHTML)
+    return true;
+  if (s->cap_mode != TM_HTML || !s->atom)
+    return false;
+  for (size_t i = 0; i < s->cap.len; i++)
+    if (!isspace((unsigned char)s->cap.data[i]))
+      return false;
+  return true;
+}
+
 /* A child element inside a field: markup to keep (xhtml content, raw HTML in RSS). */
 void parse__cap_start_tag(struct sax_state *s, const xmlChar *name, enum ns ns, int na,
                           const xmlChar **a) {
   /* Markup inside text (Atom's "naked markup") is kept as markup, its text escaped, as
    * feedparser does; plain fields drop it again when they are flattened. */
-  if (s->cap_mode == TM_XHTML && s->depth == s->cap_depth + 1 && ns == NS_XHTML &&
-      parse__eq(name, "div") && s->cap_wrapper_depth == 0) {
+  if (wrapper_div(s, name, ns)) {
     s->cap_wrapper_depth = s->depth; /* Atom's required wrapper is not content */
     return;
   }
@@ -203,6 +218,10 @@ void parse__cap_start_tag(struct sax_state *s, const xmlChar *name, enum ns ns, 
   for (int i = 0; i < na; i++) {
     char *v = parse__attr_value(s, a, i);
     cap_raw(s, " ", 1);
+    if (a[i * 5 + 1]) { /* xlink:href in SVG and MathML keeps its prefix, as HTML reads it */
+      cap_raw(s, (const char *)a[i * 5 + 1], strlen((const char *)a[i * 5 + 1]));
+      cap_raw(s, ":", 1);
+    }
     cap_raw(s, (const char *)a[i * 5], strlen((const char *)a[i * 5]));
     cap_raw(s, "=\"", 2);
     if (v && !s->cap_truncated && html_escape(&s->cap, v, strlen(v)) < 0)

@@ -14,12 +14,12 @@
 #include <string.h>
 
 #include <libxml/parser.h>
-#include <libxml/uri.h>
 
 #include "bounds.h"
 #include "buf.h"
 #include "charset.h"
 #include "entities.h"
+#include "htmllinks.h"
 #include "parse_core.h"
 #include "parse_sax.h"
 #include "xmlrepair.h"
@@ -162,14 +162,11 @@ char *parse__resolve(const char *url, const char *base) {
   char *trimmed = strndup(url, n);
   if (!trimmed || !base || !*base)
     return trimmed;
-  xmlChar *abs = xmlBuildURI((const xmlChar *)trimmed, (const xmlChar *)base);
-  if (!abs)
+  char *out = html_build_uri(trimmed, base);
+  if (!out)
     return trimmed; /* not a URI libxml2 can resolve: keep it as written */
-  char *out = strdup((const char *)abs);
-  xmlFree(abs);
-  if (out)
-    free(trimmed);
-  return out ? out : trimmed;
+  free(trimmed);
+  return out;
 }
 
 char *parse__field(struct feed_parser *p, size_t item, const char *field, const char *s,

@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <libxml/SAX2.h>
 
@@ -244,8 +245,47 @@ void parse__cap_end_tag(struct sax_state *s, const xmlChar *name) {
   cap_raw(s, ">", 1);
 }
 
+static char *cap_html_text(struct sax_state *s);
+
+/* True when "<!" at t (n bytes on) opens what HTML reads as markup: a comment, CDATA or a
+ * DOCTYPE. Anything else ("<!' ...") an HTML parser takes for a bogus comment that swallows
+ * the text after it, up to the next '>'. */
+static bool markup_decl(const char *t, size_t n) {
+  return (n >= 4 && memcmp(t, "<!--", 4) == 0) || (n >= 9 && memcmp(t, "<![CDATA[", 9) == 0) ||
+         (n >= 9 && strncasecmp(t, "<!DOCTYPE", 9) == 0);
+}
+
+/* html with each "<!" that opens no markup escaped ("&lt;!"), as feedparser gives it, so the
+ * text after it is not lost to a bogus comment. Takes html. */
+static char *escape_bogus_decl(char *html) {
+  if (!html)
+    return NULL;
+  size_t n = strlen(html);
+  const char *p = memmem(html, n, "<!", 2);
+  while (p && markup_decl(p, n - (size_t)(p - html)))
+    p = memmem(p + 2, n - (size_t)(p + 2 - html), "<!", 2);
+  if (!p)
+    return html;
+  struct buf b;
+  buf_init(&b, BRAID_PARSE_MAX_FIELD_BYTES + 64);
+  for (size_t i = 0; i < n; i++) {
+    int r = html[i] == '<' && i + 1 < n && html[i + 1] == '!' && !markup_decl(html + i, n - i)
+                ? buf_append_str(&b, "&lt;")
+                : buf_append_char(&b, html[i]);
+    if (r < 0) {
+      buf_clear(&b);
+      return html; /* out of memory or over the cap: the field as it was */
+    }
+  }
+  free(html);
+  return buf_steal(&b);
+}
+
 /* The collected field, trimmed, as HTML. */
-static char *cap_html(struct sax_state *s) {
+static char *cap_html(struct sax_state *s) { return escape_bogus_decl(cap_html_text(s)); }
+
+/* The collected field, trimmed, as HTML, before escape_bogus_decl. */
+static char *cap_html_text(struct sax_state *s) {
   const char *t = buf_str(&s->cap);
   size_t n = s->cap.len;
   while (n > 0 && isspace((unsigned char)*t))

@@ -40,6 +40,7 @@ struct vocab_slot {
   const xmlChar *name;
   enum ns ns;
   short row; /* -1: not in the table */
+  short rows; /* how many rows from `row` on hold this name (one per scope) */
 };
 
 #define ENT_CACHE 16

@@ -164,11 +164,14 @@ static const struct vocab *vocab_find(struct sax_state *s, const xmlChar *name, 
     slot->name = name;
     slot->ns = key;
     slot->row = (short)vocab_search(key, (const char *)name);
+    slot->rows = 0;
+    for (size_t i = (size_t)slot->row; slot->row >= 0 && i < N_VOCAB && vocab[i].ns == key &&
+                                        strcasecmp(vocab[i].name, (const char *)name) == 0;
+         i++)
+      slot->rows++;
   }
-  for (int i = slot->row; i >= 0 && (size_t)i < N_VOCAB; i++) {
+  for (int i = slot->row; i >= 0 && i < slot->row + slot->rows; i++) {
     const struct vocab *v = &vocab[i];
-    if (v->ns != key || strcasecmp(v->name, (const char *)name) != 0)
-      break;
     if (v->scope & scope)
       return v->atom_only && !atom_ns(ns) && !s->atom ? NULL : v;
   }

@@ -168,28 +168,57 @@ class Html(str):
     __hash__ = str.__hash__
 
 
+VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source", "track", "wbr"}
+
+
 class Tokens(html.parser.HTMLParser):
+    """HTML as a tree, written out canonically: attributes sorted (xmlns ones dropped), `<x/>`
+    closed at once, an end tag closing what is open above its element, the rest closed at the end."""
+
     def __init__(self):
         super().__init__(convert_charrefs=True)
         self.out = []
+        self.open = []
 
     def handle_starttag(self, tag, attrs):
-        self.out.append(("<", tag, tuple(sorted((k, v or "") for k, v in attrs if not k.startswith("xmlns")))))
+        attrs = sorted((k, v or "") for k, v in attrs if not k.startswith("xmlns"))
+        self.out.append("<%s %r>" % (tag, attrs))
+        if tag in VOID:
+            self.out.append("</%s>" % tag)
+        else:
+            self.open.append(tag)
 
-    handle_startendtag = handle_starttag
+    def handle_startendtag(self, tag, attrs):
+        self.handle_starttag(tag, attrs)
+        if tag not in VOID:
+            self.handle_endtag(tag)
+
+    def handle_endtag(self, tag):
+        if tag not in self.open:
+            return
+        while self.open:
+            top = self.open.pop()
+            self.out.append("</%s>" % top)
+            if top == tag:
+                break
 
     def handle_data(self, data):
-        if self.out and self.out[-1][0] == "t":
-            self.out[-1] = ("t", self.out[-1][1] + data)
+        if self.out and isinstance(self.out[-1], tuple):
+            self.out[-1] = (self.out[-1][0] + data,)
         else:
-            self.out.append(("t", data))
+            self.out.append((data,))
+
+    def tree(self):
+        self.close()
+        while self.open:
+            self.out.append("</%s>" % self.open.pop())
+        return self.out
 
 
 def html_tokens(s):
     t = Tokens()
     t.feed(s)
-    t.close()
-    return t.out
+    return t.tree()
 
 
 class Author(str):

@@ -107,7 +107,8 @@ char *html_build_uri(const char *ref, const char *base) {
     return out;
   char *o = out;
   for (const char *c = out; *c; c++) {
-    if (c[0] == '%' && c[1] && strchr("89ABCDEF", c[1]) && c[2] && strchr("0123456789ABCDEF", c[2])) {
+    if (c[0] == '%' && c[1] && strchr("89ABCDEF", c[1]) && c[2] &&
+        strchr("0123456789ABCDEF", c[2])) {
       *o++ = (char)(hexval(c[1]) << 4 | hexval(c[2]));
       c += 2;
     } else

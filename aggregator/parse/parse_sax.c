@@ -349,7 +349,8 @@ static void on_start(void *ctx, const xmlChar *name, const xmlChar *prefix, cons
   } else if (!s->format) {
     /* not a feed: nothing to read */
   } else if (s->item_depth) {
-    if (d == s->item_depth + 1 || (s->group_depth && d == s->group_depth + 1 && ns == s->group_ns))
+    if (d == s->item_depth + 1 ||
+        (s->group_depth && d == s->group_depth + 1 && ns == s->group_ns))
       parse__vocab_child(s, name, ns, na, a, false);
     else if (s->author_depth && d == s->author_depth + 1 && parse__core_ns(ns))
       author_child(s, name, false);

@@ -314,7 +314,8 @@ void parse__vocab_child(struct sax_state *s, const xmlChar *name, enum ns ns, in
     break;
   case K_ICON_HREF: {
     char *rel = parse__attr(s, na, a, "rel", NS_NONE);
-    bool image = !parse__eq(name, "link") || (rel && strcasecmp(rel, "image") == 0);
+    bool image = strcasecmp((const char *)name, "link") != 0 ||
+                 (rel && strcasecmp(rel, "image") == 0);
     free(rel);
     if (!image)
       break;

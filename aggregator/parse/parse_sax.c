@@ -87,6 +87,8 @@ void sax_state_free(struct sax_state *s) {
     free(s->decl_name[i]);
     free(s->decl_value[i]);
   }
+  for (size_t i = 0; i < s->n_pe; i++)
+    free(s->pe_name[i]);
   free(s);
 }
 

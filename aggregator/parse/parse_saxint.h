@@ -92,6 +92,8 @@ struct sax_state {
   char *decl_name[BRAID_PARSE_MAX_ENTITIES];  /* plain-text entities the DTD declared */
   char *decl_value[BRAID_PARSE_MAX_ENTITIES];
   size_t n_decl;
+  char *pe_name[BRAID_PARSE_MAX_ENTITIES]; /* parameter entities the DTD declared */
+  size_t n_pe;
   size_t expanded_bytes;
   bool expansion_reported;
   char *attr_ent[ATTR_ENTITIES]; /* entity values seen in the current start tag, in order */

@@ -85,6 +85,7 @@ struct sax_state {
   bool cap_base64, next_base64; /* Atom 0.3 mode="base64" on this field / the next one */
   bool cap_base64_raw, next_base64_raw; /* ... with no type, or a binary one (Atom 1.0) */
   int cap_wrapper_depth; /* the xhtml <div> wrapper being skipped, 0 if none */
+  bool cap_had_child;    /* an element started inside the field already */
   struct buf cap;
   char *base[BRAID_PARSE_MAX_DEPTH + 2]; /* resolved xml:base per depth, NULL = inherited */
   xmlEntity ent;       /* handed to libxml2 by get_entity; only its content changes */

@@ -123,6 +123,7 @@ void parse__start_capture(struct sax_state *s, enum field f, enum textmode mode,
   s->cap_meta = meta;
   s->cap_truncated = false;
   s->cap_wrapper_depth = 0;
+  s->cap_had_child = false;
   s->cap_base64 = s->next_base64;
   s->cap_base64_raw = s->next_base64_raw;
   s->next_base64 = s->next_base64_raw = false;
@@ -197,8 +198,8 @@ static bool wrapper_div(const struct sax_state *s, const xmlChar *name, enum ns 
     return false;
   if (s->cap_mode == TM_XHTML)
     return true;
-  if (s->cap_mode != TM_HTML || !s->atom)
-    return false;
+  if (s->cap_mode != TM_HTML || !s->atom || s->cap_had_child)
+    return false; /* the field's first element only: the scan below runs once a field */
   for (size_t i = 0; i < s->cap.len; i++)
     if (!isspace((unsigned char)s->cap.data[i]))
       return false;
@@ -210,7 +211,9 @@ void parse__cap_start_tag(struct sax_state *s, const xmlChar *name, enum ns ns, 
                           const xmlChar **a) {
   /* Markup inside text (Atom's "naked markup") is kept as markup, its text escaped, as
    * feedparser does; plain fields drop it again when they are flattened. */
-  if (wrapper_div(s, name, ns)) {
+  bool wrapper = wrapper_div(s, name, ns);
+  s->cap_had_child = true;
+  if (wrapper) {
     s->cap_wrapper_depth = s->depth; /* Atom's required wrapper is not content */
     return;
   }
@@ -260,15 +263,15 @@ static bool markup_decl(const char *t, size_t n) {
 static char *escape_bogus_decl(char *html) {
   if (!html)
     return NULL;
-  size_t n = strlen(html);
-  /* memchr for '!', rarer in HTML than '<' (not memmem: glibc's steps a byte at a time for a
+  /* strchr for '!', rarer in HTML than '<' (not memmem: glibc's steps a byte at a time for a
    * two-byte needle), and this runs on every summary */
-  const char *p = html, *end = html + n;
-  while ((p = memchr(p, '!', (size_t)(end - p))) != NULL &&
-         (p == html || p[-1] != '<' || markup_decl(p - 1, (size_t)(end - p) + 1)))
+  const char *p = html;
+  while ((p = strchr(p, '!')) != NULL &&
+         (p == html || p[-1] != '<' || markup_decl(p - 1, strnlen(p - 1, 9))))
     p++;
   if (!p)
     return html;
+  size_t n = strlen(html);
   struct buf b;
   buf_init(&b, BRAID_PARSE_MAX_FIELD_BYTES + 64);
   for (size_t i = 0; i < n; i++) {

@@ -191,8 +191,8 @@ static void bind_entry_fields(sqlite3_stmt *st, const struct put_ctx *c, const s
   sqlite3_bind_int64(st, 9, (int64_t)u->hash);
   sqlite3_bind_int64(st, 10, c->now);
   store__bind_fingerprint(st, 11, f);
-  if (u->text_key)
-    sqlite3_bind_int64(st, 14, (int64_t)u->text_key);
+  if (f->text_key)
+    sqlite3_bind_int64(st, 14, (int64_t)f->text_key);
   if (u->link_key)
     sqlite3_bind_int64(st, 15, store_link_hash(u->link_key));
   /* an update is found by its blog's title too (schema version 8) */
@@ -275,7 +275,7 @@ static int put_unit(struct put_ctx *c, const struct unit *u) {
   }
   struct fingerprint f = {.time = u->time};
   size_t shingles;
-  simhash_text(u->text, &f.fp, &shingles);
+  simhash_text_keyed(u->text, &f.fp, &shingles, &f.text_key);
   f.have = shingles >= SIMHASH_MIN_SHINGLES;
   f.is_short = !f.have && shingles >= SIMHASH_MIN_SHORT_SHINGLES;
   if (seq) {
@@ -334,7 +334,6 @@ static int build_units(struct put_ctx *c, int64_t first_seen, const char *html,
       return -ENOMEM;
     u->html = html;
     u->text = text;
-    u->text_key = simhash_text_key(text);
     u->hash = unit_hash(u);
     return 0;
   }
@@ -377,7 +376,6 @@ static int build_units(struct put_ctx *c, int64_t first_seen, const char *html,
     }
     u->html = up->html;
     u->text = up->text;
-    u->text_key = simhash_text_key(up->text);
     u->hash = unit_hash(u);
   }
   return 0;

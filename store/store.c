@@ -98,7 +98,8 @@ static const char *const stmt_sql[STMT__COUNT] = {
                            " AND NOT EXISTS (SELECT 1 FROM entry_sources s"
                            " WHERE s.entry_seq = e.seq AND +s.feed_id = ?2) LIMIT 1",
     /* The band index's records (bands.c), oldest first, the newest BAND_INDEX_MAX_ENTRIES of
-     * them: entries_simhash answers it without reading the entries' texts. */
+     * them: entries_time, which holds the fingerprint (schema version 11), answers it
+     * without reading the entries' texts. */
     [STMT_BANDS_LOAD] = "SELECT seq, time, simhash FROM entries WHERE simhash IS NOT NULL"
                         " ORDER BY time, seq LIMIT -1 OFFSET (SELECT max(0, count(*) - ?1)"
                         " FROM entries WHERE simhash IS NOT NULL)",

@@ -63,6 +63,11 @@ static int validate(struct store *s, const char *feed, const struct store_item *
 }
 
 static int feed_name(struct store *s, int64_t feed_id, char **ret) {
+  bool in_write = s->in_tx || (s->in_group && !s->group_lost);
+  if (in_write && s->named_feed && s->named_feed_id == feed_id) {
+    *ret = strdup(s->named_feed);
+    return *ret ? 0 : store_failf(s, -ENOMEM, "out of memory");
+  }
   sqlite3_stmt *st = store_stmt(s, STMT_FEED_NAME);
   if (!st)
     return -EIO;
@@ -77,7 +82,17 @@ static int feed_name(struct store *s, int64_t feed_id, char **ret) {
   bool oom = false;
   *ret = store_column_strdup(st, 0, &oom);
   sqlite3_reset(st);
-  return oom ? store_failf(s, -ENOMEM, "out of memory") : 0;
+  if (oom)
+    return store_failf(s, -ENOMEM, "out of memory");
+  if (in_write && *ret) {
+    char *copy = strdup(*ret);
+    if (copy) { /* without it the next item looks the name up again */
+      free(s->named_feed);
+      s->named_feed = copy;
+      s->named_feed_id = feed_id;
+    }
+  }
+  return 0;
 }
 
 /* The item's identity within its feed, as stored in items.ident (caller frees). */

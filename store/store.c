@@ -576,6 +576,7 @@ void store_close(struct store *s) {
     sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
   sqlite3_close(s->db);
   band_index_free(s->bands);
+  free(s->named_feed);
   free(s->path);
   free(s);
 }
@@ -584,6 +585,14 @@ const char *store_errmsg(const struct store *s) { return s->errmsg; }
 const char *store_path(const struct store *s) { return s->path; }
 
 /* ---- transactions ---------------------------------------------------------------------- */
+
+/* At the start of a write transaction: what another connection may have changed since the
+ * last one is read afresh. */
+static void forget_feed_name(struct store *s) {
+  free(s->named_feed);
+  s->named_feed = NULL;
+  s->named_feed_id = 0;
+}
 
 int store_begin(struct store *s) {
   if (s->in_tx)
@@ -607,6 +616,7 @@ int store_begin(struct store *s) {
   if (rc != SQLITE_OK)
     return store_fail(s, rc, "starting a transaction");
   if (!savepoint) {
+    forget_feed_name(s);
     int r = store__bands_begin(s);
     if (r < 0) {
       sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
@@ -695,6 +705,7 @@ int store_group_begin(struct store *s) {
   int rc = store_step_done(st);
   if (rc != SQLITE_DONE)
     return store_fail(s, rc, "starting a transaction");
+  forget_feed_name(s);
   int r = store__bands_begin(s);
   if (r < 0) {
     sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);

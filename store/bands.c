@@ -4,8 +4,8 @@
  * Until schema version 5 every fingerprint was 8 rows of simhash_bands, written and read in
  * every poll: 16 of the ~22 statements a new entry cost, and half of the store's time. The
  * rows are only an index, so the writer now keeps them in memory (BAND_INDEX_BYTES_PER_ENTRY
- * bytes an entry) and builds them at its first write transaction from entries_simhash, a
- * covering index of (time, seq, simhash) that costs one append per entry.
+ * bytes an entry) and builds them at its first write transaction from entries_time, a
+ * covering index of (time, seq, simhash) that new entries append to (schema version 11).
  *
  * Temporary triggers on this connection call braid_bands() for every entry inserted,
  * deleted or re-fingerprinted, however the change is made (a poll, pruning, a cascade from a

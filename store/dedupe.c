@@ -178,11 +178,11 @@ int store__find_duplicate(struct put_ctx *c, const struct unit *u, const struct 
     if (r < 0 || *ret_seq)
       return r;
   }
-  if (u->text_key) {
+  if (f->text_key) {
     sqlite3_stmt *st = store_stmt(c->s, STMT_ENTRY_BY_TEXT);
     if (!st)
       return -EIO;
-    sqlite3_bind_int64(st, 1, (int64_t)u->text_key);
+    sqlite3_bind_int64(st, 1, (int64_t)f->text_key);
     sqlite3_bind_int64(st, 2, c->feed_id);
     sqlite3_bind_int64(st, 3, u->time - SIMHASH_SHORT_WINDOW_SECONDS);
     sqlite3_bind_int64(st, 4, u->time + SIMHASH_SHORT_WINDOW_SECONDS);

@@ -63,6 +63,11 @@ static int validate(struct store *s, const char *feed, const struct store_item *
 }
 
 static int feed_name(struct store *s, int64_t feed_id, char **ret) {
+  bool in_write = s->in_tx || (s->in_group && !s->group_lost);
+  if (in_write && s->named_feed && s->named_feed_id == feed_id) {
+    *ret = strdup(s->named_feed);
+    return *ret ? 0 : store_failf(s, -ENOMEM, "out of memory");
+  }
   sqlite3_stmt *st = store_stmt(s, STMT_FEED_NAME);
   if (!st)
     return -EIO;
@@ -77,7 +82,17 @@ static int feed_name(struct store *s, int64_t feed_id, char **ret) {
   bool oom = false;
   *ret = store_column_strdup(st, 0, &oom);
   sqlite3_reset(st);
-  return oom ? store_failf(s, -ENOMEM, "out of memory") : 0;
+  if (oom)
+    return store_failf(s, -ENOMEM, "out of memory");
+  if (in_write && *ret) {
+    char *copy = strdup(*ret);
+    if (copy) { /* without it the next item looks the name up again */
+      free(s->named_feed);
+      s->named_feed = copy;
+      s->named_feed_id = feed_id;
+    }
+  }
+  return 0;
 }
 
 /* The item's identity within its feed, as stored in items.ident (caller frees). */
@@ -191,8 +206,8 @@ static void bind_entry_fields(sqlite3_stmt *st, const struct put_ctx *c, const s
   sqlite3_bind_int64(st, 9, (int64_t)u->hash);
   sqlite3_bind_int64(st, 10, c->now);
   store__bind_fingerprint(st, 11, f);
-  if (u->text_key)
-    sqlite3_bind_int64(st, 14, (int64_t)u->text_key);
+  if (f->text_key)
+    sqlite3_bind_int64(st, 14, (int64_t)f->text_key);
   if (u->link_key)
     sqlite3_bind_int64(st, 15, store_link_hash(u->link_key));
   /* an update is found by its blog's title too (schema version 8) */
@@ -275,7 +290,7 @@ static int put_unit(struct put_ctx *c, const struct unit *u) {
   }
   struct fingerprint f = {.time = u->time};
   size_t shingles;
-  simhash_text(u->text, &f.fp, &shingles);
+  simhash_text_keyed(u->text, &f.fp, &shingles, &f.text_key);
   f.have = shingles >= SIMHASH_MIN_SHINGLES;
   f.is_short = !f.have && shingles >= SIMHASH_MIN_SHORT_SHINGLES;
   if (seq) {
@@ -334,7 +349,6 @@ static int build_units(struct put_ctx *c, int64_t first_seen, const char *html,
       return -ENOMEM;
     u->html = html;
     u->text = text;
-    u->text_key = simhash_text_key(text);
     u->hash = unit_hash(u);
     return 0;
   }
@@ -377,7 +391,6 @@ static int build_units(struct put_ctx *c, int64_t first_seen, const char *html,
     }
     u->html = up->html;
     u->text = up->text;
-    u->text_key = simhash_text_key(up->text);
     u->hash = unit_hash(u);
   }
   return 0;

@@ -27,7 +27,6 @@ struct unit {
   const char *html;  /* borrowed */
   const char *text;  /* borrowed */
   uint64_t hash;
-  uint64_t text_key; /* simhash_text_key of text, 0 none */
   size_t shingles;   /* of text */
 };
 
@@ -50,6 +49,7 @@ struct fingerprint {
   bool is_short; /* no fingerprint, but SIMHASH_MIN_SHORT_SHINGLES: matched near in time */
   uint64_t fp;
   int64_t time;
+  uint64_t text_key; /* simhash_text_key of the text, 0 none */
 };
 
 int store__bind_fingerprint(sqlite3_stmt *st, int col, const struct fingerprint *f);

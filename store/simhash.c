@@ -78,12 +78,24 @@ static int next_word(const char *text, size_t *pos, uint64_t *ret_hash) {
   return 1;
 }
 
-/* Calls fn for the hash of every shingle of text, in order. */
-static size_t for_each_shingle(const char *text, void (*fn)(uint64_t sh, void *arg), void *arg) {
+/* The text key from the hash of its words' hashes: 0 says "too few words to tell". */
+static uint64_t text_key_final(const struct hash64 *h, size_t words) {
+  uint64_t key = hash64_final(h);
+  return words >= SIMHASH_SHINGLE_WORDS ? (key ? key : 1) : 0;
+}
+
+/* Calls fn for the hash of every shingle of text, in order; the text's key
+ * (simhash_text_key) in *ret_key when asked, from the same pass over its words. */
+static size_t for_each_shingle(const char *text, void (*fn)(uint64_t sh, void *arg), void *arg,
+                               uint64_t *ret_key) {
   uint64_t window[SIMHASH_SHINGLE_WORDS] = {0};
   size_t words = 0, shingles = 0, pos = 0;
   uint64_t w;
+  struct hash64 key;
+  hash64_init(&key);
   while (text && next_word(text, &pos, &w)) {
+    if (ret_key)
+      hash64_add_i64(&key, (int64_t)w);
     window[words % SIMHASH_SHINGLE_WORDS] = w;
     words++;
     if (words < SIMHASH_SHINGLE_WORDS)
@@ -94,6 +106,8 @@ static size_t for_each_shingle(const char *text, void (*fn)(uint64_t sh, void *a
     fn(sh, arg);
     shingles++;
   }
+  if (ret_key)
+    *ret_key = text_key_final(&key, words);
   return shingles;
 }
 
@@ -129,10 +143,11 @@ static void vote(uint64_t sh, void *arg) {
     votes_flush(vs);
 }
 
-void simhash_text(const char *text, uint64_t *ret, size_t *ret_shingles) {
+void simhash_text_keyed(const char *text, uint64_t *ret, size_t *ret_shingles,
+                        uint64_t *ret_key) {
   struct votes vs;
   memset(&vs, 0, sizeof vs);
-  size_t shingles = for_each_shingle(text, vote, &vs);
+  size_t shingles = for_each_shingle(text, vote, &vs, ret_key);
   votes_flush(&vs);
   /* A bit wins when more shingles have it set than not. A tied bit (even counts tie often)
    * takes its value from all the shingles together, so that ties do not pull every
@@ -145,6 +160,10 @@ void simhash_text(const char *text, uint64_t *ret, size_t *ret_shingles) {
   }
   *ret = fp;
   *ret_shingles = shingles;
+}
+
+void simhash_text(const char *text, uint64_t *ret, size_t *ret_shingles) {
+  simhash_text_keyed(text, ret, ret_shingles, NULL);
 }
 
 struct shingle_set {
@@ -194,8 +213,7 @@ uint64_t simhash_text_key(const char *text) {
     hash64_add_i64(&h, (int64_t)w);
     words++;
   }
-  uint64_t key = hash64_final(&h);
-  return words >= SIMHASH_SHINGLE_WORDS ? (key ? key : 1) : 0;
+  return text_key_final(&h, words);
 }
 
 int simhash_containment(const char *a, const char *b, double *ret) {
@@ -205,8 +223,8 @@ int simhash_containment(const char *a, const char *b, double *ret) {
 
 int simhash_shared(const char *a, const char *b, double *ret, double *ret_larger) {
   struct shingle_set sa = {0}, sb = {0};
-  for_each_shingle(a, collect_shingle, &sa);
-  for_each_shingle(b, collect_shingle, &sb);
+  for_each_shingle(a, collect_shingle, &sa, NULL);
+  for_each_shingle(b, collect_shingle, &sb, NULL);
   int r = 0;
   if (sa.oom || sb.oom) {
     r = -ENOMEM;

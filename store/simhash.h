@@ -63,6 +63,10 @@ int64_t store_link_hash(const char *link_key);
 /* The fingerprint of text in *ret, and the number of shingles it was made from in
  * *ret_shingles (below SIMHASH_MIN_SHINGLES: do not trust the fingerprint). */
 void simhash_text(const char *text, uint64_t *ret, size_t *ret_shingles);
+/* simhash_text and simhash_text_key together, from one pass over the text's words (a new
+ * entry needs both). */
+void simhash_text_keyed(const char *text, uint64_t *ret, size_t *ret_shingles,
+                        uint64_t *ret_key);
 int simhash_distance(uint64_t a, uint64_t b);
 /* The share (0..1) of the shingles of the text with fewer of them that the other also has,
  * in *ret. 0 or -ENOMEM. */

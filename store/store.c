@@ -98,7 +98,8 @@ static const char *const stmt_sql[STMT__COUNT] = {
                            " AND NOT EXISTS (SELECT 1 FROM entry_sources s"
                            " WHERE s.entry_seq = e.seq AND +s.feed_id = ?2) LIMIT 1",
     /* The band index's records (bands.c), oldest first, the newest BAND_INDEX_MAX_ENTRIES of
-     * them: entries_simhash answers it without reading the entries' texts. */
+     * them: entries_time, which holds the fingerprint (schema version 11), answers it
+     * without reading the entries' texts. */
     [STMT_BANDS_LOAD] = "SELECT seq, time, simhash FROM entries WHERE simhash IS NOT NULL"
                         " ORDER BY time, seq LIMIT -1 OFFSET (SELECT max(0, count(*) - ?1)"
                         " FROM entries WHERE simhash IS NOT NULL)",
@@ -575,6 +576,7 @@ void store_close(struct store *s) {
     sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
   sqlite3_close(s->db);
   band_index_free(s->bands);
+  free(s->named_feed);
   free(s->path);
   free(s);
 }
@@ -583,6 +585,14 @@ const char *store_errmsg(const struct store *s) { return s->errmsg; }
 const char *store_path(const struct store *s) { return s->path; }
 
 /* ---- transactions ---------------------------------------------------------------------- */
+
+/* At the start of a write transaction: what another connection may have changed since the
+ * last one is read afresh. */
+static void forget_feed_name(struct store *s) {
+  free(s->named_feed);
+  s->named_feed = NULL;
+  s->named_feed_id = 0;
+}
 
 int store_begin(struct store *s) {
   if (s->in_tx)
@@ -606,6 +616,7 @@ int store_begin(struct store *s) {
   if (rc != SQLITE_OK)
     return store_fail(s, rc, "starting a transaction");
   if (!savepoint) {
+    forget_feed_name(s);
     int r = store__bands_begin(s);
     if (r < 0) {
       sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
@@ -694,6 +705,7 @@ int store_group_begin(struct store *s) {
   int rc = store_step_done(st);
   if (rc != SQLITE_DONE)
     return store_fail(s, rc, "starting a transaction");
+  forget_feed_name(s);
   int r = store__bands_begin(s);
   if (r < 0) {
     sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);

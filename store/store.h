@@ -39,7 +39,7 @@
 struct store;
 
 /* The schema version this braid writes (PRAGMA user_version). */
-#define STORE_SCHEMA_VERSION 10
+#define STORE_SCHEMA_VERSION 11
 
 enum store_open_flags {
   /* Opens an existing store for reading only: never creates, migrates or writes it

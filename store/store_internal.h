@@ -74,6 +74,11 @@ struct store {
   bool in_group; /* inside store_group_begin .. store_group_commit: store_begin is a savepoint */
   bool group_lost; /* SQLite rolled the group's transaction back under it */
   char tx_feed[128]; /* the feed being saved in the open transaction, for error messages */
+  /* The name of the feed last saved in the open write transaction (put.c), so the items
+   * of one poll look it up once; forgotten when a transaction begins, as the write lock is
+   * all that keeps another connection from changing the feeds. */
+  int64_t named_feed_id;
+  char *named_feed;
   sqlite3_stmt *stmt[STMT__COUNT];
   /* The writer's SimHash band index (bands.c): NULL for a reader. Kept equal to the entries'
    * fingerprints by temporary triggers; ready once built inside a write transaction, rebuilt

@@ -18,7 +18,7 @@ T0 = 1320729000  # 2011-11-08T05:10:00Z
 def new_store(path):
     """A store with the current schema, created the way braid creates it."""
     db = sqlite3.connect(path)
-    with open(fixture("store", "schema-v10.sql")) as f:
+    with open(fixture("store", "schema-v11.sql")) as f:
         db.executescript(f.read())
     db.close()
 

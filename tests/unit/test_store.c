@@ -183,6 +183,40 @@ static void new_item_is_one_entry_with_its_fields(void **state) {
   stream_list_clear(&l);
 }
 
+/* Within one write transaction the store remembers the last feed's name (put.c): items of
+ * two feeds interleaved in a group, as the daemon writes polls, keep their own feed's id. */
+static void feeds_interleaved_in_a_group_keep_their_names(void **state) {
+  struct fx *f = *state;
+  static const char *const guids[] = {"a1", "b1", "a2", "b2", "a3"};
+  char bodies[5][64], links[5][64];
+  assert_int_equal(store_group_begin(f->s), 0);
+  for (int i = 0; i < 5; i++) {
+    bool a = guids[i][0] == 'a';
+    snprintf(links[i], sizeof links[i], "https://%s.example/%s", a ? "ea" : "wire", guids[i]);
+    snprintf(bodies[i], sizeof bodies[i], "<p>story %s told once</p>", guids[i]);
+    struct store_item it = plain_item(guids[i], links[i], guids[i], bodies[i], 1000 + 600 * i);
+    assert_int_equal(store_begin(f->s), 0);
+    assert_int_equal(store_put_item(f->s, a ? f->feed_a : f->feed_b, &it, 5000, NULL), 0);
+    assert_int_equal(store_commit(f->s), 0);
+  }
+  assert_int_equal(store_group_commit(f->s), 0);
+  struct stream_list l;
+  assert_int_equal(store_stream_newest(f->s, 10, &l), 0);
+  assert_int_equal(l.n, 5);
+  for (size_t i = 0; i < l.n; i++) {
+    const struct stream_entry *e = &l.entries[i];
+    const char *feed = e->item_id[0] == 'a' ? "ea-worldview" : "wire";
+    char segment[64]; /* tag:braid,YEAR:FEED/... */
+    snprintf(segment, sizeof segment, ":%s/", feed);
+    const char *colon = strrchr(e->id, ':');
+    if (!colon || strncmp(colon, segment, strlen(segment)) != 0 ||
+        strcmp(e->sources[0].feed, feed) != 0)
+      fail_msg("entry %s: id %s, source %s; expected feed %s", e->item_id, e->id,
+               e->sources[0].feed, feed);
+  }
+  stream_list_clear(&l);
+}
+
 static void unchanged_item_writes_nothing(void **state) {
   struct fx *f = *state;
   struct store_item it = plain_item("g1", "https://ea.example/a", "A", "<p>a</p>", 1000);
@@ -753,6 +787,7 @@ int main(void) {
       T(unknown_feed_is_enoent_with_its_name),
       T(feeds_due_lists_soonest_first_without_retired),
       T(new_item_is_one_entry_with_its_fields),
+      T(feeds_interleaved_in_a_group_keep_their_names),
       T(unchanged_item_writes_nothing),
       T(edited_item_keeps_id_and_seq_with_new_updated_time),
       T(item_without_guid_is_found_by_normalised_link),

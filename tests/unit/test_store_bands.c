@@ -150,7 +150,7 @@ static void another_connections_entries_are_found(void **state) {
   assert_int_equal(band_index_count(f->s->bands), 1);
 }
 
-/* A store reopened rebuilds its index from entries_simhash. */
+/* A store reopened rebuilds its index from entries_time (time, seq, simhash). */
 static void reopened_store_rebuilds_its_index(void **state) {
   struct fx *f = *state;
   struct store_item a = plain_item("a1", NULL, "Story", f->body, 1733572800);

@@ -105,8 +105,14 @@ static void new_store_is_at_the_current_version(void **state) {
   store_close(s);
   assert_int_equal(sql_int(sc.db, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
   assert_int_equal(sql_int(sc.db, "SELECT count(*) FROM sqlite_master WHERE name IN"
-                                  " ('feeds','items','entries','entry_sources','entries_simhash')"),
+                                  " ('feeds','items','entries','entry_sources','entries_time')"),
                    5);
+  /* version 11: the fingerprint lives in entries_time; its own index is gone */
+  assert_int_equal(sql_int(sc.db, "SELECT count(*) FROM sqlite_master WHERE name = 'entries_simhash'"),
+                   0);
+  assert_int_equal(sql_int(sc.db, "SELECT count(*) FROM pragma_index_info('entries_time')"
+                                  " WHERE name = 'simhash'"),
+                   1);
   assert_int_equal(sql_int(sc.db, "SELECT count(*) FROM sqlite_master WHERE name = 'simhash_bands'"),
                    0); /* version 5 keeps the bands in memory */
   scratch_remove(&sc);

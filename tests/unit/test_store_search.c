@@ -260,6 +260,10 @@ static void migration_indexes_existing_entries(void **state) {
                  "DROP TABLE replica_state;"
                  "CREATE INDEX entries_norm_link ON entries(norm_link)"
                  " WHERE norm_link IS NOT NULL;"
+                 /* and version 11 */
+                 "DROP INDEX entries_time; CREATE INDEX entries_time ON entries(time, seq);"
+                 "CREATE INDEX entries_simhash ON entries(time, seq, simhash)"
+                 " WHERE simhash IS NOT NULL;"
                  "PRAGMA user_version = 5;");
   search_is(f, "bundestag OR homs", "Bundestag vote|Shelling in Homs");
 }
@@ -312,6 +316,10 @@ static void migration_titles_existing_updates(void **state) {
                  "CREATE TRIGGER entries_fts_update AFTER UPDATE ON entries"
                  " BEGIN SELECT 1; END;"
                  "DROP TABLE replica_state;" /* version 9's */
+                 /* version 11's */
+                 "DROP INDEX entries_time; CREATE INDEX entries_time ON entries(time, seq);"
+                 "CREATE INDEX entries_simhash ON entries(time, seq, simhash)"
+                 " WHERE simhash IS NOT NULL;"
                  "PRAGMA user_version = 7;");
   search_is(f, "\"storm ada\"", "Coast road closed|Amber wind warning");
   search_is(f, "homs", "Shelling in Homs");

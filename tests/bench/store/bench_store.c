@@ -24,64 +24,8 @@
 #include <sqlite3.h>
 #include <time.h>
 
+#include "benchstore.h"
 #include "store.h"
-
-static double now_s(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-/* user + sys seconds of this process: steadier than wall time on a shared machine */
-static double cpu_s(void) {
-  struct rusage ru;
-  getrusage(RUSAGE_SELF, &ru);
-  return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
-         (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
-}
-
-/* Bytes this process has passed to write(2) and friends, or 0 where /proc does not say. */
-static double written_bytes(void) {
-  FILE *f = fopen("/proc/self/io", "r");
-  char line[128];
-  double v = 0;
-  while (f && fgets(line, sizeof line, f))
-    if (sscanf(line, "wchar: %lf", &v) == 1)
-      break;
-  if (f)
-    fclose(f);
-  return v;
-}
-
-static uint64_t rng_state = 0x9e3779b97f4a7c15ULL;
-static uint64_t rng(void) {
-  rng_state ^= rng_state << 13;
-  rng_state ^= rng_state >> 7;
-  rng_state ^= rng_state << 17;
-  return rng_state;
-}
-
-/* A text of `words` pseudo-words from a 4096-word vocabulary. */
-static void make_text(char *out, size_t size, int words) {
-  static const char *const syll[] = {"ka", "ro", "mi", "su", "te", "la", "no", "vi",
-                                     "da", "pe", "zu", "ho", "ri", "ba", "fo", "ge"};
-  size_t len = 0;
-  for (int w = 0; w < words && len + 16 < size; w++) {
-    uint64_t r = rng() % 4096;
-    for (int k = 0; k < 3; k++, r >>= 4)
-      out[len++] = syll[r & 15][0], out[len++] = syll[r & 15][1];
-    out[len++] = ' ';
-  }
-  out[len ? len - 1 : 0] = '\0';
-}
-
-/* The daemon's group bounds (POLL_GROUP_MAX_POLLS, POLL_GROUP_MAX_ENTRIES in
- * aggregator/daemon/loopctx.h, which this benchmark does not include). */
-#define GROUP_MAX_POLLS 64
-#define GROUP_MAX_ENTRIES 400
-
-/* Entries per block whose rate is compared, first against last. */
-#define RATE_BLOCK 10000
 
 static void die(struct store *s, const char *what) {
   fprintf(stderr, "bench_store: %s: %s\n", what, s ? store_errmsg(s) : "");
@@ -99,20 +43,11 @@ int main(int argc, char **argv) {
   int feeds = argc > 4 ? atoi(argv[4]) : 100;
   const char *group_env = getenv("BENCH_GROUP");
   bool grouped = !group_env || strcmp(group_env, "0") != 0;
-  struct store *s;
-  char err[512];
-  if (store_open(path, 0, &s, err, sizeof err) < 0) {
-    fprintf(stderr, "bench_store: %s\n", err);
+  int64_t *feed_ids;
+  struct store *s = bench_open_with_feeds("bench_store", path, feeds, &feed_ids);
+  if (!s)
     return 1;
-  }
-  int64_t *feed_ids = calloc((size_t)feeds, sizeof *feed_ids);
-  for (int f = 0; f < feeds; f++) {
-    char name[32], url[64];
-    snprintf(name, sizeof name, "feed%03d", f);
-    snprintf(url, sizeof url, "https://feed%03d.example/rss", f);
-    if (store_feed_ensure(s, name, url, &feed_ids[f]) < 0)
-      die(s, "feed");
-  }
+  char err[512];
   int64_t t0 = 1700000000 - (int64_t)entries * 30;
   /* the items of the poll being written: the last one is re-stored unchanged afterwards */
   struct store_item *items = calloc((size_t)per_poll, sizeof *items);

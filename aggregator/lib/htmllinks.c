@@ -1,6 +1,7 @@
 /* htmllinks.c — absolute links inside HTML fragments (see htmllinks.h). */
 #include "htmllinks.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -47,6 +48,76 @@ static bool kept_as_written(const char *v, size_t n) {
   return false;
 }
 
+static bool has_high(const char *s) {
+  for (; *s; s++)
+    if ((unsigned char)*s >= 0x80)
+      return true;
+  return false;
+}
+
+/* True when s holds a percent-escape of a byte above 0x7F: then decoding ours again after
+ * xmlBuildURI could not tell them from the reference's own. */
+static bool has_high_escape(const char *s) {
+  for (; *s; s++)
+    if (s[0] == '%' && s[1] && strchr("89abcdefABCDEF", s[1]) && isxdigit((unsigned char)s[2]))
+      return true;
+  return false;
+}
+
+static char *escape_high(const char *s) {
+  static const char hex[] = "0123456789ABCDEF";
+  size_t n = strlen(s);
+  char *out = malloc(3 * n + 1), *o = out;
+  if (!out)
+    return NULL;
+  for (; *s; s++) {
+    unsigned char c = (unsigned char)*s;
+    if (c >= 0x80) {
+      *o++ = '%';
+      *o++ = hex[c >> 4];
+      *o++ = hex[c & 15];
+    } else
+      *o++ = (char)c;
+  }
+  *o = '\0';
+  return out;
+}
+
+static int hexval(char c) {
+  return c >= '0' && c <= '9' ? c - '0' : c >= 'A' && c <= 'F' ? c - 'A' + 10 : c - 'a' + 10;
+}
+
+char *html_build_uri(const char *ref, const char *base) {
+  if (!has_high(ref) && !has_high(base)) {
+    xmlChar *abs = xmlBuildURI((const xmlChar *)ref, (const xmlChar *)base);
+    char *out = abs ? strdup((const char *)abs) : NULL;
+    xmlFree(abs);
+    return out;
+  }
+  char *r = escape_high(ref), *b = escape_high(base);
+  xmlChar *abs = r && b ? xmlBuildURI((const xmlChar *)r, (const xmlChar *)b) : NULL;
+  bool decode = !has_high_escape(ref) && !has_high_escape(base);
+  free(r);
+  free(b);
+  if (!abs)
+    return NULL;
+  char *out = strdup((const char *)abs);
+  xmlFree(abs);
+  if (!out || !decode)
+    return out;
+  char *o = out;
+  for (const char *c = out; *c; c++) {
+    if (c[0] == '%' && c[1] && strchr("89ABCDEF", c[1]) && c[2] &&
+        strchr("0123456789ABCDEF", c[2])) {
+      *o++ = (char)(hexval(c[1]) << 4 | hexval(c[2]));
+      c += 2;
+    } else
+      *o++ = *c;
+  }
+  *o = '\0';
+  return out;
+}
+
 /* Appends value resolved against base; 1 if it changed, 0 if not, -ENOMEM. */
 static int put_resolved(struct buf *out, const char *v, size_t n, const char *base) {
   if (kept_as_written(v, n)) /* most links in feeds: absolute already, and this is hot */
@@ -54,10 +125,10 @@ static int put_resolved(struct buf *out, const char *v, size_t n, const char *ba
   char *raw = strndup(v, n);
   if (!raw)
     return -ENOMEM;
-  xmlChar *abs = xmlBuildURI((const xmlChar *)raw, (const xmlChar *)base);
-  int changed = abs && strcmp((const char *)abs, raw) != 0;
-  int r = buf_append_str(out, changed ? (const char *)abs : raw);
-  xmlFree(abs);
+  char *abs = html_build_uri(raw, base);
+  int changed = abs && strcmp(abs, raw) != 0;
+  int r = buf_append_str(out, changed ? abs : raw);
+  free(abs);
   free(raw);
   return r < 0 ? r : changed;
 }

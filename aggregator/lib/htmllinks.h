@@ -14,4 +14,9 @@
  * -ENOMEM. base NULL or empty: nothing to do. */
 int html_resolve_links(const char *html, size_t len, const char *base, char **ret_html);
 
+/* ref resolved against base (RFC 3986, xmlBuildURI), also when either is an IRI (bytes above
+ * 0x7F, which xmlBuildURI refuses: "À" against "http://any.test/" is "http://any.test/À").
+ * A new string (caller frees), or NULL when it cannot be resolved or memory ran out. */
+char *html_build_uri(const char *ref, const char *base);
+
 #endif

@@ -14,12 +14,12 @@
 #include <string.h>
 
 #include <libxml/parser.h>
-#include <libxml/uri.h>
 
 #include "bounds.h"
 #include "buf.h"
 #include "charset.h"
 #include "entities.h"
+#include "htmllinks.h"
 #include "parse_core.h"
 #include "parse_sax.h"
 #include "xmlrepair.h"
@@ -162,14 +162,11 @@ char *parse__resolve(const char *url, const char *base) {
   char *trimmed = strndup(url, n);
   if (!trimmed || !base || !*base)
     return trimmed;
-  xmlChar *abs = xmlBuildURI((const xmlChar *)trimmed, (const xmlChar *)base);
-  if (!abs)
+  char *out = html_build_uri(trimmed, base);
+  if (!out)
     return trimmed; /* not a URI libxml2 can resolve: keep it as written */
-  char *out = strdup((const char *)abs);
-  xmlFree(abs);
-  if (out)
-    free(trimmed);
-  return out ? out : trimmed;
+  free(trimmed);
+  return out;
 }
 
 char *parse__field(struct feed_parser *p, size_t item, const char *field, const char *s,
@@ -310,6 +307,10 @@ static void on_xml_error(void *userdata, xmlErrorPtr e) {
   /* Namespace errors (an undeclared dc: prefix) are common and harmless: the SAX layer reads
    * the prefix instead. Everything else at error level breaks XML well-formedness. */
   if (e->domain == XML_FROM_NAMESPACE)
+    return;
+  /* A reference to a parameter entity the DTD declared (braid reads none: the declaration
+   * is reported as not expanded) is no well-formedness error, whatever libxml2 says. */
+  if (e->code == XML_ERR_UNDECLARED_ENTITY && sax_pe_declared(userdata, e->str1))
     return;
   p->wellformed = false;
   parse__error(p, "line %d: %s", e->line, e->message ? e->message : "XML error");

@@ -100,6 +100,13 @@ xmlEntityPtr parse__get_entity(void *ctx, const xmlChar *name) {
   return get_entity_decode(s, name, in_attr, slot);
 }
 
+bool sax_pe_declared(const struct sax_state *s, const char *name) {
+  for (size_t i = 0; name && i < s->n_pe; i++)
+    if (strcmp(s->pe_name[i], name) == 0)
+      return true;
+  return false;
+}
+
 /* Parameter entities only matter inside a DTD, which braid never acts on. */
 xmlEntityPtr parse__get_parameter_entity(void *ctx, const xmlChar *name) {
   (void)ctx;
@@ -112,6 +119,13 @@ void parse__entity_decl(void *ctx, const xmlChar *name, int type, const xmlChar 
   struct sax_state *s = ctx;
   (void)publicId;
   const char *v = (const char *)content;
+  if (type == XML_INTERNAL_PARAMETER_ENTITY || type == XML_EXTERNAL_PARAMETER_ENTITY) {
+    if (s->n_pe < BRAID_PARSE_MAX_ENTITIES) {
+      char *n = strdup((const char *)name);
+      if (n)
+        s->pe_name[s->n_pe++] = n;
+    }
+  }
   /* Plain text cannot nest, so expanding it cannot blow up beyond the expansion budget. */
   if (type == XML_INTERNAL_GENERAL_ENTITY && v && !systemId && !strpbrk(v, "&<%") &&
       strlen(v) <= BRAID_PARSE_MAX_ENTITY_BYTES && s->n_decl < BRAID_PARSE_MAX_ENTITIES) {

@@ -87,6 +87,8 @@ void sax_state_free(struct sax_state *s) {
     free(s->decl_name[i]);
     free(s->decl_value[i]);
   }
+  for (size_t i = 0; i < s->n_pe; i++)
+    free(s->pe_name[i]);
   free(s);
 }
 
@@ -207,13 +209,18 @@ bool parse__content_base_explicit(struct sax_state *s) {
 /* ---- elements --------------------------------------------------------------------------- */
 
 static void root_element(struct sax_state *s, const xmlChar *name, enum ns ns, int na,
-                         const xmlChar **a) {
+                         const xmlChar **a, int nb_ns, const xmlChar **ns_decl) {
   if (parse__eq(name, "rss") && ns == NS_NONE) {
     char *v = parse__attr(s, na, a, "version", NS_NONE);
     s->format = v && strncmp(v, "0.9", 3) == 0 ? "rss0.9x" : "rss2.0";
     free(v);
   } else if (parse__eq(name, "RDF") && (ns == NS_RDF || ns == NS_NONE || ns == NS_OTHER)) {
+    /* RSS 0.90 is RDF too: its vocabulary's namespace tells it apart, even with no channel */
     s->format = "rss1.0";
+    for (int i = 0; i < nb_ns; i++)
+      if (!ns_decl[2 * i] && ns_decl[2 * i + 1] &&
+          ns_of(s, ns_decl[2 * i + 1], NULL) == NS_RSS090)
+        s->format = "rss0.9x";
   } else if (parse__eq(name, "feed") && (ns == NS_ATOM10 || ns == NS_ATOM03 || ns == NS_NONE)) {
     char *v = parse__attr(s, na, a, "version", NS_NONE);
     s->format = ns == NS_ATOM03 || (v && strcmp(v, "0.3") == 0) ? "atom0.3" : "atom1.0";
@@ -280,8 +287,10 @@ static int close_item(struct sax_state *s) {
   return r;
 }
 
-/* xml:base and xml:lang on the element at depth d (the language only near the root). */
-static void xml_attrs(struct sax_state *s, int d, int na, const xmlChar **a) {
+/* xml:base and xml:lang on the element at depth d. The feed's language is the xml:lang of
+ * the root or of the RSS channel; a child's (<title xml:lang>) is that text's own, as in
+ * feedparser. */
+static void xml_attrs(struct sax_state *s, const xmlChar *name, int d, int na, const xmlChar **a) {
   for (int i = 0; i < na; i++) {
     const xmlChar **at = a + i * 5;
     if (at[1] && parse__eq(at[1], "xml") && parse__eq(at[0], "base")) {
@@ -290,7 +299,8 @@ static void xml_attrs(struct sax_state *s, int d, int na, const xmlChar **a) {
       free(s->base[d]);
       s->base[d] = parse__resolve(v, parent ? parent : parse__doc_url(s->p));
       free(v);
-    } else if (at[1] && parse__eq(at[1], "xml") && parse__eq(at[0], "lang") && d <= 2) {
+    } else if (at[1] && parse__eq(at[1], "xml") && parse__eq(at[0], "lang") &&
+               (d == 1 || (d == 2 && parse__eq(name, "channel")))) {
       char *v = parse__attr_value(s, a, i);
       for (char *c = v; c && *c; c++)
         if (*c == '_')
@@ -311,8 +321,6 @@ static void author_child(struct sax_state *s, const xmlChar *name, bool meta) {
 static void on_start(void *ctx, const xmlChar *name, const xmlChar *prefix, const xmlChar *uri,
                      int nb_ns, const xmlChar **namespaces_, int na, int nb_defaulted,
                      const xmlChar **a) {
-  (void)nb_ns;
-  (void)namespaces_;
   (void)nb_defaulted;
   struct sax_state *s = ctx;
   s->ctxt->wellFormed = 1; /* see get_entity */
@@ -334,16 +342,17 @@ static void on_start(void *ctx, const xmlChar *name, const xmlChar *prefix, cons
     attr_ent_clear(s);
     return;
   }
-  xml_attrs(s, d, na, a);
+  xml_attrs(s, name, d, na, a);
   enum ns ns = ns_of(s, uri, prefix);
   if (s->cap_field != F_NONE) {
     parse__cap_start_tag(s, name, ns, na, a);
   } else if (d == 1) {
-    root_element(s, name, ns, na, a);
+    root_element(s, name, ns, na, a, nb_ns, namespaces_);
   } else if (!s->format) {
     /* not a feed: nothing to read */
   } else if (s->item_depth) {
-    if (d == s->item_depth + 1 || (s->group_depth && d == s->group_depth + 1 && ns == NS_MEDIA))
+    if (d == s->item_depth + 1 ||
+        (s->group_depth && d == s->group_depth + 1 && ns == s->group_ns))
       parse__vocab_child(s, name, ns, na, a, false);
     else if (s->author_depth && d == s->author_depth + 1 && parse__core_ns(ns))
       author_child(s, name, false);

@@ -23,6 +23,9 @@ unsigned long sax_events(const struct sax_state *s);
 /* libxml2 reported the end tag `name` where another element was open (parse.c's error
  * handler calls this; the end tag closes up to the element it names). */
 void sax_tag_mismatch(struct sax_state *s, const char *name);
+/* Whether the DTD declared parameter entity `name` (braid never reads one, so libxml2 calls
+ * a reference to it undeclared; it is not a well-formedness error). */
+bool sax_pe_declared(const struct sax_state *s, const char *name);
 /* The line libxml2 is at. */
 int sax_line(const struct sax_state *s);
 /* End of document (or of the parse): delivers an item still open, recording "item N: why".

@@ -40,6 +40,7 @@ struct vocab_slot {
   const xmlChar *name;
   enum ns ns;
   short row; /* -1: not in the table */
+  short rows; /* how many rows from `row` on hold this name (one per scope) */
 };
 
 #define ENT_CACHE 16
@@ -61,7 +62,8 @@ struct sax_state {
   int item_depth;      /* depth of the open <item>/<entry>, 0 if none */
   int author_depth;    /* depth of an open atom:author, 0 if none */
   int image_depth;     /* depth of the channel's <image>, 0 if none */
-  int group_depth;     /* depth of the item's media:group, 0 if none */
+  int group_depth;     /* depth of the item's media:group or itunes:category, 0 if none */
+  enum ns group_ns;    /* the namespace of the children read as the item's there */
   int cap_rank;        /* the rank of the date being collected (parse_vocab.c) */
   int pub_rank, upd_rank;           /* rank of the item's published / updated, if set */
   int meta_pub_rank, meta_upd_rank; /* the same for the feed */
@@ -83,6 +85,7 @@ struct sax_state {
   bool cap_base64, next_base64; /* Atom 0.3 mode="base64" on this field / the next one */
   bool cap_base64_raw, next_base64_raw; /* ... with no type, or a binary one (Atom 1.0) */
   int cap_wrapper_depth; /* the xhtml <div> wrapper being skipped, 0 if none */
+  bool cap_had_child;    /* an element started inside the field already */
   struct buf cap;
   char *base[BRAID_PARSE_MAX_DEPTH + 2]; /* resolved xml:base per depth, NULL = inherited */
   xmlEntity ent;       /* handed to libxml2 by get_entity; only its content changes */
@@ -90,6 +93,8 @@ struct sax_state {
   char *decl_name[BRAID_PARSE_MAX_ENTITIES];  /* plain-text entities the DTD declared */
   char *decl_value[BRAID_PARSE_MAX_ENTITIES];
   size_t n_decl;
+  char *pe_name[BRAID_PARSE_MAX_ENTITIES]; /* parameter entities the DTD declared */
+  size_t n_pe;
   size_t expanded_bytes;
   bool expansion_reported;
   char *attr_ent[ATTR_ENTITIES]; /* entity values seen in the current start tag, in order */

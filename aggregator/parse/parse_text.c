@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <libxml/SAX2.h>
 
@@ -122,6 +123,7 @@ void parse__start_capture(struct sax_state *s, enum field f, enum textmode mode,
   s->cap_meta = meta;
   s->cap_truncated = false;
   s->cap_wrapper_depth = 0;
+  s->cap_had_child = false;
   s->cap_base64 = s->next_base64;
   s->cap_base64_raw = s->next_base64_raw;
   s->next_base64 = s->next_base64_raw = false;
@@ -188,13 +190,30 @@ static bool is_void(const xmlChar *name) {
   return false;
 }
 
+/* Atom's xhtml <div> wrapper, which is not content. TypePad wrote it inside type="html" too
+ * (escaped markup in an xhtml div): there it is a wrapper when it is all the field holds. */
+static bool wrapper_div(const struct sax_state *s, const xmlChar *name, enum ns ns) {
+  if (s->depth != s->cap_depth + 1 || ns != NS_XHTML || !parse__eq(name, "div") ||
+      s->cap_wrapper_depth != 0)
+    return false;
+  if (s->cap_mode == TM_XHTML)
+    return true;
+  if (s->cap_mode != TM_HTML || !s->atom || s->cap_had_child)
+    return false; /* the field's first element only: the scan below runs once a field */
+  for (size_t i = 0; i < s->cap.len; i++)
+    if (!isspace((unsigned char)s->cap.data[i]))
+      return false;
+  return true;
+}
+
 /* A child element inside a field: markup to keep (xhtml content, raw HTML in RSS). */
 void parse__cap_start_tag(struct sax_state *s, const xmlChar *name, enum ns ns, int na,
                           const xmlChar **a) {
   /* Markup inside text (Atom's "naked markup") is kept as markup, its text escaped, as
    * feedparser does; plain fields drop it again when they are flattened. */
-  if (s->cap_mode == TM_XHTML && s->depth == s->cap_depth + 1 && ns == NS_XHTML &&
-      parse__eq(name, "div") && s->cap_wrapper_depth == 0) {
+  bool wrapper = wrapper_div(s, name, ns);
+  s->cap_had_child = true;
+  if (wrapper) {
     s->cap_wrapper_depth = s->depth; /* Atom's required wrapper is not content */
     return;
   }
@@ -203,6 +222,10 @@ void parse__cap_start_tag(struct sax_state *s, const xmlChar *name, enum ns ns, 
   for (int i = 0; i < na; i++) {
     char *v = parse__attr_value(s, a, i);
     cap_raw(s, " ", 1);
+    if (a[i * 5 + 1]) { /* xlink:href in SVG and MathML keeps its prefix, as HTML reads it */
+      cap_raw(s, (const char *)a[i * 5 + 1], strlen((const char *)a[i * 5 + 1]));
+      cap_raw(s, ":", 1);
+    }
     cap_raw(s, (const char *)a[i * 5], strlen((const char *)a[i * 5]));
     cap_raw(s, "=\"", 2);
     if (v && !s->cap_truncated && html_escape(&s->cap, v, strlen(v)) < 0)
@@ -225,8 +248,50 @@ void parse__cap_end_tag(struct sax_state *s, const xmlChar *name) {
   cap_raw(s, ">", 1);
 }
 
+static char *cap_html_text(struct sax_state *s);
+
+/* True when "<!" at t (n bytes on) opens what HTML reads as markup: a comment, CDATA or a
+ * DOCTYPE. Anything else ("<!' ...") an HTML parser takes for a bogus comment that swallows
+ * the text after it, up to the next '>'. */
+static bool markup_decl(const char *t, size_t n) {
+  return (n >= 4 && memcmp(t, "<!--", 4) == 0) || (n >= 9 && memcmp(t, "<![CDATA[", 9) == 0) ||
+         (n >= 9 && strncasecmp(t, "<!DOCTYPE", 9) == 0);
+}
+
+/* html with each "<!" that opens no markup escaped ("&lt;!"), as feedparser gives it, so the
+ * text after it is not lost to a bogus comment. Takes html. */
+static char *escape_bogus_decl(char *html) {
+  if (!html)
+    return NULL;
+  /* strchr for '!', rarer in HTML than '<' (not memmem: glibc's steps a byte at a time for a
+   * two-byte needle), and this runs on every summary */
+  const char *p = html;
+  while ((p = strchr(p, '!')) != NULL &&
+         (p == html || p[-1] != '<' || markup_decl(p - 1, strnlen(p - 1, 9))))
+    p++;
+  if (!p)
+    return html;
+  size_t n = strlen(html);
+  struct buf b;
+  buf_init(&b, BRAID_PARSE_MAX_FIELD_BYTES + 64);
+  for (size_t i = 0; i < n; i++) {
+    int r = html[i] == '<' && i + 1 < n && html[i + 1] == '!' && !markup_decl(html + i, n - i)
+                ? buf_append_str(&b, "&lt;")
+                : buf_append_char(&b, html[i]);
+    if (r < 0) {
+      buf_clear(&b);
+      return html; /* out of memory or over the cap: the field as it was */
+    }
+  }
+  free(html);
+  return buf_steal(&b);
+}
+
 /* The collected field, trimmed, as HTML. */
-static char *cap_html(struct sax_state *s) {
+static char *cap_html(struct sax_state *s) { return escape_bogus_decl(cap_html_text(s)); }
+
+/* The collected field, trimmed, as HTML, before escape_bogus_decl. */
+static char *cap_html_text(struct sax_state *s) {
   const char *t = buf_str(&s->cap);
   size_t n = s->cap.len;
   while (n > 0 && isspace((unsigned char)*t))

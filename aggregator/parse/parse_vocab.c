@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "parse_core.h"
 #include "parse_saxint.h"
@@ -29,8 +30,10 @@ enum kind {
   K_GUID,      /* RSS guid: the id, and the link of last resort unless isPermaLink="false" */
   K_ENCLOSURE, /* url=, type= and a length attribute (`len_attr`) */
   K_IMAGE_BOX, /* the channel's <image>: its <url> child is the feed's image */
-  K_ICON_HREF, /* href= is the feed's icon (itunes:image) */
+  K_ICON_HREF, /* href= (or url=, as some wrote it) is the feed's icon (itunes:image; and
+                  itunes:link if rel="image") */
   K_GROUP,     /* media:group: its media children are read as the item's */
+  K_CATEGORY_TREE, /* itunes:category text=: a category whose children are categories too */
 };
 
 /* Dates: where several elements give one date, the feed's own (RANK_CORE: pubDate, Atom's
@@ -51,7 +54,8 @@ struct vocab {
   const char *len_attr;   /* K_ENCLOSURE: the attribute holding the size in bytes */
 };
 
-/* Sorted by (ns, name, scope): vocab_find() searches it. */
+/* Sorted by (ns, name without case, scope): vocab_find() searches it. Names are matched
+ * without case, as feedparser does (it lowercases every element name: <TiTlE>, <PubDate>). */
 static const struct vocab vocab[] = {
     {NS_NONE, "author", IN_BOTH, K_PERSON, F_AUTHOR, TM_HTML, 0, false, NULL},
     {NS_NONE, "category", IN_ITEM, K_CATEGORY, F_CATEGORY, TM_HTML, 0, false, NULL},
@@ -60,6 +64,7 @@ static const struct vocab vocab[] = {
     {NS_NONE, "description", IN_ITEM, K_TEXT, F_SUMMARY, TM_HTML, 0, false, NULL},
     {NS_NONE, "description", IN_CHANNEL, K_TYPED, F_SUBTITLE, TM_HTML, 0, false, NULL},
     {NS_NONE, "enclosure", IN_ITEM, K_ENCLOSURE, F_NONE, TM_TEXT, 0, false, "length"},
+    {NS_NONE, "fullitem", IN_ITEM, K_TEXT, F_CONTENT, TM_HTML, 0, false, NULL},
     {NS_NONE, "guid", IN_ITEM, K_GUID, F_ID, TM_HTML, 0, false, NULL},
     {NS_NONE, "icon", IN_CHANNEL, K_TEXT, F_ICON, TM_TEXT, 0, false, NULL},
     {NS_NONE, "id", IN_BOTH, K_TEXT, F_ID, TM_TEXT, 0, false, NULL},
@@ -94,13 +99,16 @@ static const struct vocab vocab[] = {
     {NS_DCTERMS, "created", IN_ITEM, K_TEXT, F_PUBLISHED, TM_TEXT, RANK_EXT, false, NULL},
     {NS_DCTERMS, "issued", IN_ITEM, K_TEXT, F_PUBLISHED, TM_TEXT, RANK_EXT, false, NULL},
     {NS_DCTERMS, "modified", IN_BOTH, K_TEXT, F_UPDATED, TM_TEXT, RANK_EXT, false, NULL},
+    {NS_MEDIA, "category", IN_ITEM, K_TEXT, F_CATEGORY, TM_TEXT, 0, false, NULL},
     {NS_MEDIA, "content", IN_ITEM, K_ENCLOSURE, F_NONE, TM_TEXT, 0, false, "fileSize"},
     {NS_MEDIA, "description", IN_ITEM, K_TEXT, F_MEDIA_SUMMARY, TM_TEXT, 0, false, NULL},
     {NS_MEDIA, "group", IN_ITEM, K_GROUP, F_NONE, TM_TEXT, 0, false, NULL},
     {NS_MEDIA, "thumbnail", IN_ITEM, K_ENCLOSURE, F_NONE, TM_TEXT, 0, false, "fileSize"},
     {NS_MEDIA, "title", IN_ITEM, K_TEXT, F_MEDIA_TITLE, TM_TEXT, 0, false, NULL},
     {NS_ITUNES, "author", IN_BOTH, K_TEXT, F_AUTHOR, TM_HTML, 0, false, NULL},
+    {NS_ITUNES, "category", IN_ITEM, K_CATEGORY_TREE, F_NONE, TM_TEXT, 0, false, NULL},
     {NS_ITUNES, "image", IN_CHANNEL, K_ICON_HREF, F_NONE, TM_TEXT, 0, false, NULL},
+    {NS_ITUNES, "link", IN_CHANNEL, K_ICON_HREF, F_NONE, TM_TEXT, 0, false, NULL},
     {NS_ITUNES, "subtitle", IN_CHANNEL, K_TEXT, F_SUBTITLE, TM_TEXT, 0, false, NULL},
     {NS_ITUNES, "summary", IN_ITEM, K_TEXT, F_SUMMARY, TM_TEXT, 0, false, NULL},
     {NS_ITUNES, "summary", IN_CHANNEL, K_TEXT, F_SUBTITLE, TM_TEXT, 0, false, NULL},
@@ -127,7 +135,7 @@ static bool atom_ns(enum ns ns) { return ns == NS_ATOM10 || ns == NS_ATOM03; }
 static int vocab_cmp(enum ns ns, const char *name, int scope, const struct vocab *v) {
   if (ns != v->ns)
     return ns < v->ns ? -1 : 1;
-  int c = strcmp(name, v->name);
+  int c = strcasecmp(name, v->name);
   if (c)
     return c;
   return scope == v->scope ? 0 : scope < v->scope ? -1 : 1;
@@ -143,7 +151,7 @@ static int vocab_search(enum ns ns, const char *name) {
     else
       hi = mid;
   }
-  return lo < N_VOCAB && vocab[lo].ns == ns && strcmp(vocab[lo].name, name) == 0 ? (int)lo : -1;
+  return lo < N_VOCAB && vocab[lo].ns == ns && strcasecmp(vocab[lo].name, name) == 0 ? (int)lo : -1;
 }
 
 /* The row for an element (name interned by libxml2) in scope, or NULL. */
@@ -156,11 +164,14 @@ static const struct vocab *vocab_find(struct sax_state *s, const xmlChar *name, 
     slot->name = name;
     slot->ns = key;
     slot->row = (short)vocab_search(key, (const char *)name);
+    slot->rows = 0;
+    for (size_t i = (size_t)slot->row; slot->row >= 0 && i < N_VOCAB && vocab[i].ns == key &&
+                                        strcasecmp(vocab[i].name, (const char *)name) == 0;
+         i++)
+      slot->rows++;
   }
-  for (int i = slot->row; i >= 0 && (size_t)i < N_VOCAB; i++) {
+  for (int i = slot->row; i >= 0 && i < slot->row + slot->rows; i++) {
     const struct vocab *v = &vocab[i];
-    if (v->ns != key || strcmp(v->name, (const char *)name) != 0)
-      break;
     if (v->scope & scope)
       return v->atom_only && !atom_ns(ns) && !s->atom ? NULL : v;
   }
@@ -239,11 +250,13 @@ static void category(struct sax_state *s, enum ns ns, int na, const xmlChar **a)
   char *term = parse__attr(s, na, a, "term", NS_NONE);
   if (!term)
     term = parse__attr(s, na, a, "label", NS_NONE);
+  if (!term && ns == NS_ITUNES)
+    term = parse__attr(s, na, a, "text", NS_NONE);
   if (term) {
     if (parse__add_category(s->p, &s->item, term) < 0)
       parse__xml_stop(s->p, -ENOMEM);
     free(term);
-  } else if (!atom_ns(ns)) {
+  } else if (!atom_ns(ns) && ns != NS_ITUNES) {
     parse__start_capture(s, F_CATEGORY, TM_HTML, false);
   }
 }
@@ -300,7 +313,15 @@ void parse__vocab_child(struct sax_state *s, const xmlChar *name, enum ns ns, in
     s->image_depth = s->depth;
     break;
   case K_ICON_HREF: {
+    char *rel = parse__attr(s, na, a, "rel", NS_NONE);
+    bool image = strcasecmp((const char *)name, "link") != 0 ||
+                 (rel && strcasecmp(rel, "image") == 0);
+    free(rel);
+    if (!image)
+      break;
     char *href = parse__attr(s, na, a, "href", NS_NONE);
+    if (!href)
+      href = parse__attr(s, na, a, "url", NS_NONE);
     char *abs = href ? parse__resolve(href, parse__link_base(s, false)) : NULL;
     parse__set_once(&s->meta_icon, abs);
     free(href);
@@ -308,6 +329,12 @@ void parse__vocab_child(struct sax_state *s, const xmlChar *name, enum ns ns, in
   }
   case K_GROUP:
     s->group_depth = s->depth;
+    s->group_ns = NS_MEDIA;
+    break;
+  case K_CATEGORY_TREE:
+    category(s, ns, na, a);
+    s->group_depth = s->depth; /* nested itunes:category: a category too */
+    s->group_ns = NS_ITUNES;
     break;
   }
 }

@@ -187,6 +187,20 @@ def tt(s):
     return tuple(time.strptime(s, "%Y-%m-%dT%H:%M:%SZ"))[:8] + (0,) if s else None
 
 
+class Version(str):
+    """braid's format, equal to each feedparser version it stands for (rss0.9x: rss090..rss094)."""
+    NAMES = {"rss2.0": {"rss20", "rss"}, "rss1.0": {"rss10"}, "atom1.0": {"atom10"}, "atom0.3": {"atom03"},
+             "rss0.9x": {"rss090", "rss091n", "rss091u", "rss092", "rss093", "rss094"}}
+
+    def __eq__(self, other):
+        return other in self.NAMES.get(str(self), ())
+
+    def __ne__(self, other):
+        return not self.__eq__(other)
+
+    __hash__ = str.__hash__
+
+
 def fp_names(d):
     """braid's contract JSON under feedparser's names (the fields both have)."""
     f = d["feed"]
@@ -194,6 +208,8 @@ def fp_names(d):
              tagline=f["subtitle"], language=f["language"], author=f["author"], updated_parsed=tt(f["updated"]))
     if f["author"]:
         feed["author_detail"] = D(name=f["author"])
+    if f["image"]:
+        feed["image"] = D(href=f["image"])
     entries = []
     for e in d["entries"]:
         x = D(title=e["title"], link=e["link"], id=e["id"], summary=e["summary"], description=e["summary"],
@@ -205,7 +221,8 @@ def fp_names(d):
         if e["content"] is not None:
             x["content"] = [D(value=e["content"])]
         entries.append(x)
-    return {"bozo": not d["wellformed"], "encoding": d["encoding"], "feed": feed, "entries": entries}
+    return {"bozo": not d["wellformed"], "encoding": d["encoding"], "version": Version(d["format"] or ""),
+            "feed": feed, "entries": entries}
 
 
 cases = [(p, header(p)[0]) for p in case_files]

@@ -88,6 +88,27 @@ static void test_links(void **state) {
         "a < b, <blockquote cite=\"http://ex.org/a/q\">q</blockquote>");
 }
 
+static void build(const char *ref, const char *base, const char *want_uri) {
+  char *out = html_build_uri(ref, base);
+  if (!want_uri ? out != NULL : !out || strcmp(out, want_uri) != 0)
+    fail_msg("\"%s\" against \"%s\" -> \"%s\", want \"%s\"", ref, base, out ? out : "(NULL)",
+             want_uri ? want_uri : "(NULL)");
+  free(out);
+}
+
+/* IRIs: xmlBuildURI alone refuses bytes above 0x7F and left such links relative */
+static void test_build_iri(void **state) {
+  (void)state;
+  build("\xc3\x80", "http://any.test/", "http://any.test/\xc3\x80");
+  build("cr\xc3\xa8me.html?q=\xc3\xa9#\xc3\xa0", "http://ex.org/caf\xc3\xa9/x",
+        "http://ex.org/caf\xc3\xa9/cr\xc3\xa8me.html?q=\xc3\xa9#\xc3\xa0");
+  build("../b.html", "http://ex.org/\xc3\xa9t\xc3\xa9/a/", "http://ex.org/\xc3\xa9t\xc3\xa9/b.html");
+  /* the reference's own escapes stay as written: ours cannot be told from them */
+  build("%C3%A9/\xc3\xa0", "http://ex.org/", "http://ex.org/%C3%A9/%C3%A0");
+  build("x.html", "http://ex.org/a/", "http://ex.org/a/x.html");
+  links("<a href=\"\xc3\xa0.html\">\xc3\xa0</a>", "<a href=\"http://ex.org/a/\xc3\xa0.html\">\xc3\xa0</a>");
+}
+
 static void test_utf8_make_valid(void **state) {
   (void)state;
   char *s = strdup("valid caf\xc3\xa9 \xe2\x98\x83 long enough to use the fast path");
@@ -111,6 +132,7 @@ int main(void) {
       cmocka_unit_test(test_cap),
       cmocka_unit_test(test_escape),
       cmocka_unit_test(test_links),
+      cmocka_unit_test(test_build_iri),
       cmocka_unit_test(test_utf8_make_valid),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

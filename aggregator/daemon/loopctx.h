@@ -98,6 +98,8 @@ struct daemon {
   const char *stop_reason;     /* why the loop is stopping, for the log */
   int poller_lock;             /* fd holding the store's poller lock (pollerlock.h), or -1 */
   bool store_failing;          /* the last store write failed: /healthz says so */
+  bool store_streak_started;   /* a feed's store failure streak started since store_failing
+                                  was last worked out (poll.c) */
   bool export_pending;         /* new entries since the last [output] dir export */
   size_t once_left;            /* with once: feeds not yet polled */
   unsigned once_failed;        /* with once: feeds that could not be fetched */

@@ -657,7 +657,7 @@ static int setopts(struct fetch_job *j, const struct fetch_request *req) {
   if (j->is_file && req->last_modified && *req->last_modified) {
     /* file:// has no request headers, but curl honours a time condition against the mtime
      * and reports Last-Modified, so local feeds revalidate like remote ones. */
-    time_t since = curl_getdate(req->last_modified, NULL);
+    time_t since = fetch_http_date(req->last_modified);
     if (since > 0) {
       SET(CURLOPT_TIMECONDITION, (long)CURL_TIMECOND_IFMODSINCE);
       SET(CURLOPT_TIMEVALUE_LARGE, (curl_off_t)since);

@@ -31,7 +31,7 @@ void fetch_job_fill_headers(struct fetch_job *j) {
     /* Modification times compare by the second: a file written again within the second
      * it was read in would look unmodified next time. Like git's "racily clean" index
      * entries, a time that is not yet safely in the past is not handed out. */
-    time_t mtime = curl_getdate(j->last_modified, NULL);
+    time_t mtime = fetch_http_date(j->last_modified);
     if (mtime < 0 || mtime >= time(NULL) - 1)
       j->last_modified[0] = '\0';
   }
@@ -75,7 +75,7 @@ int64_t fetch_parse_retry_after(const char *v, int64_t now) {
       s = BRAID_SCHED_MAX_RETRY_AFTER_S;
     return now + (int64_t)s;
   }
-  time_t t = curl_getdate(v, NULL);
+  time_t t = fetch_http_date(v);
   return t < 0 ? -1 : (int64_t)t;
 }
 
@@ -122,6 +122,61 @@ bool fetch_etag_valid(const char *v, size_t n) {
   return true;
 }
 
+/* Days from 1970-01-01 to y-m-d (proleptic Gregorian; H. Hinnant's days_from_civil). */
+static int64_t days_from_civil(int64_t y, unsigned m, unsigned d) {
+  y -= m <= 2;
+  int64_t era = (y >= 0 ? y : y - 399) / 400;
+  unsigned yoe = (unsigned)(y - era * 400);
+  unsigned doy = (153 * (m + (m > 2 ? (unsigned)-3 : 9)) + 2) / 5 + d - 1;
+  unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + (int64_t)doe - 719468;
+}
+
+/* The value of n digits at p, or -1 if one is not a digit. */
+static int digits(const char *p, int n) {
+  int v = 0;
+  for (int i = 0; i < n; i++) {
+    if (p[i] < '0' || p[i] > '9')
+      return -1;
+    v = v * 10 + (p[i] - '0');
+  }
+  return v;
+}
+
+/* An exact IMF-fixdate ("Sun, 06 Nov 1994 08:49:37 GMT", RFC 9110 5.6.7), its weekday true to
+ * its date and its year from 1970: *ret and true. Anything else is left to curl_getdate. */
+static bool imf_fixdate(const char *v, time_t *ret) {
+  static const char wdays[] = "ThuFriSatSunMonTueWed"; /* 1970-01-01 was a Thursday */
+  static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
+  static const unsigned char mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  if (strlen(v) != 29 || v[3] != ',' || v[4] != ' ' || v[7] != ' ' || v[11] != ' ' ||
+      v[16] != ' ' || v[19] != ':' || v[22] != ':' || v[25] != ' ' || memcmp(v + 26, "GMT", 3))
+    return false;
+  int day = digits(v + 5, 2), year = digits(v + 12, 4), hour = digits(v + 17, 2),
+      min = digits(v + 20, 2), sec = digits(v + 23, 2);
+  const char *m = strstr(months, (char[4]){v[8], v[9], v[10], '\0'});
+  if (!m || (m - months) % 3 || day < 1 || year < 1970 || hour < 0 || hour > 23 || min < 0 ||
+      min > 59 || sec < 0 || sec > 59)
+    return false;
+  unsigned month = (unsigned)(m - months) / 3 + 1;
+  bool leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+  if (day > mdays[month - 1] || (month == 2 && day == 29 && !leap))
+    return false;
+  int64_t days = days_from_civil(year, month, (unsigned)day);
+  if (memcmp(v, wdays + days % 7 * 3, 3) != 0)
+    return false;
+  *ret = (time_t)(days * 86400 + hour * 3600 + min * 60 + sec);
+  return true;
+}
+
+time_t fetch_http_date(const char *v) {
+  time_t t;
+  if (imf_fixdate(v, &t))
+    return t;
+  t = curl_getdate(v, NULL);
+  return t < 0 ? -1 : t;
+}
+
 /* An HTTP-date re-written as an IMF-fixdate, so what goes back out is our bytes, never the
  * server's; 0, or -EINVAL when it does not parse (the value is then not kept). */
 int fetch_http_date_normalize(const char *v, size_t n, char *out, size_t size) {
@@ -133,7 +188,7 @@ int fetch_http_date_normalize(const char *v, size_t n, char *out, size_t size) {
       return -EINVAL;
   memcpy(tmp, v, n);
   tmp[n] = '\0';
-  time_t t = curl_getdate(tmp, NULL);
+  time_t t = fetch_http_date(tmp);
   struct tm tm;
   if (t < 0 || !gmtime_r(&t, &tm) || strftime(out, size, "%a, %d %b %Y %H:%M:%S GMT", &tm) == 0)
     return -EINVAL;
@@ -250,10 +305,10 @@ size_t fetch_header_cb(char *data, size_t size, size_t nmemb, void *userdata) {
        * end, or a request could come up to a second before the server asked. */
       j->retry_after = fetch_parse_retry_after(tmp, (int64_t)time(NULL) + 1);
     else if (IS("expires")) {
-      time_t t = curl_getdate(tmp, NULL);
+      time_t t = fetch_http_date(tmp);
       j->expires_raw = t < 0 ? -1 : (int64_t)t;
     } else if (IS("date")) {
-      time_t t = curl_getdate(tmp, NULL);
+      time_t t = fetch_http_date(tmp);
       j->date_raw = t < 0 ? -1 : (int64_t)t;
     }
   }

@@ -6,6 +6,7 @@
 #include <curl/curl.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "bounds.h"
 #include "fetch.h"
@@ -128,5 +129,9 @@ int64_t fetch_parse_retry_after(const char *value, int64_t now);
 int64_t fetch_parse_max_age(const char *cache_control);
 bool fetch_etag_valid(const char *value, size_t len);
 int fetch_http_date_normalize(const char *value, size_t len, char *out, size_t size);
+/* The time an HTTP-date names (seconds since the epoch), or -1: curl_getdate's answer, with
+ * the IMF-fixdate every server sends read without it (curl_getdate's sscanf calls were 2.5% of
+ * an unchanged re-poll's CPU: a Date, a Last-Modified and the If-Modified-Since sent). */
+time_t fetch_http_date(const char *value);
 
 #endif

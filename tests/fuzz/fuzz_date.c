@@ -6,7 +6,8 @@
  * (BRAID_YEAR_MIN..BRAID_YEAR_MAX, give or take the day a zone offset can move it),
  * and a refused one has a message; a stamp's offsets lie inside the text and its clock and
  * date are in range; a zone name tz_name_is_safe accepts can never leave the zone directory;
- * a resolved zone's offset is within +-26 hours.
+ * a resolved zone's offset is within +-26 hours; fetch_http_date (net: an HTTP-date, with its
+ * own reader of the IMF-fixdate) gives curl_getdate's answer.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -15,6 +16,7 @@
 
 #include "bounds.h"
 #include "date.h"
+#include "fetch_internal.h"
 #include "fuzz.h"
 #include "stamp.h"
 #include "tz.h"
@@ -118,6 +120,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     FUZZ_CHECK(off > -26 * 3600 && off < 26 * 3600, "zone offset in range");
   }
   check_zone_name(s);
+  time_t curl_t = curl_getdate(s, NULL);
+  FUZZ_CHECK(fetch_http_date(s) == (curl_t < 0 ? -1 : curl_t),
+             "fetch_http_date agrees with curl_getdate");
   free(s);
   return 0;
 }

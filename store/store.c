@@ -32,11 +32,6 @@
 #include "store_internal.h"
 
 /* Every query the store runs, indexed by enum store_stmt. */
-/* Whether store_library_init configured SQLite before its first use. SQLite's configuration
- * is process-wide and fixed once it is initialized, so this is written once, before any
- * thread, and only read after: the one piece of process state the store keeps. */
-static bool savepoint_journal_in_one_piece;
-
 static const char *const stmt_sql[STMT__COUNT] = {
     [STMT_FEED_BY_NAME] = "SELECT id, url FROM feeds WHERE name = ?1",
     [STMT_FEED_INSERT] = "INSERT INTO feeds (name, url) VALUES (?1, ?2)",
@@ -466,12 +461,8 @@ static int set_writer_pragmas(sqlite3 *db, const char *path, char *err, size_t e
     rc = sqlite3_exec(db, "PRAGMA journal_mode = WAL", copy_first_column, mode, NULL);
   if (rc == SQLITE_OK)
     rc = sqlite3_exec(db, "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;"
-                          " PRAGMA cache_size = -16384",
+                          " PRAGMA cache_size = -16384; PRAGMA temp_store = MEMORY",
                       NULL, NULL, NULL);
-  /* Savepoint journals in memory either way (store_library_init): in one piece up to a
-   * bound when the process was set up for it, else in SQLite's small pieces. */
-  if (rc == SQLITE_OK && !savepoint_journal_in_one_piece)
-    rc = sqlite3_exec(db, "PRAGMA temp_store = MEMORY", NULL, NULL, NULL);
   /* A WAL that a burst of writes grew is cut back to this when it starts over. */
   char limit[64];
   snprintf(limit, sizeof limit, "PRAGMA journal_size_limit = %lld",
@@ -770,14 +761,6 @@ bool store_group_open(const struct store *s) { return s->in_group; }
 bool store_group_pending(const struct store *s) { return s->in_group && !s->group_lost; }
 
 int64_t store_sqlite_heap_bytes(void) { return sqlite3_memory_used(); }
-
-int store_library_init(void) {
-  int rc = sqlite3_config(SQLITE_CONFIG_STMTJRNL_SPILL, BRAID_STORE_SAVEPOINT_JOURNAL_BYTES);
-  if (rc != SQLITE_OK)
-    return -EALREADY;
-  savepoint_journal_in_one_piece = true;
-  return 0;
-}
 
 int store_data_version(struct store *s, int64_t *ret) {
   sqlite3_stmt *st = store_stmt(s, STMT_DATA_VERSION);

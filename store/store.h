@@ -246,16 +246,6 @@ int store_max_seq(struct store *s, int64_t *ret_seq);
 int store_prune(struct store *s, int64_t older_than, size_t max_per_feed, size_t batch,
                 size_t *ret_deleted);
 
-/* Sets SQLite's process-wide configuration that the store's writer is tuned for: a savepoint
- * journal (each poll of a group is a savepoint) is held in memory in one piece of
- * BRAID_STORE_SAVEPOINT_JOURNAL_BYTES, where SQLite otherwise spills it to a temporary
- * file past 64 KiB, or with temp_store = MEMORY builds it from 1 KiB allocations, each
- * through sqlite3_malloc's initialization check and a memory barrier (a quarter of the
- * store benchmark's CPU). Call it first in the process, before any thread and any other use
- * of SQLite (braid's main does). 0, or -EALREADY when SQLite was already initialized: the
- * store then falls back to temp_store = MEMORY, which is correct, only slower. */
-int store_library_init(void);
-
 /* PRAGMA data_version: changes when another connection commits, so a follower can check
  * cheaply whether to query again. */
 int store_data_version(struct store *s, int64_t *ret);

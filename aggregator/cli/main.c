@@ -3,7 +3,6 @@
 #include <string.h>
 
 #include "commands.h"
-#include "store.h"
 
 static const struct command {
   const char *name;
@@ -48,10 +47,6 @@ int main(int argc, char **argv) {
     printf("braid %s\n", BRAID_VERSION);
     return 0;
   }
-  /* Before any other use of SQLite: its process-wide settings (store.h). */
-  if (store_library_init() < 0)
-    fprintf(stderr, "braid: SQLite was set up before braid could configure it; the store "
-                    "runs, only slower\n");
   for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
     if (strcmp(name, commands[i].name) == 0)
       return commands[i].run(argc - 1, argv + 1);

@@ -96,11 +96,6 @@
  * nothing can commit meanwhile. It is also the size a WAL file is cut back to when it starts
  * over (journal_size_limit). 32 MB. */
 #define BRAID_STORE_WAL_FINISH_PAGES (2 * BRAID_STORE_WAL_CHECKPOINT_PAGES)
-/* A write's savepoint journal (the old images of the pages one poll changes, so that a
- * failed poll rolls back alone) is kept in memory in one piece up to this size, and spills
- * to a temporary file beyond it (store_library_init). A poll of 20 items changes tens of
- * pages: 4 KiB each. */
-#define BRAID_STORE_SAVEPOINT_JOURNAL_BYTES (2 * 1024 * 1024)
 /* WAL size, in pages, past which the writer checkpoints (TRUNCATE) in the commit itself even
  * when the daemon checkpoints in the background: those checkpoints could not keep up (a
  * reader held an old snapshot), and the file must not grow without end. 256 MB. */

@@ -273,26 +273,8 @@ static void file_size_limit_fails_the_poll_and_keeps_the_store(void **state) {
   scratch_remove(&sc);
 }
 
-/* This program does not call store_library_init (braid's main does): the writer still keeps
- * its savepoint journals in memory, in SQLite's small pieces, instead of writing them to a
- * temporary file past 64 KiB. */
-static void without_library_init_journals_stay_in_memory(void **state) {
-  (void)state;
-  struct scratch sc;
-  scratch_make(&sc);
-  struct store *s = open_store(sc.db);
-  sqlite3_stmt *st;
-  assert_int_equal(sqlite3_prepare_v2(s->db, "PRAGMA temp_store", -1, &st, NULL), SQLITE_OK);
-  assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-  assert_int_equal(sqlite3_column_int(st, 0), 2); /* MEMORY */
-  sqlite3_finalize(st);
-  store_close(s);
-  scratch_remove(&sc);
-}
-
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(without_library_init_journals_stay_in_memory),
       cmocka_unit_test(newer_store_is_refused_and_left_byte_for_byte),
       cmocka_unit_test(negative_schema_version_is_refused_and_left_byte_for_byte),
       cmocka_unit_test(missing_store_is_enoent_for_readers),

@@ -37,11 +37,6 @@ int main(int argc, char **argv) {
     fprintf(stderr, "usage: bench_store STORE_PATH [ENTRIES [ITEMS_PER_POLL [FEEDS]]]\n");
     return 2;
   }
-  /* as braid's main does, before any other use of SQLite (store.h) */
-  if (store_library_init() < 0) {
-    fprintf(stderr, "%s: SQLite was set up before store_library_init\n", argv[0]);
-    return 1;
-  }
   const char *path = argv[1];
   long entries = argc > 2 ? atol(argv[2]) : 1000000;
   int per_poll = argc > 3 ? atoi(argv[3]) : 20;

@@ -51,11 +51,6 @@ int main(int argc, char **argv) {
     fprintf(stderr, "usage: floor_store STORE_PATH [ENTRIES [ITEMS_PER_POLL [FEEDS]]]\n");
     return 2;
   }
-  /* as braid's main does, before any other use of SQLite (store.h) */
-  if (store_library_init() < 0) {
-    fprintf(stderr, "%s: SQLite was set up before store_library_init\n", argv[0]);
-    return 1;
-  }
   const char *path = argv[1];
   long entries = argc > 2 ? atol(argv[2]) : 1000000;
   int per_poll = argc > 3 ? atoi(argv[3]) : 20;
@@ -75,8 +70,9 @@ int main(int argc, char **argv) {
   store_close(s);
   if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
     die("open");
-  /* store.c's pragmas for its writer (savepoint journals in memory: store_library_init) */
-  exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA cache_size = -16384");
+  /* store.c's pragmas for its writer */
+  exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA cache_size = -16384;"
+       " PRAGMA temp_store = MEMORY");
   exec(no_fk ? "PRAGMA foreign_keys = OFF" : "PRAGMA foreign_keys = ON");
   sqlite3_stmt *item_ins = prepare(
       "INSERT INTO items (feed_id, ident, guid, link, norm_link, title, author, published,"

@@ -1,9 +1,13 @@
 /* test_store.c — the store on real SQLite files: feeds, every upsert case, live-blog
  * re-polls, the stream queries and their indexes, pruning, and change detection. */
+#include <dirent.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -67,6 +71,55 @@ static void open_sets_up_wal_incremental_vacuum_and_schema(void **state) {
   assert_int_equal(sqlite3_step(st), SQLITE_ROW);
   assert_int_equal(sqlite3_column_int(st, 0), 2); /* MEMORY */
   sqlite3_finalize(st);
+}
+
+/* Open temporary files of SQLite's (etilqs_*, unlinked at once) in this process. */
+static int sqlite_temp_files(void) {
+  DIR *d = opendir("/proc/self/fd");
+  assert_non_null(d);
+  int n = 0;
+  struct dirent *de;
+  while ((de = readdir(d))) {
+    char link[300], target[512];
+    snprintf(link, sizeof link, "/proc/self/fd/%s", de->d_name);
+    ssize_t len = readlink(link, target, sizeof target - 1);
+    if (len > 0) {
+      target[len] = '\0';
+      n += strstr(target, "etilqs_") != NULL;
+    }
+  }
+  closedir(d);
+  return n;
+}
+
+/* A poll that edits 300 stored items changes hundreds of existing pages: its savepoint
+ * journal holds their old images. It stays in memory (SQLite's default writes it to a
+ * temporary file past 64 KiB: once 40 KB per entry), and the poll still rolls back whole. */
+static void a_polls_savepoint_journal_stays_in_memory(void **state) {
+  struct fx *f = *state;
+  enum { N = 300 };
+  static char guids[N][16], bodies[N][96];
+  assert_int_equal(store_begin(f->s), 0);
+  for (int i = 0; i < N; i++) {
+    snprintf(guids[i], sizeof guids[i], "j%d", i);
+    snprintf(bodies[i], sizeof bodies[i], "<p>first telling of story %d, word by word</p>", i);
+    struct store_item it = plain_item(guids[i], NULL, guids[i], bodies[i], 1000 + 60 * i);
+    assert_int_equal(store_put_item(f->s, f->feed_a, &it, 5000, NULL), 0);
+  }
+  assert_int_equal(store_commit(f->s), 0);
+  assert_int_equal(store_group_begin(f->s), 0);
+  assert_int_equal(store_begin(f->s), 0);
+  for (int i = 0; i < N; i++) {
+    snprintf(bodies[i], sizeof bodies[i], "<p>second telling of story %d, other words</p>", i);
+    struct store_item it = plain_item(guids[i], NULL, guids[i], bodies[i], 1000 + 60 * i);
+    struct store_put_stats st = {0};
+    assert_int_equal(store_put_item(f->s, f->feed_a, &it, 6000, &st), 0);
+    assert_int_equal(st.updated_entries, 1);
+  }
+  assert_int_equal(sqlite_temp_files(), 0);
+  store_rollback(f->s); /* the poll fails: its edits go, the group goes on */
+  assert_int_equal(store_group_commit(f->s), 0);
+  assert_int_equal(sql_int(f->sc.db, "SELECT count(*) FROM entries WHERE html LIKE '<p>first%'"), N);
 }
 
 /* ---- feeds ------------------------------------------------------------------------------ */
@@ -788,6 +841,7 @@ int main(void) {
       T(feeds_due_lists_soonest_first_without_retired),
       T(new_item_is_one_entry_with_its_fields),
       T(feeds_interleaved_in_a_group_keep_their_names),
+      T(a_polls_savepoint_journal_stays_in_memory),
       T(unchanged_item_writes_nothing),
       T(edited_item_keeps_id_and_seq_with_new_updated_time),
       T(item_without_guid_is_found_by_normalised_link),

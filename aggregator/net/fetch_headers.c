@@ -7,6 +7,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "civil.h"
 #include "fetch_internal.h"
 
 void fetch_job_reset_response(struct fetch_job *j) {
@@ -122,16 +123,6 @@ bool fetch_etag_valid(const char *v, size_t n) {
   return true;
 }
 
-/* Days from 1970-01-01 to y-m-d (proleptic Gregorian; H. Hinnant's days_from_civil). */
-static int64_t days_from_civil(int64_t y, unsigned m, unsigned d) {
-  y -= m <= 2;
-  int64_t era = (y >= 0 ? y : y - 399) / 400;
-  unsigned yoe = (unsigned)(y - era * 400);
-  unsigned doy = (153 * (m + (m > 2 ? (unsigned)-3 : 9)) + 2) / 5 + d - 1;
-  unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + (int64_t)doe - 719468;
-}
-
 /* The value of n digits at p, or -1 if one is not a digit. */
 static int digits(const char *p, int n) {
   int v = 0;
@@ -146,26 +137,22 @@ static int digits(const char *p, int n) {
 /* An exact IMF-fixdate ("Sun, 06 Nov 1994 08:49:37 GMT", RFC 9110 5.6.7), its weekday true to
  * its date and its year from 1970: *ret and true. Anything else is left to curl_getdate. */
 static bool imf_fixdate(const char *v, time_t *ret) {
-  static const char wdays[] = "ThuFriSatSunMonTueWed"; /* 1970-01-01 was a Thursday */
+  static const char wdays[] = "SunMonTueWedThuFriSat"; /* civil_weekday's order */
   static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
-  static const unsigned char mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
   if (strlen(v) != 29 || v[3] != ',' || v[4] != ' ' || v[7] != ' ' || v[11] != ' ' ||
       v[16] != ' ' || v[19] != ':' || v[22] != ':' || v[25] != ' ' || memcmp(v + 26, "GMT", 3))
     return false;
   int day = digits(v + 5, 2), year = digits(v + 12, 4), hour = digits(v + 17, 2),
       min = digits(v + 20, 2), sec = digits(v + 23, 2);
   const char *m = strstr(months, (char[4]){v[8], v[9], v[10], '\0'});
-  if (!m || (m - months) % 3 || day < 1 || year < 1970 || hour < 0 || hour > 23 || min < 0 ||
-      min > 59 || sec < 0 || sec > 59)
+  int64_t t;
+  /* civil_to_utc checks the fields (a leap second it would fold is left to curl) */
+  if (!m || (m - months) % 3 || year < 1970 || sec > 59 ||
+      civil_to_utc(year, (int)(m - months) / 3 + 1, day, hour, min, sec, 0, &t) < 0)
     return false;
-  unsigned month = (unsigned)(m - months) / 3 + 1;
-  bool leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
-  if (day > mdays[month - 1] || (month == 2 && day == 29 && !leap))
+  if (memcmp(v, wdays + civil_weekday(t / 86400) * 3, 3) != 0)
     return false;
-  int64_t days = days_from_civil(year, month, (unsigned)day);
-  if (memcmp(v, wdays + days % 7 * 3, 3) != 0)
-    return false;
-  *ret = (time_t)(days * 86400 + hour * 3600 + min * 60 + sec);
+  *ret = (time_t)t;
   return true;
 }
 
